@@ -1,0 +1,39 @@
+# The two commands of README.md, each setting itself up:
+#   make book   execute every notebook (checking it reproduces its stored outputs), then
+#               build the HTML book under _build/html, failing on any warning
+#   make test   the whole test suite: convlib's tests and doctests, notebook hygiene,
+#               nbval over every notebook, and a warning-free book build
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: book test execute freeze clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/python -m pytest book -n $(JOBS) --dist loadfile -q
+	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# Re-execute notebooks and store their outputs (after editing a chapter):
+#   make execute                      every notebook under book/
+#   make execute NB=book/part1/ch01_convolution_1d.ipynb
+NB ?= $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+execute: $(STAMP)
+	$(BIN)/python tests/notebook_tools.py execute $(NB)
+
+freeze: $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements.in
+	( sed -n '1,4p' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable \
+	  | grep -v '^convlib'; echo '-e .' ) > requirements.tmp && mv requirements.tmp requirements.txt
+
+clean:
+	rm -rf _build

@@ -1,0 +1,128 @@
+"""Shared validators for convlib's public functions.
+
+Every public function validates its arguments here, at the boundary, and raises
+``ValueError`` (wrong value) or ``TypeError`` (wrong kind) with one message template::
+
+    "<function>: <argument> <rule>; got <value or shape>"
+
+so that the error names the function the user called and the argument the user passed.
+Nothing here modifies its input.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_array",
+    "check_choice",
+    "check_int",
+    "check_same_ndim",
+    "check_number",
+]
+
+
+def as_array(
+    value: Any,
+    name: str,
+    func: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    min_ndim: int = 0,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """Convert ``value`` to a numeric ndarray, checking dtype kind, ndim and size.
+
+    Parameters
+    ----------
+    value : array_like
+        What the user passed.
+    name : str
+        The argument's name, used in messages.
+    func : str
+        The public function's name, used in messages.
+    ndim : int or sequence of int, optional
+        Required number of dimensions (one of several if a sequence).
+    min_ndim : int
+        Smallest accepted number of dimensions when ``ndim`` is not given.
+    allow_empty : bool
+        Whether an array with zero elements is accepted.
+
+    Returns
+    -------
+    ndarray
+        ``numpy.asarray(value)``; a view of the input when possible, never modified.
+
+    Raises
+    ------
+    TypeError
+        If the array is not boolean, integer, floating or complex.
+    ValueError
+        If the number of dimensions or the size is wrong.
+    """
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences
+        raise TypeError(f"{func}: {name} must be array_like of numbers; got {exc}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{func}: {name} must hold numbers (bool, int, float or complex); "
+            f"got dtype {arr.dtype}"
+        )
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(
+                f"{func}: {name} must be {want}; got {arr.ndim}-D array of shape {arr.shape}"
+            )
+    elif arr.ndim < min_ndim:
+        raise ValueError(
+            f"{func}: {name} must have at least {min_ndim} dimension(s); "
+            f"got {arr.ndim}-D array of shape {arr.shape}"
+        )
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{func}: {name} must not be empty; got shape {arr.shape}")
+    return arr
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str], func: str) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise listing the valid ones."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{func}: {name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_int(
+    value: Any, name: str, func: str, *, minimum: int | None = None
+) -> int:
+    """Return ``value`` as a Python int, checking its kind and lower bound."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{func}: {name} must be an integer; got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{func}: {name} must be >= {minimum}; got {value}")
+    return value
+
+
+def check_number(value: Any, name: str, func: str) -> complex | float | int:
+    """Return ``value`` if it is a real or complex scalar number."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number):
+        raise TypeError(f"{func}: {name} must be a scalar number; got {value!r}")
+    return value
+
+
+def check_same_ndim(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: str) -> None:
+    """Raise if two arrays differ in their number of dimensions."""
+    if a.ndim != b.ndim:
+        raise ValueError(
+            f"{func}: {names[0]} and {names[1]} must have the same number of dimensions; "
+            f"got {a.ndim}-D {names[0]} of shape {a.shape} and "
+            f"{b.ndim}-D {names[1]} of shape {b.shape}"
+        )

@@ -1,0 +1,345 @@
+"""2-D convolution with boundary conditions, and one output value at a time.
+
+How an image is extended beyond its edges decides what a filter does there. SciPy names
+three extensions; OpenCV's default is a fourth, which convlib adds:
+
+=========== ================================ ==================== ==============
+boundary    extension of ``a b c d``         NumPy ``np.pad``     OpenCV border
+=========== ================================ ==================== ==============
+``fill``    ``v v | a b c d | v v``          ``constant``         CONSTANT
+``wrap``    ``c d | a b c d | a b``          ``wrap``             WRAP
+``symm``    ``b a | a b c d | d c``          ``symmetric``        REFLECT
+``reflect`` ``c b | a b c d | c b``          ``reflect``          REFLECT_101
+=========== ================================ ==================== ==============
+
+(``v`` is ``fillvalue``.) Chapter 2 shows each one and the artefacts it causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validation import as_array, check_choice, check_number
+from .dispatch import convolve, reverse_conj
+from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
+
+__all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
+           "boundary_index"]
+
+#: Boundary names accepted by :func:`convolve2d`; SciPy's aliases map to them.
+BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect")
+_ALIASES = {"pad": "fill", "circular": "wrap", "symmetric": "symm"}
+_NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect"}
+
+
+def _check_boundary(boundary: object, func: str) -> str:
+    if isinstance(boundary, str) and boundary in _ALIASES:
+        return _ALIASES[boundary]
+    return check_choice(boundary, "boundary", BOUNDARIES, func)
+
+
+def _check_fillvalue(fillvalue: object, dtype: np.dtype, func: str):
+    check_number(fillvalue, "fillvalue", func)
+    cast = np.asarray(fillvalue).astype(dtype)
+    if cast != fillvalue:
+        raise ValueError(
+            f"{func}: fillvalue must be representable in the result dtype {dtype}; "
+            f"got {fillvalue!r}"
+        )
+    return cast
+
+
+def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
+    """Map (possibly out-of-range) indices into ``range(n)`` under a boundary rule.
+
+    Parameters
+    ----------
+    i : int or ndarray of int
+        Indices along an axis of length ``n``, anywhere on the integer line.
+    n : int
+        Length of the axis.
+    boundary : {'wrap', 'symm', 'reflect', 'fill'}
+        ``'fill'`` returns ``-1`` for indices outside ``[0, n)`` (they read
+        ``fillvalue``); the others are periodic extensions of period ``n``, ``2n`` and
+        ``2n - 2``, equal to ``np.pad`` with modes ``wrap``, ``symmetric``, ``reflect``.
+
+    Returns
+    -------
+    ndarray of int
+        Indices in ``[0, n)`` (or ``-1`` for ``'fill'`` outside).
+
+    Examples
+    --------
+    >>> boundary_index(np.arange(-3, 7), 4, "symm")
+    array([2, 1, 0, 0, 1, 2, 3, 3, 2, 1])
+    >>> boundary_index(np.arange(-3, 7), 4, "reflect")
+    array([3, 2, 1, 0, 1, 2, 3, 2, 1, 0])
+    """
+    i = np.asarray(i)
+    if boundary == "fill":
+        return np.where((i >= 0) & (i < n), i, -1)
+    if boundary == "wrap":
+        return np.mod(i, n)
+    if boundary == "symm":
+        j = np.mod(i, 2 * n)
+        return np.where(j < n, j, 2 * n - 1 - j)
+    if boundary == "reflect":
+        if n == 1:
+            return np.zeros_like(i)
+        j = np.mod(i, 2 * n - 2)
+        return np.where(j < n, j, 2 * n - 2 - j)
+    raise ValueError(f"boundary_index: boundary must be one of {BOUNDARIES}; got {boundary!r}")
+
+
+def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = "fill",
+           fillvalue=0) -> np.ndarray:
+    """Extend ``x`` beyond its edges by ``pad_width`` under a boundary rule.
+
+    Parameters
+    ----------
+    x : ndarray
+    pad_width : sequence of (int, int)
+        ``(before, after)`` for each axis, as in ``numpy.pad``.
+    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+    fillvalue : scalar
+        The value outside ``x`` for ``'fill'``.
+
+    Returns
+    -------
+    ndarray
+        A new array of shape ``x.shape + before + after`` per axis; ``x`` is not modified.
+
+    Examples
+    --------
+    >>> extend(np.array([1, 2, 3, 4]), [(2, 2)], "reflect")
+    array([3, 2, 1, 2, 3, 4, 3, 2])
+    """
+    boundary = _check_boundary(boundary, "extend")
+    if boundary == "fill":
+        return np.pad(x, pad_width, mode="constant", constant_values=fillvalue)
+    if boundary == "reflect" and any(n == 1 and (lo or hi)
+                                     for n, (lo, hi) in zip(x.shape, pad_width)):
+        # np.pad's 'reflect' of a length-1 axis repeats the value, as boundary_index does
+        index = np.ix_(*[boundary_index(np.arange(-lo, n + hi), n, boundary)
+                         for n, (lo, hi) in zip(x.shape, pad_width)])
+        return x[index]
+    return np.pad(x, pad_width, mode=_NP_PAD[boundary])
+
+
+def _filter2d(x: np.ndarray, h: np.ndarray, start: Sequence[int], shape: Sequence[int],
+              boundary: str, fillvalue) -> np.ndarray:
+    """Window ``[start, start + shape)`` of the full convolution of the extended ``x``."""
+    pad = [(M - 1 - s, s + L - N) for N, M, s, L in zip(x.shape, h.shape, start, shape)]
+    dtype = np.result_type(x, h)
+    xe = extend(x.astype(dtype, copy=False), pad, boundary, fillvalue)
+    return convolve(xe, h, mode="valid")
+
+
+def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
+    a = as_array(in1, "in1", func, ndim=2)
+    b = as_array(in2, "in2", func, ndim=2)
+    check_choice(mode, "mode", MODES, func)
+    boundary = _check_boundary(boundary, func)
+    fillvalue = _check_fillvalue(fillvalue, np.result_type(a, b), func)
+    output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
+    return a, b, boundary, fillvalue
+
+
+def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
+               fillvalue=0) -> np.ndarray:
+    r"""2-D convolution with a boundary condition; equals ``scipy.signal.convolve2d``.
+
+    .. math:: y[i, j] = \sum_{m, n} h[m, n]\, x_e[i - m, j - n]
+
+    where ``x_e`` is ``in1`` extended beyond its edges by ``boundary``.
+
+    Parameters
+    ----------
+    in1 : array_like of shape (Ma, Na)
+        The image ``x``.
+    in2 : array_like of shape (Mb, Nb)
+        The kernel ``h``.
+    mode : {'full', 'same', 'valid'}
+        Output shape ``(Ma + Mb - 1, Na + Nb - 1)``, ``(Ma, Na)``, or
+        ``(|Ma - Mb| + 1, |Na - Nb| + 1)``; ``'valid'`` never reads the extension.
+    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+        How ``in1`` is extended (see the module's table); SciPy's aliases ``'pad'``,
+        ``'circular'``, ``'symmetric'`` are accepted. ``'reflect'`` (mirror without
+        repeating the edge) is OpenCV's default border and not in SciPy.
+    fillvalue : scalar
+        Value outside ``in1`` for ``boundary='fill'``; must be exactly representable in
+        the result dtype.
+
+    Returns
+    -------
+    ndarray of shape given by ``mode``
+        Of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    TypeError
+        If an input does not hold numbers or ``fillvalue`` is not a scalar.
+    ValueError
+        If an input is not 2-D or empty, or ``mode``/``boundary`` is unknown.
+
+    See Also
+    --------
+    correlate2d, convolve_at, scipy.signal.convolve2d
+
+    Notes
+    -----
+    Implemented as the ``'valid'`` convolution of ``in1`` extended by exactly the rows and
+    columns the requested window reads. Chapter 2 teaches it.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2], [3, 4]])
+    >>> convolve2d(x, [[1, 1]], mode="same", boundary="wrap")
+    array([[3, 3],
+           [7, 7]])
+    """
+    func = "convolve2d"
+    a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
+    if mode == "valid" or (boundary == "fill" and fillvalue == 0):
+        return convolve(a, b, mode=mode)
+    return _filter2d(a, b, mode_offset(a.shape, b.shape, mode), output_shape(
+        a.shape, b.shape, mode), boundary, fillvalue)
+
+
+def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
+                fillvalue=0) -> np.ndarray:
+    r"""2-D cross-correlation with a boundary condition; equals ``scipy.signal.correlate2d``.
+
+    .. math:: z[i, j] = \sum_{m, n} x_e[i + m, j + n]\, \overline{h[m, n]}
+
+    Parameters
+    ----------
+    in1 : array_like of shape (Ma, Na)
+    in2 : array_like of shape (Mb, Nb)
+    mode, boundary, fillvalue
+        As in :func:`convolve2d`.
+
+    Returns
+    -------
+    ndarray
+        Of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`convolve2d`.
+
+    See Also
+    --------
+    convolve2d, convlib.correlate, scipy.signal.correlate2d
+
+    Notes
+    -----
+    Two conventions are SciPy's and are kept for agreement:
+
+    * ``'same'`` centres the output on kernel index ``(Mb // 2, Nb // 2)``; for an even
+      kernel this is one sample away from :func:`convlib.correlate`'s (and
+      ``scipy.signal.correlate``'s) ``'same'``, which centres on ``((Mb - 1) // 2, ...)``.
+    * In ``'valid'`` mode with ``in2`` the larger input, the result is
+      ``correlate2d(in2, in1)[::-1, ::-1]``, the complex conjugate of
+      :func:`convlib.correlate`'s for complex inputs.
+
+    Examples
+    --------
+    >>> correlate2d([[1, 2, 3]], [[-1, 0, 1]], mode="same", boundary="symm")
+    array([[1, 2, 1]])
+    """
+    func = "correlate2d"
+    a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
+    if mode == "valid":
+        if valid_swap_needed(a.shape, b.shape, func):
+            return correlate2d(b, a, "valid")[::-1, ::-1]
+        return convolve(a, reverse_conj(b), mode="valid")
+    g = reverse_conj(b)
+    if mode == "full":
+        start = (0, 0)
+    else:  # SciPy centres 'same' on kernel index M // 2 of the unflipped kernel
+        start = tuple(M // 2 for M in b.shape)
+    return _filter2d(a, g, start, output_shape(a.shape, b.shape, mode), boundary, fillvalue)
+
+
+def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
+                fillvalue=0):
+    r"""One value of a convolution, computed from one window of the input only.
+
+    Returns ``convolve2d(in1, in2, mode, boundary, fillvalue)[index]`` (and the same
+    for N-d inputs) at a cost proportional to the kernel size, not the image size:
+
+    .. math:: y[n] = \sum_k h[k]\, x_e[n + o - k]
+
+    where ``o`` is the offset of ``mode``'s window inside the full output.
+
+    Parameters
+    ----------
+    in1 : array_like of shape (N1, ..., Nd)
+        The image ``x``, any size.
+    in2 : array_like of shape (M1, ..., Md)
+        The kernel ``h``.
+    index : sequence of int
+        Output index in ``mode``'s coordinates; negative values count from the end.
+    mode : {'full', 'same', 'valid'}
+    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+    fillvalue : scalar
+
+    Returns
+    -------
+    scalar
+        A NumPy scalar of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    ValueError
+        If ``index`` has the wrong length or lies outside the output, or any argument of
+        :func:`convolve2d` is invalid.
+
+    See Also
+    --------
+    convolve2d
+
+    Examples
+    --------
+    >>> x = np.arange(16).reshape(4, 4)
+    >>> convolve_at(x, np.ones((3, 3), dtype=int), (1, 2))
+    np.int64(90)
+    """
+    func = "convolve_at"
+    a = as_array(in1, "in1", func, min_ndim=1)
+    b = as_array(in2, "in2", func, min_ndim=1)
+    if a.ndim != b.ndim:
+        raise ValueError(f"{func}: in1 and in2 must have the same number of dimensions; "
+                         f"got shapes {a.shape} and {b.shape}")
+    check_choice(mode, "mode", MODES, func)
+    boundary = _check_boundary(boundary, func)
+    dtype = np.result_type(a, b)
+    fillvalue = _check_fillvalue(fillvalue, dtype, func)
+    shape = output_shape(a.shape, b.shape, mode, func)
+    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+        a, b = b, a
+    offset = mode_offset(a.shape, b.shape, mode, func)
+    try:
+        index = tuple(int(i) for i in index)
+    except TypeError:
+        raise TypeError(f"{func}: index must be a sequence of ints; got {index!r}") from None
+    if len(index) != len(shape) or not all(-L <= i < L for i, L in zip(index, shape)):
+        raise ValueError(f"{func}: index must lie inside the output of shape {shape}; "
+                         f"got {index}")
+    index = tuple(i % L for i, L in zip(index, shape))
+    # input index read by tap k along each axis: n + o - k, mapped by the boundary rule
+    rows = [boundary_index(n + o - np.arange(M), N, boundary)
+            for n, o, M, N in zip(index, offset, b.shape, a.shape)]
+    window = a.astype(dtype, copy=False)[np.ix_(*[np.maximum(r, 0) for r in rows])]
+    if boundary == "fill":
+        inside = np.ones(window.shape, dtype=bool)
+        for axis, r in enumerate(rows):
+            shape_1 = [1] * len(rows)
+            shape_1[axis] = len(r)
+            inside &= (r >= 0).reshape(shape_1)
+        window = np.where(inside, window, fillvalue)
+    return (window * b.astype(dtype, copy=False)).sum(dtype=dtype)

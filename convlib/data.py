@@ -1,0 +1,137 @@
+"""Data that ships offline: real samples bundled with matplotlib, and synthetic images.
+
+Nothing here touches the network. The real samples are files inside the installed
+matplotlib package (``matplotlib.cbook.get_sample_data``):
+
+* :func:`photo` -- the portrait of Grace Hopper (``grace_hopper.jpg``, 600 x 512 RGB);
+* :func:`mri_slice` -- one 256 x 256 MRI slice of a head (``s1045.ima.gz``, 16-bit);
+* :func:`eeg` -- four channels of an EEG recording, 800 samples each (``eeg.dat``).
+
+The synthetic generators are deterministic (seeded where random).
+"""
+
+from __future__ import annotations
+
+import matplotlib.cbook as cbook
+import matplotlib.image as mimage
+import numpy as np
+
+from ._validation import check_int
+
+__all__ = ["photo", "mri_slice", "eeg", "EEG_SAMPLE_RATE", "impulse", "step_edge",
+           "checkerboard", "shapes", "rgb_to_gray"]
+
+#: Samples per second of :func:`eeg` (matplotlib's example spans 10 s with 800 samples).
+EEG_SAMPLE_RATE: float = 80.0
+
+# ITU-R BT.709 luma weights, as in scikit-image's rgb2gray
+_LUMA = np.array([0.2125, 0.7154, 0.0721])
+
+
+def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` (ITU-R BT.709) of an ``(H, W, 3)`` image.
+
+    Returns
+    -------
+    ndarray of shape (H, W)
+        float64; in ``[0, 1]`` if the input is.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[-1] < 3:
+        raise ValueError(f"rgb_to_gray: rgb must have shape (H, W, 3); got {rgb.shape}")
+    return rgb[..., :3].astype(np.float64) @ _LUMA
+
+
+def photo(gray: bool = True) -> np.ndarray:
+    """The portrait of Grace Hopper bundled with matplotlib, scaled to ``[0, 1]``.
+
+    Parameters
+    ----------
+    gray : bool
+        Return the BT.709 luma (default) rather than the three colour channels.
+
+    Returns
+    -------
+    ndarray of shape (600, 512) or (600, 512, 3)
+        float64 in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> photo().shape, photo(gray=False).shape
+    ((600, 512), (600, 512, 3))
+    """
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        rgb = mimage.imread(f, format="jpeg").astype(np.float64) / 255.0
+    return rgb_to_gray(rgb) if gray else rgb
+
+
+def mri_slice() -> np.ndarray:
+    """A 256 x 256 MRI slice of a head, bundled with matplotlib.
+
+    Returns
+    -------
+    ndarray of shape (256, 256)
+        float64, the raw big-endian 16-bit intensities (0 to 215 in this slice).
+    """
+    with cbook.get_sample_data("s1045.ima.gz") as f:
+        raw = f.read()
+    return np.frombuffer(raw, dtype=">u2").reshape(256, 256).astype(np.float64)
+
+
+def eeg() -> np.ndarray:
+    """Four EEG channels of 800 samples at :data:`EEG_SAMPLE_RATE` Hz, bundled with matplotlib.
+
+    Returns
+    -------
+    ndarray of shape (4, 800)
+        float64, one row per channel (in the units of matplotlib's example).
+    """
+    with cbook.get_sample_data("eeg.dat") as f:
+        data = np.fromfile(f, dtype=np.float64)
+    return data.reshape(800, 4).T.copy()
+
+
+def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None) -> np.ndarray:
+    """The unit impulse (Kronecker delta) of a given shape, 1 at ``at`` (default: centre).
+
+    Examples
+    --------
+    >>> impulse(5)
+    array([0., 0., 1., 0., 0.])
+    """
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    shape = tuple(check_int(n, "shape", "impulse", minimum=1) for n in shape)
+    at = tuple(n // 2 for n in shape) if at is None else tuple(at)
+    out = np.zeros(shape)
+    out[at] = 1.0
+    return out
+
+
+def step_edge(n: int = 64, angle: float = 0.0) -> np.ndarray:
+    """An ``n x n`` image, 0 on one side of a straight edge through the centre and 1 on
+    the other; ``angle`` (degrees) turns the edge from vertical."""
+    n = check_int(n, "n", "step_edge", minimum=2)
+    y, x = np.mgrid[:n, :n] - (n - 1) / 2
+    t = np.deg2rad(angle)
+    return (x * np.cos(t) + y * np.sin(t) > 0).astype(np.float64)
+
+
+def checkerboard(n: int = 64, square: int = 8) -> np.ndarray:
+    """An ``n x n`` checkerboard of ``square``-pixel squares, values 0 and 1."""
+    n = check_int(n, "n", "checkerboard", minimum=1)
+    square = check_int(square, "square", "checkerboard", minimum=1)
+    i = np.arange(n) // square
+    return ((i[:, None] + i[None, :]) % 2).astype(np.float64)
+
+
+def shapes(n: int = 64) -> np.ndarray:
+    """An ``n x n`` test image: a bright square, a disk and a thin diagonal line on grey."""
+    n = check_int(n, "n", "shapes", minimum=16)
+    img = np.full((n, n), 0.2)
+    q = n // 8
+    img[q:3 * q, q:3 * q] = 1.0
+    y, x = np.mgrid[:n, :n]
+    img[(y - 5.5 * q) ** 2 + (x - 5.5 * q) ** 2 <= (1.5 * q) ** 2] = 0.7
+    d = np.arange(n // 2, n - q)
+    img[d, d - n // 2 + q] = 0.0
+    return img

@@ -1,0 +1,163 @@
+"""Convolution computed straight from its definition.
+
+Two implementations of one contract (``impl(in1, in2, mode) -> ndarray``), used by
+:func:`convlib.convolve` through its ``method`` argument:
+
+* :func:`convolve_loops` -- ``method='loops'``: the convolution sum written as nested
+  Python loops, one output value at a time. Slow; it is the definition derived in
+  chapter 1 and the reference every other method is tested against.
+* :func:`convolve_direct` -- ``method='direct'``: the same sum vectorised. The Python loop
+  runs over the taps of the smaller input (never over output values); each tap adds a
+  scaled, shifted copy of the larger input to the output ("superposition of shifted,
+  scaled impulse responses").
+
+Both receive validated arrays of equal ndim, non-empty, and a mode already checked; in
+``'valid'`` mode ``in1`` is at least as large as ``in2`` in every dimension. Both compute
+in ``numpy.result_type(in1, in2)``, so integer inputs give exact integers.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .shapes import mode_offset, output_shape
+
+__all__ = ["convolve_loops", "convolve_direct", "conv_terms"]
+
+
+def convolve_loops(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+    """Convolution by the defining sum, one output value at a time (``method='loops'``).
+
+    Parameters
+    ----------
+    in1 : ndarray of shape (N1, ..., Nd)
+        First input.
+    in2 : ndarray of shape (M1, ..., Md)
+        Second input, same number of dimensions.
+    mode : {'full', 'same', 'valid'}
+        Output size; see :func:`convlib.shapes.output_shape`.
+
+    Returns
+    -------
+    ndarray
+        ``y[n] = sum_k in1[k] * in2[n - k]`` over every ``k`` for which both indices are
+        inside their arrays, for ``n`` in the ``mode`` window, in
+        ``numpy.result_type(in1, in2)``.
+
+    Notes
+    -----
+    Cost ``O(prod(N) * prod(M))`` Python-level multiply-adds: use it to read, not to run
+    on large inputs. This is equation (conv-sum) of chapter 1.
+
+    Examples
+    --------
+    >>> convolve_loops(np.array([1, 2, 3]), np.array([0, 1, 0.5]))
+    array([0. , 1. , 2.5, 4. , 1.5])
+    """
+    dtype = np.result_type(in1, in2)
+    x = np.asarray(in1, dtype=dtype)
+    h = np.asarray(in2, dtype=dtype)
+    shape = output_shape(x.shape, h.shape, mode)
+    offset = mode_offset(x.shape, h.shape, mode)
+    out = np.zeros(shape, dtype=dtype)
+    for n_out in np.ndindex(*shape):
+        n = [i + o for i, o in zip(n_out, offset)]  # index into the full output
+        total = dtype.type(0)
+        # the k with 0 <= k < N and 0 <= n - k < M, axis by axis
+        ranges = [range(max(0, ni - Mi + 1), min(Ni, ni + 1))
+                  for ni, Ni, Mi in zip(n, x.shape, h.shape)]
+        for k in itertools.product(*ranges):
+            total += x[k] * h[tuple(ni - ki for ni, ki in zip(n, k))]
+        out[n_out] = total
+    return out
+
+
+def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+    """Vectorised direct convolution: one shifted multiply-add per tap (``method='direct'``).
+
+    Parameters
+    ----------
+    in1 : ndarray of shape (N1, ..., Nd)
+    in2 : ndarray of shape (M1, ..., Md)
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray
+        Same values as :func:`convolve_loops`, in ``numpy.result_type(in1, in2)``.
+
+    Notes
+    -----
+    Convolution is commutative, so the loop runs over the taps of whichever input has
+    fewer elements, ``b``; for each tap ``b[k]`` the slice of the larger input ``a`` that
+    lands inside the output window is scaled and added::
+
+        out[n] += b[k] * a[n - k]
+
+    Zero taps are skipped (exactly: they add nothing). Cost ``O(prod(N) * prod(M))``
+    arithmetic in ``min(prod(N), prod(M))`` vectorised NumPy calls.
+
+    Examples
+    --------
+    >>> convolve_direct(np.array([1, 2, 3]), np.array([1, 1]), mode="valid")
+    array([3, 5])
+    """
+    dtype = np.result_type(in1, in2)
+    a = np.asarray(in1, dtype=dtype)
+    b = np.asarray(in2, dtype=dtype)
+    shape = output_shape(a.shape, b.shape, mode)
+    offset = mode_offset(a.shape, b.shape, mode)
+    if b.size > a.size:  # the full output is symmetric in the inputs
+        a, b = b, a
+    out = np.zeros(shape, dtype=dtype)
+    for k in np.ndindex(*b.shape):
+        tap = b[k]
+        if tap == 0:
+            continue
+        out_index, a_index = [], []
+        for ki, Ai, oi, Li in zip(k, a.shape, offset, shape):
+            lo, hi = max(ki, oi), min(ki + Ai, oi + Li)  # full-output range this tap reaches
+            if lo >= hi:
+                break
+            out_index.append(slice(lo - oi, hi - oi))
+            a_index.append(slice(lo - ki, hi - ki))
+        else:
+            out[tuple(out_index)] += tap * a[tuple(a_index)]
+    return out
+
+
+def conv_terms(x, h, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of the 1-D convolution sum at one output index (flip-and-slide).
+
+    Parameters
+    ----------
+    x : array_like of shape (N,)
+        Signal.
+    h : array_like of shape (M,)
+        Kernel.
+    n : int
+        Index into the full output, ``0 <= n <= N + M - 2`` for a non-empty sum.
+
+    Returns
+    -------
+    k : ndarray of int, shape (P,)
+        The indices where ``x[k]`` and ``h[n - k]`` both exist.
+    xk, hk, products : ndarray of shape (P,)
+        ``x[k]``, ``h[n - k]`` and their products; ``products.sum()`` is ``y[n]``.
+
+    Examples
+    --------
+    >>> k, xk, hk, p = conv_terms([1, 2, 3], [1, 10], 1)
+    >>> k.tolist(), p.tolist()
+    ([0, 1], [10, 2])
+    """
+    x = np.asarray(x)
+    h = np.asarray(h)
+    if x.ndim != 1 or h.ndim != 1:
+        raise ValueError(f"conv_terms: x and h must be 1-D; got shapes {x.shape} and {h.shape}")
+    n = int(n)
+    k = np.arange(max(0, n - len(h) + 1), min(len(x), n + 1))
+    xk, hk = x[k], h[n - k]
+    return k, xk, hk, xk * hk

@@ -1,0 +1,226 @@
+"""One contract, many implementations, one dispatcher: ``convolve`` and ``correlate``.
+
+Every method shares the signature ``impl(in1, in2, mode) -> ndarray`` and the size rule
+of :mod:`convlib.shapes`. The dispatcher validates the inputs once, applies SciPy's
+``'valid'``-mode swap, calls the implementation, and casts the result to
+``numpy.result_type(in1, in2)`` (rounding first when that type is an integer and the
+method computed in floating point, as SciPy does).
+
+A method module joins the dispatcher by adding itself to :data:`METHODS`. An
+implementation that cannot serve particular inputs (a kernel of the wrong size, say)
+raises :class:`MethodCannotServe` with the reason; the dispatcher reports it as a
+``ValueError`` naming the function the user called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._validation import as_array, check_choice, check_same_ndim
+from .direct import convolve_direct, convolve_loops
+from .shapes import MODES, valid_swap_needed
+
+__all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
+           "MethodCannotServe"]
+
+
+class MethodCannotServe(ValueError):
+    """Raised by a method implementation that cannot serve the given inputs."""
+
+
+Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
+
+#: Implemented methods, by the name ``method=`` accepts.
+METHODS: dict[str, Impl] = {
+    "loops": convolve_loops,
+    "direct": convolve_direct,
+}
+
+#: Method names of the book's contract that later chapters implement, with the chapter.
+PLANNED_METHODS: dict[str, str] = {
+    "fft": "chapter 5 (the convolution theorem)",
+    "overlap_add": "chapter 5 (the convolution theorem)",
+    "toeplitz": "chapter 7 (Toeplitz matrices)",
+    "im2col": "chapter 8 (im2col and GEMM)",
+    "separable": "chapter 4 (separable kernels)",
+    "winograd": "chapter 9 (Winograd minimal filtering)",
+}
+
+
+def _check_method(method: object, func: str) -> str:
+    if isinstance(method, str) and method in PLANNED_METHODS and method not in METHODS:
+        raise ValueError(
+            f"{func}: method {method!r} is not implemented yet (it arrives with "
+            f"{PLANNED_METHODS[method]}); available: "
+            + ", ".join(repr(m) for m in ("auto", *METHODS))
+        )
+    return check_choice(method, "method", ("auto", *METHODS), func)
+
+
+def _prepare(in1: object, in2: object, mode: object, func: str):
+    a = as_array(in1, "in1", func)
+    b = as_array(in2, "in2", func)
+    check_same_ndim(a, b, ("in1", "in2"), func)
+    check_choice(mode, "mode", MODES, func)
+    return a, b
+
+
+def choose_method(in1: object, in2: object, mode: str = "full") -> str:
+    """The method ``convolve(in1, in2, mode, method='auto')`` would use.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, as they would be passed to :func:`convolve`.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    str
+        A key of :data:`METHODS`. ``'loops'`` is never chosen: it exists to be read.
+
+    Notes
+    -----
+    Only ``'direct'`` is implemented among the fast methods so far, so it is the choice;
+    the cost model that weighs the others is taught in chapter 5.
+
+    Examples
+    --------
+    >>> choose_method([1, 2, 3], [1, 1])
+    'direct'
+    """
+    _prepare(in1, in2, mode, "choose_method")
+    return "direct"
+
+
+def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:
+    dtype = np.result_type(a, b)
+    if a.ndim == 0:  # SciPy: the product of two scalars
+        return np.asarray(a * b, dtype=dtype)
+    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+        a, b = b, a
+    if method == "auto":
+        method = choose_method(a, b, mode)
+    try:
+        out = METHODS[method](a, b, mode)
+    except MethodCannotServe as exc:
+        raise ValueError(f"{func}: method {method!r} cannot serve these inputs: {exc}") from None
+    out = np.asarray(out)
+    if dtype.kind in "biu" and out.dtype.kind in "fc":
+        out = np.rint(out.real)
+    return out.astype(dtype, copy=False)
+
+
+def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
+    r"""N-dimensional convolution of two arrays, with SciPy's semantics.
+
+    .. math:: y[n] = \sum_k \mathrm{in1}[k]\, \mathrm{in2}[n - k]
+
+    Parameters
+    ----------
+    in1 : array_like of shape (N1, ..., Nd)
+        First input (the signal or image, ``x``).
+    in2 : array_like of shape (M1, ..., Md)
+        Second input (the kernel, ``h``), with the same number of dimensions.
+    mode : {'full', 'same', 'valid'}
+        ``'full'``: every overlap, shape ``(N + M - 1)``; ``'same'``: shape of ``in1``,
+        centred on the full output; ``'valid'``: only complete overlaps, shape
+        ``(max(N, M) - min(N, M) + 1)`` -- one input must then be at least as large as the
+        other in every dimension.
+    method : str
+        ``'loops'`` (the definition), ``'direct'`` (vectorised), or ``'auto'``
+        (:func:`choose_method`). See :data:`METHODS`.
+
+    Returns
+    -------
+    ndarray
+        The convolution, of dtype ``numpy.result_type(in1, in2)``: integer inputs give
+        exact integers, float32 stays float32, complex works.
+
+    Raises
+    ------
+    TypeError
+        If an input does not hold numbers.
+    ValueError
+        If an input is empty, the inputs differ in ndim, ``mode`` or ``method`` is
+        unknown, or ``'valid'`` mode has no input at least as large as the other.
+
+    See Also
+    --------
+    correlate : the same with the kernel not flipped.
+    convolve2d : 2-D with boundary conditions.
+    scipy.signal.convolve : the reference this function agrees with.
+
+    Notes
+    -----
+    Convolution flips ``in2`` and slides it over ``in1`` (chapter 1). Two 0-d inputs give
+    their product, as in SciPy.
+
+    Examples
+    --------
+    >>> convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convolve([1, 2, 3], [1, 1], mode="valid", method="loops")
+    array([3, 5])
+    >>> convolve([1, 2, 3], [1, 1], mode="middle")
+    Traceback (most recent call last):
+    ...
+    ValueError: convolve: mode must be one of 'full', 'same', 'valid'; got 'middle'
+    """
+    a, b = _prepare(in1, in2, mode, "convolve")
+    method = _check_method(method, "convolve")
+    return _run(a, b, mode, method, "convolve")
+
+
+def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
+    r"""N-dimensional cross-correlation of two arrays, with SciPy's semantics.
+
+    .. math:: z[k] = \sum_n \mathrm{in1}[n + k]\, \overline{\mathrm{in2}[n]}
+
+    Computed as ``convolve(in1, in2 reversed on every axis and conjugated, mode,
+    method)``, which is how ``scipy.signal.correlate`` defines every mode. The full output
+    index ``k`` runs from ``-(M - 1)`` to ``N - 1``.
+
+    Parameters
+    ----------
+    in1 : array_like of shape (N1, ..., Nd)
+    in2 : array_like of shape (M1, ..., Md)
+    mode : {'full', 'same', 'valid'}
+        As in :func:`convolve`.
+    method : str
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    ndarray
+        Of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`convolve`.
+
+    See Also
+    --------
+    convolve, correlate2d, scipy.signal.correlate
+
+    Notes
+    -----
+    What deep-learning libraries call "convolution" is this correlation (chapter 1).
+
+    Examples
+    --------
+    >>> correlate([1, 2, 3], [0, 1, 0.5])
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    """
+    a, b = _prepare(in1, in2, mode, "correlate")
+    method = _check_method(method, "correlate")
+    return _run(a, reverse_conj(b), mode, method, "correlate")
+
+
+def reverse_conj(x: np.ndarray) -> np.ndarray:
+    """``x`` reversed along every axis and complex-conjugated (a view for real input)."""
+    flipped = x[(slice(None, None, -1),) * x.ndim]
+    return flipped.conj() if x.dtype.kind == "c" else flipped

@@ -1,0 +1,237 @@
+"""Output-shape arithmetic: the one public source of truth for sizes.
+
+Two families live here.
+
+* Signal-processing modes (``'full'``, ``'same'``, ``'valid'``) shared by every method of
+  :func:`convlib.convolve` and by :func:`convlib.convolve2d` (SciPy's rules).
+* Layer arithmetic (stride, padding, dilation) shared by :mod:`convlib.nn`:
+  ``floor((n + p_lo + p_hi - d*(k - 1) - 1) / s) + 1``.
+
+Every implementation, validator and table in the book calls these functions rather than
+repeating the formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._validation import check_choice, check_int
+
+__all__ = [
+    "MODES",
+    "output_shape",
+    "mode_offset",
+    "valid_swap_needed",
+    "normalize_padding",
+    "conv_output_size",
+    "conv_transpose_output_size",
+]
+
+#: The output modes of signal-processing convolution, as in SciPy and NumPy.
+MODES: tuple[str, ...] = ("full", "same", "valid")
+
+
+def valid_swap_needed(
+    shape1: Sequence[int], shape2: Sequence[int], func: str = "convolve"
+) -> bool:
+    """Whether ``'valid'`` mode needs the inputs swapped (SciPy's rule).
+
+    In ``'valid'`` mode one input must be at least as large as the other in every
+    dimension. If ``in2`` is the larger one, convolution's commutativity lets the inputs
+    be swapped.
+
+    Returns
+    -------
+    bool
+        ``True`` if ``shape2`` is at least as large as ``shape1`` in every dimension and
+        larger in at least one.
+
+    Raises
+    ------
+    ValueError
+        If neither input is at least as large as the other in every dimension.
+    """
+    ge1 = all(a >= b for a, b in zip(shape1, shape2))
+    ge2 = all(b >= a for a, b in zip(shape1, shape2))
+    if not (ge1 or ge2):
+        raise ValueError(
+            f"{func}: in 'valid' mode one input must be at least as large as the other in "
+            f"every dimension; got shapes {tuple(shape1)} and {tuple(shape2)}"
+        )
+    return not ge1
+
+
+def output_shape(
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full", func: str = "convolve"
+) -> tuple[int, ...]:
+    """Shape of the convolution of arrays of shapes ``shape1`` and ``shape2``.
+
+    Parameters
+    ----------
+    shape1, shape2 : sequence of int
+        Shapes of ``in1`` and ``in2`` (same length).
+    mode : {'full', 'same', 'valid'}
+        ``'full'``: ``n1 + n2 - 1`` per axis; ``'same'``: ``n1`` (the shape of ``in1``);
+        ``'valid'``: ``max(n1, n2) - min(n1, n2) + 1``.
+
+    Returns
+    -------
+    tuple of int
+        The output shape.
+
+    Examples
+    --------
+    >>> output_shape((5,), (3,), "full"), output_shape((5,), (3,), "valid")
+    ((7,), (3,))
+    """
+    check_choice(mode, "mode", MODES, func)
+    if mode == "full":
+        return tuple(a + b - 1 for a, b in zip(shape1, shape2))
+    if mode == "same":
+        return tuple(shape1)
+    valid_swap_needed(shape1, shape2, func)
+    return tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
+
+
+def mode_offset(
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full", func: str = "convolve"
+) -> tuple[int, ...]:
+    """Where the ``mode`` output starts inside the ``'full'`` output, per axis.
+
+    ``out[i] == full[i + offset]``: the offset is ``0`` for ``'full'``,
+    ``(n2 - 1) // 2`` for ``'same'`` (SciPy's centring) and ``min(n1, n2) - 1`` for
+    ``'valid'``.
+
+    Examples
+    --------
+    >>> mode_offset((5,), (4,), "same"), mode_offset((5,), (4,), "valid")
+    ((1,), (3,))
+    """
+    check_choice(mode, "mode", MODES, func)
+    if mode == "full":
+        return tuple(0 for _ in shape1)
+    if mode == "same":
+        return tuple((b - 1) // 2 for b in shape2)
+    valid_swap_needed(shape1, shape2, func)
+    return tuple(min(a, b) - 1 for a, b in zip(shape1, shape2))
+
+
+def normalize_padding(padding: int | Sequence[int], func: str = "conv_output_size",
+                      name: str = "padding") -> tuple[int, int]:
+    """Normalise one axis' padding to a ``(low, high)`` pair of non-negative ints."""
+    if isinstance(padding, Sequence) and not isinstance(padding, str):
+        if len(padding) != 2:
+            raise ValueError(
+                f"{func}: {name} must be an int or a (low, high) pair; got {padding!r}"
+            )
+        low, high = (check_int(p, name, func, minimum=0) for p in padding)
+        return low, high
+    p = check_int(padding, name, func, minimum=0)
+    return p, p
+
+
+def conv_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int = 1,
+) -> int:
+    """Length of a strided, padded, dilated convolution along one axis.
+
+    Parameters
+    ----------
+    n : int
+        Input length.
+    kernel_size : int
+        Kernel length ``k``.
+    stride : int
+        Step ``s`` between windows (``>= 1``).
+    padding : int or (int, int)
+        Zeros added before and after (``p_lo, p_hi``); an int pads both ends equally.
+    dilation : int
+        Spacing ``d`` between kernel taps (``>= 1``).
+
+    Returns
+    -------
+    int
+        ``floor((n + p_lo + p_hi - d*(k - 1) - 1) / s) + 1``.
+
+    Raises
+    ------
+    ValueError
+        If a size is out of range, or the padded input is smaller than the dilated
+        kernel ``d*(k - 1) + 1``.
+
+    Notes
+    -----
+    Derived in the chapter on convolution arithmetic; PyTorch's ``Conv`` layers use the
+    same formula.
+
+    Examples
+    --------
+    >>> conv_output_size(5, 3), conv_output_size(5, 3, stride=2, padding=1)
+    (3, 3)
+    >>> conv_output_size(2, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_output_size: the padded input (2) is smaller than the dilated kernel (3)
+    """
+    func = "conv_output_size"
+    n = check_int(n, "n", func, minimum=1)
+    k = check_int(kernel_size, "kernel_size", func, minimum=1)
+    s = check_int(stride, "stride", func, minimum=1)
+    d = check_int(dilation, "dilation", func, minimum=1)
+    lo, hi = normalize_padding(padding, func)
+    span = d * (k - 1) + 1
+    if n + lo + hi < span:
+        raise ValueError(
+            f"{func}: the padded input ({n + lo + hi}) is smaller than the dilated "
+            f"kernel ({span})"
+        )
+    return (n + lo + hi - span) // s + 1
+
+
+def conv_transpose_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Length of a transposed convolution along one axis (PyTorch's formula).
+
+    Returns
+    -------
+    int
+        ``(n - 1)*s - p_lo - p_hi + d*(k - 1) + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``output_padding`` is not smaller than ``stride`` or ``dilation`` (then it
+        would not resolve the ambiguity of :func:`conv_output_size`'s floor), or the
+        result is not positive.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    """
+    func = "conv_transpose_output_size"
+    n = check_int(n, "n", func, minimum=1)
+    k = check_int(kernel_size, "kernel_size", func, minimum=1)
+    s = check_int(stride, "stride", func, minimum=1)
+    d = check_int(dilation, "dilation", func, minimum=1)
+    op = check_int(output_padding, "output_padding", func, minimum=0)
+    lo, hi = normalize_padding(padding, func)
+    if op >= s and op >= d:
+        raise ValueError(
+            f"{func}: output_padding must be smaller than either stride or dilation; "
+            f"got output_padding={op}, stride={s}, dilation={d}"
+        )
+    size = (n - 1) * s - lo - hi + d * (k - 1) + op + 1
+    if size < 1:
+        raise ValueError(f"{func}: the output size would be {size}; reduce padding")
+    return size
