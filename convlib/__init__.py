@@ -11,6 +11,17 @@ Part I -- Foundations
     convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
     convolve_at                  one output value from one window (chapters 2 and 4)
 
+Part II -- Fast convolution
+    fft_convolve                 convolution theorem, zero padding (chapter 5);
+                                 method='fft'
+    overlap_add, overlap_save    long signals in blocks (chapter 5); method='overlap_add'
+    circular_convolve            periodic convolution by FFT; dft_matrix
+    block_length, block_plan     block sizes of overlap-add / overlap-save
+    estimate_costs               the cost model behind choose_method (chapter 5)
+    inverse_filter               deconvolution by division (chapter 6)
+    wiener_deconvolve,           regularised deconvolution (chapter 6);
+    tikhonov_deconvolve          transfer_function, circular_blur
+
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
     conv_output_size,            layer arithmetic: stride, padding, dilation
@@ -23,6 +34,8 @@ Modules
     convlib.widgets              live ipywidgets
     convlib.direct               the 'loops' and 'direct' methods
     convlib.boundaries           boundary extensions
+    convlib.fourier              DFT, circular, FFT and block convolution
+    convlib.deconvolution        frequency-domain deconvolution
 
 Examples
 --------
@@ -33,7 +46,11 @@ array([1, 3, 5, 3])
 
 from . import data, plotting
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
-from .dispatch import METHODS, choose_method, convolve, correlate
+from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
+                            transfer_function, wiener_deconvolve)
+from .dispatch import METHODS, choose_method, convolve, correlate, estimate_costs
+from .fourier import (block_length, block_plan, circular_convolve, dft_matrix, fft_convolve,
+                      overlap_add, overlap_save)
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape)
 
@@ -43,6 +60,10 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    # Part II
+    "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
+    "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
+    "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
