@@ -11,6 +11,9 @@ Part I -- Foundations
     convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
     convolve_at                  one output value from one window (chapters 2 and 4)
 
+Part III -- Convolution as matrix multiplication
+    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
+
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
     conv_output_size,            layer arithmetic: stride, padding, dilation
@@ -33,6 +36,7 @@ array([1, 3, 5, 3])
 
 from . import data, plotting
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
+from .im2col import col2im, im2col
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape)
@@ -43,6 +47,8 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    # Part III
+    "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
