@@ -250,8 +250,9 @@ def draw_superposition(fig: Figure, x: np.ndarray, h: np.ndarray) -> None:
     for k, xk in enumerate(x):
         n = np.arange(k, k + len(h))
         color = cmap(k / max(1, len(x) - 1))
-        ax2.plot(n + 0.08 * (k - len(x) / 2), xk * h, "o-", color=color, ms=4, lw=1,
-                 label=f"x[{k}] h[n-{k}]")
+        offset = 0.12 * (k - (len(x) - 1) / 2)  # side by side where echoes overlap
+        ax2.vlines(n + offset, 0, xk * h, color=color, lw=1.5)
+        ax2.plot(n + offset, xk * h, "o", color=color, ms=4, label=f"x[{k}] h[n-{k}]")
     ax2.axhline(0, color=COLORS["grey"], lw=0.8)
     ax2.set_ylabel("echoes")
     ax2.legend(fontsize=7, ncols=min(len(x), 4), loc="upper right")
