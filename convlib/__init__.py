@@ -22,6 +22,9 @@ Part II -- Fast convolution
     wiener_deconvolve,           regularised deconvolution (chapter 6);
     tikhonov_deconvolve          transfer_function, circular_blur
 
+Part III -- Convolution as matrix multiplication
+    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
+
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
     conv_output_size,            layer arithmetic: stride, padding, dilation
@@ -44,13 +47,14 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, plotting
+from . import data, deconvolution, direct, fourier, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
 from .dispatch import METHODS, choose_method, convolve, correlate, estimate_costs
 from .fourier import (block_length, block_plan, circular_convolve, dft_matrix, fft_convolve,
                       overlap_add, overlap_save)
+from .im2col import col2im, im2col
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape)
 
@@ -64,8 +68,10 @@ __all__ = [
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
     "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
+    # Part III
+    "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
-    "data", "plotting",
+    "data", "direct", "plotting", "widgets", "fourier", "deconvolution",
 ]
