@@ -35,12 +35,25 @@ class MethodCannotServe(ValueError):
 
 Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 
+
+def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both inputs in the floating type of ``result_type(a, b)`` before an FFT.
+
+    ``scipy.fft`` transforms float32 in single precision; mixing a float32 input with a
+    float64 (or int64) one would then round the float64 result to single precision.
+    Integer and boolean results are computed in float64 and rounded by :func:`_run`.
+    """
+    dtype = np.result_type(a, b)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
 #: Implemented methods, by the name ``method=`` accepts.
 METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
-    "fft": fft_convolve,
-    "overlap_add": overlap_add,
+    "fft": lambda in1, in2, mode: fft_convolve(*_common_float(in1, in2), mode),
+    "overlap_add": lambda in1, in2, mode: overlap_add(*_common_float(in1, in2), mode),
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
