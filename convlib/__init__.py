@@ -2,43 +2,32 @@
 
 Every method the book derives, readable and tested against NumPy and SciPy. Two
 conventions, as in the field: the signal-processing functions below compute true
-convolution with SciPy's semantics; :mod:`convlib.nn` (neural-network layers) computes
+convolution with SciPy's semantics; ``convlib.nn`` (neural-network layers) computes
 cross-correlation with PyTorch's.
 
-Part I -- Foundations
-    convolve, correlate          N-d convolution / correlation, ``method=`` dispatcher
-                                 (chapter 1); choose_method
-    convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
-    convolve_at                  one output value from one window (chapters 2 and 4)
+The index, grouped like the book:
 
-Part II -- Fast convolution
-    fft_convolve                 convolution theorem, zero padding (chapter 5);
-                                 method='fft'
-    overlap_add, overlap_save    long signals in blocks (chapter 5); method='overlap_add'
-    circular_convolve            periodic convolution by FFT; dft_matrix
-    block_length, block_plan     block sizes of overlap-add / overlap-save
-    estimate_costs               the cost model behind choose_method (chapter 5)
-    inverse_filter               deconvolution by division (chapter 6)
-    wiener_deconvolve,           regularised deconvolution (chapter 6);
-    tikhonov_deconvolve          transfer_function, circular_blur
-
-Part III -- Convolution as matrix multiplication
-    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
-
-Shapes
-    output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
-    conv_output_size,            layer arithmetic: stride, padding, dilation
-    conv_transpose_output_size
-
-Modules
-    convlib.data                 offline sample data (photo, MRI slice, EEG) and
-                                 synthetic images
-    convlib.plotting             the book's figures and static widget twins
-    convlib.widgets              live ipywidgets
-    convlib.direct               the 'loops' and 'direct' methods
-    convlib.boundaries           boundary extensions
-    convlib.fourier              DFT, circular, FFT and block convolution
-    convlib.deconvolution        frequency-domain deconvolution
+* Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
+  dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+* Part II, fast convolution -- :func:`fft_convolve` (the convolution theorem with zero
+  padding; ``method='fft'``), :func:`overlap_add` (``method='overlap_add'``) and
+  :func:`overlap_save` for long signals in blocks, :func:`circular_convolve`,
+  :func:`dft_matrix`, :func:`block_length`, :func:`block_plan`, and
+  :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
+  :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
+  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
+* Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
+  patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
+* Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
+  and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
+  (stride, padding, dilation).
+* Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
+  :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
+  (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
+  :mod:`convlib.boundaries` (boundary extensions), ``convlib.fourier`` (DFT, circular,
+  FFT and block convolution), :mod:`convlib.deconvolution`.
 
 Examples
 --------

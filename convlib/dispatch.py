@@ -6,7 +6,7 @@ of :mod:`convlib.shapes`. The dispatcher validates the inputs once, applies SciP
 ``numpy.result_type(in1, in2)`` (rounding first when that type is an integer and the
 method computed in floating point, as SciPy does).
 
-A method module joins the dispatcher by adding itself to :data:`METHODS`. An
+A method module joins the dispatcher by adding itself to ``convlib.METHODS``. An
 implementation that cannot serve particular inputs (a kernel of the wrong size, say)
 raises :class:`MethodCannotServe` with the reason; the dispatcher reports it as a
 ``ValueError`` naming the function the user called.
@@ -41,7 +41,7 @@ def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     ``scipy.fft`` transforms float32 in single precision; mixing a float32 input with a
     float64 (or int64) one would then round the float64 result to single precision.
-    Integer and boolean results are computed in float64 and rounded by :func:`_run`.
+    Integer and boolean results are computed in float64 and rounded by ``_run``.
     """
     dtype = np.result_type(a, b)
     if dtype.kind in "biu":
@@ -195,7 +195,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     -------
     dict
         ``{'direct': t, 'fft': t, 'overlap_add': t}``: :func:`cost_features` weighted by
-        :data:`COST_CONSTANTS`.
+        ``convlib.dispatch.COST_CONSTANTS``.
 
     Raises
     ------
@@ -257,7 +257,7 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     ``max|in1| * max|in2| * min(in1.size, in2.size)``), go ``'direct'``, since a float64
     FFT could not return those integers exactly. Otherwise the method with the smallest
     estimated time wins (ties to the simpler one). The model counts work from the
-    shapes, with constants fitted on one machine (:data:`COST_CONSTANTS`); it ignores
+    shapes, with constants fitted on one machine (``convlib.dispatch.COST_CONSTANTS``); it ignores
     caches, zero taps and the data type, and chapter 5 shows where it errs.
 
     Examples
@@ -318,7 +318,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
         other in every dimension.
     method : str
         ``'loops'`` (the definition), ``'direct'`` (vectorised), or ``'auto'``
-        (:func:`choose_method`). See :data:`METHODS`.
+        (:func:`choose_method`). See ``convlib.METHODS``.
 
     Returns
     -------
@@ -342,7 +342,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
 
     Notes
     -----
-    Convolution flips ``in2`` and slides it over ``in1`` (chapter 1). Two 0-d inputs give
+    Convolution flips ``in2`` and slides it over ``in1``; taught in :ref:`ch-convolution-1d`. Two 0-d inputs give
     their product, as in SciPy.
 
     Examples
@@ -395,7 +395,8 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
 
     Notes
     -----
-    What deep-learning libraries call "convolution" is this correlation (chapter 1).
+    What deep-learning libraries call "convolution" is this correlation
+    (:ref:`ch-convolution-1d`).
 
     Examples
     --------
