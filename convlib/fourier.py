@@ -15,7 +15,9 @@ so convolution costs three FFTs instead of ``N * M`` multiply-adds. This module 
 * :func:`overlap_save` -- blocks of the input that overlap; the wrapped-around part of
   each block's circular convolution is discarded (streaming);
 * :func:`block_length` and :func:`block_plan` -- the block-size rule and the block
-  layout both streaming methods use.
+  layout both streaming methods use;
+* :func:`wraparound` and :func:`bench_methods` -- the state of chapter 5's zero-padding
+  widget, and its timing helper.
 
 All compute true convolution (the kernel is flipped), like :func:`convlib.convolve`.
 Integer and boolean inputs are converted to float64 and the result stays floating point,
@@ -36,7 +38,7 @@ from ._validation import as_array, check_choice, check_int, check_same_ndim
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "overlap_add",
-           "overlap_save", "block_length", "block_plan"]
+           "overlap_save", "block_length", "block_plan", "wraparound", "bench_methods"]
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -658,3 +660,100 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     order = [i for ax in range(d) for i in (ax, d + ax)]  # (P1, L1, P2, L2, ...)
     y = y.transpose(order).reshape([c * s for c, s in zip(counts, steps)])
     return y[tuple(slice(n) for n in out_shape)].copy()
+
+
+# --- helpers for chapter 5's figures, widget and timings -----------------------------
+
+def wraparound(x, h, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Circular convolution of ``x`` and ``h`` zero-padded to ``length``, and the linear one.
+
+    Parameters
+    ----------
+    x : array_like of shape (N,)
+    h : array_like of shape (M,)
+    length : int
+        The common length both are zero-padded to, ``>= max(N, M)``.
+
+    Returns
+    -------
+    circular : ndarray of shape (length,)
+        ``circular_convolve`` of the padded inputs: the linear convolution with its tail
+        (samples ``length`` and beyond) wrapped around and added to its head,
+        ``circular[n] = sum_r linear[n + r * length]``.
+    linear : ndarray of shape (N + M - 1,)
+        ``fft_convolve(x, h)``. The two agree on every sample once
+        ``length >= N + M - 1``.
+
+    Raises
+    ------
+    ValueError
+        If an input is not 1-D or ``length < max(N, M)``.
+
+    Examples
+    --------
+    >>> circ, lin = wraparound([1, 1, 1], [1, 1], 3)
+    >>> circ.round(12).tolist(), lin.round(12).tolist()
+    ([2.0, 2.0, 2.0], [1.0, 2.0, 2.0, 1.0])
+    >>> wraparound([1, 1, 1], [1, 1], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: wraparound: length must be >= 3; got 2
+    """
+    func = "wraparound"
+    a = as_array(x, "x", func, ndim=1)
+    b = as_array(h, "h", func, ndim=1)
+    length = check_int(length, "length", func, minimum=max(a.size, b.size))
+    padded = [np.pad(v, (0, length - v.size)) for v in (a, b)]
+    return circular_convolve(*padded), fft_convolve(a, b)
+
+
+def bench_methods(in1, in2, mode: str = "full",
+                  methods: Sequence[str] = ("direct", "fft", "overlap_add"),
+                  repeat: int = 3, budget: float = 0.02) -> dict[str, float]:
+    """Wall-clock seconds of one ``convlib.convolve(in1, in2, mode, method)`` per method.
+
+    Each method runs ``repeat`` rounds of as many calls as fit in about ``budget``
+    seconds (at least one); the best round's time per call is reported, the usual
+    estimate of the undisturbed cost (``timeit``'s advice).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs.
+    mode : {'full', 'same', 'valid'}
+    methods : sequence of str
+        Keys of ``convlib.METHODS``.
+    repeat : int
+        Rounds per method, ``>= 1``.
+    budget : float
+        Seconds per round, roughly.
+
+    Returns
+    -------
+    dict
+        ``{method: seconds per call}``. The numbers depend on the machine and its load.
+
+    Raises
+    ------
+    ValueError
+        If ``repeat < 1`` or a method is unknown (from :func:`convlib.convolve`).
+
+    Examples
+    --------
+    >>> times = bench_methods(np.ones(64), np.ones(8), repeat=1, budget=0.001)
+    >>> sorted(times), all(t > 0 for t in times.values())
+    (['direct', 'fft', 'overlap_add'], True)
+    """
+    import timeit
+
+    from .dispatch import convolve  # the dispatcher imports this module
+
+    repeat = check_int(repeat, "repeat", "bench_methods", minimum=1)
+    times = {}
+    for method in methods:
+        def call(method=method):
+            return convolve(in1, in2, mode, method)
+        first = timeit.timeit(call, number=1)
+        number = max(1, int(budget / max(first, 1e-7)))
+        times[method] = min(timeit.repeat(call, number=number, repeat=repeat)) / number
+    return times
