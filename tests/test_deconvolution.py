@@ -194,3 +194,44 @@ def test_inputs_are_not_modified(x):
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ---- chapter 6's widget ----------------------------------------------------------------------
+
+def test_blur_and_restore_state():
+    image = cl.data.shapes(32)
+    h = np.outer([1.0, 4, 1], [1.0, 4, 1]) / 36  # |H| >= 1/9: no zeros
+    exact = cl.deconvolution.blur_and_restore(image, h, 0.0, 0.0)
+    np.testing.assert_allclose(exact["estimate"], image, atol=ATOL)
+    assert exact["rmse_restored"] < 1e-9
+    assert np.isclose(exact["rmse_observed"],
+                      np.sqrt(np.mean((circular_blur(image, h) - image) ** 2)))
+    one = cl.deconvolution.blur_and_restore(image, h, 0.05, 0.01, seed=3)
+    two = cl.deconvolution.blur_and_restore(image, h, 0.05, 0.01, seed=3)
+    assert np.array_equal(one["y"], two["y"])  # seeded
+    noise = one["y"] - circular_blur(image, h)
+    assert 0.04 < noise.std() < 0.06
+    np.testing.assert_allclose(one["estimate"], tikhonov_deconvolve(one["y"], h, 0.01),
+                               atol=ATOL)
+    with pytest.raises(ValueError, match=r"^blur_and_restore: noise must be >= 0; got -1"):
+        cl.deconvolution.blur_and_restore(image, h, -1, 0.1)
+
+
+@pytest.mark.parametrize("noise, lam", [(0.001, 1e-4), (0.01, 0.01), (0.05, 1.0)])
+def test_draw_deconvolution_titles_report_the_state(noise, lam):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    image = cl.data.shapes(32)
+    h = np.ones((3, 3)) / 9
+    state = cl.deconvolution.blur_and_restore(image, h, noise, lam)
+    fig = plt.figure()
+    cl.plotting.draw_deconvolution(fig, image, h, noise, lam)
+    observed, restored = fig.axes
+    assert f"RMSE {state['rmse_observed']:.3f}" in observed.get_title()
+    assert f"RMSE {state['rmse_restored']:.3f}" in restored.get_title()
+    assert f"λ = {lam:g}" in restored.get_title()
+    np.testing.assert_allclose(restored.images[0].get_array(), state["estimate"])
+    plt.close(fig)

@@ -387,3 +387,87 @@ def test_cost_constants_are_complete():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ---- chapter 5's widget, figures and timing helper -------------------------------------------
+
+@given(n=st.integers(1, 12), m=st.integers(1, 12), extra=st.integers(0, 25))
+def test_wraparound_folds_the_tail(n, m, extra):
+    rng = np.random.default_rng(n * 100 + m)
+    x, h = rng.standard_normal(n), rng.standard_normal(m)
+    length = max(n, m) + extra
+    circular, linear = cl.fourier.wraparound(x, h, length)
+    folded = np.zeros(length)
+    np.add.at(folded, np.arange(n + m - 1) % length, linear)  # sum_r y[n + r L]
+    np.testing.assert_allclose(circular, folded, atol=1e-12)
+    np.testing.assert_allclose(linear, np.convolve(x, h), atol=1e-12)
+    if length >= n + m - 1:
+        np.testing.assert_allclose(circular[:n + m - 1], linear, atol=1e-12)
+
+
+def test_wraparound_errors():
+    with pytest.raises(ValueError, match=r"^wraparound: length must be >= 3; got 2"):
+        cl.fourier.wraparound([1, 2, 3], [1], 2)
+    with pytest.raises(ValueError, match=r"^wraparound: x must be 1-D"):
+        cl.fourier.wraparound(np.ones((2, 2)), [1], 4)
+
+
+@pytest.mark.parametrize("length", [7, 8, 10, 11, 13])
+def test_draw_wraparound_marks_the_wrapped_samples(length):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.array([1.0, 2, 3, 2, 1, 0.5, 2])
+    h = np.array([1.0, -1, 0.5, 1, 0.3])
+    fig = plt.figure()
+    cl.plotting.draw_wraparound(fig, x, h, length)
+    wrong = max(0, 11 - length)
+    top, bottom = fig.axes
+    assert bottom.get_title().startswith(f"{wrong} sample(s) differ")
+    circles = [ln for ln in bottom.lines if ln.get_markerfacecolor() == "none"]
+    assert len(circles[0].get_xdata()) == wrong
+    assert np.array_equal(circles[0].get_xdata(), np.arange(wrong))
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n, m, size", [(30, 5, 12), (100, 9, 16), (20, 3, 40)])
+def test_draw_blocks_draws_every_block(n, m, size):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    cl.plotting.draw_blocks(fig, n, m, size)
+    add_ax, save_ax = fig.axes
+    add, save = block_plan(n, m, size, "add"), block_plan(n, m, size, "save")
+    assert len(add_ax.patches) == 2 * len(add["in_start"]) + 1  # + the shaded signal
+    assert len(save_ax.patches) == 3 * len(save["in_start"]) + 1
+    assert f"B = {size}, L = {size - m + 1}" in add_ax.get_title()
+    plt.close(fig)
+
+
+def test_plot_timings_and_bench_methods():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    times = cl.fourier.bench_methods(np.ones(32), np.ones(4), repeat=1, budget=0.001)
+    assert set(times) == {"direct", "fft", "overlap_add"}
+    assert all(0 < t < 1 for t in times.values())
+    only = cl.fourier.bench_methods(np.ones(8), np.ones(2), methods=("direct",), repeat=2,
+                                    budget=0.0)
+    assert set(only) == {"direct"}
+    fig, ax = plt.subplots()
+    cl.plotting.plot_timings(ax, [1, 2], {"direct": [1e-3, 2e-3], "fft": [2e-3, 2e-3]},
+                             {"direct": [1e-3, 2e-3]}, "M")
+    assert len(ax.lines) == 3 and ax.get_xlabel() == "M"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1, 2])  # milliseconds
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"^bench_methods: repeat must be >= 1; got 0"):
+        cl.fourier.bench_methods([1.0], [1.0], repeat=0)
+    with pytest.raises(ValueError, match=r"^convolve: method must be one of"):
+        cl.fourier.bench_methods([1.0], [1.0], methods=("magic",))
