@@ -8,13 +8,13 @@ with the kernel ``h`` centred (its middle tap at index 0, so the blur does not s
 the image) and ``n`` noise. Every estimate here has the form
 :math:`\\hat X = G\\, Y` for a filter ``G``:
 
-=============================== ================================================= =========
-function                        ``G(f)``                                          parameter
-=============================== ================================================= =========
-:func:`inverse_filter`          ``1 / H`` (0 where ``|H| <= eps``)                ``eps``
-:func:`wiener_deconvolve`       ``conj(H) / (|H|^2 + nsr)``                       ``nsr``
-:func:`tikhonov_deconvolve`     ``conj(H) / (|H|^2 + lam |D|^2)``                 ``lam``
-=============================== ================================================= =========
+===================================== ================================================ =========
+function                              ``G(f)``                                         parameter
+===================================== ================================================ =========
+:func:`convlib.inverse_filter`        ``1 / H`` (0 where ``|H| <= eps``)               ``eps``
+:func:`convlib.wiener_deconvolve`     ``conj(H) / (|H|^2 + nsr)``                      ``nsr``
+:func:`convlib.tikhonov_deconvolve`   ``conj(H) / (|H|^2 + lam |D|^2)``                ``lam``
+===================================== ================================================ =========
 
 ``D`` is the transfer function of a regularising operator (the identity, or a
 Laplacian that penalises roughness). Division by ``H`` is exact without noise but
@@ -165,7 +165,7 @@ def inverse_filter(y, h, eps: float = 0.0) -> np.ndarray:
     y : array_like of shape (N1, ..., Nd)
         The blurred (and possibly noisy) observation.
     h : array_like of shape (M1, ..., Md)
-        The centred blur kernel (see :func:`circular_blur`).
+        The centred blur kernel (see :func:`convlib.circular_blur`).
     eps : float
         Frequencies where ``|H| <= eps`` are set to zero instead of divided
         (a truncated, "pseudo" inverse). Default 0: divide everywhere.
@@ -223,7 +223,7 @@ def wiener_deconvolve(y, h, nsr) -> np.ndarray:
     y : array_like of shape (N1, ..., Nd)
         The blurred, noisy observation.
     h : array_like of shape (M1, ..., Md)
-        The centred blur kernel (see :func:`circular_blur`).
+        The centred blur kernel (see :func:`convlib.circular_blur`).
     nsr : float or array_like of shape (N1, ..., Nd)
         Noise-to-signal power ratio ``S_n(f) / S_x(f)``, ``>= 0``: a constant, or one
         value per DFT frequency (``numpy.fft.fftn`` order). ``0`` gives the inverse
@@ -247,7 +247,7 @@ def wiener_deconvolve(y, h, nsr) -> np.ndarray:
     power spectra ``S_x`` and ``S_n``. Where ``|H|^2 >> NSR`` it divides by ``H``;
     where ``|H|^2 << NSR`` it returns nearly nothing, so noise gain is at most
     ``1 / (2 sqrt(NSR))``. With a constant ``nsr`` it equals
-    :func:`tikhonov_deconvolve` with ``lam = nsr`` (chapter 6).
+    :func:`convlib.tikhonov_deconvolve` with ``lam = nsr`` (chapter 6).
 
     References
     ----------
@@ -322,13 +322,13 @@ def tikhonov_deconvolve(y, h, lam: float, operator="identity") -> np.ndarray:
     y : array_like of shape (N1, ..., Nd)
         The blurred, noisy observation.
     h : array_like of shape (M1, ..., Md)
-        The centred blur kernel (see :func:`circular_blur`).
+        The centred blur kernel (see :func:`convlib.circular_blur`).
     lam : float
         Regularisation weight ``lambda >= 0``; 0 gives the inverse filter.
     operator : {'identity', 'laplacian'} or array_like
         ``d``: ``'identity'`` penalises the energy of ``x`` (``D = 1``; then this is
         Wiener deconvolution with constant ``nsr = lam``), ``'laplacian'`` its roughness
-        (:func:`laplacian_operator`), or any centred kernel of the same ndim.
+        (:func:`convlib.deconvolution.laplacian_operator`), or any centred kernel of the same ndim.
 
     Returns
     -------
@@ -404,9 +404,9 @@ def blur_and_restore(x, h, noise: float, lam: float, operator="identity",
     noise : float
         Standard deviation of the added white Gaussian noise, ``>= 0``.
     lam : float
-        Regularisation weight of :func:`tikhonov_deconvolve`, ``>= 0``.
+        Regularisation weight of :func:`convlib.tikhonov_deconvolve`, ``>= 0``.
     operator : {'identity', 'laplacian'} or array_like
-        As in :func:`tikhonov_deconvolve`.
+        As in :func:`convlib.tikhonov_deconvolve`.
     seed : int
         Seed of ``numpy.random.default_rng`` for the noise.
 
@@ -419,7 +419,7 @@ def blur_and_restore(x, h, noise: float, lam: float, operator="identity",
     Raises
     ------
     ValueError, TypeError
-        As :func:`circular_blur` and :func:`tikhonov_deconvolve`, or if ``noise < 0``.
+        As :func:`convlib.circular_blur` and :func:`convlib.tikhonov_deconvolve`, or if ``noise < 0``.
 
     Examples
     --------

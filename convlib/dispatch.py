@@ -194,7 +194,8 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     Returns
     -------
     dict
-        ``{'direct': t, 'fft': t, 'overlap_add': t}``: :func:`cost_features` weighted by
+        ``{'direct': t, 'fft': t, 'overlap_add': t}``:
+        :func:`convlib.dispatch.cost_features` weighted by
         ``convlib.dispatch.COST_CONSTANTS``.
 
     Raises
