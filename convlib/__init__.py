@@ -14,10 +14,18 @@ Part I -- Foundations
 Part III -- Convolution as matrix multiplication
     im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
 
+Part IV -- Convolution in neural networks
+    convlib.nn                   layers with PyTorch semantics (cross-correlation):
+                                 conv1d/2d/3d (chapter 10), conv_transpose1d/2d
+                                 (chapter 12), conv2d_backward, max/avg_pool2d
+                                 (chapter 13)
+
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
     conv_output_size,            layer arithmetic: stride, padding, dilation
     conv_transpose_output_size
+    same_padding,                padding='same' and the receptive field of a stack
+    receptive_field              of layers (chapter 11)
 
 Modules
     convlib.data                 offline sample data (photo, MRI slice, EEG) and
@@ -34,12 +42,12 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, plotting
+from . import data, nn, plotting
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
-                     output_shape)
+                     output_shape, receptive_field, same_padding)
 
 __version__ = "0.1.0"
 
@@ -51,6 +59,7 @@ __all__ = [
     "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
+    "same_padding", "receptive_field",
     # modules
-    "data", "plotting",
+    "data", "plotting", "nn",
 ]
