@@ -18,6 +18,7 @@ Backpropagation and pooling (chapter 13)
     avg_pool2d_backward
 Arithmetic (chapter 11; from :mod:`convlib.shapes`)
     conv_output_size, conv_transpose_output_size, same_padding, receptive_field
+    window_indices, windows_containing   which inputs an output reads, and the reverse
 
 Examples
 --------
@@ -29,6 +30,7 @@ Examples
 
 from ..shapes import (conv_output_size, conv_transpose_output_size, receptive_field,
                       same_padding)
+from .arithmetic import window_indices, windows_containing
 from .backward import conv2d_backward
 from .layers import conv1d, conv2d, conv3d
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
@@ -40,4 +42,5 @@ __all__ = [
     "conv2d_backward",
     "max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
     "conv_output_size", "conv_transpose_output_size", "same_padding", "receptive_field",
+    "window_indices", "windows_containing",
 ]
