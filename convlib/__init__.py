@@ -42,7 +42,7 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, nn, plotting
+from . import data, direct, nn, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .dispatch import METHODS, choose_method, convolve, correlate
@@ -61,5 +61,5 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "plotting", "nn",
+    "data", "direct", "plotting", "widgets", "nn",
 ]
