@@ -2,38 +2,29 @@
 
 Every method the book derives, readable and tested against NumPy and SciPy. Two
 conventions, as in the field: the signal-processing functions below compute true
-convolution with SciPy's semantics; :mod:`convlib.nn` (neural-network layers) computes
+convolution with SciPy's semantics; ``convlib.nn`` (neural-network layers) computes
 cross-correlation with PyTorch's.
 
-Part I -- Foundations
-    convolve, correlate          N-d convolution / correlation, ``method=`` dispatcher
-                                 (chapter 1); choose_method
-    convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
-    convolve_at                  one output value from one window (chapters 2 and 4)
+The index, grouped like the book:
 
-Part III -- Convolution as matrix multiplication
-    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
-
-Part IV -- Convolution in neural networks
-    convlib.nn                   layers with PyTorch semantics (cross-correlation):
-                                 conv1d/2d/3d (chapter 10), conv_transpose1d/2d
-                                 (chapter 12), conv2d_backward, max/avg_pool2d
-                                 (chapter 13)
-
-Shapes
-    output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
-    conv_output_size,            layer arithmetic: stride, padding, dilation
-    conv_transpose_output_size
-    same_padding,                padding='same' and the receptive field of a stack
-    receptive_field              of layers (chapter 11)
-
-Modules
-    convlib.data                 offline sample data (photo, MRI slice, EEG) and
-                                 synthetic images
-    convlib.plotting             the book's figures and static widget twins
-    convlib.widgets              live ipywidgets
-    convlib.direct               the 'loops' and 'direct' methods
-    convlib.boundaries           boundary extensions
+* Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
+  dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+* Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
+  patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
+* Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
+  and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
+  (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
+  (chapter 11).
+* Part IV, convolution in neural networks -- :mod:`convlib.nn`: layers with PyTorch's
+  semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` (chapter 10),
+  ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
+  max/average pooling with their backward passes (chapter 13).
+* Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
+  :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
+  (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
+  :mod:`convlib.boundaries` (boundary extensions).
 
 Examples
 --------
