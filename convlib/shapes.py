@@ -172,7 +172,7 @@ def conv_output_size(
 
     Notes
     -----
-    Derived in the chapter on convolution arithmetic; PyTorch's ``Conv`` layers use the
+    Derived in :ref:`ch-conv-arithmetic`; PyTorch's ``Conv`` layers use the
     same formula.
 
     Examples
@@ -305,8 +305,8 @@ def receptive_field(
     Notes
     -----
     Layer ``l`` widens the field by ``d_l (k_l - 1)`` of its own input samples, and one
-    of those is ``prod_{m < l} s_m`` input samples apart. Derived in the chapter on
-    convolution arithmetic.
+    of those is ``prod_{m < l} s_m`` input samples apart. Derived in
+    :ref:`ch-conv-arithmetic`.
 
     Examples
     --------

@@ -5,20 +5,18 @@ weights of shape ``(C_out, C_in / groups, kH, kW)``, as in PyTorch. PyTorch is n
 dependency: the tests check every function against loops written from the definition,
 adjoint identities and finite differences.
 
-Layers (chapter 10)
-    conv1d, conv2d, conv3d           stride, padding (int, tuple, 'valid', 'same'),
-                                     dilation, groups
-Transposed convolution (chapter 12)
-    conv_transpose1d,                the adjoint of conv1d / conv2d
-    conv_transpose2d
-Backpropagation and pooling (chapter 13)
-    conv2d_backward                  (grad_x, grad_weight, grad_bias)
-    max_pool2d, avg_pool2d           PyTorch defaults (stride = kernel_size)
-    max_pool2d_backward,
-    avg_pool2d_backward
-Arithmetic (chapter 11; from :mod:`convlib.shapes`)
-    conv_output_size, conv_transpose_output_size, same_padding, receptive_field
-    window_indices, windows_containing   which inputs an output reads, and the reverse
+* Layers (:ref:`ch-conv-layers`) -- :func:`conv1d`, :func:`conv2d`, :func:`conv3d`
+  with stride, padding (int, tuple, ``'valid'``, ``'same'``), dilation and groups.
+* Transposed convolution (:ref:`ch-transposed-conv`) -- :func:`conv_transpose1d`,
+  :func:`conv_transpose2d`, the adjoints of ``conv1d`` and ``conv2d``.
+* Backpropagation and pooling (:ref:`ch-backprop-conv`) -- :func:`conv2d_backward`
+  (``grad_x, grad_weight, grad_bias``); :func:`max_pool2d`, :func:`avg_pool2d`
+  (stride defaults to the window) and their backward passes
+  :func:`max_pool2d_backward`, :func:`avg_pool2d_backward`.
+* Arithmetic (:ref:`ch-conv-arithmetic`) -- re-exported from ``convlib.shapes``:
+  ``conv_output_size``, ``conv_transpose_output_size``, ``same_padding``,
+  ``receptive_field``; and :func:`window_indices`, :func:`windows_containing` (which
+  inputs an output reads, and the reverse).
 
 Examples
 --------

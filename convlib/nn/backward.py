@@ -69,7 +69,8 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     Notes
     -----
     Each gradient costs about as much as the forward pass:
-    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Chapter 13.
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
+    :ref:`ch-backprop-conv`.
 
     Examples
     --------

@@ -136,7 +136,7 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ``y[n, o, l] = b[o] + sum_{{c, i}} w[o, c, i] x_pad[n, c', stride*l + dilation*i]``
     (``c'`` the ``c``-th channel of ``o``'s group). Computed as :func:`conv2d` on
     images of height 1. Cost: ``N * C_out * L_out * (C_in/groups) * k``
-    multiply-adds. Chapter 10 (layers) and chapter 11 (arithmetic).
+    multiply-adds. Taught in :ref:`ch-conv-layers`; sizes in :ref:`ch-conv-arithmetic`.
 
     Examples
     --------
@@ -169,7 +169,8 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ``y[n, o, p, q] = b[o] + sum_{{c, i, j}} w[o, c, i, j]
     x_pad[n, c', sH*p + dH*i, sW*q + dW*j]``. Computed as one matrix product per group,
     ``w.reshape(C_out/G, -1) @ im2col(x)`` (chapter 8). Cost:
-    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Chapter 10.
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
+    :ref:`ch-conv-layers`.
 
     Examples
     --------
@@ -204,7 +205,7 @@ def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     x_pad[n, c', sD*a + dD*h, sH*p + dH*i, sW*q + dW*j]``. Computed by contracting a
     strided window view of the input with the weights (``numpy.einsum``). Cost:
     ``N * C_out * D_out * H_out * W_out * (C_in/groups) * kD * kH * kW`` multiply-adds.
-    Chapter 10.
+    Taught in :ref:`ch-conv-layers`.
 
     Examples
     --------

@@ -105,7 +105,8 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
 
     Notes
     -----
-    ``y[n, c, p, q] = max_{{i, j}} x_pad[n, c, sH*p + i, sW*q + j]``. Chapter 13.
+    ``y[n, c, p, q] = max_{{i, j}} x_pad[n, c, sH*p + i, sW*q + j]``. Taught in
+    :ref:`ch-backprop-conv`.
 
     Examples
     --------
@@ -153,7 +154,7 @@ def avg_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     Notes
     -----
     ``y[n, c, p, q] = (1 / (kH kW)) sum_{{i, j}} x_pad[n, c, sH*p + i, sW*q + j]``:
-    a depthwise convolution with a constant kernel. Chapter 13.
+    a depthwise convolution with a constant kernel. Taught in :ref:`ch-backprop-conv`.
 
     Examples
     --------

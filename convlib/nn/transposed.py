@@ -128,7 +128,7 @@ def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
     -----
     ``y[n, o, s*l + d*i - p_lo] += w[c, o', i] x[n, c, l]`` for every input position
     ``l`` and tap ``i`` (``o'`` the index of ``o`` within its group). Cost: the same
-    multiply-adds as the forward convolution. Chapter 12.
+    multiply-adds as the forward convolution. Taught in :ref:`ch-transposed-conv`.
 
     Examples
     --------
@@ -160,7 +160,7 @@ def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
     -----
     ``y[n, o, sH*p + dH*i - pH, sW*q + dW*j - pW] += w[c, o', i, j] x[n, c, p, q]``.
     Computed as ``w_g^T @ x_g`` per group (columns), then :func:`convlib.col2im` adds
-    the overlapping columns into the image. Chapter 12.
+    the overlapping columns into the image. Taught in :ref:`ch-transposed-conv`.
 
     Examples
     --------
