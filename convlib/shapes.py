@@ -267,6 +267,10 @@ def same_padding(kernel_size: int, dilation: int = 1, *,
     (int, int)
         ``(d*(k - 1) // 2, d*(k - 1) - d*(k - 1) // 2)``.
 
+    References
+    ----------
+    PyTorch documentation of ``torch.nn.Conv2d`` (``padding='same'``).
+
     Examples
     --------
     >>> same_padding(3), same_padding(4), same_padding(3, dilation=2)
@@ -307,6 +311,11 @@ def receptive_field(
     Layer ``l`` widens the field by ``d_l (k_l - 1)`` of its own input samples, and one
     of those is ``prod_{m < l} s_m`` input samples apart. Derived in
     :ref:`ch-conv-arithmetic`.
+
+    References
+    ----------
+    Araujo, Norris and Sim (2019), *Computing receptive fields of convolutional neural
+    networks*, Distill, doi:10.23915/distill.00021.
 
     Examples
     --------

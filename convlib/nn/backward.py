@@ -72,6 +72,10 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
     :ref:`ch-backprop-conv`.
 
+    References
+    ----------
+    Goodfellow, Bengio and Courville (2016), *Deep Learning*, section 9.5, MIT Press.
+
     Examples
     --------
     >>> x = np.arange(9.0).reshape(1, 1, 3, 3)

@@ -172,6 +172,12 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
     :ref:`ch-conv-layers`.
 
+    References
+    ----------
+    Goodfellow, Bengio and Courville (2016), *Deep Learning*, chapter 9, MIT Press.
+    Dumoulin and Visin (2016), *A guide to convolution arithmetic for deep learning*,
+    arXiv:1603.07285.
+
     Examples
     --------
     >>> x = np.arange(16).reshape(1, 1, 4, 4)

@@ -162,6 +162,12 @@ def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
     Computed as ``w_g^T @ x_g`` per group (columns), then :func:`convlib.col2im` adds
     the overlapping columns into the image. Taught in :ref:`ch-transposed-conv`.
 
+    References
+    ----------
+    Dumoulin and Visin (2016), *A guide to convolution arithmetic for deep learning*,
+    arXiv:1603.07285, chapter 4. Odena, Dumoulin and Olah (2016), *Deconvolution and
+    checkerboard artifacts*, Distill, doi:10.23915/distill.00003.
+
     Examples
     --------
     >>> conv_transpose2d(np.ones((1, 1, 2, 2), dtype=int), np.ones((1, 1, 3, 3), dtype=int),
