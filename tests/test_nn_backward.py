@@ -148,3 +148,17 @@ def test_pool_backward_errors():
     with pytest.raises(ValueError, match=r"max_pool2d_backward: kernel_size must be "
                                          r">= 1; got 0"):
         nn.max_pool2d_backward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), 0)
+
+
+def test_inputs_are_never_modified():
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((1, 2, 6, 6)), rng.standard_normal((2, 2, 3, 3))
+    g = rng.standard_normal((1, 2, 3, 3))
+    copies = [a.copy() for a in (x, w, g)]
+    nn.conv2d_backward(x, w, g, stride=2, padding=1)
+    nn.conv_transpose2d(g, w, stride=2, padding=1, output_padding=1)
+    nn.max_pool2d_backward(x, g, 2)
+    nn.avg_pool2d_backward(x, g, 2)
+    nn.max_pool2d(x, 3, 1, 1)
+    for a, c in zip((x, w, g), copies):
+        np.testing.assert_array_equal(a, c)
