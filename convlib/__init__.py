@@ -22,7 +22,12 @@ The index, grouped like the book:
   patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
   and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
-  (stride, padding, dilation).
+  (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
+  (chapter 11).
+* Part IV, convolution in neural networks -- :mod:`convlib.nn`: layers with PyTorch's
+  semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` (chapter 10),
+  ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
+  max/average pooling with their backward passes (chapter 13).
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
@@ -36,7 +41,7 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, deconvolution, direct, fourier, plotting, widgets
+from . import data, deconvolution, direct, fourier, nn, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
@@ -45,7 +50,7 @@ from .fourier import (block_length, block_plan, circular_convolve, dft_matrix, f
                       overlap_add, overlap_save)
 from .im2col import col2im, im2col
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
-                     output_shape)
+                     output_shape, receptive_field, same_padding)
 
 __version__ = "0.1.0"
 
@@ -61,6 +66,7 @@ __all__ = [
     "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
+    "same_padding", "receptive_field",
     # modules
-    "data", "direct", "plotting", "widgets", "fourier", "deconvolution",
+    "data", "direct", "plotting", "widgets", "nn", "fourier", "deconvolution",
 ]

@@ -111,8 +111,8 @@ def test_outputs_have_no_volatile_text(path):
     volatile = re.compile(r" at 0x[0-9a-f]+|/work/|/root/|/tmp/|/home/|site-packages")
     for cell in code_cells(load(path)):
         for out in cell["outputs"]:
-            texts = [out.get("text", "")] + [out.get("data", {}).get(k, "")
-                                             for k in ("text/plain", "text/html")]
+            texts = [out.get("text", ""), out.get("traceback", [])] + [
+                out.get("data", {}).get(k, "") for k in ("text/plain", "text/html")]
             for text in texts:
                 text = "".join(text)
                 assert not volatile.search(text), f"volatile output: {volatile.search(text)[0]}"
@@ -134,7 +134,8 @@ def test_chapter_anatomy(path):
     assert markdown.count(":class: dropdown") >= markdown.count("{solution}")
     assert any("assert " in source(c) for c in cells), "no verification cell"
     outputs = [o for c in cells for o in c["outputs"]]
-    assert any("image/png" in o.get("data", {}) for o in outputs), "no figure"
+    assert any("image/png" in o.get("data", {}) and "text/html" not in o.get("data", {})
+               for o in outputs), "no figure (besides the widget twin's first frame)"
     assert any("convlib-player" in "".join(o.get("data", {}).get("text/html", ""))
                for o in outputs), "no static widget twin"
     assert any(LIVE_WIDGET.search(source(c)) for c in cells), "no live widget"
