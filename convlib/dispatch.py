@@ -87,8 +87,9 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
 #: kind of work (see :func:`cost_features`), so that the estimated time is
 #: ``sum(COST_CONSTANTS[method][k] * cost_features(...)[method][k])``.
 #:
-#: Fitted on the machine that built the book (2 shared x86-64 cores, NumPy 2.4.6,
-#: SciPy 1.17.1 with its pocketfft) by timing convlib's own methods, best of 5, on
+#: Made by ``convlib.fourier.calibrate_cost_model()`` on the machine that built the book
+#: (2 shared x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft), rounded to
+#: three digits: it times convlib's own methods, best of 5, on
 #: 1-D signals of 100 to 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D
 #: images of 32 x 32 to 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full'
 #: mode (direct only up to 1e8 multiply-adds); non-negative least squares on the

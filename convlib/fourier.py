@@ -17,7 +17,9 @@ so convolution costs three FFTs instead of ``N * M`` multiply-adds. This module 
 * :func:`block_length` and :func:`block_plan` -- the block-size rule and the block
   layout both streaming methods use;
 * :func:`wraparound` and :func:`bench_methods` -- the state of chapter 5's zero-padding
-  widget, and its timing helper.
+  widget, and its timing helper;
+* :func:`calibrate_cost_model` -- how the constants of ``choose_method``'s cost model
+  were measured and fitted.
 
 All compute true convolution (the kernel is flipped), like :func:`convlib.convolve`.
 Integer and boolean inputs are converted to float64 and the result stays floating point,
@@ -38,7 +40,8 @@ from ._validation import as_array, check_choice, check_int, check_same_ndim
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "overlap_add",
-           "overlap_save", "block_length", "block_plan", "wraparound", "bench_methods"]
+           "overlap_save", "block_length", "block_plan", "wraparound", "bench_methods",
+           "calibration_shapes", "fit_cost_constants", "calibrate_cost_model"]
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -757,3 +760,112 @@ def bench_methods(in1, in2, mode: str = "full",
         number = max(1, int(budget / max(first, 1e-7)))
         times[method] = min(timeit.repeat(call, number=number, repeat=repeat)) / number
     return times
+
+
+def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (signal shape, kernel shape) grid on which ``COST_CONSTANTS`` were fitted.
+
+    1-D signals of 100 to 1,000,000 samples with kernels of 3 to 3,000 taps (no longer
+    than the signal), and square images of 32 to 1024 pixels with square kernels of 3 to
+    63 pixels (smaller than the image): 92 pairs.
+
+    Examples
+    --------
+    >>> shapes = calibration_shapes()
+    >>> len(shapes), shapes[0], shapes[-1]
+    (92, ((100,), (3,)), ((1024, 1024), (63, 63)))
+    """
+    pairs = [((n,), (m,)) for n in (100, 300, 1000, 3000, 10_000, 30_000, 100_000,
+                                    300_000, 1_000_000)
+             for m in (3, 10, 30, 100, 300, 1000, 3000) if m <= n]
+    pairs += [((n, n), (k, k)) for n in (32, 64, 128, 256, 512, 1024)
+              for k in (3, 5, 9, 15, 31, 63) if k < n]
+    return pairs
+
+
+def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
+                       ) -> dict[str, dict[str, float]]:
+    """Fit the cost model of :func:`convlib.choose_method` to measured times.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One per pair of shapes: ``'features'``, the output of
+        :func:`convlib.dispatch.cost_features`, and the measured seconds per call under
+        each method's name (``'direct'``, ``'fft'``, ``'overlap_add'``; a method may be
+        missing from a row, e.g. direct where it would take too long).
+    within : float
+        Each method is fitted only on the rows where it was at most ``within`` times
+        slower than the fastest: the model must be accurate near the decision, not where
+        a method is hopeless.
+
+    Returns
+    -------
+    dict
+        ``{method: {feature: seconds per unit}}``, the form of
+        ``convlib.dispatch.COST_CONSTANTS``: non-negative least squares on the relative
+        error ``(model - measured) / measured`` (``scipy.optimize.nnls``).
+
+    Examples
+    --------
+    >>> from convlib.dispatch import cost_features
+    >>> rows = []
+    >>> for n, m in [(100, 3), (1000, 30), (10_000, 300), (10_000, 3), (5000, 1000)]:
+    ...     f = cost_features((n,), (m,))
+    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac"]})
+    >>> fit = fit_cost_constants(rows)["direct"]
+    >>> round(fit["call"], 12), round(fit["mac"], 15)
+    (1e-06, 1e-09)
+    """
+    from scipy.optimize import nnls
+
+    methods = ("direct", "fft", "overlap_add")
+    constants = {}
+    for method in methods:
+        usable = [r for r in rows if method in r and r[method] <= within * min(
+            r[m] for m in methods if m in r)]
+        if not usable:
+            continue
+        keys = list(usable[0]["features"][method])
+        X = np.array([[r["features"][method][k] for k in keys] for r in usable])
+        t = np.array([r[method] for r in usable])
+        coef, _ = nnls(X / t[:, None], np.ones(len(t)))
+        constants[method] = {k: float(c) for k, c in zip(keys, coef)}
+    return constants
+
+
+def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
+                         max_direct_macs: float = 1e8) -> tuple[dict, list[dict]]:
+    """Time convlib's methods on a grid of shapes and fit the cost model to them.
+
+    This is how ``convlib.dispatch.COST_CONSTANTS`` were made (on the book's build
+    machine, with the defaults: a few minutes). Float64 inputs, ``'full'`` mode.
+
+    Parameters
+    ----------
+    shapes : sequence of (tuple, tuple), optional
+        Pairs of signal and kernel shapes; default :func:`calibration_shapes`.
+    repeat, budget : int, float
+        Passed to :func:`bench_methods`.
+    max_direct_macs : float
+        Skip the direct method where it would do more multiply-adds than this.
+
+    Returns
+    -------
+    constants : dict
+        :func:`fit_cost_constants` of the measurements.
+    rows : list of dict
+        The measurements: ``s1``, ``s2``, ``features`` and seconds per method.
+    """
+    from .dispatch import cost_features
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for s1, s2 in shapes if shapes is not None else calibration_shapes():
+        x, h = rng.standard_normal(s1), rng.standard_normal(s2)
+        features = cost_features(s1, s2, "full")
+        methods = [m for m in ("direct", "fft", "overlap_add")
+                   if m != "direct" or features["direct"]["mac"] <= max_direct_macs]
+        times = bench_methods(x, h, "full", methods, repeat=repeat, budget=budget)
+        rows.append({"s1": s1, "s2": s2, "features": features, **times})
+    return fit_cost_constants(rows), rows

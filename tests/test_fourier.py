@@ -471,3 +471,32 @@ def test_plot_timings_and_bench_methods():
         cl.fourier.bench_methods([1.0], [1.0], repeat=0)
     with pytest.raises(ValueError, match=r"^convolve: method must be one of"):
         cl.fourier.bench_methods([1.0], [1.0], methods=("magic",))
+
+
+# ---- the calibration of the cost model -------------------------------------------------------
+
+def test_fit_recovers_known_constants():
+    truth = {m: {k: (i + 1) * 1e-9 * (1 + 0.5 * j) for j, k in enumerate(feats)}
+             for i, (m, feats) in enumerate(dispatch.cost_features((10,), (3,)).items())}
+    rows = []
+    for s1, s2 in cl.fourier.calibration_shapes()[::3]:
+        features = dispatch.cost_features(s1, s2, "full")
+        rows.append({"features": features, **{
+            m: sum(truth[m][k] * v for k, v in features[m].items()) for m in truth}})
+    fitted = cl.fourier.fit_cost_constants(rows, within=np.inf)
+    for m in truth:
+        # exact data, so only the 'nlogn_1d'/'nlogn' style collinear pairs could move;
+        # the predictions must match to rounding on every row
+        pred = [sum(fitted[m][k] * v for k, v in r["features"][m].items()) for r in rows]
+        np.testing.assert_allclose(pred, [r[m] for r in rows], rtol=1e-6)
+
+
+def test_calibration_grid_and_a_tiny_run():
+    shapes = cl.fourier.calibration_shapes()
+    assert len(shapes) == dispatch.COST_MODEL_FIT["shapes"] == 92
+    assert all(len(a) == len(b) and all(q <= p for p, q in zip(a, b)) for a, b in shapes)
+    constants, rows = cl.fourier.calibrate_cost_model(
+        [((64,), (3,)), ((256,), (31,)), ((32, 32), (3, 3))], repeat=1, budget=0.001)
+    assert set(constants) <= {"direct", "fft", "overlap_add"} and len(rows) == 3
+    assert all(v >= 0 for c in constants.values() for v in c.values())
+    assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)
