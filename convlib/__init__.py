@@ -31,8 +31,9 @@ The index, grouped like the book:
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
-  :mod:`convlib.boundaries` (boundary extensions), ``convlib.fourier`` (DFT, circular,
-  FFT and block convolution), :mod:`convlib.deconvolution`.
+  :mod:`convlib.boundaries` (boundary extensions), ``convlib.fourier`` (DFT, circular
+  and FFT convolution), ``convlib.overlap`` (block convolution), :mod:`convlib.costmodel`
+  (the cost model of ``method='auto'``), :mod:`convlib.deconvolution`.
 
 Examples
 --------
@@ -41,13 +42,14 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, deconvolution, direct, fourier, nn, plotting, widgets
+from . import costmodel, data, deconvolution, direct, fourier, nn, overlap, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
-from .dispatch import METHODS, choose_method, convolve, correlate, estimate_costs
-from .fourier import (block_length, block_plan, circular_convolve, dft_matrix, fft_convolve,
-                      overlap_add, overlap_save)
+from .costmodel import estimate_costs
+from .dispatch import METHODS, choose_method, convolve, correlate
+from .fourier import circular_convolve, dft_matrix, fft_convolve
+from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .im2col import col2im, im2col
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
@@ -68,5 +70,6 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "plotting", "widgets", "nn", "fourier", "deconvolution",
+    "data", "direct", "plotting", "widgets", "nn", "fourier", "overlap", "costmodel",
+    "deconvolution",
 ]

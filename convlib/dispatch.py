@@ -17,16 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.fft import next_fast_len
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
-from .fourier import block_length, fft_convolve, overlap_add
-from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
+from .costmodel import estimate_costs
+from .fourier import fft_convolve
+from .overlap import overlap_add
+from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "MethodCannotServe", "estimate_costs", "cost_features", "COST_CONSTANTS",
-           "COST_MODEL_FIT"]
+           "MethodCannotServe"]
 
 
 class MethodCannotServe(ValueError):
@@ -47,6 +47,7 @@ def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if dtype.kind in "biu":
         dtype = np.dtype(np.float64)
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
 
 #: Implemented methods, by the name ``method=`` accepts.
 METHODS: dict[str, Impl] = {
@@ -81,146 +82,6 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
     check_same_ndim(a, b, ("in1", "in2"), func)
     check_choice(mode, "mode", MODES, func)
     return a, b
-
-
-#: The cost model of :func:`choose_method`: for each method, seconds per unit of each
-#: kind of work (see :func:`cost_features`), so that the estimated time is
-#: ``sum(COST_CONSTANTS[method][k] * cost_features(...)[method][k])``.
-#:
-#: Made by ``convlib.fourier.calibrate_cost_model()`` on the machine that built the book
-#: (2 shared x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft), rounded to
-#: three digits: it times convlib's own methods, best of 5, on
-#: 1-D signals of 100 to 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D
-#: images of 32 x 32 to 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full'
-#: mode (direct only up to 1e8 multiply-adds); non-negative least squares on the
-#: relative error, each method fitted on the shapes where it was within 3 times the
-#: fastest (accuracy matters near the decision). Chapter 5 re-measures the
-#: crossover on the reader's machine and compares it with this model.
-COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 4.39e-06, "tap": 7.8e-07, "tap_axis": 1.68e-06, "mac": 6.63e-10,
-               "mac_nd": 7.3e-10},
-    "fft": {"call": 1.41e-05, "axis": 1.7e-05, "point": 0.0, "nlogn": 9.97e-10,
-            "nlogn_1d": 7.77e-10},
-    "overlap_add": {"call": 0.0, "axis": 4.53e-05, "block": 2.3e-08, "point": 1.27e-08,
-                    "nlogn": 9.49e-10},
-}
-#: How well the fitted model did on its own calibration set (92 shapes): it picked the
-#: fastest method for 85; where it did not, the method it picked was at most 1.73 times
-#: slower than the fastest (near-ties between overlap-add and FFT on long 1-D signals,
-#: and between direct and overlap-add for short kernels).
-COST_MODEL_FIT = {"shapes": 92, "right": 85, "worst_slowdown": 1.73}
-
-
-def _prod(values) -> int:
-    out = 1
-    for v in values:
-        out *= int(v)
-    return out
-
-
-def _nlogn(points: int) -> float:
-    return points * float(np.log2(max(points, 2)))
-
-
-def cost_features(shape1, shape2, mode: str = "full",
-                  complex_data: bool = False) -> dict[str, dict[str, float]]:
-    """The work each fast method does on inputs of these shapes, counted by kind.
-
-    Parameters
-    ----------
-    shape1, shape2 : sequence of int
-        Shapes of ``in1`` and ``in2`` (same length, no zeros; in ``'valid'`` mode
-        ``shape1`` at least as large in every axis).
-    mode : {'full', 'same', 'valid'}
-    complex_data : bool
-        Whether either input is complex (complex FFTs do twice the work of real ones).
-
-    Returns
-    -------
-    dict
-        For ``'direct'`` (:func:`convlib.direct.convolve_direct`): ``call`` (1),
-        ``tap`` (taps of the smaller input: one NumPy call each), ``tap_axis``
-        (taps x ndim: the per-axis slicing), ``mac`` (multiply-adds) and ``mac_nd``
-        (multiply-adds x (ndim - 1): strided slices cost more). For ``'fft'``:
-        ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
-        ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
-        for 1-D inputs only: one long transform runs out of cache where the many short
-        ones of an N-d transform do not). For ``'overlap_add'``: ``call``, ``axis``,
-        ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
-
-    Examples
-    --------
-    >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 3.0, 'tap_axis': 3.0, 'mac': 15.0, 'mac_nd': 0.0}
-    """
-    d = len(shape1)
-    shape = output_shape(shape1, shape2, mode)
-    offset = mode_offset(shape1, shape2, mode)
-    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
-    macs = 1
-    for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
-        k = np.arange(B)
-        macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
-    taps = _prod(small)
-    factor = 2.0 if complex_data else 1.0
-    points = _prod(next_fast_len(p + q - 1, not complex_data)
-                   for p, q in zip(shape1, shape2))
-    blocks, block_points = 1, 1
-    for p, q in zip(shape1, shape2):
-        length = block_length(p, q)
-        if length < p + q - 1:
-            blocks *= -(-max(p, q) // (length - min(p, q) + 1))
-        block_points *= length
-    return {
-        "direct": {"call": 1.0, "tap": float(taps), "tap_axis": float(taps * d),
-                   "mac": float(macs), "mac_nd": float(macs * (d - 1))},
-        "fft": {"call": 1.0, "axis": float(d), "point": float(points),
-                "nlogn": factor * _nlogn(points),
-                "nlogn_1d": factor * _nlogn(points) if d == 1 else 0.0},
-        "overlap_add": {"call": 1.0, "axis": float(d), "block": float(blocks),
-                        "point": float(blocks * block_points),
-                        "nlogn": factor * blocks * _nlogn(block_points)},
-    }
-
-
-def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
-    """Estimated run time, in seconds, of each fast method on these inputs.
-
-    Parameters
-    ----------
-    in1, in2 : array_like
-        The inputs, as they would be passed to :func:`convolve` (same ndim, non-empty).
-    mode : {'full', 'same', 'valid'}
-
-    Returns
-    -------
-    dict
-        ``{'direct': t, 'fft': t, 'overlap_add': t}``:
-        :func:`convlib.dispatch.cost_features` weighted by
-        ``convlib.dispatch.COST_CONSTANTS``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`convolve`.
-
-    Examples
-    --------
-    >>> costs = estimate_costs(np.ones(10_000), np.ones(1_000))
-    >>> bool(costs["fft"] < costs["direct"])
-    True
-    >>> estimate_costs(np.ones(3), np.ones(1_000), mode="valid")["direct"] > 0
-    True
-    """
-    a, b = _prepare(in1, in2, mode, "estimate_costs")
-    if a.ndim == 0:
-        return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, "estimate_costs"):
-        a, b = b, a
-    cplx = a.dtype.kind == "c" or b.dtype.kind == "c"
-    work = cost_features(a.shape, b.shape, mode, cplx)
-    return {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
-            for method in ("direct", "fft", "overlap_add")}
 
 
 def _fft_is_exact_enough(a: np.ndarray, b: np.ndarray) -> bool:
@@ -259,7 +120,7 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     ``max|in1| * max|in2| * min(in1.size, in2.size)``), go ``'direct'``, since a float64
     FFT could not return those integers exactly. Otherwise the method with the smallest
     estimated time wins (ties to the simpler one). The model counts work from the
-    shapes, with constants fitted on one machine (``convlib.dispatch.COST_CONSTANTS``); it ignores
+    shapes, with constants fitted on one machine (:mod:`convlib.costmodel`); it ignores
     caches, zero taps and the data type, and chapter 5 shows where it errs.
 
     Examples

@@ -332,7 +332,7 @@ def draw_blocks(fig: Figure, n: int, m: int, block_size: int) -> None:
     :func:`convlib.block_plan`): which input samples each block reads and which output
     samples it writes, for a signal of ``n`` samples, ``m`` taps and FFT length
     ``block_size``."""
-    from .fourier import block_plan
+    from .overlap import block_plan
 
     axes = fig.subplots(2, 1, sharex=True)
     colors = matplotlib.colormaps["tab10"]
