@@ -10,6 +10,13 @@ Part I -- Foundations
                                  (chapter 1); choose_method
     convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
     convolve_at                  one output value from one window (chapters 2 and 4)
+    convlib.kernels              box, gaussian, gaussian2d, sobel, scharr, laplacian,
+                                 laplacian_of_gaussian, sharpen, unsharp, emboss, disk
+                                 (chapter 3)
+    separate, low_rank           rank-1 factors and low-rank terms of a kernel; method
+                                 'separable' of convolve (chapter 4)
+    integral_image, box_filter   summed-area table; box filter at a cost independent of
+                                 the box size (chapter 4)
 
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
@@ -23,6 +30,9 @@ Modules
     convlib.widgets              live ipywidgets
     convlib.direct               the 'loops' and 'direct' methods
     convlib.boundaries           boundary extensions
+    convlib.kernels              the image-filter kernels of chapter 3
+    convlib.separable            separable kernels and method='separable'
+    convlib.integral             the integral image
 
 Examples
 --------
@@ -31,9 +41,11 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, plotting
+from . import data, kernels, plotting
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .dispatch import METHODS, choose_method, convolve, correlate
+from .integral import box_filter, integral_image
+from .separable import low_rank, separate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape)
 
@@ -43,8 +55,9 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    "separate", "low_rank", "integral_image", "box_filter",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
-    "data", "plotting",
+    "data", "kernels", "plotting",
 ]

@@ -26,7 +26,7 @@ from .dispatch import convolve, reverse_conj
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
-           "boundary_index"]
+           "boundary_index", "window_terms"]
 
 #: Boundary names accepted by :func:`convolve2d`; SciPy's aliases map to them.
 BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect")
@@ -343,3 +343,59 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
             inside &= (r >= 0).reshape(shape_1)
         window = np.where(inside, window, fillvalue)
     return (window * b.astype(dtype, copy=False)).sum(dtype=dtype)
+
+
+def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
+                 fillvalue=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of one 2-D convolution output: window, flipped kernel, products.
+
+    Parameters
+    ----------
+    in1 : array_like of shape (Ma, Na)
+    in2 : array_like of shape (Mb, Nb)
+    index : (int, int)
+        Output index in ``mode``'s coordinates.
+    mode, boundary, fillvalue
+        As in :func:`convolve2d`.
+
+    Returns
+    -------
+    window : ndarray of shape (Mb, Nb)
+        The patch of the extended image under the kernel, in the image's orientation.
+    flipped : ndarray of shape (Mb, Nb)
+        ``in2[::-1, ::-1]``, aligned with ``window``.
+    products : ndarray of shape (Mb, Nb)
+        ``window * flipped``; ``products.sum()`` equals ``convolve_at(in1, in2, index,
+        mode, boundary, fillvalue)``.
+
+    Notes
+    -----
+    The state of chapter 2's pixel-picker widget: flip the kernel on both axes, lay it
+    over the window, multiply, add.
+
+    Examples
+    --------
+    >>> w, f, p = window_terms([[1, 2], [3, 4]], [[1, 0], [0, -1]], (1, 1))
+    >>> w.tolist(), f.tolist(), int(p.sum())
+    ([[1, 2], [3, 4]], [[-1, 0], [0, 1]], 3)
+    """
+    func = "window_terms"
+    a = as_array(in1, "in1", func, ndim=2)
+    b = as_array(in2, "in2", func, ndim=2)
+    convolve_at(a, b, index, mode, boundary, fillvalue)  # validates every argument
+    boundary = _check_boundary(boundary, func)
+    shape = output_shape(a.shape, b.shape, mode, func)
+    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+        raise ValueError(f"{func}: in 'valid' mode in1 must be at least as large as in2; "
+                         f"got shapes {a.shape} and {b.shape}")
+    offset = mode_offset(a.shape, b.shape, mode, func)
+    index = tuple(int(i) % L for i, L in zip(index, shape))
+    dtype = np.result_type(a, b)
+    rows = [boundary_index(n + o - M + 1 + np.arange(M), N, boundary)
+            for n, o, M, N in zip(index, offset, b.shape, a.shape)]
+    window = a.astype(dtype)[np.ix_(*[np.maximum(r, 0) for r in rows])]
+    if boundary == "fill":
+        inside = (rows[0] >= 0)[:, None] & (rows[1] >= 0)[None, :]
+        window = np.where(inside, window, np.asarray(fillvalue).astype(dtype))
+    flipped = b.astype(dtype)[::-1, ::-1]
+    return window, flipped, window * flipped
