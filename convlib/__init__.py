@@ -18,6 +18,9 @@ Part I -- Foundations
     integral_image, box_filter   summed-area table; box filter at a cost independent of
                                  the box size (chapter 4)
 
+Part III -- Convolution as matrix multiplication
+    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
+
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
     conv_output_size,            layer arithmetic: stride, padding, dilation
@@ -41,8 +44,9 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, kernels, plotting
+from . import data, direct, kernels, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
+from .im2col import col2im, im2col
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .integral import box_filter, integral_image
 from .separable import low_rank, separate
@@ -56,8 +60,10 @@ __all__ = [
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
     "separate", "low_rank", "integral_image", "box_filter",
+    # Part III
+    "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
-    "data", "kernels", "plotting",
+    "data", "direct", "kernels", "plotting", "widgets",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "as_array",
+    "as_tuple",
     "check_choice",
     "check_int",
     "check_same_ndim",
@@ -126,3 +127,23 @@ def check_same_ndim(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: 
             f"got {a.ndim}-D {names[0]} of shape {a.shape} and "
             f"{b.ndim}-D {names[1]} of shape {b.shape}"
         )
+
+
+def as_tuple(value: Any, n: int, name: str, func: str, *, minimum: int = 0) -> tuple[int, ...]:
+    """Normalise an int or a length-``n`` sequence of ints to a tuple of ``n`` ints.
+
+    Used for per-axis layer arguments (``kernel_size``, ``stride``, ``dilation``, ...).
+    """
+    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+        items = (value,) * n
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != n:
+            raise ValueError(f"{func}: {name} must be an int or a sequence of {n} ints; "
+                             f"got {value!r}")
+        items = tuple(value)
+    else:
+        raise TypeError(f"{func}: {name} must be an int or a sequence of {n} ints; "
+                        f"got {value!r}")
+    for v in items:
+        check_int(v, name, func, minimum=minimum)
+    return tuple(int(v) for v in items)

@@ -1,0 +1,171 @@
+"""Patches as columns: ``im2col`` (PyTorch's ``unfold``) and ``col2im`` (``fold``).
+
+``im2col`` copies every receptive field of a batch of images into one column of a
+matrix, so that a whole convolution layer becomes a single matrix product (chapter 8)::
+
+    out = w.reshape(C_out, -1) @ im2col(x, (kH, kW))        # (N, C_out, L)
+
+The columns are ordered like PyTorch's ``torch.nn.functional.unfold``: row index
+``c * kH * kW + i * kW + j`` (channel, kernel row, kernel column), column index
+``p * W_out + q`` (output row, output column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._validation import as_array, as_tuple
+from .shapes import conv_output_size
+
+__all__ = ["im2col", "col2im"]
+
+IntPair = int | Sequence[int]
+
+
+def _layer_args(kernel_size, stride, padding, dilation, func):
+    k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
+    s = as_tuple(stride, 2, "stride", func, minimum=1)
+    p = as_tuple(padding, 2, "padding", func, minimum=0)
+    d = as_tuple(dilation, 2, "dilation", func, minimum=1)
+    return k, s, p, d
+
+
+def _out_size(hw, k, s, p, d, func):
+    sizes = []
+    for axis, (n, ki, si, pi, di) in enumerate(zip(hw, k, s, p, d)):
+        span = di * (ki - 1) + 1
+        if n + 2 * pi < span:
+            raise ValueError(
+                f"{func}: the padded input ({n + 2 * pi}) along spatial axis {axis} is "
+                f"smaller than the dilated kernel ({span})"
+            )
+        sizes.append(conv_output_size(n, ki, si, pi, di))
+    return tuple(sizes)
+
+
+def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
+           dilation: IntPair = 1) -> np.ndarray:
+    """Unfold sliding patches of a batch of images into columns (= ``torch ... unfold``).
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C, H, W) or (C, H, W)
+        Batch of images (or one image).
+    kernel_size : int or (int, int)
+        Patch size ``(kH, kW)``.
+    stride : int or (int, int)
+        Step between patches, ``>= 1``.
+    padding : int or (int, int)
+        Zeros added on both sides of each spatial axis, ``>= 0``.
+    dilation : int or (int, int)
+        Spacing between the patch's taps, ``>= 1``.
+
+    Returns
+    -------
+    ndarray of shape (N, C*kH*kW, L) or (C*kH*kW, L)
+        ``L = H_out * W_out`` with ``H_out = conv_output_size(H, kH, sH, pH, dH)`` (and
+        the same for ``W``); a new array (a copy), in ``x``'s dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 3-D or 4-D, or the padded input is smaller than the dilated
+        kernel, or an argument is out of range.
+
+    Notes
+    -----
+    Built from a strided *view* (``sliding_window_view``): no data moves until the final
+    reshape, which must copy because overlapping patches share elements. The copy is
+    ``kH * kW`` times larger than the input for stride 1 (chapter 8).
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> im2col(x, 2)[0]
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    >>> im2col(x, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: im2col: the padded input (3) along spatial axis 0 is smaller than the dilated kernel (4)
+    """
+    func = "im2col"
+    x = as_array(x, "x", func, ndim=(3, 4))
+    batched = x.ndim == 4
+    xb = x if batched else x[None]
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
+                                                         dilation, func)
+    H_out, W_out = _out_size(xb.shape[2:], (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    if pH or pW:
+        xb = np.pad(xb, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
+    span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
+    win = sliding_window_view(xb, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
+    win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
+    N, C = xb.shape[:2]
+    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
+    return cols if batched else cols[0]
+
+
+def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1,
+           padding: IntPair = 0, dilation: IntPair = 1) -> np.ndarray:
+    """Fold columns back into images, summing overlapping patches (= ``torch ... fold``).
+
+    The adjoint of :func:`im2col`: ``<im2col(x), c> == <x, col2im(c)>``.
+
+    Parameters
+    ----------
+    cols : array_like of shape (N, C*kH*kW, L) or (C*kH*kW, L)
+        Columns in :func:`im2col`'s layout.
+    output_size : int or (int, int)
+        Spatial size ``(H, W)`` of the images to rebuild.
+    kernel_size, stride, padding, dilation
+        As in :func:`im2col`.
+
+    Returns
+    -------
+    ndarray of shape (N, C, H, W) or (C, H, W)
+        Each element is the sum of every column entry that :func:`im2col` would have
+        copied from it.
+
+    Raises
+    ------
+    ValueError
+        If ``cols``' shape does not match ``kernel_size`` and the number of patches that
+        ``output_size`` and the other arguments imply.
+
+    Examples
+    --------
+    >>> col2im(np.ones((4, 4)), 3, 2)
+    array([[[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]]])
+    """
+    func = "col2im"
+    cols = as_array(cols, "cols", func, ndim=(2, 3))
+    batched = cols.ndim == 3
+    cb = cols if batched else cols[None]
+    H, W = as_tuple(output_size, 2, "output_size", func, minimum=1)
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
+                                                         dilation, func)
+    H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    N, CK, L = cb.shape
+    if CK % (kH * kW) or L != H_out * W_out:
+        raise ValueError(
+            f"{func}: cols must have shape (N, C*{kH * kW}, {H_out * W_out}) for these "
+            f"arguments; got {cols.shape}"
+        )
+    C = CK // (kH * kW)
+    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
+    out = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cb.dtype)
+    for i in range(kH):
+        for j in range(kW):
+            r, c = i * dH, j * dW
+            out[:, :, r : r + sH * (H_out - 1) + 1 : sH,
+                c : c + sW * (W_out - 1) + 1 : sW] += blocks[:, :, i, j]
+    out = out[:, :, pH : pH + H, pW : pW + W]
+    return out if batched else out[0]
