@@ -39,11 +39,11 @@ def _rank1(k: np.ndarray, tol: float | None, func: str, name: str):
     u, s, vh, kf = _svd(k)
     tol = _default_tol(s, k.shape, kf.dtype) if tol is None else tol
     if len(s) > 1 and s[1] > tol:
-        shown = ", ".join(f"{v:.3g}" for v in s[:4])
+        shown = ", ".join(f"{v:.3g}" for v in s[:3])
         raise ValueError(
             f"{func}: {name} must have rank 1 (second singular value <= tol={tol:.3g}) to "
             f"be separable; got singular values {shown}"
-            + (" ..." if len(s) > 4 else "")
+            + (", ..." if len(s) > 3 else "")
         )
     scale = np.sqrt(s[0])
     col, row = u[:, 0] * scale, vh[0] * scale
