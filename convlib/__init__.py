@@ -2,40 +2,30 @@
 
 Every method the book derives, readable and tested against NumPy and SciPy. Two
 conventions, as in the field: the signal-processing functions below compute true
-convolution with SciPy's semantics; :mod:`convlib.nn` (neural-network layers) computes
+convolution with SciPy's semantics; ``convlib.nn`` (neural-network layers) computes
 cross-correlation with PyTorch's.
 
-Part I -- Foundations
-    convolve, correlate          N-d convolution / correlation, ``method=`` dispatcher
-                                 (chapter 1); choose_method
-    convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
-    convolve_at                  one output value from one window (chapters 2 and 4)
-    convlib.kernels              box, gaussian, gaussian2d, sobel, scharr, laplacian,
-                                 laplacian_of_gaussian, sharpen, unsharp, emboss, disk
-                                 (chapter 3)
-    separate, low_rank           rank-1 factors and low-rank terms of a kernel; method
-                                 'separable' of convolve (chapter 4)
-    integral_image, box_filter   summed-area table; box filter at a cost independent of
-                                 the box size (chapter 4)
+The index, grouped like the book:
 
-Part III -- Convolution as matrix multiplication
-    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
-
-Shapes
-    output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
-    conv_output_size,            layer arithmetic: stride, padding, dilation
-    conv_transpose_output_size
-
-Modules
-    convlib.data                 offline sample data (photo, MRI slice, EEG) and
-                                 synthetic images
-    convlib.plotting             the book's figures and static widget twins
-    convlib.widgets              live ipywidgets
-    convlib.direct               the 'loops' and 'direct' methods
-    convlib.boundaries           boundary extensions
-    convlib.kernels              the image-filter kernels of chapter 3
-    convlib.separable            separable kernels and method='separable'
-    convlib.integral             the integral image
+* Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
+  dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4);
+  :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
+  low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
+  at a cost independent of its size) (chapter 4).
+* Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
+  patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
+* Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
+  and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
+  (stride, padding, dilation).
+* Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
+  :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
+  (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
+  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
+  kernels), :mod:`convlib.integral` (the integral image).
 
 Examples
 --------
