@@ -362,7 +362,7 @@ def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
     index : (int, int)
         Output index in ``mode``'s coordinates.
     mode, boundary, fillvalue
-        As in :func:`convolve2d`.
+        As in :func:`convlib.convolve2d`.
 
     Returns
     -------

@@ -2,14 +2,15 @@
 
 The integral image ``S[i, j] = x[:i+1, :j+1].sum()`` turns the sum over any axis-aligned
 rectangle into four look-ups (inclusion-exclusion), so a box filter costs the same
-whatever the box size (chapter 4). Crow introduced it for texture mapping [1]_; Viola and
-Jones made it famous for face detection [2]_.
+whatever the box size (chapter 4). Crow introduced it for texture mapping; Viola and
+Jones made it famous for face detection.
 
 References
 ----------
-.. [1] F. C. Crow, "Summed-area tables for texture mapping", SIGGRAPH 1984.
-.. [2] P. Viola and M. Jones, "Rapid object detection using a boosted cascade of simple
-   features", CVPR 2001.
+F. C. Crow, "Summed-area tables for texture mapping", SIGGRAPH 1984.
+
+P. Viola and M. Jones, "Rapid object detection using a boosted cascade of simple
+features", CVPR 2001.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def integral_image(x) -> np.ndarray:
 
     See Also
     --------
-    box_filter
+    convlib.box_filter
 
     Notes
     -----
@@ -107,7 +108,7 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
 
     See Also
     --------
-    integral_image, convlib.kernels.box
+    convlib.integral_image, convlib.kernels.box
 
     Notes
     -----

@@ -10,19 +10,15 @@ Derivative kernels follow one sign convention: convolved with an image whose val
 grow along ``axis``, they give a positive response. Axis 0 runs down the rows (the
 image ``y`` axis points down), axis 1 runs along the columns (``x``, to the right).
 
-=============================== ====================================================
-kernel                          what it does
-=============================== ====================================================
-:func:`box`                     mean over a window (blur)
-:func:`gaussian`,               Gaussian blur and Gaussian derivatives of order 0, 1, 2
-:func:`gaussian2d`              (the kernels ``scipy.ndimage.gaussian_filter`` applies)
-:func:`disk`                    mean over a disc (a blur that is not separable)
-:func:`sobel`, :func:`scharr`   image gradient; ``axis=None`` gives ``G_x + i G_y``
-:func:`laplacian`               sum of second derivatives
-:func:`laplacian_of_gaussian`   Laplacian of a Gaussian-blurred image (blob/edge finder)
-:func:`sharpen`, :func:`unsharp` identity plus a multiple of a high-pass
-:func:`emboss`                  a directional derivative plus the identity
-=============================== ====================================================
+* :func:`box` -- mean over a window (blur);
+* :func:`gaussian`, :func:`gaussian2d` -- Gaussian blur and Gaussian derivatives of order
+  0, 1, 2 (the kernels ``scipy.ndimage.gaussian_filter`` applies);
+* :func:`disk` -- mean over a disc (a blur that is not separable);
+* :func:`sobel`, :func:`scharr` -- image gradient; ``axis=None`` gives ``G_x + i G_y``;
+* :func:`laplacian` -- sum of second derivatives;
+* :func:`laplacian_of_gaussian` -- Laplacian of a Gaussian-blurred image (blobs, edges);
+* :func:`sharpen`, :func:`unsharp` -- identity plus a multiple of a high-pass;
+* :func:`emboss` -- a directional derivative plus the identity.
 """
 
 from __future__ import annotations
@@ -513,7 +509,8 @@ def emboss() -> np.ndarray:
     return np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.int64)
 
 
-#: The kernels of chapter 3's picker: name -> (function of one parameter, parameter name).
+#: Kernels of the widget of chapter 3, by name; each value is a pair (function of one
+#: parameter, name of the parameter).
 PICKER: dict[str, tuple[Callable[[float], np.ndarray], str]] = {
     "box": (lambda p: box(int(p)), "size"),
     "gaussian": (lambda p: gaussian2d(p), "sigma"),

@@ -84,8 +84,8 @@ def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
 
     See Also
     --------
-    low_rank : the best rank-``r`` approximation of any kernel.
-    separate_nd : the same for N-d kernels.
+    convlib.low_rank : the best rank-``r`` approximation of any kernel.
+    convlib.separable.separate_nd : the same for N-d kernels.
 
     Notes
     -----
@@ -121,7 +121,7 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
     ----------
     kernel : array_like of shape (M1, ..., Md)
     tol : float, optional
-        As in :func:`separate`, applied to each unfolding (see Notes).
+        As in :func:`convlib.separate`, applied to each unfolding (see Notes).
 
     Returns
     -------
@@ -136,7 +136,8 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
 
     Notes
     -----
-    The kernel is unfolded to ``(M1, M2 ... Md)``, split with :func:`separate`, and
+    The kernel is unfolded to ``(M1, M2 ... Md)``, split with :func:`convlib.separate`,
+    and
     the row (reshaped to ``(M2, ..., Md)``) is split again: a tensor is an outer
     product of vectors iff each of these unfoldings has rank 1.
 
@@ -184,12 +185,13 @@ def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
     Notes
     -----
     Convolving with ``r`` separable terms costs ``r (M + N)`` multiplications per pixel
-    instead of ``M N`` (chapter 4). Eckart-Young theorem [1]_.
+    instead of ``M N`` (chapter 4). That the truncated SVD is the best approximation is
+    the Eckart-Young theorem.
 
     References
     ----------
-    .. [1] C. Eckart and G. Young, "The approximation of one matrix by another of lower
-       rank", Psychometrika 1, 211-218 (1936).
+    C. Eckart and G. Young, "The approximation of one matrix by another of lower rank",
+    Psychometrika 1, 211-218 (1936).
 
     Examples
     --------
@@ -250,15 +252,16 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
 
     Raises
     ------
-    convlib.dispatch.MethodCannotServe
-        If ``in2`` is not rank 1 (the dispatcher reports it as a ``ValueError``).
+    ValueError
+        ``convlib.dispatch.MethodCannotServe`` (a ``ValueError``) if ``in2`` is not
+        rank 1; the dispatcher reports it naming the function the user called.
 
     Notes
     -----
     Cost ``prod(N) * sum(M)`` multiply-adds instead of ``prod(N) * prod(M)``.
     Integer kernels are factored exactly (slices through a pivot, divided by the
     pivot's power at the end), so integer inputs give exact results; floating kernels
-    are factored with the SVD (:func:`separate_nd`). Chapter 4.
+    are factored with the SVD (:func:`convlib.separable.separate_nd`). Chapter 4.
 
     Examples
     --------
