@@ -315,7 +315,14 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
     >>> convolve_at(x, np.ones((3, 3), dtype=int), (1, 2))
     np.int64(54)
     """
-    func = "convolve_at"
+    window, kernel = _window_at(in1, in2, index, mode, boundary, fillvalue, "convolve_at")
+    return (window * kernel).sum(dtype=window.dtype)
+
+
+def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
+    """Validate, then return ``(window, kernel)`` with ``(window * kernel).sum()`` the
+    output at ``index``: ``window[k] = x_e[n + o - k]`` (the kernel is not flipped; the
+    window is read backwards), both of the result dtype."""
     a = as_array(in1, "in1", func, min_ndim=1)
     b = as_array(in2, "in2", func, min_ndim=1)
     if a.ndim != b.ndim:
@@ -348,7 +355,7 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
             shape_1[axis] = len(r)
             inside &= (r >= 0).reshape(shape_1)
         window = np.where(inside, window, fillvalue)
-    return (window * b.astype(dtype, copy=False)).sum(dtype=dtype)
+    return window, b.astype(dtype, copy=False)
 
 
 def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
@@ -377,7 +384,8 @@ def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
     Notes
     -----
     The state of chapter 2's pixel-picker widget: flip the kernel on both axes, lay it
-    over the window, multiply, add.
+    over the window, multiply, add. In ``'valid'`` mode with ``in2`` the larger input
+    the roles swap, as in :func:`convlib.convolve2d`.
 
     Examples
     --------
@@ -386,22 +394,8 @@ def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
     ([[1, 2], [3, 4]], [[-1, 0], [0, 1]], 3)
     """
     func = "window_terms"
-    a = as_array(in1, "in1", func, ndim=2)
-    b = as_array(in2, "in2", func, ndim=2)
-    convolve_at(a, b, index, mode, boundary, fillvalue)  # validates every argument
-    boundary = _check_boundary(boundary, func)
-    shape = output_shape(a.shape, b.shape, mode, func)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
-        raise ValueError(f"{func}: in 'valid' mode in1 must be at least as large as in2; "
-                         f"got shapes {a.shape} and {b.shape}")
-    offset = mode_offset(a.shape, b.shape, mode, func)
-    index = tuple(int(i) % L for i, L in zip(index, shape))
-    dtype = np.result_type(a, b)
-    rows = [boundary_index(n + o - M + 1 + np.arange(M), N, boundary)
-            for n, o, M, N in zip(index, offset, b.shape, a.shape)]
-    window = a.astype(dtype)[np.ix_(*[np.maximum(r, 0) for r in rows])]
-    if boundary == "fill":
-        inside = (rows[0] >= 0)[:, None] & (rows[1] >= 0)[None, :]
-        window = np.where(inside, window, np.asarray(fillvalue).astype(dtype))
-    flipped = b.astype(dtype)[::-1, ::-1]
-    return window, flipped, window * flipped
+    as_array(in1, "in1", func, ndim=2)
+    as_array(in2, "in2", func, ndim=2)
+    window, kernel = _window_at(in1, in2, index, mode, boundary, fillvalue, func)
+    flip = (slice(None, None, -1),) * 2
+    return window[flip], kernel[flip], (window * kernel)[flip]

@@ -43,7 +43,7 @@ def test_window_terms_fill_value_and_errors():
     w, _, _ = window_terms(np.ones((2, 2), int), np.ones((3, 3), int), (0, 0), "same",
                            "fill", fillvalue=5)
     assert w.tolist() == [[5, 5, 5], [5, 1, 1], [5, 1, 1]]
-    with pytest.raises(ValueError, match="convolve_at: index must lie inside the output"):
+    with pytest.raises(ValueError, match="window_terms: index must lie inside the output"):
         window_terms(np.ones((3, 3)), np.ones((2, 2)), (5, 0))
     with pytest.raises(ValueError, match="window_terms: in1 must be 2-D"):
         window_terms(np.ones(3), np.ones(2), (0,))
