@@ -10,7 +10,12 @@ The index, grouped like the book:
 * Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
   dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
   :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
-  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4);
+  :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
+  low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
+  at a cost independent of its size) (chapter 4).
 * Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
   patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
@@ -24,7 +29,8 @@ The index, grouped like the book:
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
-  :mod:`convlib.boundaries` (boundary extensions).
+  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
+  kernels), :mod:`convlib.integral` (the integral image).
 
 Examples
 --------
@@ -33,10 +39,12 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, direct, nn, plotting, widgets
+from . import data, direct, kernels, nn, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .dispatch import METHODS, choose_method, convolve, correlate
+from .integral import box_filter, integral_image
+from .separable import low_rank, separate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
 
@@ -46,11 +54,12 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    "separate", "low_rank", "integral_image", "box_filter",
     # Part III
     "im2col", "col2im",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "plotting", "widgets", "nn",
+    "data", "direct", "kernels", "plotting", "widgets", "nn",
 ]

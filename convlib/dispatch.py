@@ -20,6 +20,7 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
+from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
@@ -36,6 +37,7 @@ Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
+    "separable": convolve_separable,
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
@@ -44,7 +46,6 @@ PLANNED_METHODS: dict[str, str] = {
     "overlap_add": "chapter 5 (the convolution theorem)",
     "toeplitz": "chapter 7 (Toeplitz matrices)",
     "im2col": "chapter 8 (im2col and GEMM)",
-    "separable": "chapter 4 (separable kernels)",
     "winograd": "chapter 9 (Winograd minimal filtering)",
 }
 
