@@ -245,9 +245,10 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     -----
     Two conventions are SciPy's and are kept for agreement:
 
-    * ``'same'`` centres the output on kernel index ``(Mb // 2, Nb // 2)``; for an even
+    * ``'same'`` aligns kernel element ``((Mb - 1) // 2, (Nb - 1) // 2)`` with each output
+      pixel (the window starts at offset ``Mb // 2`` of the full output); for an even
       kernel this is one sample away from :func:`convlib.correlate`'s (and
-      ``scipy.signal.correlate``'s) ``'same'``, which centres on ``((Mb - 1) // 2, ...)``.
+      ``scipy.signal.correlate``'s) ``'same'``, which aligns element ``(Mb // 2, Nb // 2)``.
     * In ``'valid'`` mode with ``in2`` the larger input, the result is
       ``correlate2d(in2, in1)[::-1, ::-1]``, the complex conjugate of
       :func:`convlib.correlate`'s for complex inputs.
@@ -266,7 +267,7 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     g = reverse_conj(b)
     if mode == "full":
         start = (0, 0)
-    else:  # SciPy centres 'same' on kernel index M // 2 of the unflipped kernel
+    else:  # SciPy's correlate2d: the window starts at offset M // 2 of the full output
         start = tuple(M // 2 for M in b.shape)
     return _filter2d(a, g, start, output_shape(a.shape, b.shape, mode), boundary, fillvalue)
 
