@@ -10,7 +10,12 @@ The index, grouped like the book:
 * Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
   dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
   :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
-  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4);
+  :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
+  low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
+  at a cost independent of its size) (chapter 4).
 * Part II, fast convolution -- :func:`fft_convolve` (the convolution theorem with zero
   padding; ``method='fft'``), :func:`overlap_add` (``method='overlap_add'``) and
   :func:`overlap_save` for long signals in blocks, :func:`circular_convolve`,
@@ -31,9 +36,11 @@ The index, grouped like the book:
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
-  :mod:`convlib.boundaries` (boundary extensions), ``convlib.fourier`` (DFT, circular
-  and FFT convolution), ``convlib.overlap`` (block convolution), :mod:`convlib.costmodel`
-  (the cost model of ``method='auto'``), :mod:`convlib.deconvolution`.
+  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
+  kernels), :mod:`convlib.integral` (the integral image), ``convlib.fourier`` (DFT,
+  circular and FFT convolution), ``convlib.overlap`` (block convolution),
+  :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
+  :mod:`convlib.deconvolution`.
 
 Examples
 --------
@@ -42,15 +49,18 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import costmodel, data, deconvolution, direct, fourier, nn, overlap, plotting, widgets
+from . import (costmodel, data, deconvolution, direct, fourier, kernels, nn, overlap,
+               plotting, widgets)
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
 from .costmodel import estimate_costs
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
-from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .im2col import col2im, im2col
+from .integral import box_filter, integral_image
+from .overlap import block_length, block_plan, overlap_add, overlap_save
+from .separable import low_rank, separate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
 
@@ -60,6 +70,7 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    "separate", "low_rank", "integral_image", "box_filter",
     # Part II
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
@@ -70,6 +81,6 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "plotting", "widgets", "nn", "fourier", "overlap", "costmodel",
-    "deconvolution",
+    "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
+    "costmodel", "deconvolution",
 ]

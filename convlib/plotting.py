@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
            "FIGSIZE", "DPI", "COLORS",
+           "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
+           "draw_low_rank",
            "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution"]
 
 #: Default figure size (inches) and resolution of the book's figures.
@@ -387,6 +389,137 @@ def draw_deconvolution(fig: Figure, x: np.ndarray, h: np.ndarray, noise: float,
                vmin=0, vmax=1)
     show_image(ax2, out["estimate"],
                f"restored, λ = {lam:g}\nRMSE {out['rmse_restored']:.3f}", vmin=0, vmax=1)
+
+
+# --- Part I: 2-D convolution, image filters, separability (chapters 2-4) ---
+
+def show_matrix(ax: Axes, m: np.ndarray, title: str | None = None, *, fmt: str = "{:g}",
+                cmap: str = "RdBu_r", symmetric: bool = True, fontsize: float = 8) -> None:
+    """A small matrix as coloured cells with its values written in them.
+
+    With ``symmetric`` the colour scale is centred on 0 (for a diverging ``cmap``, so
+    signs read at a glance); otherwise it spans the values (for an image patch).
+    Complex matrices are coloured by their real part and labelled ``a+bj``.
+    """
+    m = np.asarray(m)
+    shown = (m.real if m.dtype.kind == "c" else m).astype(float)
+    if symmetric:
+        lim = float(np.abs(shown).max()) or 1.0
+        lo, hi = -lim, lim
+    else:
+        lo, hi = float(shown.min()), float(shown.max())
+        hi = hi if hi > lo else lo + 1.0
+    im = ax.imshow(shown, cmap=cmap, vmin=lo, vmax=hi)
+    for (i, j), v in np.ndenumerate(m):
+        label = f"{v.real:g}{v.imag:+g}j" if m.dtype.kind == "c" else fmt.format(v)
+        r, g, b, _ = im.cmap(im.norm(shown[i, j]))
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+        ax.text(j, i, label, ha="center", va="center", fontsize=fontsize,
+                color="white" if dark else "black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def draw_window_sum(fig: Figure, x: np.ndarray, h: np.ndarray, index: tuple[int, int],
+                    boundary: str = "fill") -> None:
+    """Chapter 2's pixel picker: one output value of ``convolve2d(x, h, 'same')``.
+
+    Four panels: the image with the window around ``index`` outlined (and the
+    extension beyond the edges greyed); the window's values; the kernel flipped on both
+    axes; and their products, whose sum (the title) is the output value.
+    """
+    from matplotlib.patches import Rectangle
+
+    from .boundaries import extend, window_terms
+
+    x, h = np.asarray(x), np.asarray(h)
+    window, flipped, products = window_terms(x, h, index, "same", boundary)
+    M, N = h.shape
+    top, left = index[0] + (M - 1) // 2 - (M - 1), index[1] + (N - 1) // 2 - (N - 1)
+    pad = [(M, M), (N, N)]
+    ax0, ax1, ax2, ax3 = fig.subplots(1, 4, width_ratios=[1.4, 1, 1, 1])
+    ax0.imshow(extend(x, pad, boundary), cmap="gray", alpha=0.45,
+               extent=(-N - 0.5, x.shape[1] + N - 0.5, x.shape[0] + M - 0.5, -M - 0.5))
+    ax0.imshow(x, cmap="gray", vmin=x.min(), vmax=x.max(),
+               extent=(-0.5, x.shape[1] - 0.5, x.shape[0] - 0.5, -0.5))
+    ax0.set_xlim(-N - 0.5, x.shape[1] + N - 0.5)
+    ax0.set_ylim(x.shape[0] + M - 0.5, -M - 0.5)
+    ax0.add_patch(Rectangle((-0.5, -0.5), x.shape[1], x.shape[0], fill=False,
+                            ec=COLORS["x"], lw=1, ls="--"))
+    ax0.add_patch(Rectangle((left - 0.5, top - 0.5), N, M, fill=False, ec=COLORS["h"], lw=2))
+    ax0.plot(index[1], index[0], "+", color=COLORS["h"], ms=8)
+    ax0.set_title(f"x, output pixel {tuple(int(i) for i in index)}", fontsize=9)
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+    show_matrix(ax1, window, "window of x", cmap="gray", symmetric=False)
+    show_matrix(ax2, flipped, "kernel flipped")
+    show_matrix(ax3, products, f"products: sum = {products.sum():g}")
+
+
+def kernel_spectrum(h: np.ndarray, n: int = 64) -> np.ndarray:
+    """``|DFT|`` of a 2-D kernel zero-padded to ``n x n``, zero frequency in the centre.
+
+    The kernel's frequency response (chapters 3 and 5): near 1 at the centre and
+    small at the edges for a low-pass (blur), the reverse for a high-pass.
+
+    Examples
+    --------
+    >>> float(kernel_spectrum(np.full((2, 2), 0.25), 4)[2, 2])
+    1.0
+    """
+    return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(h), s=(n, n))))
+
+
+def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) -> None:
+    """Chapter 3's kernel picker: the kernel, its frequency response, the filtered image.
+
+    ``name`` and ``param`` select ``convlib.kernels.pick(name, param)``; the image is
+    convolved with it in ``'same'`` mode with the ``'symm'`` boundary.
+    """
+    from .boundaries import convolve2d
+    from .kernels import PICKER, pick
+
+    h = pick(name, param)
+    y = convolve2d(img, h, "same", "symm")
+    ax0, ax1, ax2 = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
+    lim = float(np.abs(h).max())
+    ax0.imshow(h, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax0.set_title(f"{name}, {PICKER[name][1]} = {param:g}\n{h.shape[0]}x{h.shape[1]} "
+                  "kernel", fontsize=9)
+    ax1.imshow(kernel_spectrum(h), cmap="magma", extent=(-0.5, 0.5, 0.5, -0.5))
+    ax1.set_title("|DFT| (centre: frequency 0)", fontsize=9)
+    ax1.set_xlabel("cycles / pixel")
+    show_image(ax2, y, "x * h")
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+
+
+def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
+    """Chapter 4's rank slider: a kernel, its best rank-``rank`` approximation, the
+    error, and the singular values with the kept ones highlighted."""
+    from .separable import low_rank
+
+    h = np.asarray(h, dtype=float)
+    approx = sum(np.outer(c, r) for c, r in low_rank(h, rank))
+    s = np.linalg.svd(h, compute_uv=False)
+    err = np.linalg.norm(h - approx) / np.linalg.norm(h)
+    ax0, ax1, ax2, ax3 = fig.subplots(1, 4, width_ratios=[1, 1, 1, 1.4])
+    lim = float(np.abs(h).max())
+    for ax, m, title in [(ax0, h, "kernel h"), (ax1, approx, f"rank {rank}"),
+                         (ax2, h - approx, f"error: {err:.1%}")]:
+        ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    k = np.arange(1, len(s) + 1)
+    ax3.bar(k, s, color=np.where(k <= rank, COLORS["h"], COLORS["grey"]))
+    ax3.set_yscale("log")
+    ax3.set_ylim(max(s.min(), s[0] * 1e-6), s[0] * 2)
+    M, N = h.shape
+    ax3.set_title(f"singular values; cost {rank * (M + N)} vs {M * N} mults", fontsize=9)
+    ax3.set_xlabel("i")
 
 
 # --- Part IV: convolution in neural networks (chapters 10-13) ------------------------
