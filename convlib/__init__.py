@@ -12,7 +12,13 @@ Part I -- Foundations
     convolve_at                  one output value from one window (chapters 2 and 4)
 
 Part III -- Convolution as matrix multiplication
+    convolution_matrix           1-D Toeplitz matrix (= scipy.linalg.convolution_matrix)
+    convolution_matrix_2d        doubly-block-Toeplitz matrix, dense or sparse (chapter 7)
+    circulant_matrix             circular convolution as a matrix (chapter 7)
     im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
+    winograd_correlate1d,        F(2,3) and F(2x2,3x3) minimal filtering, tiled;
+    winograd_correlate2d,        winograd_transforms derives A^T, G, B^T (chapter 9)
+    winograd_transforms
 
 Shapes
     output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
@@ -26,6 +32,8 @@ Modules
     convlib.widgets              live ipywidgets
     convlib.direct               the 'loops' and 'direct' methods
     convlib.boundaries           boundary extensions
+    convlib.matrices             the 'toeplitz' method and convolution matrices
+    convlib.winograd             the 'winograd' method and its transforms
 
 Examples
 --------
@@ -37,6 +45,8 @@ array([1, 3, 5, 3])
 from . import data, plotting
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
+from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
+from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape)
@@ -48,7 +58,8 @@ __all__ = [
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
     # Part III
-    "im2col", "col2im",
+    "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+    "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules

@@ -20,6 +20,9 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
+from .im2col import convolve_im2col
+from .matrices import convolve_toeplitz
+from .winograd import convolve_winograd
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
@@ -36,16 +39,16 @@ Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
+    "toeplitz": convolve_toeplitz,
+    "im2col": convolve_im2col,
+    "winograd": convolve_winograd,
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
 PLANNED_METHODS: dict[str, str] = {
     "fft": "chapter 5 (the convolution theorem)",
     "overlap_add": "chapter 5 (the convolution theorem)",
-    "toeplitz": "chapter 7 (Toeplitz matrices)",
-    "im2col": "chapter 8 (im2col and GEMM)",
     "separable": "chapter 4 (separable kernels)",
-    "winograd": "chapter 9 (Winograd minimal filtering)",
 }
 
 

@@ -169,3 +169,59 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
                 c : c + sW * (W_out - 1) + 1 : sW] += blocks[:, :, i, j]
     out = out[:, :, pH : pH + H, pW : pW + W]
     return out if batched else out[0]
+
+
+def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+    """Convolution as one matrix product with :func:`im2col` (``method='im2col'``).
+
+    Parameters
+    ----------
+    in1 : ndarray of shape (N,) or (H, W)
+        The signal or image ``x``.
+    in2 : ndarray of shape (M,) or (kH, kW)
+        The kernel ``h``, with ``in1``'s ndim.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray
+        The values of ``convlib.convolve(in1, in2, mode)``, in
+        ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    convlib.dispatch.MethodCannotServe
+        If the inputs are not 1-D or 2-D.
+
+    Notes
+    -----
+    A 2-D image is a batch of one single-channel image, ``(1, 1, H, W)`` (a 1-D signal is
+    ``(1, 1, 1, N)``). True convolution is the cross-correlation of the image with the
+    flipped kernel, so the output is ``h[::-1, ::-1].ravel() @ im2col(x_padded, (kH,
+    kW))``. The modes are zero padding: ``(kH - 1 - o_H, L_H + o_H - H)`` rows before and
+    after (and the same for columns), where ``o_H`` is the offset of ``mode``'s window in
+    the full output and ``L_H`` its length -- ``kH - 1`` on both sides for ``'full'``,
+    none for ``'valid'``. Memory: the column matrix is ``kH * kW`` times the padded
+    image (chapter 8).
+
+    Examples
+    --------
+    >>> convolve_im2col(np.array([1, 2, 3]), np.array([1, 1]), "full")
+    array([1, 3, 5, 3])
+    """
+    from .dispatch import MethodCannotServe
+    from .shapes import mode_offset, output_shape
+
+    if in1.ndim not in (1, 2):
+        raise MethodCannotServe(f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    dtype = np.result_type(in1, in2)
+    x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
+    h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
+    out_shape = output_shape(x.shape[2:], h.shape, mode)
+    offset = mode_offset(x.shape[2:], h.shape, mode)
+    pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
+                                                         out_shape)]
+    xp = np.pad(x, ((0, 0), (0, 0), *pad))
+    cols = im2col(xp, h.shape)[0]                       # (kH*kW, L)
+    out = h[::-1, ::-1].reshape(-1) @ cols               # correlation with flipped h
+    return out.reshape(output_shape(in1.shape, in2.shape, mode))
