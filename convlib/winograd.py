@@ -124,7 +124,7 @@ def winograd_transforms(m: int = 2, r: int = 3, points: Sequence | None = None, 
     >>> winograd_transforms(2, 3, points=[0, 1, 1])
     Traceback (most recent call last):
     ...
-    ValueError: winograd_transforms: points must be 2 distinct numbers; got [0, 1, 1]
+    ValueError: winograd_transforms: points must be 3 distinct numbers; got [0, 1, 1]
     """
     func = "winograd_transforms"
     m = check_int(m, "m", func, minimum=1)
