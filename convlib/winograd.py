@@ -353,7 +353,8 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Raises
     ------
     convlib.dispatch.MethodCannotServe
-        If the inputs are not 1-D or 2-D, or ``in2`` is not a 3-tap or 3x3 kernel.
+        If the inputs are not 1-D or 2-D, or neither ``in2`` (nor, in ``'full'`` and
+        ``'valid'`` modes, ``in1``) is a 3-tap or 3x3 kernel.
 
     Notes
     -----
@@ -372,6 +373,8 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     if in1.ndim not in (1, 2):
         raise MethodCannotServe(f"'winograd' serves 1-D and 2-D inputs; got {in1.ndim}-D "
                                 "inputs")
+    if in2.shape != (3,) * in1.ndim and in1.shape == (3,) * in1.ndim and mode != "same":
+        in1, in2 = in2, in1  # the full and valid outputs are symmetric in the inputs
     if in2.shape != (3,) * in1.ndim:
         want = "a 3-tap kernel" if in1.ndim == 1 else "a 3x3 kernel"
         raise MethodCannotServe(f"'winograd' (F(2,3) / F(2x2,3x3)) needs {want} as in2; "
