@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_tuple
+from ._validation import as_array, as_tuple, check_int
 from .shapes import conv_output_size
 
 __all__ = ["im2col", "col2im"]
@@ -225,3 +225,51 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     cols = im2col(xp, h.shape)[0]                       # (kH*kW, L)
     out = h[::-1, ::-1].reshape(-1) @ cols               # correlation with flipped h
     return out.reshape(output_shape(in1.shape, in2.shape, mode))
+
+
+def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: IntPair = 1,
+               padding: IntPair = 0, dilation: IntPair = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates, in the zero-padded image, of the taps that form column ``col``.
+
+    Parameters
+    ----------
+    image_shape : int or (int, int)
+        ``(H, W)`` of the (unpadded) image.
+    kernel_size, stride, padding, dilation
+        As in :func:`im2col`.
+    col : int
+        Column index ``p * W_out + q``, ``0 <= col < H_out * W_out``.
+
+    Returns
+    -------
+    rows, cols : ndarray of int, shape (kH*kW,)
+        ``xpad[rows, cols]`` is column ``col`` of ``im2col`` (one channel), in its row
+        order ``i * kW + j``: ``rows = p*sH + i*dH``, ``cols = q*sW + j*dW``. Chapter 8's
+        widget outlines these pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``col`` is outside the columns, or an argument is invalid.
+
+    Examples
+    --------
+    >>> rows, cols = patch_taps((4, 4), 2, 3)
+    >>> rows.tolist(), cols.tolist()
+    ([1, 1, 2, 2], [0, 1, 0, 1])
+    >>> patch_taps((4, 4), 2, 9)
+    Traceback (most recent call last):
+    ...
+    ValueError: patch_taps: col must lie in [0, 9); got 9
+    """
+    func = "patch_taps"
+    H, W = as_tuple(image_shape, 2, "image_shape", func, minimum=1)
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
+                                                         dilation, func)
+    H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    col = check_int(col, "col", func)
+    if not 0 <= col < H_out * W_out:
+        raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
+    p, q = divmod(col, W_out)
+    i, j = np.divmod(np.arange(kH * kW), kW)
+    return p * sH + i * dH, q * sW + j * dW

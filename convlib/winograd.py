@@ -32,7 +32,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._validation import as_array, check_int
 
 __all__ = ["winograd_transforms", "winograd_correlate1d", "winograd_correlate2d",
-           "convolve_winograd", "DEFAULT_POINTS"]
+           "convolve_winograd", "winograd_multiplications", "winograd_error_table",
+           "DEFAULT_POINTS"]
 
 #: Interpolation points used by default, in order (infinity is always added last).
 #: Small values with small numerators and denominators keep the transforms' entries,
@@ -385,3 +386,87 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     x = np.pad(in1.astype(_work_dtype(in1, in2)), pad)
     flipped = in2[(slice(None, None, -1),) * in2.ndim]
     return (_correlate1d if in1.ndim == 1 else _correlate2d)(x, flipped, 2)
+
+
+def winograd_multiplications(out_shape: int | Sequence[int], m: int = 2,
+                             r: int = 3) -> tuple[int, int]:
+    """General multiplications of tiled ``F(m, r)`` and of the direct sum, for one output.
+
+    Parameters
+    ----------
+    out_shape : int or sequence of int
+        Shape of the ``'valid'`` correlation output (1-D or 2-D or more).
+    m, r : int
+        Output tile size and filter taps.
+
+    Returns
+    -------
+    winograd, direct : int
+        ``prod(ceil(L / m)) * (m + r - 1)**ndim`` (element-wise products, one per
+        transformed tile entry; remainder tiles count in full) and
+        ``prod(L) * r**ndim``. The transforms are not counted: they are additions and
+        multiplications by small constants, and the filter's is done once.
+
+    Examples
+    --------
+    >>> winograd_multiplications((2, 2))      # one F(2x2, 3x3) tile
+    (16, 36)
+    >>> winograd_multiplications(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: winograd_multiplications: out_shape must be >= 1; got 0
+    """
+    func = "winograd_multiplications"
+    shape = (out_shape,) if isinstance(out_shape, (int, np.integer)) else tuple(out_shape)
+    shape = tuple(check_int(n, "out_shape", func, minimum=1) for n in shape)
+    m = check_int(m, "m", func, minimum=1)
+    r = check_int(r, "r", func, minimum=1)
+    tiles = math.prod(-(-n // m) for n in shape)
+    return tiles * (m + r - 1) ** len(shape), math.prod(shape) * r ** len(shape)
+
+
+def winograd_error_table(ms: Sequence[int] = (1, 2, 3, 4, 5, 6),
+                         shape: tuple[int, int] = (66, 66), seed: int = 0) -> dict:
+    """Rounding error of ``F(m x m, 3 x 3)`` in float32 and float64, for each tile ``m``.
+
+    Parameters
+    ----------
+    ms : sequence of int
+        Tile sizes, each 1 to 6.
+    shape : (int, int)
+        Size of the random image (standard normal, as is the 3x3 filter).
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    dict
+        ``{m: {"mults": (m + 2)**2 / m**2, "float32": e32, "float64": e64}}`` where
+        ``e = max|winograd - exact| / max|exact|`` and ``exact`` is the direct sum of the
+        *same* (rounded) inputs in ``numpy.longdouble`` (80-bit extended precision on
+        x86-64; where ``longdouble`` is float64 the float64 column measures only the
+        difference between two float64 computations).
+
+    Examples
+    --------
+    >>> table = winograd_error_table((2,), shape=(8, 8))
+    >>> table[2]["mults"], bool(table[2]["float32"] < 1e-5)
+    (4.0, True)
+    """
+    from .dispatch import correlate
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    g = rng.standard_normal((3, 3))
+    table = {}
+    for m in ms:
+        m = _check_tile(m, "winograd_error_table")
+        row = {"mults": (m + 2) ** 2 / m**2}
+        for dtype in (np.float32, np.float64):
+            xd, gd = x.astype(dtype), g.astype(dtype)
+            exact = correlate(xd.astype(np.longdouble), gd.astype(np.longdouble),
+                              "valid", method="direct")
+            err = np.abs(_correlate2d(xd, gd, m) - exact).max() / np.abs(exact).max()
+            row[np.dtype(dtype).name] = float(err)
+        table[m] = row
+    return table
