@@ -42,7 +42,7 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, plotting
+from . import data, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
