@@ -42,7 +42,7 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, plotting, widgets
+from . import data, direct, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
@@ -63,5 +63,5 @@ __all__ = [
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     # modules
-    "data", "plotting",
+    "data", "direct", "plotting", "widgets",
 ]

@@ -22,7 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
-           "SliderPlayer", "draw_flip_slide", "FIGSIZE", "DPI"]
+           "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
+           "FIGSIZE", "DPI", "COLORS"]
 
 #: Default figure size (inches) and resolution of the book's figures.
 FIGSIZE: tuple[float, float] = (7.0, 3.0)
@@ -233,6 +234,54 @@ def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
     span = max(np.abs(y).max(), np.abs(x).max(), np.abs(h).max())
     ax3.set_ylim(min(0, y.min()) - 0.1 * span, max(0, y.max()) + 0.2 * span)
 
+
+def draw_superposition(fig: Figure, x: np.ndarray, h: np.ndarray) -> None:
+    """Chapter 1's picture of ``y = sum_k x[k] h[n - k]`` as a sum of echoes.
+
+    Top: the input as a sum of scaled impulses. Middle: each impulse's response, the
+    kernel scaled by ``x[k]`` and shifted to start at ``k``. Bottom: their sum ``y``.
+    """
+    x, h = np.asarray(x, float), np.asarray(h, float)
+    L = len(x) + len(h) - 1
+    ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
+    stem(ax1, x, 0, color=COLORS["x"])
+    ax1.set_ylabel("x[k]")
+    cmap = matplotlib.colormaps["viridis"]
+    for k, xk in enumerate(x):
+        n = np.arange(k, k + len(h))
+        color = cmap(k / max(1, len(x) - 1))
+        offset = 0.12 * (k - (len(x) - 1) / 2)  # side by side where echoes overlap
+        ax2.vlines(n + offset, 0, xk * h, color=color, lw=1.5)
+        ax2.plot(n + offset, xk * h, "o", color=color, ms=4, label=f"x[{k}] h[n-{k}]")
+    ax2.axhline(0, color=COLORS["grey"], lw=0.8)
+    ax2.set_ylabel("echoes")
+    ax2.legend(fontsize=7, ncols=min(len(x), 4), loc="upper right")
+    stem(ax3, np.convolve(x, h), 0, color=COLORS["y"], annotate=True)
+    ax3.set_ylabel("y[n]")
+    ax3.set_xlabel("n")
+    ax3.set_xlim(-0.7, L - 0.3)
+
+
+def draw_modes(ax: Axes, n1: int, n2: int) -> None:
+    """Which samples of the full output each mode keeps, for inputs of length n1 and n2.
+
+    Uses :func:`convlib.shapes.output_shape` and :func:`convlib.shapes.mode_offset`, the
+    same arithmetic every implementation uses.
+    """
+    from .shapes import mode_offset, output_shape
+
+    full = output_shape((n1,), (n2,), "full")[0]
+    for row, mode in enumerate(("full", "same", "valid")):
+        start = mode_offset((n1,), (n2,), mode)[0]
+        length = output_shape((n1,), (n2,), mode)[0]
+        ax.barh(row, length, left=start - 0.45, height=0.6, color=COLORS["y"], alpha=0.35)
+        ax.plot(np.arange(start, start + length), [row] * length, "o", color=COLORS["y"])
+        ax.text(full - 0.2, row, f"{mode}: {length} samples", va="center", fontsize=9)
+    ax.set_yticks(range(3), ["full", "same", "valid"])
+    ax.set_ylim(2.6, -0.6)
+    ax.set_xlim(-0.8, full + 4.5)
+    ax.set_xticks(range(full))
+    ax.set_xlabel("index n of the full output")
 
 # --- Part III: convolution as matrix multiplication (chapters 7-9) ---
 

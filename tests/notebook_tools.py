@@ -39,7 +39,7 @@ def execute(path: Path, timeout: int = 300) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            record_timing=False, store_widget_state=False,
+                            record_timing=False, store_widget_state=True,
                             )
     client.allow_errors = False
     # cells tagged raises-exception may raise; nbclient honours that tag itself

@@ -1,0 +1,237 @@
+"""convolve2d, correlate2d, convolve_at and the boundary extensions, against SciPy/NumPy."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib.boundaries import boundary_index, extend
+
+from conftest import array_pairs, assert_close, bound
+
+MODES = ["full", "same", "valid"]
+SCIPY_BOUNDARIES = ["fill", "wrap", "symm"]
+NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect"}
+
+
+def scipy2d(func, a, b, mode, boundary, fillvalue=0):
+    try:
+        return func(a, b, mode=mode, boundary=boundary, fillvalue=fillvalue)
+    except ValueError:
+        return None
+
+
+# ---- literals ---------------------------------------------------------------------------
+
+def test_worked_example_of_chapter_2():
+    pixels = np.array([[82, 78, 88], [65, 56, 76], [60, 53, 72]])
+    kernel = np.array([[-1, 0, 1]] * 3)
+    assert cl.correlate2d(pixels, kernel, "valid").item() == 29
+    assert cl.convolve2d(pixels, kernel, "valid").item() == -29
+
+
+@pytest.mark.parametrize("boundary, row", [
+    ("fill", [1, 3, 5, 7]), ("wrap", [5, 3, 5, 7]), ("symm", [2, 3, 5, 7]),
+    ("reflect", [3, 3, 5, 7]),
+])
+def test_boundaries_by_hand(boundary, row):
+    # [1, 2, 3, 4] smoothed by [1, 1] in 'same' mode: y[j] = x[j] + x[j - 1]
+    out = cl.convolve2d([[1, 2, 3, 4]], [[1, 1]], "same", boundary)
+    assert out.tolist() == [row]
+
+
+@pytest.mark.parametrize("boundary, expected", [
+    ("symm", [2, 1, 1, 2, 3, 4, 4, 3]), ("reflect", [3, 2, 1, 2, 3, 4, 3, 2]),
+    ("wrap", [3, 4, 1, 2, 3, 4, 1, 2]), ("fill", [9, 9, 1, 2, 3, 4, 9, 9]),
+])
+def test_extend_by_hand(boundary, expected):
+    assert extend(np.array([1, 2, 3, 4]), [(2, 2)], boundary, fillvalue=9).tolist() == expected
+
+
+# ---- against SciPy ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("boundary", SCIPY_BOUNDARIES)
+@given(pair=array_pairs(ndim=2, max_side=7))
+def test_convolve2d_equals_scipy(mode, boundary, pair):
+    a, b = pair
+    ref = scipy2d(scipy.signal.convolve2d, a, b, mode, boundary)
+    if ref is None:
+        with pytest.raises(ValueError, match="^convolve2d: in 'valid' mode"):
+            cl.convolve2d(a, b, mode, boundary)
+        return
+    scale = bound(a, b, lambda u, v: scipy.signal.convolve2d(u, v, mode, boundary))
+    assert_close(cl.convolve2d(a, b, mode, boundary), ref, scale)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("boundary", SCIPY_BOUNDARIES)
+@given(pair=array_pairs(ndim=2, max_side=7))
+def test_correlate2d_equals_scipy(mode, boundary, pair):
+    a, b = pair
+    ref = scipy2d(scipy.signal.correlate2d, a, b, mode, boundary)
+    if ref is None:
+        return
+    scale = bound(a, b, lambda u, v: scipy.signal.correlate2d(u, v, mode, boundary))
+    assert_close(cl.correlate2d(a, b, mode, boundary), ref, scale)
+
+
+@pytest.mark.parametrize("mode", ["full", "same"])
+@given(pair=array_pairs(ndim=2, max_side=6, dtypes=[np.float64, np.complex128]),
+       fillvalue=st.floats(-5, 5, allow_nan=False))
+def test_fillvalue_equals_scipy(mode, pair, fillvalue):
+    a, b = pair
+    ref = scipy.signal.convolve2d(a, b, mode, "fill", fillvalue)
+    np.testing.assert_allclose(cl.convolve2d(a, b, mode, "fill", fillvalue), ref,
+                               rtol=1e-12, atol=1e-10)
+    ref = scipy.signal.correlate2d(a, b, mode, "fill", fillvalue)
+    np.testing.assert_allclose(cl.correlate2d(a, b, mode, "fill", fillvalue), ref,
+                               rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("alias, name", [("pad", "fill"), ("circular", "wrap"),
+                                         ("symmetric", "symm")])
+def test_scipy_aliases(alias, name, rng):
+    a, b = rng.standard_normal((5, 4)), rng.standard_normal((3, 3))
+    assert np.array_equal(cl.convolve2d(a, b, "same", alias), cl.convolve2d(a, b, "same", name))
+
+
+def test_same_mode_conventions_differ_for_even_kernels(rng):
+    # documented in correlate2d's Notes: SciPy's two functions centre 'same' differently
+    a, b = rng.standard_normal((6, 6)), rng.standard_normal((2, 2))
+    np.testing.assert_allclose(cl.correlate2d(a, b, "same"),
+                               scipy.signal.correlate2d(a, b, "same"))
+    np.testing.assert_allclose(cl.correlate(a, b, "same"),
+                               scipy.signal.correlate(a, b, "same"))
+    assert not np.allclose(cl.correlate2d(a, b, "same"), cl.correlate(a, b, "same"))
+
+
+# ---- reflect (not in SciPy): against np.pad and OpenCV's definition --------------------------------
+
+@pytest.mark.parametrize("mode", ["full", "same"])
+@given(pair=array_pairs(ndim=2, max_side=7, dtypes=[np.int64, np.float64]))
+def test_reflect_equals_padding_then_valid(mode, pair):
+    a, b = pair
+    M, N = b.shape
+    start = cl.mode_offset(a.shape, b.shape, mode)
+    shape = cl.output_shape(a.shape, b.shape, mode)
+    pad = [(m - 1 - s, s + L - n) for n, m, s, L in zip(a.shape, b.shape, start, shape)]
+    index = np.ix_(*[boundary_index(np.arange(-lo, n + hi), n, "reflect")
+                     for n, (lo, hi) in zip(a.shape, pad)])
+    ref = scipy.signal.convolve2d(a[index], b, "valid")
+    assert_close(cl.convolve2d(a, b, mode, "reflect"), ref,
+                 bound(a[index], b, lambda u, v: scipy.signal.convolve2d(u, v, "valid")))
+
+
+def test_reflect_reproduces_opencv_filter2d_border_default():
+    # cv2.filter2D(src, -1, k) = correlation, anchor at the kernel centre, BORDER_REFLECT_101
+    # (gfedcb|abcdefgh|gfedcba). Computed here from that definition with explicit indices.
+    rng = np.random.default_rng(7)
+    src = rng.integers(0, 255, (6, 7)).astype(float)
+    k = rng.standard_normal((3, 5))
+    out = np.zeros_like(src)
+    for i, j in itertools.product(range(6), range(7)):
+        for u, v in itertools.product(range(3), range(5)):
+            r, c = i + u - 1, j + v - 2
+            r = -r if r < 0 else (2 * 5 - r if r > 5 else r)
+            c = -c if c < 0 else (2 * 6 - c if c > 6 else c)
+            out[i, j] += k[u, v] * src[r, c]
+    np.testing.assert_allclose(cl.correlate2d(src, k, "same", "reflect"), out, rtol=1e-12)
+
+
+@given(i=st.lists(st.integers(-40, 40), min_size=1, max_size=20), n=st.integers(1, 7),
+       boundary=st.sampled_from(["wrap", "symm", "reflect"]))
+def test_boundary_index_equals_np_pad(i, n, boundary):
+    x = np.arange(n)
+    padded = np.pad(x, (40, 40), mode=NP_PAD[boundary]) if n > 1 or boundary != "reflect" \
+        else np.zeros(n + 80, dtype=int)
+    assert np.array_equal(boundary_index(np.array(i), n, boundary), padded[np.array(i) + 40])
+
+
+# ---- convolve_at --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect"])
+@given(pair=array_pairs(ndim=2, max_side=6, dtypes=[np.int64, np.float64, np.complex128]),
+       fillvalue=st.integers(-3, 3))
+def test_convolve_at_equals_convolve2d_everywhere(mode, boundary, pair, fillvalue):
+    a, b = pair
+    try:
+        full = cl.convolve2d(a, b, mode, boundary, fillvalue)
+    except ValueError:
+        return
+    for index in itertools.product(*map(range, full.shape)):
+        value = cl.convolve_at(a, b, index, mode, boundary, fillvalue)
+        assert value.dtype == full.dtype
+        np.testing.assert_allclose(value, full[index], rtol=1e-12, atol=1e-9)
+
+
+def test_convolve_at_nd_and_negative_index(rng):
+    a, b = rng.standard_normal((5, 4, 3)), rng.standard_normal((2, 3, 2))
+    full = scipy.signal.convolve(a, b, "same")
+    np.testing.assert_allclose(cl.convolve_at(a, b, (-1, 2, 0)), full[-1, 2, 0])
+    x = np.arange(10)
+    assert cl.convolve_at(x, [1, 1, 1], (0,), mode="full") == 0
+    assert cl.convolve_at(x, [1, 1, 1], (5,), mode="valid") == 18
+
+
+def test_convolve_at_reads_only_one_window():
+    # a huge image whose elements would overflow if summed: only 9 of them are read
+    big = np.lib.stride_tricks.as_strided(np.array([1.0]), shape=(10**6, 10**6),
+                                          strides=(0, 0))
+    assert cl.convolve_at(big, np.ones((3, 3)), (123_456, 654_321)) == 9.0
+
+
+# ---- inputs untouched, errors -------------------------------------------------------------------
+
+def test_inputs_not_modified(rng):
+    a, b = rng.standard_normal((5, 6)), rng.standard_normal((3, 2))
+    a.flags.writeable = b.flags.writeable = False
+    for boundary in ["fill", "wrap", "symm", "reflect"]:
+        for mode in MODES:
+            cl.convolve2d(a, b, mode, boundary, 1.0)
+            cl.correlate2d(a, b, mode, boundary, 1.0)
+        cl.convolve_at(a, b, (2, 2), "same", boundary)
+
+
+@pytest.mark.parametrize("func", ["convolve2d", "correlate2d"])
+@pytest.mark.parametrize("args, kwargs, exc, message", [
+    (([1, 2], [[1]]), {}, ValueError, r"in1 must be 2-D; got 1-D array of shape \(2,\)"),
+    (([[1]], np.ones((1, 1, 1))), {}, ValueError, r"in2 must be 2-D; got 3-D"),
+    (([[1]], [[1]]), {"boundary": "mirror"}, ValueError,
+     r"boundary must be one of 'fill', 'wrap', 'symm', 'reflect'; got 'mirror'"),
+    (([[1]], [[1]]), {"mode": "half"}, ValueError, r"mode must be one of"),
+    (([[1, 2]], [[1]]), {"fillvalue": 0.5}, ValueError,
+     r"fillvalue must be representable in the result dtype int64; got 0.5"),
+    (([[1.0, 2]], [[1]]), {"fillvalue": 1j}, ValueError,
+     r"fillvalue must be representable in the result dtype float64; got 1j"),
+    (([[1.0, 2]], [[1]]), {"fillvalue": [1, 2]}, TypeError,
+     r"fillvalue must be a scalar number; got \[1, 2\]"),
+    ((np.ones((2, 3)), np.ones((3, 2))), {"mode": "valid"}, ValueError,
+     r"in 'valid' mode one input must be at least as large"),
+    (([["x"]], [[1]]), {}, TypeError, r"in1 must hold numbers"),
+])
+def test_errors_2d(func, args, kwargs, exc, message):
+    with pytest.raises(exc, match=f"^{func}: {message}"):
+        getattr(cl, func)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("args, kwargs, exc, message", [
+    ((np.ones((3, 3)), np.ones((2, 2)), (3, 0)), {}, ValueError,
+     r"index must lie inside the output of shape \(3, 3\); got \(3, 0\)"),
+    ((np.ones((3, 3)), np.ones((2, 2)), (1,)), {}, ValueError, r"index must lie inside"),
+    ((np.ones((3, 3)), np.ones((2, 2)), 5), {}, TypeError, r"index must be a sequence of ints"),
+    ((np.ones((3, 3)), np.ones(2), (1, 1)), {}, ValueError,
+     r"in1 and in2 must have the same number of dimensions"),
+    ((np.ones((3, 3)), np.ones((2, 2)), (1, 1)), {"boundary": "zero"}, ValueError,
+     r"boundary must be one of"),
+])
+def test_errors_convolve_at(args, kwargs, exc, message):
+    with pytest.raises(exc, match=f"^convolve_at: {message}"):
+        cl.convolve_at(*args, **kwargs)
