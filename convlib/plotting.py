@@ -283,10 +283,12 @@ def draw_modes(ax: Axes, n1: int, n2: int) -> None:
     ax.set_xticks(range(full))
     ax.set_xlabel("index n of the full output")
 
+
 # --- Part III: convolution as matrix multiplication (chapters 7-9) ---
 
 __all__ += ["show_matrix", "draw_matrix_row", "draw_im2col_patch",
             "draw_winograd_tradeoff"]
+
 
 def show_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
                 annotate: bool = True, blocks: tuple[int, int] | None = None,
