@@ -321,7 +321,9 @@ def show_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
     if annotate:
         for (i, j), v in np.ndenumerate(M):
             if v != 0:
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize)
+                dark = abs(v) > 0.6 * vmax and cmap == "RdBu_r"
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
+                        color="white" if dark else "black")
     if blocks is not None:
         r, c = blocks
         for i in range(r, M.shape[0], r):
