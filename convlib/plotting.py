@@ -311,7 +311,7 @@ def show_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
     M = np.asarray(M)
     vmax = float(np.abs(M).max()) or 1.0
     shown = np.where(M != 0, M, np.nan).astype(float)
-    ax.imshow(shown, cmap=cmap, vmin=-vmax, vmax=vmax)
+    im = ax.imshow(shown, cmap=cmap, vmin=-vmax, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlim(-0.5, M.shape[1] - 0.5)
@@ -321,7 +321,8 @@ def show_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
     if annotate:
         for (i, j), v in np.ndenumerate(M):
             if v != 0:
-                dark = abs(v) > 0.6 * vmax and cmap == "RdBu_r"
+                r, g, b, _ = im.cmap(im.norm(float(v)))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # perceived luminance
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
                         color="white" if dark else "black")
     if blocks is not None:
