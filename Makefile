@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test execute freeze clean
+.PHONY: book test execute freeze clean chromium
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ book: $(STAMP)
 	$(BIN)/python -m pytest book -n $(JOBS) --dist loadfile -q
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# The browser test needs Debian's Chromium (Playwright drives the system browser; it
+# cannot download its own here). Installed when missing and possible (root, apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium >/dev/null; } || \
+	  echo "make: could not install chromium; the browser test will say so"
 
 # Re-execute notebooks and store their outputs (after editing a chapter):
 #   make execute                      every notebook under book/

@@ -2,38 +2,30 @@
 
 Every method the book derives, readable and tested against NumPy and SciPy. Two
 conventions, as in the field: the signal-processing functions below compute true
-convolution with SciPy's semantics; :mod:`convlib.nn` (neural-network layers) computes
+convolution with SciPy's semantics; ``convlib.nn`` (neural-network layers) computes
 cross-correlation with PyTorch's.
 
-Part I -- Foundations
-    convolve, correlate          N-d convolution / correlation, ``method=`` dispatcher
-                                 (chapter 1); choose_method
-    convolve2d, correlate2d      2-D with boundaries fill/wrap/symm/reflect (chapter 2)
-    convolve_at                  one output value from one window (chapters 2 and 4)
+The index, grouped like the book:
 
-Part III -- Convolution as matrix multiplication
-    convolution_matrix           1-D Toeplitz matrix (= scipy.linalg.convolution_matrix)
-    convolution_matrix_2d        doubly-block-Toeplitz matrix, dense or sparse (chapter 7)
-    circulant_matrix             circular convolution as a matrix (chapter 7)
-    im2col, col2im               patches as columns (PyTorch's unfold / fold) (chapter 8)
-    winograd_correlate1d,        F(2,3) and F(2x2,3x3) minimal filtering, tiled;
-    winograd_correlate2d,        winograd_transforms derives A^T, G, B^T (chapter 9)
-    winograd_transforms
-
-Shapes
-    output_shape, mode_offset    sizes of the 'full' / 'same' / 'valid' modes
-    conv_output_size,            layer arithmetic: stride, padding, dilation
-    conv_transpose_output_size
-
-Modules
-    convlib.data                 offline sample data (photo, MRI slice, EEG) and
-                                 synthetic images
-    convlib.plotting             the book's figures and static widget twins
-    convlib.widgets              live ipywidgets
-    convlib.direct               the 'loops' and 'direct' methods
-    convlib.boundaries           boundary extensions
-    convlib.matrices             the 'toeplitz' method and convolution matrices
-    convlib.winograd             the 'winograd' method and its transforms
+* Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
+  dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+* Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
+  Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
+  (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
+  :func:`im2col`, :func:`col2im`, patches as columns (PyTorch's ``unfold``/``fold``;
+  chapter 8); :func:`winograd_correlate1d`, :func:`winograd_correlate2d` (F(2,3) and
+  F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
+* Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
+  and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
+  (stride, padding, dilation).
+* Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
+  :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
+  (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
+  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.matrices` (the
+  ``'toeplitz'`` method and convolution matrices), :mod:`convlib.winograd` (the
+  ``'winograd'`` method and its transforms).
 
 Examples
 --------

@@ -37,7 +37,7 @@ def convolve_loops(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.n
     in2 : ndarray of shape (M1, ..., Md)
         Second input, same number of dimensions.
     mode : {'full', 'same', 'valid'}
-        Output size; see :func:`convlib.shapes.output_shape`.
+        Output size; see :func:`convlib.output_shape`.
 
     Returns
     -------
@@ -49,7 +49,7 @@ def convolve_loops(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.n
     Notes
     -----
     Cost ``O(prod(N) * prod(M))`` Python-level multiply-adds: use it to read, not to run
-    on large inputs. This is equation (conv-sum) of chapter 1.
+    on large inputs. This is the convolution sum of :ref:`ch-convolution-1d`.
 
     Examples
     --------
@@ -97,7 +97,8 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
         out[n] += b[k] * a[n - k]
 
     Zero taps are skipped (exactly: they add nothing). Cost ``O(prod(N) * prod(M))``
-    arithmetic in ``min(prod(N), prod(M))`` vectorised NumPy calls.
+    arithmetic in ``min(prod(N), prod(M))`` vectorised NumPy calls. The superposition
+    view of :ref:`ch-convolution-1d`.
 
     Examples
     --------

@@ -6,7 +6,7 @@ of :mod:`convlib.shapes`. The dispatcher validates the inputs once, applies SciP
 ``numpy.result_type(in1, in2)`` (rounding first when that type is an integer and the
 method computed in floating point, as SciPy does).
 
-A method module joins the dispatcher by adding itself to :data:`METHODS`. An
+A method module joins the dispatcher by adding itself to ``convlib.METHODS``. An
 implementation that cannot serve particular inputs (a kernel of the wrong size, say)
 raises :class:`MethodCannotServe` with the reason; the dispatcher reports it as a
 ``ValueError`` naming the function the user called.
@@ -82,7 +82,7 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     Returns
     -------
     str
-        A key of :data:`METHODS`. ``'loops'`` is never chosen: it exists to be read.
+        A key of ``convlib.METHODS``. ``'loops'`` is never chosen: it exists to be read.
 
     Notes
     -----
@@ -134,7 +134,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
         other in every dimension.
     method : str
         ``'loops'`` (the definition), ``'direct'`` (vectorised), or ``'auto'``
-        (:func:`choose_method`). See :data:`METHODS`.
+        (:func:`choose_method`). See ``convlib.METHODS``.
 
     Returns
     -------
@@ -158,7 +158,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
 
     Notes
     -----
-    Convolution flips ``in2`` and slides it over ``in1`` (chapter 1). Two 0-d inputs give
+    Convolution flips ``in2`` and slides it over ``in1``; taught in :ref:`ch-convolution-1d`. Two 0-d inputs give
     their product, as in SciPy.
 
     Examples
@@ -211,7 +211,8 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
 
     Notes
     -----
-    What deep-learning libraries call "convolution" is this correlation (chapter 1).
+    What deep-learning libraries call "convolution" is this correlation
+    (:ref:`ch-convolution-1d`).
 
     Examples
     --------

@@ -265,7 +265,7 @@ def draw_superposition(fig: Figure, x: np.ndarray, h: np.ndarray) -> None:
 def draw_modes(ax: Axes, n1: int, n2: int) -> None:
     """Which samples of the full output each mode keeps, for inputs of length n1 and n2.
 
-    Uses :func:`convlib.shapes.output_shape` and :func:`convlib.shapes.mode_offset`, the
+    Uses :func:`convlib.output_shape` and :func:`convlib.mode_offset`, the
     same arithmetic every implementation uses.
     """
     from .shapes import mode_offset, output_shape
