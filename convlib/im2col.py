@@ -172,7 +172,7 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
 
 
 def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
-    """Convolution as one matrix product with :func:`im2col` (``method='im2col'``).
+    """Convolution as one matrix product with :func:`~convlib.im2col` (``method='im2col'``).
 
     Parameters
     ----------
@@ -213,7 +213,8 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     from .shapes import mode_offset, output_shape
 
     if in1.ndim not in (1, 2):
-        raise MethodCannotServe(f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+        raise MethodCannotServe(
+            f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
     dtype = np.result_type(in1, in2)
     x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
     h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
@@ -228,7 +229,8 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
 
 
 def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: IntPair = 1,
-               padding: IntPair = 0, dilation: IntPair = 1) -> tuple[np.ndarray, np.ndarray]:
+               padding: IntPair = 0,
+               dilation: IntPair = 1) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates, in the zero-padded image, of the taps that form column ``col``.
 
     Parameters
@@ -236,7 +238,7 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
     image_shape : int or (int, int)
         ``(H, W)`` of the (unpadded) image.
     kernel_size, stride, padding, dilation
-        As in :func:`im2col`.
+        As in :func:`~convlib.im2col`.
     col : int
         Column index ``p * W_out + q``, ``0 <= col < H_out * W_out``.
 

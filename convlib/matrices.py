@@ -4,12 +4,12 @@ Convolution with a fixed kernel ``h`` is linear in the signal ``x``, so it is a 
 product ``y = T x`` (chapter 7):
 
 * 1-D: ``T`` is *Toeplitz* (constant along each diagonal), ``T[i, j] = h[i - j]`` --
-  :func:`convolution_matrix`, equal to ``scipy.linalg.convolution_matrix``.
+  :func:`~convlib.convolution_matrix`, equal to ``scipy.linalg.convolution_matrix``.
 * circular 1-D: ``T`` is *circulant*, ``C[i, j] = c[(i - j) mod n]``; its eigenvectors
-  are the DFT's -- :func:`circulant_matrix`, equal to ``scipy.linalg.circulant``.
+  are the DFT's -- :func:`~convlib.circulant_matrix`, equal to ``scipy.linalg.circulant``.
 * 2-D: with the image raveled row by row, ``T`` is *doubly block Toeplitz*: a
   block-Toeplitz arrangement of one Toeplitz block per kernel row --
-  :func:`convolution_matrix_2d`, optionally as a ``scipy.sparse`` matrix.
+  :func:`~convlib.convolution_matrix_2d`, optionally as a ``scipy.sparse`` matrix.
 
 :func:`convolve_toeplitz` is ``convlib.convolve(..., method='toeplitz')``: it builds
 the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
@@ -28,13 +28,13 @@ from .shapes import MODES, mode_offset, output_shape
 __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
            "convolve_toeplitz", "MAX_DENSE_BYTES"]
 
-#: Largest dense matrix (in bytes) :func:`convolution_matrix_2d` builds: 256 MiB.
+#: Largest dense matrix (in bytes) :func:`~convlib.convolution_matrix_2d` builds: 256 MiB.
 #: A larger dense request raises ``ValueError`` and suggests ``sparse=True``.
 MAX_DENSE_BYTES: int = 256 * 2**20
 
 
 def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
-    """The Toeplitz matrix of 1-D convolution with ``h``; = ``scipy.linalg.convolution_matrix``.
+    """The Toeplitz matrix of 1-D convolution with ``h`` (= SciPy's ``convolution_matrix``).
 
     Parameters
     ----------
@@ -216,7 +216,7 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
     ValueError
         If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` is unknown, a
         ``'valid'`` output does not exist, or the dense matrix would need more than
-        :data:`MAX_DENSE_BYTES` (then use ``sparse=True``).
+        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``).
 
     See Also
     --------

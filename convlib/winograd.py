@@ -9,9 +9,9 @@ one tile of ``alpha = m + r - 1`` inputs with only ``alpha`` multiplications (in
 
 The three matrices come from polynomial multiplication: evaluate at ``alpha`` points
 (one of them infinity), multiply the values, interpolate (Toom-Cook), and transpose the
-result to turn convolution into correlation (:func:`winograd_transforms`).
-:func:`winograd_correlate1d` and :func:`winograd_correlate2d` tile whole signals and
-images; :func:`convolve_winograd` is ``convlib.convolve(..., method='winograd')``.
+result to turn convolution into correlation (:func:`~convlib.winograd_transforms`).
+:func:`~convlib.winograd_correlate1d` and :func:`~convlib.winograd_correlate2d` tile
+whole signals and images; :func:`convolve_winograd` is ``convlib.convolve(..., method='winograd')``.
 
 References
 ----------
@@ -38,13 +38,13 @@ __all__ = ["winograd_transforms", "winograd_correlate1d", "winograd_correlate2d"
 #: Interpolation points used by default, in order (infinity is always added last).
 #: Small values with small numerators and denominators keep the transforms' entries,
 #: and therefore the rounding error, small.
-DEFAULT_POINTS: tuple[Fraction, ...] = tuple(
+DEFAULT_POINTS = tuple(
     Fraction(p) for p in ("0", "1", "-1", "2", "-2", "1/2", "-1/2", "3", "-3", "1/3",
                           "-1/3"))
 
 
 def _vandermonde(points: Sequence[Fraction], k: int) -> list[list[Fraction]]:
-    """Rows ``[p^0, ..., p^(k-1)]`` for each finite point, then ``[0, ..., 0, 1]`` (infinity)."""
+    """Rows ``[p^0, ..., p^(k-1)]`` per finite point, then ``[0, ..., 0, 1]`` for infinity."""
     rows = [[p**j for j in range(k)] for p in points]
     rows.append([Fraction(0)] * (k - 1) + [Fraction(1)])
     return rows
@@ -79,7 +79,7 @@ def winograd_transforms(m: int = 2, r: int = 3, points: Sequence | None = None, 
     points : sequence of numbers, optional
         The ``alpha - 1 = m + r - 2`` distinct finite interpolation points (infinity is
         added as the last one). Default: the first ``alpha - 1`` of
-        :data:`DEFAULT_POINTS` (``0, 1, -1, 2, -2, 1/2, -1/2, ...``).
+        :data:`~convlib.winograd.DEFAULT_POINTS` (``0, 1, -1, 2, -2, 1/2, -1/2, ...``).
     exact : bool
         Return object arrays of ``fractions.Fraction`` instead of float64.
 
@@ -270,7 +270,8 @@ def winograd_correlate1d(x, g, *, m: int = 2) -> np.ndarray:
     if g.shape != (3,):
         raise ValueError(f"{func}: g must have 3 taps; got shape {g.shape}")
     if len(x) < 3:
-        raise ValueError(f"{func}: x must be at least as long as g (3); got shape {x.shape}")
+        raise ValueError(f"{func}: x must be at least as long as g (3); "
+                         f"got shape {x.shape}")
     return _correlate1d(x, g.conj(), m)
 
 
@@ -349,7 +350,7 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     -------
     ndarray
         The values of ``convlib.convolve(in1, in2, mode)`` up to rounding, in the
-        floating dtype of :func:`winograd_correlate1d` (the dispatcher casts back).
+        floating dtype of :func:`~convlib.winograd_correlate1d` (the dispatcher casts back).
 
     Raises
     ------
