@@ -26,7 +26,7 @@ from .winograd import convolve_winograd
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "MethodCannotServe"]
+           "RESTRICTED_METHODS", "MethodCannotServe"]
 
 
 class MethodCannotServe(ValueError):
@@ -42,6 +42,15 @@ METHODS: dict[str, Impl] = {
     "toeplitz": convolve_toeplitz,
     "im2col": convolve_im2col,
     "winograd": convolve_winograd,
+}
+
+#: Methods that serve only some inputs, with the inputs they serve. For any other inputs
+#: they raise :class:`MethodCannotServe` (reported as ``ValueError``); every method not
+#: listed here serves every input.
+RESTRICTED_METHODS: dict[str, str] = {
+    "toeplitz": "1-D and 2-D inputs",
+    "im2col": "1-D and 2-D inputs",
+    "winograd": "a 3-tap 1-D or 3x3 2-D kernel",
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
