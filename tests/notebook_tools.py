@@ -14,6 +14,7 @@ widget's static twin instead (see CONTRIBUTING.md).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -43,8 +44,13 @@ def execute(path: Path, timeout: int = 300) -> None:
                             )
     client.allow_errors = False
     # cells tagged raises-exception may raise; nbclient honours that tag itself
+    start = time.perf_counter()
     client.execute()
-    nbformat.write(normalise(nb), path)
+    seconds = time.perf_counter() - start
+    nb = normalise(nb)
+    # shown on the book's execution-statistics page; whole seconds keep diffs quiet
+    nb.metadata["convlib"] = {"execution_seconds": max(1, round(seconds))}
+    nbformat.write(nb, path)
 
 
 def main(argv: list[str]) -> int:

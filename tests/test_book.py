@@ -160,9 +160,12 @@ def open_page(browser, server, stem):
 def test_page_offline_in_browser(browser, server, stem):
     context, page, report = open_page(browser, server, stem)
     try:
-        # MathJax, served from _static, typesets every equation
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("MathJax.startup.promise")
+        # MathJax, served from _static, typesets every equation (Sphinx loads it only on
+        # pages that have math)
+        if page.locator(".math").count():
+            page.wait_for_function(
+                "window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("MathJax.startup.promise")
         math = page.evaluate("""() => {
             const all = [...document.querySelectorAll('.math')];
             return [all.length, all.filter(e => !e.querySelector('mjx-container')).length];
