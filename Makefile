@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test execute freeze clean chromium
+.PHONY: book test execute freeze clean chromium pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ chromium:
 NB ?= $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 execute: $(STAMP)
 	$(BIN)/python tests/notebook_tools.py execute $(NB)
+
+# Optional: the whole book as one PDF (_build/latex/convolution-from-first-principles.pdf).
+# Needs LaTeX from Debian, offline once installed:
+#   apt-get install --no-install-recommends texlive-latex-recommended texlive-latex-extra \
+#     texlive-fonts-recommended texlive-xetex latexmk tex-gyre fonts-freefont-otf
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder pdflatex
 
 freeze: $(STAMP)
 	$(BIN)/python -m pip install -q -r requirements.in

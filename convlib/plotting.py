@@ -164,6 +164,12 @@ class SliderPlayer:
             "})();</script>\n</div>"
         )
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        # HTML for the web page; the first frame as PNG for the PDF and other static media
+        return {"text/html": self._repr_html_(),
+                "image/png": base64.b64encode(self.frames[self.start]).decode("ascii"),
+                "text/plain": repr(self)}
+
     def __repr__(self) -> str:
         return (f"SliderPlayer({self.label!r}, {len(self.frames)} frames, "
                 f"values {self.values[0]}..{self.values[-1]})")

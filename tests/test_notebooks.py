@@ -134,7 +134,8 @@ def test_chapter_anatomy(path):
     assert markdown.count(":class: dropdown") >= markdown.count("{solution}")
     assert any("assert " in source(c) for c in cells), "no verification cell"
     outputs = [o for c in cells for o in c["outputs"]]
-    assert any("image/png" in o.get("data", {}) for o in outputs), "no figure"
+    assert any("image/png" in o.get("data", {}) and "text/html" not in o.get("data", {})
+               for o in outputs), "no figure (besides the widget twin's first frame)"
     assert any("convlib-player" in "".join(o.get("data", {}).get("text/html", ""))
                for o in outputs), "no static widget twin"
     assert any(LIVE_WIDGET.search(source(c)) for c in cells), "no live widget"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import matplotlib
@@ -62,6 +63,9 @@ def test_slider_player_is_deterministic_and_complete():
     ids = set(re.findall(r'id="(clp-[0-9a-f]{12})"', html_one))
     assert len(ids) == 1
     assert "SliderPlayer('n', 3 frames" in repr(one)
+    bundle = one._repr_mimebundle_()
+    assert bundle["text/html"] == html_one and bundle["text/plain"] == repr(one)
+    assert base64.b64decode(bundle["image/png"]) == one.frames[0]
 
 
 def test_render_png_has_no_varying_metadata():
