@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._validation import as_array, as_tuple, check_int
 from .shapes import conv_output_size
 
-__all__ = ["im2col", "col2im"]
+__all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
 IntPair = int | Sequence[int]
 
@@ -202,7 +202,7 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     after (and the same for columns), where ``o_H`` is the offset of ``mode``'s window in
     the full output and ``L_H`` its length -- ``kH - 1`` on both sides for ``'full'``,
     none for ``'valid'``. Memory: the column matrix is ``kH * kW`` times the padded
-    image (chapter 8).
+    image (:ref:`ch-im2col`).
 
     Examples
     --------

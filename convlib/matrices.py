@@ -1,7 +1,7 @@
 """Convolution as a matrix: Toeplitz, circulant and doubly-block-Toeplitz matrices.
 
 Convolution with a fixed kernel ``h`` is linear in the signal ``x``, so it is a matrix
-product ``y = T x`` (chapter 7):
+product ``y = T x`` (:ref:`ch-toeplitz`):
 
 * 1-D: ``T`` is *Toeplitz* (constant along each diagonal), ``T[i, j] = h[i - j]`` --
   :func:`~convlib.convolution_matrix`, equal to ``scipy.linalg.convolution_matrix``.
@@ -69,7 +69,7 @@ def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
     ``'same'`` and ``'valid'`` follow ``numpy.convolve`` (the output length is
     ``max(M, N)`` in ``'same'``), like SciPy's function; ``convlib.convolve``'s ``'same'``
     keeps the length of its *first* argument instead. The full matrix has the banded
-    Toeplitz structure drawn in chapter 7; it costs ``O(N (N + M))`` memory although only
+    Toeplitz structure drawn in :ref:`ch-toeplitz`; it costs ``O(N (N + M))`` memory although only
     ``N M`` entries are non-zero.
 
     Examples
@@ -130,7 +130,7 @@ def circulant_matrix(c) -> np.ndarray:
     -----
     Every circulant matrix is diagonalised by the DFT: ``C = F^{-1} diag(fft(c)) F``.
     Its eigenvectors are the columns of the inverse DFT matrix and its eigenvalues
-    ``fft(c)`` -- the convolution theorem as linear algebra (chapter 7).
+    ``fft(c)`` -- the convolution theorem as linear algebra (:ref:`ch-toeplitz`).
 
     Examples
     --------
@@ -229,7 +229,7 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
     rows of the image, ``T`` is a grid of ``H_out x H`` blocks of shape ``(W_out, W)``;
     block ``(p, a)`` is the 1-D convolution matrix of kernel row ``p + o_H - a``, and
     blocks on one block-diagonal are equal: block Toeplitz with Toeplitz blocks
-    (chapter 7). Only ``H W kH kW`` entries at most are non-zero.
+    (:ref:`ch-toeplitz`). Only ``H W kH kW`` entries at most are non-zero.
 
     Examples
     --------
@@ -291,7 +291,8 @@ def convolve_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Notes
     -----
     Computes in ``numpy.result_type(in1, in2)`` (booleans as integers). The matrix is
-    built in CSR form, so memory is ``O(in1.size * in2.size)``, as for the direct sum.
+    built in CSR form, so memory is ``O(in1.size * in2.size)``, as for the direct sum;
+    building it costs more than the product (:ref:`ch-toeplitz`).
 
     Examples
     --------

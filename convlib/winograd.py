@@ -1,4 +1,4 @@
-r"""Fewer multiplications: Winograd (Toom-Cook) minimal filtering (chapter 9).
+r"""Fewer multiplications: Winograd (Toom-Cook) minimal filtering (:ref:`ch-winograd`).
 
 ``F(m, r)`` computes ``m`` outputs of a cross-correlation with an ``r``-tap filter from
 one tile of ``alpha = m + r - 1`` inputs with only ``alpha`` multiplications (instead of
@@ -111,8 +111,8 @@ def winograd_transforms(m: int = 2, r: int = 3, points: Sequence | None = None, 
     is then scaled to the smallest integers (and row ``i`` of ``G`` divided by the same
     factor), which changes nothing in exact arithmetic and keeps the data transform
     free of fractions, as in Lavin and Gray's tables (ours equal theirs up to the sign
-    of some rows, which is also free: the sign moves between ``BT`` and ``G``). Chapter
-    9 derives this.
+    of some rows, which is also free: the sign moves between ``BT`` and ``G``).
+    :ref:`ch-winograd` derives this.
 
     Examples
     --------
@@ -252,7 +252,7 @@ def winograd_correlate1d(x, g, *, m: int = 2) -> np.ndarray:
     tiles of ``m + 2`` inputs overlap by 2. Cost: ``ceil((N - 2) / m) * (m + 2)``
     multiplications in the element-wise step, against ``3 (N - 2)`` for the direct sum;
     the transforms are additions (and, for ``m > 2``, multiplications by small
-    constants).
+    constants). Taught in :ref:`ch-winograd`.
 
     Examples
     --------
@@ -310,7 +310,7 @@ def winograd_correlate2d(x, g, *, m: int = 2) -> np.ndarray:
     -----
     Nesting ``F(m, 3)`` in both directions: ``Y = A^T [(G g G^T) * (B^T d B)] A`` for each
     ``(m + 2) x (m + 2)`` input tile ``d``; tiles overlap by 2 rows and columns. The
-    filter transform ``G g G^T`` is computed once.
+    filter transform ``G g G^T`` is computed once (:ref:`ch-winograd`).
 
     Examples
     --------
