@@ -191,6 +191,11 @@ def test_errors():
     with pytest.raises(ValueError, match=r"convolution_matrix_2d: input_shape must be an "
                                          r"int or a sequence of 2 ints; got \(1, 2, 3\)"):
         cl.convolution_matrix_2d([[1]], (1, 2, 3))
+    with pytest.raises(TypeError, match=r"convolution_matrix_2d: input_shape must be an "
+                                        r"int or a sequence of 2 ints; got 3.5"):
+        cl.convolution_matrix_2d([[1]], 3.5)
+    with pytest.raises(TypeError, match=r"circulant_matrix: c must hold numbers"):
+        cl.circulant_matrix(["a", "b"])
     with pytest.raises(ValueError, match=r"convolution_matrix_2d: mode must be one of"):
         cl.convolution_matrix_2d([[1]], 3, "middle")
     with pytest.raises(TypeError, match=r"convolution_matrix_2d: sparse must be True or "

@@ -50,6 +50,12 @@ def test_patch_taps_every_column():
         np.testing.assert_array_equal(xp[r, c], cols[:, col])
     with pytest.raises(ValueError, match=r"patch_taps: col must lie in \[0, 27\); got -1"):
         patch_taps(x.shape, (2, 3), -1, **kw)
+    with pytest.raises(TypeError, match=r"patch_taps: col must be an integer; got 1.0"):
+        patch_taps(x.shape, (2, 3), 1.0, **kw)
+    with pytest.raises(ValueError, match=r"patch_taps: the padded input \(2\) along "
+                                         r"spatial axis 0 is smaller than the dilated "
+                                         r"kernel \(3\)"):
+        patch_taps((2, 2), 3, 0)
 
 
 def test_winograd_table_and_draw(fig):
