@@ -10,7 +10,12 @@ The index, grouped like the book:
 * Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
   dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
   :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
-  :func:`convolve_at`, one output value from one window (chapters 2 and 4).
+  :func:`convolve_at`, one output value from one window (chapters 2 and 4);
+  :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
+  low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
+  at a cost independent of its size) (chapter 4).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
   (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
@@ -19,11 +24,17 @@ The index, grouped like the book:
   F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
   and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
-  (stride, padding, dilation).
+  (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
+  (chapter 11).
+* Part IV, convolution in neural networks -- :mod:`convlib.nn`: layers with PyTorch's
+  semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` (chapter 10),
+  ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
+  max/average pooling with their backward passes (chapter 13).
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
-  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.matrices` (the
+  :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
+  kernels), :mod:`convlib.integral` (the integral image), :mod:`convlib.matrices` (the
   ``'toeplitz'`` method and convolution matrices), :mod:`convlib.winograd` (the
   ``'winograd'`` method and its transforms).
 
@@ -34,14 +45,16 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, direct, plotting, widgets
+from . import data, direct, kernels, nn, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
 from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
 from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .dispatch import METHODS, choose_method, convolve, correlate
+from .integral import box_filter, integral_image
+from .separable import low_rank, separate
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
-                     output_shape)
+                     output_shape, receptive_field, same_padding)
 
 __version__ = "0.1.0"
 
@@ -49,11 +62,13 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
+    "separate", "low_rank", "integral_image", "box_filter",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
+    "same_padding", "receptive_field",
     # modules
-    "data", "direct", "plotting", "widgets",
+    "data", "direct", "kernels", "plotting", "widgets", "nn",
 ]

@@ -27,7 +27,7 @@ from .dispatch import convolve, reverse_conj
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
-           "boundary_index"]
+           "boundary_index", "window_terms"]
 
 #: Boundary names accepted by :func:`convolve2d`; SciPy's aliases map to them.
 BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect")
@@ -245,9 +245,10 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     -----
     Two conventions are SciPy's and are kept for agreement:
 
-    * ``'same'`` centres the output on kernel index ``(Mb // 2, Nb // 2)``; for an even
+    * ``'same'`` aligns kernel element ``((Mb - 1) // 2, (Nb - 1) // 2)`` with each output
+      pixel (the window starts at offset ``Mb // 2`` of the full output); for an even
       kernel this is one sample away from :func:`convlib.correlate`'s (and
-      ``scipy.signal.correlate``'s) ``'same'``, which centres on ``((Mb - 1) // 2, ...)``.
+      ``scipy.signal.correlate``'s) ``'same'``, which aligns element ``(Mb // 2, Nb // 2)``.
     * In ``'valid'`` mode with ``in2`` the larger input, the result is
       ``correlate2d(in2, in1)[::-1, ::-1]``, the complex conjugate of
       :func:`convlib.correlate`'s for complex inputs.
@@ -266,7 +267,7 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     g = reverse_conj(b)
     if mode == "full":
         start = (0, 0)
-    else:  # SciPy centres 'same' on kernel index M // 2 of the unflipped kernel
+    else:  # SciPy's correlate2d: the window starts at offset M // 2 of the full output
         start = tuple(M // 2 for M in b.shape)
     return _filter2d(a, g, start, output_shape(a.shape, b.shape, mode), boundary, fillvalue)
 
@@ -315,7 +316,14 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
     >>> convolve_at(x, np.ones((3, 3), dtype=int), (1, 2))
     np.int64(54)
     """
-    func = "convolve_at"
+    window, kernel = _window_at(in1, in2, index, mode, boundary, fillvalue, "convolve_at")
+    return (window * kernel).sum(dtype=window.dtype)
+
+
+def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
+    """Validate, then return ``(window, kernel)`` with ``(window * kernel).sum()`` the
+    output at ``index``: ``window[k] = x_e[n + o - k]`` (the kernel is not flipped; the
+    window is read backwards), both of the result dtype."""
     a = as_array(in1, "in1", func, min_ndim=1)
     b = as_array(in2, "in2", func, min_ndim=1)
     if a.ndim != b.ndim:
@@ -348,4 +356,47 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
             shape_1[axis] = len(r)
             inside &= (r >= 0).reshape(shape_1)
         window = np.where(inside, window, fillvalue)
-    return (window * b.astype(dtype, copy=False)).sum(dtype=dtype)
+    return window, b.astype(dtype, copy=False)
+
+
+def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
+                 fillvalue=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of one 2-D convolution output: window, flipped kernel, products.
+
+    Parameters
+    ----------
+    in1 : array_like of shape (Ma, Na)
+    in2 : array_like of shape (Mb, Nb)
+    index : (int, int)
+        Output index in ``mode``'s coordinates.
+    mode, boundary, fillvalue
+        As in :func:`convlib.convolve2d`.
+
+    Returns
+    -------
+    window : ndarray of shape (Mb, Nb)
+        The patch of the extended image under the kernel, in the image's orientation.
+    flipped : ndarray of shape (Mb, Nb)
+        ``in2[::-1, ::-1]``, aligned with ``window``.
+    products : ndarray of shape (Mb, Nb)
+        ``window * flipped``; ``products.sum()`` equals ``convolve_at(in1, in2, index,
+        mode, boundary, fillvalue)``.
+
+    Notes
+    -----
+    The state of chapter 2's pixel-picker widget: flip the kernel on both axes, lay it
+    over the window, multiply, add. In ``'valid'`` mode with ``in2`` the larger input
+    the roles swap, as in :func:`convlib.convolve2d`.
+
+    Examples
+    --------
+    >>> w, f, p = window_terms([[1, 2], [3, 4]], [[1, 0], [0, -1]], (1, 1))
+    >>> w.tolist(), f.tolist(), int(p.sum())
+    ([[1, 2], [3, 4]], [[-1, 0], [0, 1]], 3)
+    """
+    func = "window_terms"
+    as_array(in1, "in1", func, ndim=2)
+    as_array(in2, "in2", func, ndim=2)
+    window, kernel = _window_at(in1, in2, index, mode, boundary, fillvalue, func)
+    flip = (slice(None, None, -1),) * 2
+    return window[flip], kernel[flip], (window * kernel)[flip]

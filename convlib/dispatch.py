@@ -23,6 +23,7 @@ from .direct import convolve_direct, convolve_loops
 from .im2col import convolve_im2col
 from .matrices import convolve_toeplitz
 from .winograd import convolve_winograd
+from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
@@ -39,6 +40,7 @@ Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
+    "separable": convolve_separable,
     "toeplitz": convolve_toeplitz,
     "im2col": convolve_im2col,
     "winograd": convolve_winograd,
@@ -48,6 +50,7 @@ METHODS: dict[str, Impl] = {
 #: they raise :class:`MethodCannotServe` (reported as ``ValueError``); every method not
 #: listed here serves every input.
 RESTRICTED_METHODS: dict[str, str] = {
+    "separable": "rank-1 (separable) kernels, so every 1-D kernel",
     "toeplitz": "1-D and 2-D inputs",
     "im2col": "1-D and 2-D inputs",
     "winograd": "a 3-tap 1-D or 3x3 2-D kernel",
@@ -57,7 +60,6 @@ RESTRICTED_METHODS: dict[str, str] = {
 PLANNED_METHODS: dict[str, str] = {
     "fft": "chapter 5 (the convolution theorem)",
     "overlap_add": "chapter 5 (the convolution theorem)",
-    "separable": "chapter 4 (separable kernels)",
 }
 
 

@@ -23,7 +23,9 @@ from matplotlib.figure import Figure
 
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
-           "FIGSIZE", "DPI", "COLORS"]
+           "FIGSIZE", "DPI", "COLORS",
+           "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
+           "draw_low_rank"]
 
 #: Default figure size (inches) and resolution of the book's figures.
 FIGSIZE: tuple[float, float] = (7.0, 3.0)
@@ -290,16 +292,361 @@ def draw_modes(ax: Axes, n1: int, n2: int) -> None:
     ax.set_xlabel("index n of the full output")
 
 
+# --- Part I: 2-D convolution, image filters, separability (chapters 2-4) ---
+
+def show_matrix(ax: Axes, m: np.ndarray, title: str | None = None, *, fmt: str = "{:g}",
+                cmap: str = "RdBu_r", symmetric: bool = True, fontsize: float = 8) -> None:
+    """A small matrix as coloured cells with its values written in them.
+
+    With ``symmetric`` the colour scale is centred on 0 (for a diverging ``cmap``, so
+    signs read at a glance); otherwise it spans the values (for an image patch).
+    Complex matrices are coloured by their real part and labelled ``a+bj``.
+    """
+    m = np.asarray(m)
+    shown = (m.real if m.dtype.kind == "c" else m).astype(float)
+    if symmetric:
+        lim = float(np.abs(shown).max()) or 1.0
+        lo, hi = -lim, lim
+    else:
+        lo, hi = float(shown.min()), float(shown.max())
+        hi = hi if hi > lo else lo + 1.0
+    im = ax.imshow(shown, cmap=cmap, vmin=lo, vmax=hi)
+    for (i, j), v in np.ndenumerate(m):
+        label = f"{v.real:g}{v.imag:+g}j" if m.dtype.kind == "c" else fmt.format(v)
+        r, g, b, _ = im.cmap(im.norm(shown[i, j]))
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+        ax.text(j, i, label, ha="center", va="center", fontsize=fontsize,
+                color="white" if dark else "black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def draw_window_sum(fig: Figure, x: np.ndarray, h: np.ndarray, index: tuple[int, int],
+                    boundary: str = "fill") -> None:
+    """Chapter 2's pixel picker: one output value of ``convolve2d(x, h, 'same')``.
+
+    Four panels: the image with the window around ``index`` outlined (and the
+    extension beyond the edges greyed); the window's values; the kernel flipped on both
+    axes; and their products, whose sum (the title) is the output value.
+    """
+    from matplotlib.patches import Rectangle
+
+    from .boundaries import extend, window_terms
+
+    x, h = np.asarray(x), np.asarray(h)
+    window, flipped, products = window_terms(x, h, index, "same", boundary)
+    M, N = h.shape
+    top, left = index[0] + (M - 1) // 2 - (M - 1), index[1] + (N - 1) // 2 - (N - 1)
+    pad = [(M, M), (N, N)]
+    ax0, ax1, ax2, ax3 = fig.subplots(1, 4, width_ratios=[1.4, 1, 1, 1])
+    ax0.imshow(extend(x, pad, boundary), cmap="gray", alpha=0.45,
+               extent=(-N - 0.5, x.shape[1] + N - 0.5, x.shape[0] + M - 0.5, -M - 0.5))
+    ax0.imshow(x, cmap="gray", vmin=x.min(), vmax=x.max(),
+               extent=(-0.5, x.shape[1] - 0.5, x.shape[0] - 0.5, -0.5))
+    ax0.set_xlim(-N - 0.5, x.shape[1] + N - 0.5)
+    ax0.set_ylim(x.shape[0] + M - 0.5, -M - 0.5)
+    ax0.add_patch(Rectangle((-0.5, -0.5), x.shape[1], x.shape[0], fill=False,
+                            ec=COLORS["x"], lw=1, ls="--"))
+    ax0.add_patch(Rectangle((left - 0.5, top - 0.5), N, M, fill=False, ec=COLORS["h"], lw=2))
+    ax0.plot(index[1], index[0], "+", color=COLORS["h"], ms=8)
+    ax0.set_title(f"x, output pixel {tuple(int(i) for i in index)}", fontsize=9)
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+    show_matrix(ax1, window, "window of x", cmap="gray", symmetric=False)
+    show_matrix(ax2, flipped, "kernel flipped")
+    show_matrix(ax3, products, f"products: sum = {products.sum():g}")
+
+
+def kernel_spectrum(h: np.ndarray, n: int = 64) -> np.ndarray:
+    """``|DFT|`` of a 2-D kernel zero-padded to ``n x n``, zero frequency in the centre.
+
+    The kernel's frequency response (chapters 3 and 5): near 1 at the centre and
+    small at the edges for a low-pass (blur), the reverse for a high-pass.
+
+    Examples
+    --------
+    >>> float(kernel_spectrum(np.full((2, 2), 0.25), 4)[2, 2])
+    1.0
+    """
+    return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(h), s=(n, n))))
+
+
+def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) -> None:
+    """Chapter 3's kernel picker: the kernel, its frequency response, the filtered image.
+
+    ``name`` and ``param`` select ``convlib.kernels.pick(name, param)``; the image is
+    convolved with it in ``'same'`` mode with the ``'symm'`` boundary.
+    """
+    from .boundaries import convolve2d
+    from .kernels import PICKER, pick
+
+    h = pick(name, param)
+    y = convolve2d(img, h, "same", "symm")
+    ax0, ax1, ax2 = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
+    lim = float(np.abs(h).max())
+    ax0.imshow(h, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax0.set_title(f"{name}, {PICKER[name][1]} = {param:g}\n{h.shape[0]}x{h.shape[1]} "
+                  "kernel", fontsize=9)
+    ax1.imshow(kernel_spectrum(h), cmap="magma", extent=(-0.5, 0.5, 0.5, -0.5))
+    ax1.set_title("|DFT| (centre: frequency 0)", fontsize=9)
+    ax1.set_xlabel("cycles / pixel")
+    show_image(ax2, y, "x * h")
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+
+
+def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
+    """Chapter 4's rank slider: a kernel, its best rank-``rank`` approximation, the
+    error, and the singular values with the kept ones highlighted."""
+    from .separable import low_rank
+
+    h = np.asarray(h, dtype=float)
+    approx = sum(np.outer(c, r) for c, r in low_rank(h, rank))
+    s = np.linalg.svd(h, compute_uv=False)
+    err = np.linalg.norm(h - approx) / np.linalg.norm(h)
+    ax0, ax1, ax2, ax3 = fig.subplots(1, 4, width_ratios=[1, 1, 1, 1.4])
+    lim = float(np.abs(h).max())
+    for ax, m, title in [(ax0, h, "kernel h"), (ax1, approx, f"rank {rank}"),
+                         (ax2, h - approx, f"error: {err:.1%}")]:
+        ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    k = np.arange(1, len(s) + 1)
+    ax3.bar(k, s, color=np.where(k <= rank, COLORS["h"], COLORS["grey"]))
+    ax3.set_yscale("log")
+    ax3.set_ylim(max(s.min(), s[0] * 1e-6), s[0] * 2)
+    M, N = h.shape
+    ax3.set_title(f"singular values; cost {rank * (M + N)} vs {M * N} mults", fontsize=9)
+    ax3.set_xlabel("i")
+
+
+# --- Part IV: convolution in neural networks (chapters 10-13) ------------------------
+
+__all__ += ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
+            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning"]
+
+_IN, _IN_HI, _OUT, _OUT_HI = "#c6dbef", "#2171b5", "#c7e9c0", "#238b45"
+
+
+def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x, y), 1, 1, facecolor=face, edgecolor="0.35",
+                           lw=0.8, ls="--" if dashed else "-"))
+
+
+def draw_conv_grid(ax: Axes, n: int, kernel_size: int, stride: int = 1,
+                   padding: int = 0, dilation: int = 1, cell: tuple[int, int] = (0, 0),
+                   pick: str = "output") -> tuple[np.ndarray, np.ndarray]:
+    """Dumoulin & Visin's picture of a 2-D convolution on an ``n x n`` input.
+
+    The padded input is drawn on the left (padding cells white and dashed), the output
+    on the right. With ``pick='output'``, ``cell`` is an output position and the input
+    cells its window reads are dark blue; with ``pick='input'``, ``cell`` is an input
+    position and the outputs whose windows read it are dark green. Positions come from
+    :func:`convlib.nn.window_indices` and :func:`convlib.nn.windows_containing`.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The highlighted rows and columns (input coordinates for ``pick='output'``,
+        output coordinates for ``pick='input'``).
+    """
+    from .nn.arithmetic import window_indices, windows_containing
+    from .shapes import conv_output_size
+
+    args = (n, kernel_size, stride, padding, dilation)
+    L = conv_output_size(*args)
+    r, c = cell
+    if pick == "output":
+        rows, cols = window_indices(r, *args), window_indices(c, *args)
+        in_hi = {(i, j) for i in rows for j in cols}
+        out_hi = {(r, c)}
+    else:
+        rows, cols = windows_containing(r, *args), windows_containing(c, *args)
+        in_hi = {(r, c)}
+        out_hi = {(i, j) for i in rows for j in cols}
+    size = n + 2 * padding
+    for i in range(-padding, n + padding):
+        for j in range(-padding, n + padding):
+            inside = 0 <= i < n and 0 <= j < n
+            face = _IN_HI if (i, j) in in_hi else (_IN if inside else "white")
+            _cell(ax, j + padding, -(i + padding), face, dashed=not inside)
+    x0, y0 = size + 1.5, -(size - L) / 2
+    for i in range(L):
+        for j in range(L):
+            _cell(ax, x0 + j, y0 - i, _OUT_HI if (i, j) in out_hi else _OUT)
+    ax.set_xlim(-0.3, x0 + L + 0.3)
+    ax.set_ylim(-size + 0.7, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"n={n} k={kernel_size} s={stride} p={padding} d={dilation}"
+                 f" → {L}×{L}", fontsize=9)
+    return rows, cols
+
+
+def draw_conv_arithmetic(fig: Figure, n: int = 5, kernel_size: int = 3, stride: int = 1,
+                         padding: int = 0, dilation: int = 1, row: int = 0, col: int = 0,
+                         pick: str = "output") -> None:
+    """Chapter 11's widget state: :func:`draw_conv_grid` on one axes of ``fig``.
+
+    ``row`` and ``col`` are clipped to the output (``pick='output'``) or the input
+    (``pick='input'``), so the live sliders never pick a cell that does not exist.
+    Impossible settings (kernel larger than the padded input) draw a message instead.
+    """
+    from .shapes import conv_output_size
+
+    ax = fig.subplots()
+    span = dilation * (kernel_size - 1) + 1
+    if n + 2 * padding < span:
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"the dilated kernel ({span}) does not fit in the padded "
+                f"input ({n + 2 * padding})", ha="center", va="center")
+        return
+    limit = conv_output_size(n, kernel_size, stride, padding, dilation) \
+        if pick == "output" else n
+    cell = (min(row, limit - 1), min(col, limit - 1))
+    draw_conv_grid(ax, n, kernel_size, stride, padding, dilation, cell, pick)
+
+
+def draw_group_connectivity(fig: Figure, groups: int, in_channels: int = 8,
+                            out_channels: int = 8, kernel_size: int = 3) -> None:
+    """Which input channels each output channel of a grouped convolution reads.
+
+    A ``C_out x C_in`` grid, dark where output channel ``o`` reads input channel ``c``
+    (block diagonal: ``groups`` blocks), titled with the weight count
+    ``C_out * (C_in / groups) * k * k`` and its fraction of the dense layer's.
+    """
+    from .nn.layers import conv2d
+
+    # connectivity, measured: a channel o reads c iff an impulse in c reaches o
+    weight = np.ones((out_channels, in_channels // groups, 1, 1))
+    reads = np.stack([conv2d(np.eye(in_channels)[c].reshape(1, -1, 1, 1), weight,
+                             groups=groups)[0, :, 0, 0] for c in range(in_channels)], 1)
+    ax = fig.subplots()
+    ax.imshow(reads > 0, cmap="Greens", vmin=0, vmax=1.3)
+    ax.set_xticks(range(in_channels))
+    ax.set_yticks(range(out_channels))
+    ax.set_xlabel("input channel c")
+    ax.set_ylabel("output channel o")
+    params = out_channels * (in_channels // groups) * kernel_size ** 2
+    dense = out_channels * in_channels * kernel_size ** 2
+    ax.set_title(f"groups={groups}: {params} weights ({params / dense:.3g} of dense)",
+                 fontsize=9)
+
+
+def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
+                            n: int = 6) -> np.ndarray:
+    """How many kernel copies cover each output of a transposed convolution.
+
+    Left: the 1-D copies (one row per input sample) and their sum; right: the 2-D count
+    map ``conv_transpose2d(ones, ones, stride)``, a checkerboard whenever ``stride``
+    does not divide ``kernel_size``.
+
+    Returns
+    -------
+    ndarray of shape (H_out, W_out)
+        The 2-D count map.
+    """
+    from .nn.transposed import conv_transpose1d, conv_transpose2d
+
+    counts1 = conv_transpose1d(np.ones((1, 1, n)), np.ones((1, 1, kernel_size)),
+                               stride=stride)[0, 0]
+    counts2 = conv_transpose2d(np.ones((1, 1, n, n)),
+                               np.ones((1, 1, kernel_size, kernel_size)),
+                               stride=stride)[0, 0]
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    base = counts1.max() + 1
+    for i in range(n):
+        ax1.barh(base + 0.8 * i, kernel_size - 0.2, left=i * stride - 0.4, height=0.6,
+                 color=COLORS["h"], alpha=0.6)
+    ax1.bar(np.arange(len(counts1)), counts1, color=COLORS["y"], width=0.8)
+    ax1.set_yticks([])
+    ax1.set_xlabel("output position")
+    ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
+                  fontsize=9)
+    im = ax2.imshow(counts2, cmap="viridis", vmin=0, vmax=max(4, counts2.max()))
+    ax2.set_xticks([])
+    ax2.set_yticks([])
+    ax2.set_title(f"2-D overlap: {counts2.min():g} to {counts2.max():g}", fontsize=9)
+    fig.colorbar(im, ax=ax2, shrink=0.7)
+    return counts2
+
+
+def draw_dilated_stack(ax: Axes, dilations: Sequence[int], kernel_size: int = 2,
+                       length: int | None = None) -> int:
+    """A causal stack of dilated 1-D convolutions (WaveNet) and one output's tree.
+
+    Row 0 is the input, row ``l`` the output of layer ``l``. Every node is a grey dot;
+    the nodes that the last output of the top layer depends on are coloured and joined
+    to the inputs they read (causal: each reads itself and ``kernel_size - 1`` earlier
+    nodes, ``dilation`` apart).
+
+    Returns
+    -------
+    int
+        The number of input samples in the last output's receptive field.
+    """
+    from .shapes import receptive_field
+
+    r = receptive_field([kernel_size] * len(dilations), dilations=dilations)
+    length = length or r + 2
+    top = length - 1
+    needed = {top}
+    for level in range(len(dilations), 0, -1):
+        d = dilations[level - 1]
+        below = set()
+        for t in needed:
+            for i in range(kernel_size):
+                src = t - d * i
+                if src >= 0:
+                    ax.plot([src, t], [level - 1, level], color=COLORS["h"], lw=0.9)
+                    below.add(src)
+        ax.plot(sorted(needed), [level] * len(needed), "o", color=COLORS["h"], ms=5)
+        needed = below
+    for level in range(len(dilations) + 1):
+        ax.plot(range(length), [level] * length, "o", color="0.8", ms=3, zorder=0)
+    ax.plot(sorted(needed), [0] * len(needed), "o", color=COLORS["x"], ms=5)
+    ax.set_yticks(range(len(dilations) + 1),
+                  ["input"] + [f"d={d}" for d in dilations])
+    ax.set_xlabel("time")
+    ax.set_title(f"receptive field of the last output: {r} samples", fontsize=9)
+    return len(needed)
+
+
+def draw_kernel_learning(fig: Figure, kernels: np.ndarray, losses: np.ndarray,
+                         step: int, target: np.ndarray) -> None:
+    """Gradient descent recovering a kernel: the estimate at ``step``, the target, and
+    the loss curve with the current step marked (chapter 13's widget)."""
+    ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    lim = np.abs(target).max()
+    for ax, k, title in ((ax1, kernels[step], f"step {step}"), (ax2, target, "target")):
+        show_image(ax, k, title, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), v in np.ndenumerate(k):
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7)
+    ax3.semilogy(losses, color=COLORS["grey"])
+    ax3.semilogy([step], [losses[step]], "o", color=COLORS["h"])
+    ax3.set_xlabel("step")
+    ax3.set_ylabel("loss")
+
+
 # --- Part III: convolution as matrix multiplication (chapters 7-9) ---
 
-__all__ += ["show_matrix", "draw_matrix_row", "draw_im2col_patch",
+__all__ += ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
             "draw_winograd_tradeoff"]
 
 
-def show_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
-                annotate: bool = True, blocks: tuple[int, int] | None = None,
-                fmt: str = "{:g}", cmap: str = "RdBu_r", fontsize: float = 7) -> None:
-    """Draw a small matrix as coloured cells, zero cells blank, optionally with values.
+def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
+                       annotate: bool = True, blocks: tuple[int, int] | None = None,
+                       fmt: str = "{:g}", cmap: str = "RdBu_r",
+                       fontsize: float = 7) -> None:
+    """A structured matrix as coloured cells, zero cells blank (Toeplitz bands, blocks).
+
+    Unlike :func:`show_matrix`, zeros are left white and unlabelled, so the pattern of
+    non-zeros (a band, a block-Toeplitz grid) stands out.
 
     Parameters
     ----------
@@ -363,7 +710,7 @@ def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
     weights = T[row]
     y = float(weights @ x)
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.6])
-    show_matrix(ax1, T, f"T ({mode})", annotate=T.size <= 120)
+    show_sparse_matrix(ax1, T, f"T ({mode})", annotate=T.size <= 120)
     ax1.add_patch(Rectangle((-0.5, row - 0.5), T.shape[1], 1, fill=False, ec="k", lw=2))
     stem(ax2, x, 0, color=COLORS["x"], label="x[j]")
     j = np.arange(len(x))
@@ -405,7 +752,7 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
     xp = np.pad(x, ((p[0], p[0]), (p[1], p[1])))
     values = xp[r, c]
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.3])
-    show_matrix(ax1, xp, "padded image", cmap="Greys", fontsize=7)
+    show_sparse_matrix(ax1, xp, "padded image", cmap="Greys", fontsize=7)
     ax1.imshow(np.where(xp == 0, 0.0, np.nan), cmap="Greys", vmin=0, vmax=4)
     if p[0] or p[1]:
         ax1.add_patch(Rectangle((p[1] - 0.5, p[0] - 0.5), x.shape[1], x.shape[0],
@@ -413,7 +760,7 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
     for ri, ci in zip(r, c):
         ax1.add_patch(Rectangle((ci - 0.5, ri - 0.5), 1, 1, fill=False,
                                 ec=COLORS["h"], lw=2))
-    show_matrix(ax2, cols, f"im2col: column {col}", cmap="Greys",
+    show_sparse_matrix(ax2, cols, f"im2col: column {col}", cmap="Greys",
                 annotate=cols.size <= 200, fontsize=6)
     ax2.add_patch(Rectangle((col - 0.5, -0.5), 1, cols.shape[0], fill=False,
                             ec=COLORS["h"], lw=2))

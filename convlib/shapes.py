@@ -25,6 +25,8 @@ __all__ = [
     "normalize_padding",
     "conv_output_size",
     "conv_transpose_output_size",
+    "same_padding",
+    "receptive_field",
 ]
 
 #: The output modes of signal-processing convolution, as in SciPy and NumPy.
@@ -136,6 +138,8 @@ def conv_output_size(
     stride: int = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int = 1,
+    *,
+    func: str = "conv_output_size",
 ) -> int:
     """Length of a strided, padded, dilated convolution along one axis.
 
@@ -151,6 +155,9 @@ def conv_output_size(
         Zeros added before and after (``p_lo, p_hi``); an int pads both ends equally.
     dilation : int
         Spacing ``d`` between kernel taps (``>= 1``).
+    func : str
+        Name of the public function on whose behalf the size is computed, used in error
+        messages (e.g. ``'conv2d'``).
 
     Returns
     -------
@@ -165,7 +172,7 @@ def conv_output_size(
 
     Notes
     -----
-    Derived in the chapter on convolution arithmetic; PyTorch's ``Conv`` layers use the
+    Derived in :ref:`ch-conv-arithmetic`; PyTorch's ``Conv`` layers use the
     same formula.
 
     Examples
@@ -177,7 +184,6 @@ def conv_output_size(
     ...
     ValueError: conv_output_size: the padded input (2) is smaller than the dilated kernel (3)
     """
-    func = "conv_output_size"
     n = check_int(n, "n", func, minimum=1)
     k = check_int(kernel_size, "kernel_size", func, minimum=1)
     s = check_int(stride, "stride", func, minimum=1)
@@ -199,6 +205,8 @@ def conv_transpose_output_size(
     padding: int | tuple[int, int] = 0,
     output_padding: int = 0,
     dilation: int = 1,
+    *,
+    func: str = "conv_transpose_output_size",
 ) -> int:
     """Length of a transposed convolution along one axis (PyTorch's formula).
 
@@ -219,7 +227,6 @@ def conv_transpose_output_size(
     >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
     6
     """
-    func = "conv_transpose_output_size"
     n = check_int(n, "n", func, minimum=1)
     k = check_int(kernel_size, "kernel_size", func, minimum=1)
     s = check_int(stride, "stride", func, minimum=1)
@@ -235,3 +242,103 @@ def conv_transpose_output_size(
     if size < 1:
         raise ValueError(f"{func}: the output size would be {size}; reduce padding")
     return size
+
+
+def same_padding(kernel_size: int, dilation: int = 1, *,
+                 func: str = "same_padding") -> tuple[int, int]:
+    """The ``(low, high)`` zero padding of ``padding='same'`` (PyTorch's rule, stride 1).
+
+    The dilated kernel spans ``d*(k - 1) + 1`` samples, so ``d*(k - 1)`` zeros in total
+    keep the length unchanged. PyTorch puts half of them (rounded down) before the
+    input and the rest after, so an even total is symmetric and an odd one puts the
+    extra zero on the high side.
+
+    Parameters
+    ----------
+    kernel_size : int
+        Kernel length ``k`` (``>= 1``).
+    dilation : int
+        Spacing ``d`` between kernel taps (``>= 1``).
+    func : str
+        Name of the calling public function, used in error messages.
+
+    Returns
+    -------
+    (int, int)
+        ``(d*(k - 1) // 2, d*(k - 1) - d*(k - 1) // 2)``.
+
+    References
+    ----------
+    PyTorch documentation of ``torch.nn.Conv2d`` (``padding='same'``).
+
+    Examples
+    --------
+    >>> same_padding(3), same_padding(4), same_padding(3, dilation=2)
+    ((1, 1), (1, 2), (2, 2))
+    >>> same_padding(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: same_padding: kernel_size must be >= 1; got 0
+    """
+    k = check_int(kernel_size, "kernel_size", func, minimum=1)
+    d = check_int(dilation, "dilation", func, minimum=1)
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
+def receptive_field(
+    kernel_sizes: Sequence[int],
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+) -> int:
+    """Receptive field of a stack of convolution layers, in input samples (one axis).
+
+    Parameters
+    ----------
+    kernel_sizes : sequence of int
+        Kernel length ``k_l`` of each layer, first layer first.
+    strides, dilations : sequence of int, optional
+        Stride ``s_l`` and dilation ``d_l`` of each layer (default all 1).
+
+    Returns
+    -------
+    int
+        ``r = 1 + sum_l d_l (k_l - 1) * prod_{m < l} s_m``: the number of consecutive
+        input samples that one output sample of the last layer depends on.
+
+    Notes
+    -----
+    Layer ``l`` widens the field by ``d_l (k_l - 1)`` of its own input samples, and one
+    of those is ``prod_{m < l} s_m`` input samples apart. Derived in
+    :ref:`ch-conv-arithmetic`.
+
+    References
+    ----------
+    Araujo, Norris and Sim (2019), *Computing receptive fields of convolutional neural
+    networks*, Distill, doi:10.23915/distill.00021.
+
+    Examples
+    --------
+    >>> receptive_field([3, 3, 3]), receptive_field([2, 2, 2, 2], dilations=[1, 2, 4, 8])
+    (7, 16)
+    >>> receptive_field([3, 3], strides=[1])
+    Traceback (most recent call last):
+    ...
+    ValueError: receptive_field: strides must have one entry per layer (2); got 1
+    """
+    func = "receptive_field"
+    ks = [check_int(k, "kernel_sizes", func, minimum=1) for k in kernel_sizes]
+    per_layer = {"strides": strides, "dilations": dilations}
+    for name, values in per_layer.items():
+        if values is not None and len(values) != len(ks):
+            raise ValueError(f"{func}: {name} must have one entry per layer ({len(ks)}); "
+                             f"got {len(values)}")
+    ss = [1] * len(ks) if strides is None else [check_int(s, "strides", func, minimum=1)
+                                                for s in strides]
+    ds = [1] * len(ks) if dilations is None else [
+        check_int(d, "dilations", func, minimum=1) for d in dilations]
+    r, jump = 1, 1
+    for k, s, d in zip(ks, ss, ds):
+        r += d * (k - 1) * jump
+        jump *= s
+    return r

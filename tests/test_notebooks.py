@@ -111,8 +111,8 @@ def test_outputs_have_no_volatile_text(path):
     volatile = re.compile(r" at 0x[0-9a-f]+|/work/|/root/|/tmp/|/home/|site-packages")
     for cell in code_cells(load(path)):
         for out in cell["outputs"]:
-            texts = [out.get("text", "")] + [out.get("data", {}).get(k, "")
-                                             for k in ("text/plain", "text/html")]
+            texts = [out.get("text", ""), out.get("traceback", [])] + [
+                out.get("data", {}).get(k, "") for k in ("text/plain", "text/html")]
             for text in texts:
                 text = "".join(text)
                 assert not volatile.search(text), f"volatile output: {volatile.search(text)[0]}"

@@ -88,9 +88,9 @@ def test_winograd_multiplications_counts():
         winograd_multiplications(3, m=1.5)
 
 
-def test_show_matrix_blocks(fig):
+def test_show_sparse_matrix_blocks(fig):
     ax = fig.subplots()
-    cl.plotting.show_matrix(ax, cl.convolution_matrix_2d(np.ones((2, 2)), (2, 3)),
+    cl.plotting.show_sparse_matrix(ax, cl.convolution_matrix_2d(np.ones((2, 2)), (2, 3)),
                             "T", blocks=(4, 3))
     assert ax.get_title() == "T"
     assert len(ax.texts) == 24  # one annotation per non-zero entry: 4 taps x 6 pixels

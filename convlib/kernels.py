@@ -1,0 +1,542 @@
+"""The classic image-filter kernels, as arrays to *convolve* with (chapter 3).
+
+Every kernel here is written in convolution form: ``convlib.convolve2d(x, h)`` applies
+it. Its correlation form (what OpenCV's ``filter2D`` and deep-learning layers expect) is
+the kernel flipped on both axes, ``h[::-1, ::-1]``. For the symmetric kernels (box,
+Gaussian, Laplacian, sharpen) the two forms are the same array; for the derivative
+kernels (Sobel, Scharr, odd Gaussian derivatives) the flip changes the sign.
+
+Derivative kernels follow one sign convention: convolved with an image whose values
+grow along ``axis``, they give a positive response. Axis 0 runs down the rows (the
+image ``y`` axis points down), axis 1 runs along the columns (``x``, to the right).
+
+* :func:`box` -- mean over a window (blur);
+* :func:`gaussian`, :func:`gaussian2d` -- Gaussian blur and Gaussian derivatives of order
+  0, 1, 2 (the kernels ``scipy.ndimage.gaussian_filter`` applies);
+* :func:`disk` -- mean over a disc (a blur that is not separable);
+* :func:`sobel`, :func:`scharr` -- image gradient; ``axis=None`` gives ``G_x + i G_y``;
+* :func:`laplacian` -- sum of second derivatives;
+* :func:`laplacian_of_gaussian` -- Laplacian of a Gaussian-blurred image (blobs, edges);
+* :func:`sharpen`, :func:`unsharp` -- identity plus a multiple of a high-pass;
+* :func:`emboss` -- a directional derivative plus the identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ._validation import check_choice, check_int
+
+__all__ = ["gaussian", "gaussian2d", "box", "disk", "sobel", "scharr", "laplacian",
+           "laplacian_of_gaussian", "sharpen", "unsharp", "emboss", "PICKER", "pick"]
+
+
+def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
+    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.number)):
+        raise TypeError(f"{func}: {name} must be a real number; got {sigma!r}")
+    if not float(sigma) > 0 or not np.isfinite(float(sigma)):
+        raise ValueError(f"{func}: {name} must be positive and finite; got {sigma!r}")
+    return float(sigma)
+
+
+def _pair(value: object, name: str, func: str) -> tuple:
+    """``value`` as a (rows, columns) pair: a scalar is used for both axes."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{func}: {name} must be a number or a pair; got {value!r}")
+    if isinstance(value, Sequence) or isinstance(value, np.ndarray):
+        if len(value) != 2:
+            raise ValueError(f"{func}: {name} must be a number or a pair; got {value!r}")
+        return tuple(value)
+    return value, value
+
+
+def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndarray:
+    r"""Sampled 1-D Gaussian, or its derivative, as a convolution kernel.
+
+    .. math::
+
+        g[n] = \frac{d^{\,p}}{dn^{\,p}} \phi(n), \qquad
+        \phi(n) = \frac{e^{-n^2 / 2\sigma^2}}{\sum_{m=-r}^{r} e^{-m^2 / 2\sigma^2}},
+        \qquad n = -r, \dots, r
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation, in samples (``> 0``).
+    order : int
+        Derivative order ``p >= 0``: 0 blurs, 1 differentiates once (a smoothed
+        gradient), 2 twice.
+    radius : int, optional
+        Half-width ``r >= 0``; default ``int(4 * sigma + 0.5)`` (SciPy's
+        ``truncate=4``).
+
+    Returns
+    -------
+    ndarray of shape (2r + 1,)
+        float64. Index ``r`` is the centre ``n = 0``. For ``order=0`` the taps sum to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``sigma`` is not a real number or ``order``/``radius`` not an integer.
+    ValueError
+        If ``sigma <= 0`` or ``order``/``radius`` is negative.
+
+    See Also
+    --------
+    gaussian2d : the 2-D kernel, an outer product of two of these.
+    scipy.ndimage.gaussian_filter1d : applies exactly this kernel.
+
+    Notes
+    -----
+    The sampled Gaussian is normalised to sum 1 first; the derivative is then
+    ``q_p(n) phi(n)`` with the polynomial ``q_0 = 1``,
+    ``q_{k+1} = q_k' - n q_k / sigma^2`` (the chain rule on ``exp``). This is the
+    kernel SciPy builds, so ``convolve(x, gaussian(sigma, order), mode='same')``
+    equals ``scipy.ndimage.gaussian_filter1d(x, sigma, order=order, mode='constant')``
+    (chapter 3). The kernel is in convolution form: SciPy *correlates* with it
+    reversed.
+
+    Examples
+    --------
+    >>> gaussian(1.0, radius=1).round(4)
+    array([0.2741, 0.4519, 0.2741])
+    >>> gaussian(1.0, order=1, radius=1).round(4)      # d/dn: odd, positive first
+    array([ 0.2741,  0.    , -0.2741])
+    >>> gaussian(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: gaussian: sigma must be positive and finite; got 0
+    """
+    func = "gaussian"
+    s = _check_sigma(sigma, func)
+    order = check_int(order, "order", func, minimum=0)
+    r = int(4 * s + 0.5) if radius is None else check_int(radius, "radius", func, minimum=0)
+    n = np.arange(-r, r + 1, dtype=np.float64)
+    phi = np.exp(-0.5 * n**2 / s**2)
+    phi /= phi.sum()
+    q = np.polynomial.Polynomial([1.0])
+    for _ in range(order):
+        q = q.deriv() - np.polynomial.Polynomial([0.0, 1.0 / s**2]) * q
+    return q(n) * phi
+
+
+def gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int] = 0,
+               radius: int | tuple[int, int] | None = None) -> np.ndarray:
+    """2-D Gaussian (or Gaussian derivative) kernel: the outer product of two 1-D ones.
+
+    Parameters
+    ----------
+    sigma : float or (float, float)
+        Standard deviation along (rows, columns); one number for both.
+    order : int or (int, int)
+        Derivative order along (rows, columns), as in
+        ``scipy.ndimage.gaussian_filter``: ``(0, 1)`` differentiates along axis 1.
+    radius : int or (int, int), optional
+        Half-widths; default ``int(4 * sigma + 0.5)`` per axis.
+
+    Returns
+    -------
+    ndarray of shape (2r0 + 1, 2r1 + 1)
+        ``np.outer(gaussian(s0, p0, r0), gaussian(s1, p1, r1))``, float64.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gaussian`, or if a pair does not have two entries.
+
+    See Also
+    --------
+    gaussian, scipy.ndimage.gaussian_filter
+
+    Notes
+    -----
+    Separable by construction (rank 1, chapter 4): ``convolve2d(x, gaussian2d(...),
+    'same')`` equals ``scipy.ndimage.gaussian_filter(x, sigma, order,
+    mode='constant')``.
+
+    Examples
+    --------
+    >>> gaussian2d(1.0, radius=1).sum().round(12)
+    np.float64(1.0)
+    >>> gaussian2d((1.0, 2.0), radius=(1, 2)).shape
+    (3, 5)
+    >>> gaussian2d((1.0, 2.0, 3.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: gaussian2d: sigma must be a number or a pair; got (1.0, 2.0, 3.0)
+    """
+    func = "gaussian2d"
+    sigmas = _pair(sigma, "sigma", func)
+    orders = _pair(order, "order", func)
+    radii = _pair(radius, "radius", func)
+    for s in sigmas:
+        _check_sigma(s, func)
+    for p in orders:
+        check_int(p, "order", func, minimum=0)
+    for r in radii:
+        if r is not None:
+            check_int(r, "radius", func, minimum=0)
+    rows, cols = (gaussian(s, p, r) for s, p, r in zip(sigmas, orders, radii))
+    return np.outer(rows, cols)
+
+
+def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
+    """The box (moving-average) kernel.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        ``(kH, kW)``; one number gives a square.
+    normalize : bool
+        Divide by ``kH * kW`` so the taps sum to 1 (a mean); otherwise all ones
+        (a window sum, with integer dtype).
+
+    Returns
+    -------
+    ndarray of shape (kH, kW)
+        float64 if ``normalize``, else int64.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a size is not an integer ``>= 1``.
+
+    See Also
+    --------
+    convlib.box_filter : the same filter at a cost independent of the size (chapter 4).
+
+    Examples
+    --------
+    >>> box(2)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    >>> box((1, 3), normalize=False)
+    array([[1, 1, 1]])
+    >>> box(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: box: size must be >= 1; got 0
+    """
+    shape = tuple(check_int(n, "size", "box", minimum=1) for n in _pair(size, "size", "box"))
+    if not normalize:
+        return np.ones(shape, dtype=np.int64)
+    return np.full(shape, 1.0 / (shape[0] * shape[1]))
+
+
+def disk(radius: int) -> np.ndarray:
+    """Mean over a disc: the pixels within ``radius`` of the centre, normalised to sum 1.
+
+    Parameters
+    ----------
+    radius : int
+        ``>= 0``; the kernel is ``(2 radius + 1)`` square.
+
+    Returns
+    -------
+    ndarray of shape (2 radius + 1, 2 radius + 1)
+        float64; ``1/count`` where ``i**2 + j**2 <= radius**2``, else 0.
+
+    Notes
+    -----
+    The disc is the standard example of a blur that is *not* separable (chapter 4):
+    its rank grows with the radius.
+
+    Examples
+    --------
+    >>> (disk(1) * 5).astype(int)
+    array([[0, 1, 0],
+           [1, 1, 1],
+           [0, 1, 0]])
+    """
+    r = check_int(radius, "radius", "disk", minimum=0)
+    i, j = np.mgrid[-r:r + 1, -r:r + 1]
+    inside = (i**2 + j**2 <= r**2).astype(np.float64)
+    return inside / inside.sum()
+
+
+def _gradient(smooth: np.ndarray, axis: int | None, func: str) -> np.ndarray:
+    """Gradient kernel ``smooth x [1, 0, -1]`` along ``axis``; ``None`` gives G_x + i G_y."""
+    if axis is not None and (isinstance(axis, (bool, np.bool_)) or axis not in (0, 1)):
+        raise ValueError(f"{func}: axis must be 0, 1 or None; got {axis!r}")
+    diff = np.array([1, 0, -1])
+    gx = np.outer(smooth, diff)  # derivative along axis 1, smoothing along axis 0
+    if axis == 1:
+        return gx
+    if axis == 0:
+        return gx.T.copy()
+    return gx + 1j * gx.T
+
+
+def sobel(axis: int | None = None) -> np.ndarray:
+    """The Sobel gradient kernel, in convolution form.
+
+    Parameters
+    ----------
+    axis : {0, 1, None}
+        1: horizontal derivative ``G_x`` (responds to vertical edges); 0: vertical
+        derivative ``G_y`` (down the rows); None: the complex kernel ``G_x + i G_y``.
+
+    Returns
+    -------
+    ndarray of shape (3, 3)
+        int64 for one axis, complex128 for ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` is not 0, 1 or None.
+
+    See Also
+    --------
+    scharr, scipy.ndimage.sobel
+
+    Notes
+    -----
+    ``G_x = [1, 2, 1]^T [1, 0, -1]``: a central difference along the axis, smoothed
+    across it (rank 1, chapter 4). Convolving with it equals
+    ``scipy.ndimage.sobel(x, axis)``, which correlates with ``[-1, 0, 1]``; the
+    textbook matrix ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]`` is its correlation form.
+
+    Examples
+    --------
+    >>> sobel(1)
+    array([[ 1,  0, -1],
+           [ 2,  0, -2],
+           [ 1,  0, -1]])
+    >>> sobel(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sobel: axis must be 0, 1 or None; got 2
+    """
+    return _gradient(np.array([1, 2, 1]), axis, "sobel")
+
+
+def scharr(axis: int | None = None) -> np.ndarray:
+    """The Scharr gradient kernel, in convolution form; by default one complex kernel.
+
+    Parameters
+    ----------
+    axis : {None, 0, 1}
+        None: ``G_x + i G_y`` (real part horizontal, imaginary part vertical), so one
+        convolution gives the gradient as a complex image whose ``abs`` is the
+        magnitude and whose ``angle`` is the direction; 1 or 0: the real kernel of one
+        axis.
+
+    Returns
+    -------
+    ndarray of shape (3, 3)
+        complex128 for ``None``, int64 otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` is not 0, 1 or None.
+
+    See Also
+    --------
+    sobel
+
+    Notes
+    -----
+    ``G_x = [3, 10, 3]^T [1, 0, -1]``, smoothing weights chosen for better rotational
+    symmetry than Sobel's. SciPy's ``convolve2d`` documentation example uses the
+    correlation form ``scharr()[::-1, ::-1]``, which yields the negated gradient.
+
+    Examples
+    --------
+    >>> scharr()
+    array([[  3. +3.j,   0.+10.j,  -3. +3.j],
+           [ 10. +0.j,   0. +0.j, -10. +0.j],
+           [  3. -3.j,   0.-10.j,  -3. -3.j]])
+    """
+    return _gradient(np.array([3, 10, 3]), axis, "scharr")
+
+
+def laplacian(diagonal: bool = False) -> np.ndarray:
+    """The discrete Laplacian ``d2/dy2 + d2/dx2`` as a 3 x 3 kernel.
+
+    Parameters
+    ----------
+    diagonal : bool
+        False: the 4-neighbour stencil ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``
+        (``scipy.ndimage.laplace``); True: the 8-neighbour one with -8 in the centre.
+
+    Returns
+    -------
+    ndarray of shape (3, 3)
+        int64; the taps sum to 0 (a constant image gives 0).
+
+    Notes
+    -----
+    The sum of two second differences ``[1, -2, 1]``; not separable (rank 2).
+
+    Examples
+    --------
+    >>> laplacian()
+    array([[ 0,  1,  0],
+           [ 1, -4,  1],
+           [ 0,  1,  0]])
+    """
+    if diagonal:
+        h = np.ones((3, 3), dtype=np.int64)
+        h[1, 1] = -8
+        return h
+    h = np.zeros((3, 3), dtype=np.int64)
+    h[1, :] = h[:, 1] = 1
+    h[1, 1] = -4
+    return h
+
+
+def laplacian_of_gaussian(sigma: float, radius: int | None = None) -> np.ndarray:
+    """Laplacian of Gaussian: ``gaussian2d(sigma, (2, 0)) + gaussian2d(sigma, (0, 2))``.
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation of the Gaussian (``> 0``).
+    radius : int, optional
+        Half-width, default ``int(4 * sigma + 0.5)``.
+
+    Returns
+    -------
+    ndarray of shape (2r + 1, 2r + 1)
+        float64. Convolving with it equals
+        ``scipy.ndimage.gaussian_laplace(x, sigma, mode='constant')``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gaussian`.
+
+    Notes
+    -----
+    Smoothing then differentiating is one convolution (associativity, chapter 4); the
+    "Mexican hat" responds to blobs of size about ``sigma * sqrt(2)`` and its zero
+    crossings mark edges (Marr-Hildreth).
+
+    Examples
+    --------
+    >>> h = laplacian_of_gaussian(1.0)
+    >>> h.shape, bool(h[4, 4] < 0)
+    ((9, 9), True)
+    """
+    _check_sigma(sigma, "laplacian_of_gaussian")
+    if radius is not None:
+        check_int(radius, "radius", "laplacian_of_gaussian", minimum=0)
+    return gaussian2d(sigma, (2, 0), radius) + gaussian2d(sigma, (0, 2), radius)
+
+
+def sharpen(amount: float = 1) -> np.ndarray:
+    """Sharpening kernel ``delta - amount * laplacian()``.
+
+    Parameters
+    ----------
+    amount : float
+        Strength; 1 gives the classic ``[[0, -1, 0], [-1, 5, -1], [0, -1, 0]]``.
+
+    Returns
+    -------
+    ndarray of shape (3, 3)
+        Taps sum to 1 (flat regions are unchanged); int64 for an integer ``amount``.
+
+    Examples
+    --------
+    >>> sharpen()
+    array([[ 0, -1,  0],
+           [-1,  5, -1],
+           [ 0, -1,  0]])
+    """
+    if isinstance(amount, (bool, np.bool_)) or not isinstance(amount, (int, float, np.number)):
+        raise TypeError(f"sharpen: amount must be a real number; got {amount!r}")
+    delta = np.zeros((3, 3), dtype=np.int64)
+    delta[1, 1] = 1
+    return delta - amount * laplacian()
+
+
+def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None) -> np.ndarray:
+    """Unsharp-masking kernel ``delta + amount * (delta - gaussian2d(sigma))``.
+
+    Convolving with it adds ``amount`` times the detail an image loses under a
+    Gaussian blur: ``x + amount * (x - G * x)``, in one convolution.
+
+    Parameters
+    ----------
+    sigma : float
+        Blur of the "unsharp mask" (``> 0``).
+    amount : float
+        Strength of the added detail.
+    radius : int, optional
+        Half-width of the Gaussian, default ``int(4 * sigma + 0.5)``.
+
+    Returns
+    -------
+    ndarray of shape (2r + 1, 2r + 1)
+        float64; taps sum to 1.
+
+    Examples
+    --------
+    >>> float(unsharp(1.0, 2.0).sum().round(12))
+    1.0
+    """
+    if isinstance(amount, (bool, np.bool_)) or not isinstance(amount, (int, float, np.number)):
+        raise TypeError(f"unsharp: amount must be a real number; got {amount!r}")
+    _check_sigma(sigma, "unsharp")
+    if radius is not None:
+        check_int(radius, "radius", "unsharp", minimum=0)
+    g = gaussian2d(sigma, 0, radius)
+    delta = np.zeros_like(g)
+    delta[g.shape[0] // 2, g.shape[1] // 2] = 1.0
+    return delta + amount * (delta - g)
+
+
+def emboss() -> np.ndarray:
+    """The emboss kernel: a diagonal derivative plus the identity.
+
+    Returns
+    -------
+    ndarray of shape (3, 3)
+        int64 ``[[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]``; taps sum to 1, so flat regions
+        keep their grey level and edges facing one diagonal light up.
+
+    Examples
+    --------
+    >>> int(emboss().sum())
+    1
+    """
+    return np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.int64)
+
+
+#: Kernels of the widget of chapter 3, by name; each value is a pair (function of one
+#: parameter, name of the parameter).
+PICKER: dict[str, tuple[Callable[[float], np.ndarray], str]] = {
+    "box": (lambda p: box(int(p)), "size"),
+    "gaussian": (lambda p: gaussian2d(p), "sigma"),
+    "sharpen": (lambda p: sharpen(p), "amount"),
+    "unsharp": (lambda p: unsharp(2.0, p), "amount"),
+    "gaussian_dx": (lambda p: gaussian2d(p, (0, 1)), "sigma"),
+    "laplacian_of_gaussian": (lambda p: laplacian_of_gaussian(p), "sigma"),
+    "emboss": (lambda p: p * (emboss() - np.pad([[1]], 1)) + np.pad([[1]], 1), "amount"),
+}
+
+
+def pick(name: str, param: float) -> np.ndarray:
+    """The kernel ``name`` of :data:`PICKER` at parameter ``param`` (chapter 3's widget).
+
+    ``'gaussian_dx'`` (the derivative along axis 1 of a Gaussian) is the smooth
+    generalisation of ``sobel(1)``; ``'emboss'`` at ``amount=1`` is :func:`emboss`.
+
+    Examples
+    --------
+    >>> pick("box", 2).shape
+    (2, 2)
+    >>> pick("blur", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: pick: name must be one of 'box', 'gaussian', 'sharpen', 'unsharp', \
+'gaussian_dx', 'laplacian_of_gaussian', 'emboss'; got 'blur'
+    """
+    check_choice(name, "name", PICKER, "pick")
+    return PICKER[name][0](param)

@@ -1,0 +1,120 @@
+"""Argument handling shared by the layers of :mod:`convlib.nn`.
+
+Every public function of the package validates here, once, at its boundary: arrays,
+channel and group bookkeeping, per-axis ``stride`` / ``dilation`` tuples, and padding
+normalised to ``(low, high)`` pairs. Sizes come from :mod:`convlib.shapes`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._validation import as_array, as_tuple, check_choice, check_int
+from ..shapes import conv_output_size, normalize_padding, same_padding
+
+Pairs = tuple[tuple[int, int], ...]
+
+
+def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True):
+    """A numeric array with ``ndim`` (or ``ndim - 1`` if unbatched inputs are allowed)
+    dimensions; booleans are rejected because a layer's sums must not saturate."""
+    allowed = (ndim, ndim - 1) if batch else (ndim,)
+    arr = as_array(value, name, func, ndim=allowed)
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{func}: {name} must hold int, float or complex numbers; "
+                        f"got dtype bool")
+    return arr
+
+
+def layer_inputs(x, weight, bias, nd: int, groups, func: str, *, transposed=False):
+    """Validate ``x`` (batched or not), ``weight``, ``bias`` and ``groups``.
+
+    Returns ``(xb, weight, bias, groups, batched)`` where ``xb`` has a batch axis and
+    ``bias`` is ``None`` or an array of shape ``(C_out,)``.
+    """
+    x = as_layer_array(x, "x", nd + 2, func)
+    weight = as_layer_array(weight, "weight", nd + 2, func, batch=False)
+    groups = check_int(groups, "groups", func, minimum=1)
+    batched = x.ndim == nd + 2
+    xb = x if batched else x[None]
+    C_in = xb.shape[1]
+    if C_in % groups:
+        raise ValueError(f"{func}: groups must divide in_channels, but {groups} does not "
+                         f"divide {C_in}")
+    if transposed:  # weight (C_in, C_out / groups, k...)
+        if weight.shape[0] != C_in:
+            raise ValueError(f"{func}: weight.shape[0] must equal in_channels ({C_in}); "
+                             f"got weight of shape {weight.shape}")
+        C_out = weight.shape[1] * groups
+    else:  # weight (C_out, C_in / groups, k...)
+        C_out = weight.shape[0]
+        if C_out % groups:
+            raise ValueError(f"{func}: groups must divide out_channels, but {groups} "
+                             f"does not divide {C_out}")
+        if weight.shape[1] * groups != C_in:
+            raise ValueError(
+                f"{func}: x must have weight.shape[1] * groups = "
+                f"{weight.shape[1] * groups} channels; got x of shape {x.shape}")
+    if bias is not None:
+        bias = as_layer_array(bias, "bias", 1, func, batch=False)
+        if bias.shape != (C_out,):
+            raise ValueError(f"{func}: bias must have shape (out_channels,) = ({C_out},); "
+                             f"got shape {bias.shape}")
+    return xb, weight, bias, groups, batched
+
+
+def per_axis(value, nd: int, name: str, func: str, minimum: int) -> tuple[int, ...]:
+    """An int or a sequence of ``nd`` ints, as a tuple of ``nd`` ints ``>= minimum``."""
+    return as_tuple(value, nd, name, func, minimum=minimum)
+
+
+def padding_pairs(padding, kernel: Sequence[int], stride: Sequence[int],
+                  dilation: Sequence[int], func: str, *, strings: bool = True) -> Pairs:
+    """Normalise ``padding`` to one ``(low, high)`` pair per spatial axis.
+
+    Accepted: an int (all sides), a sequence with one int or ``(low, high)`` pair per
+    axis, and (if ``strings``) ``'valid'`` (no padding) or ``'same'`` (PyTorch's rule,
+    stride 1 only, see :func:`convlib.shapes.same_padding`).
+    """
+    nd = len(kernel)
+    if isinstance(padding, str) and strings:
+        check_choice(padding, "padding", ("valid", "same"), func)
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{func}: padding='same' requires stride 1; "
+                             f"got stride={tuple(stride)}")
+        return tuple(same_padding(k, d, func=func) for k, d in zip(kernel, dilation))
+    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
+        items = (padding,) * nd
+    elif isinstance(padding, Sequence) and not isinstance(padding, str) \
+            and len(padding) == nd:
+        items = tuple(padding)
+    else:
+        kinds = "an int, 'valid', 'same'," if strings else "an int"
+        raise TypeError(f"{func}: padding must be {kinds} or a sequence of {nd} ints or "
+                        f"(low, high) pairs; got {padding!r}")
+    return tuple(normalize_padding(p, func) for p in items)
+
+
+def output_sizes(spatial: Sequence[int], kernel, stride, pads: Pairs, dilation,
+                 func: str) -> tuple[int, ...]:
+    """Output size per spatial axis (:func:`convlib.shapes.conv_output_size`)."""
+    return tuple(conv_output_size(n, k, s, p, d, func=func)
+                 for n, k, s, p, d in zip(spatial, kernel, stride, pads, dilation))
+
+
+def pad_input(xb: np.ndarray, pads: Pairs, value=0) -> np.ndarray:
+    """``xb`` (N, C, spatial...) with ``pads`` added to its spatial axes (a new array
+    only if some padding is non-zero)."""
+    if not any(lo or hi for lo, hi in pads):
+        return xb
+    return np.pad(xb, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
+
+
+def result_dtype(*arrays) -> np.dtype:
+    """The dtype of a layer's output: NumPy's promotion of its array arguments."""
+    return np.result_type(*[a for a in arrays if a is not None])

@@ -1,0 +1,120 @@
+"""Backpropagation through a convolution layer: ``conv2d_backward``.
+
+For ``y = conv2d(x, w, b)`` and a loss ``L`` with upstream gradient ``g = dL/dy``:
+
+* ``dL/dx`` is the **transposed convolution** of ``g`` with ``w`` (the adjoint of the
+  layer, chapter 12);
+* ``dL/dw`` is the **correlation** of the input ``x`` with ``g`` (one GEMM per group on
+  :func:`convlib.im2col`'s columns);
+* ``dL/db`` is the **sum** of ``g`` over the batch and the positions.
+
+Chapter 13 derives the three formulas and checks them by finite differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..im2col import im2col
+from ._args import (as_layer_array, layer_inputs, output_sizes, pad_input,
+                    padding_pairs, per_axis)
+from .transposed import conv2d_adjoint
+
+__all__ = ["conv2d_backward"]
+
+IntOrSeq = int | Sequence[int]
+
+
+def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
+                    dilation: IntOrSeq = 1, groups: int = 1
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of :func:`conv2d` with respect to its input, weight and bias.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C_in, H, W) or (C_in, H, W)
+        The layer's input in the forward pass.
+    weight : array_like of shape (C_out, C_in / groups, kH, kW)
+        The layer's weight.
+    grad_output : array_like of shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``dL/dy``, the gradient of the loss with respect to the layer's output, batched
+        like ``x``.
+    stride, padding, dilation, groups
+        As in the forward :func:`conv2d` (``padding`` also accepts ``'valid'``,
+        ``'same'`` and ``(low, high)`` pairs).
+
+    Returns
+    -------
+    grad_x : ndarray of shape (N, C_in, H, W) or (C_in, H, W)
+        ``dL/dx``: the transposed convolution of ``grad_output`` with ``weight``, cropped
+        to the input (padding receives no gradient).
+    grad_weight : ndarray of shape (C_out, C_in / groups, kH, kW)
+        ``dL/dw[o, c, i, j] = sum_{n, p, q} g[n, o, p, q] x_pad[n, c', sH*p + dH*i,
+        sW*q + dW*j]``: the correlation of the input with ``grad_output``.
+    grad_bias : ndarray of shape (C_out,)
+        ``dL/db[o] = sum_{n, p, q} g[n, o, p, q]``.
+
+    Raises
+    ------
+    ValueError
+        For the arguments, as :func:`conv2d`; and if ``grad_output`` does not have the
+        shape of the layer's output.
+
+    See Also
+    --------
+    conv2d, conv_transpose2d
+
+    Notes
+    -----
+    Each gradient costs about as much as the forward pass:
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
+    :ref:`ch-backprop-conv`.
+
+    References
+    ----------
+    Goodfellow, Bengio and Courville (2016), *Deep Learning*, section 9.5, MIT Press.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> gx, gw, gb = conv2d_backward(x, np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
+    >>> gx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> gw[0, 0], gb
+    (array([[ 8., 12.],
+           [20., 24.]]), array([4.]))
+    >>> conv2d_backward(x, np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv2d_backward: grad_output must have the output's shape (1, 1, 2, 2); got (1, 1, 3, 3)
+    """
+    func = "conv2d_backward"
+    xb, weight, _, groups, batched = layer_inputs(x, weight, None, 2, groups, func)
+    g = as_layer_array(grad_output, "grad_output", 4, func)
+    gb = g if g.ndim == 4 else g[None]
+    s = per_axis(stride, 2, "stride", func, 1)
+    d = per_axis(dilation, 2, "dilation", func, 1)
+    k = weight.shape[2:]
+    pads = padding_pairs(padding, k, s, d, func)
+    out_hw = output_sizes(xb.shape[2:], k, s, pads, d, func)
+    expected = (xb.shape[0], weight.shape[0]) + out_hw
+    if gb.shape != expected or g.ndim != xb.ndim - (not batched):
+        shown = expected if batched else expected[1:]
+        raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
+                         f"got {g.shape}")
+    xp = pad_input(xb, pads)
+    N, C_in, Hp, Wp = xp.shape
+    C_out, Cg, kH, kW = weight.shape
+    (plo, _), (qlo, _) = pads
+    H, W = xb.shape[2:]
+    grad_x = conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups)[
+        :, :, plo: plo + H, qlo: qlo + W]
+    cols = im2col(xp, (kH, kW), s, 0, d).reshape(N, groups, Cg * kH * kW, -1)
+    gg = gb.reshape(N, groups, C_out // groups, -1)
+    grad_w = np.einsum("ngol,ngkl->gok", gg, cols, optimize=True).reshape(weight.shape)
+    grad_b = gb.sum(axis=(0, 2, 3))
+    return (grad_x if batched else grad_x[0]), grad_w, grad_b

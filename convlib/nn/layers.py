@@ -1,0 +1,233 @@
+"""Convolution layers: ``conv1d``, ``conv2d``, ``conv3d`` (PyTorch semantics).
+
+A layer computes **cross-correlation** (no kernel flip), as every deep-learning
+framework does, over a batch of multi-channel signals::
+
+    y[n, o, p] = b[o] + sum_{c, i} w[o, c, i] * x_pad[n, g*C_in/G + c, s*p + d*i]
+
+for output channel ``o`` in group ``g = o // (C_out/G)`` (2-D and 3-D: one index per
+spatial axis). ``conv2d`` is one matrix product per group on :func:`convlib.im2col`'s
+columns (chapter 8); ``conv1d`` is ``conv2d`` on images of height 1; ``conv3d`` contracts
+a strided window view with the weights. Chapter 10 teaches all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..im2col import im2col
+from ._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
+
+__all__ = ["conv1d", "conv2d", "conv3d"]
+
+IntOrSeq = int | Sequence[int]
+Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
+
+
+def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
+                 groups: int) -> np.ndarray:
+    """conv2d of an already padded batch ``xp``: one GEMM per group on im2col columns."""
+    N, C_in, H, W = xp.shape
+    C_out, Cg, kH, kW = weight.shape
+    H_out, W_out = output_sizes((H, W), (kH, kW), stride, ((0, 0), (0, 0)), dilation,
+                                "conv2d")
+    cols = im2col(xp, (kH, kW), stride, 0, dilation)          # (N, C_in*kH*kW, L)
+    cols = cols.reshape(N, groups, Cg * kH * kW, H_out * W_out)
+    wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
+    out = wg @ cols                                           # (N, groups, C_out/G, L)
+    return out.reshape(N, C_out, H_out, W_out)
+
+
+def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
+                    groups: int) -> np.ndarray:
+    """conv3d of an already padded batch ``xp``: contract a strided window view."""
+    N, C_in = xp.shape[:2]
+    C_out, Cg, *k = weight.shape
+    spans = [d * (ki - 1) + 1 for ki, d in zip(k, dilation)]
+    win = sliding_window_view(xp, spans, axis=(2, 3, 4))   # (N, C, D', H', W', spans)
+    win = win[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
+              + tuple(slice(None, None, d) for d in dilation)]
+    win = win.reshape(N, groups, Cg, *win.shape[2:])          # (N, G, Cg, out..., k...)
+    wg = weight.reshape(groups, C_out // groups, Cg, *k)
+    out = np.einsum("ngcdhwijk,gocijk->ngodhw", win, wg, optimize=True)
+    return out.reshape(N, C_out, *out.shape[3:])
+
+
+def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
+             func: str) -> np.ndarray:
+    """Validate, pad, dispatch on the number of spatial axes, add the bias."""
+    xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func)
+    s = per_axis(stride, nd, "stride", func, 1)
+    d = per_axis(dilation, nd, "dilation", func, 1)
+    k = weight.shape[2:]
+    pads = padding_pairs(padding, k, s, d, func)
+    output_sizes(xb.shape[2:], k, s, pads, d, func)           # raises if too small
+    xp = pad_input(xb, pads)
+    if nd == 1:
+        out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,
+                           groups)[:, :, 0]
+    elif nd == 2:
+        out = _conv2d_gemm(xp, weight, s, d, groups)
+    else:
+        out = _conv3d_windows(xp, weight, s, d, groups)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nd)
+    return out if batched else out[0]
+
+
+_PARAMS = """
+    Parameters
+    ----------
+    x : array_like of shape (N, C_in, {sp}) or (C_in, {sp})
+        Input batch (or one unbatched input), int, float or complex.
+    weight : array_like of shape (C_out, C_in / groups, {ks})
+        One kernel per output channel, spanning the channels of its group.
+    bias : array_like of shape (C_out,), optional
+        Added to every output position of each channel.
+    stride : int or tuple of {nd} ints
+        Step between windows, ``>= 1``.
+    padding : int, tuple, 'valid' or 'same'
+        Zeros added to each spatial axis: an int (both sides of every axis), a tuple with
+        one int or one ``(low, high)`` pair per axis, ``'valid'`` (none) or ``'same'``
+        (output size = input size; stride 1 only; an odd total ``d*(k - 1)`` puts the
+        extra zero on the high side, as PyTorch does).
+    dilation : int or tuple of {nd} ints
+        Spacing between kernel taps, ``>= 1``.
+    groups : int
+        Number of channel groups, ``>= 1``, dividing ``C_in`` and ``C_out``; group ``g``
+        maps input channels ``g*C_in/G ...`` to output channels ``g*C_out/G ...``.
+
+    Returns
+    -------
+    ndarray of shape (N, C_out, {outs}) or (C_out, {outs})
+        Each output size is
+        ``conv_output_size(n, k, stride, (p_lo, p_hi), dilation)`` =
+        ``floor((n + p_lo + p_hi - dilation*(k - 1) - 1) / stride) + 1``; the dtype is
+        NumPy's promotion of the inputs' (integer inputs give exact integer results).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``weight`` has the wrong number of dimensions, ``groups`` does not
+        divide the channels, the channels of ``x`` and ``weight`` disagree, ``bias`` has
+        the wrong shape, ``stride`` or ``dilation`` is < 1, ``padding`` is negative,
+        ``padding='same'`` is combined with a stride, or the padded input is smaller than
+        the dilated kernel ``dilation*(k - 1) + 1``.
+    TypeError
+        If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
+
+
+def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
+           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+    """1-D convolution layer (cross-correlation) over a batch of multichannel signals.
+
+    Equals ``torch.nn.functional.conv1d``.
+    {params}
+
+    See Also
+    --------
+    conv2d, conv_transpose1d, convlib.conv_output_size
+
+    Notes
+    -----
+    ``y[n, o, l] = b[o] + sum_{{c, i}} w[o, c, i] x_pad[n, c', stride*l + dilation*i]``
+    (``c'`` the ``c``-th channel of ``o``'s group). Computed as :func:`conv2d` on
+    images of height 1. Cost: ``N * C_out * L_out * (C_in/groups) * k``
+    multiply-adds. Taught in :ref:`ch-conv-layers`; sizes in :ref:`ch-conv-arithmetic`.
+
+    Examples
+    --------
+    >>> x = np.array([[[1, 2, 3, 4]]])            # N=1, C_in=1, L=4
+    >>> conv1d(x, np.array([[[1, 0, -1]]]))         # correlation: no flip
+    array([[[-2, -2]]])
+    >>> conv1d(x, np.array([[[1, 1]]]), padding="same")
+    array([[[3, 5, 7, 4]]])
+    >>> conv1d(x, np.ones((2, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv1d: x must have weight.shape[1] * groups = 3 channels; got x of shape (1, 1, 4)
+    """
+    return _forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
+           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+    """2-D convolution layer (cross-correlation) over a batch of NCHW images.
+
+    Equals ``torch.nn.functional.conv2d``.
+    {params}
+
+    See Also
+    --------
+    conv1d, conv3d, conv_transpose2d, conv2d_backward, convlib.im2col
+
+    Notes
+    -----
+    ``y[n, o, p, q] = b[o] + sum_{{c, i, j}} w[o, c, i, j]
+    x_pad[n, c', sH*p + dH*i, sW*q + dW*j]``. Computed as one matrix product per group,
+    ``w.reshape(C_out/G, -1) @ im2col(x)`` (chapter 8). Cost:
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
+    :ref:`ch-conv-layers`.
+
+    References
+    ----------
+    Goodfellow, Bengio and Courville (2016), *Deep Learning*, chapter 9, MIT Press.
+    Dumoulin and Visin (2016), *A guide to convolution arithmetic for deep learning*,
+    arXiv:1603.07285.
+
+    Examples
+    --------
+    >>> x = np.arange(16).reshape(1, 1, 4, 4)
+    >>> conv2d(x, np.ones((1, 1, 2, 2), dtype=int), stride=2)
+    array([[[[10, 18],
+             [42, 50]]]])
+    >>> conv2d(np.ones((1, 6, 5, 5)), np.ones((9, 2, 3, 3)), groups=3).shape
+    (1, 9, 3, 3)
+    >>> conv2d(np.ones((1, 8, 5, 5)), np.ones((3, 1, 3, 3)), groups=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv2d: groups must divide in_channels, but 3 does not divide 8
+    """
+    return _forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
+           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+    """3-D convolution layer (cross-correlation) over a batch of NCDHW volumes.
+
+    Equals ``torch.nn.functional.conv3d``.
+    {params}
+
+    See Also
+    --------
+    conv2d
+
+    Notes
+    -----
+    ``y[n, o, a, p, q] = b[o] + sum_{{c, h, i, j}} w[o, c, h, i, j]
+    x_pad[n, c', sD*a + dD*h, sH*p + dH*i, sW*q + dW*j]``. Computed by contracting a
+    strided window view of the input with the weights (``numpy.einsum``). Cost:
+    ``N * C_out * D_out * H_out * W_out * (C_in/groups) * kD * kH * kW`` multiply-adds.
+    Taught in :ref:`ch-conv-layers`.
+
+    Examples
+    --------
+    >>> conv3d(np.ones((1, 1, 4, 4, 4)), np.ones((2, 1, 3, 3, 3))).shape
+    (1, 2, 2, 2, 2)
+    >>> conv3d(np.ones((1, 1, 2, 4, 4)), np.ones((1, 1, 3, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv3d: the padded input (2) is smaller than the dilated kernel (3)
+    """
+    return _forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+for _f, _nd, _sp, _ks, _outs in [
+        (conv1d, 1, "L", "k", "L_out"),
+        (conv2d, 2, "H, W", "kH, kW", "H_out, W_out"),
+        (conv3d, 3, "D, H, W", "kD, kH, kW", "D_out, H_out, W_out")]:
+    _f.__doc__ = _f.__doc__.format(
+        params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))

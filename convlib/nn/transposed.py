@@ -1,0 +1,193 @@
+"""Transposed convolution: ``conv_transpose1d``, ``conv_transpose2d`` (PyTorch semantics).
+
+A transposed convolution is the **adjoint** (the transpose of the matrix) of a
+convolution layer: for ``y = conv2d(x, w)``,
+``<conv2d(x, w), u> == <x, conv_transpose2d(u, w)>`` for every ``x`` and ``u`` of the
+right shapes. So it is also the gradient of ``conv2d`` with respect to its input, and
+it maps a ``conv2d`` output size back to the input size. Each input value scatters a
+copy of the kernel, scaled by the value, into the output, ``stride`` samples apart; the
+copies overlap and add. Computed as one matrix product per group followed by
+:func:`convlib.col2im`. Chapter 12 teaches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..im2col import col2im
+from ..shapes import conv_transpose_output_size
+from ._args import layer_inputs, padding_pairs, per_axis
+
+__all__ = ["conv_transpose1d", "conv_transpose2d"]
+
+IntOrSeq = int | Sequence[int]
+
+
+def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], stride,
+                   dilation, groups: int) -> np.ndarray:
+    """The adjoint of an unpadded ``conv2d(., weight)`` applied to ``u``.
+
+    ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
+    kW)``; the result has shape ``(N, C_in, *full_hw)``, the (padded) input size of the
+    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`.
+    """
+    N, C_out, H_out, W_out = u.shape
+    _, Cg, kH, kW = weight.shape
+    ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
+    wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
+    cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
+    cols = cols.reshape(N, groups * Cg * kH * kW, H_out * W_out)
+    return col2im(cols, full_hw, (kH, kW), stride, 0, dilation)
+
+
+def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
+               nd: int, func: str) -> np.ndarray:
+    xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func,
+                                                     transposed=True)
+    s = per_axis(stride, nd, "stride", func, 1)
+    d = per_axis(dilation, nd, "dilation", func, 1)
+    op = per_axis(output_padding, nd, "output_padding", func, 0)
+    k = weight.shape[2:]
+    pads = padding_pairs(padding, k, s, d, func, strings=False)
+    sizes = [conv_transpose_output_size(n, ki, si, pi, oi, di, func=func)
+             for n, ki, si, pi, oi, di in zip(xb.shape[2:], k, s, pads, op, d)]
+    if nd == 1:  # images of height 1
+        xb, weight = xb[:, :, None], weight[:, :, None]
+        s, d, op, pads, sizes = (1,) + s, (1,) + d, (0,) + op, ((0, 0),) + pads, \
+            [1] + sizes
+    full = tuple((n - 1) * si + di * (ki - 1) + 1
+                 for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
+    out = conv2d_adjoint(xb, weight, full, s, d, groups)  # (N, C_out, *full)
+    # crop p_lo before and p_hi - output_padding after (zeros if that is negative)
+    extra = [(0, 0), (0, 0)] + [(0, max(0, o - hi)) for o, (lo, hi) in zip(op, pads)]
+    out = np.pad(out, extra) if any(e[1] for e in extra) else out
+    out = out[:, :, pads[0][0]: pads[0][0] + sizes[0], pads[1][0]: pads[1][0] + sizes[1]]
+    if nd == 1:
+        out = out[:, :, 0]
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nd)
+    return out if batched else out[0]
+
+
+_PARAMS = """
+    Parameters
+    ----------
+    x : array_like of shape (N, C_in, {sp}) or (C_in, {sp})
+        Input batch (or one unbatched input), int, float or complex.
+    weight : array_like of shape (C_in, C_out / groups, {ks})
+        PyTorch's layout for transposed convolution: the weight of the ``conv{nd}d``
+        (from ``C_out`` to ``C_in`` channels) whose adjoint this is.
+    bias : array_like of shape (C_out,), optional
+    stride : int or tuple of {nd} ints
+        Spacing of the scattered kernel copies in the output, ``>= 1``.
+    padding : int or tuple of {nd} ints or (low, high) pairs
+        Rows/columns cropped from each end of the output (the padding of the forward
+        convolution), ``>= 0``.
+    output_padding : int or tuple of {nd} ints
+        Extra size added at the high end of each axis, ``>= 0`` and smaller than either
+        ``stride`` or ``dilation``: it picks which of the ``stride`` input sizes that a
+        strided convolution maps to the same output size is produced.
+    groups : int
+        Channel groups, ``>= 1``, dividing ``C_in``.
+    dilation : int or tuple of {nd} ints
+        Spacing between kernel taps, ``>= 1``.
+
+    Returns
+    -------
+    ndarray of shape (N, C_out, {outs}) or (C_out, {outs})
+        Each output size is ``conv_transpose_output_size(n, k, stride, padding,
+        output_padding, dilation)`` = ``(n - 1)*stride - p_lo - p_hi +
+        dilation*(k - 1) + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of dimensions; ``groups`` not dividing ``C_in``;
+        ``weight.shape[0] != C_in``; ``stride`` or ``dilation`` < 1; negative
+        ``padding``; ``output_padding`` not smaller than ``stride`` or ``dilation``; an
+        output size < 1.
+    TypeError
+        If an argument has the wrong kind."""
+
+
+def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+                     output_padding: IntOrSeq = 0, groups: int = 1,
+                     dilation: IntOrSeq = 1) -> np.ndarray:
+    """1-D transposed convolution: the adjoint of :func:`conv1d`.
+
+    Equals ``torch.nn.functional.conv_transpose1d``.
+    {params}
+
+    See Also
+    --------
+    conv1d, conv_transpose2d, convlib.conv_transpose_output_size
+
+    Notes
+    -----
+    ``y[n, o, s*l + d*i - p_lo] += w[c, o', i] x[n, c, l]`` for every input position
+    ``l`` and tap ``i`` (``o'`` the index of ``o`` within its group). Cost: the same
+    multiply-adds as the forward convolution. Taught in :ref:`ch-transposed-conv`.
+
+    Examples
+    --------
+    >>> conv_transpose1d(np.array([[[1, 2]]]), np.array([[[1, 1, 1]]]), stride=2)
+    array([[[1, 1, 3, 2, 2]]])
+    >>> conv_transpose1d(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2,
+    ...                  output_padding=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_transpose1d: output_padding must be smaller than either stride or dilation; got output_padding=2, stride=2, dilation=1
+    """
+    return _transpose(x, weight, bias, stride, padding, output_padding, groups,
+                      dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+                     output_padding: IntOrSeq = 0, groups: int = 1,
+                     dilation: IntOrSeq = 1) -> np.ndarray:
+    """2-D transposed convolution: the adjoint of :func:`conv2d`.
+
+    Equals ``torch.nn.functional.conv_transpose2d``.
+    {params}
+
+    See Also
+    --------
+    conv2d, conv2d_backward, convlib.col2im
+
+    Notes
+    -----
+    ``y[n, o, sH*p + dH*i - pH, sW*q + dW*j - pW] += w[c, o', i, j] x[n, c, p, q]``.
+    Computed as ``w_g^T @ x_g`` per group (columns), then :func:`convlib.col2im` adds
+    the overlapping columns into the image. Taught in :ref:`ch-transposed-conv`.
+
+    References
+    ----------
+    Dumoulin and Visin (2016), *A guide to convolution arithmetic for deep learning*,
+    arXiv:1603.07285, chapter 4. Odena, Dumoulin and Olah (2016), *Deconvolution and
+    checkerboard artifacts*, Distill, doi:10.23915/distill.00003.
+
+    Examples
+    --------
+    >>> conv_transpose2d(np.ones((1, 1, 2, 2), dtype=int), np.ones((1, 1, 3, 3), dtype=int),
+    ...                  stride=2)[0, 0]
+    array([[1, 1, 2, 1, 1],
+           [1, 1, 2, 1, 1],
+           [2, 2, 4, 2, 2],
+           [1, 1, 2, 1, 1],
+           [1, 1, 2, 1, 1]])
+    >>> conv_transpose2d(np.ones((1, 4, 3, 3)), np.ones((2, 1, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_transpose2d: weight.shape[0] must equal in_channels (4); got weight of shape (2, 1, 3, 3)
+    """
+    return _transpose(x, weight, bias, stride, padding, output_padding, groups,
+                      dilation, 2, "conv_transpose2d")
+
+
+for _f, _nd, _sp, _ks, _outs in [
+        (conv_transpose1d, 1, "L", "k", "L_out"),
+        (conv_transpose2d, 2, "H, W", "kH, kW", "H_out, W_out")]:
+    _f.__doc__ = _f.__doc__.format(
+        params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))

@@ -1,0 +1,118 @@
+"""convlib.integral: integral_image and box_filter against NumPy/SciPy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlib as cl
+
+MODES = ["full", "same", "valid"]
+
+
+def test_integral_image_literal():
+    x = np.array([[1, 2, 3], [4, 5, 6]])
+    assert cl.integral_image(x).tolist() == [[1, 3, 6], [5, 12, 21]]
+    assert cl.integral_image([True, True, False]).tolist() == [1, 2, 2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=3), seed=st.integers(0, 999))
+def test_integral_image_definition(shape, seed):
+    x = np.random.default_rng(seed).integers(-50, 50, shape)
+    S = cl.integral_image(x)
+    assert S.dtype == np.int64
+    for index in np.ndindex(*x.shape):
+        assert S[index] == x[tuple(slice(0, i + 1) for i in index)].sum()
+
+
+def test_integral_image_dtypes():
+    assert cl.integral_image(np.ones((2, 2), np.float32)).dtype == np.float64
+    assert cl.integral_image(np.ones((2, 2), np.uint8) * 255)[-1, -1] == 1020  # no overflow
+    z = cl.integral_image(np.full((2, 2), 1 + 1j))
+    assert z.dtype == np.complex128 and z[-1, -1] == 4 + 4j
+
+
+def test_four_lookups_give_any_rectangle():
+    x = np.random.default_rng(1).integers(0, 255, (30, 40))
+    P = np.pad(cl.integral_image(x), [(1, 0), (1, 0)])
+    r0, r1, c0, c1 = 5, 17, 8, 33
+    assert P[r1, c1] - P[r0, c1] - P[r1, c0] + P[r0, c0] == x[r0:r1, c0:c1].sum()
+
+
+@settings(max_examples=60, deadline=None)
+@given(x_shape=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       size=st.tuples(st.integers(1, 11), st.integers(1, 11)),
+       mode=st.sampled_from(MODES), seed=st.integers(0, 999))
+def test_box_filter_equals_convolve2d_integers(x_shape, size, mode, seed):
+    x = np.random.default_rng(seed).integers(-100, 100, x_shape)
+    try:
+        expected = scipy.signal.convolve2d(x, np.ones(size, dtype=np.int64), mode)
+    except ValueError:
+        with pytest.raises(ValueError, match="box_filter: in 'valid' mode"):
+            cl.box_filter(x, size, mode, normalize=False)
+        return
+    actual = cl.box_filter(x, size, mode, normalize=False)
+    assert actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual, expected)  # exact: integer sums
+
+
+@settings(max_examples=40, deadline=None)
+@given(x_shape=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       size=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+       mode=st.sampled_from(["full", "same"]),
+       dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+       seed=st.integers(0, 999))
+def test_box_filter_equals_convolve2d_floats(x_shape, size, mode, dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape)
+    if dtype == np.complex128:
+        x = x + 1j * rng.standard_normal(x_shape)
+    x = x.astype(dtype)
+    expected = scipy.signal.convolve2d(x, np.ones(size) / np.prod(size), mode)
+    actual = cl.box_filter(x, size, mode)
+    assert actual.dtype == expected.dtype
+    # differences of float64 running sums: error ~ eps * |S| <= eps * sum|x|
+    np.testing.assert_allclose(actual, expected, rtol=0,
+                               atol=1e-14 * (np.abs(x).sum() + 1))
+
+
+def test_box_filter_photo_and_3d():
+    img = cl.data.photo()
+    np.testing.assert_allclose(cl.box_filter(img, 15), scipy.signal.convolve2d(
+        img, np.ones((15, 15)) / 225, "same"), atol=1e-11)
+    v = np.random.default_rng(2).integers(0, 9, (5, 6, 7))
+    np.testing.assert_array_equal(cl.box_filter(v, (2, 3, 4), "full", normalize=False),
+                                  scipy.signal.convolve(v, np.ones((2, 3, 4), int)))
+    np.testing.assert_array_equal(cl.box_filter(np.arange(5), 2, "valid", False), [1, 3, 5, 7])
+
+
+def test_input_not_modified():
+    x = np.arange(20.0).reshape(4, 5)
+    x0 = x.copy()
+    cl.integral_image(x)
+    cl.box_filter(x, 3)
+    np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: cl.integral_image(3), ValueError, "integral_image: x must have at least 1"),
+    (lambda: cl.integral_image(np.ones((0, 3))), ValueError,
+     "integral_image: x must not be empty"),
+    (lambda: cl.integral_image([["a"]]), TypeError, "integral_image: x must hold numbers"),
+    (lambda: cl.box_filter(np.ones((4, 4)), 0), ValueError, "box_filter: size must be >= 1"),
+    (lambda: cl.box_filter(np.ones((4, 4)), 2.0), TypeError,
+     "box_filter: size must be an integer"),
+    (lambda: cl.box_filter(np.ones((4, 4)), (2, 2, 2)), ValueError,
+     r"box_filter: size must have one entry per axis of x \(2\); got \(2, 2, 2\)"),
+    (lambda: cl.box_filter(np.ones((4, 4)), 3, mode="middle"), ValueError,
+     "box_filter: mode must be one of 'full', 'same', 'valid'"),
+    (lambda: cl.box_filter(np.ones((4, 6)), (6, 4), mode="valid"), ValueError,
+     "box_filter: in 'valid' mode one input must be at least as large"),
+])
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -1,0 +1,180 @@
+"""convlib.kernels against SciPy's filters (scipy.ndimage), hand-written literals and
+identities. Every kernel is in convolution form, so each check convolves with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib import kernels as K
+
+# float64 results computed in a different order than SciPy's (ndimage correlates in C with
+# its own summation order): a few ulps per term, relative to the sum of |terms| (<= a few
+# units here, as the images are in [0, 1] and the kernels' |taps| sum to O(1)).
+ATOL64 = 1e-12
+
+
+@pytest.fixture(scope="module")
+def image():
+    return cl.data.photo()[::8, ::8]  # 75 x 64, real data
+
+
+# ---- literals ---------------------------------------------------------------------------
+
+def test_literals():
+    assert K.sobel(1).tolist() == [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+    assert K.sobel(0).tolist() == [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
+    assert K.scharr(1).tolist() == [[3, 0, -3], [10, 0, -10], [3, 0, -3]]
+    assert K.laplacian().tolist() == [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+    assert K.laplacian(diagonal=True).tolist() == [[1, 1, 1], [1, -8, 1], [1, 1, 1]]
+    assert K.sharpen().tolist() == [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
+    assert K.emboss().tolist() == [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]
+    assert K.box(2, normalize=False).dtype == np.int64
+    np.testing.assert_array_equal(K.box((2, 3)), np.full((2, 3), 1 / 6))
+    assert (K.disk(2) > 0).sum() == 13  # the lattice points with i^2 + j^2 <= 4
+
+
+def test_scharr_complex_parts_and_scipy_doc_kernel():
+    h = K.scharr()
+    np.testing.assert_array_equal(h.real, K.scharr(1))
+    np.testing.assert_array_equal(h.imag, K.scharr(0))
+    # the kernel of scipy.signal.convolve2d's documentation example is its correlation form
+    scipy_doc = np.array([[-3 - 3j, 0 - 10j, +3 - 3j],
+                          [-10 + 0j, 0 + 0j, +10 + 0j],
+                          [-3 + 3j, 0 + 10j, +3 + 3j]])
+    np.testing.assert_array_equal(h[::-1, ::-1], scipy_doc)
+
+
+def test_gaussian_literal_and_default_radius():
+    g = K.gaussian(1.0, radius=1)
+    e = np.exp(-0.5)
+    np.testing.assert_allclose(g, [e, 1, e] / (1 + 2 * e), rtol=1e-15)
+    assert len(K.gaussian(1.0)) == 9 and len(K.gaussian(2.6)) == 2 * 10 + 1
+    assert K.gaussian(3.0, radius=0).tolist() == [1.0]
+
+
+# ---- against SciPy ------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 40), sigma=st.floats(0.3, 6), order=st.integers(0, 3),
+       radius=st.one_of(st.none(), st.integers(0, 12)), seed=st.integers(0, 2**16))
+def test_gaussian_equals_gaussian_filter1d(n, sigma, order, radius, seed):
+    x = np.random.default_rng(seed).standard_normal(n)
+    h = K.gaussian(sigma, order, radius)
+    r = int(4 * sigma + 0.5) if radius is None else radius
+    assert h.shape == (2 * r + 1,)
+    expected = ndi.gaussian_filter1d(x, sigma, order=order, mode="constant", radius=r)
+    # derivative taps grow like sigma**-order; scale the tolerance by the taps' mass
+    np.testing.assert_allclose(cl.convolve(x, h, mode="same"), expected, rtol=0,
+                               atol=ATOL64 * np.abs(h).sum() * np.abs(x).sum())
+
+
+@pytest.mark.parametrize("order", [(0, 0), (0, 1), (1, 0), (2, 0), (1, 1), (0, 2)])
+@pytest.mark.parametrize("sigma", [1.0, (1.5, 0.7)])
+def test_gaussian2d_equals_gaussian_filter(image, sigma, order):
+    h = K.gaussian2d(sigma, order)
+    expected = ndi.gaussian_filter(image, sigma, order=order, mode="constant")
+    np.testing.assert_allclose(cl.convolve2d(image, h, "same"), expected, rtol=0,
+                               atol=ATOL64)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_sobel_equals_ndimage_sobel(image, axis):
+    # ndimage's 'reflect' mode is convolve2d's 'symm' (half-sample mirror)
+    np.testing.assert_allclose(cl.convolve2d(image, K.sobel(axis), "same", "symm"),
+                               ndi.sobel(image, axis=axis, mode="reflect"), atol=ATOL64)
+
+
+def test_scharr_gradient_is_minus_scipy_doc_example(image):
+    h = K.scharr()
+    ours = cl.convolve2d(image, h, "same", "symm")
+    theirs = scipy.signal.convolve2d(image, h[::-1, ::-1], "same", "symm")
+    np.testing.assert_allclose(ours, -theirs, atol=ATOL64)
+    np.testing.assert_allclose(ours.real, cl.convolve2d(image, K.scharr(1), "same", "symm"),
+                               atol=ATOL64)
+
+
+def test_laplacian_and_log(image):
+    np.testing.assert_allclose(cl.convolve2d(image, K.laplacian(), "same"),
+                               ndi.laplace(image, mode="constant"), atol=ATOL64)
+    for sigma in (1.0, 2.5):
+        np.testing.assert_allclose(
+            cl.convolve2d(image, K.laplacian_of_gaussian(sigma), "same"),
+            ndi.gaussian_laplace(image, sigma, mode="constant"), atol=ATOL64)
+
+
+def test_sharpen_and_unsharp_identities(image):
+    lap = cl.convolve2d(image, K.laplacian(), "same", "symm")
+    np.testing.assert_allclose(cl.convolve2d(image, K.sharpen(0.5), "same", "symm"),
+                               image - 0.5 * lap, atol=ATOL64)
+    blur = cl.convolve2d(image, K.gaussian2d(2.0), "same", "symm")
+    np.testing.assert_allclose(cl.convolve2d(image, K.unsharp(2.0, 1.5), "same", "symm"),
+                               image + 1.5 * (image - blur), atol=ATOL64)
+
+
+@pytest.mark.parametrize("make, total", [
+    (lambda: K.box(5), 1), (lambda: K.gaussian2d(1.3), 1), (lambda: K.disk(4), 1),
+    (lambda: K.sharpen(3), 1), (lambda: K.unsharp(1.0, 2.0), 1), (K.emboss, 1),
+    (K.laplacian, 0), (lambda: K.sobel(0), 0), (lambda: K.scharr(), 0),
+    (lambda: K.gaussian(2.0, 1), 0),
+])
+def test_dc_gain(make, total):
+    assert abs(make().sum() - total) < 1e-12
+
+
+def test_log_sums_to_almost_zero_and_is_symmetric():
+    h = K.laplacian_of_gaussian(2.0)
+    np.testing.assert_allclose(h, h.T, atol=1e-18)
+    np.testing.assert_allclose(h, h[::-1, ::-1], atol=1e-18)
+    assert abs(h.sum()) < 1e-3 * np.abs(h).sum()  # truncation at 4 sigma leaves a little
+
+
+def test_pick_matches_constructors():
+    np.testing.assert_array_equal(K.pick("box", 3), K.box(3))
+    np.testing.assert_array_equal(K.pick("emboss", 1), K.emboss())
+    np.testing.assert_array_equal(K.pick("gaussian_dx", 1.5), K.gaussian2d(1.5, (0, 1)))
+    for name in K.PICKER:
+        assert K.pick(name, 2).ndim == 2
+
+
+def test_inputs_not_modified():
+    sigma = np.array([1.0, 2.0])
+    K.gaussian2d(sigma)
+    assert sigma.tolist() == [1.0, 2.0]
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: K.gaussian(0), ValueError, "gaussian: sigma must be positive and finite; got 0"),
+    (lambda: K.gaussian(np.inf), ValueError, "sigma must be positive and finite"),
+    (lambda: K.gaussian("1"), TypeError, "gaussian: sigma must be a real number"),
+    (lambda: K.gaussian(1, order=-1), ValueError, "gaussian: order must be >= 0; got -1"),
+    (lambda: K.gaussian(1, order=1.5), TypeError, "gaussian: order must be an integer"),
+    (lambda: K.gaussian(1, radius=-2), ValueError, "gaussian: radius must be >= 0"),
+    (lambda: K.gaussian2d((1, 2, 3)), ValueError, "gaussian2d: sigma must be a number or a"),
+    (lambda: K.gaussian2d(1, order=(0, -1)), ValueError, "gaussian2d: order must be >= 0"),
+    (lambda: K.gaussian2d("ab"), TypeError, "gaussian2d: sigma must be a number or a pair"),
+    (lambda: K.box(0), ValueError, r"box: size must be >= 1; got 0"),
+    (lambda: K.box(2.5), TypeError, "box: size must be an integer"),
+    (lambda: K.disk(-1), ValueError, "disk: radius must be >= 0"),
+    (lambda: K.sobel(2), ValueError, "sobel: axis must be 0, 1 or None; got 2"),
+    (lambda: K.scharr("x"), ValueError, "scharr: axis must be 0, 1 or None"),
+    (lambda: K.sobel(True), ValueError, "sobel: axis must be 0, 1 or None; got True"),
+    (lambda: K.laplacian_of_gaussian(-1.0), ValueError,
+     "laplacian_of_gaussian: sigma must be positive"),
+    (lambda: K.laplacian_of_gaussian(1.0, 1.5), TypeError,
+     "laplacian_of_gaussian: radius must be an integer"),
+    (lambda: K.unsharp(0, 1.0), ValueError, "unsharp: sigma must be positive"),
+    (lambda: K.sharpen("a"), TypeError, "sharpen: amount must be a real number"),
+    (lambda: K.unsharp(1.0, None), TypeError, "unsharp: amount must be a real number"),
+    (lambda: K.pick("blur", 1), ValueError, "pick: name must be one of 'box'"),
+])
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -1,0 +1,67 @@
+"""Layer arithmetic in convlib.shapes used by convlib.nn: same_padding, receptive_field,
+and the error messages that name the calling function."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib import nn
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)),
+                min_size=1, max_size=4))
+def test_receptive_field_is_the_support_of_one_output(layers):
+    """Perturb each input of a stack of conv1d layers with positive weights: the inputs
+    that change the first output span r samples (with holes if dilated)."""
+    ks, ss, ds = zip(*layers)
+    r = nn.receptive_field(ks, ss, ds)
+    n = r + 8
+    x = np.zeros((1, 1, n))
+
+    def first_output(x):
+        for k, s, d in layers:
+            if x.shape[-1] < d * (k - 1) + 1:
+                return None
+            x = nn.conv1d(x, np.ones((1, 1, k)), stride=s, dilation=d)
+        return x[0, 0, 0]
+
+    assert first_output(x) is not None
+    touched = [i for i in range(n)
+               if first_output(np.where(np.arange(n) == i, 1.0, x)) != 0]
+    assert touched[0] == 0 and touched[-1] == r - 1
+
+
+def test_receptive_field_literals():
+    assert nn.receptive_field([3] * 5) == 11                       # 1 + 5*2
+    assert nn.receptive_field([2] * 4, dilations=[1, 2, 4, 8]) == 16  # WaveNet block
+    assert nn.receptive_field([3, 3], strides=[2, 1]) == 7         # 1 + 2 + 2*2
+
+
+def test_receptive_field_errors():
+    with pytest.raises(ValueError, match=r"receptive_field: dilations must have one "
+                                         r"entry per layer \(2\); got 3"):
+        nn.receptive_field([3, 3], dilations=[1, 2, 4])
+    with pytest.raises(ValueError, match=r"receptive_field: strides must be >= 1; got 0"):
+        nn.receptive_field([3, 3], strides=[1, 0])
+
+
+@pytest.mark.parametrize("k", range(1, 7))
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_same_padding_keeps_the_size(k, d):
+    lo, hi = nn.same_padding(k, d)
+    assert 0 <= hi - lo <= 1
+    assert cl.conv_output_size(10, k, 1, (lo, hi), d) == 10
+
+
+def test_errors_name_the_calling_function():
+    with pytest.raises(ValueError, match=r"^conv2d: the padded input"):
+        cl.conv_output_size(2, 3, func="conv2d")
+    with pytest.raises(ValueError, match=r"^conv2d: kernel_size must be >= 1"):
+        nn.same_padding(0, func="conv2d")
+    with pytest.raises(ValueError, match=r"^conv_output_size: stride must be >= 1; got 0"):
+        cl.conv_output_size(5, 3, stride=0)
+    with pytest.raises(ValueError, match=r"^conv_transpose_output_size: output_padding"):
+        cl.conv_transpose_output_size(5, 3, stride=2, output_padding=2)

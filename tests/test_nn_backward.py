@@ -1,0 +1,164 @@
+"""convlib.nn.conv2d_backward and the pooling backward passes: finite differences,
+the gradient formulas, loops, and errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convlib import nn
+from nn_reference import conv as conv_ref
+
+
+def numerical_grad(f, a, eps=1e-6):
+    """Central differences of the scalar f() with respect to every element of a."""
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + eps
+        up = f()
+        a[i] = old - eps
+        g[i] = (up - f()) / (2 * eps)
+        a[i] = old
+    return g
+
+
+@st.composite
+def backward_case(draw):
+    groups = draw(st.integers(1, 2))
+    Cg, Og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    k = [draw(st.integers(1, 3)) for _ in range(2)]
+    s = [draw(st.integers(1, 2)) for _ in range(2)]
+    d = [draw(st.integers(1, 2)) for _ in range(2)]
+    pads = [(draw(st.integers(0, 1)), draw(st.integers(0, 1))) for _ in range(2)]
+    hw = [max(1, di * (ki - 1) + 1 - lo - hi) + draw(st.integers(0, 3))
+          for ki, di, (lo, hi) in zip(k, d, pads)]
+    return dict(groups=groups, C_in=Cg * groups, C_out=Og * groups, k=k, s=s, d=d,
+                pads=tuple(pads), hw=hw, N=draw(st.integers(1, 2)),
+                seed=draw(st.integers(0, 2**16)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(backward_case())
+def test_conv2d_backward_finite_differences(c):
+    """L = 0.5 * sum(conv2d(x, w, b)**2), so dL/dy = y; compare all three gradients
+    with central differences. L is quadratic, so the central difference is exact up to
+    rounding: ~eps_machine * |L| / eps_step ~ 1e-16 * 1e2 / 1e-6 = 1e-8."""
+    rng = np.random.default_rng(c["seed"])
+    x = rng.standard_normal((c["N"], c["C_in"], *c["hw"]))
+    w = rng.standard_normal((c["C_out"], c["C_in"] // c["groups"], *c["k"]))
+    b = rng.standard_normal(c["C_out"])
+    kw = dict(stride=c["s"], padding=c["pads"], dilation=c["d"], groups=c["groups"])
+
+    def loss():
+        return 0.5 * np.sum(nn.conv2d(x, w, b, **kw) ** 2)
+
+    gx, gw, gb = nn.conv2d_backward(x, w, nn.conv2d(x, w, b, **kw), **kw)
+    for got, arr in [(gx, x), (gw, w), (gb, b)]:
+        assert got.shape == arr.shape
+        np.testing.assert_allclose(got, numerical_grad(loss, arr), rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(backward_case())
+def test_gradients_are_transpose_correlation_and_sum(c):
+    """Integer inputs: the three formulas hold exactly."""
+    rng = np.random.default_rng(c["seed"])
+    x = rng.integers(-4, 5, (c["N"], c["C_in"], *c["hw"]))
+    w = rng.integers(-4, 5, (c["C_out"], c["C_in"] // c["groups"], *c["k"]))
+    kw = dict(stride=c["s"], padding=c["pads"], dilation=c["d"], groups=c["groups"])
+    g = rng.integers(-4, 5, nn.conv2d(x, w, **kw).shape)
+    gx, gw, gb = nn.conv2d_backward(x, w, g, **kw)
+    # dL/dx: <conv(x'), g> is linear in x', so its gradient is the adjoint applied to g
+    basis = np.eye(x.size, dtype=int).reshape((-1,) + x.shape)
+    want_gx = np.array([np.sum(conv_ref(e, w, None, c["s"], list(c["pads"]), c["d"],
+                                        c["groups"]) * g) for e in basis])
+    np.testing.assert_array_equal(gx.ravel(), want_gx)
+    # dL/dw[o, c, i, j] = <x shifted by the tap, g>: the loop conv with a one-hot weight
+    basis_w = np.eye(w.size, dtype=int).reshape((-1,) + w.shape)
+    want_gw = [np.sum(conv_ref(x, e, None, c["s"], list(c["pads"]), c["d"],
+                               c["groups"]) * g) for e in basis_w]
+    np.testing.assert_array_equal(gw.ravel(), want_gw)
+    np.testing.assert_array_equal(gb, g.sum(axis=(0, 2, 3)))
+
+
+def test_grad_x_is_conv_transpose2d():
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 4, 9, 8)), rng.standard_normal((6, 2, 3, 3))
+    kw = dict(stride=2, padding=1, groups=2)
+    g = rng.standard_normal(nn.conv2d(x, w, **kw).shape)
+    # 9 = (5 - 1)*2 - 2 + 2 + 0 + 1 and 8 needs output_padding 1
+    want = nn.conv_transpose2d(g, w, output_padding=(0, 1), **kw)
+    np.testing.assert_allclose(nn.conv2d_backward(x, w, g, **kw)[0], want,
+                               rtol=1e-13, atol=1e-13)
+
+
+def test_same_padding_and_unbatched():
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal((3, 6, 6)), rng.standard_normal((2, 3, 2, 2))
+    g = rng.standard_normal((2, 6, 6))
+    got = nn.conv2d_backward(x, w, g, padding="same")
+    want = nn.conv2d_backward(x[None], w, g[None], padding=((0, 1), (0, 1)))
+    np.testing.assert_allclose(got[0], want[0][0], rtol=1e-14, atol=1e-14)
+    for a, b in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_conv2d_backward_errors():
+    x, w = np.ones((1, 2, 4, 4)), np.ones((3, 2, 3, 3))
+    with pytest.raises(ValueError, match=r"conv2d_backward: grad_output must have the "
+                                         r"output's shape \(1, 3, 2, 2\); got \(1, 3, 3, 3\)"):
+        nn.conv2d_backward(x, w, np.ones((1, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"conv2d_backward: grad_output must have the "
+                                         r"output's shape \(3, 2, 2\); got \(1, 3, 2, 2\)"):
+        nn.conv2d_backward(x[0], w, np.ones((1, 3, 2, 2)))
+    with pytest.raises(ValueError, match=r"conv2d_backward: groups must divide "
+                                         r"in_channels, but 3 does not divide 2"):
+        nn.conv2d_backward(x, w, np.ones((1, 3, 2, 2)), groups=3)
+    with pytest.raises(ValueError, match=r"conv2d_backward: stride must be >= 1; got 0"):
+        nn.conv2d_backward(x, w, np.ones((1, 3, 2, 2)), stride=0)
+
+
+# --- pooling backward ---------------------------------------------------------------
+
+@pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 2, 1), (3, 1, 0), ((2, 3), (1, 2), (1, 0))])
+def test_pool_backward_finite_differences(k, s, p):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 2, 6, 7))   # continuous values: no ties in a window
+    g = rng.standard_normal(nn.max_pool2d(x, k, s, p).shape)
+    for fwd, bwd in [(nn.max_pool2d, nn.max_pool2d_backward),
+                     (nn.avg_pool2d, nn.avg_pool2d_backward)]:
+        got = bwd(x, g, k, s, p)
+        # max is piecewise linear and avg linear: central differences are exact
+        # away from ties, up to rounding ~1e-16 * 10 / 1e-6 = 1e-9
+        want = numerical_grad(lambda: np.sum(fwd(x, k, s, p) * g), x)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_backward_routes_to_first_max():
+    x = np.array([[[2.0, 2.0], [1.0, 2.0]]])
+    np.testing.assert_array_equal(nn.max_pool2d_backward(x, np.array([[[5.0]]]), 2),
+                                  [[[5.0, 0.0], [0.0, 0.0]]])
+
+
+def test_pool_backward_errors():
+    with pytest.raises(ValueError, match=r"avg_pool2d_backward: grad_output must have "
+                                         r"the output's shape \(1, 1, 2, 2\)"):
+        nn.avg_pool2d_backward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), 2)
+    with pytest.raises(ValueError, match=r"max_pool2d_backward: kernel_size must be "
+                                         r">= 1; got 0"):
+        nn.max_pool2d_backward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), 0)
+
+
+def test_inputs_are_never_modified():
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((1, 2, 6, 6)), rng.standard_normal((2, 2, 3, 3))
+    g = rng.standard_normal((1, 2, 3, 3))
+    copies = [a.copy() for a in (x, w, g)]
+    nn.conv2d_backward(x, w, g, stride=2, padding=1)
+    nn.conv_transpose2d(g, w, stride=2, padding=1, output_padding=1)
+    nn.max_pool2d_backward(x, g, 2)
+    nn.avg_pool2d_backward(x, g, 2)
+    nn.max_pool2d(x, 3, 1, 1)
+    for a, c in zip((x, w, g), copies):
+        np.testing.assert_array_equal(a, c)

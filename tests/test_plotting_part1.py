@@ -1,0 +1,83 @@
+"""The state and draw functions behind the widgets of chapters 2-4 (window_terms,
+kernel_spectrum, draw_window_sum, draw_kernel_filter, draw_low_rank)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import convlib as cl  # noqa: E402
+from convlib import kernels as K  # noqa: E402
+from convlib.boundaries import window_terms  # noqa: E402
+from convlib.plotting import (draw_kernel_filter, draw_low_rank, draw_window_sum,  # noqa: E402
+                              kernel_spectrum)
+
+
+def test_window_terms_worked_example():
+    pixels = np.array([[82, 78, 88], [65, 56, 76], [60, 53, 72]])
+    h = np.array([[-1, 0, 1]] * 3)
+    window, flipped, products = window_terms(pixels, h, (1, 1))
+    np.testing.assert_array_equal(window, pixels)
+    np.testing.assert_array_equal(flipped, [[1, 0, -1]] * 3)
+    assert products.sum() == -29  # convolution; correlation (unflipped) gives 29
+    assert (window * h).sum() == 29
+
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_window_terms_sum_is_convolve2d(mode, boundary):
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 9, (6, 7))
+    h = rng.integers(-3, 4, (3, 2))
+    y = cl.convolve2d(x, h, mode, boundary)
+    for index in np.ndindex(*y.shape):
+        assert window_terms(x, h, index, mode, boundary)[2].sum() == y[index]
+
+
+def test_window_terms_fill_value_and_errors():
+    w, _, _ = window_terms(np.ones((2, 2), int), np.ones((3, 3), int), (0, 0), "same",
+                           "fill", fillvalue=5)
+    assert w.tolist() == [[5, 5, 5], [5, 1, 1], [5, 1, 1]]
+    with pytest.raises(ValueError, match="window_terms: index must lie inside the output"):
+        window_terms(np.ones((3, 3)), np.ones((2, 2)), (5, 0))
+    with pytest.raises(ValueError, match="window_terms: in1 must be 2-D"):
+        window_terms(np.ones(3), np.ones(2), (0,))
+
+
+def test_kernel_spectrum_low_and_high_pass():
+    g = kernel_spectrum(K.gaussian2d(2.0), 64)
+    lap = kernel_spectrum(K.laplacian(), 64)
+    assert g.shape == (64, 64)
+    assert np.isclose(g[32, 32], 1.0) and g[0, 0] < 1e-6      # DC passes, Nyquist stops
+    assert np.isclose(lap[32, 32], 0.0) and np.isclose(lap[0, 0], 8.0)  # the reverse
+
+
+def test_draw_functions_for_several_states():
+    img = cl.data.photo()[::10, ::10]
+    x = (img[:8, :8] * 255).round()
+    for index in [(0, 0), (3, 4), (7, 7)]:
+        for boundary in ["fill", "reflect"]:
+            fig = plt.figure()
+            draw_window_sum(fig, x, K.sobel(1), index, boundary)
+            title = fig.axes[-1].get_title()
+            value = cl.convolve2d(x, K.sobel(1), "same", boundary)[index]
+            assert title == f"products: sum = {value:g}"
+            plt.close(fig)
+    for name in K.PICKER:
+        fig = plt.figure()
+        draw_kernel_filter(fig, img, name, 1.0 if name != "box" else 3)
+        assert len(fig.axes) == 3 and fig.axes[0].get_title().startswith(name)
+        plt.close(fig)
+    h = K.disk(4)
+    s = np.linalg.svd(h, compute_uv=False)
+    for rank in [1, 2, 5]:
+        fig = plt.figure()
+        draw_low_rank(fig, h, rank)
+        err = np.sqrt((s[rank:] ** 2).sum()) / np.sqrt((s ** 2).sum())
+        assert fig.axes[2].get_title() == f"error: {err:.1%}"
+        plt.close(fig)

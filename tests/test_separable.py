@@ -1,0 +1,226 @@
+"""convlib.separable: separate, separate_nd, low_rank and convolve(..., method='separable'),
+against NumPy/SciPy and the identities of chapter 4."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib import kernels as K
+from convlib.separable import convolve_separable, separate_nd
+
+MODES = ["full", "same", "valid"]
+# Tolerances against scipy.signal.convolve (direct sums in another order): a few ulps per
+# term relative to the sum of |terms|; the SVD factors add a few ulps of the kernel's norm.
+RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.complex128): 1e-12,
+        np.dtype(np.float32): 1e-5}
+
+
+def check_close(actual, desired, a, h):
+    assert actual.dtype == desired.dtype and actual.shape == desired.shape
+    if actual.dtype.kind in "biu":
+        np.testing.assert_array_equal(actual, desired)
+        return
+    scale = scipy.signal.convolve(np.abs(a).astype(float), np.abs(h).astype(float)).max()
+    tol = RTOL[actual.dtype] * (scale + 1)
+    assert np.abs(actual - desired).max() <= tol
+
+
+def outer_nd(factors):
+    out = np.asarray(factors[0])
+    for f in factors[1:]:
+        out = np.multiply.outer(out, f)
+    return out
+
+
+# ---- literals and identities --------------------------------------------------------------
+
+def test_sobel_factors_by_hand():
+    col, row = cl.separate(K.sobel(1))
+    scale = col[0]
+    np.testing.assert_allclose(col / scale, [1, 2, 1], atol=1e-15)
+    np.testing.assert_allclose(row * scale, [1, 0, -1], atol=1e-15)
+    np.testing.assert_allclose(np.outer(col, row), K.sobel(1), atol=1e-14)
+    assert np.isclose(np.linalg.norm(col), np.linalg.norm(row))  # balanced
+
+
+@pytest.mark.parametrize("h", [K.gaussian2d(1.5), K.gaussian2d((1.0, 2.0), (1, 0)),
+                               K.box((3, 5)), K.sobel(0), K.scharr(1),
+                               np.outer([1j, 2, -1], [1, 1j])])
+def test_separate_rank_one(h):
+    col, row = cl.separate(h)
+    np.testing.assert_allclose(np.outer(col, row), h, atol=1e-14 * np.abs(h).max())
+    big = col[np.argmax(np.abs(col))]
+    assert abs(big.imag) < 1e-14 and big.real > 0
+
+
+def test_gaussian_factors_are_the_1d_gaussian():
+    col, row = cl.separate(K.gaussian2d(2.0))
+    g = K.gaussian(2.0)
+    np.testing.assert_allclose(col, g, atol=1e-15)
+    np.testing.assert_allclose(row, g, atol=1e-15)
+
+
+@pytest.mark.parametrize("h", [K.laplacian(), K.disk(3), K.laplacian_of_gaussian(1.0),
+                               K.scharr(), np.eye(4)])
+def test_separate_refuses_rank_above_one(h):
+    with pytest.raises(ValueError, match="separate: kernel must have rank 1"):
+        cl.separate(h)
+
+
+def test_separate_tol_accepts_near_rank_one():
+    h = np.outer([1.0, 2.0], [3.0, 4.0])
+    h[0, 0] += 1e-6
+    with pytest.raises(ValueError, match="must have rank 1"):
+        cl.separate(h)
+    col, row = cl.separate(h, tol=1e-5)
+    np.testing.assert_allclose(np.outer(col, row), h, atol=1e-6)
+
+
+def test_zero_kernel_is_separable():
+    col, row = cl.separate(np.zeros((2, 3)))
+    np.testing.assert_array_equal(np.outer(col, row), np.zeros((2, 3)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 7), n=st.integers(1, 7), seed=st.integers(0, 2**16))
+def test_low_rank_eckart_young(m, n, seed):
+    h = np.random.default_rng(seed).standard_normal((m, n))
+    s = np.linalg.svd(h, compute_uv=False)
+    for r in range(1, min(m, n) + 1):
+        terms = cl.low_rank(h, r)
+        assert len(terms) == r
+        approx = sum(np.outer(c, w) for c, w in terms)
+        err = np.linalg.norm(h - approx)
+        assert abs(err - np.sqrt((s[r:] ** 2).sum())) <= 1e-12 * (s[0] + 1)
+    np.testing.assert_allclose(approx, h, atol=1e-12 * (s[0] + 1))
+
+
+def test_separate_nd_3d():
+    f = [np.array([1.0, 2, 1]), np.array([1.0, -1]), np.array([0.5, 1, 1, 0.5])]
+    h = outer_nd(f)
+    g = separate_nd(h)
+    assert [v.shape for v in g] == [(3,), (2,), (4,)]
+    np.testing.assert_allclose(outer_nd(g), h, atol=1e-14)
+    assert separate_nd([1, 2, 3])[0].tolist() == [1.0, 2.0, 3.0]
+    h[0, 0, 0] += 1
+    with pytest.raises(ValueError, match="separate_nd: kernel must have rank 1"):
+        separate_nd(h)
+
+
+# ---- method='separable' against SciPy ----------------------------------------------------
+
+@st.composite
+def separable_case(draw):
+    ndim = draw(st.integers(1, 3))
+    dtype = draw(st.sampled_from([np.int64, np.float64, np.float32, np.complex128]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x_shape = tuple(draw(st.integers(1, 7)) for _ in range(ndim))
+    h_shape = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+
+    def sample(shape):
+        if dtype == np.int64:
+            return rng.integers(-9, 10, shape)
+        v = rng.standard_normal(shape)
+        if dtype == np.complex128:
+            v = v + 1j * rng.standard_normal(shape)
+        return v.astype(dtype)
+
+    x = sample(x_shape)
+    h = outer_nd([sample((n,)) for n in h_shape]).astype(dtype)
+    return x, h
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=separable_case(), mode=st.sampled_from(MODES))
+def test_method_separable_equals_scipy(case, mode):
+    x, h = case
+    try:
+        expected = scipy.signal.convolve(x, h, mode, method="direct")
+    except ValueError:  # 'valid' with neither input larger in every axis
+        with pytest.raises(ValueError, match="valid"):
+            cl.convolve(x, h, mode, method="separable")
+        return
+    try:
+        actual = cl.convolve(x, h, mode, method="separable")
+    except ValueError as exc:  # 'valid' swaps the inputs; x may then be the kernel
+        assert "cannot serve" in str(exc) and mode == "valid"
+        return
+    check_close(actual, expected, x, h)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_integer_path_is_exact_with_large_values(mode):
+    rng = np.random.default_rng(3)
+    x = rng.integers(-10**6, 10**6, (20, 30))
+    h = np.outer([3, -7, 2], [5, 1, -4, 6])  # pivot 42: exact division at the end
+    np.testing.assert_array_equal(cl.convolve(x, h, mode, method="separable"),
+                                  scipy.signal.convolve(x, h, mode, method="direct"))
+
+
+def test_float_input_integer_kernel():
+    x = np.random.default_rng(0).standard_normal((9, 8))
+    out = cl.convolve(x, K.sobel(1), "same", method="separable")
+    np.testing.assert_allclose(out, scipy.signal.convolve2d(x, K.sobel(1), "same"),
+                               atol=1e-13)
+
+
+def test_photo_gaussian_blur():
+    img = cl.data.photo()[::4, ::4]
+    h = K.gaussian2d(2.0)
+    np.testing.assert_allclose(cl.convolve(img, h, "same", method="separable"),
+                               scipy.signal.convolve2d(img, h, "same"), atol=1e-12)
+
+
+def test_inputs_not_modified():
+    x = np.arange(12.0).reshape(3, 4)
+    h = K.gaussian2d(1.0, radius=1)
+    x0, h0 = x.copy(), h.copy()
+    cl.convolve(x, h, method="separable")
+    cl.separate(h)
+    cl.low_rank(h, 2)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(h, h0)
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("h", [K.laplacian(), np.array([[1, 2], [3, 4]])])
+def test_method_refuses_integer_non_separable(h):
+    with pytest.raises(ValueError, match=r"convolve: method 'separable' cannot serve these "
+                       r"inputs: the kernel of shape \(\d, \d\) is not separable"):
+        cl.convolve(np.ones((5, 5)), h, method="separable")
+
+
+def test_method_refuses_float_non_separable_with_singular_values():
+    with pytest.raises(ValueError, match=r"cannot serve these inputs: the kernel of shape "
+                       r"\(7, 7\) is not separable \(not rank 1\): its singular values"):
+        cl.correlate(np.ones((9, 9)), K.disk(3), method="separable")
+
+
+def test_direct_impl_raises_method_cannot_serve():
+    from convlib.dispatch import MethodCannotServe
+    with pytest.raises(MethodCannotServe, match="not separable"):
+        convolve_separable(np.ones((3, 3)), np.eye(2), "full")
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: cl.separate(np.ones(3)), ValueError, "separate: kernel must be 2-D; got 1-D"),
+    (lambda: cl.separate(np.ones((0, 2))), ValueError, "separate: kernel must not be empty"),
+    (lambda: cl.separate([["a"]]), TypeError, "separate: kernel must hold numbers"),
+    (lambda: cl.separate(np.ones((2, 2)), tol=-1), ValueError, "separate: tol must be >= 0"),
+    (lambda: cl.separate(np.ones((2, 2)), tol="1"), TypeError,
+     "separate: tol must be a real number"),
+    (lambda: cl.low_rank(np.eye(3), 0), ValueError,
+     r"low_rank: rank must be between 1 and min\(M, N\) = 3; got 0"),
+    (lambda: cl.low_rank(np.eye(3), 1.0), TypeError, "low_rank: rank must be an integer"),
+    (lambda: cl.low_rank(np.ones(3), 1), ValueError, "low_rank: kernel must be 2-D"),
+    (lambda: separate_nd(5), ValueError, "separate_nd: kernel must have at least 1"),
+])
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
