@@ -13,9 +13,10 @@ from convlib.dispatch import METHODS, PLANNED_METHODS, RESTRICTED_METHODS
 
 from conftest import array_pairs, assert_close, bound
 
-# Methods that serve only some inputs (raising MethodCannotServe otherwise) run here where
-# they can serve every input (1-D: every 1-D kernel is separable); their module's test file
-# checks them on the inputs they serve and checks the refusals.
+# Methods that serve only some inputs (dispatch.RESTRICTED_METHODS; MethodCannotServe
+# otherwise) have their module's test file check them on the inputs they serve and check
+# the refusals. Here 'separable' runs only where it serves every input (1-D: every 1-D
+# kernel is separable); the others run everywhere through run(), which skips refusals.
 RESTRICTED = {"separable"}
 GENERAL = [m for m in METHODS if m not in RESTRICTED]
 # 'loops' is slow: it is tested on the same random grids but with smaller sides.
