@@ -16,8 +16,12 @@ The index, grouped like the book:
   :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
   low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
   at a cost independent of its size) (chapter 4).
-* Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
-  patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
+* Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
+  Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
+  (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
+  :func:`im2col`, :func:`col2im`, patches as columns (PyTorch's ``unfold``/``fold``;
+  chapter 8); :func:`winograd_correlate1d`, :func:`winograd_correlate2d` (F(2,3) and
+  F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
   and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
   (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
@@ -30,7 +34,9 @@ The index, grouped like the book:
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
   :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
-  kernels), :mod:`convlib.integral` (the integral image).
+  kernels), :mod:`convlib.integral` (the integral image), :mod:`convlib.matrices` (the
+  ``'toeplitz'`` method and convolution matrices), :mod:`convlib.winograd` (the
+  ``'winograd'`` method and its transforms).
 
 Examples
 --------
@@ -42,6 +48,8 @@ array([1, 3, 5, 3])
 from . import data, direct, kernels, nn, plotting, widgets
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .im2col import col2im, im2col
+from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
+from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .integral import box_filter, integral_image
 from .separable import low_rank, separate
@@ -56,7 +64,8 @@ __all__ = [
     "METHODS", "MODES", "BOUNDARIES",
     "separate", "low_rank", "integral_image", "box_filter",
     # Part III
-    "im2col", "col2im",
+    "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+    "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",

@@ -20,11 +20,14 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
+from .im2col import convolve_im2col
+from .matrices import convolve_toeplitz
+from .winograd import convolve_winograd
 from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "MethodCannotServe"]
+           "RESTRICTED_METHODS", "MethodCannotServe"]
 
 
 class MethodCannotServe(ValueError):
@@ -38,15 +41,25 @@ METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
     "separable": convolve_separable,
+    "toeplitz": convolve_toeplitz,
+    "im2col": convolve_im2col,
+    "winograd": convolve_winograd,
+}
+
+#: Methods that serve only some inputs, with the inputs they serve. For any other inputs
+#: they raise :class:`MethodCannotServe` (reported as ``ValueError``); every method not
+#: listed here serves every input.
+RESTRICTED_METHODS: dict[str, str] = {
+    "separable": "rank-1 (separable) kernels, so every 1-D kernel",
+    "toeplitz": "1-D and 2-D inputs",
+    "im2col": "1-D and 2-D inputs",
+    "winograd": "a 3-tap 1-D or 3x3 2-D kernel",
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
 PLANNED_METHODS: dict[str, str] = {
     "fft": "chapter 5 (the convolution theorem)",
     "overlap_add": "chapter 5 (the convolution theorem)",
-    "toeplitz": "chapter 7 (Toeplitz matrices)",
-    "im2col": "chapter 8 (im2col and GEMM)",
-    "winograd": "chapter 9 (Winograd minimal filtering)",
 }
 
 
