@@ -23,8 +23,12 @@ The index, grouped like the book:
   :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
   :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
   :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
-* Part III, convolution as matrix multiplication -- :func:`im2col`, :func:`col2im`,
-  patches as columns (PyTorch's ``unfold``/``fold``; chapter 8).
+* Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
+  Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
+  (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
+  :func:`im2col`, :func:`col2im`, patches as columns (PyTorch's ``unfold``/``fold``;
+  chapter 8); :func:`winograd_correlate1d`, :func:`winograd_correlate2d` (F(2,3) and
+  F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
   and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
   (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
@@ -37,7 +41,9 @@ The index, grouped like the book:
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
   :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
-  kernels), :mod:`convlib.integral` (the integral image), ``convlib.fourier`` (DFT,
+  kernels), :mod:`convlib.integral` (the integral image), :mod:`convlib.matrices` (the
+  ``'toeplitz'`` method and convolution matrices), :mod:`convlib.winograd` (the
+  ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
   :mod:`convlib.deconvolution`.
@@ -52,15 +58,17 @@ array([1, 3, 5, 3])
 from . import (costmodel, data, deconvolution, direct, fourier, kernels, nn, overlap,
                plotting, widgets)
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
+from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
-from .costmodel import estimate_costs
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
 from .integral import box_filter, integral_image
+from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
 from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .separable import low_rank, separate
+from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
 
@@ -76,7 +84,8 @@ __all__ = [
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
     "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
     # Part III
-    "im2col", "col2im",
+    "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+    "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",

@@ -22,12 +22,15 @@ from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
 from .costmodel import estimate_costs
 from .fourier import fft_convolve
+from .im2col import convolve_im2col
+from .matrices import convolve_toeplitz
 from .overlap import overlap_add
+from .winograd import convolve_winograd
 from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "MethodCannotServe"]
+           "RESTRICTED_METHODS", "MethodCannotServe"]
 
 
 class MethodCannotServe(ValueError):
@@ -57,13 +60,23 @@ METHODS: dict[str, Impl] = {
     "separable": convolve_separable,
     "fft": lambda in1, in2, mode: fft_convolve(*_common_float(in1, in2), mode),
     "overlap_add": lambda in1, in2, mode: overlap_add(*_common_float(in1, in2), mode),
+    "toeplitz": convolve_toeplitz,
+    "im2col": convolve_im2col,
+    "winograd": convolve_winograd,
+}
+
+#: Methods that serve only some inputs, with the inputs they serve. For any other inputs
+#: they raise :class:`MethodCannotServe` (reported as ``ValueError``); every method not
+#: listed here serves every input.
+RESTRICTED_METHODS: dict[str, str] = {
+    "separable": "rank-1 (separable) kernels, so every 1-D kernel",
+    "toeplitz": "1-D and 2-D inputs",
+    "im2col": "1-D and 2-D inputs",
+    "winograd": "a 3-tap 1-D or 3x3 2-D kernel",
 }
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
 PLANNED_METHODS: dict[str, str] = {
-    "toeplitz": "chapter 7 (Toeplitz matrices)",
-    "im2col": "chapter 8 (im2col and GEMM)",
-    "winograd": "chapter 9 (Winograd minimal filtering)",
 }
 
 

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_tuple
+from ._validation import as_array, as_tuple, check_int
 from .shapes import conv_output_size
 
-__all__ = ["im2col", "col2im"]
+__all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
 IntPair = int | Sequence[int]
 
@@ -169,3 +169,109 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
                 c : c + sW * (W_out - 1) + 1 : sW] += blocks[:, :, i, j]
     out = out[:, :, pH : pH + H, pW : pW + W]
     return out if batched else out[0]
+
+
+def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+    """Convolution as one matrix product with :func:`~convlib.im2col` (``method='im2col'``).
+
+    Parameters
+    ----------
+    in1 : ndarray of shape (N,) or (H, W)
+        The signal or image ``x``.
+    in2 : ndarray of shape (M,) or (kH, kW)
+        The kernel ``h``, with ``in1``'s ndim.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray
+        The values of ``convlib.convolve(in1, in2, mode)``, in
+        ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    convlib.dispatch.MethodCannotServe
+        If the inputs are not 1-D or 2-D.
+
+    Notes
+    -----
+    A 2-D image is a batch of one single-channel image, ``(1, 1, H, W)`` (a 1-D signal is
+    ``(1, 1, 1, N)``). True convolution is the cross-correlation of the image with the
+    flipped kernel, so the output is ``h[::-1, ::-1].ravel() @ im2col(x_padded, (kH,
+    kW))``. The modes are zero padding: ``(kH - 1 - o_H, L_H + o_H - H)`` rows before and
+    after (and the same for columns), where ``o_H`` is the offset of ``mode``'s window in
+    the full output and ``L_H`` its length -- ``kH - 1`` on both sides for ``'full'``,
+    none for ``'valid'``. Memory: the column matrix is ``kH * kW`` times the padded
+    image (:ref:`ch-im2col`).
+
+    Examples
+    --------
+    >>> convolve_im2col(np.array([1, 2, 3]), np.array([1, 1]), "full")
+    array([1, 3, 5, 3])
+    """
+    from .dispatch import MethodCannotServe
+    from .shapes import mode_offset, output_shape
+
+    if in1.ndim not in (1, 2):
+        raise MethodCannotServe(
+            f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    dtype = np.result_type(in1, in2)
+    x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
+    h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
+    out_shape = output_shape(x.shape[2:], h.shape, mode)
+    offset = mode_offset(x.shape[2:], h.shape, mode)
+    pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
+                                                         out_shape)]
+    xp = np.pad(x, ((0, 0), (0, 0), *pad))
+    cols = im2col(xp, h.shape)[0]                       # (kH*kW, L)
+    out = h[::-1, ::-1].reshape(-1) @ cols               # correlation with flipped h
+    return out.reshape(output_shape(in1.shape, in2.shape, mode))
+
+
+def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: IntPair = 1,
+               padding: IntPair = 0,
+               dilation: IntPair = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates, in the zero-padded image, of the taps that form column ``col``.
+
+    Parameters
+    ----------
+    image_shape : int or (int, int)
+        ``(H, W)`` of the (unpadded) image.
+    kernel_size, stride, padding, dilation
+        As in :func:`~convlib.im2col`.
+    col : int
+        Column index ``p * W_out + q``, ``0 <= col < H_out * W_out``.
+
+    Returns
+    -------
+    rows, cols : ndarray of int, shape (kH*kW,)
+        ``xpad[rows, cols]`` is column ``col`` of ``im2col`` (one channel), in its row
+        order ``i * kW + j``: ``rows = p*sH + i*dH``, ``cols = q*sW + j*dW``. Chapter 8's
+        widget outlines these pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``col`` is outside the columns, or an argument is invalid.
+
+    Examples
+    --------
+    >>> rows, cols = patch_taps((4, 4), 2, 3)
+    >>> rows.tolist(), cols.tolist()
+    ([1, 1, 2, 2], [0, 1, 0, 1])
+    >>> patch_taps((4, 4), 2, 9)
+    Traceback (most recent call last):
+    ...
+    ValueError: patch_taps: col must lie in [0, 9); got 9
+    """
+    func = "patch_taps"
+    H, W = as_tuple(image_shape, 2, "image_shape", func, minimum=1)
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
+                                                         dilation, func)
+    H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    col = check_int(col, "col", func)
+    if not 0 <= col < H_out * W_out:
+        raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
+    p, q = divmod(col, W_out)
+    i, j = np.divmod(np.arange(kH * kW), kW)
+    return p * sH + i * dH, q * sW + j * dW

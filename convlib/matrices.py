@@ -1,0 +1,313 @@
+"""Convolution as a matrix: Toeplitz, circulant and doubly-block-Toeplitz matrices.
+
+Convolution with a fixed kernel ``h`` is linear in the signal ``x``, so it is a matrix
+product ``y = T x`` (:ref:`ch-toeplitz`):
+
+* 1-D: ``T`` is *Toeplitz* (constant along each diagonal), ``T[i, j] = h[i - j]`` --
+  :func:`~convlib.convolution_matrix`, equal to ``scipy.linalg.convolution_matrix``.
+* circular 1-D: ``T`` is *circulant*, ``C[i, j] = c[(i - j) mod n]``; its eigenvectors
+  are the DFT's -- :func:`~convlib.circulant_matrix`, equal to ``scipy.linalg.circulant``.
+* 2-D: with the image raveled row by row, ``T`` is *doubly block Toeplitz*: a
+  block-Toeplitz arrangement of one Toeplitz block per kernel row --
+  :func:`~convlib.convolution_matrix_2d`, optionally as a ``scipy.sparse`` matrix.
+
+:func:`convolve_toeplitz` is ``convlib.convolve(..., method='toeplitz')``: it builds
+the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse
+
+from ._validation import as_array, as_tuple, check_choice, check_int
+from .shapes import MODES, mode_offset, output_shape
+
+__all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+           "convolve_toeplitz", "MAX_DENSE_BYTES"]
+
+#: Largest dense matrix (in bytes) :func:`~convlib.convolution_matrix_2d` builds: 256 MiB.
+#: A larger dense request raises ``ValueError`` and suggests ``sparse=True``.
+MAX_DENSE_BYTES: int = 256 * 2**20
+
+
+def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
+    """The Toeplitz matrix of 1-D convolution with ``h`` (= SciPy's ``convolution_matrix``).
+
+    Parameters
+    ----------
+    h : array_like of shape (M,)
+        The kernel.
+    n : int
+        Length ``N`` of the signals the matrix multiplies (``>= 1``).
+    mode : {'full', 'same', 'valid'}
+        Which rows of the full matrix are kept, as in ``numpy.convolve(h, x, mode)``.
+
+    Returns
+    -------
+    ndarray of shape (L, N)
+        ``T`` with ``T @ x == numpy.convolve(h, x, mode)`` for every ``x`` of length
+        ``N``, in ``h``'s dtype. ``L`` is ``N + M - 1`` (``'full'``), ``max(M, N)``
+        (``'same'``) or ``max(M, N) - min(M, N) + 1`` (``'valid'``). Row ``i`` of the
+        full matrix is ``T[i, j] = h[i - j]`` (zero outside ``0 <= i - j < M``).
+
+    Raises
+    ------
+    TypeError
+        If ``h`` does not hold numbers or ``n`` is not an integer.
+    ValueError
+        If ``h`` is not 1-D or is empty, ``n < 1`` or ``mode`` is unknown.
+
+    See Also
+    --------
+    convolution_matrix_2d, circulant_matrix, scipy.linalg.convolution_matrix
+
+    Notes
+    -----
+    ``'same'`` and ``'valid'`` follow ``numpy.convolve`` (the output length is
+    ``max(M, N)`` in ``'same'``), like SciPy's function; ``convlib.convolve``'s ``'same'``
+    keeps the length of its *first* argument instead. The full matrix has the banded
+    Toeplitz structure drawn in :ref:`ch-toeplitz`; it costs ``O(N (N + M))`` memory although only
+    ``N M`` entries are non-zero.
+
+    Examples
+    --------
+    >>> convolution_matrix([1, 2, 3], 4, mode="valid")
+    array([[3, 2, 1, 0],
+           [0, 3, 2, 1]])
+    >>> convolution_matrix([1, 2, 3], 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: convolution_matrix: n must be >= 1; got 0
+    """
+    func = "convolution_matrix"
+    h = as_array(h, "h", func, ndim=1)
+    n = check_int(n, "n", func, minimum=1)
+    check_choice(mode, "mode", MODES, func)
+    m = len(h)
+    full_len = n + m - 1
+    if mode == "full":
+        start, length = 0, full_len
+    elif mode == "same":
+        start, length = (min(n, m) - 1) // 2, max(n, m)
+    else:
+        start, length = min(n, m) - 1, max(n, m) - min(n, m) + 1
+    i = np.arange(start, start + length)[:, None]
+    j = np.arange(n)[None, :]
+    k = i - j  # the tap of h that row i applies to x[j]
+    inside = (k >= 0) & (k < m)
+    return np.where(inside, h[np.clip(k, 0, m - 1)], h.dtype.type(0))
+
+
+def circulant_matrix(c) -> np.ndarray:
+    """The circulant matrix with first column ``c``; = ``scipy.linalg.circulant``.
+
+    Parameters
+    ----------
+    c : array_like of shape (N,)
+        First column.
+
+    Returns
+    -------
+    ndarray of shape (N, N)
+        ``C[i, j] = c[(i - j) mod N]``, in ``c``'s dtype, so that ``C @ x`` is the
+        circular convolution of ``c`` and ``x``.
+
+    Raises
+    ------
+    TypeError
+        If ``c`` does not hold numbers.
+    ValueError
+        If ``c`` is not 1-D or is empty.
+
+    See Also
+    --------
+    convolution_matrix, scipy.linalg.circulant
+
+    Notes
+    -----
+    Every circulant matrix is diagonalised by the DFT: ``C = F^{-1} diag(fft(c)) F``.
+    Its eigenvectors are the columns of the inverse DFT matrix and its eigenvalues
+    ``fft(c)`` -- the convolution theorem as linear algebra (:ref:`ch-toeplitz`).
+
+    Examples
+    --------
+    >>> circulant_matrix([1, 2, 3])
+    array([[1, 3, 2],
+           [2, 1, 3],
+           [3, 2, 1]])
+    >>> circulant_matrix([[1, 2]])
+    Traceback (most recent call last):
+    ...
+    ValueError: circulant_matrix: c must be 1-D; got 2-D array of shape (1, 2)
+    """
+    c = as_array(c, "c", "circulant_matrix", ndim=1)
+    n = len(c)
+    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    return c[idx]
+
+
+def _sparse_dtype(dtype: np.dtype) -> np.dtype:
+    """A dtype scipy.sparse supports that holds ``dtype`` exactly (bool -> int64,
+    float16 -> float32)."""
+    if dtype.kind == "b":
+        return np.dtype(np.int64)
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return dtype
+
+
+def _coo_parts(h: np.ndarray, input_shape: tuple[int, ...], mode: str):
+    """Output shape and (rows, cols, values) of the convolution matrix, row-major.
+
+    Tap ``h[k]`` sends input pixel ``a`` to full-output index ``a + k``; the entry goes
+    to row ``ravel(a + k - offset)`` when that index lies in ``mode``'s window.
+    """
+    out_shape = output_shape(input_shape, h.shape, mode)
+    offset = mode_offset(input_shape, h.shape, mode)
+    grids = np.indices(input_shape).reshape(len(input_shape), -1)  # (ndim, prod(in))
+    cols_all = np.arange(grids.shape[1])
+    rows, cols, vals = [], [], []
+    for k in np.ndindex(*h.shape):
+        if h[k] == 0:
+            continue
+        target = grids + (np.array(k) - np.array(offset))[:, None]
+        keep = np.all((target >= 0) & (target < np.array(out_shape)[:, None]), axis=0)
+        rows.append(np.ravel_multi_index(target[:, keep], out_shape))
+        cols.append(cols_all[keep])
+        vals.append(np.full(keep.sum(), h[k], dtype=h.dtype))
+    if not rows:
+        empty = np.zeros(0, dtype=np.intp)
+        return out_shape, empty, empty, np.zeros(0, dtype=h.dtype)
+    return out_shape, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full",
+                          sparse: bool = False):
+    """The doubly-block-Toeplitz matrix of 2-D convolution with ``h``.
+
+    Parameters
+    ----------
+    h : array_like of shape (kH, kW)
+        The kernel.
+    input_shape : int or (int, int)
+        Shape ``(H, W)`` of the images the matrix multiplies.
+    mode : {'full', 'same', 'valid'}
+        As in :func:`convlib.convolve2d`.
+    sparse : bool
+        Return a ``scipy.sparse.csr_array`` (memory ``O(H W kH kW)``) instead of a
+        dense ndarray (memory ``O(H W H_out W_out)``).
+
+    Returns
+    -------
+    ndarray or scipy.sparse.csr_array of shape (H_out * W_out, H * W)
+        ``T`` with ``(T @ X.ravel()).reshape(H_out, W_out) == convolve2d(X, h, mode)``
+        for every ``X`` of shape ``(H, W)`` (row-major ravel), in ``h``'s dtype.
+        ``(H_out, W_out)`` is ``convlib.output_shape((H, W), (kH, kW), mode)``.
+        (A sparse matrix of a boolean or float16 ``h`` holds int64 or float32, the
+        types scipy.sparse supports.)
+
+    Raises
+    ------
+    TypeError
+        If ``h`` does not hold numbers or ``input_shape`` is not made of ints.
+    ValueError
+        If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` is unknown, a
+        ``'valid'`` output does not exist, or the dense matrix would need more than
+        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``).
+
+    See Also
+    --------
+    convolution_matrix, convlib.convolve2d
+
+    Notes
+    -----
+    Entry ``T[(p, q), (a, b)] = h[p + o_H - a, q + o_W - b]`` (zero outside the kernel),
+    with ``(o_H, o_W)`` the offset of ``mode``'s window in the full output. Grouped by
+    rows of the image, ``T`` is a grid of ``H_out x H`` blocks of shape ``(W_out, W)``;
+    block ``(p, a)`` is the 1-D convolution matrix of kernel row ``p + o_H - a``, and
+    blocks on one block-diagonal are equal: block Toeplitz with Toeplitz blocks
+    (:ref:`ch-toeplitz`). Only ``H W kH kW`` entries at most are non-zero.
+
+    Examples
+    --------
+    >>> convolution_matrix_2d([[1, 2], [3, 4]], (2, 2), mode="valid")
+    array([[4, 3, 2, 1]])
+    >>> convolution_matrix_2d(np.ones((3, 3)), (200, 200))
+    Traceback (most recent call last):
+    ...
+    ValueError: convolution_matrix_2d: the dense matrix of shape (40804, 40000) would need 13057.3 MB, more than MAX_DENSE_BYTES (268.4 MB); pass sparse=True
+    """
+    func = "convolution_matrix_2d"
+    h = as_array(h, "h", func, ndim=2)
+    shape = as_tuple(input_shape, 2, "input_shape", func, minimum=1)
+    check_choice(mode, "mode", MODES, func)
+    if not isinstance(sparse, (bool, np.bool_)):
+        raise TypeError(f"{func}: sparse must be True or False; got {sparse!r}")
+    out_shape = output_shape(shape, h.shape, mode, func)
+    n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
+    if not sparse:
+        nbytes = n_rows * n_cols * h.dtype.itemsize
+        if nbytes > MAX_DENSE_BYTES:
+            raise ValueError(
+                f"{func}: the dense matrix of shape ({n_rows}, {n_cols}) would need "
+                f"{nbytes / 1e6:.1f} MB, more than MAX_DENSE_BYTES "
+                f"({MAX_DENSE_BYTES / 1e6:.1f} MB); pass sparse=True"
+            )
+    _, rows, cols, vals = _coo_parts(h, shape, mode)
+    if not sparse:
+        T = np.zeros((n_rows, n_cols), dtype=h.dtype)
+        T[rows, cols] = vals  # each (row, col) pair occurs at most once
+        return T
+    work = _sparse_dtype(h.dtype)
+    return scipy.sparse.csr_array((vals.astype(work), (rows, cols)),
+                                  shape=(n_rows, n_cols), dtype=work)
+
+
+def convolve_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+    """Convolution as one sparse matrix product (``method='toeplitz'``, 1-D and 2-D).
+
+    Parameters
+    ----------
+    in1 : ndarray of shape (N,) or (H, W)
+        The signal or image ``x``.
+    in2 : ndarray of shape (M,) or (kH, kW)
+        The kernel ``h``, with ``in1``'s ndim.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray
+        ``T @ in1.ravel()`` reshaped to ``mode``'s output shape, where ``T`` is the
+        (sparse) convolution matrix of ``in2``: the values of ``convlib.convolve``.
+
+    Raises
+    ------
+    convlib.dispatch.MethodCannotServe
+        If the inputs are not 1-D or 2-D.
+
+    Notes
+    -----
+    Computes in ``numpy.result_type(in1, in2)`` (booleans as integers). The matrix is
+    built in CSR form, so memory is ``O(in1.size * in2.size)``, as for the direct sum;
+    building it costs more than the product (:ref:`ch-toeplitz`).
+
+    Examples
+    --------
+    >>> convolve_toeplitz(np.array([1, 2, 3]), np.array([1, 1]), "same")
+    array([1, 3, 5])
+    """
+    from .dispatch import MethodCannotServe
+
+    if in1.ndim not in (1, 2):
+        raise MethodCannotServe(
+            f"'toeplitz' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    dtype = _sparse_dtype(np.result_type(in1, in2))
+    x = in1.astype(dtype, copy=False)
+    h = in2.astype(dtype, copy=False)
+    out_shape, rows, cols, vals = _coo_parts(h, x.shape, mode)
+    T = scipy.sparse.csr_array((vals, (rows, cols)),
+                               shape=(int(np.prod(out_shape)), x.size), dtype=dtype)
+    return (T @ x.ravel()).reshape(out_shape)

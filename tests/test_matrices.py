@@ -1,0 +1,256 @@
+"""Tests of convlib.matrices: convolution matrices against SciPy, the 2-D matrix against
+convolve2d in every mode, the memory limit, errors, and method='toeplitz'."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.signal
+import scipy.sparse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib import matrices
+
+MODES = ("full", "same", "valid")
+
+
+# ---------------------------------------------------------------- literals by hand
+
+def test_convolution_matrix_literal():
+    T = cl.convolution_matrix([1, 2, 3], 3)
+    expected = np.array([[1, 0, 0], [2, 1, 0], [3, 2, 1], [0, 3, 2], [0, 0, 3]])
+    np.testing.assert_array_equal(T, expected)
+
+
+def test_circulant_literal():
+    np.testing.assert_array_equal(cl.circulant_matrix([1, 2, 3, 4])[0], [1, 4, 3, 2])
+
+
+def test_convolution_matrix_2d_literal_blocks():
+    # h = [[1, 2], [3, 4]] on a 2x2 image, 'full': a 3x2 grid of 3x2 Toeplitz blocks
+    T = cl.convolution_matrix_2d([[1, 2], [3, 4]], (2, 2))
+    H1 = np.array([[1, 0], [2, 1], [0, 2]])   # convolution matrix of kernel row 0
+    H2 = np.array([[3, 0], [4, 3], [0, 4]])   # ... of kernel row 1
+    Z = np.zeros((3, 2), dtype=int)
+    np.testing.assert_array_equal(T, np.block([[H1, Z], [H2, H1], [Z, H2]]))
+
+
+# ---------------------------------------------------------------- oracles
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 6), n=st.integers(1, 8), mode=st.sampled_from(MODES),
+       seed=st.integers(0, 2**16))
+def test_convolution_matrix_equals_scipy(m, n, mode, seed):
+    rng = np.random.default_rng(seed)
+    h = rng.integers(-9, 10, size=m)
+    T = cl.convolution_matrix(h, n, mode)
+    S = scipy.linalg.convolution_matrix(h, n, mode)
+    np.testing.assert_array_equal(T, S)
+    assert T.dtype == S.dtype
+    x = rng.integers(-9, 10, size=n)
+    np.testing.assert_array_equal(T @ x, np.convolve(h, x, mode))
+
+
+def test_convolution_matrix_float32_complex():
+    h = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert cl.convolution_matrix(h, 4).dtype == np.float32
+    hc = np.array([1 + 2j, 3j])
+    np.testing.assert_array_equal(cl.convolution_matrix(hc, 3, "same"),
+                                  scipy.linalg.convolution_matrix(hc, 3, "same"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 9), seed=st.integers(0, 2**16))
+def test_circulant_equals_scipy_and_is_circular_convolution(n, seed):
+    rng = np.random.default_rng(seed)
+    c = rng.integers(-9, 10, size=n)
+    C = cl.circulant_matrix(c)
+    np.testing.assert_array_equal(C, scipy.linalg.circulant(c))
+    x = rng.integers(-9, 10, size=n)
+    circ = np.rint(np.fft.ifft(np.fft.fft(c) * np.fft.fft(x)).real).astype(int)
+    np.testing.assert_array_equal(C @ x, circ)
+
+
+def test_circulant_eigenvectors_are_dft():
+    rng = np.random.default_rng(0)
+    c = rng.standard_normal(8)
+    C = cl.circulant_matrix(c)
+    F = np.fft.fft(np.eye(8))               # DFT matrix; its conjugate columns ...
+    V = F.conj() / np.sqrt(8)               # ... are the eigenvectors
+    lam = np.fft.fft(c)
+    # float64: products of O(1) entries summed over 8 terms, error ~1e-15
+    np.testing.assert_allclose(C @ V, V * lam, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+       kshape=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       mode=st.sampled_from(MODES), sparse=st.booleans(), seed=st.integers(0, 2**16))
+def test_convolution_matrix_2d_equals_convolve2d(shape, kshape, mode, sparse, seed):
+    if mode == "valid" and not (all(a >= b for a, b in zip(shape, kshape))
+                                or all(b >= a for a, b in zip(shape, kshape))):
+        return
+    rng = np.random.default_rng(seed)
+    h = rng.integers(-9, 10, size=kshape)
+    X = rng.integers(-9, 10, size=shape)
+    T = cl.convolution_matrix_2d(h, shape, mode, sparse=sparse)
+    ref = scipy.signal.convolve2d(X, h, mode)
+    assert T.shape == (ref.size, X.size)
+    assert scipy.sparse.issparse(T) == sparse
+    np.testing.assert_array_equal((T @ X.ravel()).reshape(ref.shape), ref)  # exact ints
+    np.testing.assert_array_equal((T @ X.ravel()).reshape(ref.shape),
+                                  cl.convolve2d(X, h, mode))
+
+
+def test_convolution_matrix_2d_sparse_equals_dense_and_counts_nonzeros():
+    h = np.arange(1.0, 10.0).reshape(3, 3)
+    D = cl.convolution_matrix_2d(h, (5, 6), "same")
+    S = cl.convolution_matrix_2d(h, (5, 6), "same", sparse=True)
+    np.testing.assert_array_equal(S.toarray(), D)
+    assert S.nnz == np.count_nonzero(D)
+    full = cl.convolution_matrix_2d(h, (5, 6), sparse=True)
+    assert full.nnz == 9 * 30  # every tap meets every pixel in the full output
+
+
+def test_convolution_matrix_2d_1d_kernel_row_equals_1d_matrix():
+    h = np.array([[1, -2, 3]])
+    np.testing.assert_array_equal(cl.convolution_matrix_2d(h, (1, 5), "same"),
+                                  cl.convolution_matrix(h[0], 5, "same"))
+
+
+def test_convolution_matrix_2d_dtypes():
+    assert cl.convolution_matrix_2d(np.ones((2, 2), np.float32), 3).dtype == np.float32
+    S = cl.convolution_matrix_2d(np.ones((2, 2), bool), 3, sparse=True)
+    assert S.dtype == np.int64  # scipy.sparse has no bool arithmetic we rely on
+    S16 = cl.convolution_matrix_2d(np.ones((2, 2), np.float16), 3, sparse=True)
+    assert S16.dtype == np.float32
+    h = np.array([[1 + 1j, 2]])
+    X = np.arange(6).reshape(2, 3)
+    T = cl.convolution_matrix_2d(h, X.shape)
+    np.testing.assert_allclose((T @ X.ravel()).reshape(2, 4), scipy.signal.convolve2d(X, h))
+
+
+def test_transpose_is_adjoint():
+    """<T x, y> == <x, T^T y>: the transpose of convolution is correlation ('full')."""
+    rng = np.random.default_rng(1)
+    h = rng.standard_normal((3, 2))
+    T = cl.convolution_matrix_2d(h, (4, 5), "valid")
+    y = rng.standard_normal((2, 4))
+    back = (T.T @ y.ravel()).reshape(4, 5)
+    # float64: 6-term sums, error ~1e-15
+    np.testing.assert_allclose(back, scipy.signal.correlate2d(y, h, "full"), atol=1e-12)
+
+
+def test_inputs_not_modified():
+    h = np.array([[1, 2], [3, 4]])
+    before = h.copy()
+    cl.convolution_matrix_2d(h, 3)
+    cl.convolution_matrix(h[0], 3)
+    cl.circulant_matrix(h[0])
+    np.testing.assert_array_equal(h, before)
+
+
+# ---------------------------------------------------------------- errors
+
+def test_dense_memory_limit(monkeypatch):
+    monkeypatch.setattr(matrices, "MAX_DENSE_BYTES", 1000)
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: the dense matrix of "
+                                         r"shape \(36, 16\) would need 0.0 MB, more than "
+                                         r"MAX_DENSE_BYTES \(0.0 MB\); pass sparse=True"):
+        cl.convolution_matrix_2d(np.ones((3, 3)), (4, 4))
+    S = cl.convolution_matrix_2d(np.ones((3, 3)), (4, 4), sparse=True)  # sparse is fine
+    assert S.shape == (36, 16)
+    assert cl.convolution_matrix_2d(np.ones((3, 3), np.int8), (4, 4)).shape == (36, 16)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"convolution_matrix: h must be 1-D; got 2-D"):
+        cl.convolution_matrix([[1, 2]], 3)
+    with pytest.raises(ValueError, match=r"convolution_matrix: h must not be empty"):
+        cl.convolution_matrix([], 3)
+    with pytest.raises(ValueError, match=r"convolution_matrix: n must be >= 1; got 0"):
+        cl.convolution_matrix([1], 0)
+    with pytest.raises(TypeError, match=r"convolution_matrix: n must be an integer; "
+                                        r"got 2.5"):
+        cl.convolution_matrix([1], 2.5)
+    with pytest.raises(ValueError, match=r"convolution_matrix: mode must be one of "
+                                         r"'full', 'same', 'valid'; got 'middle'"):
+        cl.convolution_matrix([1], 3, "middle")
+    with pytest.raises(TypeError, match=r"convolution_matrix: h must hold numbers"):
+        cl.convolution_matrix(["a"], 3)
+    with pytest.raises(ValueError, match=r"circulant_matrix: c must be 1-D; got 2-D"):
+        cl.circulant_matrix([[1, 2]])
+    with pytest.raises(ValueError, match=r"circulant_matrix: c must not be empty"):
+        cl.circulant_matrix([])
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: h must be 2-D; got 1-D"):
+        cl.convolution_matrix_2d([1, 2], (3, 3))
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: input_shape must be >= "
+                                         r"1; got 0"):
+        cl.convolution_matrix_2d([[1]], (0, 3))
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: input_shape must be an "
+                                         r"int or a sequence of 2 ints; got \(1, 2, 3\)"):
+        cl.convolution_matrix_2d([[1]], (1, 2, 3))
+    with pytest.raises(TypeError, match=r"convolution_matrix_2d: input_shape must be an "
+                                        r"int or a sequence of 2 ints; got 3.5"):
+        cl.convolution_matrix_2d([[1]], 3.5)
+    with pytest.raises(TypeError, match=r"circulant_matrix: c must hold numbers"):
+        cl.circulant_matrix(["a", "b"])
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: mode must be one of"):
+        cl.convolution_matrix_2d([[1]], 3, "middle")
+    with pytest.raises(TypeError, match=r"convolution_matrix_2d: sparse must be True or "
+                                        r"False; got 'yes'"):
+        cl.convolution_matrix_2d([[1]], 3, sparse="yes")
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: in 'valid' mode one "
+                                         r"input must be at least as large"):
+        cl.convolution_matrix_2d(np.ones((1, 4)), (4, 1), "valid")
+
+
+# ---------------------------------------------------------------- method='toeplitz'
+
+@settings(max_examples=60, deadline=None)
+@given(n1=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       n2=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       ndim=st.sampled_from([1, 2]), mode=st.sampled_from(MODES),
+       seed=st.integers(0, 2**16))
+def test_method_toeplitz_equals_scipy(n1, n2, ndim, mode, seed):
+    n1, n2 = n1[:ndim], n2[:ndim]
+    if mode == "valid" and not (all(a >= b for a, b in zip(n1, n2))
+                                or all(b >= a for a, b in zip(n1, n2))):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, size=n1)
+    h = rng.integers(-9, 10, size=n2)
+    np.testing.assert_array_equal(cl.convolve(x, h, mode, method="toeplitz"),
+                                  scipy.signal.convolve(x, h, mode))
+    xf = x.astype(np.float32) / 3
+    out = cl.convolve(xf, h.astype(np.float32), mode, method="toeplitz")
+    assert out.dtype == np.float32
+    # float32 eps 1.2e-7 on sums of <= 16 products of size <= 27
+    np.testing.assert_allclose(out, scipy.signal.convolve(xf, h.astype(np.float32), mode),
+                               rtol=1e-5, atol=1e-4)
+
+
+def test_method_toeplitz_bool_float16_complex():
+    x = np.array([True, False, True, True])
+    h = np.array([True, True])
+    np.testing.assert_array_equal(cl.convolve(x, h, method="toeplitz"),
+                                  cl.convolve(x, h, method="direct"))
+    x16 = np.arange(5, dtype=np.float16)
+    assert cl.convolve(x16, x16[:2], method="toeplitz").dtype == np.float16
+    xc = np.array([1 + 1j, 2, 3j])
+    np.testing.assert_allclose(cl.convolve(xc, xc, method="toeplitz"),
+                               scipy.signal.convolve(xc, xc))
+
+
+def test_method_toeplitz_refuses_3d():
+    with pytest.raises(ValueError, match=r"convolve: method 'toeplitz' cannot serve these "
+                                         r"inputs: 'toeplitz' serves 1-D and 2-D inputs; "
+                                         r"got 3-D inputs"):
+        cl.convolve(np.ones((2, 2, 2)), np.ones((1, 1, 1)), method="toeplitz")
+
+
+def test_toeplitz_and_im2col_are_not_planned_any_more():
+    from convlib import dispatch
+    for name in ("toeplitz", "im2col", "winograd"):
+        assert name in dispatch.METHODS and name not in dispatch.PLANNED_METHODS
