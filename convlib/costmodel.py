@@ -10,27 +10,30 @@ kind of work by seconds per unit (:data:`convlib.costmodel.COST_CONSTANTS`) and 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.fft import next_fast_len
 
 from ._validation import as_array, check_choice, check_int, check_same_ndim
+from .direct import DIRECT_BLOCK
 from .overlap import block_length
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs",
            "bench_methods", "calibration_shapes", "fit_cost_constants",
-           "calibrate_cost_model"]
+           "calibrate_cost_model", "method_map"]
 
 
 #: Seconds per unit of each kind of work, per method (the cost model of
 #: ``choose_method``); the estimated time of a method is the sum over the kinds of work
 #: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]``.
 #:
-#: Made by ``calibrate_cost_model()`` on the machine that built the book (2 shared
-#: x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft) and rounded to three
-#: digits. It times convlib's own methods, best of 5, on 1-D signals of 100 to
+#: Made by ``calibrate_cost_model()`` (defaults; about two minutes) on the machine that
+#: built the book (2 shared x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft)
+#: and rounded to three digits; re-made when the direct method became blocked
+#: (:data:`convlib.direct.DIRECT_BLOCK`) and 1-D direct went to ``numpy.convolve``. It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
 #: to 1e8 multiply-adds), then solves non-negative least squares on the relative
@@ -38,18 +41,18 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: matters near the decision). Chapter 5 re-measures the crossover on the reader's
 #: machine and compares it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 4.39e-06, "tap": 7.8e-07, "tap_axis": 1.68e-06, "mac": 6.63e-10,
-               "mac_nd": 7.3e-10},
-    "fft": {"call": 1.41e-05, "axis": 1.7e-05, "point": 0.0, "nlogn": 9.97e-10,
-            "nlogn_1d": 7.77e-10},
-    "overlap_add": {"call": 0.0, "axis": 4.53e-05, "block": 2.3e-08, "point": 1.27e-08,
-                    "nlogn": 9.49e-10},
+    "direct": {"call": 6.65e-06, "tap": 6.88e-06, "mac": 1.73e-09,
+               "mac_1d": 1.24e-10},
+    "fft": {"call": 0.0, "axis": 2.46e-05, "point": 0.0, "nlogn": 1.05e-09,
+            "nlogn_1d": 9.54e-10},
+    "overlap_add": {"call": 0.0, "axis": 4.73e-05, "block": 7.51e-08,
+                    "point": 1.1e-08, "nlogn": 1.23e-09},
 }
-#: The model's record on its own calibration set of 92 shapes. It picked the fastest
-#: method for 85; where it did not, its pick was at most 1.73 times slower than the
-#: fastest (near-ties between overlap-add and FFT on long 1-D signals, and between
-#: direct and overlap-add for short kernels).
-COST_MODEL_FIT = {"shapes": 92, "right": 85, "worst_slowdown": 1.73}
+#: The model's record on its own calibration set: how many shapes, for how many it
+#: picked the fastest method, and how much slower its pick was than the fastest where
+#: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
+#: the timings of a shared machine also vary most).
+COST_MODEL_FIT = {"shapes": 92, "right": 82, "worst_slowdown": 2.8}
 
 
 def _prod(values) -> int:
@@ -80,29 +83,38 @@ def cost_features(shape1, shape2, mode: str = "full",
     -------
     dict
         For ``'direct'`` (:func:`convlib.direct.convolve_direct`): ``call`` (1),
-        ``tap`` (taps of the smaller input: one NumPy call each), ``tap_axis``
-        (taps x ndim: the per-axis slicing), ``mac`` (multiply-adds) and ``mac_nd``
-        (multiply-adds x (ndim - 1): strided slices cost more). For ``'fft'``:
+        ``tap`` (taps of the smaller input times the number of cache-sized output
+        blocks, N-d only: two NumPy calls each), ``mac`` (multiply-adds, N-d) and
+        ``mac_1d`` (multiply-adds of a 1-D convolution, done by ``numpy.convolve``).
+        For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
         ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
         for 1-D inputs only: one long transform runs out of cache where the many short
         ones of an N-d transform do not). For ``'overlap_add'``: ``call``, ``axis``,
         ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
+        For ``'separable'`` (:func:`convlib.convolve_separable`, if ``in2`` is a rank-1
+        kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
 
     Examples
     --------
     >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 3.0, 'tap_axis': 3.0, 'mac': 15.0, 'mac_nd': 0.0}
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_1d': 15.0}
+    >>> cost_features((64, 64), (3, 3))["direct"]
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_1d': 0.0}
     """
+    cached = _cost_features(tuple(int(n) for n in shape1), tuple(int(n) for n in shape2),
+                            mode, bool(complex_data))
+    return {method: dict(work) for method, work in cached.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
+                   complex_data: bool) -> dict[str, dict[str, float]]:
+    """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
+    again and again, and counting the work costs tens of microseconds."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    offset = mode_offset(shape1, shape2, mode)
-    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
-    macs = 1
-    for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
-        k = np.arange(B)
-        macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
-    taps = _prod(small)
+    direct = _direct_features(shape1, shape2, mode)
     factor = 2.0 if complex_data else 1.0
     points = _prod(next_fast_len(p + q - 1, not complex_data)
                    for p, q in zip(shape1, shape2))
@@ -112,16 +124,41 @@ def cost_features(shape1, shape2, mode: str = "full",
         if length < p + q - 1:
             blocks *= -(-max(p, q) // (length - min(p, q) + 1))
         block_points *= length
+    separable = dict.fromkeys(direct, 0.0)
+    current = list(shape1)
+    for axis in range(d):  # one 1-D pass per axis, each in 'full' mode, then cut
+        kernel = [1] * d
+        kernel[axis] = shape2[axis]
+        for k, v in _direct_features(current, kernel, "full").items():
+            separable[k] += v
+        current[axis] = shape[axis]
     return {
-        "direct": {"call": 1.0, "tap": float(taps), "tap_axis": float(taps * d),
-                   "mac": float(macs), "mac_nd": float(macs * (d - 1))},
+        "direct": direct,
         "fft": {"call": 1.0, "axis": float(d), "point": float(points),
                 "nlogn": factor * _nlogn(points),
                 "nlogn_1d": factor * _nlogn(points) if d == 1 else 0.0},
         "overlap_add": {"call": 1.0, "axis": float(d), "block": float(blocks),
                         "point": float(blocks * block_points),
                         "nlogn": factor * blocks * _nlogn(block_points)},
+        "separable": separable,
     }
+
+
+def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
+    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)."""
+    d = len(shape1)
+    shape = output_shape(shape1, shape2, mode)
+    offset = mode_offset(shape1, shape2, mode)
+    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
+    macs = 1
+    for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
+        k = np.arange(B)
+        macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
+    rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
+    blocks = -(-int(shape[0]) // rows)
+    one_d = d == 1
+    return {"call": 1.0, "tap": 0.0 if one_d else float(_prod(small) * blocks),
+            "mac": 0.0 if one_d else float(macs), "mac_1d": float(macs) if one_d else 0.0}
 
 
 def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
@@ -138,7 +175,9 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     dict
         ``{'direct': t, 'fft': t, 'overlap_add': t}``:
         :func:`convlib.costmodel.cost_features` weighted by
-        ``convlib.costmodel.COST_CONSTANTS``.
+        ``convlib.costmodel.COST_CONSTANTS``; for inputs of 2 or more dimensions also
+        ``'separable'``, the time :func:`convlib.convolve_separable` would take *if*
+        ``in2`` is a rank-1 kernel (its 1-D passes weighted by the direct constants).
 
     Raises
     ------
@@ -161,10 +200,18 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
     if mode == "valid" and valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
-    cplx = a.dtype.kind == "c" or b.dtype.kind == "c"
-    work = cost_features(a.shape, b.shape, mode, cplx)
-    return {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
-            for method in ("direct", "fft", "overlap_add")}
+    return _estimate(a.shape, b.shape, mode, a.dtype.kind == "c" or b.dtype.kind == "c")
+
+
+def _estimate(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
+    """:func:`estimate_costs` of validated shapes (no copies, memoised features)."""
+    work = _cost_features(tuple(shape1), tuple(shape2), mode, cplx)
+    costs = {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
+             for method in ("direct", "fft", "overlap_add")}
+    if len(shape1) > 1:  # its passes are direct convolutions, plus one small SVD
+        costs["separable"] = COST_CONSTANTS["direct"]["call"] + sum(
+            COST_CONSTANTS["direct"][k] * v for k, v in work["separable"].items())
+    return costs
 
 
 def bench_methods(in1, in2, mode: str = "full",
@@ -268,9 +315,9 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
     >>> rows = []
     >>> for n, m in [(100, 3), (1000, 30), (10_000, 300), (10_000, 3), (5000, 1000)]:
     ...     f = cost_features((n,), (m,))
-    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac"]})
+    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac_1d"]})
     >>> fit = fit_cost_constants(rows)["direct"]
-    >>> round(fit["call"], 12), round(fit["mac"], 15)
+    >>> round(fit["call"], 12), round(fit["mac_1d"], 15)
     (1e-06, 1e-09)
     """
     from scipy.optimize import nnls
@@ -323,3 +370,63 @@ def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
         times = bench_methods(x, h, "full", methods, repeat=repeat, budget=budget)
         rows.append({"s1": s1, "s2": s2, "features": features, **times})
     return fit_cost_constants(rows), rows
+
+
+def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: int = 1,
+               rank1: bool = False, mode: str = "full") -> np.ndarray:
+    """The method ``convolve(..., method='auto')`` picks over a grid of sizes.
+
+    Computed by :func:`convlib.choose_method` (no timing), on float64 inputs: signals
+    of side ``n`` (``ndim`` axes) and kernels of side ``m``.
+
+    Parameters
+    ----------
+    signal_sizes, kernel_sizes : sequence of int
+        Sides ``n`` and ``m``, each ``>= 1``.
+    ndim : {1, 2}
+        1-D signals or square images.
+    rank1 : bool
+        2-D only: a rank-1 (box) kernel, which ``'auto'`` may run as two 1-D passes,
+        instead of a random, full-rank one.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray of str, shape (len(kernel_sizes), len(signal_sizes))
+        The method name per kernel (row) and signal (column); ``''`` where the kernel
+        is larger than the signal.
+
+    Raises
+    ------
+    ValueError
+        If ``ndim`` is not 1 or 2, or ``rank1`` is asked for 1-D inputs.
+
+    Examples
+    --------
+    >>> method_map([100, 1_000_000], [3, 1000])
+    array([['direct', 'direct'],
+           ['', 'overlap_add']], dtype='<U11')
+    >>> method_map([100], [3], ndim=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: method_map: ndim must be 1 or 2; got 3
+    """
+    from .dispatch import choose_method  # the dispatcher imports this module
+
+    func = "method_map"
+    if ndim not in (1, 2):
+        raise ValueError(f"{func}: ndim must be 1 or 2; got {ndim!r}")
+    if rank1 and ndim != 2:
+        raise ValueError(f"{func}: rank1 needs ndim=2; got ndim={ndim}")
+    rng = np.random.default_rng(0)
+    out = np.full((len(kernel_sizes), len(signal_sizes)), "", dtype="<U11")
+    for j, n in enumerate(signal_sizes):
+        n = check_int(n, "signal_sizes", func, minimum=1)
+        x = np.zeros((n,) * ndim)
+        for i, m in enumerate(kernel_sizes):
+            m = check_int(m, "kernel_sizes", func, minimum=1)
+            if m > n:
+                continue
+            h = np.ones((m,) * ndim) if rank1 else rng.standard_normal((m,) * ndim)
+            out[i, j] = choose_method(x, h, mode)
+    return out

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
-from .costmodel import estimate_costs
+from .costmodel import _estimate
 from .fourier import fft_convolve
 from .im2col import convolve_im2col
 from .matrices import convolve_toeplitz
@@ -119,8 +119,11 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     Returns
     -------
     str
-        ``'direct'``, ``'fft'`` or ``'overlap_add'``: the cheapest by
-        :func:`estimate_costs`. ``'loops'`` is never chosen: it exists to be read.
+        ``'direct'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``: the cheapest by
+        :func:`estimate_costs`. ``'separable'`` only for a real floating 2-D ``in2``
+        no larger than ``in1`` whose rank is 1 to within rounding (checked by SVD only
+        when the separable estimate is the cheapest). ``'loops'`` is never chosen: it
+        exists to be read.
 
     Raises
     ------
@@ -143,8 +146,11 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     'direct'
     >>> choose_method(np.ones(1_000_000), np.ones(1_000))
     'overlap_add'
-    >>> choose_method(np.ones((256, 256)), np.ones((15, 15)))
+    >>> rng = np.random.default_rng(0)
+    >>> choose_method(np.ones((256, 256)), rng.standard_normal((15, 15)))
     'fft'
+    >>> choose_method(np.ones((512, 512)), np.ones((5, 5)))   # rank 1
+    'separable'
     >>> choose_method(np.full(100_000, 2**45), np.ones(1_000, dtype=int))
     'direct'
     >>> choose_method([1, 2, 3], [1, 1], mode="middle")
@@ -153,10 +159,33 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     ValueError: choose_method: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
     a, b = _prepare(in1, in2, mode, "choose_method")
+    if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
+        a, b = b, a
+    return _choose(a, b, mode)
+
+
+def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
+    """:func:`choose_method` of validated inputs (already swapped for 'valid')."""
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind) or not _fft_is_exact_enough(a, b):
         return "direct"
-    costs = estimate_costs(a, b, mode)
-    return min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
+    costs = _estimate(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    best = min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
+    if costs.get("separable", np.inf) < costs[best] and _separable_enough(a, b):
+        return "separable"
+    return best
+
+
+def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``b`` (2-D, real floating, not larger than ``a``) is rank 1 to within its
+    dtype's rounding: the Frobenius error of the best rank-1 approximation,
+    ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps`` (the tolerance of
+    ``numpy.linalg.matrix_rank``, and at most the one :func:`convlib.separate` checks)."""
+    if (b.ndim != 2 or b.dtype.kind != "f" or a.dtype.kind != "f" or b.size > a.size
+            or min(b.shape) < 2 or not np.isfinite(b).all()):
+        return False
+    s = np.linalg.svd(b, compute_uv=False)
+    tol = s[0] * max(b.shape) * np.finfo(b.dtype).eps
+    return bool(s[0] > 0 and np.sqrt(np.sum(s[1:] ** 2)) <= tol)
 
 
 def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:
@@ -166,7 +195,7 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
     if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     if method == "auto":
-        method = choose_method(a, b, mode)
+        method = _choose(a, b, mode)
     try:
         out = METHODS[method](a, b, mode)
     except MethodCannotServe as exc:

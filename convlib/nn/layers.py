@@ -27,18 +27,66 @@ IntOrSeq = int | Sequence[int]
 Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 
 
+#: Largest im2col matrix, in bytes, that :func:`conv2d` builds at once: its columns are
+#: ``kH * kW`` times larger than the input (chapter 8), so a batch whose columns would
+#: exceed this is processed a few samples at a time (at least one). Peak extra memory of
+#: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
+#: the padded input, next to its output.
+IM2COL_LIMIT = 64 * 2**20
+
+
 def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
                  groups: int) -> np.ndarray:
-    """conv2d of an already padded batch ``xp``: one GEMM per group on im2col columns."""
+    """conv2d of an already padded batch ``xp``: one GEMM per group on im2col columns.
+
+    Fast paths with the same sums: depthwise layers (one input channel per group) add
+    ``kH * kW`` scaled, strided slices of the input instead of a product of tiny
+    matrices, and a 1 x 1 kernel needs no columns at all (its "patches" are the pixels).
+    """
     N, C_in, H, W = xp.shape
     C_out, Cg, kH, kW = weight.shape
+    (sH, sW), (dH, dW) = stride, dilation
     H_out, W_out = output_sizes((H, W), (kH, kW), stride, ((0, 0), (0, 0)), dilation,
                                 "conv2d")
-    cols = im2col(xp, (kH, kW), stride, 0, dilation)          # (N, C_in*kH*kW, L)
-    cols = cols.reshape(N, groups, Cg * kH * kW, H_out * W_out)
-    wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
-    out = wg @ cols                                           # (N, groups, C_out/G, L)
+    dtype = np.result_type(xp, weight)
+    if Cg == 1 and kH * kW > 1:
+        return _conv2d_depthwise(xp, weight, stride, dilation, groups, (H_out, W_out))
+    K, L = Cg * kH * kW, H_out * W_out
+    wg = weight.reshape(groups, C_out // groups, K).astype(dtype, copy=False)
+    if kH == kW == 1:
+        cols = xp[:, :, : sH * (H_out - 1) + 1: sH, : sW * (W_out - 1) + 1: sW]
+        cols = cols.astype(dtype, copy=False).reshape(N, groups, K, L)
+        return (wg @ cols).reshape(N, C_out, H_out, W_out)
+    out = np.empty((N, groups, C_out // groups, L), dtype=dtype)
+    per_sample = C_in * kH * kW * L * xp.dtype.itemsize
+    step = max(1, IM2COL_LIMIT // max(per_sample, 1))
+    for n0 in range(0, N, step):
+        cols = im2col(xp[n0:n0 + step], (kH, kW), stride, 0, dilation)   # (n, C*k, L)
+        cols = cols.reshape(-1, groups, K, L)
+        np.matmul(wg, cols, out=out[n0:n0 + step])
     return out.reshape(N, C_out, H_out, W_out)
+
+
+def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
+                      groups: int, out_hw) -> np.ndarray:
+    """Grouped conv2d with one input channel per group: a sum of ``kH * kW`` strided
+    slices, each scaled per output channel (in-place multiply-adds, one scratch array)."""
+    N, C_in = xp.shape[:2]
+    C_out, _, kH, kW = weight.shape
+    (sH, sW), (dH, dW), (H_out, W_out) = stride, dilation, out_hw
+    dtype = np.result_type(xp, weight)
+    mult = C_out // groups                     # output channels per input channel
+    src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
+    out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)
+    tmp = np.empty_like(out)
+    w = weight.astype(dtype, copy=False)
+    for i in range(kH):
+        for j in range(kW):
+            src = src_all[:, :, dH * i: dH * i + sH * (H_out - 1) + 1: sH,
+                          dW * j: dW * j + sW * (W_out - 1) + 1: sW]
+            np.multiply(src, w[None, :, 0, i, j, None, None], out=tmp)
+            out += tmp
+    return out
 
 
 def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
