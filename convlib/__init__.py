@@ -46,7 +46,8 @@ The index, grouped like the book:
   ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
-  :mod:`convlib.deconvolution`.
+  :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
+  ``python -m convlib.bench``; appendix "Which method when?").
 
 Examples
 --------

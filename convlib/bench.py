@@ -1,0 +1,612 @@
+"""The performance benchmark of convlib against SciPy, NumPy and (if installed) PyTorch.
+
+Run it from the repository root::
+
+    python -m convlib.bench                 # every goal, the full grid (about 15 minutes)
+    python -m convlib.bench --quick         # tiny shapes: checks that it runs (seconds)
+    python -m convlib.bench --goal 2d       # one goal: 1d, 2d, layers or memory
+    python -m convlib.bench --json out.json # also store the measurements
+
+It measures the four goals of the performance issue in one run and prints a table of
+ratios per goal:
+
+* ``2d`` -- ``convlib.convolve(x, h, method='auto')`` against
+  ``scipy.signal.convolve(x, h, method='auto')`` on images of 64 to 2048 pixels, kernels
+  of 3 to 63 pixels (random ones, and Gaussians, which are separable), float64 and
+  float32. Reported: the speed-up ``t_scipy_auto / t_convlib`` and ``t_convlib /
+  t_scipy_best``, where SciPy's best is the fastest of ``scipy.signal.convolve``
+  ``'direct'``, ``scipy.signal.fftconvolve``, ``scipy.signal.oaconvolve`` and
+  ``scipy.signal.convolve2d`` on that case. A direct method is not timed where it would
+  do more multiply-adds than :data:`DIRECT_MAC_LIMIT` (it cannot be the best there).
+  Goals: geometric mean >= 1.5, worst <= 1.1.
+* ``1d`` -- the same for signals of 10**3 to 10**7 samples and kernels of 3 to 10**4
+  taps. Goals: geometric mean >= 1.0, worst <= 1.25.
+* ``layers`` -- :func:`convlib.nn.conv2d` against ``torch.nn.functional.conv2d``
+  (2 threads), float32 and float64; each layer's GFLOP/s as a fraction of
+  ``numpy.matmul``'s; :func:`convlib.nn.conv_transpose2d` and
+  :func:`convlib.nn.conv2d_backward` relative to the forward pass. Goals: geometric
+  mean of ``t_convlib / t_torch`` <= 1.5 on dense layers and <= 3 on depthwise ones;
+  transposed and backward <= 2 times the forward.
+* ``memory`` -- peak memory traced by ``tracemalloc`` while each method runs, as a
+  multiple of its output's size, against the bound stated in :data:`MEMORY_BOUNDS`.
+
+Grids are subsampled deterministically (the mode cycles with the case index; the full
+products would take hours on two cores). Timing: every case times its candidates
+*interleaved*, ``repeat`` rounds of as many calls as fit in ``budget`` seconds, and
+keeps each candidate's fastest round (min-of-k), which is the least disturbed by other
+processes; on a shared machine the ratios still vary by 10-30 % from run to run. Every
+case also checks that convlib's result equals SciPy's (or PyTorch's) within the
+tolerance of the dtype: a fast wrong answer is reported as a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.signal as sps
+
+from .dispatch import METHODS, choose_method, convolve
+from .kernels import gaussian
+from .shapes import MODES
+
+__all__ = ["time_interleaved", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
+           "bench_layers", "bench_memory", "summarize", "format_tables", "main",
+           "DIRECT_MAC_LIMIT", "MEMORY_BOUNDS", "TOLERANCE"]
+
+#: A direct method (``scipy.signal.convolve(method='direct')``, ``convolve2d``) is not
+#: timed on a case where it would do more multiply-adds than this.
+DIRECT_MAC_LIMIT = 3e8
+
+#: Relative tolerance ``max|convlib - reference| / max|reference|`` per dtype: a few
+#: hundred units of rounding of an FFT of up to 2**22 points.
+TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
+
+#: Stated bound on peak traced memory while a method runs, as a multiple of the output's
+#: bytes; ``kernel`` marks the methods whose bound is multiplied by the kernel's size
+#: (im2col's column matrix and the Toeplitz matrix are ``kH * kW`` times the image:
+#: chapters 7 and 8).
+MEMORY_BOUNDS = {"loops": (2, False), "direct": (4, False), "separable": (6, False),
+                 "fft": (8, False), "overlap_add": (12, False), "winograd": (12, False),
+                 "toeplitz": (8, True), "im2col": (4, True),
+                 "nn.conv2d": (4, False)}
+
+
+# --- timing ---------------------------------------------------------------------------
+
+def time_interleaved(funcs: dict[str, Callable[[], object]], repeat: int = 3,
+                     budget: float = 0.05) -> tuple[dict[str, float], dict[str, object]]:
+    """Seconds per call of each function, timed interleaved, min over ``repeat`` rounds.
+
+    Parameters
+    ----------
+    funcs : dict of str to callable
+        Functions of no arguments.
+    repeat : int
+        Rounds, ``>= 1``; every round times every function once (in turn).
+    budget : float
+        Seconds per function per round, roughly: a round makes as many calls as fit.
+
+    Returns
+    -------
+    times : dict
+        ``{name: seconds per call}`` (the fastest round's average).
+    results : dict
+        ``{name: what the first call returned}``, to check the answers.
+
+    Examples
+    --------
+    >>> times, results = time_interleaved({"sum": lambda: sum(range(10))}, 2, 0.001)
+    >>> results["sum"], times["sum"] > 0
+    (45, True)
+    """
+    from time import perf_counter
+
+    results, number = {}, {}
+    for name, f in funcs.items():
+        start = perf_counter()
+        results[name] = f()
+        number[name] = max(1, int(budget / max(perf_counter() - start, 1e-7)))
+    best = dict.fromkeys(funcs, math.inf)
+    for _ in range(repeat):
+        for name, f in funcs.items():
+            start = perf_counter()
+            for _ in range(number[name]):
+                f()
+            best[name] = min(best[name], (perf_counter() - start) / number[name])
+    return best, results
+
+
+def _rel_error(out: np.ndarray, ref: np.ndarray) -> float:
+    scale = float(np.max(np.abs(ref))) or 1.0
+    return float(np.max(np.abs(np.asarray(out, np.float64) - ref))) / scale
+
+
+# --- the grids --------------------------------------------------------------------------
+
+def grid_2d(quick: bool = False) -> list[dict]:
+    """The 2-D cases: image side, kernel side, kernel kind, dtype and mode.
+
+    Full grid: images 64, 256, 512, 1024, 2048; kernels 3, 5, 9, 15, 31, 63; random and
+    Gaussian kernels; float64 and float32 (120 cases); the mode cycles through
+    full/same/valid with the case index (a deterministic third of the 360 with modes).
+
+    Examples
+    --------
+    >>> len(grid_2d()), grid_2d()[0]
+    (120, {'n': 64, 'm': 3, 'kind': 'random', 'dtype': 'float64', 'mode': 'full'})
+    """
+    sizes, kernels = ((16, 24), (3, 5)) if quick else (
+        (64, 256, 512, 1024, 2048), (3, 5, 9, 15, 31, 63))
+    cases = []
+    for n in sizes:
+        for m in kernels:
+            for kind in ("random", "gaussian"):
+                for dtype in ("float64", "float32"):
+                    mode = MODES[len(cases) % 3]
+                    cases.append({"n": n, "m": m, "kind": kind, "dtype": dtype,
+                                  "mode": mode})
+    return cases
+
+
+def grid_1d(quick: bool = False) -> list[dict]:
+    """The 1-D cases: signal length, kernel length (not longer), dtype and mode.
+
+    Full grid: N = 10**3 ... 10**7 (decades), M = 3, 10, 30, 100, 300, 1000, 3000, 10**4
+    with M <= N, float64 and float32 (76 cases), the mode cycling as in :func:`grid_2d`.
+
+    Examples
+    --------
+    >>> len(grid_1d()), grid_1d()[-1]["n"]
+    (76, 10000000)
+    """
+    sizes, kernels = ((50, 200), (3, 10)) if quick else (
+        (10**3, 10**4, 10**5, 10**6, 10**7), (3, 10, 30, 100, 300, 1000, 3000, 10**4))
+    cases = []
+    for n in sizes:
+        for m in kernels:
+            if m > n:
+                continue
+            for dtype in ("float64", "float32"):
+                cases.append({"n": n, "m": m, "kind": "random", "dtype": dtype,
+                              "mode": MODES[len(cases) % 3]})
+    return cases
+
+
+def grid_layers(quick: bool = False) -> list[dict]:
+    """The layer cases (NCHW): batch, channels in/out, spatial size, kernel, stride,
+    dilation, groups, dtype.
+
+    Full grid: the ResNet-like stages 3->64 at 56, 64->64 at 56, 128->128 at 28,
+    256->256 at 14 (3 x 3), a 1 x 1 layer, a stride-2 and a dilation-2 layer, batch 8
+    and two layers at batch 32, and four depthwise layers; each in float32 and float64.
+
+    Examples
+    --------
+    >>> [c["name"] for c in grid_layers(quick=True)][:2]
+    ['4->8 @12 k3', '4->4 @12 k3 dw']
+    """
+    if quick:
+        specs = [(2, 4, 8, 12, 3, 1, 1, 1), (2, 4, 4, 12, 3, 1, 1, 4)]
+    else:
+        specs = [(8, 3, 64, 56, 3, 1, 1, 1), (8, 64, 64, 56, 3, 1, 1, 1),
+                 (8, 128, 128, 28, 3, 1, 1, 1), (8, 256, 256, 14, 3, 1, 1, 1),
+                 (8, 64, 64, 56, 1, 1, 1, 1), (8, 128, 128, 28, 3, 2, 1, 1),
+                 (8, 64, 64, 28, 3, 1, 2, 1), (32, 3, 64, 56, 3, 1, 1, 1),
+                 (32, 256, 256, 14, 3, 1, 1, 1),
+                 (8, 64, 64, 56, 3, 1, 1, 64), (8, 256, 256, 14, 3, 1, 1, 256),
+                 (8, 128, 128, 28, 3, 2, 1, 128), (32, 128, 128, 28, 3, 1, 1, 128)]
+    cases = []
+    for dtype in ("float32", "float64"):
+        for N, ci, co, hw, k, s, d, g in specs:
+            name = (f"{ci}->{co} @{hw} k{k}" + (f" s{s}" if s > 1 else "")
+                    + (f" d{d}" if d > 1 else "") + (" dw" if g > 1 else "")
+                    + (f" N{N}" if N != 8 and not quick else ""))
+            cases.append({"name": name, "N": N, "C_in": ci, "C_out": co, "hw": hw, "k": k,
+                          "stride": s, "dilation": d, "groups": g, "dtype": dtype,
+                          "depthwise": g > 1})
+    return cases
+
+
+# --- the measurements ----------------------------------------------------------------
+
+def _inputs(case: dict, ndim: int, rng: np.random.Generator):
+    x = rng.standard_normal((case["n"],) * ndim)
+    if case["kind"] == "gaussian":
+        g = gaussian(case["m"] / 6, radius=(case["m"] - 1) // 2)
+        h = np.outer(g, g) if ndim == 2 else g
+    else:
+        h = rng.standard_normal((case["m"],) * ndim)
+    return x.astype(case["dtype"]), h.astype(case["dtype"])
+
+
+def _macs(x: np.ndarray, h: np.ndarray) -> float:
+    return float(x.size) * float(h.size)
+
+
+def bench_convolve(cases: Sequence[dict], ndim: int, repeat: int = 3,
+                   budget: float = 0.05, seed: int = 0) -> list[dict]:
+    """Time ``convlib.convolve(method='auto')`` against SciPy on each case.
+
+    Parameters
+    ----------
+    cases : sequence of dict
+        From :func:`grid_1d` (``ndim=1``) or :func:`grid_2d` (``ndim=2``).
+    ndim : {1, 2}
+    repeat, budget
+        As :func:`time_interleaved`.
+    seed : int
+        Seed of the random inputs.
+
+    Returns
+    -------
+    list of dict
+        Per case: the case, ``method`` (convlib's choice), ``scipy_method`` (SciPy's),
+        seconds ``t_convlib``, ``t_scipy_auto`` and per SciPy method, ``scipy_best``
+        (its name), ``speedup`` (``t_scipy_auto / t_convlib``), ``vs_best``
+        (``t_convlib / t_scipy_best``), ``error`` (relative, against SciPy's answer)
+        and ``ok`` (``error <= TOLERANCE[dtype]``).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for case in cases:
+        x, h = _inputs(case, ndim, rng)
+        mode = case["mode"]
+        funcs = {"convlib": lambda: convolve(x, h, mode),
+                 "scipy_auto": lambda: sps.convolve(x, h, mode),
+                 "scipy_fft": lambda: sps.fftconvolve(x, h, mode),
+                 "scipy_oa": lambda: sps.oaconvolve(x, h, mode)}
+        if _macs(x, h) <= DIRECT_MAC_LIMIT:
+            funcs["scipy_direct"] = lambda: sps.convolve(x, h, mode, method="direct")
+            if ndim == 2:
+                funcs["scipy_convolve2d"] = lambda: sps.convolve2d(x, h, mode)
+        times, results = time_interleaved(funcs, repeat, budget)
+        reference = np.asarray(results["scipy_fft"], np.float64)
+        if "scipy_direct" in results:
+            reference = np.asarray(results["scipy_direct"], np.float64)
+        error = _rel_error(results["convlib"], reference)
+        best = min((k for k in times if k not in ("convlib", "scipy_auto")),
+                   key=times.__getitem__)
+        rows.append({**case, "method": choose_method(x, h, mode),
+                     "scipy_method": sps.choose_conv_method(x, h, mode),
+                     **{f"t_{k}": v for k, v in times.items()}, "scipy_best": best,
+                     "speedup": times["scipy_auto"] / times["convlib"],
+                     "vs_best": times["convlib"] / times[best], "error": error,
+                     "dtype_ok": results["convlib"].dtype == x.dtype,
+                     "ok": error <= TOLERANCE[case["dtype"]]
+                     and results["convlib"].dtype == x.dtype})
+    return rows
+
+
+def _matmul_gflops(dtype: str, n: int, repeat: int, budget: float) -> float:
+    a = np.random.default_rng(1).standard_normal((n, n)).astype(dtype)
+    times, _ = time_interleaved({"mm": lambda: a @ a}, repeat, budget)
+    return 2 * n**3 / times["mm"] / 1e9
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    return torch
+
+
+def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
+                 seed: int = 0, matmul_n: int = 1024) -> tuple[list[dict], dict]:
+    """Time :func:`convlib.nn.conv2d` (and its transpose and backward) on layer cases.
+
+    Returns
+    -------
+    rows : list of dict
+        Per case: seconds ``t_forward``, ``t_transpose``, ``t_backward`` and (if PyTorch
+        is importable) ``t_torch``; ``vs_torch``, ``gflops``, ``matmul_fraction``,
+        ``transpose_ratio``, ``backward_ratio``, ``error`` (against PyTorch, or
+        against SciPy's ``correlate2d`` on the first sample and channel pair without
+        it) and ``ok``.
+    info : dict
+        ``torch`` (version or ``None``) and ``matmul_gflops`` per dtype.
+    """
+    from .nn import conv2d, conv2d_backward, conv_transpose2d
+
+    torch = _torch()
+    rng = np.random.default_rng(seed)
+    info = {"torch": torch.__version__ if torch else None, "matmul_gflops": {}}
+    rows = []
+    for case in cases:
+        dt = case["dtype"]
+        if dt not in info["matmul_gflops"]:
+            info["matmul_gflops"][dt] = _matmul_gflops(dt, matmul_n, repeat, budget)
+        N, ci, co, hw, k = (case[key] for key in ("N", "C_in", "C_out", "hw", "k"))
+        s, d, g = case["stride"], case["dilation"], case["groups"]
+        pad = d * (k - 1) // 2
+        x = rng.standard_normal((N, ci, hw, hw)).astype(dt)
+        w = rng.standard_normal((co, ci // g, k, k)).astype(dt)
+        y = conv2d(x, w, None, s, pad, d, g)
+        out_pad = hw - ((y.shape[2] - 1) * s - 2 * pad + d * (k - 1) + 1)
+        funcs = {"forward": lambda: conv2d(x, w, None, s, pad, d, g),
+                 "transpose": lambda: conv_transpose2d(y, w, None, s, pad, out_pad, g, d),
+                 "backward": lambda: conv2d_backward(x, w, y, s, pad, d, g)}
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+
+            def run_torch():
+                with torch.no_grad():
+                    return torch.nn.functional.conv2d(tx, tw, None, s, pad, d, g).numpy()
+            funcs["torch"] = run_torch
+        times, results = time_interleaved(funcs, repeat, budget)
+        if torch is not None:
+            reference = results["torch"].astype(np.float64)
+            error = _rel_error(results["forward"], reference)
+        else:  # one output channel of one sample, by SciPy
+            c = 0 if g == 1 else 0
+            ref = sum(sps.correlate2d(np.pad(x[0, c + j].astype(np.float64), pad),
+                                      w[0, j].astype(np.float64), "valid")
+                      for j in range(ci // g))
+            ref = ref[:: s, :: s] if d == 1 else None
+            error = 0.0 if ref is None else _rel_error(results["forward"][0, 0], ref)
+        macs = N * co * y.shape[2] * y.shape[3] * (ci // g) * k * k
+        gflops = 2 * macs / times["forward"] / 1e9
+        row = {**case, **{f"t_{key}": v for key, v in times.items()},
+               "gflops": gflops, "matmul_fraction": gflops / info["matmul_gflops"][dt],
+               "transpose_ratio": times["transpose"] / times["forward"],
+               "backward_ratio": times["backward"] / times["forward"],
+               "error": error, "ok": error <= TOLERANCE[dt]
+               and results["forward"].dtype == x.dtype
+               and results["transpose"].shape == x.shape}
+        if torch is not None:
+            row["vs_torch"] = times["forward"] / times["torch"]
+        rows.append(row)
+    return rows, info
+
+
+def _memory_cases(quick: bool) -> list[tuple[str, tuple, tuple]]:
+    if quick:
+        return [("1-D", (64,), (5,)), ("2-D", (12, 12), (3, 3))]
+    return [("1-D", (100_000,), (31,)), ("2-D", (256, 256), (3, 3)),
+            ("2-D", (256, 256), (15, 15))]
+
+
+def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
+    """Peak traced memory of each method as a multiple of its output, against the bound.
+
+    Every method of ``convlib.METHODS`` runs on each case (1-D and 2-D, float64) with a
+    rank-1 (Gaussian) kernel, so ``'separable'`` serves; ``'loops'`` only on the quick
+    shapes (it is too slow elsewhere) and ``'winograd'`` only on 3-tap / 3 x 3 kernels.
+    The last rows are :func:`convlib.nn.conv2d` on a batch whose im2col columns exceed
+    :data:`convlib.nn.layers.IM2COL_LIMIT` (processed in parts).
+
+    Returns
+    -------
+    list of dict
+        ``case``, ``method``, ``peak_over_output`` (traced peak / output bytes),
+        ``bound`` (the stated multiple, times the kernel size where
+        :data:`MEMORY_BOUNDS` says so) and ``ok``.
+    """
+    from .nn import conv2d
+    from .nn import layers as nn_layers
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for label, s1, s2 in _memory_cases(quick):
+        x = rng.standard_normal(s1)
+        g = gaussian(s2[-1] / 6, radius=(s2[-1] - 1) // 2)
+        h = np.outer(g, g) if len(s2) == 2 else g
+        for method in METHODS:
+            if method == "loops" and not quick:
+                continue
+            if method == "winograd" and s2[-1] != 3:
+                continue
+            out_bytes = convolve(x, h, "full", "direct").nbytes
+            tracemalloc.start()
+            convolve(x, h, "full", method)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            factor, per_tap = MEMORY_BOUNDS[method]
+            bound = factor * (h.size if per_tap else 1)
+            rows.append({"case": f"{label} {s1} * {s2}", "method": method,
+                         "peak_over_output": peak / out_bytes, "bound": bound,
+                         "ok": peak / out_bytes <= bound})
+    N, C, hw = (2, 2, 8) if quick else (32, 64, 56)
+    x = rng.standard_normal((N, C, hw, hw)).astype(np.float32)
+    w = rng.standard_normal((C, C, 3, 3)).astype(np.float32)
+    out_bytes = conv2d(x, w, padding=1).nbytes
+    tracemalloc.start()
+    conv2d(x, w, padding=1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    bound = MEMORY_BOUNDS["nn.conv2d"][0] + nn_layers.IM2COL_LIMIT / out_bytes
+    rows.append({"case": f"conv2d {x.shape} * {w.shape}", "method": "nn.conv2d",
+                 "peak_over_output": peak / out_bytes, "bound": bound,
+                 "ok": peak / out_bytes <= bound})
+    return rows
+
+
+# --- summaries and tables ------------------------------------------------------------
+
+def _geomean(values) -> float:
+    values = [v for v in values if v > 0]
+    return float(np.exp(np.mean(np.log(values)))) if values else math.nan
+
+
+def summarize(results: dict) -> dict:
+    """Geometric means, worst cases and whether each goal is met.
+
+    Parameters
+    ----------
+    results : dict
+        ``{'1d': rows, '2d': rows, 'layers': (rows, info), 'memory': rows}`` (any
+        subset), from the ``bench_*`` functions.
+
+    Returns
+    -------
+    dict
+        Per goal: the statistics and ``met`` (bool, or ``None`` when PyTorch is absent).
+
+    Examples
+    --------
+    >>> rows = [{"speedup": 2.0, "vs_best": 0.5, "ok": True, "dtype": "float64"},
+    ...         {"speedup": 8.0, "vs_best": 1.0, "ok": True, "dtype": "float64"}]
+    >>> s = summarize({"2d": rows})["2d"]
+    >>> s["geomean_speedup"], s["worst_vs_best"], s["met"]
+    (4.0, 1.0, True)
+    """
+    goals = {"2d": (1.5, 1.1), "1d": (1.0, 1.25)}
+    out = {}
+    for goal, (geo_goal, worst_goal) in goals.items():
+        if goal not in results:
+            continue
+        rows = results[goal]
+        worst = max(rows, key=lambda r: r["vs_best"])
+        geo = _geomean(r["speedup"] for r in rows)
+        out[goal] = {"cases": len(rows), "geomean_speedup": round(geo, 3),
+                     "geomean_by_dtype": {dt: round(_geomean(
+                         r["speedup"] for r in rows if r["dtype"] == dt), 3)
+                         for dt in sorted({r["dtype"] for r in rows})},
+                     "worst_vs_best": round(worst["vs_best"], 3),
+                     "worst_case": {k: worst.get(k) for k in ("n", "m", "kind", "dtype",
+                                                               "mode", "method",
+                                                               "scipy_best")},
+                     "all_correct": all(r["ok"] for r in rows),
+                     "met": bool(geo >= geo_goal and worst["vs_best"] <= worst_goal)}
+    if "layers" in results:
+        rows, info = results["layers"]
+        have_torch = info["torch"] is not None
+        dense = [r for r in rows if not r["depthwise"]]
+        dw = [r for r in rows if r["depthwise"]]
+        geo_dense = _geomean(r["vs_torch"] for r in dense) if have_torch else math.nan
+        geo_dw = _geomean(r["vs_torch"] for r in dw) if have_torch else math.nan
+        worst_t = max(r["transpose_ratio"] for r in rows)
+        worst_b = max(r["backward_ratio"] for r in rows)
+        out["layers"] = {
+            "torch": info["torch"], "geomean_vs_torch_dense": round(geo_dense, 3),
+            "geomean_vs_torch_depthwise": round(geo_dw, 3),
+            "geomean_matmul_fraction": round(_geomean(r["matmul_fraction"]
+                                                      for r in rows), 3),
+            "worst_transpose_ratio": round(worst_t, 3),
+            "worst_backward_ratio": round(worst_b, 3),
+            "all_correct": all(r["ok"] for r in rows),
+            "met_torch": (bool(geo_dense <= 1.5 and geo_dw <= 3.0) if have_torch
+                          else None),
+            "met_transpose_backward": bool(worst_t <= 2.0 and worst_b <= 2.0)}
+    if "memory" in results:
+        rows = results["memory"]
+        out["memory"] = {"cases": len(rows), "met": all(r["ok"] for r in rows),
+                         "worst": max(round(r["peak_over_output"] / r["bound"], 3)
+                                      for r in rows)}
+    return out
+
+
+def _table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in header]] + [[str(c) for c in line] for line in lines]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    text = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def format_tables(results: dict, summary: dict) -> str:
+    """The printed report: one table per goal, then the summary lines."""
+    parts = []
+    for goal in ("2d", "1d"):
+        if goal not in results:
+            continue
+        lines = [(r["n"], r["m"], r["kind"], r["dtype"], r["mode"], r["method"],
+                  r["scipy_method"], f"{r['t_convlib'] * 1e3:.3f}",
+                  f"{r['t_scipy_auto'] * 1e3:.3f}", f"{r['speedup']:.2f}",
+                  r["scipy_best"].removeprefix("scipy_"), f"{r['vs_best']:.2f}",
+                  "ok" if r["ok"] else "WRONG") for r in results[goal]]
+        parts.append(f"== {goal}: convlib.convolve(auto) vs scipy.signal.convolve(auto) ==")
+        parts.append(_table(("N", "M", "kernel", "dtype", "mode", "convlib", "scipy",
+                             "ms convlib", "ms scipy", "speed-up", "scipy best",
+                             "convlib/best", "check"), lines))
+    if "layers" in results:
+        rows, info = results["layers"]
+        parts.append("== layers: convlib.nn.conv2d vs torch.nn.functional.conv2d "
+                     f"(2 threads) ==\nPyTorch: {info['torch'] or 'absent (not importable)'}"
+                     "; numpy.matmul GFLOP/s: "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in info["matmul_gflops"].items()))
+        lines = [(r["name"], r["N"], r["dtype"], f"{r['t_forward'] * 1e3:.2f}",
+                  f"{r['t_torch'] * 1e3:.2f}" if "t_torch" in r else "-",
+                  f"{r['vs_torch']:.2f}" if "vs_torch" in r else "-",
+                  f"{r['gflops']:.1f}", f"{r['matmul_fraction']:.2f}",
+                  f"{r['transpose_ratio']:.2f}", f"{r['backward_ratio']:.2f}",
+                  "ok" if r["ok"] else "WRONG") for r in rows]
+        parts.append(_table(("layer", "N", "dtype", "ms convlib", "ms torch",
+                             "convlib/torch", "GFLOP/s", "of matmul", "transpose/fwd",
+                             "backward/fwd", "check"), lines))
+    if "memory" in results:
+        parts.append("== memory: peak traced bytes / output bytes ==")
+        parts.append(_table(("case", "method", "peak/output", "bound", "check"),
+                            [(r["case"], r["method"], f"{r['peak_over_output']:.2f}",
+                              f"{r['bound']:.1f}", "ok" if r["ok"] else "OVER")
+                             for r in results["memory"]]))
+    parts.append("== summary ==")
+    parts.append(json.dumps(summary, indent=1))
+    return "\n\n".join(parts)
+
+
+def run(goals: Sequence[str] = ("2d", "1d", "layers", "memory"), quick: bool = False,
+        repeat: int = 3, budget: float = 0.05) -> dict:
+    """Run the chosen goals; returns ``{goal: results}`` as :func:`summarize` takes."""
+    results: dict = {}
+    if "2d" in goals:
+        results["2d"] = bench_convolve(grid_2d(quick), 2, repeat, budget)
+    if "1d" in goals:
+        results["1d"] = bench_convolve(grid_1d(quick), 1, repeat, budget)
+    if "layers" in goals:
+        results["layers"] = bench_layers(grid_layers(quick), repeat, budget,
+                                         matmul_n=64 if quick else 1024)
+    if "memory" in goals:
+        results["memory"] = bench_memory(quick)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Command line: ``python -m convlib.bench [--quick] [--goal G] [--json PATH]``.
+
+    Returns the summary (and prints the tables).
+
+    Examples
+    --------
+    >>> summary = main(["--quick", "--goal", "memory", "--silent"])
+    >>> summary["memory"]["cases"]
+    16
+    >>> main(["--goal", "3d"])
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    """
+    parser = argparse.ArgumentParser(prog="python -m convlib.bench",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny shapes (seconds)")
+    parser.add_argument("--goal", choices=("all", "1d", "2d", "layers", "memory"),
+                        default="all")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (min-of-k)")
+    parser.add_argument("--budget", type=float, default=0.05,
+                        help="seconds per candidate per round")
+    parser.add_argument("--json", help="also write the measurements to this file")
+    parser.add_argument("--silent", action="store_true", help="print nothing")
+    args = parser.parse_args(argv)
+    goals = ("2d", "1d", "layers", "memory") if args.goal == "all" else (args.goal,)
+    budget = min(args.budget, 0.002) if args.quick else args.budget
+    start = time.perf_counter()
+    results = run(goals, args.quick, args.repeat, budget)
+    summary = summarize(results)
+    summary["seconds"] = round(time.perf_counter() - start, 1)
+    if not args.silent:
+        print(format_tables(results, summary))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"results": results, "summary": summary}, f, indent=1, default=str)
+    return summary
+
+
+if __name__ == "__main__":
+    main()

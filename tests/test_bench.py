@@ -1,0 +1,110 @@
+"""convlib.bench: the benchmark's code, on tiny shapes. Nothing here asserts a timing:
+only that the benchmark runs, checks the answers it times, and reports what it measured."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from convlib import bench
+
+
+def test_time_interleaved_alternates_and_returns_first_results():
+    calls = []
+    funcs = {"a": lambda: calls.append("a") or 1, "b": lambda: calls.append("b") or 2}
+    times, results = bench.time_interleaved(funcs, repeat=3, budget=0.0)
+    assert results == {"a": 1, "b": 2}
+    # one call each to size the rounds, then 3 rounds of one call each, in turn
+    assert calls == ["a", "b"] * 4
+    assert set(times) == {"a", "b"} and all(t > 0 for t in times.values())
+
+
+def test_grids_are_deterministic_and_cover_the_issue():
+    g2 = bench.grid_2d()
+    assert g2 == bench.grid_2d()
+    assert {c["n"] for c in g2} == {64, 256, 512, 1024, 2048}
+    assert {c["m"] for c in g2} == {3, 5, 9, 15, 31, 63}
+    assert {c["mode"] for c in g2} == {"full", "same", "valid"}
+    assert {c["dtype"] for c in g2} == {"float32", "float64"}
+    g1 = bench.grid_1d()
+    assert min(c["n"] for c in g1) == 10**3 and max(c["n"] for c in g1) == 10**7
+    assert min(c["m"] for c in g1) == 3 and max(c["m"] for c in g1) == 10**4
+    assert all(c["m"] <= c["n"] for c in g1)
+    layers = bench.grid_layers()
+    assert {c["N"] for c in layers} == {8, 32} and any(c["depthwise"] for c in layers)
+    assert {(c["C_in"], c["C_out"]) for c in layers} >= {(3, 64), (64, 64), (128, 128),
+                                                          (256, 256)}
+    assert {c["k"] for c in layers} == {1, 3} and {c["stride"] for c in layers} == {1, 2}
+    assert {c["dilation"] for c in layers} == {1, 2}
+
+
+@pytest.mark.parametrize("ndim, grid", [(1, bench.grid_1d), (2, bench.grid_2d)])
+def test_bench_convolve_checks_every_answer(ndim, grid):
+    rows = bench.bench_convolve(grid(quick=True), ndim, repeat=1, budget=0.0)
+    assert len(rows) == len(grid(quick=True))
+    for r in rows:
+        assert r["ok"] and r["dtype_ok"] and r["error"] <= bench.TOLERANCE[r["dtype"]]
+        assert r["speedup"] == pytest.approx(r["t_scipy_auto"] / r["t_convlib"])
+        assert r["vs_best"] == pytest.approx(r["t_convlib"] / r[f"t_{r['scipy_best']}"])
+        assert r["method"] in ("direct", "fft", "overlap_add", "separable")
+
+
+def test_bench_convolve_reports_a_wrong_answer(monkeypatch):
+    def wrong(x, h, mode="full", method="auto"):
+        return scipy.signal.convolve(x, h, mode) + 1e-3
+    monkeypatch.setattr(bench, "convolve", wrong)
+    rows = bench.bench_convolve(bench.grid_2d(quick=True)[:2], 2, repeat=1, budget=0.0)
+    assert not any(r["ok"] for r in rows)
+
+
+def test_bench_layers_runs_and_checks():
+    rows, info = bench.bench_layers(bench.grid_layers(quick=True), repeat=1, budget=0.0,
+                                    matmul_n=16)
+    assert set(info["matmul_gflops"]) == {"float32", "float64"}
+    assert all(r["ok"] for r in rows)
+    assert all(r["gflops"] > 0 and r["transpose_ratio"] > 0 for r in rows)
+    assert all(("vs_torch" in r) == (info["torch"] is not None) for r in rows)
+
+
+def test_bench_memory_rows():
+    rows = bench.bench_memory(quick=True)
+    methods = {r["method"] for r in rows}
+    assert methods == set(bench.MEMORY_BOUNDS)
+    assert all(r["peak_over_output"] > 0 and r["ok"] == (r["peak_over_output"]
+                                                         <= r["bound"]) for r in rows)
+
+
+def test_summarize_and_tables():
+    rows = [{"n": 8, "m": 3, "kind": "random", "dtype": "float32", "mode": "full",
+             "method": "direct", "scipy_method": "fft", "t_convlib": 1.0,
+             "t_scipy_auto": 2.0, "speedup": 2.0, "scipy_best": "scipy_fft",
+             "vs_best": 0.9, "ok": True},
+            {"n": 8, "m": 5, "kind": "random", "dtype": "float64", "mode": "same",
+             "method": "fft", "scipy_method": "fft", "t_convlib": 1.0,
+             "t_scipy_auto": 0.5, "speedup": 0.5, "scipy_best": "scipy_fft",
+             "vs_best": 1.3, "ok": True}]
+    summary = bench.summarize({"1d": rows})
+    s = summary["1d"]
+    assert s["geomean_speedup"] == 1.0 and s["worst_vs_best"] == 1.3
+    assert s["worst_case"]["m"] == 5 and s["met"] is False   # 1.3 > 1.25
+    text = bench.format_tables({"1d": rows}, summary)
+    assert "speed-up" in text and "scipy best" in text and '"met": false' in text
+
+
+def test_main_quick_writes_json(tmp_path, capsys):
+    path = tmp_path / "out.json"
+    summary = bench.main(["--quick", "--goal", "2d", "--json", str(path)])
+    printed = capsys.readouterr().out
+    assert "== 2d:" in printed and "== summary ==" in printed
+    stored = json.loads(path.read_text())
+    assert stored["summary"]["2d"]["cases"] == len(bench.grid_2d(quick=True))
+    assert stored["summary"]["2d"]["all_correct"] is True
+    assert np.isfinite(summary["2d"]["geomean_speedup"])
+
+
+def test_main_rejects_unknown_goal():
+    with pytest.raises(SystemExit):
+        bench.main(["--goal", "3d"])
