@@ -42,7 +42,7 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: machine and compares it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 6.65e-06, "tap": 6.88e-06, "mac": 1.73e-09,
-               "mac_1d": 1.24e-10},
+               "mac_dot": 1.24e-10},
     "fft": {"call": 0.0, "axis": 2.46e-05, "point": 0.0, "nlogn": 1.05e-09,
             "nlogn_1d": 9.54e-10},
     "overlap_add": {"call": 0.0, "axis": 4.73e-05, "block": 7.51e-08,
@@ -84,8 +84,10 @@ def cost_features(shape1, shape2, mode: str = "full",
     dict
         For ``'direct'`` (:func:`convlib.direct.convolve_direct`): ``call`` (1),
         ``tap`` (taps of the smaller input times the number of cache-sized output
-        blocks, N-d only: two NumPy calls each), ``mac`` (multiply-adds, N-d) and
-        ``mac_1d`` (multiply-adds of a 1-D convolution, done by ``numpy.convolve``).
+        blocks: two NumPy calls each), ``mac`` (its multiply-adds) and ``mac_dot``
+        (multiply-adds done in compiled dot products instead: by ``numpy.convolve``
+        for 1-D inputs, by one dot product per output value when the output has fewer
+        values than the kernel has taps; ``tap`` and ``mac`` are then 0).
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
         ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
@@ -98,9 +100,9 @@ def cost_features(shape1, shape2, mode: str = "full",
     Examples
     --------
     >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_1d': 15.0}
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0}
     >>> cost_features((64, 64), (3, 3))["direct"]
-    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_1d': 0.0}
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0}
     """
     cached = _cost_features(tuple(int(n) for n in shape1), tuple(int(n) for n in shape2),
                             mode, bool(complex_data))
@@ -156,9 +158,9 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
         macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
     rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)
-    one_d = d == 1
-    return {"call": 1.0, "tap": 0.0 if one_d else float(_prod(small) * blocks),
-            "mac": 0.0 if one_d else float(macs), "mac_1d": float(macs) if one_d else 0.0}
+    dot = d == 1 or _prod(shape) < _prod(small)   # compiled dot products
+    return {"call": 1.0, "tap": 0.0 if dot else float(_prod(small) * blocks),
+            "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0}
 
 
 def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
@@ -315,9 +317,9 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
     >>> rows = []
     >>> for n, m in [(100, 3), (1000, 30), (10_000, 300), (10_000, 3), (5000, 1000)]:
     ...     f = cost_features((n,), (m,))
-    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac_1d"]})
+    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac_dot"]})
     >>> fit = fit_cost_constants(rows)["direct"]
-    >>> round(fit["call"], 12), round(fit["mac_1d"], 15)
+    >>> round(fit["call"], 12), round(fit["mac_dot"], 15)
     (1e-06, 1e-09)
     """
     from scipy.optimize import nnls

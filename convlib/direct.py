@@ -107,7 +107,8 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     superposition view of :ref:`ch-convolution-1d`.
 
     Speed: 1-D numeric inputs go to ``numpy.convolve`` (the same sum, in compiled
-    code). Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
+    code); an output with fewer values than the kernel has taps is computed as one dot
+    product of a window with the flipped kernel per value. Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
     (whole rows along the first axis), and every tap is applied to one block before the
     next, with in-place multiply-adds into one scratch buffer: the block stays in the
     processor's cache instead of streaming the whole output through memory once per
@@ -129,6 +130,8 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
         if mode == "valid":
             return np.convolve(a, b, "valid")
         return np.convolve(a, b, "full")[offset[0]:offset[0] + shape[0]].copy()
+    if _prod(shape) < b.size and dtype.kind in "iufc":
+        return _direct_windows(a, b, shape, offset)
     out = np.zeros(shape, dtype=dtype)
     taps = [(k, b[k]) for k in np.ndindex(*b.shape) if b[k] != 0]
     row = _prod(shape[1:])
@@ -154,6 +157,24 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
                 target = out[tuple(out_index)]
                 np.add(target, buf, out=target)
     return out
+
+
+def _direct_windows(a: np.ndarray, b: np.ndarray, shape, offset) -> np.ndarray:
+    """The direct sum one output value at a time, for outputs with fewer values than
+    the kernel has taps (e.g. 'valid' mode with a kernel nearly as large as the
+    signal): each output is the dot product of a window of ``a`` with ``b`` flipped,
+    ``y[n] = sum_j b[M-1-j] a[n - (M-1) + j]``, so a few long dot products replace
+    many short shifted slices."""
+    m = b.shape
+    pads = [(max(0, mi - 1 - oi), max(0, oi + li - ai)) for mi, oi, li, ai
+            in zip(m, offset, shape, a.shape)]
+    ap = np.pad(a, pads) if any(lo or hi for lo, hi in pads) else a
+    # full-output index n reads ap[n - (M-1) + pad_lo ...]: window start per axis
+    starts = [oi - (mi - 1) + lo for oi, mi, (lo, _) in zip(offset, m, pads)]
+    windows = np.lib.stride_tricks.sliding_window_view(ap, m)
+    windows = windows[tuple(slice(st, st + li) for st, li in zip(starts, shape))]
+    flipped = b[(slice(None, None, -1),) * b.ndim]
+    return np.tensordot(windows, flipped, axes=b.ndim)
 
 
 def _prod(values) -> int:

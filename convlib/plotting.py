@@ -26,7 +26,8 @@ __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_pl
            "FIGSIZE", "DPI", "COLORS",
            "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
            "draw_low_rank",
-           "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution"]
+           "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution",
+           "METHOD_COLORS", "draw_method_map", "plot_bench_results"]
 
 #: Default figure size (inches) and resolution of the book's figures.
 FIGSIZE: tuple[float, float] = (7.0, 3.0)
@@ -904,3 +905,63 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
     fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
                  f"float32 error {row['float32']:.1e}", fontsize=9)
     return row
+
+
+# --- Appendix: which method when? (the benchmark and the method map) ---
+
+#: One colour per method of the method map and the benchmark figure.
+METHOD_COLORS = {"direct": "#4c72b0", "separable": "#55a868", "fft": "#dd8452",
+                 "overlap_add": "#c44e52", "": "#ffffff"}
+
+
+def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
+                    kernel_sizes: Sequence[int], title: str | None = None) -> None:
+    """Colour each (kernel, signal) cell by the method ``'auto'`` picks, and name it.
+
+    ``choices`` is :func:`convlib.costmodel.method_map`'s array (kernels down the rows,
+    signals across the columns); empty cells (kernel larger than signal) stay white.
+    """
+    names = list(METHOD_COLORS)
+    codes = np.vectorize(names.index)(choices)
+    cmap = matplotlib.colors.ListedColormap(list(METHOD_COLORS.values()))
+    ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto",
+              origin="lower")
+    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA",
+             "": ""}
+    for (i, j), name in np.ndenumerate(choices):
+        ax.text(j, i, short[name], ha="center", va="center", fontsize=8, color="white")
+    ax.set_xticks(range(len(signal_sizes)), [f"{n:g}" for n in signal_sizes])
+    ax.set_yticks(range(len(kernel_sizes)), [f"{m:g}" for m in kernel_sizes])
+    ax.set_xlabel("signal side n")
+    ax.set_ylabel("kernel side m")
+    if title:
+        ax.set_title(title)
+
+
+def plot_bench_results(fig: Figure, results: dict) -> None:
+    """The benchmark's 1-D and 2-D speed-ups over ``scipy.signal.convolve(auto)``.
+
+    ``results`` is the ``'results'`` part of ``python -m convlib.bench --json``'s file.
+    One panel per goal: each case's speed-up (log scale) against its output size,
+    coloured by the method convlib picked, with the goal's geometric mean dashed.
+    """
+    goals = [(g, target) for g, target in (("2d", 1.5), ("1d", 1.0)) if g in results]
+    axes = fig.subplots(1, len(goals), squeeze=False)[0]
+    for ax, (goal, target) in zip(axes, goals):
+        rows = results[goal]
+        for method, color in METHOD_COLORS.items():
+            pick = [r for r in rows if r["method"] == method]
+            if pick:
+                ax.scatter([r["n"] ** (2 if goal == "2d" else 1) * r["m"] for r in pick],
+                           [r["speedup"] for r in pick], s=14, color=color,
+                           label=method)
+        geo = float(np.exp(np.mean(np.log([r["speedup"] for r in rows]))))
+        ax.axhline(1.0, color="0.5", lw=0.8)
+        ax.axhline(target, color="k", lw=0.8, ls=":", label=f"goal {target:g}x")
+        ax.axhline(geo, color="k", lw=1.2, ls="--", label=f"geo-mean {geo:.2f}x")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("signal size x kernel side")
+        ax.set_ylabel("speed-up over SciPy auto")
+        ax.set_title(f"{goal.upper()}: {len(rows)} cases")
+        ax.legend(fontsize=7, loc="upper left")

@@ -57,6 +57,28 @@ def test_blocked_direct_large_2d_crosses_blocks():
                                    scipy.signal.convolve2d(x, h, mode), atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@given(pair=array_pairs(max_side=7))
+def test_direct_windows_path_equals_scipy(mode, pair):
+    a, b = pair     # kernels larger than the output: one dot product per output value
+    ref = scipy_or_none(scipy.signal.convolve, a, b, mode, "direct")
+    if ref is None or not ref.size or ref.size >= min(a.size, b.size):
+        return
+    out = direct._direct_windows(*(
+        (a, b) if a.size >= b.size else (b, a)),
+        ref.shape, cl.mode_offset(a.shape, b.shape, mode))
+    assert_close(out.astype(ref.dtype), ref, bound(a, b, lambda u, v: scipy.signal.convolve(
+        u, v, mode, "direct")))
+
+
+def test_direct_windows_valid_large_kernel():
+    rng = np.random.default_rng(6)
+    x, h = rng.standard_normal((64, 64)), rng.standard_normal((63, 63))
+    for mode in MODES:
+        np.testing.assert_allclose(cl.convolve(x, h, mode, "direct"),
+                                   scipy.signal.convolve2d(x, h, mode), atol=1e-10)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
 def test_direct_keeps_the_dtype(dtype):
     x = np.arange(60).reshape(6, 10).astype(dtype)
