@@ -41,18 +41,18 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: matters near the decision). Chapter 5 re-measures the crossover on the reader's
 #: machine and compares it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 6.65e-06, "tap": 6.88e-06, "mac": 1.73e-09,
-               "mac_dot": 1.24e-10},
-    "fft": {"call": 0.0, "axis": 2.46e-05, "point": 0.0, "nlogn": 1.05e-09,
-            "nlogn_1d": 9.54e-10},
-    "overlap_add": {"call": 0.0, "axis": 4.73e-05, "block": 7.51e-08,
-                    "point": 1.1e-08, "nlogn": 1.23e-09},
+    "direct": {"call": 6.58e-06, "tap": 6.92e-06, "mac": 1.53e-09,
+               "mac_dot": 1.35e-10},
+    "fft": {"call": 0.0, "axis": 2.43e-05, "point": 0.0, "nlogn": 9.72e-10,
+            "nlogn_1d": 8.97e-10},
+    "overlap_add": {"call": 0.0, "axis": 3.21e-05, "block": 0.0, "point": 1.59e-08,
+                    "nlogn": 7.66e-10},
 }
 #: The model's record on its own calibration set: how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
 #: the timings of a shared machine also vary most).
-COST_MODEL_FIT = {"shapes": 92, "right": 82, "worst_slowdown": 2.8}
+COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28}
 
 
 def _prod(values) -> int:
