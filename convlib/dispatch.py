@@ -176,11 +176,12 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
 
 
 def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether ``b`` (2-D, real floating, not larger than ``a``) is rank 1 to within its
+    """Whether ``b`` (2-D, float32 or float64, not larger than ``a``) is rank 1 to within its
     dtype's rounding: the Frobenius error of the best rank-1 approximation,
     ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps`` (the tolerance of
     ``numpy.linalg.matrix_rank``, and at most the one :func:`convlib.separate` checks)."""
-    if (b.ndim != 2 or b.dtype.kind != "f" or a.dtype.kind != "f" or b.size > a.size
+    lapack = (np.float32, np.float64)   # numpy.linalg has no long double
+    if (b.ndim != 2 or b.dtype not in lapack or a.dtype not in lapack or b.size > a.size
             or min(b.shape) < 2 or not np.isfinite(b).all()):
         return False
     s = np.linalg.svd(b, compute_uv=False)
