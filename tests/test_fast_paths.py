@@ -182,3 +182,14 @@ def test_conv2d_fast_paths_equal_reference(monkeypatch, dtype, groups, c_in, c_o
                          (dilation, dilation), groups)
     assert out.dtype == np.dtype(dtype)
     np.testing.assert_allclose(out, ref, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_sparse_1d_kernel_skips_zero_taps_and_agrees():
+    rng = np.random.default_rng(7)
+    x, h = rng.standard_normal(5000), np.zeros(257)
+    h[::64] = rng.standard_normal(5)          # 5 non-zero taps out of 257
+    for mode in MODES:
+        np.testing.assert_allclose(cl.convolve(x, h, mode, "direct"),
+                                   np.convolve(x, h, mode) if mode != "same"
+                                   else scipy.signal.convolve(x, h, "same", "direct"),
+                                   atol=1e-12)
