@@ -70,11 +70,13 @@ TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
 #: Stated bound on peak traced memory while a method runs, as a multiple of the output's
 #: bytes; ``kernel`` marks the methods whose bound is multiplied by the kernel's size
 #: (im2col's column matrix and the Toeplitz matrix are ``kH * kW`` times the image:
-#: chapters 7 and 8).
+#: chapters 7 and 8). ``nn.conv2d``'s bound is this multiple plus
+#: :data:`convlib.nn.layers.IM2COL_LIMIT` bytes: it builds its columns a few samples at
+#: a time, and its output, padded input and one part's product add the multiple.
 MEMORY_BOUNDS = {"loops": (2, False), "direct": (4, False), "separable": (6, False),
-                 "fft": (8, False), "overlap_add": (12, False), "winograd": (12, False),
+                 "fft": (8, False), "overlap_add": (12, False), "winograd": (16, False),
                  "toeplitz": (8, True), "im2col": (4, True),
-                 "nn.conv2d": (4, False)}
+                 "nn.conv2d": (8, False)}
 
 
 # --- timing ---------------------------------------------------------------------------

@@ -34,6 +34,10 @@ Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 #: the padded input, next to its output.
 IM2COL_LIMIT = 64 * 2**20
 
+#: Output elements per block of the depthwise path of :func:`conv2d` (whole channels of
+#: one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
+DEPTHWISE_BLOCK = 32768
+
 
 def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
                  groups: int) -> np.ndarray:
@@ -78,14 +82,19 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     mult = C_out // groups                     # output channels per input channel
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
     out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)
-    tmp = np.empty_like(out)
-    w = weight.astype(dtype, copy=False)
-    for i in range(kH):
-        for j in range(kW):
-            src = src_all[:, :, dH * i: dH * i + sH * (H_out - 1) + 1: sH,
-                          dW * j: dW * j + sW * (W_out - 1) + 1: sW]
-            np.multiply(src, w[None, :, 0, i, j, None, None], out=tmp)
-            out += tmp
+    w = weight.astype(dtype, copy=False)[:, 0, :, :, None, None]   # (C_out, kH, kW, 1, 1)
+    step = max(1, DEPTHWISE_BLOCK // (H_out * W_out))   # channels per cache-sized block
+    tmp = np.empty((min(step, C_out), H_out, W_out), dtype=dtype)
+    for n in range(N):
+        for c0 in range(0, C_out, step):
+            c1 = min(C_out, c0 + step)
+            o, t = out[n, c0:c1], tmp[:c1 - c0]
+            for i in range(kH):
+                for j in range(kW):
+                    src = src_all[n, c0:c1, dH * i: dH * i + sH * (H_out - 1) + 1: sH,
+                                  dW * j: dW * j + sW * (W_out - 1) + 1: sW]
+                    np.multiply(src, w[c0:c1, i, j], out=t)
+                    o += t
     return out
 
 
