@@ -107,8 +107,7 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     superposition view of :ref:`ch-convolution-1d`.
 
     Speed: 1-D numeric inputs go to ``numpy.convolve`` (the same sum, in compiled
-    code; float32 in float64, rounded back, which is faster and more accurate) unless
-    at most 1 in 16 taps is non-zero (then skipping the zeros is faster); an output with fewer values than the kernel has taps is computed as one dot
+    code) unless at most 1 in 16 taps is non-zero (then skipping the zeros is faster); an output with fewer values than the kernel has taps is computed as one dot
     product of a window with the flipped kernel per value. Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
     (whole rows along the first axis), and every tap is applied to one block before the
     next, with in-place multiply-adds into one scratch buffer: the block stays in the
@@ -129,10 +128,6 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
         a, b = b, a
     sparse = np.count_nonzero(b) * 16 <= b.size   # mostly zero taps: skip them
     if a.ndim == 1 and dtype.kind in "iufc" and not sparse:  # NumPy's compiled loop
-        if dtype in (np.float32, np.complex64):  # NumPy's single-precision loop is
-            wide = np.promote_types(dtype, np.float64)  # slower than its double one
-            return _convolve_1d(a.astype(wide), b.astype(wide), mode, offset,
-                                shape).astype(dtype)
         return _convolve_1d(a, b, mode, offset, shape)
     if _prod(shape) < b.size and dtype.kind in "iufc":
         return _direct_windows(a, b, shape, offset)
