@@ -48,7 +48,7 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
     "overlap_add": {"call": 0.0, "axis": 3.21e-05, "block": 0.0, "point": 1.59e-08,
                     "nlogn": 7.66e-10},
 }
-#: The model's record on its own calibration set: how many shapes, for how many it
+#: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
 #: the timings of a shared machine also vary most).
@@ -94,7 +94,7 @@ def cost_features(shape1, shape2, mode: str = "full",
         for 1-D inputs only: one long transform runs out of cache where the many short
         ones of an N-d transform do not). For ``'overlap_add'``: ``call``, ``axis``,
         ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
-        For ``'separable'`` (:func:`convlib.convolve_separable`, if ``in2`` is a rank-1
+        For ``'separable'`` (:func:`convlib.separable.convolve_separable`, if ``in2`` is a rank-1
         kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
 
     Examples
@@ -178,7 +178,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
         ``{'direct': t, 'fft': t, 'overlap_add': t}``:
         :func:`convlib.costmodel.cost_features` weighted by
         ``convlib.costmodel.COST_CONSTANTS``; for inputs of 2 or more dimensions also
-        ``'separable'``, the time :func:`convlib.convolve_separable` would take *if*
+        ``'separable'``, the time :func:`convlib.separable.convolve_separable` would take *if*
         ``in2`` is a rank-1 kernel (its 1-D passes weighted by the direct constants).
 
     Raises
