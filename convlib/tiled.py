@@ -12,6 +12,7 @@ which runs it on threads, processes or a distributed cluster.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -23,7 +24,7 @@ from .dispatch import convolve
 from .shapes import MODES, mode_offset, output_shape
 
 __all__ = ["tiled_convolve2d", "tile_slices", "read_window", "dask_convolve2d",
-           "TextProgress"]
+           "TextProgress", "NpyArray"]
 
 IntPair = int | Sequence[int]
 
@@ -193,32 +194,44 @@ def tiled_convolve2d(x, h, mode: str = "same", *, tile_shape: IntPair = 1024,
     return out
 
 
-def dask_convolve2d(x, h, *, chunks: IntPair | None = None, method: str = "direct"):
-    """``'same'``-mode 2-D convolution of a dask array, by ``dask.array.map_overlap``.
+def dask_convolve2d(x, h, mode: str = "same", *, chunks: IntPair | None = None,
+                    method: str = "direct", blockwise: bool = False):
+    """2-D convolution as a lazy ``dask.array`` graph: ``map_overlap`` or blockwise.
 
     Parameters
     ----------
     x : dask.array.Array of shape (H, W), or array-like
-        The image. Anything else (ndarray, ``numpy.memmap``, HDF5/Zarr dataset) is
-        wrapped with ``dask.array.from_array(x, chunks)``, which reads lazily.
+        The image. With ``blockwise=False`` anything that is not a dask array
+        (ndarray, ``numpy.memmap``, :class:`NpyArray`, HDF5/Zarr dataset) is wrapped
+        with ``dask.array.from_array(x, chunks)``, which reads lazily. With
+        ``blockwise=True``, ``x`` must be an array-like with slicing (not a dask array):
+        each task reads its own tile plus halo from it.
     h : array_like of shape (kH, kW)
         The kernel.
+    mode : {'full', 'same', 'valid'}
+        Output mode; ``map_overlap`` (``blockwise=False``) serves ``'same'`` only.
     chunks : int or (int, int), optional
-        Chunk size when ``x`` is wrapped (default ``1024``); ignored for dask arrays.
+        Chunk (output tile) size, default ``1024``; ignored for a dask array ``x``.
     method : str
         The :func:`convlib.convolve` method used on each chunk.
+    blockwise : bool
+        ``False``: ``dask.array.map_overlap`` with ``depth`` = the kernel's radius.
+        ``True``: one independent task per output tile that reads tile + halo itself
+        (the graph of :func:`tiled_convolve2d`).
 
     Returns
     -------
-    dask.array.Array of shape (H, W)
-        Lazy; ``.compute()`` (or ``dask.array.store`` into a memmap) on any scheduler
-        -- threads, processes, a ``distributed`` cluster -- gives
-        ``convlib.convolve2d(x, h, 'same')``.
+    dask.array.Array of shape (H_out, W_out)
+        Lazy; ``.compute()`` or ``dask.array.store`` on any scheduler -- threads,
+        processes, a ``distributed`` cluster -- gives ``convlib.convolve2d(x, h, mode)``.
 
     Raises
     ------
     ValueError
-        If ``x`` or ``h`` is not 2-D, or ``chunks`` is < 1.
+        If ``x`` or ``h`` is not 2-D, ``chunks`` is < 1, ``mode`` or ``method`` is
+        unknown, or ``mode`` is not ``'same'`` without ``blockwise``.
+    TypeError
+        If ``blockwise`` is asked for a dask array ``x``, or ``x`` cannot be sliced.
 
     See Also
     --------
@@ -226,10 +239,12 @@ def dask_convolve2d(x, h, *, chunks: IntPair | None = None, method: str = "direc
 
     Notes
     -----
-    Each chunk is extended by ``depth = (kH // 2, kW // 2)`` (the kernel's radius)
-    from its neighbours, zeros beyond the image (``boundary=0``); ``'same'``
-    convolution of the extended chunk is exact in its interior, which ``map_overlap``
-    keeps (``trim=True``). Taught in :ref:`ch-larger-than-memory`.
+    ``map_overlap`` extends each chunk by ``depth = (kH // 2, kW // 2)`` from its
+    neighbours, zeros beyond the image (``boundary=0``); ``'same'`` convolution of the
+    extended chunk is exact in its interior, which ``map_overlap`` keeps
+    (``trim=True``). Its tasks share chunks, so a scheduler may hold many chunks at
+    once; the blockwise graph's tasks are independent, so memory is bounded by the
+    tasks in flight. Taught in :ref:`ch-larger-than-memory`.
 
     Examples
     --------
@@ -237,6 +252,9 @@ def dask_convolve2d(x, h, *, chunks: IntPair | None = None, method: str = "direc
     >>> y = dask_convolve2d(x, np.ones((3, 2)), chunks=2)
     >>> bool(np.allclose(y.compute(scheduler="sync"),
     ...                  convolve(x, np.ones((3, 2)), "same")))
+    True
+    >>> z = dask_convolve2d(x, np.ones((3, 2)), "full", chunks=2, blockwise=True)
+    >>> bool(np.allclose(z.compute(scheduler="sync"), convolve(x, np.ones((3, 2)))))
     True
     >>> dask_convolve2d(x, np.ones(3))
     Traceback (most recent call last):
@@ -247,9 +265,18 @@ def dask_convolve2d(x, h, *, chunks: IntPair | None = None, method: str = "direc
 
     func = "dask_convolve2d"
     h = as_array(h, "h", func, ndim=2)
+    check_choice(mode, "mode", MODES, func)
+    size = as_tuple(1024 if chunks is None else chunks, 2, "chunks", func, minimum=1)
+    if blockwise:
+        if isinstance(x, da.Array):
+            raise TypeError(f"{func}: blockwise=True reads tiles from an array-like "
+                            f"with slicing, not a dask array; got a dask array")
+        return _dask_blockwise(x, h, mode, size, method, func)
+    if mode != "same":
+        raise ValueError(f"{func}: map_overlap serves mode 'same' only (use "
+                         f"blockwise=True for 'full' and 'valid'); got {mode!r}")
     if not isinstance(x, da.Array):
         _source(x, func)
-        size = as_tuple(1024 if chunks is None else chunks, 2, "chunks", func, minimum=1)
         x = da.from_array(x, chunks=size)
     elif x.ndim != 2:
         raise ValueError(f"{func}: x must be 2-D; got shape {x.shape}")
@@ -262,6 +289,28 @@ def dask_convolve2d(x, h, *, chunks: IntPair | None = None, method: str = "direc
                        depth=dict(enumerate(depth)), boundary=0, trim=True,
                        dtype=dtype, meta=np.empty((0, 0), dtype))
     return y[:H, :W]
+
+
+def _dask_blockwise(x, h, mode, size, method, func):
+    """One independent dask task per output tile, reading its tile + halo from ``x``."""
+    import dask.array as da
+
+    shape, dtype = _source(x, func)
+    if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
+        raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
+                         f"both axes; got shapes {shape} and {h.shape}")
+    dtype = _result_dtype(dtype, h, method, func)
+    out_shape = output_shape(shape, h.shape, mode, func)
+    chunks = tuple(tuple(min(s, n - i) for i in range(0, n, s))
+                   for n, s in zip(out_shape, size))
+
+    def tile(block_info=None):
+        (r0, r1), (c0, c1) = block_info[None]["array-location"]
+        window = read_window(slice(r0, r1), slice(c0, c1), shape, h.shape, mode)
+        return convolve(_read_padded(x, *window), h, "valid", method=method)
+
+    return da.map_blocks(tile, chunks=chunks, dtype=dtype,
+                         meta=np.empty((0, 0), dtype))
 
 
 class TextProgress:
@@ -303,3 +352,57 @@ class TextProgress:
         if done == total:
             print(f"| {done}/{total}", file=stream, flush=True)
             self.drawn = None
+
+
+class NpyArray:
+    """A ``.npy`` file on disk as a read-only array-like that loads only what is sliced.
+
+    Slicing memory-maps the file, copies the requested part and lets the map go, so
+    nothing else stays in memory. Unlike a ``numpy.memmap``, which pickles *with its
+    data*, it pickles as its path: a dask graph built on it stays small, and workers
+    of a cluster that share the file system read their own chunks (the role a Zarr or
+    HDF5 store plays on a real cluster).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by ``numpy.save`` or ``numpy.lib.format.open_memmap``.
+    writable : bool
+        Allow writing slices (``a[rows, cols] = values``), e.g. as the target of
+        ``dask.array.store`` or the ``out`` of :func:`tiled_convolve2d`.
+
+    Attributes
+    ----------
+    path : str
+    shape : tuple of int
+    dtype : numpy.dtype
+    ndim : int
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.save(pathlib.Path(d) / "x.npy", np.arange(12).reshape(3, 4))
+    ...     a = NpyArray(pathlib.Path(d) / "x.npy")
+    ...     print(a.shape, a[1:, ::2].tolist())
+    (3, 4) [[4, 6], [8, 10]]
+    """
+
+    def __init__(self, path: str | os.PathLike, writable: bool = False):
+        self.path, self.writable = os.fspath(path), bool(writable)
+        m = np.load(self.path, mmap_mode="r")
+        self.shape, self.dtype, self.ndim = m.shape, m.dtype, m.ndim
+
+    def __getitem__(self, key) -> np.ndarray:
+        return np.array(np.load(self.path, mmap_mode="r")[key])
+
+    def __setitem__(self, key, value) -> None:
+        if not self.writable:
+            raise ValueError(f"NpyArray: {self.path!r} was opened read-only; pass "
+                             f"writable=True to write")
+        m = np.load(self.path, mmap_mode="r+")
+        m[key] = value
+        m.flush()
+
+    def __repr__(self) -> str:
+        return f"NpyArray(shape={self.shape}, dtype={self.dtype})"

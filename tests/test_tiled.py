@@ -50,6 +50,46 @@ def test_dask_equals_in_memory(case):
                  bound(x, h, lambda a, b: cl.convolve2d(a, b, "same")))
 
 
+@given(image_case())
+def test_dask_blockwise_equals_in_memory(case):
+    x, h, mode, tile = case
+    got = tiled.dask_convolve2d(x, h, mode, chunks=tile, blockwise=True)
+    got = got.compute(scheduler="synchronous")
+    assert_close(got, cl.convolve2d(x, h, mode),
+                 bound(x, h, lambda a, b: cl.convolve2d(a, b, mode)))
+
+
+def test_npy_array_pickles_as_its_path(tmp_path):
+    import pickle
+    x = np.arange(200 * 300, dtype=np.float64).reshape(200, 300)
+    np.save(tmp_path / "x.npy", x)
+    a = tiled.NpyArray(tmp_path / "x.npy")
+    assert (a.shape, a.dtype, a.ndim) == ((200, 300), np.float64, 2)
+    assert len(pickle.dumps(a)) < 1000 < x.nbytes       # a memmap would carry its data
+    b = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(b[5:9, ::7], x[5:9, ::7])
+    with pytest.raises(ValueError, match="NpyArray: .* was opened read-only"):
+        a[0, 0] = 1.0
+    w = tiled.NpyArray(tmp_path / "x.npy", writable=True)
+    w[1:3, 2] = -1.0
+    assert np.load(tmp_path / "x.npy")[1:3, 2].tolist() == [-1.0, -1.0]
+
+
+def test_dask_blockwise_store_into_npy_files(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((50, 61))
+    np.save(tmp_path / "x.npy", x)
+    np.lib.format.open_memmap(tmp_path / "y.npy", "w+", np.float64, (54, 63)).flush()
+    src, dst = tiled.NpyArray(tmp_path / "x.npy"), tiled.NpyArray(tmp_path / "y.npy", True)
+    import dask.array as da
+    h = rng.standard_normal((5, 3))
+    da.store(tiled.dask_convolve2d(src, h, "full", chunks=(16, 20), blockwise=True),
+             dst, lock=False, scheduler="threads", num_workers=2)
+    # float64: sums of 15 products: a few ulps (eps 2.2e-16) of their magnitude
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), cl.convolve2d(x, h, "full"),
+                               atol=1e-12)
+
+
 def test_dask_threads_and_memmap_store(tmp_path):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((70, 45)).astype(np.float32)
@@ -159,6 +199,16 @@ def test_inputs_not_modified():
      "dask_convolve2d: x must be 2-D"),
     (lambda: tiled.dask_convolve2d(np.ones((3, 3)), [[1]], chunks=0), ValueError,
      "dask_convolve2d: chunks must be >= 1"),
+    (lambda: tiled.dask_convolve2d(np.ones((3, 3)), [[1]], "full"), ValueError,
+     "dask_convolve2d: map_overlap serves mode 'same' only"),
+    (lambda: tiled.dask_convolve2d(np.ones((3, 3)), [[1]], "middle"), ValueError,
+     "dask_convolve2d: mode must be one of"),
+    (lambda: tiled.dask_convolve2d(__import__("dask.array").array.ones((3, 3)), [[1]],
+                                   blockwise=True), TypeError,
+     "dask_convolve2d: blockwise=True reads tiles from an array-like"),
+    (lambda: tiled.dask_convolve2d(np.ones((3, 3)), np.ones((4, 4)), "valid",
+                                   blockwise=True), ValueError,
+     "dask_convolve2d: in 'valid' mode x must be at least as large as h"),
     (lambda: tiled.tile_slices((3, 3), (0, 1)), ValueError,
      "tile_slices: tile_shape must be >= 1"),
 ])
