@@ -41,18 +41,19 @@ class Rulebook:
 
     Attributes
     ----------
-    in_coords : ndarray of shape (P, D)
-        Active input sites.
-    out_coords : ndarray of shape (Q, D)
-        Active output sites (row-major order; for submanifold convolution, the input
-        sites in their input order).
-    offsets : ndarray of shape (K, D)
-        Kernel offsets ``i`` in row-major order, ``K = prod(kernel_size)``.
-    rules : tuple of K pairs of ndarray
-        ``rules[k] = (in_idx, out_idx)``: input site ``in_idx[m]`` reaches output site
-        ``out_idx[m]`` through offset ``offsets[k]``. Within one offset every output
-        appears at most once.
-    in_shape, out_shape, kernel_size : tuple of int
+    in_coords : ndarray
+        Active input sites, shape ``(P, D)``.
+    out_coords : ndarray
+        Active output sites, shape ``(Q, D)`` (row-major order; for submanifold
+        convolution, the input sites in their input order).
+    offsets : ndarray
+        Kernel offsets ``i`` in row-major order, shape ``(K, D)``,
+        ``K = prod(kernel_size)``.
+    rules : tuple
+        ``K`` pairs of index arrays, ``rules[k] = (in_idx, out_idx)``: input site
+        ``in_idx[m]`` reaches output site ``out_idx[m]`` through offset ``offsets[k]``.
+        Within one offset every output appears at most once.
+    in_shape, out_shape, kernel_size : tuple
         Spatial sizes of the dense grids and of the kernel.
     """
 

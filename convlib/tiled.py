@@ -365,7 +365,7 @@ class NpyArray:
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str or path-like
         A file written by ``numpy.save`` or ``numpy.lib.format.open_memmap``.
     writable : bool
         Allow writing slices (``a[rows, cols] = values``), e.g. as the target of
@@ -388,7 +388,7 @@ class NpyArray:
     (3, 4) [[4, 6], [8, 10]]
     """
 
-    def __init__(self, path: str | os.PathLike, writable: bool = False):
+    def __init__(self, path: str, writable: bool = False):
         self.path, self.writable = os.fspath(path), bool(writable)
         m = np.load(self.path, mmap_mode="r")
         self.shape, self.dtype, self.ndim = m.shape, m.dtype, m.ndim
