@@ -16,6 +16,13 @@ The index, grouped like the book:
   :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
   low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
   at a cost independent of its size) (chapter 4).
+* Part II, fast convolution -- :func:`fft_convolve` (the convolution theorem with zero
+  padding; ``method='fft'``), :func:`overlap_add` (``method='overlap_add'``) and
+  :func:`overlap_save` for long signals in blocks, :func:`circular_convolve`,
+  :func:`dft_matrix`, :func:`block_length`, :func:`block_plan`, and
+  :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
+  :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
+  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
   (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
@@ -41,7 +48,10 @@ The index, grouped like the book:
   :mod:`convlib.boundaries` (boundary extensions), :mod:`convlib.separable` (separable
   kernels), :mod:`convlib.integral` (the integral image), :mod:`convlib.matrices` (the
   ``'toeplitz'`` method and convolution matrices), :mod:`convlib.winograd` (the
-  ``'winograd'`` method and its transforms).
+  ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
+  circular and FFT convolution), ``convlib.overlap`` (block convolution),
+  :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
+  :mod:`convlib.deconvolution`.
 
 Examples
 --------
@@ -50,15 +60,21 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import data, direct, kernels, nn, plotting, widgets
+from . import (costmodel, data, deconvolution, direct, fourier, kernels, nn, overlap,
+               plotting, widgets)
 from . import masked, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
-from .im2col import col2im, im2col
-from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
-from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
+from .costmodel import estimate_costs
+from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
+                            transfer_function, wiener_deconvolve)
 from .dispatch import METHODS, choose_method, convolve, correlate
+from .fourier import circular_convolve, dft_matrix, fft_convolve
+from .im2col import col2im, im2col
 from .integral import box_filter, integral_image
+from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
+from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .separable import low_rank, separate
+from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
 
@@ -69,6 +85,10 @@ __all__ = [
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
     "separate", "low_rank", "integral_image", "box_filter",
+    # Part II
+    "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
+    "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
+    "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
@@ -76,7 +96,8 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "kernels", "plotting", "widgets", "nn",
+    "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
+    "costmodel", "deconvolution",
     # Part V
     "sparse", "tiled", "masked",
 ]

@@ -140,7 +140,9 @@ def _filter2d(x: np.ndarray, h: np.ndarray, start: Sequence[int], shape: Sequenc
     pad = [(M - 1 - s, s + L - N) for N, M, s, L in zip(x.shape, h.shape, start, shape)]
     dtype = np.result_type(x, h)
     xe = extend(x.astype(dtype, copy=False), pad, boundary, fillvalue)
-    return convolve(xe, h, mode="valid")
+    # direct, like scipy.signal.convolve2d: 'auto' may pick an FFT, whose rounding error
+    # spreads over the whole output (exact zeros would come back as 1e-7 in float32)
+    return convolve(xe, h, mode="valid", method="direct")
 
 
 def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
@@ -209,7 +211,7 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
     func = "convolve2d"
     a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
     if mode == "valid" or (boundary == "fill" and fillvalue == 0):
-        return convolve(a, b, mode=mode)
+        return convolve(a, b, mode=mode, method="direct")
     return _filter2d(a, b, mode_offset(a.shape, b.shape, mode), output_shape(
         a.shape, b.shape, mode), boundary, fillvalue)
 
@@ -263,7 +265,7 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     if mode == "valid":
         if valid_swap_needed(a.shape, b.shape, func):
             return correlate2d(b, a, "valid")[::-1, ::-1]
-        return convolve(a, reverse_conj(b), mode="valid")
+        return convolve(a, reverse_conj(b), mode="valid", method="direct")
     g = reverse_conj(b)
     if mode == "full":
         start = (0, 0)

@@ -20,8 +20,11 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
+from .costmodel import estimate_costs
+from .fourier import fft_convolve
 from .im2col import convolve_im2col
 from .matrices import convolve_toeplitz
+from .overlap import overlap_add
 from .winograd import convolve_winograd
 from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
@@ -36,11 +39,27 @@ class MethodCannotServe(ValueError):
 
 Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 
+
+def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both inputs in the floating type of ``result_type(a, b)`` before an FFT.
+
+    ``scipy.fft`` transforms float32 in single precision; mixing a float32 input with a
+    float64 (or int64) one would then round the float64 result to single precision.
+    Integer and boolean results are computed in float64 and rounded by ``_run``.
+    """
+    dtype = np.result_type(a, b)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
 #: Implemented methods, by the name ``method=`` accepts.
 METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
     "separable": convolve_separable,
+    "fft": lambda in1, in2, mode: fft_convolve(*_common_float(in1, in2), mode),
+    "overlap_add": lambda in1, in2, mode: overlap_add(*_common_float(in1, in2), mode),
     "toeplitz": convolve_toeplitz,
     "im2col": convolve_im2col,
     "winograd": convolve_winograd,
@@ -58,8 +77,6 @@ RESTRICTED_METHODS: dict[str, str] = {
 
 #: Method names of the book's contract that later chapters implement, with the chapter.
 PLANNED_METHODS: dict[str, str] = {
-    "fft": "chapter 5 (the convolution theorem)",
-    "overlap_add": "chapter 5 (the convolution theorem)",
 }
 
 
@@ -81,6 +98,15 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
     return a, b
 
 
+def _fft_is_exact_enough(a: np.ndarray, b: np.ndarray) -> bool:
+    """SciPy's guard: integer results above 2**52 may not survive a float64 FFT."""
+    if a.dtype.kind not in "ui" and b.dtype.kind not in "ui":
+        return True
+    bound = (max(abs(int(a.max())), abs(int(a.min())))
+             * max(abs(int(b.max())), abs(int(b.min()))) * min(a.size, b.size))
+    return bound <= 2 ** np.finfo(np.float64).nmant - 1
+
+
 def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     """The method ``convolve(in1, in2, mode, method='auto')`` would use.
 
@@ -93,20 +119,44 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     Returns
     -------
     str
-        A key of ``convlib.METHODS``. ``'loops'`` is never chosen: it exists to be read.
+        ``'direct'``, ``'fft'`` or ``'overlap_add'``: the cheapest by
+        :func:`estimate_costs`. ``'loops'`` is never chosen: it exists to be read.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`convolve`.
 
     Notes
     -----
-    Only ``'direct'`` is implemented among the fast methods so far, so it is the choice;
-    the cost model that weighs the others is taught in chapter 5.
+    As SciPy's ``choose_conv_method``: boolean inputs, and integer inputs whose result
+    could exceed ``2**52 - 1`` in magnitude (bounded by
+    ``max|in1| * max|in2| * min(in1.size, in2.size)``), go ``'direct'``, since a float64
+    FFT could not return those integers exactly. Otherwise the method with the smallest
+    estimated time wins (ties to the simpler one). The model counts work from the
+    shapes, with constants fitted on one machine (:mod:`convlib.costmodel`); it ignores
+    caches, zero taps and the data type, and chapter 5 shows where it errs.
 
     Examples
     --------
     >>> choose_method([1, 2, 3], [1, 1])
     'direct'
+    >>> choose_method(np.ones(1_000_000), np.ones(1_000))
+    'overlap_add'
+    >>> choose_method(np.ones((256, 256)), np.ones((15, 15)))
+    'fft'
+    >>> choose_method(np.full(100_000, 2**45), np.ones(1_000, dtype=int))
+    'direct'
+    >>> choose_method([1, 2, 3], [1, 1], mode="middle")
+    Traceback (most recent call last):
+    ...
+    ValueError: choose_method: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
-    _prepare(in1, in2, mode, "choose_method")
-    return "direct"
+    a, b = _prepare(in1, in2, mode, "choose_method")
+    if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind) or not _fft_is_exact_enough(a, b):
+        return "direct"
+    costs = estimate_costs(a, b, mode)
+    return min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
 
 
 def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:

@@ -23,6 +23,16 @@ GENERAL = [m for m in METHODS if m not in RESTRICTED]
 FAST = [m for m in GENERAL if m != "loops"]
 MODES = ["full", "same", "valid"]
 
+# FFT-based methods spread rounding error over the whole output (every output sample is
+# an inverse DFT of all the products), so their error is bounded relative to the largest
+# sum of |terms| (times a few ulps and log2 of the FFT length), not the local one.
+GLOBAL_ERROR = {"fft", "overlap_add"}
+
+
+def method_scale(method, scale):
+    """The error scale of ``method``: local for sums of products, global for FFTs."""
+    return np.full_like(scale, scale.max()) if method in GLOBAL_ERROR else scale
+
 
 def run(func, a, b, mode, method):
     """``func(a, b, mode, method)``, or None when a method of RESTRICTED_METHODS refuses
@@ -84,7 +94,7 @@ def test_convolve_equals_scipy(method, mode, pair):
     scale = bound(a, b, lambda u, v: scipy.signal.convolve(u, v, mode, method="direct"))
     out = run(cl.convolve, a, b, mode, method)
     if out is not None:
-        assert_close(out, ref, scale)
+        assert_close(out, ref, method_scale(method, scale))
 
 
 @pytest.mark.parametrize("method", FAST)
@@ -98,7 +108,7 @@ def test_correlate_equals_scipy(method, mode, pair):
     scale = bound(a, b, lambda u, v: scipy.signal.correlate(u, v, mode, method="direct"))
     out = run(cl.correlate, a, b, mode, method)
     if out is not None:
-        assert_close(out, ref, scale)
+        assert_close(out, ref, method_scale(method, scale))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -231,11 +241,19 @@ def test_errors_name_function_and_argument(func, name, args, kwargs, exc, messag
         func(*args, **kwargs)
 
 
-@pytest.mark.parametrize("method", sorted(set(PLANNED_METHODS) - set(METHODS)))
-def test_planned_methods_are_refused_clearly(method):
-    with pytest.raises(ValueError, match=rf"convolve: method '{method}' is not implemented "
-                                         r"yet \(it arrives with chapter \d"):
-        cl.convolve([1, 2, 3], [1, 1], method=method)
+def test_every_method_of_the_contract_is_implemented():
+    contract = {"loops", "direct", "fft", "overlap_add", "toeplitz", "im2col", "separable",
+                "winograd"}
+    assert contract <= set(METHODS) and not set(PLANNED_METHODS) - set(METHODS)
+
+
+def test_planned_methods_are_refused_clearly(monkeypatch):
+    # the mechanism later chapters used while their method was not there yet
+    monkeypatch.setitem(PLANNED_METHODS, "quantum", "chapter 99 (the future)")
+    with pytest.raises(ValueError, match=r"^convolve: method 'quantum' is not implemented "
+                                         r"yet \(it arrives with chapter 99 \(the future\)\); "
+                                         r"available: 'auto', 'loops', 'direct'"):
+        cl.convolve([1, 2, 3], [1, 1], method="quantum")
 
 
 def test_method_that_cannot_serve_is_reported(monkeypatch):

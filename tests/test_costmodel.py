@@ -1,0 +1,137 @@
+"""convlib.costmodel and choose_method: the cost model, its calibration, the timings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given
+
+import convlib as cl
+from convlib import costmodel, dispatch
+from convlib.fourier import fft_convolve
+
+from conftest import array_pairs
+from test_fourier import MODES, scipy_or_none
+
+
+def test_methods_are_registered():
+    assert {"fft", "overlap_add"} <= set(dispatch.METHODS)
+    assert not {"fft", "overlap_add"} & set(dispatch.PLANNED_METHODS)
+
+
+# ---- choose_method and its cost model --------------------------------------------------------
+
+def test_choose_method_guards_like_scipy():
+    assert cl.choose_method([True, False] * 500, [True] * 300) == "direct"
+    x = np.full(100_000, 2**45)
+    assert cl.choose_method(x, np.ones(1000, dtype=int)) == "direct"
+    assert cl.choose_method(x.astype(float), np.ones(1000)) != "direct"
+    assert scipy.signal.choose_conv_method(x, np.ones(1000, dtype=int)) == "direct"
+    assert cl.choose_method(np.float64(2), np.float64(3)) == "direct"
+
+
+def test_choose_method_picks_by_size():
+    assert cl.choose_method(np.ones(50), np.ones(3)) == "direct"
+    assert cl.choose_method(np.ones(3000), np.ones(3000)) == "fft"
+    assert cl.choose_method(np.ones(1_000_000), np.ones(1000)) == "overlap_add"
+    assert cl.choose_method(np.ones((256, 256)), np.ones((15, 15))) == "fft"
+
+
+def test_auto_uses_choose_method(monkeypatch):
+    calls = []
+    monkeypatch.setitem(dispatch.METHODS, "fft",
+                        lambda a, b, mode: calls.append(mode) or fft_convolve(a, b, mode))
+    out = cl.convolve(np.ones(3000), np.ones(3000), "same")
+    assert calls == ["same"] and out.shape == (3000,)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@given(pair=array_pairs(max_side=6, dtypes=[np.float64]))
+def test_cost_features_count_the_multiply_adds(mode, pair):
+    a, b = pair
+    if scipy_or_none(scipy.signal.convolve, a, b, mode) is None:
+        return
+    if mode == "valid" and cl.shapes.valid_swap_needed(a.shape, b.shape):
+        a, b = b, a
+    work = costmodel.cost_features(a.shape, b.shape, mode)
+    # every term x[k] h[n - k] of every output sample, counted by convolving ones
+    terms = cl.convolve(np.ones(a.shape, int), np.ones(b.shape, int), mode).sum()
+    assert work["direct"]["mac"] == terms
+    assert work["direct"]["tap"] == min(a.size, b.size)
+    costs = cl.estimate_costs(a, b, mode)
+    assert set(costs) == {"direct", "fft", "overlap_add"} and min(costs.values()) > 0
+
+
+def test_cost_constants_are_complete():
+    for method, consts in costmodel.COST_CONSTANTS.items():
+        assert set(consts) == set(costmodel.cost_features((10,), (3,))[method])
+        assert all(v >= 0 for v in consts.values())
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: cl.choose_method([1, 2], [[1]]), ValueError,
+     r"^choose_method: in1 and in2 must have the same number of dimensions"),
+    (lambda: cl.estimate_costs([1, 2], [1], "middle"), ValueError,
+     r"^estimate_costs: mode must be one of"),
+])
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+# ---- timings and the calibration --------------------------------------------------------------
+
+def test_plot_timings_and_bench_methods():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    times = cl.costmodel.bench_methods(np.ones(32), np.ones(4), repeat=1, budget=0.001)
+    assert set(times) == {"direct", "fft", "overlap_add"}
+    assert all(0 < t < 1 for t in times.values())
+    only = cl.costmodel.bench_methods(np.ones(8), np.ones(2), methods=("direct",), repeat=2,
+                                    budget=0.0)
+    assert set(only) == {"direct"}
+    fig, ax = plt.subplots()
+    cl.plotting.plot_timings(ax, [1, 2], {"direct": [1e-3, 2e-3], "fft": [2e-3, 2e-3]},
+                             {"direct": [1e-3, 2e-3]}, "M")
+    assert len(ax.lines) == 3 and ax.get_xlabel() == "M"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1, 2])  # milliseconds
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"^bench_methods: repeat must be >= 1; got 0"):
+        cl.costmodel.bench_methods([1.0], [1.0], repeat=0)
+    with pytest.raises(ValueError, match=r"^convolve: method must be one of"):
+        cl.costmodel.bench_methods([1.0], [1.0], methods=("magic",))
+
+
+# ---- the calibration of the cost model -------------------------------------------------------
+
+def test_fit_recovers_known_constants():
+    truth = {m: {k: (i + 1) * 1e-9 * (1 + 0.5 * j) for j, k in enumerate(feats)}
+             for i, (m, feats) in enumerate(costmodel.cost_features((10,), (3,)).items())}
+    rows = []
+    for s1, s2 in cl.costmodel.calibration_shapes()[::3]:
+        features = costmodel.cost_features(s1, s2, "full")
+        rows.append({"features": features, **{
+            m: sum(truth[m][k] * v for k, v in features[m].items()) for m in truth}})
+    fitted = cl.costmodel.fit_cost_constants(rows, within=np.inf)
+    for m in truth:
+        # exact data, so only the 'nlogn_1d'/'nlogn' style collinear pairs could move;
+        # the predictions must match to rounding on every row
+        pred = [sum(fitted[m][k] * v for k, v in r["features"][m].items()) for r in rows]
+        np.testing.assert_allclose(pred, [r[m] for r in rows], rtol=1e-6)
+
+
+def test_calibration_grid_and_a_tiny_run():
+    shapes = cl.costmodel.calibration_shapes()
+    assert len(shapes) == costmodel.COST_MODEL_FIT["shapes"] == 92
+    assert all(len(a) == len(b) and all(q <= p for p, q in zip(a, b)) for a, b in shapes)
+    constants, rows = cl.costmodel.calibrate_cost_model(
+        [((64,), (3,)), ((256,), (31,)), ((32, 32), (3, 3))], repeat=1, budget=0.001)
+    assert set(constants) <= {"direct", "fft", "overlap_add"} and len(rows) == 3
+    assert all(v >= 0 for c in constants.values() for v in c.values())
+    assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)

@@ -1,0 +1,269 @@
+"""convlib.fourier (DFT, circular and FFT convolution): against SciPy and identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import convlib as cl
+from convlib.fourier import circular_convolve, dft_matrix, fft_convolve
+
+from conftest import DTYPES, array_pairs, elements
+
+MODES = ["full", "same", "valid"]
+
+# FFT rounding error is global: every output sample is an inverse DFT of all products,
+# so it is bounded by a few ulps x log2(FFT length) x sum|a| x max|b| (the largest
+# possible output magnitude), not by the local output. eps is 1.2e-7 for float32 and
+# 2.2e-16 for float64/complex128; the factor 50 covers log2 of the lengths used here
+# (at most ~2**10) and the few operations per point.
+EPS = {np.dtype(np.float32): 1.2e-7, np.dtype(np.float64): 2.2e-16,
+       np.dtype(np.complex64): 1.2e-7, np.dtype(np.complex128): 2.2e-16}
+
+
+def fft_tol(a, b, out_dtype):
+    eps = max(EPS.get(np.dtype(out_dtype), 2.2e-16),
+              *(EPS.get(x.dtype, 2.2e-16) for x in (a, b)))
+    return 50 * eps * (np.abs(a).sum() * np.abs(b).max() + 1)
+
+
+def assert_fft_close(actual, desired, a, b):
+    actual, desired = np.asarray(actual), np.asarray(desired)
+    assert actual.dtype == desired.dtype, (actual.dtype, desired.dtype)
+    assert actual.shape == desired.shape, (actual.shape, desired.shape)
+    if actual.size:
+        err = np.abs(actual.astype(complex) - desired).max()
+        assert err <= fft_tol(a, b, actual.dtype), err
+
+
+def as_transformed(ref):
+    """SciPy returns the plain product, in the input dtype, when every axis has size 1;
+    functions that always transform return float64 there."""
+    return ref.astype(np.float64) if ref.dtype.kind in "biu" else ref
+
+
+def scipy_or_none(func, *args):
+    try:
+        return func(*args)
+    except ValueError:
+        return None
+
+
+# ---- hand-computed literals ----------------------------------------------------------------
+
+def test_literals():
+    assert fft_convolve([1, 2, 3], [1, 1]).round(12).tolist() == [1, 3, 5, 3]
+    assert fft_convolve([1, 2, 3], [1, 1], "valid").round(12).tolist() == [3, 5]
+    assert fft_convolve([1, 2, 3, 4], [1, 1, 1], "same").round(12).tolist() == [3, 6, 9, 7]
+    # circular: [1, 2, 3] * [1, 1, 0] = y[n] = a[n] + a[n - 1 mod 3]
+    assert circular_convolve([1, 2, 3], [1, 1, 0]).round(12).tolist() == [4, 3, 5]
+
+
+def test_dft_matrix_is_the_dft():
+    for n in (1, 2, 5, 8):
+        F = dft_matrix(n)
+        np.testing.assert_allclose(F, scipy.linalg.dft(n), atol=1e-12)
+        x = np.arange(n) + 1j
+        np.testing.assert_allclose(F @ x, np.fft.fft(x), atol=1e-12)
+        np.testing.assert_allclose(F.conj().T @ F, n * np.eye(n), atol=1e-12)
+
+
+def test_dft_diagonalises_circulant():
+    c = np.array([2.0, -1, 0, 0, 3])
+    C = scipy.linalg.circulant(c)  # C @ x == circular_convolve(c, x)
+    F = dft_matrix(5)
+    D = F @ C @ np.linalg.inv(F)
+    np.testing.assert_allclose(D, np.diag(np.fft.fft(c)), atol=1e-12)
+    x = np.arange(5.0)
+    np.testing.assert_allclose(C @ x, circular_convolve(c, x), atol=1e-12)
+
+
+# ---- differential tests against SciPy --------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@given(pair=array_pairs(max_side=7))
+def test_fft_convolve_equals_scipy(mode, pair):
+    a, b = pair
+    ref = scipy_or_none(scipy.signal.fftconvolve, a, b, mode)
+    if ref is None:
+        with pytest.raises(ValueError, match="^fft_convolve: in 'valid' mode"):
+            fft_convolve(a, b, mode)
+        return
+    assert_fft_close(fft_convolve(a, b, mode), ref, a, b)
+
+
+@st.composite
+def broadcast_pairs(draw):
+    """Arrays with some axes convolved and the others equal or 1 (SciPy's axes rule)."""
+    ndim = draw(st.integers(1, 3))
+    axes = draw(st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim,
+                         unique_by=lambda ax: ax % ndim))
+    dtype = draw(st.sampled_from(DTYPES))
+    s1, s2 = [], []
+    for ax in range(ndim):
+        if ax in [a % ndim for a in axes]:
+            s1.append(draw(st.integers(1, 6)))
+            s2.append(draw(st.integers(1, 6)))
+        else:
+            n = draw(st.integers(1, 4))
+            s1.append(draw(st.sampled_from([n, 1])))
+            s2.append(draw(st.sampled_from([n, 1])))
+    a = draw(hnp.arrays(dtype, tuple(s1), elements=elements(dtype)))
+    b = draw(hnp.arrays(dtype, tuple(s2), elements=elements(dtype)))
+    return a, b, axes
+
+
+@pytest.mark.parametrize("mode", MODES)
+@given(case=broadcast_pairs())
+def test_fft_convolve_axes_equals_scipy(mode, case):
+    a, b, axes = case
+    ref = scipy_or_none(scipy.signal.fftconvolve, a, b, mode, axes)
+    if ref is None:
+        with pytest.raises(ValueError, match="^fft_convolve: in 'valid' mode"):
+            fft_convolve(a, b, mode, axes)
+        return
+    assert_fft_close(fft_convolve(a, b, mode, axes), ref, a, b)
+
+
+# ---- identities ----------------------------------------------------------------------------
+
+@given(pair=array_pairs(max_side=6))
+def test_circular_convolution_theorem(pair):
+    a, b = pair
+    b = np.resize(b, a.shape).astype(b.dtype)  # equal shapes
+    out = circular_convolve(a, b)
+    # the definition: y = sum_k a[k] * b shifted (circularly) by k
+    ref = sum(a[k] * np.roll(b, k, axis=tuple(range(a.ndim)))
+              for k in np.ndindex(*a.shape)).astype(out.dtype)
+    assert_fft_close(out, ref, a, b)
+    # the theorem: DFT(a circ b) = DFT(a) DFT(b)
+    lhs = np.fft.fftn(out.astype(complex))
+    rhs = np.fft.fftn(a.astype(complex)) * np.fft.fftn(b.astype(complex))
+    assert np.abs(lhs - rhs).max() <= fft_tol(a, b, out.dtype) * a.size
+
+
+@given(pair=array_pairs(max_side=6))
+def test_zero_padding_turns_circular_into_linear(pair):
+    a, b = pair
+    full = [p + q - 1 for p, q in zip(a.shape, b.shape)]
+    pad = lambda x: np.pad(x, [(0, f - s) for f, s in zip(full, x.shape)])  # noqa: E731
+    out = circular_convolve(pad(a), pad(b))
+    assert_fft_close(out, as_transformed(fft_convolve(a, b)), a, b)
+
+
+# ---- dtypes, dispatcher ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("t1, t2", [(np.float32, np.float32), (np.int64, np.int64),
+                                    (np.float32, np.float64), (np.complex64, np.float32),
+                                    (np.bool_, np.bool_), (np.int8, np.float32)])
+def test_dtype_is_scipys(t1, t2):
+    a = np.array([1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1], dtype=t1)
+    b = np.array([1, 1, 0], dtype=t2)
+    assert fft_convolve(a, b).dtype == scipy.signal.fftconvolve(a, b).dtype
+    assert circular_convolve(a[:3], b).dtype == scipy.signal.fftconvolve(a[:3], b).dtype
+
+
+@pytest.mark.parametrize("method", ["fft", "overlap_add"])
+def test_dispatcher_integer_results_are_exact(method):
+    rng = np.random.default_rng(1)
+    x = rng.integers(-1000, 1000, 3000)
+    h = rng.integers(-1000, 1000, 200)
+    for mode in MODES:
+        out = cl.convolve(x, h, mode, method=method)
+        assert out.dtype == np.int64
+        np.testing.assert_array_equal(out, scipy.signal.convolve(x, h, mode, "direct"))
+
+
+def test_inputs_are_not_modified():
+    a = np.arange(20.0)
+    b = np.array([1.0, 2.0, 3.0])
+    a0, b0 = a.copy(), b.copy()
+    for func in (fft_convolve, cl.overlap_add, cl.overlap_save):
+        func(a, b)
+        func(a, b, "valid")
+    circular_convolve(a[:3], b)
+    assert np.array_equal(a, a0) and np.array_equal(b, b0)
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: fft_convolve([1, 2], [[1]]), ValueError,
+     r"^fft_convolve: in1 and in2 must have the same number of dimensions"),
+    (lambda: fft_convolve([1, 2], [1], mode="middle"), ValueError,
+     r"^fft_convolve: mode must be one of 'full', 'same', 'valid'; got 'middle'"),
+    (lambda: fft_convolve([1, 2], [1], axes=2), ValueError,
+     r"^fft_convolve: axes must be in \[-1, 1\) for 1-D inputs; got 2"),
+    (lambda: fft_convolve(np.ones((2, 2)), np.ones((2, 2)), axes=[0, -2]), ValueError,
+     r"^fft_convolve: axes must be unique; got \[0, -2\]"),
+    (lambda: fft_convolve([1, 2], [1], axes=[]), ValueError,
+     r"^fft_convolve: axes must not be empty when given"),
+    (lambda: fft_convolve([1, 2], [1], axes=0.5), TypeError,
+     r"^fft_convolve: axes must be an integer; got 0.5"),
+    (lambda: fft_convolve(np.ones((2, 3)), np.ones((2, 2)), axes=0), ValueError,
+     r"^fft_convolve: in1 and in2 must have equal sizes \(or size 1\) along the axes not "
+     r"convolved; got shapes \(2, 3\) and \(2, 2\)"),
+    (lambda: fft_convolve(np.ones((2, 3)), np.ones((3, 2)), "valid"), ValueError,
+     r"^fft_convolve: in 'valid' mode one input must be at least as large"),
+    (lambda: fft_convolve([], [1]), ValueError, r"^fft_convolve: in1 must not be empty"),
+    (lambda: fft_convolve(["a"], [1]), TypeError, r"^fft_convolve: in1 must hold numbers"),
+    (lambda: circular_convolve([1, 2, 3], [1, 2]), ValueError,
+     r"^circular_convolve: a and b must have the same shape; got \(3,\) and \(2,\)"),
+    (lambda: circular_convolve(1.0, 2.0), ValueError,
+     r"^circular_convolve: a must have at least 1 dimension"),
+    (lambda: dft_matrix(0), ValueError, r"^dft_matrix: n must be >= 1; got 0"),
+    (lambda: dft_matrix(2.5), TypeError, r"^dft_matrix: n must be an integer; got 2.5"),
+    (lambda: cl.convolve(np.ones((2, 3)), np.ones((3, 2)), "valid", method="fft"),
+     ValueError, r"^convolve: in 'valid' mode"),
+])
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+# ---- chapter 5's widget, figures and timing helper -------------------------------------------
+
+@given(n=st.integers(1, 12), m=st.integers(1, 12), extra=st.integers(0, 25))
+def test_wraparound_folds_the_tail(n, m, extra):
+    rng = np.random.default_rng(n * 100 + m)
+    x, h = rng.standard_normal(n), rng.standard_normal(m)
+    length = max(n, m) + extra
+    circular, linear = cl.fourier.wraparound(x, h, length)
+    folded = np.zeros(length)
+    np.add.at(folded, np.arange(n + m - 1) % length, linear)  # sum_r y[n + r L]
+    np.testing.assert_allclose(circular, folded, atol=1e-12)
+    np.testing.assert_allclose(linear, np.convolve(x, h), atol=1e-12)
+    if length >= n + m - 1:
+        np.testing.assert_allclose(circular[:n + m - 1], linear, atol=1e-12)
+
+
+def test_wraparound_errors():
+    with pytest.raises(ValueError, match=r"^wraparound: length must be >= 3; got 2"):
+        cl.fourier.wraparound([1, 2, 3], [1], 2)
+    with pytest.raises(ValueError, match=r"^wraparound: x must be 1-D"):
+        cl.fourier.wraparound(np.ones((2, 2)), [1], 4)
+
+
+@pytest.mark.parametrize("length", [7, 8, 10, 11, 13])
+def test_draw_wraparound_marks_the_wrapped_samples(length):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.array([1.0, 2, 3, 2, 1, 0.5, 2])
+    h = np.array([1.0, -1, 0.5, 1, 0.3])
+    fig = plt.figure()
+    cl.plotting.draw_wraparound(fig, x, h, length)
+    wrong = max(0, 11 - length)
+    top, bottom = fig.axes
+    assert bottom.get_title().startswith(f"{wrong} sample(s) differ")
+    circles = [ln for ln in bottom.lines if ln.get_markerfacecolor() == "none"]
+    assert len(circles[0].get_xdata()) == wrong
+    assert np.array_equal(circles[0].get_xdata(), np.arange(wrong))
+    plt.close(fig)
