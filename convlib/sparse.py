@@ -106,11 +106,14 @@ def _as_coords(coords, func: str, shape=None) -> tuple[np.ndarray, tuple[int, ..
     return c, shape
 
 
-def _lookup(keys: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each of ``keys`` in ``table`` (unsorted, distinct), and whether found."""
-    order = np.argsort(table, kind="stable")
-    pos = np.minimum(np.searchsorted(table[order], keys), len(table) - 1)
-    return order[pos], table[order][pos] == keys
+def _lookup(keys: np.ndarray, order: np.ndarray, ordered: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each of ``keys`` in a table of distinct keys, and whether found.
+
+    ``order`` sorts the table and ``ordered`` is the sorted table (``table[order]``).
+    """
+    pos = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+    return order[pos], ordered[pos] == keys
 
 
 def rulebook(coords, kernel_size: IntOrSeq, stride: IntOrSeq = 1,
@@ -207,13 +210,15 @@ def _rulebook(coords, kernel_size, stride, padding, shape, submanifold, func,
     else:
         table = np.unique(keys[ok])
         out_coords = np.stack(np.unravel_index(table, out_shape), axis=1).reshape(-1, D)
+    order = np.argsort(table, kind="stable")
+    ordered = table[order]
     rules = []
     for kk in range(len(offsets)):
         in_idx = np.flatnonzero(ok[kk])
         if len(in_idx) == 0:
             rules.append((in_idx, in_idx))
             continue
-        out_idx, found = _lookup(keys[kk, in_idx], table)
+        out_idx, found = _lookup(keys[kk, in_idx], order, ordered)
         rules.append((in_idx[found], out_idx[found]))
     return Rulebook(c, out_coords.astype(np.int64), offsets, tuple(rules), shape,
                     out_shape, k)
