@@ -988,6 +988,8 @@ def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
         ["white", "#fdd0a2", _IN_HI, "#d62728"]), vmin=-0.5, vmax=3.5)
     ax.set_xticks([])
     ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
     blind = int((before & ~field).sum())
     ax.set_title(f"{layers} layer(s): sees {int(field.sum())} pixels, "
                  f"blind to {blind} earlier ones", fontsize=9)
