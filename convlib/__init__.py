@@ -37,6 +37,11 @@ The index, grouped like the book:
   semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` (chapter 10),
   ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
   max/average pooling with their backward passes (chapter 13).
+* Part V, beyond the dense grid -- :mod:`convlib.sparse`: sparse convolution on active
+  sites with a rulebook, regular and submanifold (chapter 14); :mod:`convlib.tiled`:
+  convolving images larger than memory, tile by tile with halos and with
+  ``dask.array`` (chapter 15); :mod:`convlib.masked`: causal 1-D, PixelCNN-masked and
+  locally masked 2-D convolution (chapter 16).
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
@@ -58,6 +63,7 @@ array([1, 3, 5, 3])
 
 from . import (costmodel, data, deconvolution, direct, fourier, kernels, nn, overlap,
                plotting, widgets)
+from . import masked, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
@@ -93,4 +99,6 @@ __all__ = [
     # modules
     "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
     "costmodel", "deconvolution",
+    # Part V
+    "sparse", "tiled", "masked",
 ]

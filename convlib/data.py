@@ -18,7 +18,7 @@ import numpy as np
 
 from ._validation import check_int
 
-__all__ = ["photo", "mri_slice", "eeg", "EEG_SAMPLE_RATE", "impulse", "step_edge",
+__all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
            "checkerboard", "shapes", "rgb_to_gray"]
 
 #: Samples per second of :func:`eeg` (matplotlib's example spans 10 s with 800 samples).
@@ -40,6 +40,54 @@ def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     if rgb.ndim != 3 or rgb.shape[-1] < 3:
         raise ValueError(f"rgb_to_gray: rgb must have shape (H, W, 3); got {rgb.shape}")
     return rgb[..., :3].astype(np.float64) @ _LUMA
+
+
+def load_image(source: bytes | str, gray: bool = True, max_side: int | None = None
+               ) -> np.ndarray:
+    """Decode an image file (PNG, JPEG, ...) into a float array in ``[0, 1]``.
+
+    For readers who bring their own image to a chapter's widget.
+
+    Parameters
+    ----------
+    source : bytes or str
+        The file's content, or a path to it.
+    gray : bool
+        Return the BT.709 luma (:func:`rgb_to_gray`) rather than the colour channels.
+    max_side : int, optional
+        Subsample by a whole step so that neither side exceeds ``max_side`` pixels.
+
+    Returns
+    -------
+    ndarray of shape (H, W) or (H, W, 3)
+        float64 in ``[0, 1]`` (an alpha channel is dropped).
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is not a decodable image or ``max_side`` is smaller than 1.
+    """
+    import io
+
+    if max_side is not None:
+        max_side = check_int(max_side, "max_side", "load_image", minimum=1)
+    try:
+        handle = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray,
+                                                                  memoryview)) else source
+        img = np.asarray(mimage.imread(handle))
+    except Exception as exc:  # PIL and matplotlib raise many kinds
+        raise ValueError(f"load_image: source is not a readable image ({exc})") from None
+    img = img.astype(np.float64) / (255.0 if img.dtype.kind in "ui" else 1.0)
+    if img.ndim == 3:
+        img = img[..., :3]
+        if img.shape[-1] == 1:
+            img = img[..., 0]
+    if gray and img.ndim == 3:
+        img = rgb_to_gray(img)
+    if max_side is not None:
+        step = -(-max(img.shape[:2]) // max_side)
+        img = img[::step, ::step]
+    return img
 
 
 def photo(gray: bool = True) -> np.ndarray:

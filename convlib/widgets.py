@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 from .plotting import FIGSIZE
 
-__all__ = ["live"]
+__all__ = ["live", "live_with_upload"]
 
 
 def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, **controls):
@@ -44,3 +45,56 @@ def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, *
         plt.show()
 
     return ipywidgets.interactive(update, **controls)
+
+
+def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
+                     max_side: int = 256, figsize: tuple[float, float] = FIGSIZE,
+                     **controls):
+    """Like :func:`live`, on the chapter's image or on one the reader uploads.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, image, **values)`` draws one state for a 2-D float image.
+    default : ndarray of shape (H, W)
+        The image used until the reader uploads one.
+    max_side : int
+        Uploaded images are subsampled to at most this many pixels per side
+        (:func:`convlib.data.load_image`), so the widget stays responsive.
+    figsize : (float, float)
+    **controls
+        As in :func:`live`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        An upload button above the interactive controls and figure. Its attributes
+        ``upload`` (the ``FileUpload``), ``interactive`` and ``image()`` (the image now
+        shown) let code and tests drive it.
+    """
+    import ipywidgets
+
+    from .data import load_image
+
+    state = {"image": np.asarray(default, dtype=float)}
+
+    def update(**values):
+        fig: Figure = plt.figure(figsize=figsize)
+        draw(fig, state["image"], **values)
+        plt.show()
+
+    interactive = ipywidgets.interactive(update, **controls)
+    upload = ipywidgets.FileUpload(accept="image/*", multiple=False,
+                                   description="Your image")
+
+    def on_upload(change):
+        files = change["new"]
+        if files:
+            state["image"] = load_image(files[0]["content"], max_side=max_side)
+            interactive.update()
+
+    upload.observe(on_upload, names="value")
+    box = ipywidgets.VBox([upload, interactive])
+    box.upload, box.interactive = upload, interactive
+    box.image = lambda: state["image"]
+    return box

@@ -20,7 +20,7 @@ CHAPTERS = [p for p in NOTEBOOKS if p.name.startswith("ch")]
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 
 TIMING = re.compile(r"perf_counter|timeit|process_time|time\.time\(|bench")
-LIVE_WIDGET = re.compile(r"widgets\.live\(|interact\(|interactive\(")
+LIVE_WIDGET = re.compile(r"widgets\.live(_with_upload)?\(|interact\(|interactive\(")
 ALLOWED_TAGS = {"nbval-ignore-output", "remove-output", "remove-input", "remove-cell",
                 "hide-input", "hide-output", "hide-cell", "raises-exception", "nbval-skip"}
 

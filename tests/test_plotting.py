@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import re
 
 import matplotlib
@@ -108,3 +109,41 @@ def test_image_grid():
     fig = cl.plotting.image_grid([np.eye(3)] * 3, ["a", "b", "c"], ncols=2)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:3] == ["a", "b", "c"] and not fig.axes[3].axison
+
+
+def test_load_image_roundtrip_and_errors(tmp_path):
+    rgb = np.zeros((40, 30, 3))
+    rgb[:, :15, 0] = 1.0  # left half red
+    path = tmp_path / "red.png"
+    plt.imsave(path, rgb)
+    gray = cl.data.load_image(path.read_bytes())
+    assert gray.shape == (40, 30)
+    np.testing.assert_allclose(gray[:, :15], 0.2125, atol=1e-6)
+    np.testing.assert_allclose(gray[:, 15:], 0.0)
+    assert cl.data.load_image(str(path), gray=False).shape == (40, 30, 3)
+    assert cl.data.load_image(path.read_bytes(), max_side=16).shape == (14, 10)
+    with pytest.raises(ValueError, match="^load_image: source is not a readable image"):
+        cl.data.load_image(b"not an image")
+    with pytest.raises(ValueError, match="^load_image: max_side must be >= 1; got 0"):
+        cl.data.load_image(path.read_bytes(), max_side=0)
+
+
+def test_live_with_upload_redraws_on_the_uploaded_image(monkeypatch, tmp_path):
+    pytest.importorskip("ipywidgets")
+    seen = []
+
+    def draw(fig, image, size):
+        seen.append((image.shape, size))
+        cl.plotting.show_image(fig.add_subplot(), image)
+
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    widget = cl.widgets.live_with_upload(draw, np.zeros((8, 8)), max_side=32, size=(1, 5))
+    widget.interactive.children[0].value = 2
+    assert seen[-1] == ((8, 8), 2)
+    path = tmp_path / "upload.png"
+    plt.imsave(path, np.linspace(0, 1, 64 * 48).reshape(64, 48), cmap="gray")
+    widget.upload.value = ({"name": "upload.png", "type": "image/png", "size": 1,
+                            "content": memoryview(path.read_bytes()),
+                            "last_modified": datetime.datetime(2026, 1, 1,
+                                                               tzinfo=datetime.timezone.utc)},)
+    assert seen[-1] == ((32, 24), 2) and widget.image().shape == (32, 24)

@@ -1,0 +1,51 @@
+"""Part V widgets: drive the draw and state functions of chapters 14-16 directly."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import convlib as cl
+from convlib import masked, sparse
+
+
+@pytest.fixture
+def fig():
+    f = plt.figure()
+    yield f
+    plt.close(f)
+
+
+@pytest.mark.parametrize("layers", [0, 1, 2, 4])
+def test_draw_sparse_layers(fig, layers):
+    coords = np.array([[8, 8], [8, 9], [20, 24]])
+    counts = cl.plotting.draw_sparse_layers(fig, coords, (32, 32), layers)
+    # a 3x3 'same' layer grows each isolated site to a (2L+1)^2 square (no clipping
+    # here); the two adjacent sites give a (2L+1) x (2L+2) rectangle
+    side = 2 * layers + 1
+    assert counts == {"regular": side * (side + 1) + side * side, "submanifold": 3}
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title() == f"regular: {counts['regular']} active sites"
+    assert len(sparse.grow_active(coords, layers, shape=(32, 32))) == counts["regular"]
+
+
+@pytest.mark.parametrize("index", [0, 1, 5, 11])
+def test_draw_tile_halo(fig, index):
+    window = cl.plotting.draw_tile_halo(fig, (40, 60), (16, 16), (5, 5), index)
+    r, c = divmod(index, 4)                              # 3 x 4 tiles
+    assert window == ((16 * r - 2, min(16 * r + 16, 40) + 2),
+                      (16 * c - 2, min(16 * c + 16, 60) + 2))
+    assert fig.axes[0].get_title().startswith(f"tile {index + 1} of 12")
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3, 5])
+def test_draw_pixelcnn_field(fig, layers):
+    field = cl.plotting.draw_pixelcnn_field(fig, layers, size=11)
+    np.testing.assert_array_equal(field, masked.pixelcnn_receptive_field(
+        (11, 11), (5, 5), layers))
+    # the field grows up and left by one pixel per layer, never right of the diagonal
+    rows = np.flatnonzero(field.any(axis=1))
+    assert rows[0] == 5 - layers and rows[-1] == 5
+    assert field[5, 5 - layers] and not field[5, 5]
+    assert not field[5 - 1, 5 + 2] or layers >= 2
+    assert f"{layers} layer(s): sees {int(field.sum())} pixels" in \
+        fig.axes[0].get_title()
