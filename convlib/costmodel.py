@@ -17,7 +17,7 @@ import numpy as np
 from scipy.fft import next_fast_len
 
 from ._validation import as_array, check_choice, check_int, check_same_ndim
-from .direct import DIRECT_BLOCK
+from .direct import DIRECT_BLOCK, _windows_pay
 from .overlap import block_length
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
@@ -86,8 +86,9 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``tap`` (taps of the smaller input times the number of cache-sized output
         blocks: two NumPy calls each), ``mac`` (its multiply-adds) and ``mac_dot``
         (multiply-adds done in compiled dot products instead: by ``numpy.convolve``
-        for 1-D inputs, by one dot product per output value when the output has fewer
-        values than the kernel has taps; ``tap`` and ``mac`` are then 0).
+        for 1-D inputs, by one dot product per output value when the output has at
+        most 1/8 as many values as a kernel of 256 taps or more; ``tap`` and ``mac``
+        are then 0).
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
         ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
@@ -158,7 +159,7 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
         macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
     rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)
-    dot = d == 1 or _prod(shape) < _prod(small)   # compiled dot products
+    dot = d == 1 or _windows_pay(_prod(shape), _prod(small))   # compiled dot products
     return {"call": 1.0, "tap": 0.0 if dot else float(_prod(small) * blocks),
             "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0}
 

@@ -107,8 +107,10 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     superposition view of :ref:`ch-convolution-1d`.
 
     Speed: 1-D numeric inputs go to ``numpy.convolve`` (the same sum, in compiled
-    code) unless at most 1 in 16 taps is non-zero (then skipping the zeros is faster); an output with fewer values than the kernel has taps is computed as one dot
-    product of a window with the flipped kernel per value. Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
+    code) unless at most 1 in 16 taps is non-zero (then skipping the zeros is faster).
+    An output with at most 1/8 as many values as a large kernel (256 taps or more) has
+    taps is computed as one dot product of a window with the flipped kernel per value.
+    Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
     (whole rows along the first axis), and every tap is applied to one block before the
     next, with in-place multiply-adds into one scratch buffer: the block stays in the
     processor's cache instead of streaming the whole output through memory once per
@@ -129,7 +131,7 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     sparse = np.count_nonzero(b) * 16 <= b.size   # mostly zero taps: skip them
     if a.ndim == 1 and dtype.kind in "iufc" and not sparse:  # NumPy's compiled loop
         return _convolve_1d(a, b, mode, offset, shape)
-    if _prod(shape) < b.size and dtype.kind in "iufc":
+    if _windows_pay(_prod(shape), b.size) and dtype.kind in "iufc":
         return _direct_windows(a, b, shape, offset)
     out = np.zeros(shape, dtype=dtype)
     taps = [(k, b[k]) for k in np.ndindex(*b.shape) if b[k] != 0]
@@ -165,9 +167,15 @@ def _convolve_1d(a: np.ndarray, b: np.ndarray, mode: str, offset, shape) -> np.n
     return np.convolve(a, b, "full")[offset[0]:offset[0] + shape[0]].copy()
 
 
+def _windows_pay(outputs: int, taps: int) -> bool:
+    """Whether :func:`_direct_windows` replaces the tap loop: a large kernel (at least
+    256 taps) and at most 1/8 as many output values as taps."""
+    return taps >= 256 and outputs * 8 <= taps
+
+
 def _direct_windows(a: np.ndarray, b: np.ndarray, shape, offset) -> np.ndarray:
-    """The direct sum one output value at a time, for outputs with fewer values than
-    the kernel has taps (e.g. 'valid' mode with a kernel nearly as large as the
+    """The direct sum one output value at a time, for outputs with far fewer values
+    than the kernel has taps (e.g. 'valid' mode with a kernel nearly as large as the
     signal): each output is the dot product of a window of ``a`` with ``b`` flipped,
     ``y[n] = sum_j b[M-1-j] a[n - (M-1) + j]``, so a few long dot products replace
     many short shifted slices."""
