@@ -531,7 +531,8 @@ def format_tables(results: dict, summary: dict) -> str:
     if "layers" in results:
         rows, info = results["layers"]
         parts.append("== layers: convlib.nn.conv2d vs torch.nn.functional.conv2d "
-                     f"(2 threads) ==\nPyTorch: {info['torch'] or 'absent (not importable)'}"
+                     "(2 threads) ==\nPyTorch: "
+                     f"{info['torch'] or 'absent (not importable)'}"
                      "; numpy.matmul GFLOP/s: "
                      + ", ".join(f"{k} {v:.1f}" for k, v in info["matmul_gflops"].items()))
         lines = [(r["name"], r["N"], r["dtype"], f"{r['t_forward'] * 1e3:.2f}",

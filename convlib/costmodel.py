@@ -33,7 +33,8 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: Made by ``calibrate_cost_model()`` (defaults; about two minutes) on the machine that
 #: built the book (2 shared x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft)
 #: and rounded to three digits; re-made when the direct method became blocked
-#: (:data:`convlib.direct.DIRECT_BLOCK`) and 1-D direct went to ``numpy.convolve``. It times convlib's own methods, best of 5, on 1-D signals of 100 to
+#: (:data:`convlib.direct.DIRECT_BLOCK`) and 1-D direct went to ``numpy.convolve``.
+#: It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
 #: to 1e8 multiply-adds), then solves non-negative least squares on the relative
@@ -95,8 +96,8 @@ def cost_features(shape1, shape2, mode: str = "full",
         for 1-D inputs only: one long transform runs out of cache where the many short
         ones of an N-d transform do not). For ``'overlap_add'``: ``call``, ``axis``,
         ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
-        For ``'separable'`` (:func:`convlib.separable.convolve_separable`, if ``in2`` is a rank-1
-        kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
+        For ``'separable'`` (:func:`convlib.separable.convolve_separable`, if ``in2``
+        is a rank-1 kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
 
     Examples
     --------
@@ -179,8 +180,8 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
         ``{'direct': t, 'fft': t, 'overlap_add': t}``:
         :func:`convlib.costmodel.cost_features` weighted by
         ``convlib.costmodel.COST_CONSTANTS``; for inputs of 2 or more dimensions also
-        ``'separable'``, the time :func:`convlib.separable.convolve_separable` would take *if*
-        ``in2`` is a rank-1 kernel (its 1-D passes weighted by the direct constants).
+        ``'separable'``, the time :func:`convlib.separable.convolve_separable` would
+        take *if* ``in2`` is a rank-1 kernel (its 1-D passes weighted by the direct constants).
 
     Raises
     ------

@@ -176,8 +176,8 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
 
 
 def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether ``b`` (2-D, float32 or float64, not larger than ``a``) is rank 1 to within its
-    dtype's rounding: the Frobenius error of the best rank-1 approximation,
+    """Whether ``b`` (2-D, float32 or float64, not larger than ``a``) is rank 1 to
+    within its dtype's rounding: the Frobenius error of the best rank-1 approximation,
     ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps`` (the tolerance of
     ``numpy.linalg.matrix_rank``, and at most the one :func:`convlib.separate` checks)."""
     lapack = (np.float32, np.float64)   # numpy.linalg has no long double

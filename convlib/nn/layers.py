@@ -27,15 +27,15 @@ IntOrSeq = int | Sequence[int]
 Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 
 
-#: Largest im2col matrix, in bytes, that :func:`convlib.nn.conv2d` builds at once: its columns are
-#: ``kH * kW`` times larger than the input (chapter 8), so a batch whose columns would
+#: Largest im2col matrix, in bytes, that :func:`convlib.nn.conv2d` builds at once: its
+#: columns are ``kH * kW`` times larger than the input (chapter 8), so a batch whose columns would
 #: exceed this is processed a few samples at a time (at least one). Peak extra memory of
 #: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
 #: the padded input, next to its output.
 IM2COL_LIMIT = 64 * 2**20
 
-#: Output elements per block of the depthwise path of :func:`convlib.nn.conv2d` (whole channels of
-#: one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
+#: Output elements per block of the depthwise path of :func:`convlib.nn.conv2d` (whole
+#: channels of one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
 DEPTHWISE_BLOCK = 32768
 
 
