@@ -272,6 +272,9 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
     col = check_int(col, "col", func)
     if not 0 <= col < H_out * W_out:
         raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
+    from .nn.arithmetic import window_indices  # the one source of window arithmetic
+
     p, q = divmod(col, W_out)
-    i, j = np.divmod(np.arange(kH * kW), kW)
-    return p * sH + i * dH, q * sW + j * dW
+    rows = window_indices(p, H, kH, sH, pH, dH) + pH  # in padded coordinates
+    cols = window_indices(q, W, kW, sW, pW, dW) + pW
+    return np.repeat(rows, kW), np.tile(cols, kH)  # row order i * kW + j
