@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from browser import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).with_name("jupyter-book")
@@ -78,33 +78,6 @@ def test_only_book_pages_are_built(built):
 
 # ---- in a browser, offline -------------------------------------------------------------------
 
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = find_chromium()
-    if chromium is None:
-        message = ("Chromium is not installed (Debian package 'chromium'; `make test` installs "
-                   "it when it can): the browser test cannot run")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def server(built):
     _, html = built
@@ -122,43 +95,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class PageReport:
-    """Everything that went wrong while one page loaded."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.external: list[str] = []
-        self.failed: list[str] = []
-        self.console: list[str] = []
-
-    def route(self, route):
-        if route.request.url.startswith(self.base) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:  # the network is cut off: only the local server answers
-            self.external.append(route.request.url)
-            route.abort()
-
-    def response(self, response):
-        if response.status >= 400:
-            self.failed.append(f"{response.status} {response.url}")
-
-
-def open_page(browser, server, stem):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    report = PageReport(server)
-    context.route("**/*", report.route)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and report.console.append(m.text))
-    page.on("pageerror", lambda e: report.console.append(str(e)))
-    page.on("requestfailed", lambda r: report.failed.append(f"failed {r.url}"))
-    page.on("response", report.response)
-    page.goto(f"{server}/{stem}.html", wait_until="load")
-    return context, page, report
-
-
 @pytest.mark.parametrize("stem", toc_pages())
 def test_page_offline_in_browser(browser, server, stem):
-    context, page, report = open_page(browser, server, stem)
+    context, page, report = open_page(browser, server, f"{server}/{stem}.html")
     try:
         # MathJax, served from _static, typesets every equation (Sphinx loads it only on
         # pages that have math)
@@ -188,7 +127,7 @@ def test_page_offline_in_browser(browser, server, stem):
 
 @pytest.mark.parametrize("stem", chapter_pages())
 def test_widget_twins_respond(browser, server, stem):
-    context, page, report = open_page(browser, server, stem)
+    context, page, report = open_page(browser, server, f"{server}/{stem}.html")
     try:
         players = page.locator(".convlib-player")
         assert players.count() >= 1
