@@ -1,0 +1,299 @@
+"""Every chapter's live widget, run the way a reader runs it: in JupyterLab and in Jupyter
+Notebook, in a real browser, with a real kernel.
+
+A Jupyter server (from this project's own environment) serves a scratch copy of book/;
+headless Chromium (tests/browser.py) opens a chapter, runs its cells up to its live widget,
+and then works the widget: it drags the first slider with the mouse (or, for the image
+chapter, uploads an image through the browser's file chooser) and waits until the kernel
+has redrawn the figure. A chapter fails if any cell raises, if the widget does not render
+or does not redraw, if the page logs a JavaScript error, or if it asks the network for
+anything. The widgets' update functions are also driven directly, without a browser, by
+the chapters' own tests (tests/test_plotting*.py); this file checks the front end.
+Screenshots of each widget after the change go to test-artifacts/screenshots/live/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser import open_page
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER = Path(sys.executable).with_name("jupyter")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots" / "live"
+CHAPTERS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("part*/ch*.ipynb"))
+# Jupyter Notebook 7 shares JupyterLab's widget manager; two chapters (a slider, and the
+# image chapter's dropdown + file upload) show its own page works too
+NOTEBOOK_CHAPTERS = [c for c in CHAPTERS if Path(c).name.startswith(("ch01", "ch03"))]
+RUN_TIMEOUT_MS = 240_000
+# Errors the front end itself logs, not caused by a chapter. Jupyter Notebook 7.6.5's
+# keyboard-shortcut plugin (bundled in notebook_core.js) reads the settings schema of a
+# plugin that the notebook page never loads when another plugin's settings load during a
+# run: "TypeError: Cannot read properties of undefined (reading 'schema')" from its
+# pluginChanged handler. Only this exact message is tolerated, and only on that page.
+FRONT_END_ERRORS = {"lab": set(),
+                    "notebook": {"Cannot read properties of undefined (reading 'schema')"}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_jupyter(work: Path, frontend: str):
+    """``jupyter lab`` or ``jupyter notebook`` on 127.0.0.1 over a copy of book/, so that
+    running the chapters never touches the repository. Yields the server's details."""
+    shutil.copytree(ROOT / "book", work / "book",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_build"))
+    settings = work / "lab-settings" / "@jupyterlab"
+    for plugin, values in [
+            # no "get notified about Jupyter news?" prompt, no update check: offline, quiet
+            ("apputils-extension/notification", {"fetchNews": "false",
+                                                 "checkForUpdates": False}),
+            # every cell in the page, so the widget's cell is there however it scrolled
+            ("notebook-extension/tracker", {"windowingMode": "none"})]:
+        file = settings / f"{plugin}.jupyterlab-settings"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(values))
+    env = dict(os.environ,
+               JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "run"),
+               JUPYTER_DATA_DIR=str(work / "data"), IPYTHONDIR=str(work / "ipython"),
+               JUPYTERLAB_SETTINGS_DIR=str(work / "lab-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"))
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend draws the widget's figure
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}"
+    # One server per front end: a JupyterLab server also serves Notebook 7's pages, but
+    # jupyter_server caches static file lookups by file name, and both apps ship fonts of
+    # the same names, so Notebook 7's fonts answer 403 after JupyterLab's were served.
+    app = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}[frontend]
+    cmd = [str(JUPYTER), frontend, "--no-browser", "--allow-root", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
+           f"--{app}.expose_app_in_browser=True"]
+    log = (work / "server.log").open("w")
+    server = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"jupyter {frontend} did not start:\n"
+                                + (work / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield {"base": base, "token": token, "work": work, "frontend": frontend}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    yield from start_jupyter(tmp_path_factory.mktemp("lab"), "lab")
+
+
+@pytest.fixture(scope="module")
+def jupyter_notebook(tmp_path_factory):
+    yield from start_jupyter(tmp_path_factory.mktemp("notebook"), "notebook")
+
+
+def shut_down_kernels(server: dict) -> None:
+    request = urllib.request.Request(f"{server['base']}/api/sessions",
+                                     headers={"Authorization": f"token {server['token']}"})
+    for session in json.load(urllib.request.urlopen(request, timeout=10)):
+        urllib.request.urlopen(urllib.request.Request(
+            f"{server['base']}/api/sessions/{session['id']}", method="DELETE",
+            headers={"Authorization": f"token {server['token']}"}), timeout=30)
+
+
+# JavaScript run in the page. Both JupyterLab and Jupyter Notebook 7 expose the application
+# as window.jupyterapp (with expose_app_in_browser); its current widget is the notebook.
+KERNEL_IDLE = """() => {
+    const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = nb && nb.sessionContext && nb.sessionContext.session
+        && nb.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle' && !!nb.content;
+}"""
+RUN_TO_WIDGET = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cells = panel.content.model.cells;
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (cell.type === 'code' && /widgets\\.live/.test(cell.sharedModel.getSource())) {
+            panel.content.activeCellIndex = i;
+            await window.jupyterapp.commands.execute('notebook:run-all-above');
+            await window.jupyterapp.commands.execute('notebook:run-cell');
+            return i;
+        }
+    }
+    return -1;
+}"""
+CELL_ERRORS = """(last) => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    const errors = [];
+    let unrun = 0;
+    for (let i = 0; i <= last; i++) {
+        const cell = cells.get(i);
+        if (cell.type !== 'code') continue;
+        if (cell.sharedModel.getSource().trim() && cell.executionCount === null) unrun++;
+        for (let j = 0; j < cell.outputs.length; j++) {
+            const out = cell.outputs.get(j).toJSON();
+            if (out.output_type === 'error') errors.push(`cell ${i}: ${out.ename}: ${out.evalue}`);
+        }
+    }
+    return {errors, unrun};
+}"""
+FIGURE_CHANGED = """([index, before]) => {
+    const box = document.querySelectorAll('.widget-interact')[index];
+    const img = box && box.querySelector('img');
+    return !!img && img.complete && img.naturalWidth > 0 && img.src !== before;
+}"""
+
+
+def run_to_widget(page, path: str) -> int:
+    """Run the chapter's cells up to and including its live widget's; check none raised.
+    (nbval runs every cell of every chapter; this is about the front end.)"""
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    last = page.evaluate(RUN_TO_WIDGET)
+    assert last >= 0, f"{path}: no cell calls cl.widgets.live*"
+    page.wait_for_function(KERNEL_IDLE, timeout=RUN_TIMEOUT_MS)
+    state = page.evaluate(CELL_ERRORS, last)
+    assert not state["errors"], f"{path}: cells raised {state['errors']}"
+    assert state["unrun"] == 0, f"{path}: {state['unrun']} code cells did not run"
+    return last
+
+
+def widget_figure(page, index: int) -> str:
+    img = page.locator(".widget-interact").nth(index).locator("img").first
+    img.wait_for(state="attached", timeout=60_000)
+    return img.get_attribute("src")
+
+
+def settle(page, index: int = 0, timeout: float = 30.0) -> None:
+    """Wait until the widget's figure stops changing (a drag crosses several values, and
+    the kernel redraws each), so that the screenshot shows the final state."""
+    deadline = time.monotonic() + timeout
+    previous = widget_figure(page, index)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(700)
+        now = widget_figure(page, index)
+        if now == previous:
+            return
+        previous = now
+    pytest.fail("the widget's figure kept changing")
+
+
+def tiny_png(path: Path) -> Path:
+    """A 48×64 picture (a bright disc on a gradient) written as PNG by matplotlib."""
+    import matplotlib.image
+
+    y, x = np.mgrid[0:48, 0:64]
+    image = 0.3 * x / 63 + 0.7 * ((x - 30) ** 2 + (y - 24) ** 2 < 15 ** 2)
+    matplotlib.image.imsave(path, image, cmap="gray", vmin=0, vmax=1)
+    return path
+
+
+def work_the_widget(page, work: Path) -> tuple[object, str]:
+    """Change the first widget's input as a reader would. Returns a locator of what shows
+    the chosen value and that value before the change."""
+    box = page.locator(".widget-interact").first
+    box.scroll_into_view_if_needed()
+    upload = page.locator("button.widget-upload")
+    if upload.count():  # the image chapter: the reader picks a picture of their own
+        label = upload.first.inner_text()
+        with page.expect_file_chooser() as chooser:
+            upload.first.click()
+        chooser.value.set_files(str(tiny_png(work / "upload.png")))
+        return upload.first, label  # "Your image (0)" becomes "Your image (1)"
+    handle = box.locator(".noUi-handle").first
+    if handle.count():  # drag the first slider's handle
+        readout = box.locator(".widget-readout").first
+        value = readout.inner_text()
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        handle.scroll_into_view_if_needed()
+        where = handle.bounding_box()
+        x, y = where["x"] + where["width"] / 2, where["y"] + where["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + (-40 if at_max else 40), y, steps=8)
+        page.mouse.up()
+        return readout, value
+    select = box.locator("select").first
+    assert select.count(), "the widget has no slider, dropdown or upload button"
+    value = select.input_value()
+    options = select.locator("option").all_inner_texts()
+    assert len(options) > 1, "a dropdown with a single choice"
+    select.select_option(options[-1] if value != options[-1] else options[0])
+    return select, value
+
+
+def check_live_widget(browser, server: dict, path: str) -> None:
+    frontend = server["frontend"]
+    route = {"lab": "lab/tree", "notebook": "notebooks"}[frontend]
+    # ?reset: a fresh workspace, without the tabs of the chapters opened before
+    url = f"{server['base']}/{route}/{path}?reset&token={server['token']}"
+    context, page, report = open_page(browser, server["base"], url, viewport=(1280, 1000))
+    try:
+        last = run_to_widget(page, path)
+        assert page.locator(".widget-interact").count() >= 1, "no live widget rendered"
+        assert not page.get_by_text("Error displaying widget").count()
+        before = widget_figure(page, 0)
+        shows, value = work_the_widget(page, server["work"])
+        page.wait_for_function(FIGURE_CHANGED, arg=[0, before], timeout=60_000)
+        now = shows.inner_text() if shows.evaluate("e => e.tagName") != "SELECT" \
+            else shows.input_value()
+        assert now != value, "the control did not change"
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        settle(page)
+        assert not page.evaluate(CELL_ERRORS, last)["errors"], "the widget's redraw raised"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".widget-interact").first.screenshot(
+            path=str(SCREENSHOTS / f"{frontend}__{Path(path).stem}.png"))
+        assert not report.external, f"requests to the network: {report.external}"
+        assert not report.failed, f"failed requests: {report.failed}"
+        errors = [e for e in report.console if e not in FRONT_END_ERRORS[frontend]]
+        assert not errors, f"JavaScript errors: {errors}"
+    except Exception:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"FAILED-{frontend}__{Path(path).stem}.png"))
+        raise
+    finally:
+        context.close()
+        shut_down_kernels(server)
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_widget_live_in_jupyterlab(browser, jupyterlab, path):
+    check_live_widget(browser, jupyterlab, path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_CHAPTERS)
+def test_widget_live_in_jupyter_notebook(browser, jupyter_notebook, path):
+    check_live_widget(browser, jupyter_notebook, path)
+
+
+def test_every_chapter_in_the_toc_is_covered():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    in_toc = {p + ".ipynb" for p in re.findall(r"file:\s*(book/part\d/ch[^\s#]+)", toc)}
+    assert in_toc and in_toc == set(CHAPTERS)
+    assert len(NOTEBOOK_CHAPTERS) == 2
