@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test execute freeze clean chromium pdf
+.PHONY: book test execute freeze clean chromium pdf lab launch
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ chromium:
 NB ?= $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 execute: $(STAMP)
 	$(BIN)/python tests/notebook_tools.py execute $(NB)
+
+# Point the book at its public repository: launch buttons (Binder, Colab; JupyterHub with
+# HUB=https://...) in _config.yml and a Colab-only install cell in every notebook:
+#   make launch URL=https://github.com/OWNER/REPO [BRANCH=main] [HUB=https://hub.example.org]
+BRANCH ?= main
+launch: $(STAMP)
+	@test -n "$(URL)" || { echo "make launch URL=https://github.com/OWNER/REPO"; exit 2; }
+	$(BIN)/python tests/notebook_tools.py launch "$(URL)" "$(BRANCH)" $(if $(HUB),"$(HUB)")
+
+# The chapters live, in JupyterLab (widgets recompute with convlib)
+lab: $(STAMP)
+	$(BIN)/jupyter lab book
 
 # Optional: the whole book as one PDF (_build/latex/convolution-from-first-principles.pdf).
 # Needs LaTeX from Debian, offline once installed:

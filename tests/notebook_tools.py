@@ -3,16 +3,25 @@
 Usage::
 
     python tests/notebook_tools.py execute book/part1/ch01_convolution_1d.ipynb [...]
+    python tests/notebook_tools.py launch https://github.com/OWNER/REPO [BRANCH [HUB_URL]]
 
 Each notebook is run top to bottom in a fresh ``python3`` kernel from its own folder
 (as nbval runs it), outputs are stored with execution counts 1..n, and volatile metadata
 (cell timings, widget state) is dropped so that re-executing an unchanged chapter gives
 an identical file. Live-widget state is not stored: the published book shows each
 widget's static twin instead (see CONTRIBUTING.md).
+
+``launch`` points the book at its public repository (``make launch URL=...``): it writes
+the ``repository`` and ``launch_buttons`` settings into ``_config.yml`` (Binder, Colab and,
+given a hub, JupyterHub buttons on every notebook page) and gives every notebook of the
+book a first code cell that installs convlib from that repository when the notebook runs
+in Google Colab, and does nothing anywhere else (no output, so nbval and the stored
+outputs are unaffected; execution counts are renumbered). Running it again replaces both.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -53,15 +62,102 @@ def execute(path: Path, timeout: int = 300) -> None:
     nbformat.write(nb, path)
 
 
+# ---- launch buttons and the Colab install cell ----------------------------------------------
+
+COLAB_MARK = "# In Google Colab, install convlib"
+CONFIG_BEGIN = "# >>> launch buttons: written by `make launch URL=...`"
+CONFIG_END = "# <<< launch buttons"
+REPOSITORY = re.compile(r"https://github\.com/[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
+
+
+def colab_cell_source(url: str, branch: str) -> str:
+    return (f"{COLAB_MARK} from the book's repository (does nothing elsewhere).\n"
+            "import sys\n\n"
+            'if "google.colab" in sys.modules:\n'
+            f'    %pip install -q "convlib @ git+{url}@{branch}"')
+
+
+def is_colab_cell(cell) -> bool:
+    return cell.cell_type == "code" and "".join(cell.source).startswith(COLAB_MARK)
+
+
+def book_notebooks(root: Path) -> list[Path]:
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    names = re.findall(r"(?:file|root):\s*([^\s#]+)", toc)
+    return [root / f"{n}.ipynb" for n in names if (root / f"{n}.ipynb").exists()]
+
+
+def renumber(nb: nbformat.NotebookNode) -> None:
+    """Execution counts 1..n over the code cells that ran, as a fresh run numbers them."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.execution_count is not None:
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.output_type == "execute_result":
+                    out.execution_count = count
+
+
+def add_colab_cell(nb: nbformat.NotebookNode, url: str, branch: str) -> None:
+    """Put the guarded install cell first among the code cells (after the title)."""
+    nb.cells = [c for c in nb.cells if not is_colab_cell(c)]
+    cell = nbformat.v4.new_code_cell(colab_cell_source(url, branch))
+    cell.id = "colab-install"  # a fixed id: running the tool again changes nothing
+    cell.metadata = {"tags": ["remove-cell"]}  # the static pages do not need it
+    cell.execution_count = 0  # ran (renumbered below), printed nothing
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"),
+                      len(nb.cells))
+    nb.cells.insert(first_code, cell)
+    renumber(nb)
+
+
+def launch_config(url: str, branch: str, hub: str | None) -> str:
+    lines = [CONFIG_BEGIN, "repository:", f"  url: {url}", '  path_to_book: ""',
+             f"  branch: {branch}", "launch_buttons:", "  notebook_interface: jupyterlab",
+             "  binderhub_url: https://mybinder.org",
+             "  colab_url: https://colab.research.google.com"]
+    if hub:
+        lines.append(f"  jupyterhub_url: {hub}")
+    return "\n".join(lines + [CONFIG_END]) + "\n"
+
+
+def set_launch(root: Path, url: str, branch: str = "main", hub: str | None = None) -> None:
+    """Write the launch settings into root/_config.yml and the Colab cell into every
+    notebook of root/_toc.yml (see the module docstring)."""
+    if not REPOSITORY.fullmatch(url):
+        raise ValueError(f"url must be a GitHub repository address like "
+                         f"https://github.com/OWNER/REPO (Binder and Colab need one), "
+                         f"got {url!r}")
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
+        raise ValueError(f"branch must be a git branch name, got {branch!r}")
+    if hub is not None and not re.fullmatch(r"https://[^\s\"']+", hub):
+        raise ValueError(f"hub must be a JupyterHub's https:// address, got {hub!r}")
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(re.escape(CONFIG_BEGIN) + r".*?" + re.escape(CONFIG_END) + r"\n?", "",
+                  text, flags=re.S)
+    config.write_text(text.rstrip("\n") + "\n\n" + launch_config(url, branch, hub),
+                      encoding="utf-8")
+    for path in book_notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        add_colab_cell(nb, url, branch)
+        nbformat.write(nb, path)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] != "execute":
-        print(__doc__)
-        return 2
-    for name in argv[1:]:
-        path = Path(name).resolve()
-        print(f"executing {path.relative_to(ROOT)}", flush=True)
-        execute(path)
-    return 0
+    if len(argv) >= 2 and argv[0] == "execute":
+        for name in argv[1:]:
+            path = Path(name).resolve()
+            print(f"executing {path.relative_to(ROOT)}", flush=True)
+            execute(path)
+        return 0
+    if 2 <= len(argv) <= 4 and argv[0] == "launch":
+        set_launch(ROOT, *argv[1:])
+        print(f"launch buttons and Colab install cells now point at {argv[1]}")
+        return 0
+    print(__doc__)
+    return 2
 
 
 if __name__ == "__main__":
