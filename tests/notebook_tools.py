@@ -50,7 +50,9 @@ def execute(path: Path, timeout: int = 300) -> None:
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             record_timing=False, store_widget_state=True,
-                            )
+                            # one stream output per cell and name, as nbval compares
+                            # them; myst-nb would put a line break between pieces
+                            coalesce_streams=True)
     client.allow_errors = False
     # cells tagged raises-exception may raise; nbclient honours that tag itself
     start = time.perf_counter()
