@@ -82,6 +82,31 @@ def test_gradients_are_transpose_correlation_and_sum(c):
     np.testing.assert_array_equal(gb, g.sum(axis=(0, 2, 3)))
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float32, np.float64])
+@pytest.mark.parametrize("C_out, groups", [(5, 5), (6, 3), (6, 1)])
+def test_gradient_paths_agree_with_the_loops(C_out, groups, dtype):
+    """Depthwise (per-tap sums) and grouped/dense (GEMM per sample and group) gradients:
+    the weight gradient equals the one-hot-weight loops and the input gradient satisfies
+    the adjoint identity, exactly on integers, keeping the dtype."""
+    rng = np.random.default_rng(C_out + groups)
+    C_in = 5 if C_out == 5 else 3 if groups == 3 else 2
+    x = rng.integers(-4, 5, (2, C_in, 9, 8)).astype(dtype)
+    w = rng.integers(-4, 5, (C_out, C_in // groups, 3, 2)).astype(dtype)
+    kw = dict(stride=(2, 1), padding=((1, 0), (0, 1)), dilation=(2, 1), groups=groups)
+    g = rng.integers(-4, 5, nn.conv2d(x, w, **kw).shape).astype(dtype)
+    gx, gw, _ = nn.conv2d_backward(x, w, g, **kw)
+    assert gw.dtype == gx.dtype == dtype
+    # grad_x is the adjoint: <conv2d(x), g> = <x, grad_x> (exact on integers)
+    assert np.sum(nn.conv2d(x, w, **kw).astype(float) * g) == pytest.approx(
+        np.sum(x.astype(float) * gx), rel=1e-6)
+    if dtype == np.int64:
+        assert np.sum(nn.conv2d(x, w, **kw) * g) == np.sum(x * gx)
+    basis_w = np.eye(w.size, dtype=int).reshape((-1,) + w.shape)
+    want = [np.sum(conv_ref(x.astype(int), e, None, kw["stride"], list(kw["padding"]),
+                            kw["dilation"], groups) * g.astype(int)) for e in basis_w]
+    np.testing.assert_array_equal(gw.ravel(), want)
+
+
 def test_grad_x_is_conv_transpose2d():
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((2, 4, 9, 8)), rng.standard_normal((6, 2, 3, 3))

@@ -113,8 +113,27 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     H, W = xb.shape[2:]
     grad_x = conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups)[
         :, :, plo: plo + H, qlo: qlo + W]
-    cols = im2col(xp, (kH, kW), s, 0, d).reshape(N, groups, Cg * kH * kW, -1)
-    gg = gb.reshape(N, groups, C_out // groups, -1)
-    grad_w = np.einsum("ngol,ngkl->gok", gg, cols, optimize=True).reshape(weight.shape)
+    grad_w = _weight_gradient(xp, gb, weight.shape, s, d, groups)
     grad_b = gb.sum(axis=(0, 2, 3))
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
+
+
+def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stride,
+                     dilation, groups: int) -> np.ndarray:
+    """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
+    N, C_out, H_out, W_out = g.shape
+    _, Cg, kH, kW = shape
+    (sH, sW), (dH, dW) = stride, dilation
+    if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
+        grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
+        for i in range(kH):
+            for j in range(kW):
+                window = xp[:, :, i * dH: i * dH + sH * (H_out - 1) + 1: sH,
+                            j * dW: j * dW + sW * (W_out - 1) + 1: sW]
+                grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
+        return grad_w.reshape(shape)
+    cols = im2col(xp, (kH, kW), stride, 0, dilation).reshape(N, groups, Cg * kH * kW, -1)
+    gg = g.reshape(N, groups, C_out // groups, H_out * W_out)
+    # per sample and group one GEMM on the transposed view of the columns (no copy of
+    # them), summed over the batch
+    return np.matmul(gg, cols.swapaxes(-1, -2)).sum(axis=0).reshape(shape)

@@ -31,10 +31,20 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
     kW)``; the result has shape ``(N, C_in, *full_hw)``, the (padded) input size of the
-    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`.
+    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`;
+    depthwise layers add each tap's scaled copy of ``u`` in place instead.
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
+    if Cg == 1 and groups == C_out:  # depthwise: scatter each tap, no columns
+        (sH, sW), (dH, dW) = stride, dilation
+        out = np.zeros((N, C_out) + tuple(full_hw), dtype=np.result_type(u, weight))
+        for i in range(kH):
+            for j in range(kW):
+                out[:, :, i * dH: i * dH + sH * (H_out - 1) + 1: sH,
+                    j * dW: j * dW + sW * (W_out - 1) + 1: sW] += \
+                    u * weight[:, 0, i, j][:, None, None]
+        return out
     ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
