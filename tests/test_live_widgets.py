@@ -35,7 +35,7 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots" / "live"
 CHAPTERS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("part*/ch*.ipynb"))
 # Jupyter Notebook 7 shares JupyterLab's widget manager; two chapters (a slider, and the
-# image chapter's dropdown + file upload) show its own page works too
+# image chapter's file upload) show that its own page works too
 NOTEBOOK_CHAPTERS = [c for c in CHAPTERS if Path(c).name.startswith(("ch01", "ch03"))]
 RUN_TIMEOUT_MS = 240_000
 # Errors the front end itself logs, not caused by a chapter. Jupyter Notebook 7.6.5's
