@@ -19,11 +19,15 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from browser import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).with_name("jupyter-book")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
 def toc_pages() -> list[str]:
@@ -67,6 +71,16 @@ def test_every_page_is_built_with_its_outputs(built, stem):
     if Path(stem).name.startswith("ch"):
         assert "convlib-player" in text, "widget twin missing from the page"
         assert re.search(r'<img [^>]*src="[^"]*\.png"', text), "no figure on the page"
+        # every notebook page offers its .ipynb for download
+        assert re.search(rf'href="[^"]*_sources/{re.escape(stem)}\.ipynb"', text)
+    repository = CONFIG.get("repository") or {}
+    if repository.get("url") and (ROOT / f"{stem}.ipynb").exists():
+        # launch buttons (`make launch URL=...`) point at this notebook in the repository
+        owner_repo = repository["url"].removeprefix("https://github.com/")
+        branch = repository.get("branch", "main")
+        assert (f"colab.research.google.com/github/{owner_repo}/blob/{branch}/"
+                f"{stem}.ipynb") in text, "no Colab button"
+        assert f"mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath=" in text, "no Binder button"
 
 
 def test_only_book_pages_are_built(built):
