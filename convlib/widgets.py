@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from .plotting import FIGSIZE
 
-__all__ = ["live", "live_with_upload"]
+__all__ = ["live", "live_with_upload", "uploaded_content"]
 
 
 def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, **controls):
@@ -88,9 +88,9 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
                                    description="Your image")
 
     def on_upload(change):
-        files = change["new"]
-        if files:
-            state["image"] = load_image(files[0]["content"], max_side=max_side)
+        content = uploaded_content(change["new"])
+        if content is not None:
+            state["image"] = load_image(content, max_side=max_side)
             interactive.update()
 
     upload.observe(on_upload, names="value")
@@ -98,3 +98,23 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
     box.upload, box.interactive = upload, interactive
     box.image = lambda: state["image"]
     return box
+
+
+def uploaded_content(value) -> bytes | None:
+    """The first uploaded file's bytes from a ``FileUpload`` value, or None if empty.
+
+    ipywidgets 8 holds a tuple of dicts; ipywidgets 7, which Google Colab still ships
+    by default, a dict of dicts keyed by file name. Both carry the bytes under
+    ``'content'``.
+
+    Examples
+    --------
+    >>> uploaded_content(({"name": "a.png", "content": memoryview(b"PNG")},))
+    b'PNG'
+    >>> uploaded_content({"a.png": {"metadata": {"name": "a.png"}, "content": b"PNG"}})
+    b'PNG'
+    >>> uploaded_content(()) is None
+    True
+    """
+    files = list(value.values()) if isinstance(value, dict) else list(value)
+    return bytes(files[0]["content"]) if files else None
