@@ -111,6 +111,21 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     return cols if batched else cols[0]
 
 
+def tap_window(i: int, j: int, stride, dilation, out_hw) -> tuple[slice, slice]:
+    """The rows and columns of a (padded) input that kernel tap ``(i, j)`` meets over all
+    ``out_hw`` output positions: ``x[..., rows, cols]`` has the output's shape, and
+    ``y[p, q] += w[i, j] * x[sH*p + dH*i, sW*q + dW*j]`` is one multiply-add of it.
+
+    Examples
+    --------
+    >>> tap_window(1, 2, (2, 1), (1, 3), (3, 4))
+    (slice(1, 6, 2), slice(6, 10, 1))
+    """
+    (sH, sW), (dH, dW), (H_out, W_out) = stride, dilation, out_hw
+    return (slice(i * dH, i * dH + sH * (H_out - 1) + 1, sH),
+            slice(j * dW, j * dW + sW * (W_out - 1) + 1, sW))
+
+
 def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1,
            padding: IntPair = 0, dilation: IntPair = 1) -> np.ndarray:
     """Fold columns back into images, summing overlapping patches (= ``torch ... fold``).
@@ -164,9 +179,8 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
     out = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cb.dtype)
     for i in range(kH):
         for j in range(kW):
-            r, c = i * dH, j * dW
-            out[:, :, r : r + sH * (H_out - 1) + 1 : sH,
-                c : c + sW * (W_out - 1) + 1 : sW] += blocks[:, :, i, j]
+            rows, cols_ = tap_window(i, j, (sH, sW), (dH, dW), (H_out, W_out))
+            out[:, :, rows, cols_] += blocks[:, :, i, j]
     out = out[:, :, pH : pH + H, pW : pW + W]
     return out if batched else out[0]
 

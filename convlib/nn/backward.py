@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import im2col
+from ..im2col import im2col, tap_window
 from ._args import (as_layer_array, layer_inputs, output_sizes, pad_input,
                     padding_pairs, per_axis)
 from .transposed import conv2d_adjoint
@@ -123,13 +123,12 @@ def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stri
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
-    (sH, sW), (dH, dW) = stride, dilation
     if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
         grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
         for i in range(kH):
             for j in range(kW):
-                window = xp[:, :, i * dH: i * dH + sH * (H_out - 1) + 1: sH,
-                            j * dW: j * dW + sW * (W_out - 1) + 1: sW]
+                window = xp[(Ellipsis,) + tap_window(i, j, stride, dilation,
+                                                     (H_out, W_out))]
                 grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
         return grad_w.reshape(shape)
     cols = im2col(xp, (kH, kW), stride, 0, dilation).reshape(N, groups, Cg * kH * kW, -1)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..im2col import im2col
+from ..im2col import im2col, tap_window
 from ._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
@@ -49,7 +49,6 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     """
     N, C_in, H, W = xp.shape
     C_out, Cg, kH, kW = weight.shape
-    (sH, sW), (dH, dW) = stride, dilation
     H_out, W_out = output_sizes((H, W), (kH, kW), stride, ((0, 0), (0, 0)), dilation,
                                 "conv2d")
     dtype = np.result_type(xp, weight)
@@ -58,7 +57,7 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     K, L = Cg * kH * kW, H_out * W_out
     wg = weight.reshape(groups, C_out // groups, K).astype(dtype, copy=False)
     if kH == kW == 1:
-        cols = xp[:, :, : sH * (H_out - 1) + 1: sH, : sW * (W_out - 1) + 1: sW]
+        cols = xp[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))]
         cols = cols.astype(dtype, copy=False).reshape(N, groups, K, L)
         return (wg @ cols).reshape(N, C_out, H_out, W_out)
     out = np.empty((N, groups, C_out // groups, L), dtype=dtype)
@@ -77,7 +76,7 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     slices, each scaled per output channel (in-place multiply-adds, one scratch array)."""
     N, C_in = xp.shape[:2]
     C_out, _, kH, kW = weight.shape
-    (sH, sW), (dH, dW), (H_out, W_out) = stride, dilation, out_hw
+    H_out, W_out = out_hw
     dtype = np.result_type(xp, weight)
     mult = C_out // groups                     # output channels per input channel
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
@@ -91,8 +90,8 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
             o, t = out[n, c0:c1], tmp[:c1 - c0]
             for i in range(kH):
                 for j in range(kW):
-                    src = src_all[n, c0:c1, dH * i: dH * i + sH * (H_out - 1) + 1: sH,
-                                  dW * j: dW * j + sW * (W_out - 1) + 1: sW]
+                    src = src_all[(n, slice(c0, c1)) + tap_window(
+                        i, j, stride, dilation, out_hw)]
                     np.multiply(src, w[c0:c1, i, j], out=t)
                     o += t
     return out

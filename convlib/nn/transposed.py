@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import col2im
+from ..im2col import col2im, tap_window
 from ..shapes import conv_transpose_output_size
 from ._args import layer_inputs, padding_pairs, per_axis
 
@@ -37,13 +37,11 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
     if Cg == 1 and groups == C_out:  # depthwise: scatter each tap, no columns
-        (sH, sW), (dH, dW) = stride, dilation
         out = np.zeros((N, C_out) + tuple(full_hw), dtype=np.result_type(u, weight))
         for i in range(kH):
             for j in range(kW):
-                out[:, :, i * dH: i * dH + sH * (H_out - 1) + 1: sH,
-                    j * dW: j * dW + sW * (W_out - 1) + 1: sW] += \
-                    u * weight[:, 0, i, j][:, None, None]
+                window = (Ellipsis,) + tap_window(i, j, stride, dilation, (H_out, W_out))
+                out[window] += u * weight[:, 0, i, j][:, None, None]
         return out
     ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
