@@ -83,10 +83,15 @@ def is_colab_cell(cell) -> bool:
     return cell.cell_type == "code" and "".join(cell.source).startswith(COLAB_MARK)
 
 
-def book_notebooks(root: Path) -> list[Path]:
+def toc_entries(root: Path = ROOT) -> list[str]:
+    """The pages of root/_toc.yml in order, as paths without a suffix."""
     toc = (root / "_toc.yml").read_text(encoding="utf-8")
-    names = re.findall(r"(?:file|root):\s*([^\s#]+)", toc)
-    return [root / f"{n}.ipynb" for n in names if (root / f"{n}.ipynb").exists()]
+    return re.findall(r"(?:file|root):\s*([^\s#]+)", toc)
+
+
+def book_notebooks(root: Path = ROOT) -> list[Path]:
+    """The notebooks among the pages of root/_toc.yml."""
+    return [root / f"{n}.ipynb" for n in toc_entries(root) if (root / f"{n}.ipynb").exists()]
 
 
 def renumber(nb: nbformat.NotebookNode) -> None:

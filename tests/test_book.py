@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from browser import open_page
+from notebook_tools import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).with_name("jupyter-book")
@@ -30,13 +31,8 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
-def toc_pages() -> list[str]:
-    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"(?:file|root):\s*([^\s#]+)", toc)
-
-
 def chapter_pages() -> list[str]:
-    return [p for p in toc_pages() if Path(p).name.startswith("ch")]
+    return [p for p in toc_entries() if Path(p).name.startswith("ch")]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +57,7 @@ def test_build_succeeds_without_warnings(built):
     assert "Executing" not in log, "the build executed a notebook"
 
 
-@pytest.mark.parametrize("stem", toc_pages())
+@pytest.mark.parametrize("stem", toc_entries())
 def test_every_page_is_built_with_its_outputs(built, stem):
     _, html = built
     page = (html / stem).with_suffix(".html")
@@ -109,7 +105,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("stem", toc_pages())
+@pytest.mark.parametrize("stem", toc_entries())
 def test_page_offline_in_browser(browser, server, stem):
     context, page, report = open_page(browser, server, f"{server}/{stem}.html")
     try:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from notebook_tools import COLAB_MARK
+from notebook_tools import COLAB_MARK, toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -46,13 +46,8 @@ def test_there_are_notebooks():
     assert CHAPTERS, "book/ has no chapter notebooks"
 
 
-def toc_entries() -> set[str]:
-    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    return set(re.findall(r"(?:file|root):\s*([^\s#]+)", toc))
-
-
 def test_every_notebook_is_in_the_toc_and_every_entry_exists():
-    entries = toc_entries()
+    entries = set(toc_entries())
     for nb in NOTEBOOKS:
         stem = str(nb.relative_to(ROOT).with_suffix(""))
         assert stem in entries, f"{stem} is not listed in _toc.yml"
