@@ -11,6 +11,7 @@ Nothing here modifies its input.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ __all__ = [
     "as_array",
     "as_tuple",
     "check_choice",
+    "check_output_bytes",
     "check_int",
     "check_same_ndim",
     "check_number",
@@ -110,6 +112,33 @@ def check_int(
     if minimum is not None and value < minimum:
         raise ValueError(f"{func}: {name} must be >= {minimum}; got {value}")
     return value
+
+
+#: The largest output (in bytes) any convlib function allocates before it refuses with an
+#: error naming the argument that asked for it. 2 GiB: far above anything the book needs,
+#: far below what makes a 24 GiB machine swap or NumPy fail with "array is too big".
+MAX_OUTPUT_BYTES: int = 2 * 2**30
+
+
+def check_output_bytes(
+    shape: Sequence[int], itemsize: int, name: str, func: str, *,
+    limit: int | None = None, hint: str = "",
+) -> None:
+    """Raise ``ValueError`` before allocating an array of ``shape`` larger than ``limit``.
+
+    ``name`` is the argument that asked for the size (``"padding"``, ``"n"``, ...); the
+    message states the shape, the bytes needed and the limit, plus ``hint`` if given.
+    ``limit`` defaults to :data:`MAX_OUTPUT_BYTES`.
+    """
+    limit = MAX_OUTPUT_BYTES if limit is None else limit
+    nbytes = math.prod(int(s) for s in shape) * int(itemsize)
+    if nbytes > limit:
+        shape_text = "(" + ", ".join(str(int(s)) for s in shape) + ")"
+        raise ValueError(
+            f"{func}: {name} asks for an output of shape {shape_text} "
+            f"({nbytes / 1e6:.1f} MB), more than the limit of {limit / 1e6:.1f} MB"
+            + (f"; {hint}" if hint else "")
+        )
 
 
 def check_number(value: Any, name: str, func: str) -> complex | float | int:
