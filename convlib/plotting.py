@@ -1031,27 +1031,41 @@ def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, i
 
 
 def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
-                        kernel_size: int = 3) -> np.ndarray:
-    """Which pixels the centre pixel sees after ``layers`` PixelCNN masked layers.
+                        kernel_size: int = 3) -> dict[str, int]:
+    """Which earlier pixels the centre pixel sees after ``layers`` PixelCNN masked layers.
 
-    Shows the blind spot: pixels above-right that a stack of masked 3x3 convolutions
-    never reaches. Returns the boolean receptive field.
+    Every pixel before the centre in raster order is one of three kinds, in colours that
+    stay distinct under the common colour-vision deficiencies (Okabe-Ito blue, yellow,
+    vermillion): *seen* (in the receptive field of ``layers`` layers), *not yet* (reached
+    by a deeper stack) and *never* (the blind spot: above-right pixels that no stack of
+    masked layers reaches inside the ``size x size`` image). The centre is black, later
+    pixels white. Returns the three counts, keyed ``'seen'``, ``'not yet'``, ``'never'``.
     """
+    from matplotlib.patches import Patch
+
     from .masked import pixelcnn_receptive_field
 
     centre = (size // 2, size // 2)
     field = pixelcnn_receptive_field((size, size), centre, layers, kernel_size)
+    # each layer reaches kernel_size // 2 rows up and columns left: size layers cover
+    # everything any depth reaches inside the image
+    ever = pixelcnn_receptive_field((size, size), centre, size, kernel_size)
     before = np.arange(size * size).reshape(size, size) < centre[0] * size + centre[1]
-    img = np.where(field, 2, np.where(before, 1, 0))
-    img[centre] = 3
+    kinds = {"seen": field, "not yet": ever & ~field, "never": before & ~ever}
+    colors = {"seen": "#0072B2", "not yet": "#F0E442", "never": "#D55E00"}
+    img = np.select(list(kinds.values()), [1, 2, 3], 0)
+    img[centre] = 4
     ax = fig.subplots()
     ax.imshow(img, cmap=matplotlib.colors.ListedColormap(
-        ["white", "#fdd0a2", _IN_HI, "#d62728"]), vmin=-0.5, vmax=3.5)
+        ["white", *colors.values(), "black"]), vmin=-0.5, vmax=4.5)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(True)
-    blind = int((before & ~field).sum())
-    ax.set_title(f"{layers} layer(s): sees {int(field.sum())} pixels, "
-                 f"blind to {blind} earlier ones", fontsize=9)
-    return field
+    counts = {name: int(mask.sum()) for name, mask in kinds.items()}
+    ax.legend(handles=[Patch(facecolor=colors[n], edgecolor="0.3", label=f"{n}: {c}")
+                       for n, c in counts.items()],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              title="earlier pixels", title_fontsize=8, frameon=False)
+    ax.set_title(f"{layers} layer(s): sees {counts['seen']} pixels", fontsize=9)
+    return counts
