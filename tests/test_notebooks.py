@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from notebook_tools import COLAB_MARK, toc_entries
+from notebook_tools import COLAB_MARK, solutions, toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -131,8 +131,17 @@ def test_chapter_anatomy(path):
     assert "import convlib as cl" in setup and "cl.plotting.setup()" in setup
     assert re.search(r"default_rng\(\d+\)", setup), "setup cell must seed default_rng"
     assert "## Summary" in markdown and "## Exercises" in markdown
-    assert "{exercise}" in markdown and "{solution}" in markdown
-    assert markdown.count(":class: dropdown") >= markdown.count("{solution}")
+    assert "{exercise}" in markdown
+    # solutions: plain {solution} directives or gated {solution-start} ... {solution-end}
+    # (whose code cells nbval executes); either way hidden in a dropdown
+    sols = solutions(nb)
+    assert sols, "no exercise solution ({solution} or {solution-start})"
+    for sol in sols:
+        assert "dropdown" in sol["options"].get("class", "").split(), \
+            f"solution {sol['label']} lacks ':class: dropdown'"
+        assert sol["closed"], f"gated solution {sol['label']} has no {{solution-end}}"
+    assert markdown.count("{solution-end}") == sum(s["form"] == "gated" for s in sols), \
+        "a {solution-end} without its {solution-start}"
     assert any("assert " in source(c) for c in cells), "no verification cell"
     outputs = [o for c in cells for o in c["outputs"]]
     assert any("image/png" in o.get("data", {}) and "text/html" not in o.get("data", {})
