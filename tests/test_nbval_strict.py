@@ -162,3 +162,49 @@ def test_book_notebooks_load_the_figure_comparison():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.pytest_configure is nbval_figures.pytest_configure
+
+
+# ---- the sanitizer (issue 14, mechanism 5): it hides memory addresses and nothing real --
+
+def sanitize(text: str) -> str:
+    """`text` as nbval sanitizes it with tests/nbval_sanitize.cfg."""
+    import re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    cfg = (ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8")
+    patterns = get_sanitize_patterns(cfg)
+    assert patterns, "tests/nbval_sanitize.cfg has no regex/replace pair"
+    for regex, replace in patterns:
+        text = re.sub(regex, replace, text)
+    return text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<Figure at 0x7f3a12bc45d0>", "<Figure at 0xADDRESS>"),
+    ("<function f at 0x10a2b3c4d>", "<function f at 0xADDRESS>"),
+    ("(0x7f3a12bc45d0, 0x7f3a12bc4600)", "(0xADDRESS, 0xADDRESS)"),
+    ("100x1000000", "100x1000000"),            # a size, not an address
+    ("a 3x3 kernel on a 10x1000000 signal", "a 3x3 kernel on a 10x1000000 signal"),
+    ("0x1f", "0x1f"),                          # a short hex literal is a value
+    ("ab0x7f3a12bc45d0", "ab0x7f3a12bc45d0"),  # inside a word
+    ("iVBOR+0xdeadbeef/AAA", "iVBOR+0xdeadbeef/AAA"),  # inside base64 (an HTML frame)
+])
+def test_sanitizer_hides_addresses_only(text, expected):
+    assert sanitize(text) == expected
+
+
+@pytest.mark.parametrize("stored, passes", [
+    ("100x1000000 <object object at 0x7f0000000000>\n", True),   # the address differs
+    ("100x1000001 <object object at 0x7f0000000000>\n", False),  # the number differs
+])
+def test_nbval_sanitizes_addresses_not_numbers(tmp_path, stored, passes):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = nbformat.v4.new_code_cell('print("100x1000000", object())', execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+    nb.cells = [cell]
+    result = run_nbval(tmp_path, nb)
+    report = result.stdout + result.stderr
+    assert result.returncode == (0 if passes else 1), report
