@@ -173,7 +173,12 @@ def test_chapter_anatomy(path):
 ROLE = re.compile(r"\{[\w:.-]+\}`[^`]*`")             # {eq}`x`, {glue:text}`k:.3f`, ...
 MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
 INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
-FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+# a fenced code block: a fence without a directive, or a {code-cell}/{code-block}/{code}
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?![`~])(?:\{code[\w-]*\}|(?!\{))[^\n]*\n.*?^\1[ \t]*$",
+                        re.M | re.S)
+MATH_FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})(?![`~:])\{math\}[^\n]*\n.*?^\1[ \t]*$",
+                        re.M | re.S)
+DIRECTIVE_LINE = re.compile(r"^(?:`{3,}|~{3,}|:{3,})\{[\w:-]+\}.*$|^:[\w-]+:.*$", re.M)
 INDENTED = re.compile(r"(?:^[ \t]*\n)((?:^(?: {4}|\t).*\n?)+)", re.M)
 LINK_TARGET = re.compile(r"\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 NUMBER = re.compile(r"(?<![\w.])(?<!\w-)[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -204,7 +209,9 @@ def _prose(markdown: str) -> tuple[str, list[str]]:
     """The prose of a solution (roles, inline code, link targets, code blocks and math
     removed) and the numeric results its math states."""
     text = ROLE.sub(" ", markdown)
-    text = FENCE.sub(" ", text)
+    text = CODE_FENCE.sub(" ", text)
+    text = MATH_FENCE.sub(" ", text)  # display math: derivations
+    text = DIRECTIVE_LINE.sub(" ", text)  # nested directives' openings and options
     text = INDENTED.sub("\n", text)
     text = INLINE_CODE.sub(" ", text)
     text = re.sub(r"<!--.*?-->|^\([\w-]+\)=[ \t]*$", " ", text, flags=re.S | re.M)
@@ -259,7 +266,7 @@ def solution_problems(sol: dict) -> list[str]:
     prose, results = _prose(sol["markdown"])
     if sol["form"] == "plain":
         problems = []
-        if FENCE.search(sol["markdown"]) or INDENTED.search("\n" + sol["markdown"]):
+        if CODE_FENCE.search(sol["markdown"]) or INDENTED.search("\n" + sol["markdown"]):
             problems.append(f"{label}: code in a plain {{solution}} is never run; use the "
                             f"gated form (solution-start/-end) with code cells")
         stated = NUMBER.findall(prose) + results
@@ -355,3 +362,134 @@ def test_solution_rule_on_gated_solutions(prose, code, out, passes):
 
 def test_gated_solution_without_code_fails():
     assert _probe(START, ("md", "Conceptual."), END)
+
+
+# ---- citations, glossary terms and API links (issue 14, mechanism 6) --------------------
+#
+# Each chapter (and the "Which method when?" appendix) cites the literature it uses
+# ({cite}), links the glossary terms it relies on ({term}) and the convlib functions it
+# uses ({func}); each target must exist. A fast check without a build; the
+# `jupyter-book build . -W -n` of test_book.py remains the final arbiter.
+
+LINKED = CHAPTERS + [BOOK / "appendix" / "which_method.ipynb"]
+LINK_ROLE = re.compile(r"\{(cite(?::\w+)?|term|func)\}`([^`]*)`")
+
+
+def link_roles(markdown: str) -> dict[str, list[str]]:
+    """Targets of the {cite}, {term} and {func} roles of a text (outside code blocks)."""
+    found: dict[str, list[str]] = {"cite": [], "term": [], "func": []}
+    for role, text in LINK_ROLE.findall(CODE_FENCE.sub(" ", markdown)):
+        target = m[1] if (m := re.search(r"<([^<>]+)>\s*$", text)) else text
+        target = target.strip().lstrip("~!")
+        if role.startswith("cite"):
+            found["cite"] += [k.strip() for k in target.split(",") if k.strip()]
+        else:
+            found[role].append(target)
+    return found
+
+
+def glossary_terms() -> set[str]:
+    """The terms of book/appendix/glossary.md, lower-cased (Sphinx matches them so)."""
+    text = (BOOK / "appendix" / "glossary.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\{glossary\}[^\n]*\n(.*?)^```[ \t]*$", text, re.M | re.S)[1]
+    return {ln.strip().lower() for ln in block.splitlines()
+            if ln.strip() and not ln[0].isspace() and not ln.startswith(":")}
+
+
+def bibliography_keys() -> set[str]:
+    text = (BOOK / "references.bib").read_text(encoding="utf-8")
+    return set(re.findall(r"^@\w+\s*\{\s*([^,\s]+)\s*,", text, re.M))
+
+
+def api_documented() -> set[str]:
+    """Dotted names book/appendix/api.md documents, as Sphinx's autodoc registers them:
+    each auto* directive's target and, for ``automodule`` with ``:members:``, the listed
+    members or else the module's ``__all__`` entries defined in it and documented."""
+    import importlib
+
+    text = (BOOK / "appendix" / "api.md").read_text(encoding="utf-8")
+    names = set()
+    directive = re.compile(r"^\.\. (auto\w+):: (\S+)\n((?:   :[^\n]*\n(?: {6,}[^\n]*\n)*)*)",
+                           re.M)
+    for kind, target, options in directive.findall(text):
+        names.add(target)
+        members = re.search(r":members:(.*?)(?=\n   :|\Z)", options, re.S)
+        if kind != "automodule" or not members:
+            continue
+        listed = [n.strip() for n in members[1].split(",") if n.strip()]
+        if not listed:
+            module = importlib.import_module(target)
+            listed = [n for n in getattr(module, "__all__", [])
+                      if getattr(getattr(module, n), "__module__", target) == target
+                      and getattr(getattr(module, n), "__doc__", None)]
+        names.update(f"{target}.{n}" for n in listed)
+    return names
+
+
+def _documented_as(name: str, documented: set[str]) -> list[str]:
+    """Documented names of the object `name` refers to (for a helpful message)."""
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError):
+        return []
+    return sorted(d for d in documented if d.rpartition(".")[2] == attr
+                  and getattr(importlib.import_module(d.rpartition(".")[0]), attr, None)
+                  is obj)
+
+
+@pytest.mark.parametrize("path", LINKED, ids=[str(p.relative_to(ROOT)) for p in LINKED])
+def test_chapter_cites_and_links(path):
+    nb = load(path)
+    roles = link_roles("\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown"))
+    problems = [f"no {{{role}}} role in the chapter's markdown"
+                for role in ("cite", "term", "func") if not roles[role]]
+    keys, terms, documented = bibliography_keys(), glossary_terms(), api_documented()
+    problems += [f"{{cite}} key {k!r} is not in book/references.bib"
+                 for k in roles["cite"] if k not in keys]
+    problems += [f"{{term}} {t!r} is not a term of book/appendix/glossary.md"
+                 for t in roles["term"] if t.lower() not in terms]
+    problems += [f"{{func}} {f!r} is not documented in book/appendix/api.md"
+                 + (f" (it is, as {' or '.join(alts)})"
+                    if (alts := _documented_as(f, documented)) else "")
+                 for f in roles["func"] if f not in documented]
+    assert not problems, "\n".join(problems)
+
+
+def test_link_checks_see_what_sphinx_sees():
+    roles = link_roles("See {term}`Separable kernel`, {term}`the box <integral image>`,\n"
+                       "{cite:p}`crow1984, viola2001` and {func}`~convlib.convolve`,\n"
+                       "{func}`cl.fft_convolve <convlib.fft_convolve>`.\n"
+                       "```python\n{func}`not.a.role`\n```\n")
+    assert roles == {"cite": ["crow1984", "viola2001"],
+                     "term": ["Separable kernel", "integral image"],
+                     "func": ["convlib.convolve", "convlib.fft_convolve"]}
+    terms = glossary_terms()
+    assert {"separable kernel", "wiener filter", "pixelcnn", "rulebook"} <= terms
+    documented = api_documented()
+    assert {"convlib.convolve", "convlib.nn.conv2d", "convlib.kernels.gaussian",
+            "convlib.plotting.slider_player"} <= documented
+    assert "convlib.nn.conv_output_size" not in documented  # documented as convlib.conv_...
+    assert _documented_as("convlib.nn.conv_output_size", documented) == [
+        "convlib.conv_output_size"]
+
+
+API_MODULES = ["convlib", "convlib.nn", "convlib.kernels", "convlib.sparse", "convlib.tiled",
+               "convlib.masked", "convlib.deconvolution", "convlib.data", "convlib.plotting",
+               "convlib.widgets"]
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_api_appendix_documents_every_public_function(module):
+    """Every public function or class a chapter may link with {func} has an API entry."""
+    import importlib
+    import inspect
+
+    mod, documented = importlib.import_module(module), api_documented()
+    missing = [n for n in mod.__all__
+               if callable(obj := getattr(mod, n)) and not inspect.ismodule(obj)
+               and f"{module}.{n}" not in documented
+               and not _documented_as(f"{module}.{n}", documented)]
+    assert not missing, f"{module}: not in book/appendix/api.md: {missing}"
