@@ -664,7 +664,8 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
         ax1.barh(base + 0.8 * i, kernel_size - 0.2, left=i * stride - 0.4, height=0.6,
                  color=COLORS["h"], alpha=0.6)
     ax1.bar(np.arange(len(counts1)), counts1, color=COLORS["y"], width=0.8)
-    ax1.set_yticks([])
+    ax1.set_yticks(range(int(counts1.max()) + 1))
+    ax1.set_ylabel("overlap (copies)")
     ax1.set_xlabel("output position")
     ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
                   fontsize=9)
@@ -672,7 +673,7 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ax2.set_xticks([])
     ax2.set_yticks([])
     ax2.set_title(f"2-D overlap: {counts2.min():g} to {counts2.max():g}", fontsize=9)
-    fig.colorbar(im, ax=ax2, shrink=0.7)
+    fig.colorbar(im, ax=ax2, shrink=0.7, label="copies")
     return counts2
 
 
@@ -712,6 +713,7 @@ def draw_dilated_stack(ax: Axes, dilations: Sequence[int], kernel_size: int = 2,
     ax.plot(sorted(needed), [0] * len(needed), "o", color=COLORS["x"], ms=5)
     ax.set_yticks(range(len(dilations) + 1),
                   ["input"] + [f"d={d}" for d in dilations])
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("time")
     ax.set_title(f"receptive field of the last output: {r} samples", fontsize=9)
     return len(needed)
