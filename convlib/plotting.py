@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
            "FIGSIZE", "DPI", "COLORS",
-           "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
+           "show_matrix", "draw_window_sum", "kernel_spectrum", "spectrum_grid",
+           "draw_kernel_filter",
            "draw_low_rank",
            "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution",
            "METHOD_COLORS", "draw_method_map", "plot_bench_results"]
@@ -473,6 +474,31 @@ def kernel_spectrum(h: np.ndarray, n: int = 64) -> np.ndarray:
     return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(h), s=(n, n))))
 
 
+def spectrum_grid(spectra: dict[str, np.ndarray], ncols: int = 3,
+                  size: float = 2.3) -> Figure:
+    """Chapter 3's gallery of kernel spectra (from :func:`kernel_spectrum`), one panel each.
+
+    Each panel shows ``|DFT|`` over frequencies from -1/2 to 1/2 cycle per pixel on both
+    axes (frequency 0 in the centre, the checkerboard frequency at the corners) with
+    its own colorbar, so that gains can be read off.
+    """
+    nrows = -(-len(spectra) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols * 1.25, size * nrows),
+                             squeeze=False)
+    for ax, (title, S) in zip(axes.flat, spectra.items()):
+        im = ax.imshow(S, cmap="magma", vmin=0, extent=(-0.5, 0.5, 0.5, -0.5))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([-0.5, 0, 0.5])
+        ax.set_yticks([-0.5, 0, 0.5])
+        ax.tick_params(labelsize=7)
+        fig.colorbar(im, ax=ax, shrink=0.85).ax.tick_params(labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("cycles / pixel", fontsize=8)
+    for ax in axes.flat[len(spectra):]:
+        ax.axis("off")
+    return fig
+
+
 def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) -> None:
     """Chapter 3's kernel picker: the kernel, its frequency response, the filtered image.
 
@@ -489,7 +515,9 @@ def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) ->
     ax0.imshow(h, cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax0.set_title(f"{name}, {PICKER[name][1]} = {param:g}\n{h.shape[0]}x{h.shape[1]} "
                   "kernel", fontsize=9)
-    ax1.imshow(kernel_spectrum(h), cmap="magma", extent=(-0.5, 0.5, 0.5, -0.5))
+    im = ax1.imshow(kernel_spectrum(h), cmap="magma", vmin=0,
+                    extent=(-0.5, 0.5, 0.5, -0.5))
+    fig.colorbar(im, ax=ax1, shrink=0.8).ax.tick_params(labelsize=7)
     ax1.set_title("|DFT| (centre: frequency 0)", fontsize=9)
     ax1.set_xlabel("cycles / pixel")
     show_image(ax2, y, "x * h")
