@@ -165,13 +165,19 @@ def test_chapter_anatomy(path):
 #   "layer 1", "lag 5", "frequency 0"); and no math stating a numeric result
 #   ("$k - 1 = 8$", "$\lceil 10/2 \rceil = 5$", "$\delta = [0, 1]$"; a definition such as
 #   "$k = 17$", one symbol equal to one number, is allowed).
-# * A gated solution has code cells, the last one ending in an assert (or in
-#   `raise AssertionError`, or an `assert_*` call), and every number its prose states
-#   by the same rules appears in its code cells' sources or stored outputs (printed or
-#   glued; matched after rounding to the digits the prose shows), unless glued in place.
+# * A gated solution has code cells, the last one checking something (an assert,
+#   `raise AssertionError` or an `assert_*` call; it may then show the value, which
+#   nbval compares), and every number its prose states by the same rules appears in
+#   its code cells' sources or stored outputs (printed, shown or glued; matched after
+#   rounding to the digits the prose shows), unless glued in place.
+# In math, the stated numbers are the sides of a relation that are plain numbers, lists
+# of numbers or products of numbers (a size, "630 \times 542"); worked steps between
+# them ("= 1 + 0 + 6 =", "64/36") are not, nor is a result that an earlier side of
+# the same = / \approx chain evaluates to ("48 \cdot 8 \cdot 25 = 9600": checked here).
 
 ROLE = re.compile(r"\{[\w:.-]+\}`[^`]*`")             # {eq}`x`, {glue:text}`k:.3f`, ...
-MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
+# display math, and inline math (which may span lines, but not a blank line)
+MATH = re.compile(r"\$\$(.+?)\$\$|\$((?:[^$\n]|\n(?![ \t]*\n))+?)\$", re.S)
 INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 # a fenced code block: a fence without a directive, or a {code-cell}/{code-block}/{code}
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?![`~])(?:\{code[\w-]*\}|(?!\{))[^\n]*\n.*?^\1[ \t]*$",
@@ -193,16 +199,63 @@ NUMERIC_SIDE = re.compile(r"[-−+]?[\d.\s,()\[\]{}+\-−*/^|]*\d[\d.\s,()\[\]{}
 SYMBOL = re.compile(r"\\?[A-Za-z]+(?:_\{?[\w,]+\}?)?'*")
 
 
+def _is_arithmetic(side: str) -> bool:
+    """A worked expression ("1 + 0 + 6", "64/36", "2^{10}"), not a stated value; a plain
+    product of numbers ("630 * 542", a size) is a stated value."""
+    side = re.sub(r"(^|[\[({,])\s*[-−+]", r"\1", side)  # signs of numbers are not operators
+    return re.search(r"[-−+/^]", side) is not None
+
+
+def _evaluate(side: str) -> list[float] | None:
+    r"""The value(s) of a side made only of numbers and arithmetic ("48 * 8 * 25",
+    "\lceil 10/2 \rceil", "[1 + 0 + 6, 0 + 4 + 3]", "2^{10}"), else None."""
+    import math
+
+    expr = re.sub(r"\\lceil(.*?)\\rceil", r"ceil(\1)", side)
+    expr = re.sub(r"\\lfloor(.*?)\\rfloor", r"floor(\1)", expr)
+    expr = re.sub(r"\\(max|min)\b", r"\1", expr)
+    expr = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"((\1)/(\2))", expr)
+    expr = expr.replace("{", "(").replace("}", ")").replace("^", "**").replace("−", "-")
+    expr = re.sub(r"(?<=[\d)])\s*(?=\()|(?<=\))\s*(?=\d)", "*", expr)  # 2 (3) and (3) 2
+    expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # 7,526,400
+    allowed = r"(?:[\d.\s+\-*/(),\[\]]|ceil|floor|max|min)*"
+    if not re.fullmatch(allowed + r"\d" + allowed, expr):
+        return None
+    try:
+        value = eval(expr, {"__builtins__": {}, "ceil": math.ceil, "floor": math.floor,
+                            "max": max, "min": min})
+    except Exception:  # noqa: BLE001 - not arithmetic after all
+        return None
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if not all(isinstance(v, (int, float)) for v in values):
+        return None
+    return [float(v) for v in values]
+
+
 def _math_results(tex: str) -> list[str]:
-    """Numbers a math span states as results: the sides of a relation that are purely
-    numeric, unless the span only defines one symbol ("k = 17")."""
-    tex = re.sub(r"\\[,;:! ]|\\text\{[^}]*\}"
-                 r"|\\(?:times|cdot|left|right|lceil|rceil|lfloor|rfloor)\b", " ", tex)
-    sides = [s.strip() for s in RELATION.split(tex)]
+    r"""Numbers a math span states as results and does not verify itself: the sides of
+    an `=`, `\approx`, `\to` chain that are plain numbers (or lists or products of
+    numbers), unless the span only defines one symbol ("k = 17"), or an earlier side
+    joined by `=`/`\approx` is arithmetic that evaluates to them ("48 \cdot 8 \cdot 25 =
+    9600", "64/36 \approx 1.78"). Worked expressions ("= 1 + 0 + 6 =") are steps."""
+    tex = re.sub(r"\\(?:times|cdot)\b", "*", tex)
+    tex = re.sub(r"\\[,;:! ]|\\text\{[^}]*\}|\\(?:left|right)\b", " ", tex)
+    parts = re.split(f"({RELATION.pattern})", tex)
+    sides, relations = [s.strip() for s in parts[::2]], parts[1::2]
     if len(sides) < 2 or (len(sides) == 2 and SYMBOL.fullmatch(sides[0])):
         return []
-    return [n for side in sides[1:] if NUMERIC_SIDE.fullmatch(side)
-            for n in NUMBER.findall(side)]
+    stated = []
+    for i, side in enumerate(sides[1:], 1):
+        if not NUMERIC_SIDE.fullmatch(side) or _is_arithmetic(side):
+            continue
+        numbers = NUMBER.findall(side)
+        start = max([r for r in range(i) if relations[r] not in ("=", r"\approx")],
+                    default=-1) + 1  # the sides joined to this one by = or \approx
+        earlier = [v for v in map(_evaluate, sides[start:i]) if v is not None]
+        if not any(len(v) == len(numbers) and all(_shown_by(t, [x]) for t, x in
+                                                  zip(numbers, v)) for v in earlier):
+            stated += numbers
+    return stated
 
 
 def _prose(markdown: str) -> tuple[str, list[str]]:
@@ -223,22 +276,26 @@ def _prose(markdown: str) -> tuple[str, list[str]]:
     return ALLOWED_DIGITS.sub(" ", text), results
 
 
-def _ends_with_assert(src: str) -> bool:
+def _checks(src: str) -> bool:
+    """Does a code cell check something: an assert statement, `raise AssertionError`
+    (as in the try/except/else pattern) or an `assert_*` call, at any depth? What
+    follows the check (the value shown to the reader) is compared by nbval."""
     import ast
+
     src = "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!")))
     try:
-        body = ast.parse(src).body
+        tree = ast.parse(src)
     except SyntaxError:
         return False
-    last = body[-1] if body else None
-    if isinstance(last, ast.Try):  # try: ... except ...: print(err) else: raise AssertionError
-        last = (last.orelse or last.finalbody or [None])[-1]
-    if isinstance(last, ast.Assert):
-        return True
-    if isinstance(last, ast.Raise) and "AssertionError" in ast.unparse(last):
-        return True
-    return (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
-            and re.search(r"(^|\.)assert_\w+$", ast.unparse(last.value.func)) is not None)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.Raise) and "AssertionError" in ast.unparse(node):
+            return True
+        if isinstance(node, ast.Call) and re.search(r"(^|\.)assert_\w+$",
+                                                    ast.unparse(node.func)):
+            return True
+    return False
 
 
 def _value(token: str) -> float:
@@ -277,8 +334,9 @@ def solution_problems(sol: dict) -> list[str]:
     if not sol["code"]:
         return [f"{label}: a gated solution without code cells"]
     problems = []
-    if not _ends_with_assert(sol["code"][-1]):
-        problems.append(f"{label}: the last code cell of the solution must end in an assert")
+    if not _checks(sol["code"][-1]):
+        problems.append(f"{label}: the last code cell of the solution checks nothing: "
+                        f"assert the answer there")
     values = _computed_numbers(sol)
     unshown = [t for t in NUMBER.findall(prose) + results if not _shown_by(t, values)]
     if unshown:
@@ -338,6 +396,10 @@ END = ("md", "```{solution-end}\n```")
     ("Check it:\n\n```python\nassert f(3) == 9\n```", False),  # code that never runs
     ("Check it:\n\n    assert f(3) == 9\n", False),             # indented code too
     ("About 6.4 GB.", False),
+    ("$2 \\times (13 + 13) = 52$ multiplications.", True),       # arithmetic it verifies
+    ("$2 \\times (13 + 13) = 54$ multiplications.", False),      # and wrong arithmetic
+    ("$N + M - 1 = 630 \\times 542$.", False),                  # a size is a result
+    ("An output of $56 \\times 56$ pixels.", True),             # no relation: an input
 ])
 def test_solution_rule_on_plain_solutions(text, passes):
     assert (not _probe(("md", PLAIN.format(text)))) == passes, _probe(("md", PLAIN.format(text)))
@@ -350,7 +412,10 @@ def test_solution_rule_on_plain_solutions(text, passes):
     ("The ratio is 0.33 and $r = 1/3 = 0.33$.", "r = 1 / 3\nprint(r)\nassert r < 1",
      "0.3333333333333333\n", True),                                        # rounded
     ("The ratio is {glue:text}`ch01-r:.2f`.", "glue('ch01-r', 1 / 3)\nassert True", "", True),
-    ("It is 51.", "n = 3 * 17\nassert n == 51\nprint(n)", "51\n", False),  # no final assert
+    ("It is 51.", "n = 3 * 17\nassert n == 51\nn", "51\n", True),  # checked, then shown
+    ("It is 51.", "n = 3 * 17\nprint(n)", "51\n", False),           # shown, never checked
+    ("$\\mathrm{conv}(x) = [1 + 0 + 6, 0 + 4 + 3] = [7, 7]$: steps, then a result.",
+     "y = [7, 7]\nassert y == [7, 7]", "", True),
     ("The try/else pattern.", "try:\n    f()\nexcept ValueError as err:\n    print(err)\n"
      "else:\n    raise AssertionError('expected')", "", True),
     ("np.testing ends it.", "np.testing.assert_allclose(1, 1)", "", True),
@@ -362,6 +427,11 @@ def test_solution_rule_on_gated_solutions(prose, code, out, passes):
 
 def test_gated_solution_without_code_fails():
     assert _probe(START, ("md", "Conceptual."), END)
+
+
+def test_gated_solution_checks_in_its_last_code_cell():
+    assert _probe(START, ("code", "n = 51\nassert n == 51", ""), ("code", "print(n)", "51\n"),
+                  ("md", "It is 51."), END)
 
 
 # ---- citations, glossary terms and API links (issue 14, mechanism 6) --------------------
