@@ -755,8 +755,9 @@ def draw_kernel_learning(fig: Figure, kernels: np.ndarray, losses: np.ndarray,
     lim = np.abs(target).max()
     for ax, k, title in ((ax1, kernels[step], f"step {step}"), (ax2, target, "target")):
         show_image(ax, k, title, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (i, j), v in np.ndenumerate(k):
-            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7)
+        for (i, j), v in np.ndenumerate(k):  # round(...) + 0.0: no "-0.0" labels
+            ax.text(j, i, f"{round(v, 1) + 0.0:.1f}", ha="center", va="center",
+                    fontsize=7, color="white" if abs(v) > 0.6 * lim else "black")
     ax3.semilogy(losses, color=COLORS["grey"])
     ax3.semilogy([step], [losses[step]], "o", color=COLORS["h"])
     ax3.set_xlabel("step")
