@@ -547,7 +547,8 @@ def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
     ax3.set_yscale("log")
     ax3.set_ylim(max(s.min(), s[0] * 1e-6), s[0] * 2)
     M, N = h.shape
-    ax3.set_title(f"singular values; cost {rank * (M + N)} vs {M * N} mults", fontsize=9)
+    ax3.set_title(f"singular values $s_i$ (red: kept)\ncost {rank * (M + N)} vs {M * N} "
+                  "mults/pixel", fontsize=9)
     ax3.set_xlabel("i")
 
 

@@ -136,20 +136,24 @@ def test_figure_comparison_rule(figure_notebook, edit, passes):
     assert (not problems) == passes, problems
 
 
-@pytest.mark.parametrize("stored, passes", [("fresh", True), ("swapped", False),
-                                            ("dropped", False)])
-def test_nbval_compares_figures(tmp_path, figure_notebook, stored, passes):
-    """End to end through nbval, with the plugin as book/conftest.py loads it."""
+def test_nbval_compares_figures(tmp_path, figure_notebook):
+    """End to end through nbval, with the plugin as book/conftest.py loads it: the same
+    figure cell three times (one kernel), storing the fresh figure, a swapped one (upside
+    down) and none (its "<Figure size ...>" text kept, so nbval alone would pass)."""
     img = png_of(figure_notebook)
-    nb = {"fresh": figure_notebook, "swapped": with_png(figure_notebook, img[::-1]),
-          "dropped": with_png(figure_notebook, None)}[stored]
+    nb = copy.deepcopy(figure_notebook)
+    nb.cells = [copy.deepcopy(v.cells[0]) for v in
+                (figure_notebook, with_png(figure_notebook, img[::-1]),
+                 with_png(figure_notebook, None))]
+    for count, cell in enumerate(nb.cells, 1):
+        cell.id, cell.execution_count = f"cell-{count}", count
     result = run_nbval(tmp_path, nb, "-p", "nbval_figures")
     report = result.stdout + result.stderr
-    if passes:
-        assert result.returncode == 0 and "1 passed" in report, report
-    else:
-        assert result.returncode == 1 and "1 failed" in report, report
-        assert "figure mismatch" in report, report
+    assert result.returncode == 1 and "2 failed, 1 passed" in report, report
+    assert "probe.ipynb::Cell 0 " not in report.split("short test summary")[-1], report
+    assert report.count("figure mismatch") == 2, report
+    assert "stores 1 image(s) but a fresh run draws" not in report, report
+    assert "stores 0 image(s) but a fresh run draws 1" in report, report
 
 
 def test_book_notebooks_load_the_figure_comparison():
@@ -194,17 +198,20 @@ def test_sanitizer_hides_addresses_only(text, expected):
     assert sanitize(text) == expected
 
 
-@pytest.mark.parametrize("stored, passes", [
-    ("100x1000000 <object object at 0x7f0000000000>\n", True),   # the address differs
-    ("100x1000001 <object object at 0x7f0000000000>\n", False),  # the number differs
-])
-def test_nbval_sanitizes_addresses_not_numbers(tmp_path, stored, passes):
+def test_nbval_sanitizes_addresses_not_numbers(tmp_path):
+    """Through nbval: a differing address passes (cell 0), a differing number fails
+    (cell 1; the old unanchored pattern made both "10xADDRESS")."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    cell = nbformat.v4.new_code_cell('print("100x1000000", object())', execution_count=1)
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
-    nb.cells = [cell]
+    stored = ["100x1000000 <object object at 0x7f0000000000>\n",
+              "100x1000001 <object object at 0x7f0000000000>\n"]
+    for count, text in enumerate(stored, 1):
+        cell = nbformat.v4.new_code_cell('print("100x1000000", object())',
+                                         execution_count=count)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        nb.cells.append(cell)
     result = run_nbval(tmp_path, nb)
     report = result.stdout + result.stderr
-    assert result.returncode == (0 if passes else 1), report
+    assert result.returncode == 1 and "1 failed, 1 passed" in report, report
+    assert "probe.ipynb::Cell 1 " in report, report
