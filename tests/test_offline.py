@@ -60,8 +60,12 @@ def test_outside_addresses_fail_at_once(address, kind):
     address), fails with 'network unreachable' at once instead of timing out."""
     require_namespace()
     family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    try:
+        sock = socket.socket(family, kind)
+    except OSError as err:                  # e.g. IPv6 disabled in the kernel
+        pytest.skip(f"no {family.name} sockets here: {err}")
     start = time.monotonic()
-    with socket.socket(family, kind) as s:
+    with sock as s:
         s.settimeout(10)
         with pytest.raises(OSError) as err:
             s.connect(address)
