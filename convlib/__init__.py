@@ -53,7 +53,8 @@ The index, grouped like the book:
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
-  ``python -m convlib.bench``; appendix "Which method when?").
+  ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
+  (the machine it ran on and whether that machine was quiet).
 
 Examples
 --------
