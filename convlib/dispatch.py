@@ -3,8 +3,10 @@
 Every method shares the signature ``impl(in1, in2, mode) -> ndarray`` and the size rule
 of :mod:`convlib.shapes`. The dispatcher validates the inputs once, applies SciPy's
 ``'valid'``-mode swap, calls the implementation, and casts the result to
-``numpy.result_type(in1, in2)`` (rounding first when that type is an integer and the
-method computed in floating point, as SciPy does).
+``numpy.result_type(in1, in2)``. When that type is an integer, the methods that compute
+in floating point (FFT, overlap-add, Winograd) run through
+:func:`convlib.exact.exact_integer_convolve`, which splits large integers into digits
+so that the rounded result is exact (SciPy only rounds, and can be off by one).
 
 A method module joins the dispatcher by adding itself to ``convlib.METHODS``. An
 implementation that cannot serve particular inputs (a kernel of the wrong size, say)
@@ -335,7 +337,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
 
     Warns
     -----
-    NonFiniteWarning
+    convlib.fourier.NonFiniteWarning
         If ``'fft'`` or ``'overlap_add'`` runs on an input holding NaN or infinity,
         which it spreads to every output (of the blocks holding it). ``'auto'`` then
         prefers ``'direct'``, which keeps each in the outputs whose window holds it

@@ -40,8 +40,8 @@ from ._validation import as_array, check_same_ndim
 
 __all__ = ["fft_error_bound", "exact_integer_convolve", "split_plan", "ERROR_TARGET"]
 
-#: Largest error bound accepted for one partial convolution: half of the 1/2 that
-#: rounding tolerates, a margin for the constants of the bound.
+#: The largest error bound accepted for one partial convolution, half of the 1/2
+#: that rounding tolerates (a margin for the constants of the bound).
 ERROR_TARGET = 0.25
 
 #: Percival's bound for a radix-2 FFT convolution with twiddle factors accurate to the

@@ -253,7 +253,7 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
 
     Warns
     -----
-    NonFiniteWarning
+    convlib.fourier.NonFiniteWarning
         If an input holds NaN or infinity: the FFT spreads it to every output sample
         (direct convolution keeps it in the outputs whose window contains it).
 

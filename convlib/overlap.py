@@ -223,7 +223,7 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None, axes=None
 
     Warns
     -----
-    NonFiniteWarning
+    convlib.fourier.NonFiniteWarning
         If an input holds NaN or infinity: it spreads to every output sample of the
         blocks that hold it.
 
@@ -363,7 +363,7 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
 
     Warns
     -----
-    NonFiniteWarning
+    convlib.fourier.NonFiniteWarning
         If an input holds NaN or infinity: it spreads to every output sample of the
         blocks that read it.
 
