@@ -138,12 +138,13 @@ def test_auto_separable_factors_in_the_result_dtype():
     accuracy (float32's 5e-7 before the fix)."""
     rng = np.random.default_rng(2)
     img = rng.standard_normal((512, 512))
-    g = rng.standard_normal(7).astype(np.float32)
-    k32 = np.outer(g, g).astype(np.float32)
-    ref = scipy.signal.convolve(img, k32.astype(np.float64), "same", method="direct")
-    out = cl.convolve(img, k32, "same")
-    assert out.dtype == np.float64
-    assert np.abs(out - ref).max() <= 1e-12 * np.abs(ref).max()
+    for k in (3, 5):   # auto picked 'separable' for both before the fix
+        g = rng.standard_normal(k).astype(np.float32)
+        k32 = np.outer(g, g)   # rank 1 to float32 rounding, not to float64's
+        ref = scipy.signal.convolve(img, k32.astype(np.float64), "same", method="direct")
+        out = cl.convolve(img, k32, "same")
+        assert out.dtype == np.float64
+        assert np.abs(out - ref).max() <= 1e-12 * np.abs(ref).max()
     ones = np.ones((5, 5), dtype=np.float32)   # exactly rank 1: still separable
     assert cl.choose_method(img, ones) == "separable"
 
