@@ -47,13 +47,15 @@ class NonFiniteWarning(RuntimeWarning):
     """
 
 
-def _warn_nonfinite(func: str, spread: str, *arrays: np.ndarray) -> None:
+def _warn_nonfinite(func: str, spread: str, *arrays: np.ndarray,
+                    names=("in1", "in2"),
+                    remedy: str = "method='direct' keeps them local") -> None:
     """Warn (:class:`NonFiniteWarning`) if a floating input holds NaN or infinity."""
-    for name, x in zip(("in1", "in2"), arrays):
+    for name, x in zip(names, arrays):
         if x.dtype.kind in "fc" and not np.isfinite(x).all():
             warnings.warn(f"{func}: {name} has non-finite values (NaN or inf); the FFT "
-                          f"spreads each one to {spread}; method='direct' keeps them "
-                          "local", NonFiniteWarning, stacklevel=3)
+                          f"spreads each one to {spread}; {remedy}", NonFiniteWarning,
+                          stacklevel=3)
             return
 
 
@@ -164,6 +166,12 @@ def circular_convolve(a, b) -> np.ndarray:
     ValueError
         If an input is 0-d or empty, or the shapes differ.
 
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If an input holds NaN or infinity, which the FFT spreads to every output
+        sample (``convlib.convolve2d(..., boundary='wrap')`` keeps it local).
+
     See Also
     --------
     fft_convolve : linear convolution, by zero padding before the same product.
@@ -190,6 +198,8 @@ def circular_convolve(a, b) -> np.ndarray:
     if x.shape != y.shape:
         raise ValueError(f"{func}: a and b must have the same shape; "
                          f"got {x.shape} and {y.shape}")
+    _warn_nonfinite(func, "every output sample", x, y, names=("a", "b"),
+                    remedy="convolve2d(..., boundary='wrap') keeps them local")
     x, y = _as_float(x), _as_float(y)
     fft, ifft = _transforms(_is_complex(x, y))
     return ifft(fft(x) * fft(y), s=x.shape)

@@ -157,3 +157,10 @@ def test_separate_of_nan_kernel_is_a_clear_value_error():
         cl.separate(k)
     with pytest.raises(ValueError, match="^low_rank: kernel must hold finite"):
         cl.low_rank(k, 1)
+
+
+def test_circular_convolve_warns_on_nan():
+    with pytest.warns(NonFiniteWarning, match=r"^circular_convolve: b has non-finite .*"
+                      r"boundary='wrap'"):
+        out = cl.circular_convolve(np.ones(8), np.array([1, 0, 0, np.nan, 0, 0, 0, 0]))
+    assert np.isnan(out).all()
