@@ -212,13 +212,13 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
     costs = _estimate(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    if costs["direct"] <= DIRECT_PREFERRED_BELOW:
+        return "direct"
     if _integer_result(a, b):  # exact by splitting into digits: count the pieces
         x, h = a.astype(np.int64), b.astype(np.int64)
         for method in ("fft", "overlap_add"):
             plan = _plan(x, h, method)
             costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
-    if costs["direct"] <= DIRECT_PREFERRED_BELOW:
-        return "direct"
     best = min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
     if costs.get("separable", np.inf) < costs[best] and _separable_enough(a, b):
         return "separable"
