@@ -108,9 +108,10 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
 #: suggesting ``method='fft'`` rather than running for minutes without feedback.
 DIRECT_MAX_MACS = 2 * 10**10
 
-#: ``method='auto'`` uses ``'direct'`` whenever its estimated time is below this many
-#: seconds (0.2 ms), as SciPy does for tiny inputs: at that size the speed hardly
-#: matters, and direct sums keep exact zeros exact and NaN local.
+#: For inputs of 3 or more dimensions (the cost constants were fitted on 1-D and 2-D
+#: shapes only), ``method='auto'`` uses ``'direct'`` whenever its estimated time is
+#: below this many seconds (0.2 ms), as SciPy does for tiny inputs: at that size the
+#: speed hardly matters, and direct sums keep exact zeros exact and NaN local.
 DIRECT_PREFERRED_BELOW = 2e-4
 
 #: If an input holds NaN or infinity, ``method='auto'`` uses ``'direct'`` (which keeps
@@ -166,8 +167,9 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     * integer results are exact under every method; the FFT methods split large
       integers into digits (:func:`convlib.exact.split_plan`), and their estimates are
       multiplied by the number of partial convolutions that takes;
-    * ``'direct'`` wins whenever its estimate is below ``DIRECT_PREFERRED_BELOW``
-      (tiny inputs: SciPy's choice too, and exact zeros stay zero);
+    * for inputs of 3 or more dimensions, ``'direct'`` wins whenever its estimate is
+      below ``DIRECT_PREFERRED_BELOW`` (tiny inputs: SciPy's choice too, and exact
+      zeros stay zero; the cost constants were fitted on 1-D and 2-D shapes only);
     * if an input holds NaN or infinity, ``'direct'`` wins unless its estimate exceeds
       ``NONFINITE_DIRECT_FACTOR`` times the fastest: the FFT would spread each
       non-finite value to the whole output (and warns when it runs).
@@ -212,7 +214,7 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
     costs = _estimate(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
-    if costs["direct"] <= DIRECT_PREFERRED_BELOW:
+    if a.ndim >= 3 and costs["direct"] <= DIRECT_PREFERRED_BELOW:
         return "direct"
     if _integer_result(a, b):  # exact by splitting into digits: count the pieces
         x, h = a.astype(np.int64), b.astype(np.int64)
