@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
            "FIGSIZE", "DPI", "COLORS",
-           "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
+           "show_matrix", "draw_window_sum", "kernel_spectrum", "spectrum_grid",
+           "draw_kernel_filter",
            "draw_low_rank",
            "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution",
            "METHOD_COLORS", "draw_method_map", "plot_bench_results"]
@@ -473,6 +474,31 @@ def kernel_spectrum(h: np.ndarray, n: int = 64) -> np.ndarray:
     return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(h), s=(n, n))))
 
 
+def spectrum_grid(spectra: dict[str, np.ndarray], ncols: int = 3,
+                  size: float = 2.3) -> Figure:
+    """Chapter 3's gallery of kernel spectra (from :func:`kernel_spectrum`), one panel each.
+
+    Each panel shows ``|DFT|`` over frequencies from -1/2 to 1/2 cycle per pixel on both
+    axes (frequency 0 in the centre, the checkerboard frequency at the corners) with
+    its own colorbar, so that gains can be read off.
+    """
+    nrows = -(-len(spectra) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols * 1.25, size * nrows),
+                             squeeze=False)
+    for ax, (title, S) in zip(axes.flat, spectra.items()):
+        im = ax.imshow(S, cmap="magma", vmin=0, extent=(-0.5, 0.5, 0.5, -0.5))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([-0.5, 0, 0.5])
+        ax.set_yticks([-0.5, 0, 0.5])
+        ax.tick_params(labelsize=7)
+        fig.colorbar(im, ax=ax, shrink=0.85).ax.tick_params(labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("cycles / pixel", fontsize=8)
+    for ax in axes.flat[len(spectra):]:
+        ax.axis("off")
+    return fig
+
+
 def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) -> None:
     """Chapter 3's kernel picker: the kernel, its frequency response, the filtered image.
 
@@ -489,7 +515,9 @@ def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) ->
     ax0.imshow(h, cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax0.set_title(f"{name}, {PICKER[name][1]} = {param:g}\n{h.shape[0]}x{h.shape[1]} "
                   "kernel", fontsize=9)
-    ax1.imshow(kernel_spectrum(h), cmap="magma", extent=(-0.5, 0.5, 0.5, -0.5))
+    im = ax1.imshow(kernel_spectrum(h), cmap="magma", vmin=0,
+                    extent=(-0.5, 0.5, 0.5, -0.5))
+    fig.colorbar(im, ax=ax1, shrink=0.8).ax.tick_params(labelsize=7)
     ax1.set_title("|DFT| (centre: frequency 0)", fontsize=9)
     ax1.set_xlabel("cycles / pixel")
     show_image(ax2, y, "x * h")
@@ -519,7 +547,8 @@ def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
     ax3.set_yscale("log")
     ax3.set_ylim(max(s.min(), s[0] * 1e-6), s[0] * 2)
     M, N = h.shape
-    ax3.set_title(f"singular values; cost {rank * (M + N)} vs {M * N} mults", fontsize=9)
+    ax3.set_title(f"singular values $s_i$ (red: kept)\ncost {rank * (M + N)} vs {M * N} "
+                  "mults/pixel", fontsize=9)
     ax3.set_xlabel("i")
 
 
@@ -664,7 +693,8 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
         ax1.barh(base + 0.8 * i, kernel_size - 0.2, left=i * stride - 0.4, height=0.6,
                  color=COLORS["h"], alpha=0.6)
     ax1.bar(np.arange(len(counts1)), counts1, color=COLORS["y"], width=0.8)
-    ax1.set_yticks([])
+    ax1.set_yticks(range(int(counts1.max()) + 1))
+    ax1.set_ylabel("overlap (copies)")
     ax1.set_xlabel("output position")
     ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
                   fontsize=9)
@@ -672,7 +702,7 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ax2.set_xticks([])
     ax2.set_yticks([])
     ax2.set_title(f"2-D overlap: {counts2.min():g} to {counts2.max():g}", fontsize=9)
-    fig.colorbar(im, ax=ax2, shrink=0.7)
+    fig.colorbar(im, ax=ax2, shrink=0.7, label="copies")
     return counts2
 
 
@@ -712,6 +742,7 @@ def draw_dilated_stack(ax: Axes, dilations: Sequence[int], kernel_size: int = 2,
     ax.plot(sorted(needed), [0] * len(needed), "o", color=COLORS["x"], ms=5)
     ax.set_yticks(range(len(dilations) + 1),
                   ["input"] + [f"d={d}" for d in dilations])
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("time")
     ax.set_title(f"receptive field of the last output: {r} samples", fontsize=9)
     return len(needed)
