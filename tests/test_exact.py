@@ -217,3 +217,25 @@ def test_error_bound_is_absolute():
     assert np.abs(by_fft - np.convolve(pmf[:301], pmf[:300])).max() <= \
         fft_error_bound(pmf[:301], pmf[:300])
     assert ERROR_TARGET < 0.5
+
+
+@pytest.mark.parametrize("method", ["fft", "overlap_add", "winograd"])
+def test_exact_at_the_largest_unsplit_values(method):
+    """Near-constant inputs at the largest value the plan still computes in one piece
+    (bisection on the plan), and one above: exact on both sides of the bound."""
+    n, m = (4096, 2048) if method != "winograd" else (4096, 3)
+    ramp1, ramp2 = np.arange(n) % 3, np.arange(m) % 2
+
+    def unsplit(v):
+        return split_plan(v - ramp1, v - ramp2, method) == (0, 1, 0, 1)
+
+    lo, hi = 1, 2**40
+    while hi - lo > 1:   # largest v that needs no split
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if unsplit(mid) else (lo, mid)
+    for v in (lo, hi):
+        x, h = v - ramp1, v - ramp2
+        out = exact_integer_convolve(x, h, "full", METHODS[method], method)
+        ref = wrapped(exact_reference(x, h, "full"), np.int64)
+        assert np.array_equal(out, ref), v
+    assert unsplit(lo) and not unsplit(hi)
