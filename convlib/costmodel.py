@@ -1,6 +1,7 @@
 """The cost model behind ``method='auto'``, and how it was measured (chapter 5).
 
-:func:`convlib.choose_method` does not time anything: it counts the work each fast
+:func:`convlib.choose_method` does not time anything (unless asked to, with
+``measure=True``, which runs :func:`convlib.costmodel.bench_methods`): it counts the work each fast
 method would do on inputs of the given *shapes* (:func:`convlib.costmodel.cost_features`), weighs each
 kind of work by seconds per unit (:data:`convlib.costmodel.COST_CONSTANTS`) and picks the cheapest
 (:func:`convlib.estimate_costs`). The constants were fitted by :func:`convlib.costmodel.calibrate_cost_model`:

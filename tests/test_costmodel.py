@@ -24,11 +24,23 @@ def test_methods_are_registered():
 
 def test_choose_method_guards_like_scipy():
     assert cl.choose_method([True, False] * 500, [True] * 300) == "direct"
-    x = np.full(100_000, 2**45)
-    assert cl.choose_method(x, np.ones(1000, dtype=int)) == "direct"
-    assert cl.choose_method(x.astype(float), np.ones(1000)) != "direct"
-    assert scipy.signal.choose_conv_method(x, np.ones(1000, dtype=int)) == "direct"
     assert cl.choose_method(np.float64(2), np.float64(3)) == "direct"
+
+
+def test_large_integers_go_fft_split_and_stay_exact():
+    """SciPy goes direct when max|x| max|h| min(N, M) may exceed 2**52; convlib splits
+    the integers into digits (convlib.exact) and may still pick an FFT method, whose
+    estimate counts the partial convolutions, and the result is exact (issue 13)."""
+    x = np.full(100_000, 2**45)
+    h = np.ones(1000, dtype=int)
+    assert scipy.signal.choose_conv_method(x, h) == "direct"
+    method = cl.choose_method(x, h)
+    assert method in ("fft", "overlap_add")
+    out = cl.convolve(x, h)
+    assert out.dtype == np.int64 and out[5000] == 2**45 * 1000 and out[0] == 2**45
+    plan = cl.exact.split_plan(x, h, method)
+    costs = cl.estimate_costs(x, h)
+    assert plan[1] * plan[3] > 1 and costs[method] < costs["direct"]
 
 
 def test_choose_method_picks_by_size():
