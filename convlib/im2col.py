@@ -78,8 +78,11 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     Notes
     -----
     Built from a strided *view* (``sliding_window_view``): no data moves until the final
-    reshape, which must copy because overlapping patches share elements. The copy is
-    ``kH * kW`` times larger than the input for stride 1 (chapter 8).
+    reshape, which must copy because overlapping patches share elements. Where the
+    strides let the reshape return a (read-only) view instead -- a 1 x 1 kernel, or a
+    1 x k kernel on one channel -- the copy is made explicitly: the result is always a
+    fresh, writable array. The copy is ``kH * kW`` times larger than the input for
+    stride 1 (chapter 8).
 
     Examples
     --------
@@ -108,6 +111,8 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
     N, C = xb.shape[:2]
     cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
+    if not cols.flags.writeable:  # the reshape found a view (1 x k, 1 x 1 kernels)
+        cols = cols.copy()
     return cols if batched else cols[0]
 
 

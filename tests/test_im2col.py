@@ -304,3 +304,17 @@ def test_method_im2col_refuses_3d():
 def test_convolve_im2col_direct_call():
     out = im2col_module.convolve_im2col(np.arange(5), np.array([1, 2, 3]), "same")
     np.testing.assert_array_equal(out, np.convolve(np.arange(5), [1, 2, 3], "same"))
+
+
+@pytest.mark.parametrize("k", [(1, 1), (1, 3), (3, 1), (2, 2), (3, 3)])
+@pytest.mark.parametrize("shape", [(1, 1, 5, 6), (2, 3, 5, 6), (1, 5, 6), (3, 5, 6)])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_im2col_returns_a_fresh_writable_array(k, shape, padding):
+    # the docstring promises a copy: for 1 x k and 1 x 1 kernels the reshape of the
+    # window view used to succeed without copying, returning a read-only view of x
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    cols = cl.im2col(x, k, padding=padding)
+    assert cols.flags.writeable and not np.shares_memory(cols, x)
+    before = x.copy()
+    cols[...] = -1
+    np.testing.assert_array_equal(x, before)
