@@ -257,7 +257,9 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
         repeating the edge) is OpenCV's default border and not in SciPy.
     fillvalue : scalar
         Value outside ``in1`` for ``boundary='fill'``; must be exactly representable in
-        the result dtype.
+        the result dtype (SciPy casts silently). As in SciPy, a boolean counts as 0 or 1
+        and an array with one element as that element; NaN marks, in a floating result,
+        every output whose window leaves the image.
 
     Returns
     -------
@@ -267,9 +269,11 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
     Raises
     ------
     TypeError
-        If an input does not hold numbers or ``fillvalue`` is not a scalar.
+        If an input does not hold numbers or ``fillvalue`` is not a number.
     ValueError
-        If an input is not 2-D or empty, or ``mode``/``boundary`` is unknown.
+        If an input is not 2-D or empty, ``mode``/``boundary`` is unknown, or
+        ``fillvalue`` is an array with other than one element (as in SciPy) or is not
+        exactly representable in the result dtype.
 
     See Also
     --------
@@ -372,6 +376,7 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
         The kernel ``h``.
     index : sequence of int
         Output index in ``mode``'s coordinates; negative values count from the end.
+        Integers only: ``1.5`` is refused, not truncated.
     mode : {'full', 'same', 'valid'}
     boundary : {'fill', 'wrap', 'symm', 'reflect'}
     fillvalue : scalar
@@ -383,6 +388,8 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
 
     Raises
     ------
+    TypeError
+        If ``index`` is not a sequence of ints, or as :func:`convolve2d`.
     ValueError
         If ``index`` has the wrong length or lies outside the output, or any argument of
         :func:`convolve2d` is invalid.
