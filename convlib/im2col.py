@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_tuple, check_int
+from ._validation import (as_array, as_tuple, check_int, check_output_bytes,
+                          output_bytes_problem)
 from .shapes import conv_output_size
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
@@ -238,6 +239,10 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
     h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
     out_shape = output_shape(x.shape[2:], h.shape, mode)
+    problem = output_bytes_problem((h.size, int(np.prod(out_shape))), dtype.itemsize)
+    if problem is not None:  # the dispatcher reports it, naming the function called
+        raise MethodCannotServe(f"its column matrix of in2.size rows and one column per "
+                                f"output needs {problem}; use method='direct' or 'fft'")
     offset = mode_offset(x.shape[2:], h.shape, mode)
     pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
                                                          out_shape)]
