@@ -47,6 +47,24 @@ def _out_size(hw, k, s, p, d, func):
     return tuple(sizes)
 
 
+def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
+    """Refuse a padded input or a column matrix too large for
+    :data:`convlib._validation.MAX_OUTPUT_BYTES`, naming ``padding`` if padding alone
+    makes it so, else ``kernel_size`` (the columns are ``kH * kW`` times the output)."""
+    N, C, H, W = xb.shape
+    item = xb.dtype.itemsize
+    if p[0] or p[1]:
+        check_output_bytes((N, C, H + 2 * p[0], W + 2 * p[1]), item, "padding", func,
+                           hint="the padded input")
+    cols = (N, C * k[0] * k[1], out_hw[0] * out_hw[1])
+    unpadded = [max(0, (n - di * (ki - 1) - 1) // si + 1)
+                for n, ki, si, di in zip((H, W), k, s, d)]
+    name = "padding" if output_bytes_problem(
+        (N, C * k[0] * k[1], unpadded[0] * unpadded[1]), item) is None else "kernel_size"
+    check_output_bytes(cols, item, name, func,
+                       hint="the columns hold kH*kW values per output position")
+
+
 def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
            dilation: IntPair = 1) -> np.ndarray:
     """Unfold sliding patches of a batch of images into columns (= ``torch ... unfold``).
@@ -105,6 +123,7 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
                                                          dilation, func)
     H_out, W_out = _out_size(xb.shape[2:], (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    _check_columns_size(xb, (kH, kW), (sH, sW), (pH, pW), (dH, dW), (H_out, W_out), func)
     if pH or pW:
         xb = np.pad(xb, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
@@ -181,6 +200,9 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
             f"arguments; got {cols.shape}"
         )
     C = CK // (kH * kW)
+    check_output_bytes((N, C, H + 2 * pH, W + 2 * pW), cb.dtype.itemsize,
+                       "output_size" if output_bytes_problem((N, C, H, W), cb.dtype.itemsize)
+                       is not None else "padding", func)
     blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
     out = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cb.dtype)
     for i in range(kH):
@@ -294,6 +316,7 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
                                                          dilation, func)
     H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
     col = check_int(col, "col", func)
+    check_output_bytes((2, kH * kW), 8, "kernel_size", func)
     if not 0 <= col < H_out * W_out:
         raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
     from .nn.arithmetic import window_indices  # the one source of window arithmetic

@@ -213,3 +213,33 @@ def test_conv1d_and_conv3d_name_themselves():
         nn.conv3d(np.ones((1, 3, 4, 4, 4)), np.ones((2, 1, 2, 2, 2)), groups=2)
     with pytest.raises(ValueError, match=r"conv1d: padding must be >= 0; got -1"):
         nn.conv1d(np.ones((1, 1, 4)), np.ones((1, 1, 2)), padding=-1)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((2, 1, 3, 3)), padding=10**9),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 2000000005, 2000000005\) "
+     r".*; the padded input$"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((2, 1, 3, 3)),
+                       padding=((0, 10**9), (0, 0))),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 1000000005, 5\)"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5), np.float32), np.ones((64, 1, 3, 3)),
+                       padding=4000),
+     r"^conv2d: padding asks for an output of shape \(1, 64, 8003, 8003\) .*; the layer's "
+     r"output$"),
+    (lambda: nn.conv1d(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding=10**12),
+     r"^conv1d: padding asks for an output of shape \(1, 1, 2000000000005\)"),
+    (lambda: nn.conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((1, 1, 1, 1, 1)), padding=10**4),
+     r"^conv3d: padding asks for an output of shape \(1, 1, 20003, 20003, 20003\)"),
+    # a huge stride keeps the output (and grad_output) small, not the padded input
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=10**9,
+                       padding=10**8),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 200000005, 200000005\)"),
+    (lambda: nn.conv2d_backward(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)),
+                                np.ones((1, 1, 1, 1)), stride=10**9, padding=10**8),
+     r"^conv2d_backward: padding asks for an output of shape \(1, 1, 200000005, "
+     r"200000005\) .*; the padded input$"),
+])
+def test_huge_padding_is_refused_before_allocating(call, match):
+    # issue 13: conv2d(padding=10**9) failed in NumPy with "array is too big"
+    with pytest.raises(ValueError, match=match):
+        call()

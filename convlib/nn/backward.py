@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..im2col import im2col, tap_window
-from ._args import (as_layer_array, layer_inputs, output_sizes, pad_input,
-                    padding_pairs, per_axis)
+from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
+                    pad_input, padding_pairs, per_axis, result_dtype)
 from .transposed import conv2d_adjoint
 
 __all__ = ["conv2d_backward"]
@@ -106,6 +106,8 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
         shown = expected if batched else expected[1:]
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
+    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
+                       result_dtype(xb, weight, gb), func)
     xp = pad_input(xb, pads)
     N, C_in, Hp, Wp = xp.shape
     C_out, Cg, kH, kW = weight.shape

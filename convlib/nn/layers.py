@@ -19,7 +19,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..im2col import im2col, tap_window
-from ._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
+from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
+                    padding_pairs, per_axis, result_dtype)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -120,7 +121,9 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
     d = per_axis(dilation, nd, "dilation", func, 1)
     k = weight.shape[2:]
     pads = padding_pairs(padding, k, s, d, func)
-    output_sizes(xb.shape[2:], k, s, pads, d, func)           # raises if too small
+    out_sizes = output_sizes(xb.shape[2:], k, s, pads, d, func)  # raises if too small
+    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_sizes,
+                       result_dtype(xb, weight), func)
     xp = pad_input(xb, pads)
     if nd == 1:
         out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,

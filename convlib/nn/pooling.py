@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..im2col import col2im, im2col
-from ._args import as_layer_array, output_sizes, pad_input, per_axis
+from ._args import (as_layer_array, check_grown_size, output_sizes, pad_input,
+                    per_axis)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward"]
 
@@ -37,6 +38,12 @@ def _pool_args(x, kernel_size, stride, padding, func: str, *, real: bool):
                              f"({ki // 2}); got {pi}")
     pads = tuple((pi, pi) for pi in p)
     out_hw = output_sizes(xb.shape[2:], k, s, pads, (1, 1), func)
+    # the windows are copied (im2col): kH*kW values per output position; with a
+    # 1 x 1 window they are the input itself
+    check_grown_size(func, "kernel_size", [
+        (xb.shape[:2] + (k[0] * k[1], out_hw[0] * out_hw[1]), xb.shape, xb.dtype.itemsize,
+         "the copy of every pooling window (kH*kW values per output); use a larger "
+         "stride")])
     return xb, batched, k, s, pads, out_hw
 
 
