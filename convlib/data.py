@@ -81,7 +81,12 @@ def load_image(source: bytes | str, gray: bool = True, max_side: int | None = No
     """
     import io
 
+    import os
+
     gray = _check_bool(gray, "gray", "load_image")
+    if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        raise TypeError(f"load_image: source must be the file's bytes or a path; "
+                        f"got {type(source).__name__}")
     if max_side is not None:
         max_side = check_int(max_side, "max_side", "load_image", minimum=1)
     try:

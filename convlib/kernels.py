@@ -60,6 +60,16 @@ def _check_real(value: object, name: str, func: str) -> float | int:
     return value
 
 
+def _check_amount(value: object, name: str, func: str) -> float | int:
+    """A finite real; an integer must keep the int64 taps ``4*amount + 1`` exact."""
+    value = _check_real(value, name, func)
+    if isinstance(value, (numbers.Integral, np.integer)) and abs(int(value)) > 2**60:
+        raise ValueError(f"{func}: {name} must be within +-2**60 when an integer (the "
+                         f"int64 taps are multiples of it; pass a float for more); "
+                         f"got {value!r}")
+    return value
+
+
 def _check_bool(value: object, name: str, func: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
@@ -545,7 +555,7 @@ def sharpen(amount: float = 1) -> np.ndarray:
 
 
 def _sharpen(amount, func: str) -> np.ndarray:
-    amount = _check_real(amount, "amount", func)
+    amount = _check_amount(amount, "amount", func)
     delta = np.zeros((3, 3), dtype=np.int64)
     delta[1, 1] = 1
     return delta - amount * laplacian()
@@ -638,5 +648,5 @@ def pick(name: str, param: float) -> np.ndarray:
 'gaussian_dx', 'laplacian_of_gaussian', 'emboss'; got 'blur'
     """
     check_choice(name, "name", PICKER, "pick")
-    _check_real(param, "param", "pick")
+    _check_amount(param, "param", "pick")
     return PICKER[name][0](param)

@@ -383,8 +383,15 @@ def receptive_field(
     ValueError: receptive_field: strides must have one entry per layer (2); got 1
     """
     func = "receptive_field"
+    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides, "dilations": dilations}
+    for name, values in per_layer.items():
+        if (values is not None or name == "kernel_sizes") and (
+                isinstance(values, (str, bytes))
+                or not isinstance(values, (Sequence, np.ndarray))):
+            raise TypeError(f"{func}: {name} must be a sequence of ints, one per layer; "
+                            f"got {values!r}")
     ks = [check_int(k, "kernel_sizes", func, minimum=1) for k in kernel_sizes]
-    per_layer = {"strides": strides, "dilations": dilations}
+    del per_layer["kernel_sizes"]
     for name, values in per_layer.items():
         if values is not None and len(values) != len(ks):
             raise ValueError(f"{func}: {name} must have one entry per layer ({len(ks)}); "

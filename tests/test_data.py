@@ -65,6 +65,8 @@ def test_errors():
     (lambda: cl.data.step_edge(8, "45"), TypeError, r"^step_edge: angle must be a real"),
     (lambda: cl.data.photo(gray="yes"), TypeError, r"^photo: gray must be True or False"),
     (lambda: cl.data.load_image(b"x", gray=1), TypeError, r"^load_image: gray must be True"),
+    (lambda: cl.data.load_image(3), TypeError,
+     r"^load_image: source must be the file's bytes or a path; got int$"),
     (lambda: cl.data.rgb_to_gray(np.ones((2, 2, 3)) * 1j), TypeError,
      r"^rgb_to_gray: rgb must be real; got dtype complex128$"),
     (lambda: cl.data.rgb_to_gray([[["a", "b", "c"]]]), TypeError,

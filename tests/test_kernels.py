@@ -201,6 +201,10 @@ def test_inputs_not_modified():
     (lambda: K.box(3, "no"), TypeError, r"^box: normalize must be True or False"),
     (lambda: K.pick("box", np.nan), ValueError, r"^pick: param must be finite; got nan$"),
     (lambda: K.pick("gaussian", -1), ValueError, r"^pick: sigma must be positive"),
+    (lambda: K.sharpen(-10**20), ValueError, r"^sharpen: amount must be within \+-2\*\*60 "
+     r"when an integer"),   # raised OverflowError; 2**62 wrapped around silently
+    (lambda: K.sharpen(2**62), ValueError, r"^sharpen: amount must be within"),
+    (lambda: K.pick("emboss", 2**62), ValueError, r"^pick: param must be within"),
     (lambda: K.gaussian(1e-170, order=2), ValueError,
      r"^gaussian: sigma is too small for order=2: the kernel's taps \(about sigma\*\*-2\) "
      r"exceed float64's range; got sigma=1e-170$"),
@@ -249,3 +253,9 @@ def test_disk_keeps_its_values():
         i, j = np.mgrid[-r:r + 1, -r:r + 1]
         inside = (i**2 + j**2 <= r**2).astype(np.float64)
         np.testing.assert_array_equal(K.disk(r), inside / inside.sum())
+
+
+def test_integer_amounts_stay_exact():
+    assert K.sharpen(2**60)[1, 1] == 4 * 2**60 + 1 and K.sharpen(2**60).dtype == np.int64
+    assert K.sharpen(-(2**60))[0, 1] == 2**60
+    assert K.sharpen(1e20)[1, 1] == 4e20 + 1   # a float amount: a float kernel

@@ -91,3 +91,17 @@ def test_huge_windows_are_refused_before_allocating():
     # a huge axis with a small kernel is fine: the answer has at most kernel_size entries
     assert nn.windows_containing(5 * 10**11, 10**12, 3).tolist() == [
         5 * 10**11 - 2, 5 * 10**11 - 1, 5 * 10**11]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kernel_sizes": 3}, r"^receptive_field: kernel_sizes must be a sequence of ints, one "
+                          r"per layer; got 3$"),
+    ({"kernel_sizes": "33"}, r"^receptive_field: kernel_sizes must be a sequence"),
+    ({"kernel_sizes": [3, 3], "strides": 2}, r"^receptive_field: strides must be a sequence"),
+    ({"kernel_sizes": [3], "dilations": 1.5}, r"^receptive_field: dilations must be a sequence"),
+])
+def test_receptive_field_refuses_non_sequences(kwargs, match):
+    # these raised Python's "'int' object is not iterable"
+    with pytest.raises(TypeError, match=match):
+        nn.receptive_field(**kwargs)
+    assert nn.receptive_field(np.array([3, 3]), dilations=np.array([1, 2])) == 7
