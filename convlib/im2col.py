@@ -126,14 +126,25 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     _check_columns_size(xb, (kH, kW), (sH, sW), (pH, pW), (dH, dW), (H_out, W_out), func)
     if pH or pW:
         xb = np.pad(xb, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
+    cols = unfold(xb, (kH, kW), (sH, sW), (dH, dW))
+    return cols if batched else cols[0]
+
+
+def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """:func:`im2col` of an already padded batch ``xp`` (N, C, H, W) whose arguments are
+    valid, without the size guard: for the layers of :mod:`convlib.nn`, which guard
+    their own arrays (or process the batch in pieces) on behalf of the function called.
+    Always a fresh, writable array."""
+    (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    win = sliding_window_view(xb, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
+    H_out, W_out = ((n - sp) // st + 1 for n, sp, st in zip(xp.shape[2:], span, stride))
+    win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
-    N, C = xb.shape[:2]
+    N, C = xp.shape[:2]
     cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
     if not cols.flags.writeable:  # the reshape found a view (1 x k, 1 x 1 kernels)
         cols = cols.copy()
-    return cols if batched else cols[0]
+    return cols
 
 
 def tap_window(i: int, j: int, stride, dilation, out_hw) -> tuple[slice, slice]:
@@ -203,14 +214,26 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
     check_output_bytes((N, C, H + 2 * pH, W + 2 * pW), cb.dtype.itemsize,
                        "output_size" if output_bytes_problem((N, C, H, W), cb.dtype.itemsize)
                        is not None else "padding", func)
-    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
-    out = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cb.dtype)
-    for i in range(kH):
-        for j in range(kW):
-            rows, cols_ = tap_window(i, j, (sH, sW), (dH, dW), (H_out, W_out))
-            out[:, :, rows, cols_] += blocks[:, :, i, j]
+    out = fold(cb, (H + 2 * pH, W + 2 * pW), (kH, kW), (sH, sW), (dH, dW))
     out = out[:, :, pH : pH + H, pW : pW + W]
     return out if batched else out[0]
+
+
+def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
+    """:func:`col2im` of valid batched columns into the padded size ``padded_hw``
+    (nothing cropped), without the size guard: for :mod:`convlib.nn`, which guards its
+    own arrays on behalf of the function called."""
+    (kH, kW), (Hp, Wp) = kernel, padded_hw
+    H_out, W_out = ((n - d * (k - 1) - 1) // st + 1
+                    for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
+    N, C = cb.shape[0], cb.shape[1] // (kH * kW)
+    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
+    out = np.zeros((N, C, Hp, Wp), dtype=cb.dtype)
+    for i in range(kH):
+        for j in range(kW):
+            rows, cols_ = tap_window(i, j, stride, dilation, (H_out, W_out))
+            out[:, :, rows, cols_] += blocks[:, :, i, j]
+    return out
 
 
 def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:

@@ -243,3 +243,25 @@ def test_huge_padding_is_refused_before_allocating(call, match):
     # issue 13: conv2d(padding=10**9) failed in NumPy with "array is too big"
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_layers_guard_on_their_own_behalf(monkeypatch):
+    # the layers fold and unfold through unguarded helpers: a limit crossed by columns
+    # the layer builds internally must not surface as an error of im2col or col2im
+    import convlib._validation as validation
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 4, 6, 6)), rng.standard_normal((2, 4, 3, 3))
+    y = nn.conv2d(x, w)
+    g = rng.standard_normal(y.shape)
+    grads = nn.conv2d_backward(x, w, g)
+    up = nn.conv_transpose2d(g, w)
+    gp = rng.standard_normal((1, 4, 3, 3))
+    pooled = nn.max_pool2d_backward(x, gp, 2)
+    monkeypatch.setattr(validation, "MAX_OUTPUT_BYTES", 1000)   # columns: 4.6 kB
+    np.testing.assert_array_equal(nn.conv2d(x, w), y)
+    for a, b in zip(nn.conv2d_backward(x, w, g), grads):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(nn.conv_transpose2d(g, w), up)
+    np.testing.assert_array_equal(nn.max_pool2d_backward(x, gp, 2), pooled)
+    with pytest.raises(ValueError, match=r"^im2col: kernel_size asks for an output"):
+        cl.im2col(x, 3)                               # the public function is guarded

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import im2col, tap_window
+from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
                     pad_input, padding_pairs, per_axis, result_dtype)
 from .transposed import conv2d_adjoint
@@ -133,7 +133,7 @@ def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stri
                                                      (H_out, W_out))]
                 grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
         return grad_w.reshape(shape)
-    cols = im2col(xp, (kH, kW), stride, 0, dilation).reshape(N, groups, Cg * kH * kW, -1)
+    cols = unfold(xp, (kH, kW), stride, dilation).reshape(N, groups, Cg * kH * kW, -1)
     gg = g.reshape(N, groups, C_out // groups, H_out * W_out)
     # per sample and group one GEMM on the transposed view of the columns (no copy of
     # them), summed over the batch

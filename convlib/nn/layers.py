@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..im2col import im2col, tap_window
+from ..im2col import tap_window, unfold
 from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
                     padding_pairs, per_axis, result_dtype)
 
@@ -65,7 +65,7 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     per_sample = C_in * kH * kW * L * xp.dtype.itemsize
     step = max(1, IM2COL_LIMIT // max(per_sample, 1))
     for n0 in range(0, N, step):
-        cols = im2col(xp[n0:n0 + step], (kH, kW), stride, 0, dilation)   # (n, C*k, L)
+        cols = unfold(xp[n0:n0 + step], (kH, kW), stride, dilation)      # (n, C*k, L)
         cols = cols.reshape(-1, groups, K, L)
         np.matmul(wg, cols, out=out[n0:n0 + step])
     return out.reshape(N, C_out, H_out, W_out)

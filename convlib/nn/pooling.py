@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import col2im, im2col
+from ..im2col import fold, unfold
 from ._args import (as_layer_array, check_grown_size, output_sizes, pad_input,
                     per_axis)
 
@@ -50,7 +50,7 @@ def _pool_args(x, kernel_size, stride, padding, func: str, *, real: bool):
 def _windows(xp: np.ndarray, k, s) -> np.ndarray:
     """(N, C, kH*kW, L): every pooling window of every channel."""
     N, C = xp.shape[:2]
-    return im2col(xp, k, s).reshape(N, C, k[0] * k[1], -1)
+    return unfold(xp, k, s, (1, 1)).reshape(N, C, k[0] * k[1], -1)
 
 
 def _lowest(dtype: np.dtype):
@@ -81,8 +81,8 @@ def _fold(cols: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
     """Sum window gradients (N, C, kH*kW, L) back onto the input, dropping padding."""
     N, C, H, W = xb.shape
     (plo, phi), (qlo, qhi) = pads
-    out = col2im(cols.reshape(N, C * k[0] * k[1], -1), (H + plo + phi, W + qlo + qhi),
-                 k, s)
+    out = fold(cols.reshape(N, C * k[0] * k[1], -1), (H + plo + phi, W + qlo + qhi),
+               k, s, (1, 1))
     return out[:, :, plo: plo + H, qlo: qlo + W]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import col2im, tap_window
+from ..im2col import fold, tap_window
 from ..shapes import conv_transpose_output_size
 from .._validation import check_output_bytes, output_bytes_problem
 from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
@@ -48,7 +48,7 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
     cols = cols.reshape(N, groups * Cg * kH * kW, H_out * W_out)
-    return col2im(cols, full_hw, (kH, kW), stride, 0, dilation)
+    return fold(cols, full_hw, (kH, kW), stride, dilation)
 
 
 def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
