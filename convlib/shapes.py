@@ -296,7 +296,8 @@ def conv_transpose_output_size(
         )
     size = (n - 1) * s - lo - hi + d * (k - 1) + op + 1
     if size < 1:
-        raise ValueError(f"{func}: the output size would be {size}; reduce padding")
+        raise ValueError(f"{func}: padding must leave an output size >= 1; got padding "
+                         f"({lo}, {hi}), which leaves {size}")
     return size
 
 

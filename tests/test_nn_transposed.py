@@ -148,7 +148,8 @@ X, W = np.ones((1, 4, 3, 3)), np.ones((4, 1, 3, 3))
     (dict(padding="same"), TypeError,
      r"conv_transpose2d: padding must be an int or a sequence of 2"),
     (dict(padding=3), ValueError,
-     r"conv_transpose2d: the output size would be -1; reduce padding"),
+     r"conv_transpose2d: padding must leave an output size >= 1; got padding \(3, 3\), "
+     r"which leaves -1$"),
     (dict(x=np.ones((3, 3))), ValueError, r"conv_transpose2d: x must be 4-D or 3-D"),
     (dict(bias=np.ones(2)), ValueError, r"conv_transpose2d: bias must have shape "
                                         r"\(out_channels,\) = \(1,\)"),
