@@ -226,6 +226,10 @@ def test_conv1d_and_conv3d_name_themselves():
                        padding=4000),
      r"^conv2d: padding asks for an output of shape \(1, 64, 8003, 8003\) .*; the layer's "
      r"output$"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding="same",
+                       dilation=10**9),
+     r"^conv2d: dilation \(with padding='same'\) asks for an output of shape "
+     r"\(1, 1, 2000000005, 2000000005\)"),
     (lambda: nn.conv1d(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding=10**12),
      r"^conv1d: padding asks for an output of shape \(1, 1, 2000000000005\)"),
     (lambda: nn.conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((1, 1, 1, 1, 1)), padding=10**4),

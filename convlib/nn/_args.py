@@ -135,15 +135,18 @@ def check_grown_size(func: str, name: str, sizes) -> None:
             check_output_bytes(shape, itemsize, name, func, hint=what)
 
 
-def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: str) -> None:
+def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: str,
+                       padding=0) -> None:
     """Refuse, naming ``padding``, a padded input or an output that padding makes larger
-    than :data:`convlib._validation.MAX_OUTPUT_BYTES` (e.g. ``padding=10**9``)."""
+    than :data:`convlib._validation.MAX_OUTPUT_BYTES` (e.g. ``padding=10**9``); for
+    ``padding='same'``, whose size the dilation sets, name the dilation."""
     if not any(lo or hi for lo, hi in pads):
         return
     spatial = xb.shape[2:]
     unpadded = tuple(max(0, (n - dd * (kk - 1) - 1) // ss + 1)
                      for n, kk, ss, dd in zip(spatial, k, s, d))
-    check_grown_size(func, "padding", [
+    name = "dilation (with padding='same')" if isinstance(padding, str) else "padding"
+    check_grown_size(func, name, [
         (xb.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)),
          xb.shape, xb.dtype.itemsize, "the padded input"),
         ((xb.shape[0], C_out) + tuple(out_sizes), (xb.shape[0], C_out) + unpadded,

@@ -107,7 +107,7 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
     check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
-                       result_dtype(xb, weight, gb), func)
+                       result_dtype(xb, weight, gb), func, padding)
     xp = pad_input(xb, pads)
     N, C_in, Hp, Wp = xp.shape
     C_out, Cg, kH, kW = weight.shape

@@ -123,7 +123,7 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
     pads = padding_pairs(padding, k, s, d, func)
     out_sizes = output_sizes(xb.shape[2:], k, s, pads, d, func)  # raises if too small
     check_padding_size(xb, weight.shape[0], k, s, pads, d, out_sizes,
-                       result_dtype(xb, weight), func)
+                       result_dtype(xb, weight), func, padding)
     xp = pad_input(xb, pads)
     if nd == 1:
         out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,
