@@ -184,9 +184,12 @@ def as_tuple(value: Any, n: int, name: str, func: str, *, minimum: int = 0) -> t
 
     Used for per-axis layer arguments (``kernel_size``, ``stride``, ``dilation``, ...).
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
         items = (value,) * n
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif (isinstance(value, Sequence) and not isinstance(value, str)) or (
+            isinstance(value, np.ndarray) and value.ndim == 1):
         if len(value) != n:
             raise ValueError(f"{func}: {name} must be an int or a sequence of {n} ints; "
                              f"got {value!r}")

@@ -85,6 +85,8 @@ def _pair(value: object, name: str, func: str) -> tuple:
     """``value`` as a (rows, columns) pair: a scalar is used for both axes."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{func}: {name} must be a number or a pair; got {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]                  # a 0-d array: its number, for both axes
     if isinstance(value, Sequence) or isinstance(value, np.ndarray):
         if len(value) != 2:
             raise ValueError(f"{func}: {name} must be a number or a pair; got {value!r}")

@@ -177,7 +177,10 @@ def mode_offset(
 def normalize_padding(padding: int | Sequence[int], func: str = "conv_output_size",
                       name: str = "padding") -> tuple[int, int]:
     """Normalise one axis' padding to a ``(low, high)`` pair of non-negative ints."""
-    if isinstance(padding, Sequence) and not isinstance(padding, str):
+    if isinstance(padding, np.ndarray) and padding.ndim == 0:
+        padding = padding[()]
+    if (isinstance(padding, Sequence) and not isinstance(padding, str)) or isinstance(
+            padding, np.ndarray):
         if len(padding) != 2:
             raise ValueError(
                 f"{func}: {name} must be an int or a (low, high) pair; got {padding!r}"

@@ -259,3 +259,9 @@ def test_integer_amounts_stay_exact():
     assert K.sharpen(2**60)[1, 1] == 4 * 2**60 + 1 and K.sharpen(2**60).dtype == np.int64
     assert K.sharpen(-(2**60))[0, 1] == 2**60
     assert K.sharpen(1e20)[1, 1] == 4e20 + 1   # a float amount: a float kernel
+
+
+def test_zero_d_arrays_are_numbers_for_pairs():
+    # a 0-d array raised Python's "len() of unsized object"
+    np.testing.assert_array_equal(K.gaussian2d(np.array(1.0)), K.gaussian2d(1.0))
+    np.testing.assert_array_equal(K.box(np.array(3)), K.box(3))

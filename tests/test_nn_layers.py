@@ -269,3 +269,17 @@ def test_layers_guard_on_their_own_behalf(monkeypatch):
     np.testing.assert_array_equal(nn.max_pool2d_backward(x, gp, 2), pooled)
     with pytest.raises(ValueError, match=r"^im2col: kernel_size asks for an output"):
         cl.im2col(x, 3)                               # the public function is guarded
+
+
+def test_numpy_arrays_are_accepted_where_sequences_are():
+    # an np.array([1, 2]) stride or padding was refused as "not an int or a sequence"
+    x, w = np.arange(25.0).reshape(1, 1, 5, 5), np.ones((1, 1, 3, 3))
+    np.testing.assert_array_equal(nn.conv2d(x, w, stride=np.array([1, 2])),
+                                  nn.conv2d(x, w, stride=(1, 2)))
+    np.testing.assert_array_equal(nn.conv2d(x, w, padding=np.array([[1, 0], [0, 1]])),
+                                  nn.conv2d(x, w, padding=((1, 0), (0, 1))))
+    np.testing.assert_array_equal(cl.im2col(x, np.array(2)), cl.im2col(x, 2))
+    assert cl.conv_output_size(5, 3, padding=np.array([1, 2])) == 6
+    with pytest.raises(TypeError, match=r"^im2col: kernel_size must be an integer; got "
+                                        r"np.float64\(2.0\)$"):
+        cl.im2col(x, np.array([2.0, 2]))

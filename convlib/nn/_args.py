@@ -91,8 +91,8 @@ def padding_pairs(padding, kernel: Sequence[int], stride: Sequence[int],
         return tuple(same_padding(k, d, func=func) for k, d in zip(kernel, dilation))
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         items = (padding,) * nd
-    elif isinstance(padding, Sequence) and not isinstance(padding, str) \
-            and len(padding) == nd:
+    elif ((isinstance(padding, Sequence) and not isinstance(padding, str))
+          or (isinstance(padding, np.ndarray) and padding.ndim >= 1)) and len(padding) == nd:
         items = tuple(padding)
     else:
         kinds = "an int, 'valid', 'same'," if strings else "an int"
