@@ -92,7 +92,9 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     ------
     ValueError
         If ``x`` is not 3-D or 4-D, or the padded input is smaller than the dilated
-        kernel, or an argument is out of range.
+        kernel, or an argument is out of range, or the padded input or the columns would
+        exceed :data:`convlib._validation.MAX_OUTPUT_BYTES` (the error names
+        ``padding`` or ``kernel_size``).
 
     Notes
     -----
@@ -187,7 +189,8 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
     ------
     ValueError
         If ``cols``' shape does not match ``kernel_size`` and the number of patches that
-        ``output_size`` and the other arguments imply.
+        ``output_size`` and the other arguments imply, or the images would exceed
+        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
 
     Examples
     --------

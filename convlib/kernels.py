@@ -124,7 +124,10 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
     TypeError
         If ``sigma`` is not a real number or ``order``/``radius`` not an integer.
     ValueError
-        If ``sigma <= 0`` or ``order``/``radius`` is negative.
+        If ``sigma <= 0`` or not finite, ``order``/``radius`` is negative, ``order``
+        exceeds :data:`MAX_ORDER`, the kernel would exceed
+        :data:`convlib._validation.MAX_OUTPUT_BYTES` (the error names ``sigma`` or
+        ``radius``), or a tap of a derivative of a tiny ``sigma`` exceeds float64's range.
 
     See Also
     --------
@@ -141,12 +144,20 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
     (chapter 3). The kernel is in convolution form: SciPy *correlates* with it
     reversed.
 
+    For a ``sigma`` so small that ``sigma**2`` (or ``sigma**-2p``) leaves float64's
+    range, the formula above gives ``0/0``; the kernel is then computed as
+    ``(-1/sigma)**p He_p(n/sigma) phi(n)`` (``He_p`` the probabilists' Hermite
+    polynomial, the same function) and is the limit: the unit impulse for ``order=0``,
+    zeros for odd orders (SciPy raises ``ZeroDivisionError`` there).
+
     Examples
     --------
     >>> gaussian(1.0, radius=1).round(4)
     array([0.2741, 0.4519, 0.2741])
     >>> gaussian(1.0, order=1, radius=1).round(4)      # d/dn: odd, positive first
     array([ 0.2741,  0.    , -0.2741])
+    >>> gaussian(1e-170, radius=1)                    # the limit: a unit impulse
+    array([0., 1., 0.])
     >>> gaussian(0)
     Traceback (most recent call last):
     ...
@@ -298,7 +309,8 @@ def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        If a size is not an integer ``>= 1``.
+        If a size is not an integer ``>= 1``, ``normalize`` is not a boolean, or the
+        kernel would exceed :data:`convlib._validation.MAX_OUTPUT_BYTES`.
 
     See Also
     --------
@@ -340,6 +352,12 @@ def disk(radius: int) -> np.ndarray:
     -------
     ndarray of shape (2 radius + 1, 2 radius + 1)
         float64; ``1/count`` where ``i**2 + j**2 <= radius**2``, else 0.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``radius`` is not an integer ``>= 0``, or the kernel would exceed
+        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
 
     Notes
     -----

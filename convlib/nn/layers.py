@@ -173,8 +173,9 @@ _PARAMS = """
         If ``x`` or ``weight`` has the wrong number of dimensions, ``groups`` does not
         divide the channels, the channels of ``x`` and ``weight`` disagree, ``bias`` has
         the wrong shape, ``stride`` or ``dilation`` is < 1, ``padding`` is negative,
-        ``padding='same'`` is combined with a stride, or the padded input is smaller than
-        the dilated kernel ``dilation*(k - 1) + 1``.
+        ``padding='same'`` is combined with a stride, the padded input is smaller than
+        the dilated kernel ``dilation*(k - 1) + 1``, or padding makes the padded input or
+        the output exceed :data:`convlib._validation.MAX_OUTPUT_BYTES`.
     TypeError
         If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
 

@@ -126,7 +126,9 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     ------
     ValueError
         Wrong number of dimensions, ``kernel_size`` or ``stride`` < 1, negative padding
-        or padding above half the kernel, or a window larger than the padded input.
+        or padding above half the kernel, a window larger than the padded input, or
+        copies of the windows (``kH*kW`` values per output) that would exceed
+        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
     TypeError
         If ``x`` is complex or an argument has the wrong kind.
 
