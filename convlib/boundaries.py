@@ -178,7 +178,7 @@ def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = 
         If ``x`` is empty, ``pad_width`` does not have one ``(before, after)`` pair of
         ints ``>= 0`` per axis, ``boundary`` is unknown, ``fillvalue`` is not exactly
         representable in ``x``'s dtype, or the result would be larger than
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     Examples
     --------

@@ -49,7 +49,7 @@ def _out_size(hw, k, s, p, d, func):
 
 def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
     """Refuse a padded input or a column matrix too large for
-    :data:`convlib._validation.MAX_OUTPUT_BYTES`, naming ``padding`` if padding alone
+    ``convlib._validation.MAX_OUTPUT_BYTES``, naming ``padding`` if padding alone
     makes it so, else ``kernel_size`` (the columns are ``kH * kW`` times the output)."""
     N, C, H, W = xb.shape
     item = xb.dtype.itemsize
@@ -93,7 +93,7 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     ValueError
         If ``x`` is not 3-D or 4-D, or the padded input is smaller than the dilated
         kernel, or an argument is out of range, or the padded input or the columns would
-        exceed :data:`convlib._validation.MAX_OUTPUT_BYTES` (the error names
+        exceed ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names
         ``padding`` or ``kernel_size``).
 
     Notes
@@ -190,7 +190,7 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
     ValueError
         If ``cols``' shape does not match ``kernel_size`` and the number of patches that
         ``output_size`` and the other arguments imply, or the images would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     Examples
     --------

@@ -125,8 +125,8 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
         If ``sigma`` is not a real number or ``order``/``radius`` not an integer.
     ValueError
         If ``sigma <= 0`` or not finite, ``order``/``radius`` is negative, ``order``
-        exceeds :data:`MAX_ORDER`, the kernel would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES` (the error names ``sigma`` or
+        exceeds ``MAX_ORDER``, the kernel would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names ``sigma`` or
         ``radius``), or a tap of a derivative of a tiny ``sigma`` exceeds float64's range.
 
     See Also
@@ -310,7 +310,7 @@ def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
     ------
     TypeError, ValueError
         If a size is not an integer ``>= 1``, ``normalize`` is not a boolean, or the
-        kernel would exceed :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        kernel would exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------
@@ -357,7 +357,7 @@ def disk(radius: int) -> np.ndarray:
     ------
     TypeError, ValueError
         If ``radius`` is not an integer ``>= 0``, or the kernel would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     Notes
     -----

@@ -61,7 +61,7 @@ def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
         If ``h`` does not hold numbers or ``n`` is not an integer.
     ValueError
         If ``h`` is not 1-D or is empty, ``n < 1``, ``mode`` is unknown, or the matrix
-        would exceed :data:`convlib._validation.MAX_OUTPUT_BYTES` (the error names
+        would exceed ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names
         ``n``).
 
     See Also
@@ -127,7 +127,7 @@ def circulant_matrix(c) -> np.ndarray:
         If ``c`` does not hold numbers.
     ValueError
         If ``c`` is not 1-D or is empty, or the ``N x N`` matrix would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------
@@ -228,7 +228,7 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
         ``'valid'`` output does not exist, or the dense matrix would need more than
         :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
         sparse matrix's up to ``H W kH kW`` entries would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------

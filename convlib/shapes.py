@@ -117,7 +117,7 @@ def output_shape(
     ------
     ValueError
         If a size is below 1, the shapes differ in length, ``mode`` is unknown, or a
-        ``'valid'`` output does not exist (:func:`valid_swap_needed`).
+        ``'valid'`` output does not exist (see ``valid_swap_needed``).
     TypeError
         If a shape is not a sequence of ints.
 

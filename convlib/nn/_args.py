@@ -138,7 +138,7 @@ def check_grown_size(func: str, name: str, sizes) -> None:
 def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: str,
                        padding=0) -> None:
     """Refuse, naming ``padding``, a padded input or an output that padding makes larger
-    than :data:`convlib._validation.MAX_OUTPUT_BYTES` (e.g. ``padding=10**9``); for
+    than ``convlib._validation.MAX_OUTPUT_BYTES`` (e.g. ``padding=10**9``); for
     ``padding='same'``, whose size the dilation sets, name the dilation."""
     if not any(lo or hi for lo, hi in pads):
         return

@@ -175,7 +175,7 @@ _PARAMS = """
         the wrong shape, ``stride`` or ``dilation`` is < 1, ``padding`` is negative,
         ``padding='same'`` is combined with a stride, the padded input is smaller than
         the dilated kernel ``dilation*(k - 1) + 1``, or padding makes the padded input or
-        the output exceed :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        the output exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
 

@@ -128,7 +128,7 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
         Wrong number of dimensions, ``kernel_size`` or ``stride`` < 1, negative padding
         or padding above half the kernel, a window larger than the padded input, or
         copies of the windows (``kH*kW`` values per output) that would exceed
-        :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If ``x`` is complex or an argument has the wrong kind.
 

@@ -145,7 +145,7 @@ _PARAMS = """
         ``weight.shape[0] != C_in``; ``stride`` or ``dilation`` < 1; negative
         ``padding``; ``output_padding`` not smaller than ``stride`` or ``dilation``; an
         output size < 1; ``stride`` or ``dilation`` making the array the kernel copies
-        are scattered into exceed :data:`convlib._validation.MAX_OUTPUT_BYTES`.
+        are scattered into exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If an argument has the wrong kind."""
 
