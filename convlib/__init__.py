@@ -52,7 +52,8 @@ The index, grouped like the book:
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
-  ``python -m convlib.bench``; appendix "Which method when?").
+  ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
+  (the machine it ran on and whether that machine was quiet).
 
 Examples
 --------

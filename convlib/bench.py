@@ -34,7 +34,10 @@ Grids are subsampled deterministically (the mode cycles with the case index; the
 products would take hours on two cores). Timing: every case times its candidates
 *interleaved*, ``repeat`` rounds of as many calls as fit in ``budget`` seconds, and
 keeps each candidate's fastest round (min-of-k), which is the least disturbed by other
-processes; on a shared machine the ratios still vary by 10-30 % from run to run. Every
+processes; on a shared machine the ratios still vary by 10-30 % from run to run. The
+machine (CPU, cores, BLAS) and the other processes' CPU use before and after each goal
+are recorded in the summary (:mod:`convlib.machine`); a full run on a busy machine is
+flagged, and ``--json`` refuses to store it unless ``--allow-busy`` is given. Every
 case also checks that convlib's result equals SciPy's (or PyTorch's) within the
 tolerance of the dtype: a fast wrong answer is reported as a failure.
 """
@@ -53,6 +56,7 @@ import scipy.signal as sps
 
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
+from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
 from .shapes import MODES
 
 __all__ = ["time_interleaved", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
@@ -556,19 +560,35 @@ def format_tables(results: dict, summary: dict) -> str:
 
 
 def run(goals: Sequence[str] = ("2d", "1d", "layers", "memory"), quick: bool = False,
-        repeat: int = 3, budget: float = 0.05) -> dict:
-    """Run the chosen goals; returns ``{goal: results}`` as :func:`summarize` takes."""
+        repeat: int = 3, budget: float = 0.05, load: dict | None = None) -> dict:
+    """Run the chosen goals; returns ``{goal: results}`` as :func:`summarize` takes.
+
+    If ``load`` is a dict, the other processes' CPU use is sampled before and after each
+    goal (:func:`convlib.machine.cpu_load`) and stored in it as ``{goal: [before,
+    after]}``.
+    """
+    window = 0.05 if quick else 0.5
+    runs = {"2d": lambda: bench_convolve(grid_2d(quick), 2, repeat, budget),
+            "1d": lambda: bench_convolve(grid_1d(quick), 1, repeat, budget),
+            "layers": lambda: bench_layers(grid_layers(quick), repeat, budget,
+                                           matmul_n=64 if quick else 1024),
+            "memory": lambda: bench_memory(quick)}
     results: dict = {}
-    if "2d" in goals:
-        results["2d"] = bench_convolve(grid_2d(quick), 2, repeat, budget)
-    if "1d" in goals:
-        results["1d"] = bench_convolve(grid_1d(quick), 1, repeat, budget)
-    if "layers" in goals:
-        results["layers"] = bench_layers(grid_layers(quick), repeat, budget,
-                                         matmul_n=64 if quick else 1024)
-    if "memory" in goals:
-        results["memory"] = bench_memory(quick)
+    for goal in ("2d", "1d", "layers", "memory"):
+        if goal in goals:
+            before = cpu_load(window) if load is not None else None
+            results[goal] = runs[goal]()
+            if load is not None:
+                load[goal] = [before, cpu_load(window)]
     return results
+
+
+def _quiet(load: dict) -> bool | None:
+    """True if every sampled window was quiet, False if one was busy, None if unknown."""
+    flags = [s["quiet"] for pair in load.values() for s in pair]
+    if any(f is False for f in flags):
+        return False
+    return None if any(f is None for f in flags) else True
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
@@ -596,16 +616,31 @@ def main(argv: Sequence[str] | None = None) -> dict:
                         help="seconds per candidate per round")
     parser.add_argument("--json", help="also write the measurements to this file")
     parser.add_argument("--silent", action="store_true", help="print nothing")
+    parser.add_argument("--allow-busy", action="store_true",
+                        help="store a full run even if other processes used the CPU "
+                             "(it is then marked busy)")
     args = parser.parse_args(argv)
     goals = ("2d", "1d", "layers", "memory") if args.goal == "all" else (args.goal,)
     budget = min(args.budget, 0.002) if args.quick else args.budget
     start = time.perf_counter()
-    results = run(goals, args.quick, args.repeat, budget)
+    load: dict = {}
+    results = run(goals, args.quick, args.repeat, budget, load=load)
     summary = summarize(results)
     summary["seconds"] = round(time.perf_counter() - start, 1)
+    summary["machine"] = machine_info()
+    summary["load"] = load
+    summary["quiet"] = _quiet(load)
     if not args.silent:
         print(format_tables(results, summary))
+        if summary["quiet"] is not True:
+            print("\nWARNING: other processes used the CPU during this run "
+                  f"(more than {QUIET_OTHER_CORES} cores in a sampled window, or unknown): "
+                  "its ratios are not trustworthy; re-run on a quiet machine.")
     if args.json:
+        if summary["quiet"] is not True and not args.quick and not args.allow_busy:
+            raise SystemExit(f"python -m convlib.bench: not storing {args.json}: the "
+                             "machine was busy during the run (see 'load' above); re-run "
+                             "on a quiet machine, or pass --allow-busy to store it marked")
         with open(args.json, "w") as f:
             json.dump({"results": results, "summary": summary}, f, indent=1, default=str)
     return summary

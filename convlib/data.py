@@ -27,7 +27,8 @@ __all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impuls
 #: Samples per second of :func:`eeg` (matplotlib's example spans 10 s with 800 samples).
 EEG_SAMPLE_RATE: float = 80.0
 
-# ITU-R BT.709 luma weights, as in scikit-image's rgb2gray
+# scikit-image's rgb2gray weights: close to, but not, ITU-R BT.709's
+# (0.2126, 0.7152, 0.0722)
 _LUMA = np.array([0.2125, 0.7154, 0.0721])
 
 
@@ -38,7 +39,10 @@ def _check_bool(value: object, name: str, func: str) -> bool:
 
 
 def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
-    """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` (ITU-R BT.709) of an ``(H, W, 3)`` image.
+    """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` of an ``(H, W, 3)`` image.
+
+    The weights are scikit-image's ``rgb2gray`` weights, close to but not ITU-R
+    BT.709's ``(0.2126, 0.7152, 0.0722)``.
 
     Returns
     -------
@@ -65,7 +69,7 @@ def load_image(source: bytes | str, gray: bool = True, max_side: int | None = No
     source : bytes or str
         The file's content, or a path to it.
     gray : bool
-        Return the BT.709 luma (:func:`rgb_to_gray`) rather than the colour channels.
+        Return the luma (:func:`rgb_to_gray`) rather than the colour channels.
     max_side : int, optional
         Subsample by a whole step so that neither side exceeds ``max_side`` pixels.
 
@@ -114,7 +118,7 @@ def photo(gray: bool = True) -> np.ndarray:
     Parameters
     ----------
     gray : bool
-        Return the BT.709 luma (default) rather than the three colour channels.
+        Return the luma of :func:`rgb_to_gray` (default) rather than the three colour channels.
 
     Returns
     -------

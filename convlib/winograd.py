@@ -110,8 +110,9 @@ def winograd_transforms(m: int = 2, r: int = 3, points: Sequence | None = None, 
     so ``AT = V_m^T``, ``G = V_r`` and ``BT = V_alpha^{-T}``. Each row ``i`` of ``BT``
     is then scaled to the smallest integers (and row ``i`` of ``G`` divided by the same
     factor), which changes nothing in exact arithmetic and keeps the data transform
-    free of fractions, as in Lavin and Gray's tables (ours equal theirs up to the sign
-    of some rows, which is also free: the sign moves between ``BT`` and ``G``).
+    free of fractions, as in Lavin and Gray's tables. A sign is just as free: for
+    ``F(2, 3)`` ours differ from theirs in the signs of rows 3 and 4 of ``G``,
+    compensated by row 3 of ``BT`` and column 4 of ``AT``.
     :ref:`ch-winograd` derives this.
 
     Examples

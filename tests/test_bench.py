@@ -108,3 +108,43 @@ def test_main_quick_writes_json(tmp_path, capsys):
 def test_main_rejects_unknown_goal():
     with pytest.raises(SystemExit):
         bench.main(["--goal", "3d"])
+
+
+def test_main_records_machine_and_load(tmp_path):
+    summary = bench.main(["--quick", "--goal", "memory", "--silent"])
+    assert summary["machine"]["cores"] >= 1 and summary["machine"]["cpu"]
+    before, after = summary["load"]["memory"]
+    assert set(before) == set(after) == {"other_cores", "loadavg", "quiet"}
+    assert summary["quiet"] in (True, False, None)
+
+
+def test_main_refuses_to_store_a_busy_full_run(tmp_path, monkeypatch):
+    busy = {"other_cores": 1.5, "loadavg": [3.0, 3.0, 3.0], "quiet": False}
+    monkeypatch.setattr(bench, "cpu_load", lambda window: busy)
+    monkeypatch.setattr(bench, "bench_memory", lambda quick: [])
+    monkeypatch.setattr(bench, "summarize", lambda results: {})
+    path = tmp_path / "full.json"
+    with pytest.raises(SystemExit, match="busy"):
+        bench.main(["--goal", "memory", "--silent", "--json", str(path)])
+    assert not path.exists()
+    summary = bench.main(["--goal", "memory", "--silent", "--allow-busy",
+                          "--json", str(path)])
+    assert summary["quiet"] is False
+    assert json.loads(path.read_text())["summary"]["quiet"] is False
+
+
+def test_cpu_load_sees_a_busy_core():
+    """A process spinning beside the sampler is counted as another process's CPU."""
+    import subprocess
+    import sys
+
+    from convlib.machine import cpu_load
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        load = cpu_load(0.5)
+    finally:
+        spin.kill()
+        spin.wait()
+    if load["other_cores"] is None:
+        pytest.skip("no /proc/stat on this platform: load is unknown, never claimed quiet")
+    assert load["other_cores"] > 0.5 and load["quiet"] is False
