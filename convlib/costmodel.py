@@ -157,7 +157,9 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
     macs = 1
     for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
-        k = np.arange(B)
+        # int64, not NumPy's default integer: that is int32 on 32-bit platforms and in
+        # the browser (Pyodide, wasm32), where the sum overflows for 10**7 x 10**4 inputs
+        k = np.arange(B, dtype=np.int64)
         macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
     rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)

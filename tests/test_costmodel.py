@@ -156,3 +156,42 @@ def test_calibration_grid_and_a_tiny_run():
     assert set(constants) <= {"direct", "fft", "overlap_add"} and len(rows) == 3
     assert all(v >= 0 for c in constants.values() for v in c.values())
     assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)
+
+
+class _Int32Array(np.ndarray):
+    """An integer array whose ``sum`` accumulates in int32 by default, as NumPy's default
+    integer (``np.int_``) does on 32-bit platforms and in the browser (wasm32)."""
+
+    def sum(self, *args, dtype=None, **kwargs):
+        if dtype is None and self.dtype.kind == "i" and self.dtype.itemsize <= 4:
+            dtype = np.int32
+        return super().sum(*args, dtype=dtype, **kwargs)
+
+
+class _Int32DefaultNumpy:
+    """numpy as a 32-bit platform (or Pyodide's wasm32) has it: ``arange`` without a
+    dtype gives int32, and its sums stay int32. Everything else is numpy itself."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def arange(*args, dtype=None, **kwargs):
+        dtype = np.int32 if dtype is None else dtype
+        return np.arange(*args, dtype=dtype, **kwargs).view(_Int32Array)
+
+
+def test_cost_features_exact_with_32_bit_default_integers(monkeypatch):
+    """The browser's NumPy (wasm32) defaults to int32: counts of 10**11 multiply-adds
+    must not wrap (they did, and 'auto' then picked direct for 10**7 x 10**4)."""
+    from convlib import costmodel
+
+    expected = costmodel.cost_features((10**7,), (10**4,))
+    assert expected["direct"]["mac_dot"] == 10**11
+    monkeypatch.setattr(costmodel, "np", _Int32DefaultNumpy())
+    costmodel._cost_features.cache_clear()
+    try:
+        assert costmodel.cost_features((10**7,), (10**4,)) == expected
+        assert costmodel.method_map([10**7], [10**4])[0, 0] == "overlap_add"
+    finally:
+        costmodel._cost_features.cache_clear()
