@@ -83,7 +83,8 @@ def stem(ax: Axes, x: np.ndarray, n0: int = 0, *, color: str | None = None,
     if annotate:
         for ni, xi in zip(n, x):
             ax.annotate(f"{xi:g}", (ni, xi), textcoords="offset points",
-                        xytext=(0, 5 if xi >= 0 else -12), ha="center", fontsize=8)
+                        xytext=(0, 4 if xi >= 0 else -4), ha="center", fontsize=8,
+                        va="bottom" if xi >= 0 else "top")
 
 
 def show_image(ax: Axes, img: np.ndarray, title: str | None = None, *,
@@ -233,6 +234,7 @@ def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
     ax1.vlines(kk, 0, h, color=COLORS["h"], lw=1, alpha=0.6)
     ax1.legend(loc="upper left", fontsize=8, ncols=2)
     ax1.set_ylabel("inputs")
+    ax1.margins(y=0.12)  # whole markers at the extremes
     stem(ax2, prod, k[0] if len(k) else 0, color=COLORS["h"])
     ax2.set_ylabel("products")
     ax2.set_title(f"y[{n}] = sum of products = {prod.sum():.3g}", fontsize=9)
@@ -271,6 +273,7 @@ def draw_superposition(fig: Figure, x: np.ndarray, h: np.ndarray) -> None:
     ax3.set_ylabel("y[n]")
     ax3.set_xlabel("n")
     ax3.set_xlim(-0.7, L - 0.3)
+    ax3.margins(y=0.3)  # room for the value labels above and below the stems
 
 
 def draw_modes(ax: Axes, n1: int, n2: int) -> None:
