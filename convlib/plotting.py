@@ -897,6 +897,11 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
                                 ec=COLORS["h"], lw=2))
     show_sparse_matrix(ax2, cols, f"im2col: column {col}", cmap="Greys",
                 annotate=cols.size <= 200, fontsize=6)
+    # show_sparse_matrix leaves zeros blank: write them, so the padding reads as zeros
+    for ax, m, size in ((ax1, xp, 7), (ax2, cols if cols.size <= 200 else xp[:0], 6)):
+        for i, j in zip(*np.nonzero(m == 0)):
+            ax.text(j, i, "0", ha="center", va="center", fontsize=size,
+                    color=COLORS["grey"])
     ax2.add_patch(Rectangle((col - 0.5, -0.5), 1, cols.shape[0], fill=False,
                             ec=COLORS["h"], lw=2))
     return {"rows": r, "cols": c, "values": values}
