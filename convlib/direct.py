@@ -108,8 +108,9 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
 
     Speed: 1-D numeric inputs go to ``numpy.convolve`` (the same sum, in compiled
     code) unless at most 1 in 16 taps is non-zero (then skipping the zeros is faster).
-    An output with at most 1/8 as many values as a large kernel (256 taps or more) has
-    taps is computed as one dot product of a window with the flipped kernel per value.
+    With a large kernel (256 taps or more) and an output of at most 1/8 as many values
+    as the kernel has taps, each output value is one dot product of a window of ``in1``
+    with the flipped kernel.
     Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
     (whole rows along the first axis), and every tap is applied to one block before the
     next, with in-place multiply-adds into one scratch buffer: the block stays in the

@@ -100,9 +100,10 @@ def _as_coords(coords, func: str, shape=None) -> tuple[np.ndarray, tuple[int, ..
         raise ValueError(f"{func}: coords must lie inside the grid of shape {shape}; "
                          f"got coordinates from {tuple(c.min(axis=0).tolist())} to "
                          f"{tuple(c.max(axis=0).tolist())}")
-    if len(np.unique(np.ravel_multi_index(c.T, shape))) != len(c):
-        raise ValueError(f"{func}: coords must not repeat a site; got "
-                         f"{len(c)} rows for fewer distinct sites")
+    distinct = len(np.unique(np.ravel_multi_index(c.T, shape)))
+    if distinct != len(c):
+        raise ValueError(f"{func}: coords must not repeat a site; got {len(c)} rows "
+                         f"for {distinct} distinct sites")
     return c, shape
 
 
@@ -174,7 +175,7 @@ def rulebook(coords, kernel_size: IntOrSeq, stride: IntOrSeq = 1,
     >>> rulebook([[0, 0], [0, 0]], 3)
     Traceback (most recent call last):
     ...
-    ValueError: rulebook: coords must not repeat a site; got 2 rows for fewer distinct sites
+    ValueError: rulebook: coords must not repeat a site; got 2 rows for 1 distinct sites
     """
     return _rulebook(coords, kernel_size, stride, padding, shape, submanifold, "rulebook")
 
