@@ -950,6 +950,12 @@ METHOD_COLORS = {"direct": "#4c72b0", "separable": "#55a868", "fft": "#dd8452",
                  "overlap_add": "#c44e52", "": "#ffffff"}
 
 
+def _size_label(n: int) -> str:
+    """``n`` as a tick label: powers of ten from 10**4 as ``10^k``, others in full."""
+    k = round(np.log10(n))
+    return f"$10^{{{k}}}$" if n >= 10**4 and n == 10**k else f"{n:d}"
+
+
 def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
                     kernel_sizes: Sequence[int], title: str | None = None) -> None:
     """Colour each (kernel, signal) cell by the method ``'auto'`` picks, and name it.
@@ -972,8 +978,8 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
                     color="white")
         else:
             ax.text(j, i, "m > n", ha="center", va="center", fontsize=6, color="0.45")
-    ax.set_xticks(range(len(signal_sizes)), [f"{n:g}" for n in signal_sizes])
-    ax.set_yticks(range(len(kernel_sizes)), [f"{m:g}" for m in kernel_sizes])
+    ax.set_xticks(range(len(signal_sizes)), [_size_label(n) for n in signal_sizes])
+    ax.set_yticks(range(len(kernel_sizes)), [_size_label(m) for m in kernel_sizes])
     ax.set_xlabel("signal side n")
     ax.set_ylabel("kernel side m")
     if title:

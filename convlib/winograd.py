@@ -365,6 +365,15 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     kernel; ``kernel - 1 - o`` zeros before and ``L + o - n`` after, per axis (``o``:
     offset of ``mode``'s window in the full output, ``L``: its length), give every mode.
 
+    Non-finite input: the data transform mixes the whole input tile (4 samples, or
+    4x4 pixels), so a NaN or infinity reaches every output of the tiles whose input
+    tile holds it, also outputs whose own window does not read it (in 1-D up to 4
+    outputs instead of 3, in 2-D up to 16 instead of 9). ``method='auto'`` never picks
+    Winograd; use ``'direct'`` to keep non-finite values local.
+
+    Integer inputs: the dispatcher runs this method through
+    :func:`convlib.exact.exact_integer_convolve`, so integer results are exact.
+
     Examples
     --------
     >>> convolve_winograd(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0]), "same")

@@ -22,6 +22,8 @@ def test_draw_method_map_marks_unmapped_cells(fig):
     assert texts == ["dir", "dir", "m > n", "OA"]
     image = ax.images[0].get_array()
     assert image.mask.tolist() == [[False, False], [True, False]]   # left white
+    ticks = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    assert ticks == ["100", "$10^{6}$", "3", "1000"]                # no '1e+06'
 
 
 def test_plot_bench_results_labels_only_round_speedups(fig):
