@@ -563,11 +563,12 @@ __all__ += ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
 _IN, _IN_HI, _OUT, _OUT_HI = "#c6dbef", "#2171b5", "#c7e9c0", "#238b45"
 
 
-def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False) -> None:
+def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False,
+          hatch: str | None = None) -> None:
     from matplotlib.patches import Rectangle
 
     ax.add_patch(Rectangle((x, y), 1, 1, facecolor=face, edgecolor="0.35",
-                           lw=0.8, ls="--" if dashed else "-"))
+                           lw=0.8, ls="--" if dashed else "-", hatch=hatch))
 
 
 def draw_conv_grid(ax: Axes, n: int, kernel_size: int, stride: int = 1,
@@ -575,8 +576,8 @@ def draw_conv_grid(ax: Axes, n: int, kernel_size: int, stride: int = 1,
                    pick: str = "output") -> tuple[np.ndarray, np.ndarray]:
     """Dumoulin & Visin's picture of a 2-D convolution on an ``n x n`` input.
 
-    The padded input is drawn on the left (padding cells white and dashed), the output
-    on the right. With ``pick='output'``, ``cell`` is an output position and the input
+    The padded input is drawn on the left (padding cells white and dashed; input cells
+    that no window reads hatched), the output on the right. With ``pick='output'``, ``cell`` is an output position and the input
     cells its window reads are dark blue; with ``pick='input'``, ``cell`` is an input
     position and the outputs whose windows read it are dark green. Positions come from
     :func:`convlib.nn.window_indices` and :func:`convlib.nn.windows_containing`.
@@ -602,11 +603,14 @@ def draw_conv_grid(ax: Axes, n: int, kernel_size: int, stride: int = 1,
         in_hi = {(r, c)}
         out_hi = {(i, j) for i in rows for j in cols}
     size = n + 2 * padding
+    read = {int(t) for o in range(L) for t in window_indices(o, *args)}   # per axis
     for i in range(-padding, n + padding):
         for j in range(-padding, n + padding):
             inside = 0 <= i < n and 0 <= j < n
             face = _IN_HI if (i, j) in in_hi else (_IN if inside else "white")
-            _cell(ax, j + padding, -(i + padding), face, dashed=not inside)
+            unread = inside and not (i in read and j in read)
+            _cell(ax, j + padding, -(i + padding), face, dashed=not inside,
+                  hatch="////" if unread else None)
     x0, y0 = size + 1.5, -(size - L) / 2
     for i in range(L):
         for j in range(L):
