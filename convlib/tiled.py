@@ -5,8 +5,8 @@ kernel's reach, its *halo*: ``kH - 1`` rows and ``kW - 1`` columns in total. So 
 output can be computed tile by tile -- read tile plus halo, convolve in ``'valid'``
 mode, write -- with memory bounded by one tile, and the result is exact at the seams
 (the 2-D form of overlap-save, chapter 5). :func:`tiled_convolve2d` does this over any
-array that supports 2-D slicing (``numpy.memmap``, HDF5 or Zarr datasets, plain
-arrays); :func:`dask_convolve2d` hands the same idea to ``dask.array.map_overlap``,
+array-like with ``shape``, ``dtype`` and 2-D slicing that returns arrays (tested with
+ndarrays, ``numpy.memmap`` and :class:`NpyArray`); :func:`dask_convolve2d` hands the same idea to ``dask.array.map_overlap``,
 which runs it on threads, processes or a distributed cluster.
 """
 
@@ -30,10 +30,10 @@ IntPair = int | Sequence[int]
 
 
 def _source(x: Any, func: str) -> tuple[tuple[int, int], np.dtype]:
-    """Shape and dtype of an array-like that is *not* loaded (memmap, h5py, dask...)."""
+    """Shape and dtype of an array-like that is *not* loaded (memmap, NpyArray...)."""
     if not (hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__getitem__")):
         raise TypeError(f"{func}: x must be an array-like with shape, dtype and slicing "
-                        f"(ndarray, numpy.memmap, h5py/zarr dataset); got "
+                        f"(ndarray, numpy.memmap, NpyArray); got "
                         f"{type(x).__name__}")
     if len(x.shape) != 2:
         raise ValueError(f"{func}: x must be 2-D; got shape {tuple(x.shape)}")
@@ -112,8 +112,8 @@ def tiled_convolve2d(x, h, mode: str = "same", *, tile_shape: IntPair = 1024,
     ----------
     x : array-like of shape (H, W)
         The image; anything with ``shape``, ``dtype`` and 2-D slicing that returns
-        arrays (``numpy.memmap``, an HDF5 or Zarr dataset, an ndarray). Only one tile
-        plus its halo is read at a time.
+        arrays (tested: an ndarray, a ``numpy.memmap``, :class:`NpyArray`). Only one
+        tile plus its halo is read at a time.
     h : array_like of shape (kH, kW)
         The kernel (small; held in memory).
     mode : {'full', 'same', 'valid'}
@@ -202,7 +202,7 @@ def dask_convolve2d(x, h, mode: str = "same", *, chunks: IntPair | None = None,
     ----------
     x : dask.array.Array of shape (H, W), or array-like
         The image. With ``blockwise=False`` anything that is not a dask array
-        (ndarray, ``numpy.memmap``, :class:`NpyArray`, HDF5/Zarr dataset) is wrapped
+        (ndarray, ``numpy.memmap``, :class:`NpyArray`) is wrapped
         with ``dask.array.from_array(x, chunks)``, which reads lazily. With
         ``blockwise=True``, ``x`` must be an array-like with slicing (not a dask array):
         each task reads its own tile plus halo from it.
@@ -360,8 +360,8 @@ class NpyArray:
     Slicing memory-maps the file, copies the requested part and lets the map go, so
     nothing else stays in memory. Unlike a ``numpy.memmap``, which pickles *with its
     data*, it pickles as its path: a dask graph built on it stays small, and workers
-    of a cluster that share the file system read their own chunks (the role a Zarr or
-    HDF5 store plays on a real cluster).
+    of a cluster that share the file system read their own chunks (the role a chunked
+    store such as Zarr plays on a real cluster).
 
     Parameters
     ----------

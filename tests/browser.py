@@ -12,6 +12,10 @@ import shutil
 
 import pytest
 
+# Playwright's default of 30 s per action and page load is too short for a loaded 2-core
+# machine (JupyterLab's first load, a chapter page with many figures): a bound on hangs,
+# not on speed.
+TIMEOUT_MS = 180_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -61,6 +65,8 @@ class PageReport:
 def open_page(browser, base: str, url: str, viewport=(1200, 900)):
     """A fresh browser context on ``url`` with every problem recorded in a PageReport."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
     report = PageReport(base)
     context.route("**/*", report.route)
     page = context.new_page()

@@ -40,7 +40,8 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     cmd = [str(JB), "build", str(ROOT), "-W", "-n", "--keep-going", "--all",
            "--path-output", str(out)]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    # a few minutes alone; generous so that a loaded 2-core machine passes
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=2400)
     yield result, out / "_build" / "html"
     shutil.rmtree(out, ignore_errors=True)
 

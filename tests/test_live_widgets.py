@@ -38,7 +38,13 @@ CHAPTERS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("part*/
 # Jupyter Notebook 7 shares JupyterLab's widget manager; two chapters (a slider, and the
 # image chapter's file upload) show that its own page works too
 NOTEBOOK_CHAPTERS = [c for c in CHAPTERS if Path(c).name.startswith(("ch01", "ch03"))]
-RUN_TIMEOUT_MS = 240_000
+# Time-outs are generous so that a loaded 2-core machine passes (a chapter runs in well
+# under a minute alone; JupyterLab's first page load and kernel start take tens of seconds
+# when other work shares the cores). They bound hangs, not speed.
+SERVER_START_S = 300           # jupyter lab/notebook answering /api/status
+KERNEL_READY_MS = 300_000      # the page's kernel idle after opening a chapter
+RUN_TIMEOUT_MS = 600_000       # running the cells up to the widget
+REDRAW_MS = 180_000            # the kernel redrawing after the control changed
 # Errors the front end itself logs, not caused by a chapter. Jupyter Notebook 7.6.5's
 # keyboard-shortcut plugin (bundled in notebook_core.js) reads the settings schema of a
 # plugin that the notebook page never loads when another plugin's settings load during a
@@ -88,7 +94,7 @@ def start_jupyter(work: Path, frontend: str):
     log = (work / "server.log").open("w")
     server = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVER_START_S
         while True:
             try:
                 urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
@@ -102,7 +108,7 @@ def start_jupyter(work: Path, frontend: str):
     finally:
         server.terminate()
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
@@ -121,10 +127,10 @@ def jupyter_notebook(tmp_path_factory):
 def shut_down_kernels(server: dict) -> None:
     request = urllib.request.Request(f"{server['base']}/api/sessions",
                                      headers={"Authorization": f"token {server['token']}"})
-    for session in json.load(urllib.request.urlopen(request, timeout=10)):
+    for session in json.load(urllib.request.urlopen(request, timeout=60)):
         urllib.request.urlopen(urllib.request.Request(
             f"{server['base']}/api/sessions/{session['id']}", method="DELETE",
-            headers={"Authorization": f"token {server['token']}"}), timeout=30)
+            headers={"Authorization": f"token {server['token']}"}), timeout=120)
 
 
 # JavaScript run in the page. Both JupyterLab and Jupyter Notebook 7 expose the application
@@ -174,7 +180,7 @@ FIGURE_CHANGED = """([index, before]) => {
 def run_to_widget(page, path: str) -> int:
     """Run the chapter's cells up to and including its live widget's; check none raised.
     (nbval runs every cell of every chapter; this is about the front end.)"""
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=KERNEL_READY_MS)
     last = page.evaluate(RUN_TO_WIDGET)
     assert last >= 0, f"{path}: no cell calls cl.widgets.live*"
     page.wait_for_function(KERNEL_IDLE, timeout=RUN_TIMEOUT_MS)
@@ -186,11 +192,11 @@ def run_to_widget(page, path: str) -> int:
 
 def widget_figure(page, index: int) -> str:
     img = page.locator(".widget-interact").nth(index).locator("img").first
-    img.wait_for(state="attached", timeout=60_000)
+    img.wait_for(state="attached", timeout=REDRAW_MS)
     return img.get_attribute("src")
 
 
-def settle(page, index: int = 0, timeout: float = 30.0) -> None:
+def settle(page, index: int = 0, timeout: float = 120.0) -> None:
     """Wait until the widget's figure stops changing (a drag crosses several values, and
     the kernel redraws each), so that the screenshot shows the final state."""
     deadline = time.monotonic() + timeout
@@ -260,11 +266,11 @@ def check_live_widget(browser, server: dict, path: str) -> None:
         assert not page.get_by_text("Error displaying widget").count()
         before = widget_figure(page, 0)
         shows, value = work_the_widget(page, server["work"])
-        page.wait_for_function(FIGURE_CHANGED, arg=[0, before], timeout=60_000)
+        page.wait_for_function(FIGURE_CHANGED, arg=[0, before], timeout=REDRAW_MS)
         now = shows.inner_text() if shows.evaluate("e => e.tagName") != "SELECT" \
             else shows.input_value()
         assert now != value, "the control did not change"
-        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=REDRAW_MS)
         settle(page)
         assert not page.evaluate(CELL_ERRORS, last)["errors"], "the widget's redraw raised"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
