@@ -65,6 +65,10 @@ PURE = (("comm", "comm", ["comm"], ["traitlets"]),
         ("jupyterlab-widgets", "jupyterlab_widgets", ["jupyterlab_widgets"], []),
         ("ipywidgets", "ipywidgets", ["ipywidgets"],
          ["comm", "ipython", "traitlets", "jupyterlab-widgets"]))
+#: the live environment's versions, stated on every page next to the button (they differ
+#: from the book's pins); the build checks them against Pyodide's lock
+LIVE_VERSIONS = {"Python": "3.12.7", "numpy": "2.0.2", "scipy": "1.14.1",
+                 "matplotlib": "3.8.4"}
 #: chapters that cannot run in the browser, and what their page says instead
 NOT_LIVE = {
     "book/part5/ch15_larger_than_memory":
@@ -154,6 +158,10 @@ def pyodide_dir(stage: Path) -> Path:
     out.mkdir(parents=True)
     for name in CORE:
         shutil.copy2(npm / name, out / name)
+    found = {"Python": lock["info"]["python"],
+             **{n: lock["packages"][n]["version"] for n in LIVE_VERSIONS if n != "Python"}}
+    if found != LIVE_VERSIONS:
+        raise SystemExit(f"build_lite: LIVE_VERSIONS {LIVE_VERSIONS} != the lock's {found}")
     names = resolve(lock, WANTED)
     transport = pip_download(TRANSPORT)
     with zipfile.ZipFile(transport) as z:

@@ -31,8 +31,8 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 # --- the live mode: a button on every notebook page ---------------------------------------
 
-def _not_live() -> dict:
-    """tools/build_lite.py's NOT_LIVE: the one list of chapters the browser cannot run."""
+def _build_lite_constant(name: str) -> dict:
+    """A constant of tools/build_lite.py (NOT_LIVE, LIVE_VERSIONS): one home for each."""
     import ast
     from pathlib import Path
 
@@ -40,12 +40,12 @@ def _not_live() -> dict:
     for node in ast.parse(source).body:
         if isinstance(node, ast.AnnAssign | ast.Assign):
             target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
-            if getattr(target, "id", None) == "NOT_LIVE":
+            if getattr(target, "id", None) == name:
                 return ast.literal_eval(node.value)
-    raise RuntimeError("tools/build_lite.py defines no NOT_LIVE")
+    raise RuntimeError(f"tools/build_lite.py defines no {name}")
 
 
-def live_button(docname: str, not_live: dict) -> str:
+def live_button(docname: str, not_live: dict, versions: dict) -> str:
     """The HTML under a notebook page's title: a link into the JupyterLite site, or why not.
 
     ``docname`` is the page's path from the repository root without suffix
@@ -60,11 +60,14 @@ def live_button(docname: str, not_live: dict) -> str:
     depth = docname.count("/")
     path = docname.removeprefix("book/") + ".ipynb"
     href = "../" * depth + f"lite/notebooks/index.html?path={path}"
+    listed = ", ".join(f"{k} {v}" for k, v in versions.items())
     return ('<p class="convlib-live"><a class="btn btn-sm btn-primary convlib-live-button" '
             f'href="{html.escape(href)}" target="_blank" rel="noopener">'
             "&#9654; Run live in your browser</a> <span class=\"convlib-live-note\">"
-            "Python runs in this browser tab (Pyodide): no server, no account, no network "
-            "once the page is loaded; the first start takes about half a minute.</span></p>")
+            "Python runs in your browser tab (JupyterLite with Pyodide): no server, no "
+            "account, no network once the site is loaded; the first start takes a minute. "
+            f"Its versions ({html.escape(listed)}) are older than the ones this page was "
+            "computed with, so the last digits of some outputs may differ.</span></p>")
 
 
 def _add_live_button(app, pagename, templatename, context, doctree):
@@ -72,9 +75,10 @@ def _add_live_button(app, pagename, templatename, context, doctree):
 
     if not context.get("body") or not str(app.env.doc2path(pagename)).endswith(".ipynb"):
         return
-    if not hasattr(app, "_convlib_not_live"):
-        app._convlib_not_live = _not_live()
-    button = live_button(pagename, app._convlib_not_live)
+    if not hasattr(app, "_convlib_live"):
+        app._convlib_live = (_build_lite_constant("NOT_LIVE"),
+                             _build_lite_constant("LIVE_VERSIONS"))
+    button = live_button(pagename, *app._convlib_live)
     context["body"] = re.sub(r"(</h1>)", lambda m: m[1] + button, context["body"], count=1)
 
 
