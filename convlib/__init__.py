@@ -51,6 +51,7 @@ The index, grouped like the book:
   ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
+  :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
   ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
   (the machine it ran on and whether that machine was quiet).
@@ -62,8 +63,8 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import (costmodel, data, deconvolution, direct, fourier, kernels, nn, overlap,
-               plotting, widgets)
+from . import (costmodel, data, deconvolution, direct, exact, fourier, kernels, nn,
+               overlap, plotting, widgets)
 from . import masked, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
@@ -99,7 +100,7 @@ __all__ = [
     "same_padding", "receptive_field",
     # modules
     "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
-    "costmodel", "deconvolution",
+    "costmodel", "exact", "deconvolution",
     # Part V
     "sparse", "tiled", "masked",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "as_tuple",
     "check_choice",
     "check_output_bytes",
+    "output_bytes_problem",
     "check_int",
     "check_same_ndim",
     "check_number",
@@ -120,6 +121,23 @@ def check_int(
 MAX_OUTPUT_BYTES: int = 2 * 2**30
 
 
+def output_bytes_problem(shape: Sequence[int], itemsize: int, *,
+                         limit: int | None = None) -> str | None:
+    """Why an array of ``shape`` and ``itemsize`` is too large, or ``None`` if it is not.
+
+    The phrase ``"an output of shape (...) (X MB), more than the limit of Y MB"``, for a
+    caller that raises its own exception (:func:`check_output_bytes` raises
+    ``ValueError``). ``limit`` defaults to :data:`MAX_OUTPUT_BYTES`, read at call time.
+    """
+    limit = MAX_OUTPUT_BYTES if limit is None else limit
+    nbytes = math.prod(int(s) for s in shape) * int(itemsize)
+    if nbytes <= limit:
+        return None
+    shape_text = "(" + ", ".join(str(int(s)) for s in shape) + ")"
+    return (f"an output of shape {shape_text} ({nbytes / 1e6:.1f} MB), more than the "
+            f"limit of {limit / 1e6:.1f} MB")
+
+
 def check_output_bytes(
     shape: Sequence[int], itemsize: int, name: str, func: str, *,
     limit: int | None = None, hint: str = "",
@@ -128,17 +146,20 @@ def check_output_bytes(
 
     ``name`` is the argument that asked for the size (``"padding"``, ``"n"``, ...); the
     message states the shape, the bytes needed and the limit, plus ``hint`` if given.
-    ``limit`` defaults to :data:`MAX_OUTPUT_BYTES`.
+    ``limit`` defaults to :data:`MAX_OUTPUT_BYTES` (read at call time, so a user with
+    more memory may raise it).
+
+    Examples
+    --------
+    >>> check_output_bytes((1000, 1000), 8, "n", "f")
+    >>> check_output_bytes((10**6, 10**6), 8, "n", "f", hint="use a smaller n")
+    Traceback (most recent call last):
+    ...
+    ValueError: f: n asks for an output of shape (1000000, 1000000) (8000000.0 MB), more than the limit of 2147.5 MB; use a smaller n
     """
-    limit = MAX_OUTPUT_BYTES if limit is None else limit
-    nbytes = math.prod(int(s) for s in shape) * int(itemsize)
-    if nbytes > limit:
-        shape_text = "(" + ", ".join(str(int(s)) for s in shape) + ")"
-        raise ValueError(
-            f"{func}: {name} asks for an output of shape {shape_text} "
-            f"({nbytes / 1e6:.1f} MB), more than the limit of {limit / 1e6:.1f} MB"
-            + (f"; {hint}" if hint else "")
-        )
+    problem = output_bytes_problem(shape, itemsize, limit=limit)
+    if problem is not None:
+        raise ValueError(f"{func}: {name} asks for {problem}" + (f"; {hint}" if hint else ""))
 
 
 def check_number(value: Any, name: str, func: str) -> complex | float | int:
@@ -163,9 +184,12 @@ def as_tuple(value: Any, n: int, name: str, func: str, *, minimum: int = 0) -> t
 
     Used for per-axis layer arguments (``kernel_size``, ``stride``, ``dilation``, ...).
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
         items = (value,) * n
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif (isinstance(value, Sequence) and not isinstance(value, str)) or (
+            isinstance(value, np.ndarray) and value.ndim == 1):
         if len(value) != n:
             raise ValueError(f"{func}: {name} must be an int or a sequence of {n} ints; "
                              f"got {value!r}")

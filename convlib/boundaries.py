@@ -17,12 +17,14 @@ boundary    extension of ``a b c d``         NumPy ``np.pad``     OpenCV border
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import as_array, check_choice, check_number
+from ._validation import as_array, check_choice, check_int, check_output_bytes
 from .dispatch import convolve, reverse_conj
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
@@ -41,20 +43,53 @@ def _check_boundary(boundary: object, func: str) -> str:
     return check_choice(boundary, "boundary", BOUNDARIES, func)
 
 
+def _same_value(a: complex, b: complex) -> bool:
+    """Equal, counting NaN equal to NaN (part by part for complex numbers)."""
+    a, b = complex(a), complex(b)
+    return all(x == y or (math.isnan(x) and math.isnan(y))
+               for x, y in ((a.real, b.real), (a.imag, b.imag)))
+
+
 def _check_fillvalue(fillvalue: object, dtype: np.dtype, func: str):
-    check_number(fillvalue, "fillvalue", func)
-    value = np.asarray(fillvalue)
-    if value.dtype.kind == "c" and dtype.kind != "c":
-        value = value.real if value.imag == 0 else np.asarray(np.nan)
+    """``fillvalue`` as a scalar of ``dtype``, as SciPy's ``convolve2d`` accepts it: a
+    number (booleans count as 0 and 1) or an array with one element; but only if
+    ``dtype`` holds it exactly (SciPy casts silently)."""
+    if isinstance(fillvalue, (str, bytes)) or fillvalue is None:
+        raise TypeError(f"{func}: fillvalue must be a scalar number; got {fillvalue!r}")
+    try:
+        value = np.asarray(fillvalue)
+    except (TypeError, ValueError):  # ragged sequences
+        raise TypeError(f"{func}: fillvalue must be a scalar number; got {fillvalue!r}") \
+            from None
+    if value.size != 1:  # SciPy: ValueError for an empty array and for several elements
+        raise ValueError(f"{func}: fillvalue must be a scalar or an array with one "
+                         f"element; got {fillvalue!r}")
+    value = value.reshape(())
+    scalar = value.item()
+    if value.dtype.kind == "O" and isinstance(scalar, numbers.Integral) \
+            and not isinstance(scalar, bool):
+        # a Python int beyond 64 bits: exact in no integer dtype, maybe in a float one
+        try:
+            cast = np.asarray(float(scalar) if dtype.kind in "fc" else None, dtype=dtype)
+            ok = dtype.kind in "fc" and np.isfinite(cast) and int(cast.real) == scalar
+        except (OverflowError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{func}: fillvalue must be representable in the result "
+                             f"dtype {dtype}; got {fillvalue!r}")
+        return cast[()]
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"{func}: fillvalue must be a scalar number; got {fillvalue!r}")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        cast = value.astype(dtype)
-    if cast != fillvalue:
+        cast = value.real.astype(dtype) if (value.dtype.kind == "c" and dtype.kind != "c"
+                                            and value.imag == 0) else value.astype(dtype)
+    if not _same_value(cast, scalar):
         raise ValueError(
             f"{func}: fillvalue must be representable in the result dtype {dtype}; "
             f"got {fillvalue!r}"
         )
-    return cast
+    return cast[()]
 
 
 def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
@@ -76,14 +111,30 @@ def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
     ndarray of int
         Indices in ``[0, n)`` (or ``-1`` for ``'fill'`` outside).
 
+    Raises
+    ------
+    TypeError
+        If ``i`` does not hold integers or ``n`` is not an integer.
+    ValueError
+        If ``n < 1`` or ``boundary`` is unknown (SciPy's aliases are accepted).
+
     Examples
     --------
     >>> boundary_index(np.arange(-3, 7), 4, "symm")
     array([2, 1, 0, 0, 1, 2, 3, 3, 2, 1])
     >>> boundary_index(np.arange(-3, 7), 4, "reflect")
     array([3, 2, 1, 0, 1, 2, 3, 2, 1, 0])
+    >>> boundary_index(2, 0, "wrap")
+    Traceback (most recent call last):
+    ...
+    ValueError: boundary_index: n must be >= 1; got 0
     """
-    i = np.asarray(i)
+    func = "boundary_index"
+    i = as_array(i, "i", func, allow_empty=True)
+    if i.dtype.kind not in "iu":
+        raise TypeError(f"{func}: i must hold integers; got dtype {i.dtype}")
+    n = check_int(n, "n", func, minimum=1)
+    boundary = _check_boundary(boundary, func)
     if boundary == "fill":
         return np.where((i >= 0) & (i < n), i, -1)
     if boundary == "wrap":
@@ -96,7 +147,7 @@ def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
             return np.zeros_like(i)
         j = np.mod(i, 2 * n - 2)
         return np.where(j < n, j, 2 * n - 2 - j)
-    raise ValueError(f"boundary_index: boundary must be one of {BOUNDARIES}; got {boundary!r}")
+    raise AssertionError(boundary)  # _check_boundary returned a name of BOUNDARIES
 
 
 def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = "fill",
@@ -115,15 +166,43 @@ def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = 
     Returns
     -------
     ndarray
-        A new array of shape ``x.shape + before + after`` per axis; ``x`` is not modified.
+        A new array of shape ``x.shape + before + after`` per axis, in ``x``'s dtype;
+        ``x`` is not modified.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` does not hold numbers, ``pad_width`` is not made of ints or
+        ``fillvalue`` is not a number.
+    ValueError
+        If ``x`` is empty, ``pad_width`` does not have one ``(before, after)`` pair of
+        ints ``>= 0`` per axis, ``boundary`` is unknown, ``fillvalue`` is not exactly
+        representable in ``x``'s dtype, or the result would be larger than
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     Examples
     --------
     >>> extend(np.array([1, 2, 3, 4]), [(2, 2)], "reflect")
     array([3, 2, 1, 2, 3, 4, 3, 2])
+    >>> extend(np.array([1, 2, 3, 4]), [(2, -1)])
+    Traceback (most recent call last):
+    ...
+    ValueError: extend: pad_width must be >= 0; got -1
     """
-    boundary = _check_boundary(boundary, "extend")
+    func = "extend"
+    x = as_array(x, "x", func)
+    boundary = _check_boundary(boundary, func)
+    if isinstance(pad_width, (str, bytes)) or not isinstance(pad_width, (Sequence, np.ndarray)) \
+            or len(pad_width) != x.ndim or not all(
+                isinstance(p, (Sequence, np.ndarray)) and len(p) == 2 for p in pad_width):
+        raise ValueError(f"{func}: pad_width must hold one (before, after) pair per axis "
+                         f"of x ({x.ndim}); got {pad_width!r}")
+    pad_width = [tuple(check_int(p, "pad_width", func, minimum=0) for p in pair)
+                 for pair in pad_width]
+    check_output_bytes([n + lo + hi for n, (lo, hi) in zip(x.shape, pad_width)],
+                       x.dtype.itemsize, "pad_width", func)
     if boundary == "fill":
+        fillvalue = _check_fillvalue(fillvalue, x.dtype, func)
         return np.pad(x, pad_width, mode="constant", constant_values=fillvalue)
     if boundary == "reflect" and any(n == 1 and (lo or hi)
                                      for n, (lo, hi) in zip(x.shape, pad_width)):
@@ -178,7 +257,9 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
         repeating the edge) is OpenCV's default border and not in SciPy.
     fillvalue : scalar
         Value outside ``in1`` for ``boundary='fill'``; must be exactly representable in
-        the result dtype.
+        the result dtype (SciPy casts silently). As in SciPy, a boolean counts as 0 or 1
+        and an array with one element as that element; NaN marks, in a floating result,
+        every output whose window leaves the image.
 
     Returns
     -------
@@ -188,9 +269,11 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
     Raises
     ------
     TypeError
-        If an input does not hold numbers or ``fillvalue`` is not a scalar.
+        If an input does not hold numbers or ``fillvalue`` is not a number.
     ValueError
-        If an input is not 2-D or empty, or ``mode``/``boundary`` is unknown.
+        If an input is not 2-D or empty, ``mode``/``boundary`` is unknown, or
+        ``fillvalue`` is an array with other than one element (as in SciPy) or is not
+        exactly representable in the result dtype.
 
     See Also
     --------
@@ -293,6 +376,7 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
         The kernel ``h``.
     index : sequence of int
         Output index in ``mode``'s coordinates; negative values count from the end.
+        Integers only: ``1.5`` is refused, not truncated.
     mode : {'full', 'same', 'valid'}
     boundary : {'fill', 'wrap', 'symm', 'reflect'}
     fillvalue : scalar
@@ -304,6 +388,8 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
 
     Raises
     ------
+    TypeError
+        If ``index`` is not a sequence of ints, or as :func:`convolve2d`.
     ValueError
         If ``index`` has the wrong length or lies outside the output, or any argument of
         :func:`convolve2d` is invalid.
@@ -339,10 +425,11 @@ def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
     if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     offset = mode_offset(a.shape, b.shape, mode, func)
-    try:
-        index = tuple(int(i) for i in index)
-    except TypeError:
-        raise TypeError(f"{func}: index must be a sequence of ints; got {index!r}") from None
+    if isinstance(index, (str, bytes)) or not isinstance(index, (Sequence, np.ndarray)) \
+            or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                       for i in index):  # 1.5 must not be truncated to 1
+        raise TypeError(f"{func}: index must be a sequence of ints; got {index!r}")
+    index = tuple(int(i) for i in index)
     if len(index) != len(shape) or not all(-L <= i < L for i, L in zip(index, shape)):
         raise ValueError(f"{func}: index must lie inside the output of shape {shape}; "
                          f"got {index}")

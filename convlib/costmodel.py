@@ -1,6 +1,7 @@
 """The cost model behind ``method='auto'``, and how it was measured (chapter 5).
 
-:func:`convlib.choose_method` does not time anything: it counts the work each fast
+:func:`convlib.choose_method` does not time anything (unless asked to, with
+``measure=True``, which runs :func:`convlib.costmodel.bench_methods`): it counts the work each fast
 method would do on inputs of the given *shapes* (:func:`convlib.costmodel.cost_features`), weighs each
 kind of work by seconds per unit (:data:`convlib.costmodel.COST_CONSTANTS`) and picks the cheapest
 (:func:`convlib.estimate_costs`). The constants were fitted by :func:`convlib.costmodel.calibrate_cost_model`:
@@ -156,7 +157,9 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
     macs = 1
     for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
-        k = np.arange(B)
+        # int64, not NumPy's default integer: that is int32 on 32-bit platforms and in
+        # the browser (Pyodide, wasm32), where the sum overflows for 10**7 x 10**4 inputs
+        k = np.arange(B, dtype=np.int64)
         macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
     rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)

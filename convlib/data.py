@@ -12,11 +12,14 @@ The synthetic generators are deterministic (seeded where random).
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import matplotlib.cbook as cbook
 import matplotlib.image as mimage
 import numpy as np
 
-from ._validation import check_int
+from ._validation import as_array, check_int, check_output_bytes
 
 __all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
            "checkerboard", "shapes", "rgb_to_gray"]
@@ -24,21 +27,34 @@ __all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impuls
 #: Samples per second of :func:`eeg` (matplotlib's example spans 10 s with 800 samples).
 EEG_SAMPLE_RATE: float = 80.0
 
-# ITU-R BT.709 luma weights, as in scikit-image's rgb2gray
+# scikit-image's rgb2gray weights: close to, but not, ITU-R BT.709's
+# (0.2126, 0.7152, 0.0722)
 _LUMA = np.array([0.2125, 0.7154, 0.0721])
 
 
+def _check_bool(value: object, name: str, func: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
-    """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` (ITU-R BT.709) of an ``(H, W, 3)`` image.
+    """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` of an ``(H, W, 3)`` image.
+
+    The weights are scikit-image's ``rgb2gray`` weights, close to but not ITU-R
+    BT.709's ``(0.2126, 0.7152, 0.0722)``.
 
     Returns
     -------
     ndarray of shape (H, W)
         float64; in ``[0, 1]`` if the input is.
     """
-    rgb = np.asarray(rgb)
+    func = "rgb_to_gray"
+    rgb = as_array(rgb, "rgb", func, allow_empty=True)
+    if rgb.dtype.kind == "c":
+        raise TypeError(f"{func}: rgb must be real; got dtype {rgb.dtype}")
     if rgb.ndim != 3 or rgb.shape[-1] < 3:
-        raise ValueError(f"rgb_to_gray: rgb must have shape (H, W, 3); got {rgb.shape}")
+        raise ValueError(f"{func}: rgb must have shape (H, W, 3); got {rgb.shape}")
     return rgb[..., :3].astype(np.float64) @ _LUMA
 
 
@@ -53,7 +69,7 @@ def load_image(source: bytes | str, gray: bool = True, max_side: int | None = No
     source : bytes or str
         The file's content, or a path to it.
     gray : bool
-        Return the BT.709 luma (:func:`rgb_to_gray`) rather than the colour channels.
+        Return the luma (:func:`rgb_to_gray`) rather than the colour channels.
     max_side : int, optional
         Subsample by a whole step so that neither side exceeds ``max_side`` pixels.
 
@@ -69,6 +85,12 @@ def load_image(source: bytes | str, gray: bool = True, max_side: int | None = No
     """
     import io
 
+    import os
+
+    gray = _check_bool(gray, "gray", "load_image")
+    if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        raise TypeError(f"load_image: source must be the file's bytes or a path; "
+                        f"got {type(source).__name__}")
     if max_side is not None:
         max_side = check_int(max_side, "max_side", "load_image", minimum=1)
     try:
@@ -96,7 +118,7 @@ def photo(gray: bool = True) -> np.ndarray:
     Parameters
     ----------
     gray : bool
-        Return the BT.709 luma (default) rather than the three colour channels.
+        Return the luma of :func:`rgb_to_gray` (default) rather than the three colour channels.
 
     Returns
     -------
@@ -108,6 +130,7 @@ def photo(gray: bool = True) -> np.ndarray:
     >>> photo().shape, photo(gray=False).shape
     ((600, 512), (600, 512, 3))
     """
+    gray = _check_bool(gray, "gray", "photo")
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         rgb = mimage.imread(f, format="jpeg").astype(np.float64) / 255.0
     return rgb_to_gray(rgb) if gray else rgb
@@ -142,14 +165,35 @@ def eeg() -> np.ndarray:
 def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None) -> np.ndarray:
     """The unit impulse (Kronecker delta) of a given shape, 1 at ``at`` (default: centre).
 
+    ``at`` holds one index per axis (an int for a 1-D shape); negative indices count
+    from the end, as in NumPy.
+
     Examples
     --------
     >>> impulse(5)
     array([0., 0., 1., 0., 0.])
+    >>> impulse(5, at=(5,))
+    Traceback (most recent call last):
+    ...
+    ValueError: impulse: at must lie inside the shape (5,); got (5,)
     """
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    shape = tuple(check_int(n, "shape", "impulse", minimum=1) for n in shape)
-    at = tuple(n // 2 for n in shape) if at is None else tuple(at)
+    func = "impulse"
+    if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    elif isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list, np.ndarray)):
+        raise TypeError(f"{func}: shape must be an int or a sequence of ints; got {shape!r}")
+    shape = tuple(check_int(n, "shape", func, minimum=1) for n in shape)
+    check_output_bytes(shape, 8, "shape", func)
+    if at is None:
+        at = tuple(n // 2 for n in shape)
+    else:
+        if isinstance(at, (numbers.Integral, np.integer)) and not isinstance(at, bool):
+            at = (at,)
+        elif isinstance(at, (str, bytes)) or not isinstance(at, (tuple, list, np.ndarray)):
+            raise TypeError(f"{func}: at must be an int or a sequence of ints; got {at!r}")
+        at = tuple(check_int(i, "at", func) for i in at)
+        if len(at) != len(shape) or not all(-n <= i < n for i, n in zip(at, shape)):
+            raise ValueError(f"{func}: at must lie inside the shape {shape}; got {at}")
     out = np.zeros(shape)
     out[at] = 1.0
     return out
@@ -159,6 +203,11 @@ def step_edge(n: int = 64, angle: float = 0.0) -> np.ndarray:
     """An ``n x n`` image, 0 on one side of a straight edge through the centre and 1 on
     the other; ``angle`` (degrees) turns the edge from vertical."""
     n = check_int(n, "n", "step_edge", minimum=2)
+    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, numbers.Real):
+        raise TypeError(f"step_edge: angle must be a real number; got {angle!r}")
+    if not math.isfinite(angle):
+        raise ValueError(f"step_edge: angle must be finite; got {angle!r}")
+    check_output_bytes((n, n), 8, "n", "step_edge")
     y, x = np.mgrid[:n, :n] - (n - 1) / 2
     t = np.deg2rad(angle)
     return (x * np.cos(t) + y * np.sin(t) > 0).astype(np.float64)
@@ -168,6 +217,7 @@ def checkerboard(n: int = 64, square: int = 8) -> np.ndarray:
     """An ``n x n`` checkerboard of ``square``-pixel squares, values 0 and 1."""
     n = check_int(n, "n", "checkerboard", minimum=1)
     square = check_int(square, "square", "checkerboard", minimum=1)
+    check_output_bytes((n, n), 8, "n", "checkerboard")
     i = np.arange(n) // square
     return ((i[:, None] + i[None, :]) % 2).astype(np.float64)
 
@@ -175,6 +225,7 @@ def checkerboard(n: int = 64, square: int = 8) -> np.ndarray:
 def shapes(n: int = 64) -> np.ndarray:
     """An ``n x n`` test image: a bright square, a disk and a thin diagonal line on grey."""
     n = check_int(n, "n", "shapes", minimum=16)
+    check_output_bytes((n, n), 8, "n", "shapes")
     img = np.full((n, n), 0.2)
     q = n // 8
     img[q:3 * q, q:3 * q] = 1.0

@@ -3,8 +3,10 @@
 Every method shares the signature ``impl(in1, in2, mode) -> ndarray`` and the size rule
 of :mod:`convlib.shapes`. The dispatcher validates the inputs once, applies SciPy's
 ``'valid'``-mode swap, calls the implementation, and casts the result to
-``numpy.result_type(in1, in2)`` (rounding first when that type is an integer and the
-method computed in floating point, as SciPy does).
+``numpy.result_type(in1, in2)``. When that type is an integer, the methods that compute
+in floating point (FFT, overlap-add, Winograd) run through
+:func:`convlib.exact.exact_integer_convolve`, which splits large integers into digits
+so that the rounded result is exact (SciPy only rounds, and can be off by one).
 
 A method module joins the dispatcher by adding itself to ``convlib.METHODS``. An
 implementation that cannot serve particular inputs (a kernel of the wrong size, say)
@@ -20,17 +22,19 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import convolve_direct, convolve_loops
-from .costmodel import _estimate
-from .fourier import fft_convolve
+from .costmodel import _estimate, _cost_features, bench_methods
+from .exact import _plan, exact_integer_convolve
+from .fourier import NonFiniteWarning, _fft_convolve, _warn_nonfinite
 from .im2col import convolve_im2col
 from .matrices import convolve_toeplitz
-from .overlap import overlap_add
+from .overlap import _overlap_add
 from .winograd import convolve_winograd
 from .separable import convolve_separable
 from .shapes import MODES, valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "RESTRICTED_METHODS", "MethodCannotServe"]
+           "RESTRICTED_METHODS", "MethodCannotServe", "NonFiniteWarning",
+           "DIRECT_MAX_MACS", "DIRECT_PREFERRED_BELOW", "NONFINITE_DIRECT_FACTOR"]
 
 
 class MethodCannotServe(ValueError):
@@ -58,8 +62,8 @@ METHODS: dict[str, Impl] = {
     "loops": convolve_loops,
     "direct": convolve_direct,
     "separable": convolve_separable,
-    "fft": lambda in1, in2, mode: fft_convolve(*_common_float(in1, in2), mode),
-    "overlap_add": lambda in1, in2, mode: overlap_add(*_common_float(in1, in2), mode),
+    "fft": lambda in1, in2, mode: _fft_convolve(*_common_float(in1, in2), mode),
+    "overlap_add": lambda in1, in2, mode: _overlap_add(*_common_float(in1, in2), mode),
     "toeplitz": convolve_toeplitz,
     "im2col": convolve_im2col,
     "winograd": convolve_winograd,
@@ -98,16 +102,34 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
     return a, b
 
 
-def _fft_is_exact_enough(a: np.ndarray, b: np.ndarray) -> bool:
-    """SciPy's guard: integer results above 2**52 may not survive a float64 FFT."""
-    if a.dtype.kind not in "ui" and b.dtype.kind not in "ui":
-        return True
-    bound = (max(abs(int(a.max())), abs(int(a.min())))
-             * max(abs(int(b.max())), abs(int(b.min()))) * min(a.size, b.size))
-    return bound <= 2 ** np.finfo(np.float64).nmant - 1
+#: Largest number of multiply-adds ``method='direct'`` (or ``'loops'``) accepts: 2e10,
+#: seconds for 1-D inputs (``numpy.convolve``) and about half a minute for N-d ones on
+#: the machine that built the book. Above it ``convolve`` raises a ``ValueError``
+#: suggesting ``method='fft'`` rather than running for minutes without feedback.
+DIRECT_MAX_MACS = 2 * 10**10
+
+#: For inputs of 3 or more dimensions (the cost constants were fitted on 1-D and 2-D
+#: shapes only), ``method='auto'`` uses ``'direct'`` whenever its estimated time is
+#: below this many seconds (0.2 ms), as SciPy does for tiny inputs: at that size the
+#: speed hardly matters, and direct sums keep exact zeros exact and NaN local.
+DIRECT_PREFERRED_BELOW = 2e-4
+
+#: If an input holds NaN or infinity, ``method='auto'`` uses ``'direct'`` (which keeps
+#: each one in the outputs whose window contains it) unless its estimated time is more
+#: than this factor above the fastest method's; then the FFT method runs and warns.
+NONFINITE_DIRECT_FACTOR = 4.0
+
+#: Methods that compute in floating point; for integer results the dispatcher runs
+#: them through :func:`convlib.exact.exact_integer_convolve`, so they are exact too.
+_FLOAT_METHODS = {"fft": _fft_convolve, "overlap_add": _overlap_add,
+                  "winograd": convolve_winograd}
 
 
-def choose_method(in1: object, in2: object, mode: str = "full") -> str:
+def _integer_result(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.result_type(a, b).kind in "biu"
+
+
+def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = False):
     """The method ``convolve(in1, in2, mode, method='auto')`` would use.
 
     Parameters
@@ -115,15 +137,21 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     in1, in2 : array_like
         The inputs, as they would be passed to :func:`convolve`.
     mode : {'full', 'same', 'valid'}
+    measure : bool
+        If True, time ``'direct'``, ``'fft'`` and ``'overlap_add'`` on these inputs
+        instead (:func:`convlib.costmodel.bench_methods`) and return the fastest with
+        the times, as ``scipy.signal.choose_conv_method(..., measure=True)`` does.
 
     Returns
     -------
-    str
+    method : str
         ``'direct'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``: the cheapest by
-        :func:`estimate_costs`. ``'separable'`` only for a real floating 2-D ``in2``
-        no larger than ``in1`` whose rank is 1 to within rounding (checked by SVD only
-        when the separable estimate is the cheapest). ``'loops'`` is never chosen: it
-        exists to be read.
+        :func:`estimate_costs`, with the preferences of the Notes. ``'separable'`` only
+        for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
+        the rounding of the result's dtype (checked by SVD only when the separable
+        estimate is the cheapest). ``'loops'`` is never chosen: it exists to be read.
+    times : dict
+        Only if ``measure``: seconds per call of each method timed.
 
     Raises
     ------
@@ -132,13 +160,23 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
 
     Notes
     -----
-    As SciPy's ``choose_conv_method``: boolean inputs, and integer inputs whose result
-    could exceed ``2**52 - 1`` in magnitude (bounded by
-    ``max|in1| * max|in2| * min(in1.size, in2.size)``), go ``'direct'``, since a float64
-    FFT could not return those integers exactly. Otherwise the method with the smallest
-    estimated time wins (ties to the simpler one). The model counts work from the
-    shapes, with constants fitted on one machine (:mod:`convlib.costmodel`); it ignores
-    caches, zero taps and the data type, and chapter 5 shows where it errs.
+    The method with the smallest estimated time wins (ties to the simpler one), with
+    these rules, in order:
+
+    * boolean inputs go ``'direct'`` (as in SciPy);
+    * integer results are exact under every method; the FFT methods split large
+      integers into digits (:func:`convlib.exact.split_plan`), and their estimates are
+      multiplied by the number of partial convolutions that takes;
+    * for inputs of 3 or more dimensions, ``'direct'`` wins whenever its estimate is
+      below ``DIRECT_PREFERRED_BELOW`` (tiny inputs: SciPy's choice too, and exact
+      zeros stay zero; the cost constants were fitted on 1-D and 2-D shapes only);
+    * if an input holds NaN or infinity, ``'direct'`` wins unless its estimate exceeds
+      ``NONFINITE_DIRECT_FACTOR`` times the fastest: the FFT would spread each
+      non-finite value to the whole output (and warns when it runs).
+
+    The model counts work from the shapes, with constants fitted on one machine
+    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type, and
+    chapter 5 shows where it errs.
 
     Examples
     --------
@@ -151,14 +189,21 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
     'fft'
     >>> choose_method(np.ones((512, 512)), np.ones((5, 5)))   # rank 1
     'separable'
-    >>> choose_method(np.full(100_000, 2**45), np.ones(1_000, dtype=int))
-    'direct'
+    >>> x = rng.standard_normal(20_000)
+    >>> choose_method(x, np.ones(500)), choose_method(np.append(x, np.nan), np.ones(500))
+    ('fft', 'direct')
+    >>> method, times = choose_method(np.ones(64), np.ones(8), measure=True)
+    >>> sorted(times)
+    ['direct', 'fft', 'overlap_add']
     >>> choose_method([1, 2, 3], [1, 1], mode="middle")
     Traceback (most recent call last):
     ...
     ValueError: choose_method: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
     a, b = _prepare(in1, in2, mode, "choose_method")
+    if measure:
+        times = bench_methods(a, b, mode)
+        return min(times, key=times.__getitem__), times
     if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
     return _choose(a, b, mode)
@@ -166,27 +211,55 @@ def choose_method(in1: object, in2: object, mode: str = "full") -> str:
 
 def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     """:func:`choose_method` of validated inputs (already swapped for 'valid')."""
-    if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind) or not _fft_is_exact_enough(a, b):
+    if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
     costs = _estimate(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    if a.ndim >= 3 and costs["direct"] <= DIRECT_PREFERRED_BELOW:
+        return "direct"
+    if _integer_result(a, b):  # exact by splitting into digits: count the pieces
+        x, h = a.astype(np.int64), b.astype(np.int64)
+        for method in ("fft", "overlap_add"):
+            plan = _plan(x, h, method)
+            costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
     best = min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
     if costs.get("separable", np.inf) < costs[best] and _separable_enough(a, b):
         return "separable"
+    if (best != "direct" and costs["direct"] <= NONFINITE_DIRECT_FACTOR * costs[best]
+            and not _all_finite(a, b)):
+        return "direct"
     return best
+
+
+def _all_finite(*arrays: np.ndarray) -> bool:
+    return all(x.dtype.kind not in "fc" or np.isfinite(x).all() for x in arrays)
 
 
 def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether ``b`` (2-D, float32 or float64, not larger than ``a``) is rank 1 to
-    within its dtype's rounding: the Frobenius error of the best rank-1 approximation,
-    ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps`` (the tolerance of
-    ``numpy.linalg.matrix_rank``, and at most the one :func:`convlib.separate` checks)."""
+    within the rounding of the result's dtype: the Frobenius error of the best rank-1
+    approximation, ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps``
+    (the tolerance of ``numpy.linalg.matrix_rank``, and at most the one
+    :func:`convlib.separate` checks). The SVD runs in the result's dtype, so a float32
+    kernel with a float64 image must be rank 1 to float64 accuracy."""
     lapack = (np.float32, np.float64)   # numpy.linalg has no long double
+    dtype = np.result_type(a, b)
     if (b.ndim != 2 or b.dtype not in lapack or a.dtype not in lapack or b.size > a.size
             or min(b.shape) < 2 or not np.isfinite(b).all()):
         return False
-    s = np.linalg.svd(b, compute_uv=False)
-    tol = s[0] * max(b.shape) * np.finfo(b.dtype).eps
+    s = np.linalg.svd(b.astype(dtype, copy=False), compute_uv=False)
+    tol = s[0] * max(b.shape) * np.finfo(dtype).eps
     return bool(s[0] > 0 and np.sqrt(np.sum(s[1:] ** 2)) <= tol)
+
+
+def _check_work(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> None:
+    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds."""
+    work = _cost_features(a.shape, b.shape, mode, False)["direct"]
+    macs = work["mac"] + work["mac_dot"]
+    if macs > DIRECT_MAX_MACS:
+        raise ValueError(
+            f"{func}: method={method!r} needs {macs:.2g} multiply-adds, more than "
+            f"convlib.dispatch.DIRECT_MAX_MACS = {DIRECT_MAX_MACS:.2g} (minutes of "
+            "work); use method='fft' (or 'auto')")
 
 
 def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:
@@ -197,14 +270,29 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)
+    if method in ("direct", "loops"):
+        _check_work(a, b, mode, method, func)
+    elif method in ("fft", "overlap_add") and not _all_finite(a, b):
+        spread = "every output sample" if method == "fft" else "its blocks' outputs"
+        _warn_nonfinite(func, spread, a, b)
     try:
-        out = METHODS[method](a, b, mode)
+        if dtype.kind in "biu" and method in _FLOAT_METHODS:
+            out = _exact(a, b, mode, method)
+        else:
+            out = METHODS[method](a, b, mode)
     except MethodCannotServe as exc:
         raise ValueError(f"{func}: method {method!r} cannot serve these inputs: {exc}") from None
     out = np.asarray(out)
     if dtype.kind in "biu" and out.dtype.kind in "fc":
         out = np.rint(out.real)
     return out.astype(dtype, copy=False)
+
+
+def _exact(a: np.ndarray, b: np.ndarray, mode: str, method: str) -> np.ndarray:
+    """An integer convolution by a floating-point method, exact
+    (:func:`convlib.exact.exact_integer_convolve`; direct if no split suffices)."""
+    out = exact_integer_convolve(a, b, mode, _FLOAT_METHODS[method], method)
+    return convolve_direct(a, b, mode) if out is None else out
 
 
 def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
@@ -230,8 +318,14 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     Returns
     -------
     ndarray
-        The convolution, of dtype ``numpy.result_type(in1, in2)``: integer inputs give
-        exact integers, float32 stays float32, complex works.
+        The convolution, of dtype ``numpy.result_type(in1, in2)``: float32 stays
+        float32, complex works, and integer inputs give exact integers under every
+        method. The floating-point methods (``'fft'``, ``'overlap_add'``,
+        ``'winograd'``) split integers into digits when their error bound could reach
+        1/2 (:func:`convlib.exact.exact_integer_convolve`), so their results equal the
+        direct sum exactly, which SciPy's do not always. A result too large for its
+        dtype wraps around modulo ``2**bits``, as NumPy's integer arithmetic does, the
+        same under every method.
 
     Raises
     ------
@@ -239,7 +333,17 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
         If an input does not hold numbers.
     ValueError
         If an input is empty, the inputs differ in ndim, ``mode`` or ``method`` is
-        unknown, or ``'valid'`` mode has no input at least as large as the other.
+        unknown, ``'valid'`` mode has no input at least as large as the other, or
+        ``method='direct'`` (or ``'loops'``) would need more than
+        ``convlib.dispatch.DIRECT_MAX_MACS`` (2e10) multiply-adds.
+
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If ``'fft'`` or ``'overlap_add'`` runs on an input holding NaN or infinity,
+        which it spreads to every output (of the blocks holding it). ``'auto'`` then
+        prefers ``'direct'``, which keeps each in the outputs whose window holds it
+        (see :func:`choose_method`).
 
     See Also
     --------
@@ -258,6 +362,8 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     array([0. , 1. , 2.5, 4. , 1.5])
     >>> convolve([1, 2, 3], [1, 1], mode="valid", method="loops")
     array([3, 5])
+    >>> convolve([2**53 + 1, 1], [1, 1], method="fft")   # exact, unlike float64
+    array([9007199254740993, 9007199254740994,                1])
     >>> convolve([1, 2, 3], [1, 1], mode="middle")
     Traceback (most recent call last):
     ...

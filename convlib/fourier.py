@@ -22,15 +22,41 @@ as in SciPy; float32 stays float32 (``scipy.fft`` computes in single precision).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.fft as sp_fft
 
-from ._validation import as_array, check_choice, check_int, check_same_ndim
+from ._validation import (as_array, check_choice, check_int, check_output_bytes,
+                          check_same_ndim)
 from .shapes import MODES, valid_swap_needed
 
-__all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "wraparound"]
+__all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "wraparound",
+           "NonFiniteWarning"]
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """A NaN or infinity in the input of an FFT method spreads far beyond its window.
+
+    In direct convolution a non-finite input value reaches only the outputs whose
+    window contains it; an FFT mixes every input sample into every frequency, so it
+    reaches every output sample (the blocks that contain it, for overlap-add and
+    overlap-save). :func:`convlib.convolve` with ``method='auto'`` avoids this by
+    preferring ``'direct'`` for such inputs when it is not much slower.
+    """
+
+
+def _warn_nonfinite(func: str, spread: str, *arrays: np.ndarray,
+                    names=("in1", "in2"),
+                    remedy: str = "method='direct' keeps them local") -> None:
+    """Warn (:class:`NonFiniteWarning`) if a floating input holds NaN or infinity."""
+    for name, x in zip(names, arrays):
+        if x.dtype.kind in "fc" and not np.isfinite(x).all():
+            warnings.warn(f"{func}: {name} has non-finite values (NaN or inf); the FFT "
+                          f"spreads each one to {spread}; {remedy}", NonFiniteWarning,
+                          stacklevel=3)
+            return
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -86,7 +112,8 @@ def dft_matrix(n: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``n < 1``.
+        If ``n < 1``, or the matrix would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES`` (2 GiB: ``n`` above 11585).
 
     Notes
     -----
@@ -102,8 +129,13 @@ def dft_matrix(n: int) -> np.ndarray:
     Traceback (most recent call last):
     ...
     ValueError: dft_matrix: n must be >= 1; got 0
+    >>> dft_matrix(100_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: dft_matrix: n asks for an output of shape (100000, 100000) (160000.0 MB), more than the limit of 2147.5 MB
     """
     n = check_int(n, "n", "dft_matrix", minimum=1)
+    check_output_bytes((n, n), 16, "n", "dft_matrix")
     jk = np.outer(np.arange(n), np.arange(n)) % n  # reduce first: exact angles
     return np.exp(-2j * np.pi * jk / n)
 
@@ -134,6 +166,12 @@ def circular_convolve(a, b) -> np.ndarray:
     ValueError
         If an input is 0-d or empty, or the shapes differ.
 
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If an input holds NaN or infinity, which the FFT spreads to every output
+        sample (``convlib.convolve2d(..., boundary='wrap')`` keeps it local).
+
     See Also
     --------
     fft_convolve : linear convolution, by zero padding before the same product.
@@ -160,6 +198,8 @@ def circular_convolve(a, b) -> np.ndarray:
     if x.shape != y.shape:
         raise ValueError(f"{func}: a and b must have the same shape; "
                          f"got {x.shape} and {y.shape}")
+    _warn_nonfinite(func, "every output sample", x, y, names=("a", "b"),
+                    remedy="convolve2d(..., boundary='wrap') keeps them local")
     x, y = _as_float(x), _as_float(y)
     fft, ifft = _transforms(_is_complex(x, y))
     return ifft(fft(x) * fft(y), s=x.shape)
@@ -221,6 +261,12 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
         are out of range, repeated or empty, the non-convolved axes do not broadcast, or
         in ``'valid'`` mode neither input is at least as large as the other.
 
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If an input holds NaN or infinity: the FFT spreads it to every output sample
+        (direct convolution keeps it in the outputs whose window contains it).
+
     See Also
     --------
     overlap_add : the same in blocks, faster when one input is much longer.
@@ -233,6 +279,13 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
     real FFTs (``rfftn``, half the work) when both inputs are real. The FFT lengths come
     from ``scipy.fft.next_fast_len`` (products of small primes). Unlike SciPy, empty
     inputs are rejected, as everywhere in convlib. Chapter 5 derives it.
+
+    Accuracy: the error is absolute, the same size on every output sample, at most
+    :func:`convlib.exact.fft_error_bound` (about ``eps log2(P) ||in1||_2 ||in2||_2``):
+    outputs much smaller than the largest one (the tails of a probability mass
+    function) can have a large relative error, even the wrong sign. Integer inputs
+    give float64 values near the integers, as in SciPy; ``convlib.convolve`` with
+    ``method='fft'`` returns the exact integers (:mod:`convlib.exact`).
 
     Examples
     --------
@@ -254,6 +307,13 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
     b = as_array(in2, "in2", func)
     check_same_ndim(a, b, ("in1", "in2"), func)
     check_choice(mode, "mode", MODES, func)
+    _warn_nonfinite(func, "every output sample along the convolved axes", a, b)
+    return _fft_convolve(a, b, mode, axes, func)
+
+
+def _fft_convolve(a: np.ndarray, b: np.ndarray, mode: str, axes=None,
+                  func: str = "convolve") -> np.ndarray:
+    """:func:`fft_convolve` of validated inputs (``method='fft'`` of the dispatcher)."""
     if a.ndim == 0:  # SciPy: the product of two scalars
         return a * b
     a, b, axes = _freq_axes(a, b, mode, axes, func)

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_tuple, check_int
+from ._validation import (as_array, as_tuple, check_int, check_output_bytes,
+                          output_bytes_problem)
 from .shapes import conv_output_size
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
@@ -44,6 +45,24 @@ def _out_size(hw, k, s, p, d, func):
             )
         sizes.append(conv_output_size(n, ki, si, pi, di))
     return tuple(sizes)
+
+
+def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
+    """Refuse a padded input or a column matrix too large for
+    ``convlib._validation.MAX_OUTPUT_BYTES``, naming ``padding`` if padding alone
+    makes it so, else ``kernel_size`` (the columns are ``kH * kW`` times the output)."""
+    N, C, H, W = xb.shape
+    item = xb.dtype.itemsize
+    if p[0] or p[1]:
+        check_output_bytes((N, C, H + 2 * p[0], W + 2 * p[1]), item, "padding", func,
+                           hint="the padded input")
+    cols = (N, C * k[0] * k[1], out_hw[0] * out_hw[1])
+    unpadded = [max(0, (n - di * (ki - 1) - 1) // si + 1)
+                for n, ki, si, di in zip((H, W), k, s, d)]
+    name = "padding" if output_bytes_problem(
+        (N, C * k[0] * k[1], unpadded[0] * unpadded[1]), item) is None else "kernel_size"
+    check_output_bytes(cols, item, name, func,
+                       hint="the columns hold kH*kW values per output position")
 
 
 def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
@@ -73,13 +92,18 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     ------
     ValueError
         If ``x`` is not 3-D or 4-D, or the padded input is smaller than the dilated
-        kernel, or an argument is out of range.
+        kernel, or an argument is out of range, or the padded input or the columns would
+        exceed ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names
+        ``padding`` or ``kernel_size``).
 
     Notes
     -----
     Built from a strided *view* (``sliding_window_view``): no data moves until the final
-    reshape, which must copy because overlapping patches share elements. The copy is
-    ``kH * kW`` times larger than the input for stride 1 (chapter 8).
+    reshape, which must copy because overlapping patches share elements. Where the
+    strides let the reshape return a (read-only) view instead -- a 1 x 1 kernel, or a
+    1 x k kernel on one channel -- the copy is made explicitly: the result is always a
+    fresh, writable array. The copy is ``kH * kW`` times larger than the input for
+    stride 1 (chapter 8).
 
     Examples
     --------
@@ -101,14 +125,28 @@ def im2col(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
                                                          dilation, func)
     H_out, W_out = _out_size(xb.shape[2:], (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
+    _check_columns_size(xb, (kH, kW), (sH, sW), (pH, pW), (dH, dW), (H_out, W_out), func)
     if pH or pW:
         xb = np.pad(xb, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
-    span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    win = sliding_window_view(xb, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
-    win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
-    N, C = xb.shape[:2]
-    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
+    cols = unfold(xb, (kH, kW), (sH, sW), (dH, dW))
     return cols if batched else cols[0]
+
+
+def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """:func:`im2col` of an already padded batch ``xp`` (N, C, H, W) whose arguments are
+    valid, without the size guard: for the layers of :mod:`convlib.nn`, which guard
+    their own arrays (or process the batch in pieces) on behalf of the function called.
+    Always a fresh, writable array."""
+    (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
+    span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
+    H_out, W_out = ((n - sp) // st + 1 for n, sp, st in zip(xp.shape[2:], span, stride))
+    win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
+    win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
+    N, C = xp.shape[:2]
+    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
+    if not cols.flags.writeable:  # the reshape found a view (1 x k, 1 x 1 kernels)
+        cols = cols.copy()
+    return cols
 
 
 def tap_window(i: int, j: int, stride, dilation, out_hw) -> tuple[slice, slice]:
@@ -151,7 +189,8 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
     ------
     ValueError
         If ``cols``' shape does not match ``kernel_size`` and the number of patches that
-        ``output_size`` and the other arguments imply.
+        ``output_size`` and the other arguments imply, or the images would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     Examples
     --------
@@ -175,14 +214,29 @@ def col2im(cols, output_size: IntPair, kernel_size: IntPair, stride: IntPair = 1
             f"arguments; got {cols.shape}"
         )
     C = CK // (kH * kW)
-    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
-    out = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cb.dtype)
-    for i in range(kH):
-        for j in range(kW):
-            rows, cols_ = tap_window(i, j, (sH, sW), (dH, dW), (H_out, W_out))
-            out[:, :, rows, cols_] += blocks[:, :, i, j]
+    check_output_bytes((N, C, H + 2 * pH, W + 2 * pW), cb.dtype.itemsize,
+                       "output_size" if output_bytes_problem((N, C, H, W), cb.dtype.itemsize)
+                       is not None else "padding", func)
+    out = fold(cb, (H + 2 * pH, W + 2 * pW), (kH, kW), (sH, sW), (dH, dW))
     out = out[:, :, pH : pH + H, pW : pW + W]
     return out if batched else out[0]
+
+
+def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
+    """:func:`col2im` of valid batched columns into the padded size ``padded_hw``
+    (nothing cropped), without the size guard: for :mod:`convlib.nn`, which guards its
+    own arrays on behalf of the function called."""
+    (kH, kW), (Hp, Wp) = kernel, padded_hw
+    H_out, W_out = ((n - d * (k - 1) - 1) // st + 1
+                    for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
+    N, C = cb.shape[0], cb.shape[1] // (kH * kW)
+    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
+    out = np.zeros((N, C, Hp, Wp), dtype=cb.dtype)
+    for i in range(kH):
+        for j in range(kW):
+            rows, cols_ = tap_window(i, j, stride, dilation, (H_out, W_out))
+            out[:, :, rows, cols_] += blocks[:, :, i, j]
+    return out
 
 
 def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
@@ -233,6 +287,10 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
     h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
     out_shape = output_shape(x.shape[2:], h.shape, mode)
+    problem = output_bytes_problem((h.size, int(np.prod(out_shape))), dtype.itemsize)
+    if problem is not None:  # the dispatcher reports it, naming the function called
+        raise MethodCannotServe(f"its column matrix of in2.size rows and one column per "
+                                f"output needs {problem}; use method='direct' or 'fft'")
     offset = mode_offset(x.shape[2:], h.shape, mode)
     pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
                                                          out_shape)]
@@ -284,6 +342,7 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
                                                          dilation, func)
     H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
     col = check_int(col, "col", func)
+    check_output_bytes((2, kH * kW), 8, "kernel_size", func)
     if not 0 <= col < H_out * W_out:
         raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
     from .nn.arithmetic import window_indices  # the one source of window arithmetic

@@ -104,7 +104,8 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
         If ``x`` does not hold numbers or ``size`` is not integer.
     ValueError
         If ``x`` is empty, a size is ``< 1`` or has the wrong length, ``mode`` is
-        unknown, or ``'valid'`` mode has no input at least as large as the other.
+        unknown, ``'valid'`` mode has no input at least as large as the other, or a
+        complex ``x`` holds NaN or infinity.
 
     See Also
     --------
@@ -119,12 +120,22 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
     direct convolution. Floating results can differ from direct summation by the
     rounding of those differences, about ``eps * |S|``. Chapter 4.
 
+    Non-finite input: NaN and infinities are not summed into the integral image
+    (there each would spoil every later window); they are counted per window instead,
+    so each reaches exactly the windows that contain it, as in direct convolution: a
+    window holding a NaN (or both infinities) is NaN, one holding an infinity is that
+    infinity. Complex input with non-finite values is refused.
+
     Examples
     --------
     >>> x = np.arange(16).reshape(4, 4)
     >>> box_filter(x, 3, mode="valid", normalize=False)
     array([[45, 54],
            [81, 90]])
+    >>> box_filter([[1.0, np.inf], [1.0, 1.0], [1.0, 1.0]], (2, 1), normalize=False)
+    array([[ 1., inf],
+           [ 2., inf],
+           [ 2.,  2.]])
     >>> box_filter(x, (2, 2, 2))
     Traceback (most recent call last):
     ...
@@ -141,6 +152,17 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
     else:
         size = (size,) * a.ndim
     size = tuple(check_int(k, "size", func, minimum=1) for k in size)
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        total = _nonfinite_sums(a, size, mode, func)
+    else:
+        total = _window_sums(a, size, mode, func)
+    if normalize:
+        return (total / np.prod(size)).astype(np.result_type(a, np.float64), copy=False)
+    return total.astype(np.result_type(a, np.int64), copy=False)
+
+
+def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+    """The sum of ``a`` over every box window of ``mode``, by inclusion-exclusion."""
     shape = output_shape(a.shape, size, mode, func)
     offset = mode_offset(a.shape, size, mode, func)
     P = np.pad(integral_image(a), [(1, 0)] * a.ndim)
@@ -157,6 +179,24 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
             total -= P[index]
         else:
             total += P[index]
-    if normalize:
-        return (total / np.prod(size)).astype(np.result_type(a, np.float64), copy=False)
-    return total.astype(np.result_type(a, np.int64), copy=False)
+    return total
+
+
+def _nonfinite_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+    """Window sums of an input with NaN or infinities, as a direct sum would give them:
+    the finite values summed by the integral image, and per window a count of NaNs,
+    +inf and -inf (integer integral images, exact): a window with a NaN, or with both
+    infinities, is NaN; with one kind of infinity, that infinity. An integral image of
+    the raw values would carry each non-finite value into every later window."""
+    if a.dtype.kind == "c":
+        raise ValueError(f"{func}: x must be finite when complex (NaN or inf in a "
+                         "complex image has no sign to count); use convlib.convolve2d")
+    finite = np.isfinite(a)
+    total = _window_sums(np.where(finite, a, 0), size, mode, func)
+    nan = _window_sums(np.isnan(a), size, mode, func) > 0
+    pos = _window_sums(a == np.inf, size, mode, func) > 0
+    neg = _window_sums(a == -np.inf, size, mode, func) > 0
+    total[pos] = np.inf
+    total[neg] = -np.inf
+    total[nan | (pos & neg)] = np.nan
+    return total

@@ -23,28 +23,70 @@ image ``y`` axis points down), axis 1 runs along the columns (``x``, to the righ
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_int
+from ._validation import check_choice, check_int, check_output_bytes
 
 __all__ = ["gaussian", "gaussian2d", "box", "disk", "sobel", "scharr", "laplacian",
            "laplacian_of_gaussian", "sharpen", "unsharp", "emboss", "PICKER", "pick"]
 
 
 def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
-    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.number)):
+    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real):
         raise TypeError(f"{func}: {name} must be a real number; got {sigma!r}")
-    if not float(sigma) > 0 or not np.isfinite(float(sigma)):
+    try:
+        value = float(sigma)
+    except OverflowError:  # an int beyond float64's range
+        value = math.inf
+    if not value > 0 or not math.isfinite(value):
         raise ValueError(f"{func}: {name} must be positive and finite; got {sigma!r}")
-    return float(sigma)
+    return value
+
+
+def _check_real(value: object, name: str, func: str) -> float | int:
+    """A finite real number (bool, complex, NaN and infinities refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ValueError(f"{func}: {name} must be finite; got {value!r}")
+    return value
+
+
+def _check_amount(value: object, name: str, func: str) -> float | int:
+    """A finite real; an integer must keep the int64 taps ``4*amount + 1`` exact."""
+    value = _check_real(value, name, func)
+    if isinstance(value, (numbers.Integral, np.integer)) and abs(int(value)) > 2**60:
+        raise ValueError(f"{func}: {name} must be within +-2**60 when an integer (the "
+                         f"int64 taps are multiples of it; pass a float for more); "
+                         f"got {value!r}")
+    return value
+
+
+def _check_bool(value: object, name: str, func: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+#: Largest derivative order :func:`gaussian` builds: the work grows as ``order**2`` and
+#: derivatives of higher order have no use as filters.
+MAX_ORDER: int = 100
 
 
 def _pair(value: object, name: str, func: str) -> tuple:
     """``value`` as a (rows, columns) pair: a scalar is used for both axes."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{func}: {name} must be a number or a pair; got {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]                  # a 0-d array: its number, for both axes
     if isinstance(value, Sequence) or isinstance(value, np.ndarray):
         if len(value) != 2:
             raise ValueError(f"{func}: {name} must be a number or a pair; got {value!r}")
@@ -82,7 +124,10 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
     TypeError
         If ``sigma`` is not a real number or ``order``/``radius`` not an integer.
     ValueError
-        If ``sigma <= 0`` or ``order``/``radius`` is negative.
+        If ``sigma <= 0`` or not finite, ``order``/``radius`` is negative, ``order``
+        exceeds ``MAX_ORDER``, the kernel would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names ``sigma`` or
+        ``radius``), or a tap of a derivative of a tiny ``sigma`` exceeds float64's range.
 
     See Also
     --------
@@ -99,28 +144,88 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
     (chapter 3). The kernel is in convolution form: SciPy *correlates* with it
     reversed.
 
+    For a ``sigma`` so small that ``sigma**2`` (or ``sigma**-2p``) leaves float64's
+    range, the formula above gives ``0/0``; the kernel is then computed as
+    ``(-1/sigma)**p He_p(n/sigma) phi(n)`` (``He_p`` the probabilists' Hermite
+    polynomial, the same function) and is the limit: the unit impulse for ``order=0``,
+    zeros for odd orders (SciPy raises ``ZeroDivisionError`` there).
+
     Examples
     --------
     >>> gaussian(1.0, radius=1).round(4)
     array([0.2741, 0.4519, 0.2741])
     >>> gaussian(1.0, order=1, radius=1).round(4)      # d/dn: odd, positive first
     array([ 0.2741,  0.    , -0.2741])
+    >>> gaussian(1e-170, radius=1)                    # the limit: a unit impulse
+    array([0., 1., 0.])
     >>> gaussian(0)
     Traceback (most recent call last):
     ...
     ValueError: gaussian: sigma must be positive and finite; got 0
     """
-    func = "gaussian"
+    return _gaussian(sigma, order, radius, "gaussian")
+
+
+def _gaussian(sigma, order, radius, func: str) -> np.ndarray:
+    """:func:`gaussian`, validated on behalf of the public function ``func``."""
     s = _check_sigma(sigma, func)
     order = check_int(order, "order", func, minimum=0)
-    r = int(4 * s + 0.5) if radius is None else check_int(radius, "radius", func, minimum=0)
+    if order > MAX_ORDER:
+        raise ValueError(f"{func}: order must be <= {MAX_ORDER}; got {order}")
+    r = _radius(s, radius, func)
     n = np.arange(-r, r + 1, dtype=np.float64)
-    phi = np.exp(-0.5 * n**2 / s**2)
-    phi /= phi.sum()
-    q = np.polynomial.Polynomial([1.0])
-    for _ in range(order):
-        q = q.deriv() - np.polynomial.Polynomial([0.0, 1.0 / s**2]) * q
-    return q(n) * phi
+    if s * s == 0:                         # sigma**2 underflows: 0/0 below
+        return _tiny_sigma_gaussian(n, s, order, sigma, func)
+    with np.errstate(all="ignore"):
+        phi = np.exp(-0.5 * n**2 / s**2)
+        phi /= phi.sum()
+        q = np.polynomial.Polynomial([1.0])
+        for _ in range(order):
+            q = q.deriv() - np.polynomial.Polynomial([0.0, 1.0 / s**2]) * q
+        g = q(n) * phi
+    if np.isfinite(g).all():
+        return g
+    return _tiny_sigma_gaussian(n, s, order, sigma, func)
+
+
+def _radius(s: float, radius, func: str) -> int:
+    """The half-width: ``radius`` checked, or SciPy's default ``int(4 * sigma + 0.5)``;
+    refused (naming the argument that set it) if the kernel would be too large."""
+    if radius is None:
+        r, name = int(4 * s + 0.5), "sigma"
+    else:
+        r, name = check_int(radius, "radius", func, minimum=0), "radius"
+    check_output_bytes((2 * r + 1,), 8, name, func)
+    return r
+
+
+def _tiny_sigma_gaussian(n: np.ndarray, s: float, order: int, sigma, func: str
+                         ) -> np.ndarray:
+    """The kernel where the direct formula overflows (``sigma**2`` or ``1/sigma**(2p)``
+    out of float64's range, so ``0/0`` or ``inf*0`` gave NaN): ``phi`` from ``t = n/s``,
+    and the derivative as ``(-1/s)**p He_p(t) phi`` (``He_p`` the probabilists' Hermite
+    polynomial, which the recurrence of :func:`gaussian` builds), scaled one factor
+    ``1/s`` at a time where ``phi > 0``. As ``sigma -> 0`` order 0 tends to the unit
+    impulse and odd orders to zero; a tap beyond float64's range is refused."""
+    with np.errstate(over="ignore", divide="ignore"):
+        t = n / s                          # +-inf off the centre for a tiny sigma
+        phi = np.exp(-0.5 * t * t)
+    phi /= phi.sum()                       # the centre tap is exp(0) = 1: sum >= 1
+    live = phi > 0
+    he_prev, he = np.zeros_like(t[live]), np.ones_like(t[live])
+    for k in range(order):                 # He_{k+1} = t He_k - k He_{k-1}
+        he_prev, he = he, t[live] * he - k * he_prev
+    g = np.zeros_like(phi)
+    tap = he * phi[live]
+    with np.errstate(over="ignore"):
+        for _ in range(order):
+            tap = -tap / s
+    g[live] = tap
+    if not np.isfinite(g).all():
+        raise ValueError(f"{func}: sigma is too small for order={order}: the kernel's "
+                         f"taps (about sigma**-{order}) exceed float64's range; "
+                         f"got sigma={sigma!r}")
+    return g
 
 
 def gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int] = 0,
@@ -168,18 +273,20 @@ def gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int] 
     ...
     ValueError: gaussian2d: sigma must be a number or a pair; got (1.0, 2.0, 3.0)
     """
-    func = "gaussian2d"
+    return _gaussian2d(sigma, order, radius, "gaussian2d")
+
+
+def _gaussian2d(sigma, order, radius, func: str) -> np.ndarray:
+    """:func:`gaussian2d`, validated on behalf of the public function ``func``."""
     sigmas = _pair(sigma, "sigma", func)
     orders = _pair(order, "order", func)
     radii = _pair(radius, "radius", func)
-    for s in sigmas:
-        _check_sigma(s, func)
+    sigmas = [_check_sigma(s, func) for s in sigmas]
     for p in orders:
         check_int(p, "order", func, minimum=0)
-    for r in radii:
-        if r is not None:
-            check_int(r, "radius", func, minimum=0)
-    rows, cols = (gaussian(s, p, r) for s, p, r in zip(sigmas, orders, radii))
+    sizes = [2 * _radius(s, r, func) + 1 for s, r in zip(sigmas, radii)]
+    check_output_bytes(sizes, 8, "sigma" if radius is None else "radius", func)
+    rows, cols = (_gaussian(s, p, r, func) for s, p, r in zip(sigmas, orders, radii))
     return np.outer(rows, cols)
 
 
@@ -202,7 +309,8 @@ def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        If a size is not an integer ``>= 1``.
+        If a size is not an integer ``>= 1``, ``normalize`` is not a boolean, or the
+        kernel would exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------
@@ -220,7 +328,13 @@ def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
     ...
     ValueError: box: size must be >= 1; got 0
     """
-    shape = tuple(check_int(n, "size", "box", minimum=1) for n in _pair(size, "size", "box"))
+    return _box(size, normalize, "box")
+
+
+def _box(size, normalize, func: str) -> np.ndarray:
+    shape = tuple(check_int(n, "size", func, minimum=1) for n in _pair(size, "size", func))
+    normalize = _check_bool(normalize, "normalize", func)
+    check_output_bytes(shape, 8, "size", func)
     if not normalize:
         return np.ones(shape, dtype=np.int64)
     return np.full(shape, 1.0 / (shape[0] * shape[1]))
@@ -239,6 +353,12 @@ def disk(radius: int) -> np.ndarray:
     ndarray of shape (2 radius + 1, 2 radius + 1)
         float64; ``1/count`` where ``i**2 + j**2 <= radius**2``, else 0.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``radius`` is not an integer ``>= 0``, or the kernel would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
+
     Notes
     -----
     The disc is the standard example of a blur that is *not* separable (chapter 4):
@@ -252,7 +372,8 @@ def disk(radius: int) -> np.ndarray:
            [0, 1, 0]])
     """
     r = check_int(radius, "radius", "disk", minimum=0)
-    i, j = np.mgrid[-r:r + 1, -r:r + 1]
+    check_output_bytes((2 * r + 1, 2 * r + 1), 8, "radius", "disk")
+    i, j = np.ogrid[-r:r + 1, -r:r + 1]   # broadcast: one (2r+1)^2 integer temporary
     inside = (i**2 + j**2 <= r**2).astype(np.float64)
     return inside / inside.sum()
 
@@ -380,7 +501,7 @@ def laplacian(diagonal: bool = False) -> np.ndarray:
            [ 1, -4,  1],
            [ 0,  1,  0]])
     """
-    if diagonal:
+    if _check_bool(diagonal, "diagonal", "laplacian"):
         h = np.ones((3, 3), dtype=np.int64)
         h[1, 1] = -8
         return h
@@ -423,10 +544,11 @@ def laplacian_of_gaussian(sigma: float, radius: int | None = None) -> np.ndarray
     >>> h.shape, bool(h[4, 4] < 0)
     ((9, 9), True)
     """
-    _check_sigma(sigma, "laplacian_of_gaussian")
+    func = "laplacian_of_gaussian"
+    _check_sigma(sigma, func)
     if radius is not None:
-        check_int(radius, "radius", "laplacian_of_gaussian", minimum=0)
-    return gaussian2d(sigma, (2, 0), radius) + gaussian2d(sigma, (0, 2), radius)
+        check_int(radius, "radius", func, minimum=0)
+    return _gaussian2d(sigma, (2, 0), radius, func) + _gaussian2d(sigma, (0, 2), radius, func)
 
 
 def sharpen(amount: float = 1) -> np.ndarray:
@@ -449,8 +571,11 @@ def sharpen(amount: float = 1) -> np.ndarray:
            [-1,  5, -1],
            [ 0, -1,  0]])
     """
-    if isinstance(amount, (bool, np.bool_)) or not isinstance(amount, (int, float, np.number)):
-        raise TypeError(f"sharpen: amount must be a real number; got {amount!r}")
+    return _sharpen(amount, "sharpen")
+
+
+def _sharpen(amount, func: str) -> np.ndarray:
+    amount = _check_amount(amount, "amount", func)
     delta = np.zeros((3, 3), dtype=np.int64)
     delta[1, 1] = 1
     return delta - amount * laplacian()
@@ -481,12 +606,15 @@ def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None) -> np.
     >>> float(unsharp(1.0, 2.0).sum().round(12))
     1.0
     """
-    if isinstance(amount, (bool, np.bool_)) or not isinstance(amount, (int, float, np.number)):
-        raise TypeError(f"unsharp: amount must be a real number; got {amount!r}")
-    _check_sigma(sigma, "unsharp")
+    return _unsharp(sigma, amount, radius, "unsharp")
+
+
+def _unsharp(sigma, amount, radius, func: str) -> np.ndarray:
+    amount = _check_real(amount, "amount", func)
+    _check_sigma(sigma, func)
     if radius is not None:
-        check_int(radius, "radius", "unsharp", minimum=0)
-    g = gaussian2d(sigma, 0, radius)
+        check_int(radius, "radius", func, minimum=0)
+    g = _gaussian2d(sigma, 0, radius, func)
     delta = np.zeros_like(g)
     delta[g.shape[0] // 2, g.shape[1] // 2] = 1.0
     return delta + amount * (delta - g)
@@ -512,12 +640,13 @@ def emboss() -> np.ndarray:
 #: Kernels of the widget of chapter 3, by name; each value is a pair (function of one
 #: parameter, name of the parameter).
 PICKER: dict[str, tuple[Callable[[float], np.ndarray], str]] = {
-    "box": (lambda p: box(int(p)), "size"),
-    "gaussian": (lambda p: gaussian2d(p), "sigma"),
-    "sharpen": (lambda p: sharpen(p), "amount"),
-    "unsharp": (lambda p: unsharp(2.0, p), "amount"),
-    "gaussian_dx": (lambda p: gaussian2d(p, (0, 1)), "sigma"),
-    "laplacian_of_gaussian": (lambda p: laplacian_of_gaussian(p), "sigma"),
+    "box": (lambda p: _box(int(p), True, "pick"), "size"),
+    "gaussian": (lambda p: _gaussian2d(p, 0, None, "pick"), "sigma"),
+    "sharpen": (lambda p: _sharpen(p, "pick"), "amount"),
+    "unsharp": (lambda p: _unsharp(2.0, p, None, "pick"), "amount"),
+    "gaussian_dx": (lambda p: _gaussian2d(p, (0, 1), None, "pick"), "sigma"),
+    "laplacian_of_gaussian": (lambda p: _gaussian2d(p, (2, 0), None, "pick")
+                              + _gaussian2d(p, (0, 2), None, "pick"), "sigma"),
     "emboss": (lambda p: p * (emboss() - np.pad([[1]], 1)) + np.pad([[1]], 1), "amount"),
 }
 
@@ -539,4 +668,5 @@ def pick(name: str, param: float) -> np.ndarray:
 'gaussian_dx', 'laplacian_of_gaussian', 'emboss'; got 'blur'
     """
     check_choice(name, "name", PICKER, "pick")
+    _check_amount(param, "param", "pick")
     return PICKER[name][0](param)

@@ -21,8 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse
+from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_tuple, check_choice, check_int
+from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
+                          output_bytes_problem)
 from .shapes import MODES, mode_offset, output_shape
 
 __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
@@ -58,7 +60,9 @@ def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
     TypeError
         If ``h`` does not hold numbers or ``n`` is not an integer.
     ValueError
-        If ``h`` is not 1-D or is empty, ``n < 1`` or ``mode`` is unknown.
+        If ``h`` is not 1-D or is empty, ``n < 1``, ``mode`` is unknown, or the matrix
+        would exceed ``convlib._validation.MAX_OUTPUT_BYTES`` (the error names
+        ``n``).
 
     See Also
     --------
@@ -94,11 +98,13 @@ def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
         start, length = (min(n, m) - 1) // 2, max(n, m)
     else:
         start, length = min(n, m) - 1, max(n, m) - min(n, m) + 1
-    i = np.arange(start, start + length)[:, None]
-    j = np.arange(n)[None, :]
-    k = i - j  # the tap of h that row i applies to x[j]
-    inside = (k >= 0) & (k < m)
-    return np.where(inside, h[np.clip(k, 0, m - 1)], h.dtype.type(0))
+    check_output_bytes((length, n), h.dtype.itemsize, "n", func)
+    # row i of the full matrix is T[i, j] = h[i - j]: the reversed, zero-padded kernel
+    # read through a sliding window (no index arrays as large as the matrix)
+    zeros = np.zeros(n - 1, dtype=h.dtype)
+    rev = np.concatenate([zeros, h, zeros])[::-1]          # rev[k] = hp[len - 1 - k]
+    rows = sliding_window_view(rev, n)[::-1]               # row i: hp[n - 1 + i - j]
+    return rows[start:start + length].copy()
 
 
 def circulant_matrix(c) -> np.ndarray:
@@ -120,7 +126,8 @@ def circulant_matrix(c) -> np.ndarray:
     TypeError
         If ``c`` does not hold numbers.
     ValueError
-        If ``c`` is not 1-D or is empty.
+        If ``c`` is not 1-D or is empty, or the ``N x N`` matrix would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------
@@ -143,10 +150,13 @@ def circulant_matrix(c) -> np.ndarray:
     ...
     ValueError: circulant_matrix: c must be 1-D; got 2-D array of shape (1, 2)
     """
-    c = as_array(c, "c", "circulant_matrix", ndim=1)
+    func = "circulant_matrix"
+    c = as_array(c, "c", func, ndim=1)
     n = len(c)
-    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
-    return c[idx]
+    check_output_bytes((n, n), c.dtype.itemsize, "c", func)
+    # row i is c[(i - j) mod n] for j = 0..n-1: a window of the reversed c, repeated
+    r = c[::-1]
+    return sliding_window_view(np.concatenate([r, r]), n)[n - 1::-1][:n].copy()
 
 
 def _sparse_dtype(dtype: np.dtype) -> np.dtype:
@@ -216,7 +226,9 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
     ValueError
         If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` is unknown, a
         ``'valid'`` output does not exist, or the dense matrix would need more than
-        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``).
+        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
+        sparse matrix's up to ``H W kH kW`` entries would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
 
     See Also
     --------
@@ -256,6 +268,11 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
                 f"{nbytes / 1e6:.1f} MB, more than MAX_DENSE_BYTES "
                 f"({MAX_DENSE_BYTES / 1e6:.1f} MB); pass sparse=True"
             )
+    else:  # row and column indices (int64) and a value per stored entry, at most one
+        # entry per input pixel and kernel tap
+        check_output_bytes((n_cols, h.size), 16 + _sparse_dtype(h.dtype).itemsize,
+                           "input_shape", func,
+                           hint="the sparse matrix stores up to H*W*kH*kW entries")
     _, rows, cols, vals = _coo_parts(h, shape, mode)
     if not sparse:
         T = np.zeros((n_rows, n_cols), dtype=h.dtype)
@@ -305,6 +322,10 @@ def convolve_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
         raise MethodCannotServe(
             f"'toeplitz' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
     dtype = _sparse_dtype(np.result_type(in1, in2))
+    problem = output_bytes_problem((in1.size, in2.size), 16 + dtype.itemsize)
+    if problem is not None:  # the dispatcher reports it, naming the function called
+        raise MethodCannotServe(f"its sparse matrix of up to in1.size * in2.size entries "
+                                f"needs {problem}; use method='direct' or 'fft'")
     x = in1.astype(dtype, copy=False)
     h = in2.astype(dtype, copy=False)
     out_shape, rows, cols, vals = _coo_parts(h, x.shape, mode)

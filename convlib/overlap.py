@@ -25,9 +25,9 @@ import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import lambertw
 
-from ._validation import check_choice, check_int
-from .fourier import (_as_float, _cut_mode, _freq_axes, _is_complex, _prepare,
-                      _transforms, fft_convolve)
+from ._validation import check_choice, check_int, check_output_bytes
+from .fourier import (_as_float, _cut_mode, _fft_convolve, _freq_axes, _is_complex,
+                      _prepare, _transforms, _warn_nonfinite)
 from .shapes import mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["overlap_add", "overlap_save", "block_length", "block_plan"]
@@ -181,7 +181,8 @@ def _fold(y: np.ndarray, axis: int, step: int) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
+def overlap_add(in1, in2, mode: str = "full", *, block_size=None, axes=None
+                ) -> np.ndarray:
     r"""N-dimensional convolution by overlap-add: equals ``scipy.signal.oaconvolve``.
 
     Along each axis the longer input is cut into non-overlapping blocks of ``L`` samples;
@@ -201,6 +202,10 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
         FFT length ``B`` per axis (an int applies to every axis); at least the shorter
         input's length ``m`` along that axis. Default :func:`block_length` per axis, the
         rule of SciPy.
+    axes : int or sequence of int, optional
+        Axes to convolve along (default: all), as in ``scipy.signal.oaconvolve``:
+        along the other axes the sizes must be equal or one of them 1, and the inputs
+        are multiplied (broadcast).
 
     Returns
     -------
@@ -212,7 +217,15 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
     TypeError
         If an input does not hold numbers.
     ValueError
-        As :func:`fft_convolve`, or if ``block_size`` is shorter than the kernel.
+        As :func:`fft_convolve`, if ``block_size`` is shorter than the kernel, or if
+        the blocks' transforms would exceed ``convlib._validation.MAX_OUTPUT_BYTES``
+        (2 GiB; a huge ``block_size`` on a long input).
+
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If an input holds NaN or infinity: it spreads to every output sample of the
+        blocks that hold it.
 
     See Also
     --------
@@ -231,6 +244,9 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
     array([ 0.,  1.,  3.,  6.,  9., 12., 15., 18., 13.,  7.])
     >>> overlap_add([1, 2, 3], [1, 1j])
     array([1.+0.j, 2.+1.j, 3.+2.j, 0.+3.j])
+    >>> overlap_add([[1, 2, 3], [4, 5, 6]], [[1, 1]], axes=1)
+    array([[ 1.,  3.,  5.,  3.],
+           [ 4.,  9., 11.,  6.]])
     >>> overlap_add([1, 2, 3, 4], [1, 1, 1], block_size=2)
     Traceback (most recent call last):
     ...
@@ -238,20 +254,33 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
     """
     func = "overlap_add"
     a, b = _prepare(in1, in2, mode, func)
+    _warn_nonfinite(func, "every output sample of the blocks that hold it", a, b)
+    return _overlap_add(a, b, mode, block_size, axes, func)
+
+
+def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str, block_size=None, axes=None,
+                 func: str = "convolve") -> np.ndarray:
+    """:func:`overlap_add` of validated inputs (``method='overlap_add'``)."""
     if a.ndim == 0:
         return a * b
-    a, b, axes = _freq_axes(a, b, mode, None, func)
+    a, b, axes = _freq_axes(a, b, mode, axes, func)
     s1, s2 = a.shape, b.shape
-    if not axes:  # every axis has a size 1: a broadcast product, as in SciPy
+    if not axes:  # every axis has a size 1 or is not convolved: a broadcast product
         return _cut_mode(a * b, s1, s2, mode, axes)
     sizes = _check_block_size(block_size, [min(p, q) for p, q in zip(s1, s2)], func)
     if a.shape == b.shape and sizes is None:  # nothing to cut: plain FFT convolution
-        return fft_convolve(a, b, mode)
+        return _fft_convolve(a, b, mode, axes, func)
     a, b = _as_float(a), _as_float(b)
-    full_shape = [p + q - 1 for p, q in zip(s1, s2)]
+    full_shape = [p + q - 1 if ax in axes else max(p, q)
+                  for ax, (p, q) in enumerate(zip(s1, s2))]
     cplx = _is_complex(a, b)
-    blocks_a, blocks_b, fshape, steps = [], [], [], []
+    blocks_a, blocks_b, fshape, steps, points = [], [], [], [], []
     for ax, (p, q) in enumerate(zip(s1, s2)):
+        if ax not in axes:  # one block, not transformed: the inputs broadcast here
+            blocks_a.append(p)
+            blocks_b.append(q)
+            points.append(max(p, q))
+            continue
         length = sizes[ax] if sizes else block_length(p, q)
         if length >= p + q - 1:  # one block along this axis
             length = length if sizes else sp_fft.next_fast_len(p + q - 1, not cplx)
@@ -266,14 +295,21 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
         steps.append(step)
         blocks_a.append(step1)
         blocks_b.append(step2)
+        points.append(-(-max(p, q) // step) * length)
+    check_output_bytes(points, 16, "block_size", func,
+                       hint="use a block_size near the kernel's length (the default)")
     a = _cut(a, blocks_a)
     b = _cut(b, blocks_b)
     fft, ifft = _transforms(cplx)
-    fft_axes = [2 * i + 1 for i in range(len(s1))]  # (P1, L1, P2, L2, ...)
+    fft_axes = [2 * i + 1 for i in axes]  # (P1, L1, P2, L2, ...)
     y = ifft(fft(a, fshape, axes=fft_axes) * fft(b, fshape, axes=fft_axes), fshape,
              axes=fft_axes)
+    step_of = dict(zip(axes, steps))
     for ax in reversed(range(len(s1))):  # last pair first: earlier axes stay in place
-        y = _fold(y, 2 * ax, steps[ax])
+        if ax in step_of:
+            y = _fold(y, 2 * ax, step_of[ax])
+        else:  # a single block: merge (1, n) into n
+            y = y.reshape(y.shape[:2 * ax] + (-1,) + y.shape[2 * ax + 2:])
     full = y[tuple(slice(n) for n in full_shape)]
     return _cut_mode(full, s1, s2, mode, axes)
 
@@ -313,14 +349,23 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     Returns
     -------
     ndarray
-        Equal to :func:`fft_convolve` (and :func:`convlib.convolve`), with its dtype.
+        Equal to :func:`fft_convolve` (and :func:`convlib.convolve`), with its dtype
+        (where every axis has size 1 in one input, the exact broadcast product, as
+        there).
 
     Raises
     ------
     TypeError
         If an input does not hold numbers.
     ValueError
-        As :func:`fft_convolve`, or if ``block_size`` is shorter than the kernel.
+        As :func:`fft_convolve`, if ``block_size`` is shorter than the kernel, or if
+        the blocks' transforms would exceed 2 GiB.
+
+    Warns
+    -----
+    convlib.fourier.NonFiniteWarning
+        If an input holds NaN or infinity: it spreads to every output sample of the
+        blocks that read it.
 
     See Also
     --------
@@ -351,8 +396,9 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     """
     func = "overlap_save"
     a, b = _prepare(in1, in2, mode, func)
-    if a.ndim == 0:
-        return a * b
+    _warn_nonfinite(func, "every output sample of the blocks that read it", a, b)
+    if all(1 in (p, q) for p, q in zip(a.shape, b.shape)):  # a broadcast product
+        return _fft_convolve(a, b, mode, None, func)  # (exact integers, as SciPy)
     if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     out_shape = output_shape(a.shape, b.shape, mode)
@@ -369,6 +415,8 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
         fshape.append(length)
         steps.append(length - m + 1)
         counts.append(-(-size // steps[-1]))
+    check_output_bytes([c * n for c, n in zip(counts, fshape)], 16, "block_size", func,
+                       hint="use a block_size near the kernel's length (the default)")
     # padded[i] = x[i - (m - 1)]; block p along an axis reads padded[o + p*L : ... + B]
     need = [o + c * s + m - 1 for o, c, s, m in zip(offset, counts, steps, h.shape)]
     pad = [(m - 1, max(0, t - (m - 1) - n)) for m, t, n in zip(h.shape, need, x.shape)]

@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
            "FIGSIZE", "DPI", "COLORS",
-           "show_matrix", "draw_window_sum", "kernel_spectrum", "draw_kernel_filter",
+           "show_matrix", "draw_window_sum", "kernel_spectrum", "spectrum_grid",
+           "draw_kernel_filter",
            "draw_low_rank",
            "draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution",
            "METHOD_COLORS", "draw_method_map", "plot_bench_results"]
@@ -473,6 +474,31 @@ def kernel_spectrum(h: np.ndarray, n: int = 64) -> np.ndarray:
     return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(h), s=(n, n))))
 
 
+def spectrum_grid(spectra: dict[str, np.ndarray], ncols: int = 3,
+                  size: float = 2.3) -> Figure:
+    """Chapter 3's gallery of kernel spectra (from :func:`kernel_spectrum`), one panel each.
+
+    Each panel shows ``|DFT|`` over frequencies from -1/2 to 1/2 cycle per pixel on both
+    axes (frequency 0 in the centre, the checkerboard frequency at the corners) with
+    its own colorbar, so that gains can be read off.
+    """
+    nrows = -(-len(spectra) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols * 1.25, size * nrows),
+                             squeeze=False)
+    for ax, (title, S) in zip(axes.flat, spectra.items()):
+        im = ax.imshow(S, cmap="magma", vmin=0, extent=(-0.5, 0.5, 0.5, -0.5))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([-0.5, 0, 0.5])
+        ax.set_yticks([-0.5, 0, 0.5])
+        ax.tick_params(labelsize=7)
+        fig.colorbar(im, ax=ax, shrink=0.85).ax.tick_params(labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("cycles / pixel", fontsize=8)
+    for ax in axes.flat[len(spectra):]:
+        ax.axis("off")
+    return fig
+
+
 def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) -> None:
     """Chapter 3's kernel picker: the kernel, its frequency response, the filtered image.
 
@@ -489,7 +515,9 @@ def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) ->
     ax0.imshow(h, cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax0.set_title(f"{name}, {PICKER[name][1]} = {param:g}\n{h.shape[0]}x{h.shape[1]} "
                   "kernel", fontsize=9)
-    ax1.imshow(kernel_spectrum(h), cmap="magma", extent=(-0.5, 0.5, 0.5, -0.5))
+    im = ax1.imshow(kernel_spectrum(h), cmap="magma", vmin=0,
+                    extent=(-0.5, 0.5, 0.5, -0.5))
+    fig.colorbar(im, ax=ax1, shrink=0.8).ax.tick_params(labelsize=7)
     ax1.set_title("|DFT| (centre: frequency 0)", fontsize=9)
     ax1.set_xlabel("cycles / pixel")
     show_image(ax2, y, "x * h")
@@ -519,7 +547,8 @@ def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
     ax3.set_yscale("log")
     ax3.set_ylim(max(s.min(), s[0] * 1e-6), s[0] * 2)
     M, N = h.shape
-    ax3.set_title(f"singular values; cost {rank * (M + N)} vs {M * N} mults", fontsize=9)
+    ax3.set_title(f"singular values $s_i$ (red: kept)\ncost {rank * (M + N)} vs {M * N} "
+                  "mults/pixel", fontsize=9)
     ax3.set_xlabel("i")
 
 
@@ -664,7 +693,8 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
         ax1.barh(base + 0.8 * i, kernel_size - 0.2, left=i * stride - 0.4, height=0.6,
                  color=COLORS["h"], alpha=0.6)
     ax1.bar(np.arange(len(counts1)), counts1, color=COLORS["y"], width=0.8)
-    ax1.set_yticks([])
+    ax1.set_yticks(range(int(counts1.max()) + 1))
+    ax1.set_ylabel("overlap (copies)")
     ax1.set_xlabel("output position")
     ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
                   fontsize=9)
@@ -672,7 +702,7 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ax2.set_xticks([])
     ax2.set_yticks([])
     ax2.set_title(f"2-D overlap: {counts2.min():g} to {counts2.max():g}", fontsize=9)
-    fig.colorbar(im, ax=ax2, shrink=0.7)
+    fig.colorbar(im, ax=ax2, shrink=0.7, label="copies")
     return counts2
 
 
@@ -712,6 +742,7 @@ def draw_dilated_stack(ax: Axes, dilations: Sequence[int], kernel_size: int = 2,
     ax.plot(sorted(needed), [0] * len(needed), "o", color=COLORS["x"], ms=5)
     ax.set_yticks(range(len(dilations) + 1),
                   ["input"] + [f"d={d}" for d in dilations])
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("time")
     ax.set_title(f"receptive field of the last output: {r} samples", fontsize=9)
     return len(needed)
@@ -725,8 +756,9 @@ def draw_kernel_learning(fig: Figure, kernels: np.ndarray, losses: np.ndarray,
     lim = np.abs(target).max()
     for ax, k, title in ((ax1, kernels[step], f"step {step}"), (ax2, target, "target")):
         show_image(ax, k, title, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (i, j), v in np.ndenumerate(k):
-            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7)
+        for (i, j), v in np.ndenumerate(k):  # round(...) + 0.0: no "-0.0" labels
+            ax.text(j, i, f"{round(v, 1) + 0.0:.1f}", ha="center", va="center",
+                    fontsize=7, color="white" if abs(v) > 0.6 * lim else "black")
     ax3.semilogy(losses, color=COLORS["grey"])
     ax3.semilogy([step], [losses[step]], "o", color=COLORS["h"])
     ax3.set_xlabel("step")
@@ -919,17 +951,23 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
     """Colour each (kernel, signal) cell by the method ``'auto'`` picks, and name it.
 
     ``choices`` is :func:`convlib.costmodel.method_map`'s array (kernels down the rows,
-    signals across the columns); empty cells (kernel larger than signal) stay white.
+    signals across the columns). Cells where the kernel is larger than the signal
+    (``''``: not mapped) stay white and are marked ``m > n`` in grey.
     """
     names = list(METHOD_COLORS)
-    codes = np.vectorize(names.index)(choices)
+    mapped = choices != ""
+    codes = np.where(mapped, np.vectorize(
+        lambda name: names.index(name) if name else 0)(choices), 0)
     cmap = matplotlib.colors.ListedColormap(list(METHOD_COLORS.values()))
-    ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto",
-              origin="lower")
-    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA",
-             "": ""}
+    ax.imshow(np.ma.masked_where(~mapped, codes), cmap=cmap, vmin=-0.5,
+              vmax=len(names) - 0.5, aspect="auto", origin="lower")
+    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA"}
     for (i, j), name in np.ndenumerate(choices):
-        ax.text(j, i, short[name], ha="center", va="center", fontsize=8, color="white")
+        if name:
+            ax.text(j, i, short[name], ha="center", va="center", fontsize=8,
+                    color="white")
+        else:
+            ax.text(j, i, "m > n", ha="center", va="center", fontsize=6, color="0.45")
     ax.set_xticks(range(len(signal_sizes)), [f"{n:g}" for n in signal_sizes])
     ax.set_yticks(range(len(kernel_sizes)), [f"{m:g}" for m in kernel_sizes])
     ax.set_xlabel("signal side n")
@@ -938,16 +976,23 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
         ax.set_title(title)
 
 
+#: Labelled speed-ups on the benchmark's log axis (minor ticks stay unlabelled).
+_SPEEDUP_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
+
+
 def plot_bench_results(fig: Figure, results: dict) -> None:
     """The benchmark's 1-D and 2-D speed-ups over ``scipy.signal.convolve(auto)``.
 
     ``results`` is the ``'results'`` part of ``python -m convlib.bench --json``'s file.
-    One panel per goal: each case's speed-up (log scale) against its output size,
-    coloured by the method convlib picked, with the goal's geometric mean dashed.
+    One panel per kind of input: each case's speed-up (SciPy's time over convlib's, log
+    scale; above 1 convlib is faster) against its output size, coloured by the method
+    convlib picked, with the geometric mean dashed and parity (1) grey. The size axis
+    spans whole decades and labels only them; only the speed-ups in ``_SPEEDUP_TICKS``
+    are labelled, so labels never overlap.
     """
-    goals = [(g, target) for g, target in (("2d", 1.5), ("1d", 1.0)) if g in results]
+    goals = [g for g in ("2d", "1d") if g in results]
     axes = fig.subplots(1, len(goals), squeeze=False)[0]
-    for ax, (goal, target) in zip(axes, goals):
+    for ax, goal in zip(axes, goals):
         rows = results[goal]
         for method, color in METHOD_COLORS.items():
             pick = [r for r in rows if r["method"] == method]
@@ -956,11 +1001,17 @@ def plot_bench_results(fig: Figure, results: dict) -> None:
                            [r["speedup"] for r in pick], s=14, color=color,
                            label=method)
         geo = float(np.exp(np.mean(np.log([r["speedup"] for r in rows]))))
-        ax.axhline(1.0, color="0.5", lw=0.8)
-        ax.axhline(target, color="k", lw=0.8, ls=":", label=f"goal {target:g}x")
+        ax.axhline(1.0, color="0.5", lw=0.8, label="as fast as SciPy")
         ax.axhline(geo, color="k", lw=1.2, ls="--", label=f"geo-mean {geo:.2f}x")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        sizes = np.log10([r["n"] ** (2 if goal == "2d" else 1) * r["m"] for r in rows])
+        ax.set_xlim(10.0 ** np.floor(sizes.min()), 10.0 ** np.ceil(sizes.max()))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(_SPEEDUP_TICKS))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("signal size x kernel side")
         ax.set_ylabel("speed-up over SciPy auto")
         ax.set_title(f"{goal.upper()}: {len(rows)} cases")
@@ -1031,27 +1082,41 @@ def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, i
 
 
 def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
-                        kernel_size: int = 3) -> np.ndarray:
-    """Which pixels the centre pixel sees after ``layers`` PixelCNN masked layers.
+                        kernel_size: int = 3) -> dict[str, int]:
+    """Which earlier pixels the centre pixel sees after ``layers`` PixelCNN masked layers.
 
-    Shows the blind spot: pixels above-right that a stack of masked 3x3 convolutions
-    never reaches. Returns the boolean receptive field.
+    Every pixel before the centre in raster order is one of three kinds, in colours that
+    stay distinct under the common colour-vision deficiencies (Okabe-Ito blue, yellow,
+    vermillion): *seen* (in the receptive field of ``layers`` layers), *not yet* (reached
+    by a deeper stack) and *never* (the blind spot: above-right pixels that no stack of
+    masked layers reaches inside the ``size x size`` image). The centre is black, later
+    pixels white. Returns the three counts, keyed ``'seen'``, ``'not yet'``, ``'never'``.
     """
+    from matplotlib.patches import Patch
+
     from .masked import pixelcnn_receptive_field
 
     centre = (size // 2, size // 2)
     field = pixelcnn_receptive_field((size, size), centre, layers, kernel_size)
+    # each layer reaches kernel_size // 2 rows up and columns left: size layers cover
+    # everything any depth reaches inside the image
+    ever = pixelcnn_receptive_field((size, size), centre, size, kernel_size)
     before = np.arange(size * size).reshape(size, size) < centre[0] * size + centre[1]
-    img = np.where(field, 2, np.where(before, 1, 0))
-    img[centre] = 3
+    kinds = {"seen": field, "not yet": ever & ~field, "never": before & ~ever}
+    colors = {"seen": "#0072B2", "not yet": "#F0E442", "never": "#D55E00"}
+    img = np.select(list(kinds.values()), [1, 2, 3], 0)
+    img[centre] = 4
     ax = fig.subplots()
     ax.imshow(img, cmap=matplotlib.colors.ListedColormap(
-        ["white", "#fdd0a2", _IN_HI, "#d62728"]), vmin=-0.5, vmax=3.5)
+        ["white", *colors.values(), "black"]), vmin=-0.5, vmax=4.5)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(True)
-    blind = int((before & ~field).sum())
-    ax.set_title(f"{layers} layer(s): sees {int(field.sum())} pixels, "
-                 f"blind to {blind} earlier ones", fontsize=9)
-    return field
+    counts = {name: int(mask.sum()) for name, mask in kinds.items()}
+    ax.legend(handles=[Patch(facecolor=colors[n], edgecolor="0.3", label=f"{n}: {c}")
+                       for n, c in counts.items()],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              title="earlier pixels", title_fontsize=8, frameon=False)
+    ax.set_title(f"{layers} layer(s): sees {counts['seen']} pixels", fontsize=9)
+    return counts

@@ -14,6 +14,8 @@ is zero up to rounding) and, when it is not, gives the best approximation of any
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import as_array, check_int
@@ -21,6 +23,14 @@ from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
 
 __all__ = ["separate", "separate_nd", "low_rank", "convolve_separable"]
+
+
+def _check_finite(k: np.ndarray, func: str) -> None:
+    """The SVD of a kernel with NaN or infinity fails inside LAPACK: say so first."""
+    if k.dtype.kind in "fc" and not np.isfinite(k).all():
+        bad = np.argwhere(~np.isfinite(k))[0]
+        raise ValueError(f"{func}: kernel must hold finite values; got "
+                         f"{k[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
 
 
 def _svd(k: np.ndarray):
@@ -79,8 +89,8 @@ def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     TypeError
         If ``kernel`` does not hold numbers.
     ValueError
-        If ``kernel`` is not 2-D, is empty, or is not rank 1 within ``tol`` (the message
-        lists its leading singular values).
+        If ``kernel`` is not 2-D, is empty, holds NaN or infinity, or is not rank 1
+        within ``tol`` (the message lists its leading singular values).
 
     See Also
     --------
@@ -105,6 +115,7 @@ def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
 to be separable; got singular values 2, 1
     """
     k = as_array(kernel, "kernel", "separate", ndim=2)
+    _check_finite(k, "separate")
     if tol is not None:
         if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.number)):
             raise TypeError(f"separate: tol must be a real number; got {tol!r}")
@@ -132,7 +143,7 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
     Raises
     ------
     ValueError
-        If the kernel is 0-d or empty, or not rank 1.
+        If the kernel is 0-d or empty, holds NaN or infinity, or is not rank 1.
 
     Notes
     -----
@@ -149,6 +160,7 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
     ([(3,), (2,), (3,)], True)
     """
     k = as_array(kernel, "kernel", "separate_nd", min_ndim=1)
+    _check_finite(k, "separate_nd")
     factors = []
     rest = k
     while rest.ndim > 1:
@@ -180,7 +192,7 @@ def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
     Raises
     ------
     ValueError
-        If ``kernel`` is not 2-D or ``rank`` is out of range.
+        If ``kernel`` is not 2-D, holds NaN or infinity, or ``rank`` is out of range.
 
     Notes
     -----
@@ -206,6 +218,7 @@ def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     func = "low_rank"
     k = as_array(kernel, "kernel", func, ndim=2)
+    _check_finite(k, func)
     rank = check_int(rank, "rank", func)
     if not 1 <= rank <= min(k.shape):
         raise ValueError(f"{func}: rank must be between 1 and min(M, N) = {min(k.shape)}; "
@@ -216,21 +229,39 @@ def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _integer_factors(h: np.ndarray):
-    """Exact factorisation of an integer rank-1 kernel, or None if it is not rank 1.
+    """Exact integer factors of a rank-1 integer kernel (a list of 1-D int64 arrays,
+    their outer product equal to ``h`` modulo ``2**64``), or None if it is not rank 1.
 
-    With a pivot ``p`` (an entry of largest magnitude), the 1-D slices of ``h`` through
-    ``p`` satisfy ``outer(slices) == h[p]**(d - 1) * h`` exactly iff ``h`` is rank 1.
+    In Python integers: along the first axis take the slice ``col`` through an entry of
+    largest magnitude and divide it by its gcd (a primitive vector ``c``); if ``h`` is
+    rank 1, every slice along that axis is an integer multiple of ``c``, so the rest is
+    ``h[i0] // c[i0]``, an integer kernel of one dimension less, and so on. No division
+    is left for the convolution, whose int64 arithmetic is then exact modulo ``2**64``.
     """
-    h = h.astype(np.int64)
-    p = np.unravel_index(np.argmax(np.abs(h)), h.shape)
-    slices = [h[p[:a] + (slice(None),) + p[a + 1:]] for a in range(h.ndim)]
-    divisor = int(h[p]) ** (h.ndim - 1)
-    product = slices[0]
-    for f in slices[1:]:
-        product = np.multiply.outer(product, f)
-    if not np.array_equal(product, divisor * h):
-        return None
-    return slices, divisor
+    rest = np.asarray(h).astype(object)
+    if not rest.any():  # the zero kernel: zero factors
+        return [np.zeros(n, dtype=np.int64) for n in rest.shape]
+    factors = []
+    while rest.ndim > 1:
+        flat = max(range(rest.size), key=lambda i: abs(rest.flat[i]))
+        p = np.unravel_index(flat, rest.shape)
+        col = rest[(slice(None),) + tuple(p[1:])]
+        g = math.gcd(*col.tolist())
+        c = col // g
+        sub = rest[p[0]]
+        if c[p[0]] == 0 or any(v % c[p[0]] for v in sub.flat):
+            return None
+        r = sub // c[p[0]]
+        if not (np.multiply.outer(c, r) == rest).all():
+            return None
+        factors.append(c)
+        rest = r
+    return [_wrap_int64(f) for f in factors + [rest]]
+
+
+def _wrap_int64(values: np.ndarray) -> np.ndarray:
+    """Python integers modulo ``2**64``, as int64 (two's complement)."""
+    return np.array([(int(v) + 2**63) % 2**64 - 2**63 for v in values], dtype=np.int64)
 
 
 def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
@@ -259,9 +290,12 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
     Notes
     -----
     Cost ``prod(N) * sum(M)`` multiply-adds instead of ``prod(N) * prod(M)``.
-    Integer kernels are factored exactly (slices through a pivot, divided by the
-    pivot's power at the end), so integer inputs give exact results; floating kernels
-    are factored with the SVD (:func:`convlib.separable.separate_nd`). Chapter 4.
+    Integer kernels are factored exactly into integer vectors (a primitive slice
+    through the largest entry, then the rest divided by it, exactly) and the passes
+    run in int64, so integer results are exact (modulo ``2**64``, like every integer
+    method). Floating kernels are factored with the SVD
+    (:func:`convlib.separable.separate_nd`) in the result's dtype, so a float32 kernel
+    with a float64 image is factored to float64 accuracy. Chapter 4.
 
     Examples
     --------
@@ -273,24 +307,25 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
     from .dispatch import MethodCannotServe
 
     dtype = np.result_type(in1, in2)
-    if in2.dtype.kind in "biu":
-        found = _integer_factors(in2)
-        if found is None:
+    if in2.dtype.kind in "biu":  # exact integer factors; int64 is a ring mod 2**64
+        factors = _integer_factors(in2)
+        if factors is None:
             raise MethodCannotServe(
                 f"the kernel of shape {in2.shape} is not separable (not an outer product "
                 "of 1-D kernels, i.e. not rank 1); approximate it with low_rank or use "
                 "method='direct'")
-        factors, divisor = found
+        work = np.dtype(np.int64) if dtype.kind in "biu" else np.result_type(dtype,
+                                                                              np.int64)
     else:
         try:
-            factors, divisor = separate_nd(in2), 1
+            factors = separate_nd(in2.astype(dtype, copy=False))
         except ValueError as exc:
             reason = str(exc).split("; got ", 1)[-1]
             raise MethodCannotServe(
                 f"the kernel of shape {in2.shape} is not separable (not rank 1): its "
                 f"{reason}; "
                 "approximate it with low_rank or use method='direct'") from None
-    work = np.result_type(dtype, *factors) if dtype.kind != "b" else np.int64
+        work = np.result_type(dtype, *factors)
     out = in1.astype(work, copy=False)
     for axis, f in enumerate(factors):
         shape = [1] * in1.ndim
@@ -302,6 +337,4 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
         index = [slice(None)] * in1.ndim
         index[axis] = slice(start, start + length)
         out = out[tuple(index)]
-    if divisor not in (0, 1):  # exact: every value is a multiple of the divisor
-        out = out // divisor if out.dtype.kind in "iu" else out / divisor
     return out

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ._validation import check_choice, check_int
 
 __all__ = [
@@ -33,8 +35,29 @@ __all__ = [
 MODES: tuple[str, ...] = ("full", "same", "valid")
 
 
+def _check_shapes(shape1: object, shape2: object, func: str
+                  ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Both shapes as tuples of ints >= 1, of the same length (one entry per axis)."""
+    shapes = []
+    for name, shape in (("shape1", shape1), ("shape2", shape2)):
+        if isinstance(shape, (str, bytes)) or not isinstance(shape, (Sequence, np.ndarray)):
+            raise TypeError(f"{func}: {name} must be a sequence of ints; got {shape!r}")
+        for n in shape:
+            if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"{func}: {name} must be a sequence of ints; "
+                                f"got {tuple(shape)!r}")
+            if n < 1:
+                raise ValueError(f"{func}: {name} must hold sizes >= 1; "
+                                 f"got {tuple(int(v) for v in shape)}")
+        shapes.append(tuple(int(n) for n in shape))
+    if len(shapes[0]) != len(shapes[1]):
+        raise ValueError(f"{func}: shape1 and shape2 must have the same length (one size "
+                         f"per axis); got {shapes[0]} and {shapes[1]}")
+    return shapes[0], shapes[1]
+
+
 def valid_swap_needed(
-    shape1: Sequence[int], shape2: Sequence[int], func: str = "convolve"
+    shape1: Sequence[int], shape2: Sequence[int], func: str = "valid_swap_needed"
 ) -> bool:
     """Whether ``'valid'`` mode needs the inputs swapped (SciPy's rule).
 
@@ -51,8 +74,12 @@ def valid_swap_needed(
     Raises
     ------
     ValueError
-        If neither input is at least as large as the other in every dimension.
+        If neither input is at least as large as the other in every dimension, a size is
+        below 1, or the shapes differ in length.
+    TypeError
+        If a shape is not a sequence of ints.
     """
+    shape1, shape2 = _check_shapes(shape1, shape2, func)
     ge1 = all(a >= b for a, b in zip(shape1, shape2))
     ge2 = all(b >= a for a, b in zip(shape1, shape2))
     if not (ge1 or ge2):
@@ -64,7 +91,8 @@ def valid_swap_needed(
 
 
 def output_shape(
-    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full", func: str = "convolve"
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full",
+    func: str = "output_shape"
 ) -> tuple[int, ...]:
     """Shape of the convolution of arrays of shapes ``shape1`` and ``shape2``.
 
@@ -76,17 +104,34 @@ def output_shape(
         ``'full'``: ``n1 + n2 - 1`` per axis; ``'same'``: ``n1`` (the shape of ``in1``);
         ``'valid'``: ``max(n1, n2) - min(n1, n2) + 1``.
 
+    func : str
+        Name of the public function on whose behalf the shape is computed, used in error
+        messages.
+
     Returns
     -------
     tuple of int
         The output shape.
 
+    Raises
+    ------
+    ValueError
+        If a size is below 1, the shapes differ in length, ``mode`` is unknown, or a
+        ``'valid'`` output does not exist (see ``valid_swap_needed``).
+    TypeError
+        If a shape is not a sequence of ints.
+
     Examples
     --------
     >>> output_shape((5,), (3,), "full"), output_shape((5,), (3,), "valid")
     ((7,), (3,))
+    >>> output_shape((3, 4), (2,))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_shape: shape1 and shape2 must have the same length (one size per axis); got (3, 4) and (2,)
     """
     check_choice(mode, "mode", MODES, func)
+    shape1, shape2 = _check_shapes(shape1, shape2, func)
     if mode == "full":
         return tuple(a + b - 1 for a, b in zip(shape1, shape2))
     if mode == "same":
@@ -96,7 +141,8 @@ def output_shape(
 
 
 def mode_offset(
-    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full", func: str = "convolve"
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full",
+    func: str = "mode_offset"
 ) -> tuple[int, ...]:
     """Where the ``mode`` output starts inside the ``'full'`` output, per axis.
 
@@ -104,12 +150,22 @@ def mode_offset(
     ``(n2 - 1) // 2`` for ``'same'`` (SciPy's centring) and ``min(n1, n2) - 1`` for
     ``'valid'``.
 
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`output_shape`.
+
     Examples
     --------
     >>> mode_offset((5,), (4,), "same"), mode_offset((5,), (4,), "valid")
     ((1,), (3,))
+    >>> mode_offset((-3,), (2,))
+    Traceback (most recent call last):
+    ...
+    ValueError: mode_offset: shape1 must hold sizes >= 1; got (-3,)
     """
     check_choice(mode, "mode", MODES, func)
+    shape1, shape2 = _check_shapes(shape1, shape2, func)
     if mode == "full":
         return tuple(0 for _ in shape1)
     if mode == "same":
@@ -121,7 +177,10 @@ def mode_offset(
 def normalize_padding(padding: int | Sequence[int], func: str = "conv_output_size",
                       name: str = "padding") -> tuple[int, int]:
     """Normalise one axis' padding to a ``(low, high)`` pair of non-negative ints."""
-    if isinstance(padding, Sequence) and not isinstance(padding, str):
+    if isinstance(padding, np.ndarray) and padding.ndim == 0:
+        padding = padding[()]
+    if (isinstance(padding, Sequence) and not isinstance(padding, str)) or isinstance(
+            padding, np.ndarray):
         if len(padding) != 2:
             raise ValueError(
                 f"{func}: {name} must be an int or a (low, high) pair; got {padding!r}"
@@ -240,7 +299,8 @@ def conv_transpose_output_size(
         )
     size = (n - 1) * s - lo - hi + d * (k - 1) + op + 1
     if size < 1:
-        raise ValueError(f"{func}: the output size would be {size}; reduce padding")
+        raise ValueError(f"{func}: padding must leave an output size >= 1; got padding "
+                         f"({lo}, {hi}), which leaves {size}")
     return size
 
 
@@ -327,8 +387,15 @@ def receptive_field(
     ValueError: receptive_field: strides must have one entry per layer (2); got 1
     """
     func = "receptive_field"
+    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides, "dilations": dilations}
+    for name, values in per_layer.items():
+        if (values is not None or name == "kernel_sizes") and (
+                isinstance(values, (str, bytes))
+                or not isinstance(values, (Sequence, np.ndarray))):
+            raise TypeError(f"{func}: {name} must be a sequence of ints, one per layer; "
+                            f"got {values!r}")
     ks = [check_int(k, "kernel_sizes", func, minimum=1) for k in kernel_sizes]
-    per_layer = {"strides": strides, "dilations": dilations}
+    del per_layer["kernel_sizes"]
     for name, values in per_layer.items():
         if values is not None and len(values) != len(ks):
             raise ValueError(f"{func}: {name} must have one entry per layer ({len(ks)}); "

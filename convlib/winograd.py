@@ -110,8 +110,9 @@ def winograd_transforms(m: int = 2, r: int = 3, points: Sequence | None = None, 
     so ``AT = V_m^T``, ``G = V_r`` and ``BT = V_alpha^{-T}``. Each row ``i`` of ``BT``
     is then scaled to the smallest integers (and row ``i`` of ``G`` divided by the same
     factor), which changes nothing in exact arithmetic and keeps the data transform
-    free of fractions, as in Lavin and Gray's tables (ours equal theirs up to the sign
-    of some rows, which is also free: the sign moves between ``BT`` and ``G``).
+    free of fractions, as in Lavin and Gray's tables. A sign is just as free: for
+    ``F(2, 3)`` ours differ from theirs in the signs of rows 3 and 4 of ``G``,
+    compensated by row 3 of ``BT`` and column 4 of ``AT``.
     :ref:`ch-winograd` derives this.
 
     Examples
@@ -363,6 +364,15 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     True convolution is the correlation of the zero-padded input with the flipped
     kernel; ``kernel - 1 - o`` zeros before and ``L + o - n`` after, per axis (``o``:
     offset of ``mode``'s window in the full output, ``L``: its length), give every mode.
+
+    Non-finite input: the data transform mixes the whole input tile (4 samples, or
+    4x4 pixels), so a NaN or infinity reaches every output of the tiles whose input
+    tile holds it, also outputs whose own window does not read it (in 1-D up to 4
+    outputs instead of 3, in 2-D up to 16 instead of 9). ``method='auto'`` never picks
+    Winograd; use ``'direct'`` to keep non-finite values local.
+
+    Integer inputs: the dispatcher runs this method through
+    :func:`convlib.exact.exact_integer_convolve`, so integer results are exact.
 
     Examples
     --------

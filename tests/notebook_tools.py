@@ -64,6 +64,79 @@ def execute(path: Path, timeout: int = 300) -> None:
     nbformat.write(nb, path)
 
 
+# ---- exercise solutions: plain {solution} directives and gated solution-start/-end -------
+
+# the opening line of a MyST directive fence: ``` or ~~~ or ::: (3 or more), then {name}
+DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|~{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$",
+                       re.M)
+OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
+
+
+def directives(text: str) -> list[dict]:
+    """The top-level MyST directives of one markdown text, in order: for each its name,
+    argument, options (``:key: value`` lines right after the opening fence) and body.
+    Directives nested inside another's body are not listed (they belong to the outer one).
+    """
+    found, pos = [], 0
+    while (m := DIRECTIVE.search(text, pos)) is not None:
+        fence = m["fence"]
+        # a closing fence: the same character, at least as long, alone on its line
+        close = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        end = close.search(text, m.end())
+        body_end, pos = (end.start(), end.end()) if end else (len(text), len(text))
+        lines = text[m.end():body_end].split("\n")[1:]
+        options = {}
+        while lines and (o := OPTION.match(lines[0])):
+            options[o["key"]] = o["value"].strip()
+            lines.pop(0)
+        found.append({"name": m["name"], "arg": m["arg"].strip(), "options": options,
+                      "body": "\n".join(lines), "start": m.start(), "end": pos})
+    return found
+
+
+def solutions(nb) -> list[dict]:
+    """Every exercise solution of a notebook (a dict from ``json`` or nbformat), in order.
+
+    A plain ``{solution}`` directive lives in one markdown cell: its ``markdown`` is the
+    directive's body and it has no ``code`` cells. A gated solution starts with a
+    ``{solution-start}`` directive and ends with a ``{solution-end}`` directive, each in a
+    markdown cell: its ``markdown`` is the markdown between them (start and end cells
+    excluded) and ``code`` holds the sources of the code cells between them, which nbval
+    executes. ``form`` is ``"plain"`` or ``"gated"``, ``label`` the exercise label,
+    ``options`` those of the opening directive; ``closed`` is False for a gated solution
+    without its ``{solution-end}``.
+    """
+    found, current = [], None
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            if current is not None:
+                current["code"].append(text)
+            continue
+        if cell["cell_type"] != "markdown":
+            continue
+        pos = 0  # markdown of an open gated solution: the text between the directives
+        for d in directives(text):
+            if current is not None:
+                current["markdown"].append(text[pos:d["start"]])
+            pos = d["end"]
+            if d["name"] == "solution":
+                found.append({"form": "plain", "label": d["arg"], "options": d["options"],
+                              "markdown": [d["body"]], "code": [], "closed": True})
+            elif d["name"] == "solution-start":
+                current = {"form": "gated", "label": d["arg"], "options": d["options"],
+                           "markdown": [], "code": [], "closed": False}
+                found.append(current)
+            elif d["name"] == "solution-end" and current is not None:
+                current["closed"] = True
+                current = None
+        if current is not None:
+            current["markdown"].append(text[pos:])
+    for s in found:
+        s["markdown"] = "\n".join(s["markdown"])
+    return found
+
+
 # ---- launch buttons and the Colab install cell ----------------------------------------------
 
 COLAB_MARK = "# In Google Colab, install convlib"

@@ -211,8 +211,19 @@ def test_inputs_not_modified(rng):
      r"fillvalue must be representable in the result dtype int64; got 0.5"),
     (([[1.0, 2]], [[1]]), {"fillvalue": 1j}, ValueError,
      r"fillvalue must be representable in the result dtype float64; got 1j"),
-    (([[1.0, 2]], [[1]]), {"fillvalue": [1, 2]}, TypeError,
-     r"fillvalue must be a scalar number; got \[1, 2\]"),
+    # SciPy raises ValueError for an empty or a longer fillvalue array (issue 13)
+    (([[1.0, 2]], [[1]]), {"fillvalue": [1, 2]}, ValueError,
+     r"fillvalue must be a scalar or an array with one element; got \[1, 2\]$"),
+    (([[1.0, 2]], [[1]]), {"fillvalue": []}, ValueError,
+     r"fillvalue must be a scalar or an array with one element; got \[\]$"),
+    (([[1.0, 2]], [[1]]), {"fillvalue": None}, TypeError,
+     r"fillvalue must be a scalar number; got None$"),
+    (([[1.0, 2]], [[1]]), {"fillvalue": "1"}, TypeError,
+     r"fillvalue must be a scalar number; got '1'$"),
+    (([[1, 2]], [[1]]), {"fillvalue": 2**70}, ValueError,
+     r"fillvalue must be representable in the result dtype int64; got 1180591620717411303424"),
+    (([[True]], [[True]]), {"fillvalue": 2}, ValueError,
+     r"fillvalue must be representable in the result dtype bool; got 2$"),
     ((np.ones((2, 3)), np.ones((3, 2))), {"mode": "valid"}, ValueError,
      r"in 'valid' mode one input must be at least as large"),
     (([["x"]], [[1]]), {}, TypeError, r"in1 must hold numbers"),
@@ -227,6 +238,15 @@ def test_errors_2d(func, args, kwargs, exc, message):
      r"index must lie inside the output of shape \(3, 3\); got \(3, 0\)"),
     ((np.ones((3, 3)), np.ones((2, 2)), (1,)), {}, ValueError, r"index must lie inside"),
     ((np.ones((3, 3)), np.ones((2, 2)), 5), {}, TypeError, r"index must be a sequence of ints"),
+    # issue 13: 1.5 was truncated to 1
+    ((np.ones((3, 3)), np.ones((2, 2)), (1.5, 0)), {}, TypeError,
+     r"index must be a sequence of ints; got \(1.5, 0\)$"),
+    ((np.ones((3, 3)), np.ones((2, 2)), (1.0, 0)), {}, TypeError,
+     r"index must be a sequence of ints"),
+    ((np.ones((3, 3)), np.ones((2, 2)), (True, 0)), {}, TypeError,
+     r"index must be a sequence of ints"),
+    ((np.ones((3, 3)), np.ones((2, 2)), "10"), {}, TypeError,
+     r"index must be a sequence of ints"),
     ((np.ones((3, 3)), np.ones(2), (1, 1)), {}, ValueError,
      r"in1 and in2 must have the same number of dimensions"),
     ((np.ones((3, 3)), np.ones((2, 2)), (1, 1)), {"boundary": "zero"}, ValueError,
@@ -235,3 +255,72 @@ def test_errors_2d(func, args, kwargs, exc, message):
 def test_errors_convolve_at(args, kwargs, exc, message):
     with pytest.raises(exc, match=f"^convolve_at: {message}"):
         cl.convolve_at(*args, **kwargs)
+
+
+@pytest.mark.parametrize("fillvalue, want", [
+    (True, 1), (False, 0), (np.bool_(True), 1), (np.array(1), 1), ([2], 2), ([[2]], 2),
+    (np.float32(2), 2)])
+def test_fillvalue_as_scipy_accepts_it(fillvalue, want):
+    # booleans count as 0 and 1 and one-element arrays as their element, as in SciPy
+    # (issue 13: fillvalue=True was refused, even for boolean images)
+    a = np.array([[1, 2], [3, 4]])
+    for x in (a, a.astype(float)):
+        got = cl.convolve2d(x, [[1, 1]], "same", fillvalue=fillvalue)
+        np.testing.assert_array_equal(got, scipy.signal.convolve2d(x, [[1, 1]], "same",
+                                                                   fillvalue=fillvalue))
+        np.testing.assert_array_equal(got, cl.convolve2d(x, [[1, 1]], "same",
+                                                         fillvalue=want))
+    b = np.array([[True, False], [False, False]])
+    for fv in (True, False, 1, 0):
+        got = cl.convolve2d(b, [[True, True]], "full", fillvalue=fv)
+        want = cl.convolve2d(b.astype(int), [[1, 1]], "full", fillvalue=int(fv)) != 0
+        assert got.dtype == bool and np.array_equal(got, want)
+        assert cl.correlate2d(b, [[True]], "same", "fill", fv).dtype == bool
+        same = cl.convolve2d(b, [[True, True]], "same", "fill", fv)
+        for index in np.ndindex(*same.shape):
+            assert cl.convolve_at(b, [[True, True]], index, "same", "fill", fv) == same[index]
+
+
+def test_nan_fillvalue_marks_the_outputs_that_read_the_boundary():
+    # NaN is a valid fill for floating images (SciPy accepts it): it marks every output
+    # whose window leaves the image; it used to be refused as "not representable"
+    x = np.arange(16.0).reshape(4, 4)
+    got = cl.convolve2d(x, np.ones((3, 3)), "same", fillvalue=np.nan)
+    ref = scipy.signal.convolve2d(x, np.ones((3, 3)), "same", fillvalue=np.nan)
+    np.testing.assert_array_equal(got, ref)
+    assert np.isnan(got[[0, -1]]).all() and np.isfinite(got[1:-1, 1:-1]).all()
+    assert np.isnan(cl.convolve_at(x, np.ones((3, 3)), (0, 0), fillvalue=np.nan))
+    with pytest.raises(ValueError, match="representable in the result dtype int64"):
+        cl.convolve2d(x.astype(int), np.ones((3, 3), int), "same", fillvalue=np.nan)
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda: extend(np.ones(3), [(2, -1)]), ValueError, r"^extend: pad_width must be >= 0; got -1$"),
+    (lambda: extend(np.ones(3), [(1.5, 0)]), TypeError,
+     r"^extend: pad_width must be an integer; got 1.5$"),
+    (lambda: extend(np.ones((2, 2)), [(1, 1)]), ValueError,
+     r"^extend: pad_width must hold one \(before, after\) pair per axis of x \(2\)"),
+    (lambda: extend(np.ones(3), 2), ValueError, r"^extend: pad_width must hold one"),
+    (lambda: extend(np.ones(3), [(10**10, 0)]), ValueError,
+     r"^extend: pad_width asks for an output of shape \(10000000003\) \(80000.0 MB\), "
+     r"more than the limit"),
+    (lambda: extend(np.arange(3), [(1, 1)], fillvalue=0.5), ValueError,
+     r"^extend: fillvalue must be representable in the result dtype int64; got 0.5$"),
+    (lambda: extend([], [(1, 1)]), ValueError, r"^extend: x must not be empty"),
+    (lambda: extend(np.ones(3), [(1, 1)], "mirror"), ValueError,
+     r"^extend: boundary must be one of"),
+    (lambda: boundary_index(np.array([1.5]), 3, "wrap"), TypeError,
+     r"^boundary_index: i must hold integers; got dtype float64$"),
+    (lambda: boundary_index(2, 0, "wrap"), ValueError, r"^boundary_index: n must be >= 1; got 0$"),
+    (lambda: boundary_index(2, 3, "mirror"), ValueError, r"^boundary_index: boundary must be"),
+])
+def test_extend_and_boundary_index_errors(call, exc, message):
+    with pytest.raises(exc, match=message):
+        call()
+
+
+def test_extend_and_boundary_index_accept_scipys_aliases():
+    assert boundary_index(np.array([-1, 3]), 3, "circular").tolist() == [2, 0]
+    assert boundary_index(np.array([-1, 3]), 3, "pad").tolist() == [-1, -1]
+    assert extend(np.array([1, 2]), [(1, 1)], "symmetric").tolist() == [1, 1, 2, 2]
+    assert extend(np.array([True]), [(1, 0)], "fill", True).tolist() == [True, True]

@@ -24,11 +24,23 @@ def test_methods_are_registered():
 
 def test_choose_method_guards_like_scipy():
     assert cl.choose_method([True, False] * 500, [True] * 300) == "direct"
-    x = np.full(100_000, 2**45)
-    assert cl.choose_method(x, np.ones(1000, dtype=int)) == "direct"
-    assert cl.choose_method(x.astype(float), np.ones(1000)) != "direct"
-    assert scipy.signal.choose_conv_method(x, np.ones(1000, dtype=int)) == "direct"
     assert cl.choose_method(np.float64(2), np.float64(3)) == "direct"
+
+
+def test_large_integers_go_fft_split_and_stay_exact():
+    """SciPy goes direct when max|x| max|h| min(N, M) may exceed 2**52; convlib splits
+    the integers into digits (convlib.exact) and may still pick an FFT method, whose
+    estimate counts the partial convolutions, and the result is exact (issue 13)."""
+    x = np.full(100_000, 2**45)
+    h = np.ones(1000, dtype=int)
+    assert scipy.signal.choose_conv_method(x, h) == "direct"
+    method = cl.choose_method(x, h)
+    assert method in ("fft", "overlap_add")
+    out = cl.convolve(x, h)
+    assert out.dtype == np.int64 and out[5000] == 2**45 * 1000 and out[0] == 2**45
+    plan = cl.exact.split_plan(x, h, method)
+    costs = cl.estimate_costs(x, h)
+    assert plan[1] * plan[3] > 1 and costs[method] < costs["direct"]
 
 
 def test_choose_method_picks_by_size():
@@ -144,3 +156,42 @@ def test_calibration_grid_and_a_tiny_run():
     assert set(constants) <= {"direct", "fft", "overlap_add"} and len(rows) == 3
     assert all(v >= 0 for c in constants.values() for v in c.values())
     assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)
+
+
+class _Int32Array(np.ndarray):
+    """An integer array whose ``sum`` accumulates in int32 by default, as NumPy's default
+    integer (``np.int_``) does on 32-bit platforms and in the browser (wasm32)."""
+
+    def sum(self, *args, dtype=None, **kwargs):
+        if dtype is None and self.dtype.kind == "i" and self.dtype.itemsize <= 4:
+            dtype = np.int32
+        return super().sum(*args, dtype=dtype, **kwargs)
+
+
+class _Int32DefaultNumpy:
+    """numpy as a 32-bit platform (or Pyodide's wasm32) has it: ``arange`` without a
+    dtype gives int32, and its sums stay int32. Everything else is numpy itself."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def arange(*args, dtype=None, **kwargs):
+        dtype = np.int32 if dtype is None else dtype
+        return np.arange(*args, dtype=dtype, **kwargs).view(_Int32Array)
+
+
+def test_cost_features_exact_with_32_bit_default_integers(monkeypatch):
+    """The browser's NumPy (wasm32) defaults to int32: counts of 10**11 multiply-adds
+    must not wrap (they did, and 'auto' then picked direct for 10**7 x 10**4)."""
+    from convlib import costmodel
+
+    expected = costmodel.cost_features((10**7,), (10**4,))
+    assert expected["direct"]["mac_dot"] == 10**11
+    monkeypatch.setattr(costmodel, "np", _Int32DefaultNumpy())
+    costmodel._cost_features.cache_clear()
+    try:
+        assert costmodel.cost_features((10**7,), (10**4,)) == expected
+        assert costmodel.method_map([10**7], [10**4])[0, 0] == "overlap_add"
+    finally:
+        costmodel._cost_features.cache_clear()

@@ -45,3 +45,39 @@ def test_errors():
         cl.data.checkerboard(8, 0)
     with pytest.raises(ValueError, match=r"^rgb_to_gray: rgb must have shape \(H, W, 3\)"):
         cl.data.rgb_to_gray(np.ones((4, 4)))
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    # issue 13: sizes set by an argument are refused before allocating, naming it
+    (lambda: cl.data.impulse((10**5, 10**5)), ValueError,
+     r"^impulse: shape asks for an output of shape \(100000, 100000\) \(80000.0 MB\)"),
+    (lambda: cl.data.step_edge(10**6), ValueError, r"^step_edge: n asks for an output"),
+    (lambda: cl.data.checkerboard(10**6), ValueError, r"^checkerboard: n asks for an output"),
+    (lambda: cl.data.shapes(10**6), ValueError, r"^shapes: n asks for an output"),
+    # adversarial kinds and values
+    (lambda: cl.data.impulse(4, at=(4,)), ValueError,
+     r"^impulse: at must lie inside the shape \(4,\); got \(4,\)$"),
+    (lambda: cl.data.impulse((3, 3), at=(1,)), ValueError, r"^impulse: at must lie inside"),
+    (lambda: cl.data.impulse(4, at=(1.5,)), TypeError, r"^impulse: at must be an integer"),
+    (lambda: cl.data.impulse(4.0), TypeError, r"^impulse: shape must be an int or a sequence"),
+    (lambda: cl.data.impulse(True), TypeError, r"^impulse: shape must be an int or a sequence"),
+    (lambda: cl.data.step_edge(8, np.nan), ValueError, r"^step_edge: angle must be finite"),
+    (lambda: cl.data.step_edge(8, "45"), TypeError, r"^step_edge: angle must be a real"),
+    (lambda: cl.data.photo(gray="yes"), TypeError, r"^photo: gray must be True or False"),
+    (lambda: cl.data.load_image(b"x", gray=1), TypeError, r"^load_image: gray must be True"),
+    (lambda: cl.data.load_image(3), TypeError,
+     r"^load_image: source must be the file's bytes or a path; got int$"),
+    (lambda: cl.data.rgb_to_gray(np.ones((2, 2, 3)) * 1j), TypeError,
+     r"^rgb_to_gray: rgb must be real; got dtype complex128$"),
+    (lambda: cl.data.rgb_to_gray([[["a", "b", "c"]]]), TypeError,
+     r"^rgb_to_gray: rgb must hold numbers"),
+])
+def test_more_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_impulse_at_accepts_an_int_and_negative_indices():
+    assert cl.data.impulse(4, at=2).tolist() == [0, 0, 1, 0]
+    assert cl.data.impulse(4, at=(-1,)).tolist() == [0, 0, 0, 1]
+    assert cl.data.impulse((2, 2), at=np.array([1, 0])).tolist() == [[0, 0], [1, 0]]

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlib as cl
+from convlib.im2col import patch_taps
 
 im2col_module = sys.modules["convlib.im2col"]
 
@@ -304,3 +305,38 @@ def test_method_im2col_refuses_3d():
 def test_convolve_im2col_direct_call():
     out = im2col_module.convolve_im2col(np.arange(5), np.array([1, 2, 3]), "same")
     np.testing.assert_array_equal(out, np.convolve(np.arange(5), [1, 2, 3], "same"))
+
+
+@pytest.mark.parametrize("k", [(1, 1), (1, 3), (3, 1), (2, 2), (3, 3)])
+@pytest.mark.parametrize("shape", [(1, 1, 5, 6), (2, 3, 5, 6), (1, 5, 6), (3, 5, 6)])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_im2col_returns_a_fresh_writable_array(k, shape, padding):
+    # the docstring promises a copy: for 1 x k and 1 x 1 kernels the reshape of the
+    # window view used to succeed without copying, returning a read-only view of x
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    cols = cl.im2col(x, k, padding=padding)
+    assert cols.flags.writeable and not np.shares_memory(cols, x)
+    before = x.copy()
+    cols[...] = -1
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cl.im2col(np.ones((1, 1, 5, 5)), 3, padding=10**9),
+     r"^im2col: padding asks for an output of shape \(1, 1, 2000000005, 2000000005\) .*; "
+     r"the padded input$"),
+    (lambda: cl.im2col(np.ones((1, 1, 5, 5)), 3, padding=3000),
+     r"^im2col: padding asks for an output of shape \(1, 9, 36036009\) .*; the columns"),
+    (lambda: cl.im2col(np.ones((1, 1, 2000, 2000)), 1000),
+     r"^im2col: kernel_size asks for an output of shape \(1, 1000000, 1002001\) .*; the "
+     r"columns hold kH\*kW values per output position$"),
+    (lambda: cl.col2im(np.ones((1, 1)), 10**9, 1, stride=10**9),
+     r"^col2im: output_size asks for an output of shape \(1, 1, 1000000000, 1000000000\)"),
+    (lambda: cl.col2im(np.ones((1, 1)), 1, 1, padding=10**9, stride=4 * 10**9),
+     r"^col2im: padding asks for an output of shape \(1, 1, 2000000001, 2000000001\)"),
+    (lambda: patch_taps((1, 1), 10**9, 0, padding=10**9),
+     r"^patch_taps: kernel_size asks for an output of shape \(2, 1000000000000000000\)"),
+])
+def test_huge_requests_are_refused_before_allocating(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -116,3 +116,29 @@ def test_input_not_modified():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ---- non-finite input (issue 13): each NaN or inf reaches only its own windows -----------
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_box_filter_keeps_nonfinite_values_local(mode, normalize):
+    """Before the fix one inf pixel spoiled all 400 outputs of a 20x20 image."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((20, 20))
+    x[3, 4], x[10, 10], x[10, 12], x[15, 2] = np.inf, np.nan, -np.inf, np.inf
+    x[16, 3] = -np.inf   # meets the +inf at (15, 2) in some windows: NaN there
+    size = (3, 4)
+    kernel = np.ones(size) / (np.prod(size) if normalize else 1)
+    expected = scipy.signal.convolve2d(x, kernel, mode)
+    out = cl.box_filter(x, size, mode, normalize)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+    one_inf = np.zeros((20, 20))
+    one_inf[3, 4] = np.inf
+    spoiled = ~np.isfinite(cl.box_filter(one_inf, 3))
+    assert spoiled.sum() == 9
+
+
+def test_box_filter_refuses_nonfinite_complex():
+    with pytest.raises(ValueError, match="^box_filter: x must be finite when complex"):
+        cl.box_filter(np.array([[1, np.nan + 1j]]), 1)

@@ -174,7 +174,94 @@ def test_inputs_not_modified():
     (lambda: K.sharpen("a"), TypeError, "sharpen: amount must be a real number"),
     (lambda: K.unsharp(1.0, None), TypeError, "unsharp: amount must be a real number"),
     (lambda: K.pick("blur", 1), ValueError, "pick: name must be one of 'box'"),
+    # issue 13: huge requests are refused before allocating, naming the argument
+    (lambda: K.gaussian(1e12), ValueError,
+     r"^gaussian: sigma asks for an output of shape \(8000000000001\)"),
+    (lambda: K.gaussian(1.0, radius=10**12), ValueError, r"^gaussian: radius asks for"),
+    (lambda: K.gaussian2d((1e7, 1e7)), ValueError, r"^gaussian2d: sigma asks for an output "
+     r"of shape \(80000001, 80000001\)"),
+    (lambda: K.gaussian2d(1.0, radius=(1, 10**9)), ValueError, r"^gaussian2d: radius asks"),
+    (lambda: K.disk(10**6), ValueError,
+     r"^disk: radius asks for an output of shape \(2000001, 2000001\)"),
+    (lambda: K.box(10**6), ValueError, r"^box: size asks for an output of shape "
+     r"\(1000000, 1000000\)"),
+    (lambda: K.laplacian_of_gaussian(1e5), ValueError,
+     r"^laplacian_of_gaussian: sigma asks for an output"),
+    (lambda: K.unsharp(1e5), ValueError, r"^unsharp: sigma asks for an output"),
+    (lambda: K.pick("gaussian", 1e5), ValueError, r"^pick: sigma asks for an output"),
+    (lambda: K.gaussian(1.0, order=10**6), ValueError, r"^gaussian: order must be <= 100"),
+    # adversarial kinds and values
+    (lambda: K.gaussian(10**400), ValueError, r"^gaussian: sigma must be positive and finite"),
+    (lambda: K.gaussian(1 + 0j), TypeError, r"^gaussian: sigma must be a real number"),
+    (lambda: K.gaussian(np.nan), ValueError, r"^gaussian: sigma must be positive and finite"),
+    (lambda: K.sharpen(np.nan), ValueError, r"^sharpen: amount must be finite; got nan$"),
+    (lambda: K.sharpen(1j), TypeError, r"^sharpen: amount must be a real number; got 1j$"),
+    (lambda: K.unsharp(1.0, np.inf), ValueError, r"^unsharp: amount must be finite"),
+    (lambda: K.laplacian(1), TypeError, r"^laplacian: diagonal must be True or False; got 1$"),
+    (lambda: K.box(3, "no"), TypeError, r"^box: normalize must be True or False"),
+    (lambda: K.pick("box", np.nan), ValueError, r"^pick: param must be finite; got nan$"),
+    (lambda: K.pick("gaussian", -1), ValueError, r"^pick: sigma must be positive"),
+    (lambda: K.sharpen(-10**20), ValueError, r"^sharpen: amount must be within \+-2\*\*60 "
+     r"when an integer"),   # raised OverflowError; 2**62 wrapped around silently
+    (lambda: K.sharpen(2**62), ValueError, r"^sharpen: amount must be within"),
+    (lambda: K.pick("emboss", 2**62), ValueError, r"^pick: param must be within"),
+    (lambda: K.gaussian(1e-170, order=2), ValueError,
+     r"^gaussian: sigma is too small for order=2: the kernel's taps \(about sigma\*\*-2\) "
+     r"exceed float64's range; got sigma=1e-170$"),
 ])
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("sigma", [1e-170, 1e-200, 5e-324, 1e-100, 1e-10])
+def test_gaussian_of_a_tiny_sigma_is_its_limit(sigma):
+    # issue 13: gaussian(1e-170) returned [nan] (0/0 once sigma**2 underflows); the limit
+    # is the unit impulse, whose derivatives of odd order vanish, as SciPy's
+    # gaussian_filter1d gives where it can compute it (it raises ZeroDivisionError below
+    # sigma ~ 1e-154)
+    assert K.gaussian(sigma).tolist() == [1.0]
+    assert K.gaussian(sigma, radius=2).tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]
+    for order in (1, 3):
+        np.testing.assert_array_equal(K.gaussian(sigma, order, radius=2), np.zeros(5))
+    g2 = K.gaussian2d(sigma, radius=1)
+    assert g2.tolist() == [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
+    if sigma >= 1e-100:  # -1/sigma**2 is finite: the direct formula's inf*0 gave NaN
+        np.testing.assert_allclose(K.gaussian(sigma, 2, radius=1), [0, -1 / sigma**2, 0])
+    if sigma >= 1e-150:
+        x = np.zeros(7)
+        x[3] = 1
+        ref = ndi.gaussian_filter1d(x, sigma, order=0, mode="constant")
+        np.testing.assert_array_equal(cl.convolve(x, K.gaussian(sigma), "same"), ref)
+
+
+def test_tiny_sigma_formula_is_the_same_kernel():
+    # the fallback formula ((-1/s)**p He_p(n/s) phi) equals the recurrence of gaussian()
+    from convlib.kernels import _tiny_sigma_gaussian
+    for sigma in (0.3, 1.0, 2.5):
+        for order in range(5):
+            g = K.gaussian(sigma, order)
+            r = len(g) // 2
+            n = np.arange(-r, r + 1, dtype=np.float64)
+            np.testing.assert_allclose(_tiny_sigma_gaussian(n, sigma, order, sigma, "t"), g,
+                                       rtol=1e-12, atol=1e-12 * np.abs(g).max())
+
+
+def test_disk_keeps_its_values():
+    # ogrid instead of mgrid (one temporary instead of three): the same kernel
+    for r in range(6):
+        i, j = np.mgrid[-r:r + 1, -r:r + 1]
+        inside = (i**2 + j**2 <= r**2).astype(np.float64)
+        np.testing.assert_array_equal(K.disk(r), inside / inside.sum())
+
+
+def test_integer_amounts_stay_exact():
+    assert K.sharpen(2**60)[1, 1] == 4 * 2**60 + 1 and K.sharpen(2**60).dtype == np.int64
+    assert K.sharpen(-(2**60))[0, 1] == 2**60
+    assert K.sharpen(1e20)[1, 1] == 4e20 + 1   # a float amount: a float kernel
+
+
+def test_zero_d_arrays_are_numbers_for_pairs():
+    # a 0-d array raised Python's "len() of unsized object"
+    np.testing.assert_array_equal(K.gaussian2d(np.array(1.0)), K.gaussian2d(1.0))
+    np.testing.assert_array_equal(K.box(np.array(3)), K.box(3))

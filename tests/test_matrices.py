@@ -254,3 +254,52 @@ def test_toeplitz_and_im2col_are_not_planned_any_more():
     from convlib import dispatch
     for name in ("toeplitz", "im2col", "winograd"):
         assert name in dispatch.METHODS and name not in dispatch.PLANNED_METHODS
+
+
+# ---------------------------------------------------------------- size guards (issue 13)
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: cl.convolution_matrix([1, 2, 3], 10**6),
+     r"^convolution_matrix: n asks for an output of shape \(1000002, 1000000\) "
+     r"\(8000016.0 MB\), more than the limit of 2147.5 MB$"),
+    (lambda: cl.convolution_matrix(np.ones(3, np.int8), 10**5, "valid"),
+     r"^convolution_matrix: n asks for an output of shape \(99998, 100000\)"),
+    (lambda: cl.circulant_matrix(np.ones(10**5)),
+     r"^circulant_matrix: c asks for an output of shape \(100000, 100000\) "
+     r"\(80000.0 MB\)"),
+    (lambda: cl.convolution_matrix_2d(np.ones((3, 3)), (10**5, 10**5), sparse=True),
+     r"^convolution_matrix_2d: input_shape asks for an output of shape "
+     r"\(10000000000, 9\) .*; the sparse matrix stores up to H\*W\*kH\*kW entries$"),
+    (lambda: cl.convolve(np.ones(10**6), np.ones(10**4), method="toeplitz"),
+     r"^convolve: method 'toeplitz' cannot serve these inputs: its sparse matrix of up to "
+     r"in1.size \* in2.size entries needs an output of shape \(1000000, 10000\)"),
+    (lambda: cl.convolve(np.ones((3000, 3000)), np.ones((200, 200)), method="im2col"),
+     r"^convolve: method 'im2col' cannot serve these inputs: its column matrix of in2.size "
+     r"rows and one column per output needs an output of shape \(40000, 10233601\)"),
+])
+def test_huge_requests_are_refused_before_allocating(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 9), n=st.integers(1, 9), mode=st.sampled_from(MODES),
+       dtype=st.sampled_from([np.int8, np.float32, np.complex128, np.bool_]))
+def test_window_built_matrices_keep_their_values(m, n, mode, dtype):
+    # the matrices are now read through sliding windows (no index arrays as large as the
+    # matrix): the same entries as the index formulas T[i, j] = h[i - j] and
+    # C[i, j] = c[(i - j) mod n], a fresh writable array in the input's dtype
+    rng = np.random.default_rng(m * 100 + n)
+    h = rng.integers(-3, 4, m).astype(dtype)
+    T = cl.convolution_matrix(h, n, mode)
+    full_len = n + m - 1
+    start, length = {"full": (0, full_len), "same": ((min(n, m) - 1) // 2, max(n, m)),
+                     "valid": (min(n, m) - 1, max(n, m) - min(n, m) + 1)}[mode]
+    k = np.arange(start, start + length)[:, None] - np.arange(n)[None, :]
+    want = np.where((k >= 0) & (k < m), h[np.clip(k, 0, m - 1)], h.dtype.type(0))
+    assert T.dtype == h.dtype and T.flags.writeable and not np.shares_memory(T, h)
+    np.testing.assert_array_equal(T, want)
+    C = cl.circulant_matrix(h)
+    idx = (np.arange(m)[:, None] - np.arange(m)[None, :]) % m
+    assert C.dtype == h.dtype and C.flags.writeable and not np.shares_memory(C, h)
+    np.testing.assert_array_equal(C, h[idx])

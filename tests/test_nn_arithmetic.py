@@ -65,3 +65,43 @@ def test_errors_name_the_calling_function():
         cl.conv_output_size(5, 3, stride=0)
     with pytest.raises(ValueError, match=r"^conv_transpose_output_size: output_padding"):
         cl.conv_transpose_output_size(5, 3, stride=2, output_padding=2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 12), k=st.integers(1, 4), s=st.integers(1, 4), lo=st.integers(0, 3),
+       hi=st.integers(0, 3), d=st.integers(1, 3), data=st.data())
+def test_windows_containing_is_the_reverse_of_window_indices(n, k, s, lo, hi, d, data):
+    # solved per tap now (work ~ kernel_size), instead of scanning every output
+    if n + lo + hi < d * (k - 1) + 1:
+        return
+    L = cl.conv_output_size(n, k, s, (lo, hi), d)
+    i = data.draw(st.integers(0, n - 1))
+    want = [o for o in range(L) if i in nn.window_indices(o, n, k, s, (lo, hi), d)]
+    got = nn.windows_containing(i, n, k, s, (lo, hi), d)
+    assert got.dtype == np.int64 and got.tolist() == want
+
+
+def test_huge_windows_are_refused_before_allocating():
+    # issue 13: sizes set by an argument are guarded, naming it
+    with pytest.raises(ValueError, match=r"^window_indices: kernel_size asks for an output "
+                                         r"of shape \(1000000000000\)"):
+        nn.window_indices(0, 10**12, 10**12)
+    with pytest.raises(ValueError, match=r"^windows_containing: kernel_size asks for"):
+        nn.windows_containing(0, 10**12, 10**12)
+    # a huge axis with a small kernel is fine: the answer has at most kernel_size entries
+    assert nn.windows_containing(5 * 10**11, 10**12, 3).tolist() == [
+        5 * 10**11 - 2, 5 * 10**11 - 1, 5 * 10**11]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kernel_sizes": 3}, r"^receptive_field: kernel_sizes must be a sequence of ints, one "
+                          r"per layer; got 3$"),
+    ({"kernel_sizes": "33"}, r"^receptive_field: kernel_sizes must be a sequence"),
+    ({"kernel_sizes": [3, 3], "strides": 2}, r"^receptive_field: strides must be a sequence"),
+    ({"kernel_sizes": [3], "dilations": 1.5}, r"^receptive_field: dilations must be a sequence"),
+])
+def test_receptive_field_refuses_non_sequences(kwargs, match):
+    # these raised Python's "'int' object is not iterable"
+    with pytest.raises(TypeError, match=match):
+        nn.receptive_field(**kwargs)
+    assert nn.receptive_field(np.array([3, 3]), dilations=np.array([1, 2])) == 7

@@ -187,3 +187,61 @@ def test_inputs_are_never_modified():
     nn.max_pool2d(x, 3, 1, 1)
     for a, c in zip((x, w, g), copies):
         np.testing.assert_array_equal(a, c)
+
+
+def max_pool_backward_pytorch(x, g, k, s, p):
+    """PyTorch's CPU rule (aten/src/ATen/native/cpu/MaxPoolKernel.cpp), as loops: each
+    window is clipped to the real input, its index starts at the first real element and
+    moves to a value ``> max`` (so the first of tied maxima) or to any NaN (the last)."""
+    N, C, H, W = x.shape
+    Ho, Wo = g.shape[2:]
+    out = np.zeros(x.shape, dtype=np.result_type(x, g))
+    for n, c, i, j in np.ndindex(N, C, Ho, Wo):
+        h0, w0 = i * s[0] - p[0], j * s[1] - p[1]
+        h1, w1 = min(h0 + k[0], H), min(w0 + k[1], W)
+        h0, w0 = max(h0, 0), max(w0, 0)
+        best, where = None, (h0, w0)
+        for a in range(h0, h1):
+            for b in range(w0, w1):
+                v = x[n, c, a, b]
+                if best is None and v == v or (best is not None and v > best) \
+                        or v != v:
+                    best, where = v, (a, b)
+        out[(n, c) + where] += g[n, c, i, j]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int8, np.uint8])
+def test_max_pool_backward_never_routes_into_the_padding(dtype):
+    # the real maximum ties with the padding value (-inf, or the dtype's minimum): the
+    # gradient goes to the real element, as in PyTorch, not to the padding (issue 13)
+    low = -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+    x = np.full((1, 1, 3, 3), low, dtype=dtype)
+    x[0, 0, 2, 2] = 1
+    g = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    got = nn.max_pool2d_backward(x, g, 2, 2, 1)
+    assert got.sum() == g.sum()            # no gradient lost in the padding
+    np.testing.assert_array_equal(got, max_pool_backward_pytorch(x, g, (2, 2), (2, 2),
+                                                                 (1, 1)))
+    # the top-left window holds only x[0, 0] = low: it gets that window's gradient
+    assert got[0, 0, 0, 0] == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       hw=st.tuples(st.integers(3, 6), st.integers(3, 6)),
+       pick=st.booleans(), seed=st.integers(0, 2**16))
+def test_max_pool_backward_matches_pytorchs_rule_with_ties_inf_and_nan(k, s, hw, pick,
+                                                                      seed):
+    rng = np.random.default_rng(seed)
+    p = tuple(rng.integers(0, ki // 2 + 1) for ki in k)
+    values = [-np.inf, -1.0, 0.0, 1.0, np.inf] + ([np.nan] if pick else [])
+    x = rng.choice(values, size=(1, 2) + hw)
+    # integer gradients: overlapping windows add exactly, in any order
+    g = rng.integers(-9, 10, nn.max_pool2d(x, k, s, p).shape).astype(np.float64)
+    np.testing.assert_array_equal(nn.max_pool2d_backward(x, g, k, s, p),
+                                  max_pool_backward_pytorch(x, g, k, s, p))
+    xi = rng.choice([np.iinfo(np.int16).min, -1, 0, 1], size=(1, 2) + hw).astype(np.int16)
+    np.testing.assert_array_equal(nn.max_pool2d_backward(xi, g, k, s, p),
+                                  max_pool_backward_pytorch(xi, g, k, s, p))

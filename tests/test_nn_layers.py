@@ -213,3 +213,73 @@ def test_conv1d_and_conv3d_name_themselves():
         nn.conv3d(np.ones((1, 3, 4, 4, 4)), np.ones((2, 1, 2, 2, 2)), groups=2)
     with pytest.raises(ValueError, match=r"conv1d: padding must be >= 0; got -1"):
         nn.conv1d(np.ones((1, 1, 4)), np.ones((1, 1, 2)), padding=-1)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((2, 1, 3, 3)), padding=10**9),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 2000000005, 2000000005\) "
+     r".*; the padded input$"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((2, 1, 3, 3)),
+                       padding=((0, 10**9), (0, 0))),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 1000000005, 5\)"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5), np.float32), np.ones((64, 1, 3, 3)),
+                       padding=4000),
+     r"^conv2d: padding asks for an output of shape \(1, 64, 8003, 8003\) .*; the layer's "
+     r"output$"),
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding="same",
+                       dilation=10**9),
+     r"^conv2d: dilation \(with padding='same'\) asks for an output of shape "
+     r"\(1, 1, 2000000005, 2000000005\)"),
+    (lambda: nn.conv1d(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding=10**12),
+     r"^conv1d: padding asks for an output of shape \(1, 1, 2000000000005\)"),
+    (lambda: nn.conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((1, 1, 1, 1, 1)), padding=10**4),
+     r"^conv3d: padding asks for an output of shape \(1, 1, 20003, 20003, 20003\)"),
+    # a huge stride keeps the output (and grad_output) small, not the padded input
+    (lambda: nn.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=10**9,
+                       padding=10**8),
+     r"^conv2d: padding asks for an output of shape \(1, 1, 200000005, 200000005\)"),
+    (lambda: nn.conv2d_backward(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)),
+                                np.ones((1, 1, 1, 1)), stride=10**9, padding=10**8),
+     r"^conv2d_backward: padding asks for an output of shape \(1, 1, 200000005, "
+     r"200000005\) .*; the padded input$"),
+])
+def test_huge_padding_is_refused_before_allocating(call, match):
+    # issue 13: conv2d(padding=10**9) failed in NumPy with "array is too big"
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_layers_guard_on_their_own_behalf(monkeypatch):
+    # the layers fold and unfold through unguarded helpers: a limit crossed by columns
+    # the layer builds internally must not surface as an error of im2col or col2im
+    import convlib._validation as validation
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 4, 6, 6)), rng.standard_normal((2, 4, 3, 3))
+    y = nn.conv2d(x, w)
+    g = rng.standard_normal(y.shape)
+    grads = nn.conv2d_backward(x, w, g)
+    up = nn.conv_transpose2d(g, w)
+    gp = rng.standard_normal((1, 4, 3, 3))
+    pooled = nn.max_pool2d_backward(x, gp, 2)
+    monkeypatch.setattr(validation, "MAX_OUTPUT_BYTES", 1000)   # columns: 4.6 kB
+    np.testing.assert_array_equal(nn.conv2d(x, w), y)
+    for a, b in zip(nn.conv2d_backward(x, w, g), grads):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(nn.conv_transpose2d(g, w), up)
+    np.testing.assert_array_equal(nn.max_pool2d_backward(x, gp, 2), pooled)
+    with pytest.raises(ValueError, match=r"^im2col: kernel_size asks for an output"):
+        cl.im2col(x, 3)                               # the public function is guarded
+
+
+def test_numpy_arrays_are_accepted_where_sequences_are():
+    # an np.array([1, 2]) stride or padding was refused as "not an int or a sequence"
+    x, w = np.arange(25.0).reshape(1, 1, 5, 5), np.ones((1, 1, 3, 3))
+    np.testing.assert_array_equal(nn.conv2d(x, w, stride=np.array([1, 2])),
+                                  nn.conv2d(x, w, stride=(1, 2)))
+    np.testing.assert_array_equal(nn.conv2d(x, w, padding=np.array([[1, 0], [0, 1]])),
+                                  nn.conv2d(x, w, padding=((1, 0), (0, 1))))
+    np.testing.assert_array_equal(cl.im2col(x, np.array(2)), cl.im2col(x, 2))
+    assert cl.conv_output_size(5, 3, padding=np.array([1, 2])) == 6
+    with pytest.raises(TypeError, match=r"^im2col: kernel_size must be an integer; got "
+                                        r"np.float64\(2.0\)$"):
+        cl.im2col(x, np.array([2.0, 2]))

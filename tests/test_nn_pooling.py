@@ -75,3 +75,16 @@ def test_unbatched_and_int_padding():
 def test_pool_errors(func, args, exc, match):
     with pytest.raises(exc, match=match):
         func(*args)
+
+
+def test_huge_window_copies_are_refused_before_allocating():
+    # every window is copied (im2col): kH*kW values per output position
+    x = np.ones((1, 1, 2000, 2000))
+    for func in (nn.max_pool2d, nn.avg_pool2d):
+        with pytest.raises(ValueError, match=rf"^{func.__name__}: kernel_size asks for an "
+                                             r"output of shape \(1, 1, 1000000, 1002001\)"):
+            func(x, 1000, 1)
+    for func in (nn.max_pool2d_backward, nn.avg_pool2d_backward):
+        with pytest.raises(ValueError, match=rf"^{func.__name__}: kernel_size asks for"):
+            func(x, np.ones((1, 1, 1001, 1001)), 1000, 1)
+    assert nn.max_pool2d(x, 1000).shape == (1, 1, 2, 2)   # non-overlapping: as large as x

@@ -148,7 +148,8 @@ X, W = np.ones((1, 4, 3, 3)), np.ones((4, 1, 3, 3))
     (dict(padding="same"), TypeError,
      r"conv_transpose2d: padding must be an int or a sequence of 2"),
     (dict(padding=3), ValueError,
-     r"conv_transpose2d: the output size would be -1; reduce padding"),
+     r"conv_transpose2d: padding must leave an output size >= 1; got padding \(3, 3\), "
+     r"which leaves -1$"),
     (dict(x=np.ones((3, 3))), ValueError, r"conv_transpose2d: x must be 4-D or 3-D"),
     (dict(bias=np.ones(2)), ValueError, r"conv_transpose2d: bias must have shape "
                                         r"\(out_channels,\) = \(1,\)"),
@@ -161,3 +162,22 @@ def test_conv_transpose2d_errors(kwargs, exc, match):
 def test_conv_transpose1d_errors():
     with pytest.raises(ValueError, match=r"conv_transpose1d: weight must be 3-D; got 4-D"):
         nn.conv_transpose1d(np.ones((1, 1, 3)), np.ones((1, 1, 1, 3)))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"stride": 10**9}, r"^conv_transpose2d: stride asks for an output of shape "
+                        r"\(1, 2, 2000000003, 2000000003\) .*; the kernel copies are "
+                        r"scattered into \(n - 1\)\*stride \+ dilation\*\(k - 1\) \+ 1"),
+    ({"dilation": 10**9}, r"^conv_transpose2d: dilation asks for an output"),
+    ({"stride": 10**5, "dilation": 10**5},
+     r"^conv_transpose2d: stride and dilation asks for an output"),
+    # padding crops the output back to a small one, but the scatter array is allocated
+    ({"stride": 10**9, "padding": 10**9 - 2}, r"^conv_transpose2d: stride asks for"),
+])
+def test_huge_stride_is_refused_before_allocating(kwargs, match):
+    # issue 13: conv_transpose2d(stride=10**9) failed in NumPy with "array is too big"
+    with pytest.raises(ValueError, match=match):
+        nn.conv_transpose2d(np.ones((1, 1, 3, 3)), np.ones((1, 2, 3, 3)), **kwargs)
+    with pytest.raises(ValueError, match=r"^conv_transpose1d: stride asks for an output of "
+                                         r"shape \(1, 1, 2000000000003\)"):
+        nn.conv_transpose1d(np.ones((1, 1, 3)), np.ones((1, 1, 3)), stride=10**12)

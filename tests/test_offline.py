@@ -60,8 +60,12 @@ def test_outside_addresses_fail_at_once(address, kind):
     address), fails with 'network unreachable' at once instead of timing out."""
     require_namespace()
     family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    try:
+        sock = socket.socket(family, kind)
+    except OSError as err:                  # e.g. IPv6 disabled in the kernel
+        pytest.skip(f"no {family.name} sockets here: {err}")
     start = time.monotonic()
-    with socket.socket(family, kind) as s:
+    with sock as s:
         s.settimeout(10)
         with pytest.raises(OSError) as err:
             s.connect(address)
@@ -141,3 +145,19 @@ def test_chapter15_cluster_uses_only_loopback(monkeypatch):
     assert not outside, f"chapter 15's cluster contacted {outside}"
     assert address.startswith("tcp://127.0.0.1:"), address
     assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+
+
+# ---- and on a loaded machine -------------------------------------------------------------
+
+def test_time_outs_allow_a_loaded_two_core_machine(pytestconfig):
+    """CI shares 2 cores with other work: under load a kernel took more than nbval's
+    default 60 s to start, and the appendix's benchmark cell took 153 s (the old cell
+    limit was 120 s). The limits bound hangs, not speed."""
+    import browser
+    import test_live_widgets
+
+    assert float(pytestconfig.getoption("nbval_kernel_startup_timeout")) >= 300
+    assert float(pytestconfig.getoption("nbval_cell_timeout")) >= 600
+    assert browser.TIMEOUT_MS >= 120_000                  # Playwright's default is 30 s
+    assert test_live_widgets.SERVER_START_S >= 300
+    assert test_live_widgets.RUN_TIMEOUT_MS >= 600_000

@@ -15,7 +15,7 @@ from convlib.fourier import circular_convolve
 from convlib.overlap import block_length, block_plan, overlap_add, overlap_save
 
 from conftest import DTYPES, array_pairs, elements
-from test_fourier import MODES, as_transformed, assert_fft_close, scipy_or_none
+from test_fourier import MODES, assert_fft_close, scipy_or_none
 
 
 def test_literals():
@@ -62,10 +62,12 @@ def test_overlap_save_equals_convolve(mode, pair, data):
     ref = scipy_or_none(scipy.signal.fftconvolve, a, b, mode)
     if ref is None or scipy_or_none(scipy.signal.convolve, a, b, mode) is None:
         return
-    assert_fft_close(overlap_save(a, b, mode), as_transformed(ref), a, b)
+    # where every axis has a size 1, SciPy (and overlap_save, issue 13) return the
+    # broadcast product in the input dtype; block_size is then not used
+    assert_fft_close(overlap_save(a, b, mode), ref, a, b)
     kernel = b if b.size <= a.size else a  # overlap_save's kernel: the smaller input
     size = [data.draw(st.integers(m, m + 20)) for m in kernel.shape]
-    assert_fft_close(overlap_save(a, b, mode, block_size=size), as_transformed(ref), a, b)
+    assert_fft_close(overlap_save(a, b, mode, block_size=size), ref, a, b)
     small = [min(p, q) for p, q in zip(a.shape, b.shape)]
     size = [data.draw(st.integers(m, m + 20)) for m in small]
     assert_fft_close(overlap_add(a, b, mode, block_size=size), ref, a, b)

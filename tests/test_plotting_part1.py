@@ -15,7 +15,7 @@ import convlib as cl  # noqa: E402
 from convlib import kernels as K  # noqa: E402
 from convlib.boundaries import window_terms  # noqa: E402
 from convlib.plotting import (draw_kernel_filter, draw_low_rank, draw_window_sum,  # noqa: E402
-                              kernel_spectrum)
+                              kernel_spectrum, spectrum_grid)
 
 
 def test_window_terms_worked_example():
@@ -57,6 +57,18 @@ def test_kernel_spectrum_low_and_high_pass():
     assert np.isclose(lap[32, 32], 0.0) and np.isclose(lap[0, 0], 8.0)  # the reverse
 
 
+def test_spectrum_grid_panels_colorbars_and_axes():
+    spectra = {name: kernel_spectrum(h, 16) for name, h in
+               (("box", K.box(3)), ("laplacian", K.laplacian()), ("sobel", K.sobel(1)))}
+    fig = spectrum_grid(spectra, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == list(spectra)
+    assert len(fig.axes) == 2 * 2 + len(spectra)  # a grid of 2x2, one colorbar per panel
+    assert all(ax.get_xlim() == (-0.5, 0.5) for ax in panels)
+    assert panels[-1].get_xlabel() == "cycles / pixel"
+    plt.close(fig)
+
+
 def test_draw_functions_for_several_states():
     img = cl.data.photo()[::10, ::10]
     x = (img[:8, :8] * 255).round()
@@ -71,7 +83,8 @@ def test_draw_functions_for_several_states():
     for name in K.PICKER:
         fig = plt.figure()
         draw_kernel_filter(fig, img, name, 1.0 if name != "box" else 3)
-        assert len(fig.axes) == 3 and fig.axes[0].get_title().startswith(name)
+        # three panels and the spectrum's colorbar
+        assert len(fig.axes) == 4 and fig.axes[0].get_title().startswith(name)
         plt.close(fig)
     h = K.disk(4)
     s = np.linalg.svd(h, compute_uv=False)

@@ -39,13 +39,19 @@ def test_draw_tile_halo(fig, index):
 
 @pytest.mark.parametrize("layers", [1, 2, 3, 5])
 def test_draw_pixelcnn_field(fig, layers):
-    field = cl.plotting.draw_pixelcnn_field(fig, layers, size=11)
-    np.testing.assert_array_equal(field, masked.pixelcnn_receptive_field(
-        (11, 11), (5, 5), layers))
+    counts = cl.plotting.draw_pixelcnn_field(fig, layers, size=11)
+    field = masked.pixelcnn_receptive_field((11, 11), (5, 5), layers)
     # the field grows up and left by one pixel per layer, never right of the diagonal
     rows = np.flatnonzero(field.any(axis=1))
     assert rows[0] == 5 - layers and rows[-1] == 5
     assert field[5, 5 - layers] and not field[5, 5]
     assert not field[5 - 1, 5 + 2] or layers >= 2
+    # the 60 earlier pixels split into seen / not yet / never; the blind spot (column
+    # offset larger than row offset, up to 4 + 3 + 2 + 1 pixels) never changes
+    assert counts["seen"] == field.sum() and sum(counts.values()) == 5 * 11 + 5
+    assert counts["never"] == 10 and counts["not yet"] == (0 if layers >= 5 else
+                                                           50 - field.sum())
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[:3] == [f"{k}: {v}" for k, v in counts.items()]
     assert f"{layers} layer(s): sees {int(field.sum())} pixels" in \
         fig.axes[0].get_title()

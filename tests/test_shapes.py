@@ -83,8 +83,31 @@ def test_offsets_locate_modes_in_full_output(n1, n2):
      r"output_padding must be smaller than either stride or dilation; got "
      r"output_padding=2, stride=2, dilation=1"),
     (lambda: cl.conv_transpose_output_size(1, 1, padding=1), ValueError,
-     r"the output size would be -1"),
+     r"^conv_transpose_output_size: padding must leave an output size >= 1; got padding "
+     r"\(1, 1\), which leaves -1$"),
     (lambda: cl.output_shape((2, 3), (3, 2), "valid"), ValueError, r"in 'valid' mode"),
+    # issue 13: negative sizes and shapes of different lengths were accepted silently
+    (lambda: cl.output_shape((-3,), (2,)), ValueError,
+     r"^output_shape: shape1 must hold sizes >= 1; got \(-3,\)$"),
+    (lambda: cl.output_shape((3,), (0,), "same"), ValueError,
+     r"^output_shape: shape2 must hold sizes >= 1; got \(0,\)$"),
+    (lambda: cl.output_shape((3, 4), (2,)), ValueError,
+     r"^output_shape: shape1 and shape2 must have the same length \(one size per axis\); "
+     r"got \(3, 4\) and \(2,\)$"),
+    (lambda: cl.output_shape((3, 4), (2,), "same"), ValueError, r"same length"),
+    (lambda: cl.output_shape((3.0,), (2,)), TypeError,
+     r"^output_shape: shape1 must be a sequence of ints; got \(3.0,\)$"),
+    (lambda: cl.output_shape(3, (2,)), TypeError,
+     r"^output_shape: shape1 must be a sequence of ints; got 3$"),
+    (lambda: cl.output_shape((True,), (2,)), TypeError, r"shape1 must be a sequence of ints"),
+    (lambda: cl.mode_offset((-3,), (2,)), ValueError,
+     r"^mode_offset: shape1 must hold sizes >= 1; got \(-3,\)$"),
+    (lambda: cl.mode_offset((3, 4), (2,), "same"), ValueError,
+     r"^mode_offset: shape1 and shape2 must have the same length"),
+    (lambda: cl.mode_offset((2, 3), (3, 2), "valid", func="conv"), ValueError,
+     r"^conv: in .valid. mode"),
+    (lambda: cl.mode_offset((3,), (-2,), "full", func="conv"), ValueError,
+     r"^conv: shape2 must hold sizes >= 1"),
 ])
 def test_errors(call, exc, message):
     with pytest.raises(exc, match=message):
@@ -94,3 +117,8 @@ def test_errors(call, exc, message):
 def test_normalize_padding():
     assert normalize_padding(2) == (2, 2)
     assert normalize_padding((0, 3)) == (0, 3)
+
+
+def test_shapes_accept_numpy_sizes_and_arrays():
+    assert cl.output_shape(np.array([5, 4]), (np.int64(3), 2)) == (7, 5)
+    assert cl.mode_offset(np.ones((5, 4)).shape, (3, 2), "valid") == (2, 1)

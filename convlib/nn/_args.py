@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validation import as_array, as_tuple, check_choice, check_int
+from .._validation import (as_array, as_tuple, check_choice, check_int,
+                           check_output_bytes, output_bytes_problem)
 from ..shapes import conv_output_size, normalize_padding, same_padding
 
 Pairs = tuple[tuple[int, int], ...]
@@ -90,8 +91,8 @@ def padding_pairs(padding, kernel: Sequence[int], stride: Sequence[int],
         return tuple(same_padding(k, d, func=func) for k, d in zip(kernel, dilation))
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         items = (padding,) * nd
-    elif isinstance(padding, Sequence) and not isinstance(padding, str) \
-            and len(padding) == nd:
+    elif ((isinstance(padding, Sequence) and not isinstance(padding, str))
+          or (isinstance(padding, np.ndarray) and padding.ndim >= 1)) and len(padding) == nd:
         items = tuple(padding)
     else:
         kinds = "an int, 'valid', 'same'," if strings else "an int"
@@ -118,3 +119,35 @@ def pad_input(xb: np.ndarray, pads: Pairs, value=0) -> np.ndarray:
 def result_dtype(*arrays) -> np.dtype:
     """The dtype of a layer's output: NumPy's promotion of its array arguments."""
     return np.result_type(*[a for a in arrays if a is not None])
+
+
+def check_grown_size(func: str, name: str, sizes) -> None:
+    """Refuse, naming the argument ``name``, an array that this argument makes too large.
+
+    ``sizes`` holds ``(shape, shape_without, itemsize, what)`` tuples: the shape of an
+    array the function is about to allocate (``what`` it is, for the message), and its
+    shape had ``name`` kept its neutral value (no padding, stride 1, ...). Only growth is
+    refused: an array already too large without the argument comes from the sizes of the
+    inputs, which the user has allocated.
+    """
+    for shape, without, itemsize, what in sizes:
+        if output_bytes_problem(without, itemsize) is None:
+            check_output_bytes(shape, itemsize, name, func, hint=what)
+
+
+def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: str,
+                       padding=0) -> None:
+    """Refuse, naming ``padding``, a padded input or an output that padding makes larger
+    than ``convlib._validation.MAX_OUTPUT_BYTES`` (e.g. ``padding=10**9``); for
+    ``padding='same'``, whose size the dilation sets, name the dilation."""
+    if not any(lo or hi for lo, hi in pads):
+        return
+    spatial = xb.shape[2:]
+    unpadded = tuple(max(0, (n - dd * (kk - 1) - 1) // ss + 1)
+                     for n, kk, ss, dd in zip(spatial, k, s, d))
+    name = "dilation (with padding='same')" if isinstance(padding, str) else "padding"
+    check_grown_size(func, name, [
+        (xb.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)),
+         xb.shape, xb.dtype.itemsize, "the padded input"),
+        ((xb.shape[0], C_out) + tuple(out_sizes), (xb.shape[0], C_out) + unpadded,
+         dtype.itemsize, "the layer's output")])

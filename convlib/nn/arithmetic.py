@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_output_bytes
 from ..shapes import conv_output_size, normalize_padding
 
 __all__ = ["window_indices", "windows_containing"]
@@ -61,6 +61,7 @@ def window_indices(out_pos: int, n: int, kernel_size: int, stride: int = 1,
     if not 0 <= o < L:
         raise ValueError(f"{func}: out_pos must be in [0, {L}); got {o}")
     lo, _ = normalize_padding(padding, func)
+    check_output_bytes((kernel_size,), 8, "kernel_size", func)
     return stride * o - lo + dilation * np.arange(kernel_size)
 
 
@@ -94,6 +95,10 @@ def windows_containing(in_pos: int, n: int, kernel_size: int, stride: int = 1,
     i = check_int(in_pos, "in_pos", func)
     if not 0 <= i < n:
         raise ValueError(f"{func}: in_pos must be in [0, {n}); got {i}")
-    return np.array([o for o in range(L)
-                     if i in window_indices(o, n, kernel_size, stride, padding, dilation)],
-                    dtype=np.int64)
+    lo, _ = normalize_padding(padding, func)
+    check_output_bytes((kernel_size,), 8, "kernel_size", func)
+    # tap t of output o reads stride*o - lo + dilation*t = i: solve for o, one candidate
+    # per tap (distinct taps give distinct outputs), instead of scanning all L outputs
+    num = i + lo - dilation * np.arange(kernel_size - 1, -1, -1, dtype=np.int64)
+    o = num // stride
+    return o[(num % stride == 0) & (o >= 0) & (o < L)]

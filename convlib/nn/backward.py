@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import im2col, tap_window
-from ._args import (as_layer_array, layer_inputs, output_sizes, pad_input,
-                    padding_pairs, per_axis)
+from ..im2col import tap_window, unfold
+from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
+                    pad_input, padding_pairs, per_axis, result_dtype)
 from .transposed import conv2d_adjoint
 
 __all__ = ["conv2d_backward"]
@@ -106,6 +106,8 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
         shown = expected if batched else expected[1:]
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
+    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
+                       result_dtype(xb, weight, gb), func, padding)
     xp = pad_input(xb, pads)
     N, C_in, Hp, Wp = xp.shape
     C_out, Cg, kH, kW = weight.shape
@@ -131,7 +133,7 @@ def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stri
                                                      (H_out, W_out))]
                 grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
         return grad_w.reshape(shape)
-    cols = im2col(xp, (kH, kW), stride, 0, dilation).reshape(N, groups, Cg * kH * kW, -1)
+    cols = unfold(xp, (kH, kW), stride, dilation).reshape(N, groups, Cg * kH * kW, -1)
     gg = g.reshape(N, groups, C_out // groups, H_out * W_out)
     # per sample and group one GEMM on the transposed view of the columns (no copy of
     # them), summed over the batch

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..im2col import im2col, tap_window
-from ._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
+from ..im2col import tap_window, unfold
+from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
+                    padding_pairs, per_axis, result_dtype)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -64,7 +65,7 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     per_sample = C_in * kH * kW * L * xp.dtype.itemsize
     step = max(1, IM2COL_LIMIT // max(per_sample, 1))
     for n0 in range(0, N, step):
-        cols = im2col(xp[n0:n0 + step], (kH, kW), stride, 0, dilation)   # (n, C*k, L)
+        cols = unfold(xp[n0:n0 + step], (kH, kW), stride, dilation)      # (n, C*k, L)
         cols = cols.reshape(-1, groups, K, L)
         np.matmul(wg, cols, out=out[n0:n0 + step])
     return out.reshape(N, C_out, H_out, W_out)
@@ -120,7 +121,9 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
     d = per_axis(dilation, nd, "dilation", func, 1)
     k = weight.shape[2:]
     pads = padding_pairs(padding, k, s, d, func)
-    output_sizes(xb.shape[2:], k, s, pads, d, func)           # raises if too small
+    out_sizes = output_sizes(xb.shape[2:], k, s, pads, d, func)  # raises if too small
+    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_sizes,
+                       result_dtype(xb, weight), func, padding)
     xp = pad_input(xb, pads)
     if nd == 1:
         out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,
@@ -170,8 +173,9 @@ _PARAMS = """
         If ``x`` or ``weight`` has the wrong number of dimensions, ``groups`` does not
         divide the channels, the channels of ``x`` and ``weight`` disagree, ``bias`` has
         the wrong shape, ``stride`` or ``dilation`` is < 1, ``padding`` is negative,
-        ``padding='same'`` is combined with a stride, or the padded input is smaller than
-        the dilated kernel ``dilation*(k - 1) + 1``.
+        ``padding='same'`` is combined with a stride, the padded input is smaller than
+        the dilated kernel ``dilation*(k - 1) + 1``, or padding makes the padded input or
+        the output exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
 

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import col2im, im2col
-from ._args import as_layer_array, output_sizes, pad_input, per_axis
+from ..im2col import fold, unfold
+from ._args import (as_layer_array, check_grown_size, output_sizes, pad_input,
+                    per_axis)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward"]
 
@@ -37,21 +38,51 @@ def _pool_args(x, kernel_size, stride, padding, func: str, *, real: bool):
                              f"({ki // 2}); got {pi}")
     pads = tuple((pi, pi) for pi in p)
     out_hw = output_sizes(xb.shape[2:], k, s, pads, (1, 1), func)
+    # the windows are copied (im2col): kH*kW values per output position; with a
+    # 1 x 1 window they are the input itself
+    check_grown_size(func, "kernel_size", [
+        (xb.shape[:2] + (k[0] * k[1], out_hw[0] * out_hw[1]), xb.shape, xb.dtype.itemsize,
+         "the copy of every pooling window (kH*kW values per output); use a larger "
+         "stride")])
     return xb, batched, k, s, pads, out_hw
 
 
 def _windows(xp: np.ndarray, k, s) -> np.ndarray:
     """(N, C, kH*kW, L): every pooling window of every channel."""
     N, C = xp.shape[:2]
-    return im2col(xp, k, s).reshape(N, C, k[0] * k[1], -1)
+    return unfold(xp, k, s, (1, 1)).reshape(N, C, k[0] * k[1], -1)
+
+
+def _lowest(dtype: np.dtype):
+    """The padding of max pooling: ``-inf``, or the smallest integer of ``dtype``."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _argmax(win: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
+    """Index in each window (N, C, 1, L) that receives its gradient: PyTorch's rule.
+
+    Only real elements (never the padding, even where a real maximum ties with the
+    padding value): the first maximum in row-major order, or the last NaN if the
+    window holds NaNs (PyTorch's CPU kernel keeps moving its index to each NaN).
+    """
+    H, W = xb.shape[2:]
+    real = _windows(pad_input(np.ones((1, 1, H, W), dtype=bool), pads, False), k, s)
+    kk = win.shape[2]
+    top = win.max(axis=2, keepdims=True)
+    first = np.argmax(real & (win == top), axis=2)
+    if win.dtype.kind == "f":
+        nan = np.isnan(win) & real
+        last_nan = kk - 1 - np.argmax(nan[:, :, ::-1], axis=2)
+        first = np.where(nan.any(axis=2), last_nan, first)
+    return first[:, :, None, :]
 
 
 def _fold(cols: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
     """Sum window gradients (N, C, kH*kW, L) back onto the input, dropping padding."""
     N, C, H, W = xb.shape
     (plo, phi), (qlo, qhi) = pads
-    out = col2im(cols.reshape(N, C * k[0] * k[1], -1), (H + plo + phi, W + qlo + qhi),
-                 k, s)
+    out = fold(cols.reshape(N, C * k[0] * k[1], -1), (H + plo + phi, W + qlo + qhi),
+               k, s, (1, 1))
     return out[:, :, plo: plo + H, qlo: qlo + W]
 
 
@@ -95,7 +126,9 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     ------
     ValueError
         Wrong number of dimensions, ``kernel_size`` or ``stride`` < 1, negative padding
-        or padding above half the kernel, or a window larger than the padded input.
+        or padding above half the kernel, a window larger than the padded input, or
+        copies of the windows (``kH*kW`` values per output) that would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If ``x`` is complex or an argument has the wrong kind.
 
@@ -121,8 +154,7 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     """
     xb, batched, k, s, pads, out_hw = _pool_args(x, kernel_size, stride, padding,
                                                  "max_pool2d", real=True)
-    low = -np.inf if xb.dtype.kind == "f" else np.iinfo(xb.dtype).min
-    out = _windows(pad_input(xb, pads, low), k, s).max(axis=2)
+    out = _windows(pad_input(xb, pads, _lowest(xb.dtype)), k, s).max(axis=2)
     out = out.reshape(xb.shape[:2] + out_hw)
     return out if batched else out[0]
 
@@ -178,7 +210,10 @@ def max_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
     """Gradient of :func:`max_pool2d` with respect to its input.
 
     Each window's upstream gradient goes to the position of the window's maximum (the
-    first one in row-major order if there are ties); overlapping windows add.
+    first one in row-major order if there are ties; the last NaN if the window holds
+    NaNs); overlapping windows add. The padding never receives gradient, even where a
+    real maximum equals the padding value (``-inf``, or the smallest integer): the
+    rules of PyTorch's ``max_pool2d`` backward.
 
     Parameters
     ----------
@@ -214,10 +249,9 @@ def max_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
     xb, batched, k, s, pads, out_hw = _pool_args(x, kernel_size, stride, padding, func,
                                                  real=True)
     g = _check_grad(grad_output, xb, batched, out_hw, func)      # (N, C, 1, L)
-    low = -np.inf if xb.dtype.kind == "f" else np.iinfo(xb.dtype).min
-    win = _windows(pad_input(xb, pads, low), k, s)               # (N, C, kk, L)
-    first_max = np.argmax(win, axis=2)[:, :, None, :]
-    cols = np.where(np.arange(win.shape[2])[:, None] == first_max, g, 0 * g)
+    win = _windows(pad_input(xb, pads, _lowest(xb.dtype)), k, s)  # (N, C, kk, L)
+    cols = np.where(np.arange(win.shape[2])[:, None] == _argmax(win, xb, k, s, pads),
+                    g, 0 * g)
     out = _fold(cols, xb, k, s, pads)
     return out if batched else out[0]
 

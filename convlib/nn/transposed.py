@@ -16,9 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..im2col import col2im, tap_window
+from ..im2col import fold, tap_window
 from ..shapes import conv_transpose_output_size
-from ._args import layer_inputs, padding_pairs, per_axis
+from .._validation import check_output_bytes, output_bytes_problem
+from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
 
 __all__ = ["conv_transpose1d", "conv_transpose2d"]
 
@@ -47,7 +48,33 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
     cols = cols.reshape(N, groups * Cg * kH * kW, H_out * W_out)
-    return col2im(cols, full_hw, (kH, kW), stride, 0, dilation)
+    return fold(cols, full_hw, (kH, kW), stride, dilation)
+
+
+def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
+    """Refuse, naming ``stride`` and/or ``dilation``, the array the kernel copies are
+    scattered into -- ``(n - 1)*stride + dilation*(k - 1) + 1`` per axis, before the crop
+    of ``padding`` -- when they make it too large (``stride=10**9``). Without them
+    (stride and dilation 1) its size follows from the inputs, which the user allocated."""
+    def shape(stride, dilation):
+        return xb.shape[:1] + (C_out,) + tuple(
+            (n - 1) * si + di * (ki - 1) + 1 + oi
+            for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
+
+    ones = (1,) * len(k)
+    full = shape(s, d)
+    if output_bytes_problem(full, dtype.itemsize) is None \
+            or output_bytes_problem(shape(ones, ones), dtype.itemsize) is not None:
+        return
+    if output_bytes_problem(shape(ones, d), dtype.itemsize) is None:
+        name = "stride"
+    elif output_bytes_problem(shape(s, ones), dtype.itemsize) is None:
+        name = "dilation"
+    else:
+        name = "stride and dilation"
+    check_output_bytes(full, dtype.itemsize, name, func,
+                       hint="the kernel copies are scattered into (n - 1)*stride + "
+                            "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
 def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
@@ -61,6 +88,8 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
     pads = padding_pairs(padding, k, s, d, func, strings=False)
     sizes = [conv_transpose_output_size(n, ki, si, pi, oi, di, func=func)
              for n, ki, si, pi, oi, di in zip(xb.shape[2:], k, s, pads, op, d)]
+    _check_scatter_size(xb, weight.shape[1] * groups, k, s, d, op,
+                        result_dtype(xb, weight, bias), func)
     if nd == 1:  # images of height 1
         xb, weight = xb[:, :, None], weight[:, :, None]
         s, d, op, pads, sizes = (1,) + s, (1,) + d, (0,) + op, ((0, 0),) + pads, \
@@ -115,7 +144,8 @@ _PARAMS = """
         Wrong number of dimensions; ``groups`` not dividing ``C_in``;
         ``weight.shape[0] != C_in``; ``stride`` or ``dilation`` < 1; negative
         ``padding``; ``output_padding`` not smaller than ``stride`` or ``dilation``; an
-        output size < 1.
+        output size < 1; ``stride`` or ``dilation`` making the array the kernel copies
+        are scattered into exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
     TypeError
         If an argument has the wrong kind."""
 
