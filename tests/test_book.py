@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 from browser import open_page
+from jupyter_page import (CELL_ERRORS, FIGURE_CHANGED, KERNEL_IDLE, run_to_widget,
+                          widget_figure, work_the_widget)
 from notebook_tools import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,8 +238,6 @@ def test_every_notebook_page_offers_the_live_mode(lite_site, stem):
 @pytest.mark.parametrize("stem", LIVE_CHAPTERS)
 def test_chapter_runs_live_in_the_browser(browser, lite_site, stem):
     """Through the page's button into JupyterLite: run to the widget, work it, redraw."""
-    import test_live_widgets as live
-
     handler = functools.partial(QuietHandler, directory=str(lite_site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -255,12 +255,12 @@ def test_chapter_runs_live_in_the_browser(browser, lite_site, stem):
         lite.set_viewport_size({"width": 1280, "height": 1000})
         lite.wait_for_load_state("load")
         try:
-            last = live.run_to_widget(lite, stem)
-            before = live.widget_figure(lite, 0)
-            shows, value = live.work_the_widget(lite, None)
-            lite.wait_for_function(live.FIGURE_CHANGED, arg=[0, before], timeout=180_000)
-            lite.wait_for_function(live.KERNEL_IDLE, timeout=180_000)
-            assert not lite.evaluate(live.CELL_ERRORS, last)["errors"]
+            last = run_to_widget(lite, stem)
+            before = widget_figure(lite, 0)
+            shows, value = work_the_widget(lite, None)
+            lite.wait_for_function(FIGURE_CHANGED, arg=[0, before], timeout=180_000)
+            lite.wait_for_function(KERNEL_IDLE, timeout=180_000)
+            assert not lite.evaluate(CELL_ERRORS, last)["errors"]
             lite.locator(".widget-interact").first.screenshot(
                 path=str(shots / (Path(stem).name + ".png")))
         except Exception:
