@@ -54,7 +54,8 @@ The index, grouped like the book:
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
   ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
-  (the machine it ran on and whether that machine was quiet).
+  (the machine it ran on and whether that machine was quiet); :mod:`convlib.notebook`
+  (``glue``, for the chapters' computed prose, without myst-nb).
 
 Examples
 --------

@@ -107,6 +107,15 @@ def test_no_trailing_semicolon_and_short_lines(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapters_run_without_the_book_build_tools(path):
+    """Readers run chapters where only convlib and its dependencies are installed (the
+    live mode in the browser, Colab): no chapter imports the build's myst-nb."""
+    for cell in code_cells(load(path)):
+        assert not re.search(r"^\s*(from|import)\s+myst_nb\b", source(cell), re.M), \
+            f"use `from convlib.notebook import glue`, not myst_nb:\n{source(cell)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_outputs_have_no_volatile_text(path):
     volatile = re.compile(r" at 0x[0-9a-f]+|/work/|/root/|/tmp/|/home/|site-packages")
     for cell in code_cells(load(path)):
