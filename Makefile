@@ -16,7 +16,9 @@ JOBS   ?= 2
 OFFLINE_RUN := .ci/offline
 export OFFLINE
 
-.PHONY: book test execute freeze clean chromium pdf lab launch
+LITE   := _build/html/lite
+
+.PHONY: book test execute freeze clean chromium pdf lab launch lite
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +28,18 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(OFFLINE_RUN) $(BIN)/python -m pytest book -n $(JOBS) --dist loadfile -q
 	$(OFFLINE_RUN) $(BIN)/jupyter-book build . -W -n --keep-going --all
+	$(MAKE) lite
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium lite
 	$(OFFLINE_RUN) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# The live mode: every chapter runs in the reader's browser (JupyterLite, Pyodide), served
+# with the book under _build/html/lite, offline once served. Built from pinned packages
+# (tools/requirements-lite.txt, Pyodide from npm, every compiled wheel checked against
+# Pyodide's own sha256s) in .venv-lite; downloads are cached in .lite-cache. Needs the
+# network the first time, so it runs before the offline part of `make book`/`make test`.
+lite: $(STAMP)
+	$(BIN)/python tools/build_lite.py --out $(LITE)
 
 # The browser test needs Debian's Chromium (Playwright drives the system browser; it
 # cannot download its own here). Installed when missing and possible (root, apt).

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 from browser import open_page
+from jupyter_page import (CELL_ERRORS, FIGURE_CHANGED, KERNEL_IDLE, run_to_widget,
+                          widget_figure, work_the_widget)
 from notebook_tools import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +165,112 @@ def test_widget_twins_respond(browser, server, stem):
         assert not report.console, f"JavaScript errors: {report.console}"
     finally:
         context.close()
+
+
+# ---- the live mode: chapters run in the browser (JupyterLite) -------------------------------
+# `make test` builds the JupyterLite site into _build/html/lite (tools/build_lite.py) before
+# this offline run; the tests put it beside the freshly built book, as `make book` does.
+LITE = ROOT / "_build" / "html" / "lite"
+LIVE_CHAPTERS = ["book/part1/ch01_convolution_1d", "book/part2/ch06_deconvolution"]
+# Messages the live site logs as errors that are not failures, each explained; matched as
+# prefixes. jupyterlab-myst renders one notebook at a time, so a {ref} or {numref} to
+# another chapter's label has no target in the notebook view (the static book resolves it).
+LITE_CONSOLE_ERRORS = ("Cross reference target was not found: ",)
+
+
+def not_live() -> dict:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_lite import NOT_LIVE
+
+    return NOT_LIVE
+
+
+@pytest.fixture(scope="module")
+def lite_site(built):
+    """The book with its live site beside it, as published."""
+    _, html = built
+    if not (LITE / "jupyter-lite.json").exists():
+        message = "no JupyterLite site in _build/html/lite: run `make lite` (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    target = html / "lite"
+    if not target.exists():
+        target.symlink_to(LITE, target_is_directory=True)
+    return html
+
+
+def test_lite_site_is_current_and_local(lite_site):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_lite import check_site
+
+    check_site(lite_site / "lite")  # Pyodide from the site itself, no PyPI fallback
+    served = {p.relative_to(lite_site / "lite" / "files"): p
+              for p in (lite_site / "lite" / "files").rglob("*.ipynb")}
+    expected = {Path(e).relative_to("book").with_suffix(".ipynb"): ROOT / f"{e}.ipynb"
+                for e in toc_entries() if (ROOT / f"{e}.ipynb").exists()
+                and e not in not_live()}
+    assert set(served) == set(expected), "the live site's notebooks are not the book's"
+    for rel, path in expected.items():
+        assert served[rel].read_bytes() == path.read_bytes(), f"{rel} is stale: make lite"
+    lock = json.loads((lite_site / "lite/static/pyodide/pyodide-lock.json").read_text())
+    for name, entry in lock["packages"].items():
+        wheel = lite_site / "lite/static/pyodide" / entry["file_name"]
+        assert wheel.exists(), f"{name}: {entry['file_name']} missing from the site"
+    assert {"numpy", "scipy", "matplotlib", "ipywidgets", "convlib"} <= set(lock["packages"])
+
+
+@pytest.mark.parametrize("stem", [e for e in toc_entries() if (ROOT / f"{e}.ipynb").exists()])
+def test_every_notebook_page_offers_the_live_mode(lite_site, stem):
+    text = (lite_site / stem).with_suffix(".html").read_text(encoding="utf-8")
+    if stem in not_live():
+        assert "does not run live in the browser" in text
+        assert "convlib-live-button" not in text
+        return
+    href = re.search(r'class="[^"]*convlib-live-button[^"]*" href="([^"]+)"', text)
+    assert href, "no 'Run live in your browser' button"
+    page = (lite_site / stem).parent
+    target, _, query = href[1].partition("?path=")
+    assert (page / target).resolve() == (lite_site / "lite/notebooks/index.html").resolve()
+    assert (lite_site / "lite" / "files" / query).exists(), query
+
+
+@pytest.mark.parametrize("stem", LIVE_CHAPTERS)
+def test_chapter_runs_live_in_the_browser(browser, lite_site, stem):
+    """Through the page's button into JupyterLite: run to the widget, work it, redraw."""
+    handler = functools.partial(QuietHandler, directory=str(lite_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    context, page, report = open_page(browser, base, f"{base}/{stem}.html",
+                                      viewport=(1280, 1000))
+    shots = SCREENSHOTS / "lite"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        with context.expect_page() as opened:
+            page.locator(".convlib-live-button").first.click()
+        lite = opened.value
+        lite.on("console", lambda m: m.type == "error" and report.console.append(m.text))
+        lite.on("pageerror", lambda e: report.console.append(str(e)))
+        lite.set_viewport_size({"width": 1280, "height": 1000})
+        lite.wait_for_load_state("load")
+        try:
+            last = run_to_widget(lite, stem)
+            before = widget_figure(lite, 0)
+            shows, value = work_the_widget(lite, None)
+            lite.wait_for_function(FIGURE_CHANGED, arg=[0, before], timeout=180_000)
+            lite.wait_for_function(KERNEL_IDLE, timeout=180_000)
+            assert not lite.evaluate(CELL_ERRORS, last)["errors"]
+            lite.locator(".widget-interact").first.screenshot(
+                path=str(shots / (Path(stem).name + ".png")))
+        except Exception:
+            lite.screenshot(path=str(shots / f"FAILED-{Path(stem).name}.png"))
+            raise
+        assert not report.external, f"requests to the network: {report.external}"
+        assert not report.failed, f"failed requests: {report.failed}"
+        errors = [e for e in report.console if not e.startswith(LITE_CONSOLE_ERRORS)]
+        assert not errors, f"JavaScript errors: {errors}"
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
