@@ -124,7 +124,10 @@ def time_interleaved(funcs: dict[str, Callable[[], object]], repeat: int = 3,
             start = perf_counter()
             for _ in range(number[name]):
                 f()
-            best[name] = min(best[name], (perf_counter() - start) / number[name])
+            # a coarse clock (a browser's, 0.1 ms) can read 0 for a short round: never
+            # report 0 s, which the ratios would divide by
+            elapsed = max(perf_counter() - start, 1e-9)
+            best[name] = min(best[name], elapsed / number[name])
     return best, results
 
 

@@ -3,7 +3,12 @@
 Nothing here touches the network. The real samples are files inside the installed
 matplotlib package (``matplotlib.cbook.get_sample_data``):
 
-* :func:`photo` -- the portrait of Grace Hopper (``grace_hopper.jpg``, 600 x 512 RGB);
+* :func:`photo` -- the portrait of Grace Hopper (matplotlib's ``grace_hopper.jpg``, 600 x
+  512 RGB), read from a lossless copy shipped with convlib
+  (``convlib/data_files/grace_hopper.png``, the JPEG as Pillow 13 decodes it): JPEG
+  decoders differ in the last grey level (Pillow 10.2, which the book's live mode runs in
+  the browser, decodes 1 of 9 pixels of chapter 2's hand-worked patch one level darker),
+  and the book's hand-worked examples need the same pixels everywhere;
 * :func:`mri_slice` -- one 256 x 256 MRI slice of a head (``s1045.ima.gz``, 16-bit);
 * :func:`eeg` -- four channels of an EEG recording, 800 samples each (``eeg.dat``).
 
@@ -14,10 +19,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from importlib import resources
 
 import matplotlib.cbook as cbook
 import matplotlib.image as mimage
 import numpy as np
+import PIL.Image
 
 from ._validation import as_array, check_int, check_output_bytes
 
@@ -131,8 +138,8 @@ def photo(gray: bool = True) -> np.ndarray:
     ((600, 512), (600, 512, 3))
     """
     gray = _check_bool(gray, "gray", "photo")
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        rgb = mimage.imread(f, format="jpeg").astype(np.float64) / 255.0
+    with resources.files("convlib").joinpath("data_files/grace_hopper.png").open("rb") as f:
+        rgb = np.asarray(PIL.Image.open(f).convert("RGB")).astype(np.float64) / 255.0
     return rgb_to_gray(rgb) if gray else rgb
 
 

@@ -81,3 +81,18 @@ def test_impulse_at_accepts_an_int_and_negative_indices():
     assert cl.data.impulse(4, at=2).tolist() == [0, 0, 1, 0]
     assert cl.data.impulse(4, at=(-1,)).tolist() == [0, 0, 0, 1]
     assert cl.data.impulse((2, 2), at=np.array([1, 0])).tolist() == [[0, 0], [1, 0]]
+
+
+def test_photo_is_matplotlibs_portrait_decoded_losslessly():
+    """convlib ships matplotlib's grace_hopper.jpg as the pinned Pillow decodes it, so
+    every environment (the browser's older Pillow included) sees the same pixels."""
+    import matplotlib.cbook as cbook
+    import matplotlib.image as mimage
+
+    ours = np.round(cl.data.photo(gray=False) * 255).astype(np.uint8)
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        decoded = mimage.imread(f, format="jpeg")
+    assert ours.shape == decoded.shape == (600, 512, 3)
+    # JPEG decoders differ by a grey level here and there; never by more
+    assert np.abs(ours.astype(int) - decoded).max() <= 2
+    assert np.mean(ours != decoded) < 0.01
