@@ -71,6 +71,9 @@ LIVE_VERSIONS = {"Python": "3.12.7", "numpy": "2.0.2", "scipy": "1.14.1",
                  "matplotlib": "3.8.4"}
 #: chapters that cannot run in the browser, and what their page says instead
 NOT_LIVE = {
+    "book/part3/ch09_winograd":
+        "its accuracy measurements compare against NumPy's extended precision "
+        "(np.longdouble), which the browser's WebAssembly NumPy does not have",
     "book/part5/ch15_larger_than_memory":
         "it starts a dask cluster of worker processes, which a browser tab cannot run",
 }
