@@ -24,8 +24,8 @@ What it assembles, from pinned packages only (``tools/requirements-lite.txt``):
 4. Pure wheels Pyodide does not ship (comm, ipywidgets, jupyterlab_widgets, at the book's
    pinned versions) and a wheel of convlib built from the working tree, added to a lock
    file trimmed to the packages present, so ``import convlib`` needs no ``%pip``.
-5. The chapter notebooks (with their stored outputs), except those listed in
-   ``NOT_LIVE`` with the reason the page states.
+5. The chapter notebooks (with their stored outputs) and ``book/images`` (data they read),
+   except the chapters listed in ``NOT_LIVE`` with the reason the page states.
 
 Then ``jupyter lite build`` writes the site, and the build checks that the kernel is
 configured to load Pyodide from the site itself with the PyPI fallback disabled.
@@ -221,6 +221,8 @@ def contents(stage: Path) -> Path:
             target = out / path.relative_to(ROOT / "book")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+    # data the notebooks read by relative path (the appendix's stored benchmark run)
+    shutil.copytree(ROOT / "book" / "images", out / "images")
     return out
 
 
