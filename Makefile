@@ -18,7 +18,7 @@ export OFFLINE
 
 LITE   := _build/html/lite
 
-.PHONY: book test execute freeze clean chromium pdf lab launch lite
+.PHONY: book test execute freeze clean chromium pdf lab launch lite compat
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,19 @@ test: $(STAMP) chromium lite
 # network the first time, so it runs before the offline part of `make book`/`make test`.
 lite: $(STAMP)
 	$(BIN)/python tools/build_lite.py --out $(LITE)
+
+# convlib's unit tests and doctests under the live mode's older versions (numpy 2.0,
+# scipy 1.14, matplotlib 3.8, Pillow 10.2, as Pyodide 0.27.7 has them), on CPython, in
+# .venv-compat (a few minutes). The notebook, book and browser tests need the book's tools.
+COMPAT_IGNORE := $(addprefix --ignore=tests/,test_notebooks.py test_book.py \
+	test_live_widgets.py test_launch.py test_nbval_strict.py test_offline.py \
+	test_prose.py test_bench.py test_tiled.py test_notebook_glue.py)
+compat:
+	test -x .venv-compat/bin/python || $(PYTHON) -m venv .venv-compat
+	.venv-compat/bin/python -m pip install -q --disable-pip-version-check \
+	  -r tools/requirements-compat.txt
+	PYTHONPATH=. MPLBACKEND=Agg .venv-compat/bin/python -m pytest -o addopts="" \
+	  -p no:cacheprovider -q $(COMPAT_IGNORE) tests
 
 # The browser test needs Debian's Chromium (Playwright drives the system browser; it
 # cannot download its own here). Installed when missing and possible (root, apt).

@@ -327,7 +327,7 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
     >>> round(fit["call"], 12), round(fit["mac_dot"], 15)
     (1e-06, 1e-09)
     """
-    from scipy.optimize import nnls
+    from scipy.optimize import lsq_linear, nnls
 
     methods = ("direct", "fft", "overlap_add")
     constants = {}
@@ -339,7 +339,10 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
         keys = list(usable[0]["features"][method])
         X = np.array([[r["features"][method][k] for k in keys] for r in usable])
         t = np.array([r[method] for r in usable])
-        coef, _ = nnls(X / t[:, None], np.ones(len(t)))
+        try:
+            coef, _ = nnls(X / t[:, None], np.ones(len(t)))
+        except RuntimeError:  # SciPy 1.14's nnls gives up on rank-deficient systems
+            coef = lsq_linear(X / t[:, None], np.ones(len(t)), bounds=(0, np.inf)).x
         constants[method] = {k: float(c) for k, c in zip(keys, coef)}
     return constants
 
