@@ -84,6 +84,46 @@ def test_every_page_is_built_with_its_outputs(built, stem):
         assert f"mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath=" in text, "no Binder button"
 
 
+FIGURE_IMG = re.compile(r'<img [^>]*src="[^"]*_images/[^"]+\.png"[^>]*>')
+
+
+def figures_without_caption_or_alt(text: str) -> list[str]:
+    """Every figure image of a page (a notebook's PNG output; the widget twins' frames
+    are inline data, not files) must sit in a <figure> with a <figcaption>, and its alt
+    text must describe it (not repeat its file name)."""
+    problems = []
+    for m in FIGURE_IMG.finditer(text):
+        alt = re.search(r'alt="([^"]*)"', m[0])
+        if not alt or not alt[1].strip() or alt[1].endswith(".png") or "_images/" in alt[1]:
+            problems.append(f"no alt text: {m[0][:90]}")
+        before = text[:m.start()]
+        figure_open = before.rfind("<figure")
+        if figure_open < before.rfind("</figure>") or figure_open < 0:
+            problems.append(f"not in a <figure>: {m[0][:90]}")
+        elif "<figcaption" not in text[m.end():text.find("</figure>", m.end())]:
+            problems.append(f"no caption: {m[0][:90]}")
+    return problems
+
+
+def test_caption_check_sees_what_a_reader_misses():
+    bare = '<img alt="../../_images/ab.png" src="../../_images/ab.png" />'
+    good = ('<figure class="align-default" id="fig-x"><img alt="A sine wave" '
+            'src="../../_images/ab.png" /><figcaption><p>Fig. 1 A sine.</p>'
+            '</figcaption></figure>')
+    assert len(figures_without_caption_or_alt(bare)) == 2
+    assert figures_without_caption_or_alt(good) == []
+    assert figures_without_caption_or_alt(good.replace("<figcaption><p>Fig. 1 A sine."
+                                                       "</p></figcaption>", ""))
+
+
+@pytest.mark.parametrize("stem", [e for e in toc_entries() if (ROOT / f"{e}.ipynb").exists()])
+def test_every_figure_has_a_caption_and_alt_text(built, stem):
+    _, html = built
+    text = (html / stem).with_suffix(".html").read_text(encoding="utf-8")
+    problems = figures_without_caption_or_alt(text)
+    assert not problems, "\n".join(problems)
+
+
 def test_only_book_pages_are_built(built):
     _, html = built
     pages = {str(p.relative_to(html).with_suffix("")) for p in html.rglob("*.html")}
