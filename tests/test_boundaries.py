@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import convlib as cl
 from convlib.boundaries import boundary_index, extend
 
-from conftest import array_pairs, assert_close, bound
+from support import array_pairs, assert_close, bound
 
 MODES = ["full", "same", "valid"]
 SCIPY_BOUNDARIES = ["fill", "wrap", "symm"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import convlib as cl
 from convlib.dispatch import METHODS, PLANNED_METHODS, RESTRICTED_METHODS
 
-from conftest import array_pairs, assert_close, bound
+from support import array_pairs, assert_close, bound
 
 # Methods that serve only some inputs (dispatch.RESTRICTED_METHODS; MethodCannotServe
 # otherwise) have their module's test file check them on the inputs they serve and check

@@ -11,7 +11,7 @@ import convlib as cl
 from convlib import costmodel, dispatch
 from convlib.fourier import fft_convolve
 
-from conftest import array_pairs
+from support import array_pairs
 from test_fourier import MODES, scipy_or_none
 
 

@@ -8,7 +8,7 @@
 * ``convlib.nn.conv2d``'s depthwise, 1 x 1 and batched-im2col paths.
 
 Oracles: SciPy (``scipy.signal.convolve``, ``fftconvolve``) and the loop reference of
-tests/nn_reference.py. Tolerances as in conftest.py (RTOL: a few ulps per term).
+tests/nn_reference.py. Tolerances as in support.py (RTOL: a few ulps per term).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from convlib.fourier import fft_convolve
 from convlib.nn import conv2d
 from convlib.nn import layers as nn_layers
 
-from conftest import DTYPES, array_pairs, assert_close, bound
+from support import DTYPES, array_pairs, assert_close, bound
 from nn_reference import conv as reference_conv
 from test_fourier import assert_fft_close, scipy_or_none
 

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 import convlib as cl
 from convlib.fourier import circular_convolve, dft_matrix, fft_convolve
 
-from conftest import DTYPES, array_pairs, elements
+from support import DTYPES, array_pairs, elements
 
 MODES = ["full", "same", "valid"]
 

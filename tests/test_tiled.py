@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 import convlib as cl
 from convlib import tiled
-from conftest import assert_close, bound, elements
+from support import assert_close, bound, elements
 
 DTYPES = [np.int64, np.float32, np.float64, np.complex128]
 

@@ -1,0 +1,57 @@
+"""Hypothesis strategies, dtypes and tolerances shared by convlib's tests.
+
+A module of its own, imported by name (``from support import array_pairs``), not from
+``conftest``: book/ has a conftest.py too, and ``import conftest`` would return
+whichever of the two pytest loaded last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+# dtypes the contract covers, with the absolute tolerance factor used against a reference
+# computed in a different summation order: a few ulps (eps = 2.2e-16 for float64, 1.2e-7
+# for float32) times the number of terms, relative to the sum of |terms| (see bound()).
+DTYPES = [np.int64, np.float32, np.float64, np.complex128]
+RTOL = {np.dtype(np.int64): 0, np.dtype(np.float32): 1e-5,
+        np.dtype(np.float64): 1e-12, np.dtype(np.complex128): 1e-12}
+
+
+def elements(dtype):
+    """Small integers for exactness, bounded floats so tolerances stay meaningful."""
+    if np.dtype(dtype).kind in "iu":
+        return st.integers(-20, 20)
+    if np.dtype(dtype).kind == "c":
+        return st.complex_numbers(max_magnitude=10, allow_nan=False, allow_infinity=False)
+    return st.floats(-10, 10, allow_nan=False, allow_infinity=False, width=32)
+
+
+@st.composite
+def array_pairs(draw, ndim=None, max_side=6, dtypes=DTYPES):
+    """Two arrays of equal ndim and a shared dtype; sides from 1 to ``max_side``."""
+    ndim = ndim or draw(st.integers(1, 3))
+    dtype = draw(st.sampled_from(dtypes))
+    shapes = [tuple(draw(st.lists(st.integers(1, max_side), min_size=ndim, max_size=ndim)))
+              for _ in range(2)]
+    a, b = (draw(hnp.arrays(dtype, s, elements=elements(dtype))) for s in shapes)
+    return a, b
+
+
+def bound(a, b, reference_conv):
+    """Elementwise sum of |terms| of a convolution: the scale of rounding errors."""
+    return np.abs(reference_conv(np.abs(a).astype(float), np.abs(b).astype(float)))
+
+
+def assert_close(actual, desired, scale):
+    """Exact for integers; otherwise within RTOL[dtype] of the terms' magnitude."""
+    actual, desired = np.asarray(actual), np.asarray(desired)
+    assert actual.dtype == desired.dtype, (actual.dtype, desired.dtype)
+    assert actual.shape == desired.shape, (actual.shape, desired.shape)
+    rtol = RTOL.get(actual.dtype, 1e-12)
+    if rtol == 0:
+        np.testing.assert_array_equal(actual, desired)
+    else:
+        assert np.all(np.abs(actual - desired) <= rtol * (scale + 1)), \
+            np.abs(actual - desired).max()
