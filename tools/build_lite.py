@@ -200,11 +200,18 @@ def _entry(name: str, wheel: Path, imports: list[str], depends: list[str]) -> di
 
 
 def convlib_wheel() -> Path:
-    """A wheel of convlib built from the working tree (pure Python)."""
-    dest = CACHE / "convlib-wheel"
-    shutil.rmtree(dest, ignore_errors=True)
+    """A wheel of convlib built from the working tree (pure Python), built in a copy so
+    that setuptools' build/ and egg-info never land in the repository."""
+    dest, source = CACHE / "convlib-wheel", CACHE / "convlib-source"
+    for path in (dest, source):
+        shutil.rmtree(path, ignore_errors=True)
+    source.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "convlib", source / "convlib",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     run([VENV / "bin" / "python", "-m", "pip", "wheel", "-q", "--no-deps",
-         "--disable-pip-version-check", "--no-build-isolation", "-w", dest, ROOT])
+         "--disable-pip-version-check", "--no-build-isolation", "-w", dest, source])
     (wheel,) = dest.glob("convlib-*.whl")
     return wheel
 
