@@ -53,7 +53,8 @@ The index, grouped like the book:
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
-  ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
+  ``python -m convlib.bench``, and the calibration of the cost model; appendix "Which
+  method when?") and :mod:`convlib.machine`
   (the machine it ran on and whether that machine was quiet); :mod:`convlib.notebook`
   (``glue``, for the chapters' computed prose, without myst-nb).
 
@@ -63,6 +64,8 @@ Examples
 >>> cl.convolve([1, 2, 3], [1, 1])
 array([1, 3, 5, 3])
 """
+
+import importlib as _importlib
 
 from . import (costmodel, data, deconvolution, direct, exact, fourier, kernels, nn,
                overlap, plotting, widgets)
@@ -83,6 +86,22 @@ from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_o
                      output_shape, receptive_field, same_padding)
 
 __version__ = "0.1.0"
+
+#: Modules loaded on first use (PEP 562), not by ``import convlib``.
+_LAZY_MODULES = ("bench",)
+
+
+def __getattr__(name: str):
+    """``convlib.bench`` on first use: the benchmark and the cost model's calibration
+    sit beside the numerics, not under them."""
+    if name in _LAZY_MODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES))
+
 
 __all__ = [
     # Part I

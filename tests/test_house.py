@@ -191,7 +191,6 @@ def test_every_module_has_a_layer():
 
 # ---- the rules -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the dispatch cycle is not broken yet")
 def test_no_import_cycle():
     graph = edges(function_level=True)
     found = cycles(graph)
@@ -207,7 +206,6 @@ def test_numeric_modules_do_not_import_tooling():
         "notebook:\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the dispatch cycle is not broken yet")
 def test_imports_go_down_the_layers():
     layer = {m: i for i, group in enumerate(LAYERS) for m in group}
     bad = [f"{short(name)}:{line} (layer {layer[top(name)]}) imports {short(target)} "
@@ -219,7 +217,6 @@ def test_imports_go_down_the_layers():
     assert not bad, "imports going up the layers of STYLE.md 16:\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the dispatch cycle is not broken yet")
 def test_no_function_level_import_of_convlib():
     bad = [f"{short(name)}:{line} imports {short(target)} inside a function"
            for name, found in GRAPH.items() for target, line, inside in found if inside]
@@ -259,7 +256,6 @@ def test_lazy_modules_load_on_first_use():
     assert run.returncode == 0, run.stderr[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the dispatch cycle is not broken yet")
 def test_method_cannot_serve_is_one_class():
     import convlib
     from convlib import _errors, dispatch
