@@ -58,6 +58,12 @@ The index, grouped like the book:
   (the machine it ran on and whether that machine was quiet); :mod:`convlib.notebook`
   (``glue``, for the chapters' computed prose, without myst-nb).
 
+``import convlib`` is headless: it needs only NumPy and SciPy and loads no plotting
+library. :mod:`convlib.plotting`, :mod:`convlib.widgets`, :mod:`convlib.data` and
+:mod:`convlib.bench` load on first use (``cl.plotting.setup()`` imports matplotlib
+then); matplotlib, Pillow and ipywidgets come with the package's extras ``plotting``,
+``data`` and ``widgets`` (``pip install ".[all]"`` in the repository).
+
 Examples
 --------
 >>> import convlib as cl
@@ -67,8 +73,7 @@ array([1, 3, 5, 3])
 
 import importlib as _importlib
 
-from . import (costmodel, data, deconvolution, direct, exact, fourier, kernels, nn,
-               overlap, plotting, widgets)
+from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
 from . import masked, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
@@ -87,13 +92,16 @@ from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_o
 
 __version__ = "0.1.0"
 
-#: Modules loaded on first use (PEP 562), not by ``import convlib``.
-_LAZY_MODULES = ("bench",)
+#: Modules loaded on first use (PEP 562), not by ``import convlib``: figures and widgets
+#: (matplotlib, ipywidgets), the sample data (matplotlib's and Pillow's image readers)
+#: and the benchmark. ``import convlib`` needs only NumPy and SciPy and loads no
+#: plotting library; ``convlib.plotting.X`` works as before, importing it on first use.
+_LAZY_MODULES = ("bench", "data", "plotting", "widgets")
 
 
 def __getattr__(name: str):
-    """``convlib.bench`` on first use: the benchmark and the cost model's calibration
-    sit beside the numerics, not under them."""
+    """``convlib.plotting``, ``convlib.widgets``, ``convlib.data`` and ``convlib.bench``,
+    imported on first use (PEP 562)."""
     if name in _LAZY_MODULES:
         return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
