@@ -53,9 +53,16 @@ The index, grouped like the book:
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
-  ``python -m convlib.bench``; appendix "Which method when?") and :mod:`convlib.machine`
+  ``python -m convlib.bench``, and the calibration of the cost model; appendix "Which
+  method when?") and :mod:`convlib.machine`
   (the machine it ran on and whether that machine was quiet); :mod:`convlib.notebook`
   (``glue``, for the chapters' computed prose, without myst-nb).
+
+``import convlib`` is headless: it needs only NumPy and SciPy and loads no plotting
+library. :mod:`convlib.plotting`, :mod:`convlib.widgets`, :mod:`convlib.data` and
+:mod:`convlib.bench` load on first use (``cl.plotting.setup()`` imports matplotlib
+then); matplotlib, Pillow and ipywidgets come with the package's extras ``plotting``,
+``data`` and ``widgets`` (``pip install ".[all]"`` in the repository).
 
 Examples
 --------
@@ -64,8 +71,9 @@ Examples
 array([1, 3, 5, 3])
 """
 
-from . import (costmodel, data, deconvolution, direct, exact, fourier, kernels, nn,
-               overlap, plotting, widgets)
+import importlib as _importlib
+
+from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
 from . import masked, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
@@ -83,6 +91,25 @@ from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_o
                      output_shape, receptive_field, same_padding)
 
 __version__ = "0.1.0"
+
+#: Modules loaded on first use (PEP 562), not by ``import convlib``: figures and widgets
+#: (matplotlib, ipywidgets), the sample data (matplotlib's and Pillow's image readers)
+#: and the benchmark. ``import convlib`` needs only NumPy and SciPy and loads no
+#: plotting library; ``convlib.plotting.X`` works as before, importing it on first use.
+_LAZY_MODULES = ("bench", "data", "plotting", "widgets")
+
+
+def __getattr__(name: str):
+    """``convlib.plotting``, ``convlib.widgets``, ``convlib.data`` and ``convlib.bench``,
+    imported on first use (PEP 562)."""
+    if name in _LAZY_MODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES))
+
 
 __all__ = [
     # Part I

@@ -53,13 +53,20 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.signal as sps
+from scipy.optimize import lsq_linear, nnls
 
+from ._timing import time_methods
+from ._validation import check_int
+from .costmodel import cost_features
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
 from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
+from .nn import conv2d, conv2d_backward, conv_transpose2d
+from .nn import layers as nn_layers
 from .shapes import MODES
 
-__all__ = ["time_interleaved", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
+__all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "fit_cost_constants",
+           "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
            "DIRECT_MAC_LIMIT", "MEMORY_BOUNDS", "TOLERANCE"]
 
@@ -134,6 +141,214 @@ def time_interleaved(funcs: dict[str, Callable[[], object]], repeat: int = 3,
 def _rel_error(out: np.ndarray, ref: np.ndarray) -> float:
     scale = float(np.max(np.abs(ref))) or 1.0
     return float(np.max(np.abs(np.asarray(out, np.float64) - ref))) / scale
+
+
+# --- calibration of the cost model (convlib.costmodel) ------------------------------
+
+def bench_methods(in1, in2, mode: str = "full",
+                  methods: Sequence[str] = ("direct", "fft", "overlap_add"),
+                  repeat: int = 3, budget: float = 0.02) -> dict[str, float]:
+    """Wall-clock seconds of one ``convlib.convolve(in1, in2, mode, method)`` per method.
+
+    Each method runs ``repeat`` rounds of as many calls as fit in about ``budget``
+    seconds (at least one); the best round's time per call is reported, the usual
+    estimate of the undisturbed cost (``timeit``'s advice).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs.
+    mode : {'full', 'same', 'valid'}
+    methods : sequence of str
+        Keys of ``convlib.METHODS``.
+    repeat : int
+        Rounds per method, ``>= 1``.
+    budget : float
+        Seconds per round, roughly.
+
+    Returns
+    -------
+    dict
+        ``{method: seconds per call}``. The numbers depend on the machine and its load.
+
+    Raises
+    ------
+    ValueError
+        If ``repeat < 1`` or a method is unknown (from :func:`convlib.convolve`).
+
+    Examples
+    --------
+    >>> times = bench_methods(np.ones(64), np.ones(8), repeat=1, budget=0.001)
+    >>> sorted(times), all(t > 0 for t in times.values())
+    (['direct', 'fft', 'overlap_add'], True)
+    """
+    repeat = check_int(repeat, "repeat", "bench_methods", minimum=1)
+    return time_methods(convolve, in1, in2, mode, methods, repeat, budget)
+
+
+def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (signal shape, kernel shape) grid on which ``COST_CONSTANTS`` were fitted.
+
+    1-D signals of 100 to 1,000,000 samples with kernels of 3 to 3,000 taps (no longer
+    than the signal), and square images of 32 to 1024 pixels with square kernels of 3 to
+    63 pixels (smaller than the image): 92 pairs.
+
+    Examples
+    --------
+    >>> shapes = calibration_shapes()
+    >>> len(shapes), shapes[0], shapes[-1]
+    (92, ((100,), (3,)), ((1024, 1024), (63, 63)))
+    """
+    pairs = [((n,), (m,)) for n in (100, 300, 1000, 3000, 10_000, 30_000, 100_000,
+                                    300_000, 1_000_000)
+             for m in (3, 10, 30, 100, 300, 1000, 3000) if m <= n]
+    pairs += [((n, n), (k, k)) for n in (32, 64, 128, 256, 512, 1024)
+              for k in (3, 5, 9, 15, 31, 63) if k < n]
+    return pairs
+
+
+def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
+                       ) -> dict[str, dict[str, float]]:
+    """Fit the cost model of :func:`convlib.choose_method` to measured times.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One per pair of shapes: ``'features'``, the output of
+        :func:`convlib.costmodel.cost_features`, and the measured seconds per call under
+        each method's name (``'direct'``, ``'fft'``, ``'overlap_add'``; a method may be
+        missing from a row, e.g. direct where it would take too long).
+    within : float
+        Each method is fitted only on the rows where it was at most ``within`` times
+        slower than the fastest: the model must be accurate near the decision, not where
+        a method is hopeless.
+
+    Returns
+    -------
+    dict
+        ``{method: {feature: seconds per unit}}``, the form of
+        :data:`convlib.costmodel.COST_CONSTANTS`: non-negative least squares on the relative
+        error ``(model - measured) / measured`` (``scipy.optimize.nnls``).
+
+    Examples
+    --------
+    >>> rows = []
+    >>> for n, m in [(100, 3), (1000, 30), (10_000, 300), (10_000, 3), (5000, 1000)]:
+    ...     f = cost_features((n,), (m,))
+    ...     rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac_dot"]})
+    >>> fit = fit_cost_constants(rows)["direct"]
+    >>> round(fit["call"], 12), round(fit["mac_dot"], 15)
+    (1e-06, 1e-09)
+    """
+    methods = ("direct", "fft", "overlap_add")
+    constants = {}
+    for method in methods:
+        usable = [r for r in rows if method in r and r[method] <= within * min(
+            r[m] for m in methods if m in r)]
+        if not usable:
+            continue
+        keys = list(usable[0]["features"][method])
+        X = np.array([[r["features"][method][k] for k in keys] for r in usable])
+        t = np.array([r[method] for r in usable])
+        try:
+            coef, _ = nnls(X / t[:, None], np.ones(len(t)))
+        except RuntimeError:  # SciPy 1.14's nnls gives up on rank-deficient systems
+            coef = lsq_linear(X / t[:, None], np.ones(len(t)), bounds=(0, np.inf)).x
+        constants[method] = {k: float(c) for k, c in zip(keys, coef)}
+    return constants
+
+
+def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
+                         max_direct_macs: float = 1e8) -> tuple[dict, list[dict]]:
+    """Time convlib's methods on a grid of shapes and fit the cost model to them.
+
+    This is how :data:`convlib.costmodel.COST_CONSTANTS` were made (on the book's build
+    machine, with the defaults: a few minutes). Float64 inputs, ``'full'`` mode.
+
+    Parameters
+    ----------
+    shapes : sequence of (tuple, tuple), optional
+        Pairs of signal and kernel shapes; default :func:`convlib.bench.calibration_shapes`.
+    repeat, budget : int, float
+        Passed to :func:`convlib.bench.bench_methods`.
+    max_direct_macs : float
+        Skip the direct method where it would do more multiply-adds than this.
+
+    Returns
+    -------
+    constants : dict
+        :func:`convlib.bench.fit_cost_constants` of the measurements.
+    rows : list of dict
+        The measurements: ``s1``, ``s2``, ``features`` and seconds per method.
+    """
+    rng = np.random.default_rng(0)
+    rows = []
+    for s1, s2 in shapes if shapes is not None else calibration_shapes():
+        x, h = rng.standard_normal(s1), rng.standard_normal(s2)
+        features = cost_features(s1, s2, "full")
+        methods = [m for m in ("direct", "fft", "overlap_add")
+                   if m != "direct" or features["direct"]["mac"] <= max_direct_macs]
+        times = bench_methods(x, h, "full", methods, repeat=repeat, budget=budget)
+        rows.append({"s1": s1, "s2": s2, "features": features, **times})
+    return fit_cost_constants(rows), rows
+
+
+def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: int = 1,
+               rank1: bool = False, mode: str = "full") -> np.ndarray:
+    """The method ``convolve(..., method='auto')`` picks over a grid of sizes.
+
+    Computed by :func:`convlib.choose_method` (no timing), on float64 inputs: signals
+    of side ``n`` (``ndim`` axes) and kernels of side ``m``.
+
+    Parameters
+    ----------
+    signal_sizes, kernel_sizes : sequence of int
+        Sides ``n`` and ``m``, each ``>= 1``.
+    ndim : {1, 2}
+        1-D signals or square images.
+    rank1 : bool
+        2-D only: a rank-1 (box) kernel, which ``'auto'`` may run as two 1-D passes,
+        instead of a random, full-rank one.
+    mode : {'full', 'same', 'valid'}
+
+    Returns
+    -------
+    ndarray of str, shape (len(kernel_sizes), len(signal_sizes))
+        The method name per kernel (row) and signal (column); ``''`` where the kernel
+        is larger than the signal.
+
+    Raises
+    ------
+    ValueError
+        If ``ndim`` is not 1 or 2, or ``rank1`` is asked for 1-D inputs.
+
+    Examples
+    --------
+    >>> method_map([100, 1_000_000], [3, 1000])
+    array([['direct', 'direct'],
+           ['', 'overlap_add']], dtype='<U11')
+    >>> method_map([100], [3], ndim=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: method_map: ndim must be 1 or 2; got 3
+    """
+    func = "method_map"
+    if ndim not in (1, 2):
+        raise ValueError(f"{func}: ndim must be 1 or 2; got {ndim!r}")
+    if rank1 and ndim != 2:
+        raise ValueError(f"{func}: rank1 needs ndim=2; got ndim={ndim}")
+    rng = np.random.default_rng(0)
+    out = np.full((len(kernel_sizes), len(signal_sizes)), "", dtype="<U11")
+    for j, n in enumerate(signal_sizes):
+        n = check_int(n, "signal_sizes", func, minimum=1)
+        x = np.zeros((n,) * ndim)
+        for i, m in enumerate(kernel_sizes):
+            m = check_int(m, "kernel_sizes", func, minimum=1)
+            if m > n:
+                continue
+            h = np.ones((m,) * ndim) if rank1 else rng.standard_normal((m,) * ndim)
+            out[i, j] = choose_method(x, h, mode)
+    return out
 
 
 # --- the grids --------------------------------------------------------------------------
@@ -322,8 +537,6 @@ def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
     info : dict
         ``torch`` (version or ``None``) and ``matmul_gflops`` per dtype.
     """
-    from .nn import conv2d, conv2d_backward, conv_transpose2d
-
     torch = _torch()
     rng = np.random.default_rng(seed)
     info = {"torch": torch.__version__ if torch else None, "matmul_gflops": {}}
@@ -398,9 +611,6 @@ def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
         ``bound`` (the stated multiple, times the kernel size where
         :data:`MEMORY_BOUNDS` says so) and ``ok``.
     """
-    from .nn import conv2d
-    from .nn import layers as nn_layers
-
     rng = np.random.default_rng(seed)
     rows = []
     for label, s1, s2 in _memory_cases(quick):

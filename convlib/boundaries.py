@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._validation import as_array, check_choice, check_int, check_output_bytes
-from .dispatch import convolve, reverse_conj
+from .direct import _check_macs, _direct_macs, convolve_direct, reverse_conj
 from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
 
 __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
@@ -214,14 +214,14 @@ def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = 
 
 
 def _filter2d(x: np.ndarray, h: np.ndarray, start: Sequence[int], shape: Sequence[int],
-              boundary: str, fillvalue) -> np.ndarray:
+              boundary: str, fillvalue, func: str) -> np.ndarray:
     """Window ``[start, start + shape)`` of the full convolution of the extended ``x``."""
     pad = [(M - 1 - s, s + L - N) for N, M, s, L in zip(x.shape, h.shape, start, shape)]
     dtype = np.result_type(x, h)
     xe = extend(x.astype(dtype, copy=False), pad, boundary, fillvalue)
     # direct, like scipy.signal.convolve2d: 'auto' may pick an FFT, whose rounding error
     # spreads over the whole output (exact zeros would come back as 1e-7 in float32)
-    return convolve(xe, h, mode="valid", method="direct")
+    return _direct(xe, h, "valid", func)
 
 
 def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
@@ -232,6 +232,16 @@ def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
     fillvalue = _check_fillvalue(fillvalue, np.result_type(a, b), func)
     output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
     return a, b, boundary, fillvalue
+
+
+def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
+    """``convlib.convolve(a, b, mode, method='direct')`` of validated 2-D inputs, without
+    the dispatcher: SciPy's 'valid' swap, then the direct sum (refused above
+    ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
+    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+        a, b = b, a
+    _check_macs(_direct_macs(a.shape, b.shape, mode), "direct", func)
+    return convolve_direct(a, b, mode)
 
 
 def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
@@ -294,9 +304,9 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
     func = "convolve2d"
     a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
     if mode == "valid" or (boundary == "fill" and fillvalue == 0):
-        return convolve(a, b, mode=mode, method="direct")
+        return _direct(a, b, mode, func)
     return _filter2d(a, b, mode_offset(a.shape, b.shape, mode), output_shape(
-        a.shape, b.shape, mode), boundary, fillvalue)
+        a.shape, b.shape, mode), boundary, fillvalue, func)
 
 
 def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
@@ -348,13 +358,14 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     if mode == "valid":
         if valid_swap_needed(a.shape, b.shape, func):
             return correlate2d(b, a, "valid")[::-1, ::-1]
-        return convolve(a, reverse_conj(b), mode="valid", method="direct")
+        return _direct(a, reverse_conj(b), "valid", func)
     g = reverse_conj(b)
     if mode == "full":
         start = (0, 0)
     else:  # SciPy's correlate2d: the window starts at offset M // 2 of the full output
         start = tuple(M // 2 for M in b.shape)
-    return _filter2d(a, g, start, output_shape(a.shape, b.shape, mode), boundary, fillvalue)
+    return _filter2d(a, g, start, output_shape(a.shape, b.shape, mode), boundary, fillvalue,
+                     func)
 
 
 def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",

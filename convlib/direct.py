@@ -32,6 +32,45 @@ __all__ = ["convolve_loops", "convolve_direct", "conv_terms", "DIRECT_BLOCK"]
 #: 512 to 2048 pixels with 3 x 3 to 7 x 7 kernels (the appendix "Which method when?").
 DIRECT_BLOCK = 32768
 
+#: Largest number of multiply-adds ``method='direct'`` (or ``'loops'``) accepts: 2e10,
+#: seconds for 1-D inputs (``numpy.convolve``) and about half a minute for N-d ones on
+#: the machine that built the book. Above it ``convolve`` raises a ``ValueError``
+#: suggesting ``method='fft'`` rather than running for minutes without feedback.
+#: (Re-exported as ``convlib.dispatch.DIRECT_MAX_MACS``.)
+DIRECT_MAX_MACS = 2 * 10**10
+
+
+def _direct_macs(shape1, shape2, mode: str) -> int:
+    """Multiply-adds of the direct sum of inputs of these shapes in ``mode`` (zero taps
+    included): per axis, the number of (input, kernel) index pairs whose output falls in
+    the ``mode`` window, multiplied over the axes."""
+    shape = output_shape(shape1, shape2, mode)
+    offset = mode_offset(shape1, shape2, mode)
+    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
+    macs = 1
+    for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
+        # int64, not NumPy's default integer: that is int32 on 32-bit platforms and in
+        # the browser (Pyodide, wasm32), where the sum overflows for 10**7 x 10**4 inputs
+        k = np.arange(B, dtype=np.int64)
+        macs *= int(np.maximum(0, np.minimum(k + A, o + L) - np.maximum(k, o)).sum())
+    return macs
+
+
+def _check_macs(macs: float, method: str, func: str) -> None:
+    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds."""
+    if macs > DIRECT_MAX_MACS:
+        raise ValueError(
+            f"{func}: method={method!r} needs {macs:.2g} multiply-adds, more than "
+            f"convlib.dispatch.DIRECT_MAX_MACS = {DIRECT_MAX_MACS:.2g} (minutes of "
+            "work); use method='fft' (or 'auto')")
+
+
+def reverse_conj(x: np.ndarray) -> np.ndarray:
+    """``x`` reversed along every axis and complex-conjugated (a view for real input):
+    correlation with ``h`` is convolution with ``reverse_conj(h)``."""
+    flipped = x[(slice(None, None, -1),) * x.ndim]
+    return flipped.conj() if x.dtype.kind == "c" else flipped
+
 
 def convolve_loops(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
     """Convolution by the defining sum, one output value at a time (``method='loops'``).

@@ -20,9 +20,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._errors import MethodCannotServe
+from ._timing import time_methods
 from ._validation import as_array, check_choice, check_same_ndim
-from .direct import convolve_direct, convolve_loops
-from .costmodel import _estimate, _cost_features, bench_methods
+from .direct import (DIRECT_MAX_MACS, _check_macs, convolve_direct, convolve_loops,
+                     reverse_conj)
+from .costmodel import _estimate, _cost_features
 from .exact import _plan, exact_integer_convolve
 from .fourier import NonFiniteWarning, _fft_convolve, _warn_nonfinite
 from .im2col import convolve_im2col
@@ -35,10 +38,6 @@ from .shapes import MODES, valid_swap_needed
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
            "RESTRICTED_METHODS", "MethodCannotServe", "NonFiniteWarning",
            "DIRECT_MAX_MACS", "DIRECT_PREFERRED_BELOW", "NONFINITE_DIRECT_FACTOR"]
-
-
-class MethodCannotServe(ValueError):
-    """Raised by a method implementation that cannot serve the given inputs."""
 
 
 Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
@@ -102,12 +101,6 @@ def _prepare(in1: object, in2: object, mode: object, func: str):
     return a, b
 
 
-#: Largest number of multiply-adds ``method='direct'`` (or ``'loops'``) accepts: 2e10,
-#: seconds for 1-D inputs (``numpy.convolve``) and about half a minute for N-d ones on
-#: the machine that built the book. Above it ``convolve`` raises a ``ValueError``
-#: suggesting ``method='fft'`` rather than running for minutes without feedback.
-DIRECT_MAX_MACS = 2 * 10**10
-
 #: For inputs of 3 or more dimensions (the cost constants were fitted on 1-D and 2-D
 #: shapes only), ``method='auto'`` uses ``'direct'`` whenever its estimated time is
 #: below this many seconds (0.2 ms), as SciPy does for tiny inputs: at that size the
@@ -139,7 +132,7 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     mode : {'full', 'same', 'valid'}
     measure : bool
         If True, time ``'direct'``, ``'fft'`` and ``'overlap_add'`` on these inputs
-        instead (:func:`convlib.costmodel.bench_methods`) and return the fastest with
+        instead (as :func:`convlib.bench.bench_methods` does) and return the fastest with
         the times, as ``scipy.signal.choose_conv_method(..., measure=True)`` does.
 
     Returns
@@ -202,7 +195,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     """
     a, b = _prepare(in1, in2, mode, "choose_method")
     if measure:
-        times = bench_methods(a, b, mode)
+        times = time_methods(convolve, a, b, mode, ("direct", "fft", "overlap_add"),
+                             repeat=3, budget=0.02)
         return min(times, key=times.__getitem__), times
     if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
@@ -252,14 +246,10 @@ def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _check_work(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> None:
-    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds."""
+    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds (counted
+    by the memoised cost features: the dispatcher asks for the same shapes again)."""
     work = _cost_features(a.shape, b.shape, mode, False)["direct"]
-    macs = work["mac"] + work["mac_dot"]
-    if macs > DIRECT_MAX_MACS:
-        raise ValueError(
-            f"{func}: method={method!r} needs {macs:.2g} multiply-adds, more than "
-            f"convlib.dispatch.DIRECT_MAX_MACS = {DIRECT_MAX_MACS:.2g} (minutes of "
-            "work); use method='fft' (or 'auto')")
+    _check_macs(work["mac"] + work["mac_dot"], method, func)
 
 
 def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:
@@ -419,9 +409,3 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     a, b = _prepare(in1, in2, mode, "correlate")
     method = _check_method(method, "correlate")
     return _run(a, reverse_conj(b), mode, method, "correlate")
-
-
-def reverse_conj(x: np.ndarray) -> np.ndarray:
-    """``x`` reversed along every axis and complex-conjugated (a view for real input)."""
-    flipped = x[(slice(None, None, -1),) * x.ndim]
-    return flipped.conj() if x.dtype.kind == "c" else flipped

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_int, check_output_bytes,
                           output_bytes_problem)
-from .shapes import conv_output_size
+from .shapes import conv_output_size, mode_offset, output_shape, window_indices
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
@@ -277,9 +278,6 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     >>> convolve_im2col(np.array([1, 2, 3]), np.array([1, 1]), "full")
     array([1, 3, 5, 3])
     """
-    from .dispatch import MethodCannotServe
-    from .shapes import mode_offset, output_shape
-
     if in1.ndim not in (1, 2):
         raise MethodCannotServe(
             f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
@@ -345,8 +343,6 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
     check_output_bytes((2, kH * kW), 8, "kernel_size", func)
     if not 0 <= col < H_out * W_out:
         raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
-    from .nn.arithmetic import window_indices  # the one source of window arithmetic
-
     p, q = divmod(col, W_out)
     rows = window_indices(p, H, kH, sH, pH, dH) + pH  # in padded coordinates
     cols = window_indices(q, W, kW, sW, pW, dW) + pW

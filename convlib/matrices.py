@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
                           output_bytes_problem)
 from .shapes import MODES, mode_offset, output_shape
@@ -316,8 +317,6 @@ def convolve_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     >>> convolve_toeplitz(np.array([1, 2, 3]), np.array([1, 1]), "same")
     array([1, 3, 5])
     """
-    from .dispatch import MethodCannotServe
-
     if in1.ndim not in (1, 2):
         raise MethodCannotServe(
             f"'toeplitz' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")

@@ -21,6 +21,23 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .boundaries import convolve2d, extend, window_terms
+from .deconvolution import blur_and_restore
+from .direct import conv_terms
+from .fourier import wraparound
+from .im2col import im2col, patch_taps
+from .kernels import PICKER, pick
+from .masked import pixelcnn_receptive_field
+from .matrices import convolution_matrix
+from .nn.arithmetic import window_indices, windows_containing
+from .nn.layers import conv2d
+from .nn.transposed import conv_transpose1d, conv_transpose2d
+from .overlap import block_plan
+from .separable import low_rank
+from .shapes import conv_output_size, mode_offset, output_shape, receptive_field
+from .sparse import densify, grow_active
+from .tiled import read_window, tile_slices
+
 __all__ = ["setup", "stem", "show_image", "image_grid", "render_png", "slider_player",
            "SliderPlayer", "draw_flip_slide", "draw_superposition", "draw_modes",
            "FIGSIZE", "DPI", "COLORS",
@@ -220,8 +237,6 @@ def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
     products ``x[k] h[n - k]``; and the output ``y`` computed so far, with ``y[n]``
     highlighted.
     """
-    from .direct import conv_terms  # local: keeps plotting importable on its own
-
     x, h = np.asarray(x, float), np.asarray(h, float)
     N, M = len(x), len(h)
     k, xk, hk, prod = conv_terms(x, h, n)
@@ -282,8 +297,6 @@ def draw_modes(ax: Axes, n1: int, n2: int) -> None:
     Uses :func:`convlib.output_shape` and :func:`convlib.mode_offset`, the
     same arithmetic every implementation uses.
     """
-    from .shapes import mode_offset, output_shape
-
     full = output_shape((n1,), (n2,), "full")[0]
     for row, mode in enumerate(("full", "same", "valid")):
         start = mode_offset((n1,), (n2,), mode)[0]
@@ -309,8 +322,6 @@ def draw_wraparound(fig: Figure, x: np.ndarray, h: np.ndarray, length: int) -> N
     :func:`convlib.fourier.wraparound`), samples that differ from the linear result
     marked; the title counts them.
     """
-    from .fourier import wraparound
-
     circular, linear = wraparound(x, h, length)
     full = len(linear)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
@@ -339,8 +350,6 @@ def draw_blocks(fig: Figure, n: int, m: int, block_size: int) -> None:
     :func:`convlib.block_plan`): which input samples each block reads and which output
     samples it writes, for a signal of ``n`` samples, ``m`` taps and FFT length
     ``block_size``."""
-    from .overlap import block_plan
-
     axes = fig.subplots(2, 1, sharex=True)
     colors = matplotlib.colormaps["tab10"]
     for ax, method in zip(axes, ("add", "save")):
@@ -386,8 +395,6 @@ def draw_deconvolution(fig: Figure, x: np.ndarray, h: np.ndarray, noise: float,
     Uses :func:`convlib.deconvolution.blur_and_restore` (seeded noise); titles give
     the RMS error of each against the clean ``x``.
     """
-    from .deconvolution import blur_and_restore
-
     out = blur_and_restore(x, h, noise, lam, operator)
     ax1, ax2 = fig.subplots(1, 2)
     show_image(ax1, out["y"], f"observed, noise {noise:g}\nRMSE {out['rmse_observed']:.3f}",
@@ -436,8 +443,6 @@ def draw_window_sum(fig: Figure, x: np.ndarray, h: np.ndarray, index: tuple[int,
     axes; and their products, whose sum (the title) is the output value.
     """
     from matplotlib.patches import Rectangle
-
-    from .boundaries import extend, window_terms
 
     x, h = np.asarray(x), np.asarray(h)
     window, flipped, products = window_terms(x, h, index, "same", boundary)
@@ -508,9 +513,6 @@ def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) ->
     ``name`` and ``param`` select ``convlib.kernels.pick(name, param)``; the image is
     convolved with it in ``'same'`` mode with the ``'symm'`` boundary.
     """
-    from .boundaries import convolve2d
-    from .kernels import PICKER, pick
-
     h = pick(name, param)
     y = convolve2d(img, h, "same", "symm")
     ax0, ax1, ax2 = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
@@ -531,8 +533,6 @@ def draw_kernel_filter(fig: Figure, img: np.ndarray, name: str, param: float) ->
 def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
     """Chapter 4's rank slider: a kernel, its best rank-``rank`` approximation, the
     error, and the singular values with the kept ones highlighted."""
-    from .separable import low_rank
-
     h = np.asarray(h, dtype=float)
     approx = sum(np.outer(c, r) for c, r in low_rank(h, rank))
     s = np.linalg.svd(h, compute_uv=False)
@@ -588,9 +588,6 @@ def draw_conv_grid(ax: Axes, n: int, kernel_size: int, stride: int = 1,
         The highlighted rows and columns (input coordinates for ``pick='output'``,
         output coordinates for ``pick='input'``).
     """
-    from .nn.arithmetic import window_indices, windows_containing
-    from .shapes import conv_output_size
-
     args = (n, kernel_size, stride, padding, dilation)
     L = conv_output_size(*args)
     r, c = cell
@@ -633,8 +630,6 @@ def draw_conv_arithmetic(fig: Figure, n: int = 5, kernel_size: int = 3, stride: 
     (``pick='input'``), so the live sliders never pick a cell that does not exist.
     Impossible settings (kernel larger than the padded input) draw a message instead.
     """
-    from .shapes import conv_output_size
-
     ax = fig.subplots()
     span = dilation * (kernel_size - 1) + 1
     if n + 2 * padding < span:
@@ -656,8 +651,6 @@ def draw_group_connectivity(fig: Figure, groups: int, in_channels: int = 8,
     (block diagonal: ``groups`` blocks), titled with the weight count
     ``C_out * (C_in / groups) * k * k`` and its fraction of the dense layer's.
     """
-    from .nn.layers import conv2d
-
     # connectivity, measured: a channel o reads c iff an impulse in c reaches o
     weight = np.ones((out_channels, in_channels // groups, 1, 1))
     reads = np.stack([conv2d(np.eye(in_channels)[c].reshape(1, -1, 1, 1), weight,
@@ -687,8 +680,6 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ndarray of shape (H_out, W_out)
         The 2-D count map.
     """
-    from .nn.transposed import conv_transpose1d, conv_transpose2d
-
     counts1 = conv_transpose1d(np.ones((1, 1, n)), np.ones((1, 1, kernel_size)),
                                stride=stride)[0, 0]
     counts2 = conv_transpose2d(np.ones((1, 1, n, n)),
@@ -727,8 +718,6 @@ def draw_dilated_stack(ax: Axes, dilations: Sequence[int], kernel_size: int = 2,
     int
         The number of input samples in the last output's receptive field.
     """
-    from .shapes import receptive_field
-
     r = receptive_field([kernel_size] * len(dilations), dilations=dilations)
     length = length or r + 2
     top = length - 1
@@ -842,8 +831,6 @@ def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
     """
     from matplotlib.patches import Rectangle
 
-    from .matrices import convolution_matrix
-
     x = np.asarray(x, dtype=float)
     T = convolution_matrix(np.asarray(h, dtype=float), len(x), mode)
     weights = T[row]
@@ -881,8 +868,6 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
         row order) and ``"values"``: the pixels there, equal to the drawn column.
     """
     from matplotlib.patches import Rectangle
-
-    from .im2col import im2col, patch_taps
 
     x = np.asarray(x)
     cols = im2col(x[None, None], kernel_size, stride, padding, dilation)[0]
@@ -968,7 +953,7 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
                     kernel_sizes: Sequence[int], title: str | None = None) -> None:
     """Colour each (kernel, signal) cell by the method ``'auto'`` picks, and name it.
 
-    ``choices`` is :func:`convlib.costmodel.method_map`'s array (kernels down the rows,
+    ``choices`` is :func:`convlib.bench.method_map`'s array (kernels down the rows,
     signals across the columns). Cells where the kernel is larger than the signal
     (``''``: not mapped) stay white and are marked ``m > n`` in grey.
     """
@@ -1047,8 +1032,6 @@ def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
 
     Returns ``{'regular': n, 'submanifold': m}``, the numbers of active sites drawn.
     """
-    from .sparse import densify, grow_active
-
     counts = {}
     axes = fig.subplots(1, 2)
     for ax, sub in zip(axes, (False, True)):
@@ -1073,8 +1056,6 @@ def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, i
     'same' mode. Returns the read window ``((r0, r1), (c0, c1))`` of that tile.
     """
     from matplotlib.patches import Rectangle
-
-    from .tiled import read_window, tile_slices
 
     tiles = tile_slices(shape, tile_shape)
     rows, cols = tiles[index]
@@ -1111,8 +1092,6 @@ def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
     pixels white. Returns the three counts, keyed ``'seen'``, ``'not yet'``, ``'never'``.
     """
     from matplotlib.patches import Patch
-
-    from .masked import pixelcnn_receptive_field
 
     centre = (size // 2, size // 2)
     field = pixelcnn_receptive_field((size, size), centre, layers, kernel_size)

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ._errors import MethodCannotServe
 from ._validation import as_array, check_int
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
@@ -304,8 +305,6 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
     array([[10, 14, 18],
            [26, 30, 34]])
     """
-    from .dispatch import MethodCannotServe
-
     dtype = np.result_type(in1, in2)
     if in2.dtype.kind in "biu":  # exact integer factors; int64 is a ring mod 2**64
         factors = _integer_factors(in2)

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .data import load_image
 from .plotting import FIGSIZE
 
 __all__ = ["live", "live_with_upload", "uploaded_content"]
@@ -73,8 +74,6 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
         shown) let code and tests drive it.
     """
     import ipywidgets
-
-    from .data import load_image
 
     state = {"image": np.asarray(default, dtype=float)}
 

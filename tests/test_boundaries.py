@@ -324,3 +324,17 @@ def test_extend_and_boundary_index_accept_scipys_aliases():
     assert boundary_index(np.array([-1, 3]), 3, "pad").tolist() == [-1, -1]
     assert extend(np.array([1, 2]), [(1, 1)], "symmetric").tolist() == [1, 1, 2, 2]
     assert extend(np.array([True]), [(1, 0)], "fill", True).tolist() == [True, True]
+
+
+def test_direct_work_guard_names_the_function_called():
+    """convolve2d and correlate2d sum directly without the dispatcher (STYLE.md 16), and
+    keep its guard against minutes of work, naming the function the user called."""
+    x = np.broadcast_to(np.float64(1), (10**5, 10**5))
+    h = np.ones((15, 15))
+    with pytest.raises(ValueError, match=r"^convolve2d: method='direct' needs 2\.2e\+12 "
+                       r"multiply-adds, more than convlib\.dispatch\.DIRECT_MAX_MACS"):
+        cl.convolve2d(x, h)
+    with pytest.raises(ValueError, match=r"^correlate2d: method='direct' needs 2\.2e\+12"):
+        cl.correlate2d(x, h, "valid")
+    with pytest.raises(ValueError, match=r"^correlate2d: method='direct' needs"):
+        cl.correlate2d(h, x, "valid")   # SciPy's swap first
