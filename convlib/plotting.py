@@ -377,9 +377,11 @@ def plot_timings(ax: Axes, sizes: Sequence[int], times: dict[str, Sequence[float
     """Measured run times per method against a size, log-log, with the cost model's
     predictions (dashed) when given."""
     styles = {"direct": COLORS["h"], "fft": COLORS["x"], "overlap_add": COLORS["y"]}
+    markers = {"direct": "o", "fft": "s", "overlap_add": "^"}  # not colour alone
     for method, t in times.items():
         color = styles.get(method, COLORS["grey"])
-        ax.loglog(sizes, np.asarray(t) * 1e3, "o-", color=color, ms=4, label=method)
+        ax.loglog(sizes, np.asarray(t) * 1e3, markers.get(method, "D") + "-",
+                  color=color, ms=4, label=method)
         if predicted and method in predicted:
             ax.loglog(sizes, np.asarray(predicted[method]) * 1e3, "--", color=color,
                       lw=1, alpha=0.8)
@@ -941,6 +943,11 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
 #: One colour per method of the method map and the benchmark figure.
 METHOD_COLORS = {"direct": "#4c72b0", "separable": "#55a868", "fft": "#dd8452",
                  "overlap_add": "#c44e52", "": "#ffffff"}
+#: A marker per method as well, so that no reader has to tell the methods apart by
+#: colour alone (green, orange and red are hard to separate for red-green colour-blind
+#: readers).
+METHOD_MARKERS = {"direct": "o", "separable": "D", "fft": "s", "overlap_add": "^",
+                  "winograd": "v", "toeplitz": "P", "im2col": "X", "loops": "*"}
 
 
 def _size_label(n: int) -> str:
@@ -1002,7 +1009,7 @@ def plot_bench_results(fig: Figure, results: dict) -> None:
             if pick:
                 ax.scatter([r["n"] ** (2 if goal == "2d" else 1) * r["m"] for r in pick],
                            [r["speedup"] for r in pick], s=14, color=color,
-                           label=method)
+                           marker=METHOD_MARKERS.get(method, "o"), label=method)
         geo = float(np.exp(np.mean(np.log([r["speedup"] for r in rows]))))
         ax.axhline(1.0, color="0.5", lw=0.8, label="as fast as SciPy")
         ax.axhline(geo, color="k", lw=1.2, ls="--", label=f"geo-mean {geo:.2f}x")
