@@ -22,6 +22,7 @@ __all__ = [
     "as_array",
     "as_tuple",
     "check_choice",
+    "check_index",
     "check_output_bytes",
     "output_bytes_problem",
     "check_int",
@@ -160,6 +161,14 @@ def check_output_bytes(
     problem = output_bytes_problem(shape, itemsize, limit=limit)
     if problem is not None:
         raise ValueError(f"{func}: {name} asks for {problem}" + (f"; {hint}" if hint else ""))
+
+
+def check_index(value: Any, name: str, bound: int, func: str) -> int:
+    """Return ``value`` as a Python int in ``[0, bound)`` (a position along an axis)."""
+    value = check_int(value, name, func)
+    if not 0 <= value < bound:
+        raise ValueError(f"{func}: {name} must be in [0, {bound}); got {value}")
+    return value
 
 
 def check_number(value: Any, name: str, func: str) -> complex | float | int:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._errors import MethodCannotServe
-from ._validation import (as_array, as_tuple, check_int, check_output_bytes,
+from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
                           output_bytes_problem)
 from .shapes import conv_output_size, mode_offset, output_shape, window_indices
 
@@ -332,17 +332,15 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
     >>> patch_taps((4, 4), 2, 9)
     Traceback (most recent call last):
     ...
-    ValueError: patch_taps: col must lie in [0, 9); got 9
+    ValueError: patch_taps: col must be in [0, 9); got 9
     """
     func = "patch_taps"
     H, W = as_tuple(image_shape, 2, "image_shape", func, minimum=1)
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = _layer_args(kernel_size, stride, padding,
                                                          dilation, func)
     H_out, W_out = _out_size((H, W), (kH, kW), (sH, sW), (pH, pW), (dH, dW), func)
-    col = check_int(col, "col", func)
+    col = check_index(col, "col", H_out * W_out, func)
     check_output_bytes((2, kH * kW), 8, "kernel_size", func)
-    if not 0 <= col < H_out * W_out:
-        raise ValueError(f"{func}: col must lie in [0, {H_out * W_out}); got {col}")
     p, q = divmod(col, W_out)
     rows = window_indices(p, H, kH, sH, pH, dH) + pH  # in padded coordinates
     cols = window_indices(q, W, kW, sW, pW, dW) + pW

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_output_bytes
+from ._validation import check_choice, check_index, check_int, check_output_bytes
 
 __all__ = [
     "MODES",
@@ -300,9 +300,7 @@ def window_indices(out_pos: int, n: int, kernel_size: int, stride: int = 1,
     """
     func = "window_indices"
     L = conv_output_size(n, kernel_size, stride, padding, dilation, func=func)
-    o = check_int(out_pos, "out_pos", func)
-    if not 0 <= o < L:
-        raise ValueError(f"{func}: out_pos must be in [0, {L}); got {o}")
+    o = check_index(out_pos, "out_pos", L, func)
     lo, _ = normalize_padding(padding, func)
     check_output_bytes((kernel_size,), 8, "kernel_size", func)
     return stride * o - lo + dilation * np.arange(kernel_size)
@@ -335,9 +333,7 @@ def windows_containing(in_pos: int, n: int, kernel_size: int, stride: int = 1,
     """
     func = "windows_containing"
     L = conv_output_size(n, kernel_size, stride, padding, dilation, func=func)
-    i = check_int(in_pos, "in_pos", func)
-    if not 0 <= i < n:
-        raise ValueError(f"{func}: in_pos must be in [0, {n}); got {i}")
+    i = check_index(in_pos, "in_pos", n, func)
     lo, _ = normalize_padding(padding, func)
     check_output_bytes((kernel_size,), 8, "kernel_size", func)
     # tap t of output o reads stride*o - lo + dilation*t = i: solve for o, one candidate

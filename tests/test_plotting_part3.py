@@ -48,7 +48,7 @@ def test_patch_taps_every_column():
     for col in range(cols.shape[1]):
         r, c = patch_taps(x.shape, (2, 3), col, **kw)
         np.testing.assert_array_equal(xp[r, c], cols[:, col])
-    with pytest.raises(ValueError, match=r"patch_taps: col must lie in \[0, 27\); got -1"):
+    with pytest.raises(ValueError, match=r"patch_taps: col must be in \[0, 27\); got -1"):
         patch_taps(x.shape, (2, 3), -1, **kw)
     with pytest.raises(TypeError, match=r"patch_taps: col must be an integer; got 1.0"):
         patch_taps(x.shape, (2, 3), 1.0, **kw)
