@@ -13,7 +13,7 @@ The index, grouped like the book:
   :func:`convolve_at`, one output value from one window (chapters 2 and 4);
   :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
   Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
-  :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
+  :func:`is_separable`, :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
   low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
   at a cost independent of its size) (chapter 4).
 * Part II, fast convolution -- :func:`fft_convolve` (the convolution theorem with zero
@@ -85,7 +85,7 @@ from .im2col import col2im, im2col
 from .integral import box_filter, integral_image
 from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
 from .overlap import block_length, block_plan, overlap_add, overlap_save
-from .separable import low_rank, separate
+from .separable import is_separable, low_rank, separate
 from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
                      output_shape, receptive_field, same_padding)
@@ -115,7 +115,7 @@ __all__ = [
     # Part I
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
-    "separate", "low_rank", "integral_image", "box_filter",
+    "is_separable", "separate", "low_rank", "integral_image", "box_filter",
     # Part II
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",

@@ -23,7 +23,7 @@ from ._validation import as_array, check_int
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
 
-__all__ = ["separate", "separate_nd", "low_rank", "convolve_separable"]
+__all__ = ["is_separable", "separate", "separate_nd", "low_rank", "convolve_separable"]
 
 
 def _check_finite(k: np.ndarray, func: str) -> None:
@@ -32,6 +32,19 @@ def _check_finite(k: np.ndarray, func: str) -> None:
         bad = np.argwhere(~np.isfinite(k))[0]
         raise ValueError(f"{func}: kernel must hold finite values; got "
                          f"{k[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+
+
+def _kernel_2d(kernel, tol, func: str) -> np.ndarray:
+    """The checked 2-D kernel of :func:`separate` and :func:`is_separable`, and ``tol``
+    checked to be ``None`` or a real number >= 0."""
+    k = as_array(kernel, "kernel", func, ndim=2)
+    _check_finite(k, func)
+    if tol is not None:
+        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.number)):
+            raise TypeError(f"{func}: tol must be a real number; got {tol!r}")
+        if not tol >= 0:
+            raise ValueError(f"{func}: tol must be >= 0; got {tol!r}")
+    return k
 
 
 def _svd(k: np.ndarray):
@@ -63,6 +76,41 @@ def _rank1(k: np.ndarray, tol: float | None, func: str, name: str):
         phase = pivot / abs(pivot)
         col, row = col / phase, row * phase
     return col, row, s
+
+
+def is_separable(kernel, tol: float | None = None) -> bool:
+    """Whether a 2-D kernel is rank 1, i.e. whether :func:`separate` would split it.
+
+    Parameters
+    ----------
+    kernel : array_like
+        A 2-D, non-empty, finite kernel.
+    tol : float, optional
+        The largest second singular value still counted as zero. Default (as
+        :func:`separate`) ``s[0] * max(M, N) * eps``.
+
+    Returns
+    -------
+    bool
+        ``True`` exactly when ``separate(kernel, tol)`` returns instead of raising the
+        rank error.
+
+    Raises
+    ------
+    ValueError
+        As :func:`separate` for a kernel that is not 2-D, is empty or holds NaN or infinity.
+
+    Examples
+    --------
+    >>> is_separable(np.ones((3, 5)))
+    True
+    >>> is_separable([[0, 1, 0], [1, -4, 1], [0, 1, 0]])          # the Laplacian: rank 2
+    False
+    """
+    k = _kernel_2d(kernel, tol, "is_separable")
+    _, s, _, kf = _svd(k)
+    limit = _default_tol(s, k.shape, kf.dtype) if tol is None else tol
+    return bool(len(s) == 1 or s[1] <= limit)
 
 
 def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -115,13 +163,7 @@ def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     ValueError: separate: kernel must have rank 1 (second singular value <= tol=8.88e-16) \
 to be separable; got singular values 2, 1
     """
-    k = as_array(kernel, "kernel", "separate", ndim=2)
-    _check_finite(k, "separate")
-    if tol is not None:
-        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.number)):
-            raise TypeError(f"separate: tol must be a real number; got {tol!r}")
-        if not tol >= 0:
-            raise ValueError(f"separate: tol must be >= 0; got {tol!r}")
+    k = _kernel_2d(kernel, tol, "separate")
     col, row, _ = _rank1(k, tol, "separate", "kernel")
     return col, row
 

@@ -72,6 +72,35 @@ def test_separate_refuses_rank_above_one(h):
         cl.separate(h)
 
 
+RANK_ONE = [K.gaussian2d(1.5), K.box((3, 5)), K.sobel(0), np.outer([1j, 2, -1], [1, 1j]),
+            np.zeros((3, 3)), [[7.0]], np.array([[1, 2, 3]], dtype=np.int16)]
+RANK_TWO_OR_MORE = [K.laplacian(), K.disk(3), K.laplacian_of_gaussian(1.0), K.scharr(),
+                    np.eye(4)]
+
+
+@pytest.mark.parametrize("h", RANK_ONE + RANK_TWO_OR_MORE)
+def test_is_separable_is_whether_separate_returns(h):
+    try:
+        cl.separate(h)
+        splits = True
+    except ValueError:
+        splits = False
+    assert cl.is_separable(h) is splits
+    assert splits == (np.linalg.matrix_rank(np.asarray(h, dtype=complex)) <= 1)
+
+
+def test_is_separable_tol_and_errors():
+    near = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]) + 1e-9 * np.eye(3)
+    assert not cl.is_separable(near)
+    assert cl.is_separable(near, tol=1e-6)
+    with pytest.raises(ValueError, match="is_separable: kernel must hold finite values"):
+        cl.is_separable([[1.0, np.nan], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="is_separable: tol must be >= 0"):
+        cl.is_separable(np.ones((2, 2)), tol=-1.0)
+    with pytest.raises(ValueError, match="is_separable"):
+        cl.is_separable(np.ones(3))
+
+
 def test_separate_tol_accepts_near_rank_one():
     h = np.outer([1.0, 2.0], [3.0, 4.0])
     h[0, 0] += 1e-6
