@@ -21,7 +21,7 @@ from scipy.fft import next_fast_len
 from ._validation import as_array, check_choice, check_same_ndim
 from .direct import DIRECT_BLOCK, _direct_macs, _windows_pay
 from .overlap import block_length
-from .shapes import MODES, output_shape, valid_swap_needed
+from .shapes import MODES, output_shape, _valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"]
 
@@ -198,7 +198,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     check_choice(mode, "mode", MODES, func)
     if a.ndim == 0:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, "estimate_costs"):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
     return _estimate(a.shape, b.shape, mode, a.dtype.kind == "c" or b.dtype.kind == "c")
 

@@ -33,7 +33,7 @@ from .matrices import convolve_toeplitz
 from .overlap import _overlap_add
 from .winograd import convolve_winograd
 from .separable import convolve_separable
-from .shapes import MODES, valid_swap_needed
+from .shapes import MODES, _valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
            "RESTRICTED_METHODS", "MethodCannotServe", "NonFiniteWarning",
@@ -198,7 +198,7 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
         times = time_methods(convolve, a, b, mode, ("direct", "fft", "overlap_add"),
                              repeat=3, budget=0.02)
         return min(times, key=times.__getitem__), times
-    if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
+    if a.ndim and mode == "valid" and _valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
     return _choose(a, b, mode)
 
@@ -256,7 +256,7 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
     dtype = np.result_type(a, b)
     if a.ndim == 0:  # SciPy: the product of two scalars
         return np.asarray(a * b, dtype=dtype)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)

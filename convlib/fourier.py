@@ -30,7 +30,7 @@ import scipy.fft as sp_fft
 
 from ._validation import (as_array, check_choice, check_int, check_output_bytes,
                           check_same_ndim)
-from .shapes import MODES, valid_swap_needed
+from .shapes import MODES, _valid_swap_needed
 
 __all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "wraparound",
            "NonFiniteWarning"]
@@ -392,7 +392,7 @@ def _freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes, func: str):
     if not all(s1[ax] == s2[ax] or 1 in (s1[ax], s2[ax]) for ax in others):
         raise ValueError(f"{func}: in1 and in2 must have equal sizes (or size 1) along "
                          f"the axes not convolved; got shapes {s1} and {s2}")
-    if mode == "valid" and valid_swap_needed([s1[i] for i in axes],
+    if mode == "valid" and _valid_swap_needed([s1[i] for i in axes],
                                              [s2[i] for i in axes], func):
         a, b = b, a
     return a, b, axes

@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
                           output_bytes_problem)
-from .shapes import conv_output_size, mode_offset, output_shape, window_indices
+from .shapes import _output_sizes, _padding_pairs, mode_offset, output_shape, window_indices
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
@@ -28,24 +28,17 @@ IntPair = int | Sequence[int]
 
 
 def _layer_args(kernel_size, stride, padding, dilation, func):
+    """Per-axis ``kernel_size``, ``stride``, symmetric ``padding`` (one int per axis, as
+    ``torch.nn.functional.unfold``) and ``dilation``."""
     k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
     s = as_tuple(stride, 2, "stride", func, minimum=1)
-    p = as_tuple(padding, 2, "padding", func, minimum=0)
     d = as_tuple(dilation, 2, "dilation", func, minimum=1)
-    return k, s, p, d
+    pads = _padding_pairs(padding, k, s, d, func, strings=(), pairs=False)
+    return k, s, tuple(lo for lo, _ in pads), d
 
 
 def _out_size(hw, k, s, p, d, func):
-    sizes = []
-    for axis, (n, ki, si, pi, di) in enumerate(zip(hw, k, s, p, d)):
-        span = di * (ki - 1) + 1
-        if n + 2 * pi < span:
-            raise ValueError(
-                f"{func}: the padded input ({n + 2 * pi}) along spatial axis {axis} is "
-                f"smaller than the dilated kernel ({span})"
-            )
-        sizes.append(conv_output_size(n, ki, si, pi, di))
-    return tuple(sizes)
+    return _output_sizes(hw, k, s, [(pi, pi) for pi in p], d, func, name_axes=True)
 
 
 def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:

@@ -28,7 +28,7 @@ from scipy.special import lambertw
 from ._validation import check_choice, check_int, check_output_bytes
 from .fourier import (_as_float, _cut_mode, _fft_convolve, _freq_axes, _is_complex,
                       _prepare, _transforms, _warn_nonfinite)
-from .shapes import mode_offset, output_shape, valid_swap_needed
+from .shapes import mode_offset, output_shape, _valid_swap_needed
 
 __all__ = ["overlap_add", "overlap_save", "block_length", "block_plan"]
 
@@ -399,7 +399,7 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     _warn_nonfinite(func, "every output sample of the blocks that read it", a, b)
     if all(1 in (p, q) for p, q in zip(a.shape, b.shape)):  # a broadcast product
         return _fft_convolve(a, b, mode, None, func)  # (exact integers, as SciPy)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     out_shape = output_shape(a.shape, b.shape, mode)
     offset = mode_offset(a.shape, b.shape, mode)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..im2col import fold, tap_window
-from ..shapes import conv_transpose_output_size
+from ..shapes import _conv_transpose_output_size
 from .._validation import check_output_bytes, output_bytes_problem
 from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
 
@@ -85,8 +85,8 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
     d = per_axis(dilation, nd, "dilation", func, 1)
     op = per_axis(output_padding, nd, "output_padding", func, 0)
     k = weight.shape[2:]
-    pads = padding_pairs(padding, k, s, d, func, strings=False)
-    sizes = [conv_transpose_output_size(n, ki, si, pi, oi, di, func=func)
+    pads = padding_pairs(padding, k, s, d, func, strings=())
+    sizes = [_conv_transpose_output_size(n, ki, si, pi, oi, di, func)
              for n, ki, si, pi, oi, di in zip(xb.shape[2:], k, s, pads, op, d)]
     _check_scatter_size(xb, weight.shape[1] * groups, k, s, d, op,
                         result_dtype(xb, weight, bias), func)
