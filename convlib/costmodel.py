@@ -18,7 +18,7 @@ import functools
 import numpy as np
 from scipy.fft import next_fast_len
 
-from ._validation import as_array, check_choice, check_same_ndim
+from ._validation import as_operands
 from .direct import DIRECT_BLOCK, _direct_macs, _windows_pay
 from .overlap import block_length
 from .shapes import MODES, output_shape, _valid_swap_needed
@@ -193,9 +193,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     True
     """
     func = "estimate_costs"
-    a, b = as_array(in1, "in1", func), as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
+    a, b = as_operands(in1, in2, mode, MODES, func)
     if a.ndim == 0:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
