@@ -21,6 +21,7 @@ from ._validation import as_array, as_tuple, check_choice, check_int
 from .im2col import im2col
 from .nn._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
 from .nn.layers import conv_forward
+from .shapes import _same_padding
 
 __all__ = ["causal_conv1d", "pixelcnn_mask", "masked_conv2d", "order_masks",
            "locally_masked_conv2d", "pixelcnn_receptive_field"]
@@ -237,7 +238,7 @@ def order_masks(order, kernel_size: int | tuple[int, int], mask_type: str = "A",
     k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
     d = as_tuple(dilation, 2, "dilation", func, minimum=1)
     check_choice(mask_type, "mask_type", ("A", "B"), func)
-    lo = [di * (ki - 1) // 2 for ki, di in zip(k, d)]       # 'same' padding, low side
+    lo = [_same_padding(ki, di, func)[0] for ki, di in zip(k, d)]   # 'same', low side
     p, q, i, j = np.meshgrid(np.arange(H), np.arange(W), np.arange(k[0]),
                              np.arange(k[1]), indexing="ij")
     r, c = p - lo[0] + d[0] * i, q - lo[1] + d[1] * j      # the pixel each tap reads

@@ -58,7 +58,7 @@ def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
     (stride and dilation 1) its size follows from the inputs, which the user allocated."""
     def shape(stride, dilation):
         return xb.shape[:1] + (C_out,) + tuple(
-            (n - 1) * si + di * (ki - 1) + 1 + oi
+            _conv_transpose_output_size(n, ki, si, 0, 0, di, func) + oi
             for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
 
     ones = (1,) * len(k)
@@ -94,7 +94,7 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
         xb, weight = xb[:, :, None], weight[:, :, None]
         s, d, op, pads, sizes = (1,) + s, (1,) + d, (0,) + op, ((0, 0),) + pads, \
             [1] + sizes
-    full = tuple((n - 1) * si + di * (ki - 1) + 1
+    full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
     out = conv2d_adjoint(xb, weight, full, s, d, groups)  # (N, C_out, *full)
     # crop p_lo before and p_hi - output_padding after (zeros if that is negative)
