@@ -32,8 +32,9 @@ LAYERS = [
     # shape arithmetic, validation and the exception every method raises
     {"_validation", "_errors", "shapes", "_timing"},
     # the method implementations (and the sample data, which needs only validation)
+    # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
-     "separable", "integral", "kernels", "boundaries", "deconvolution", "data"},
+     "separable", "integral", "kernels", "boundaries", "deconvolution", "data", "_fft"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers
