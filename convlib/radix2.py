@@ -89,7 +89,7 @@ def fft_radix2(x) -> np.ndarray:
     See Also
     --------
     convlib.dft_matrix : the same transform as an ``N x N`` matrix (``N**2`` operations).
-    numpy.fft.fft, scipy.fft.fft : any length, fast (pocketfft).
+    numpy.fft.fft : the fast transform of any length (pocketfft).
 
     Notes
     -----
