@@ -2,6 +2,9 @@ r"""How the FFT works, and what the DFT samples (chapter 5).
 
 * :func:`fft_radix2` -- the radix-2 decimation-in-time FFT of Cooley and Tukey, written
   recursively in a few lines for power-of-two lengths; equals ``numpy.fft.fft``;
+* :func:`radix2_stages` -- the same FFT unrolled into levels, as an iterative FFT runs
+  it: the input in bit-reversed order (:func:`bit_reversal`), then the values after
+  each level of butterflies (the signal-flow graph of chapter 5's butterfly figure);
 * :func:`radix2_op_count` -- its complex multiplications and additions, counted by
   running it (``(N/2) log2 N`` and ``N log2 N``, against ``N**2`` for the DFT matrix);
 * :func:`dtft` -- the discrete-time Fourier transform of a finite sequence,
@@ -20,7 +23,7 @@ import numpy as np
 
 from ._validation import as_array, check_int, check_output_bytes
 
-__all__ = ["fft_radix2", "radix2_op_count", "dtft"]
+__all__ = ["fft_radix2", "bit_reversal", "radix2_stages", "radix2_op_count", "dtft"]
 
 
 def _complex_dtype(dtype: np.dtype) -> np.dtype:
@@ -116,6 +119,97 @@ def fft_radix2(x) -> np.ndarray:
     arr = as_array(x, "x", func, min_ndim=1)
     _check_power_of_two(arr.shape[-1], "the length of x's last axis", func)
     return _dit(arr.astype(_complex_dtype(arr.dtype)), None)
+
+
+def bit_reversal(n: int) -> np.ndarray:
+    """The order in which the radix-2 recursion reaches the samples: bit-reversed indices.
+
+    Splitting by parity at every level sorts the samples by the *last* bit of their index
+    first: position ``p`` of the deepest level holds sample ``j`` whose ``log2 n``-bit
+    binary digits are those of ``p`` reversed.
+
+    Parameters
+    ----------
+    n : int
+        A power of two ``>= 1``.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        int64 permutation of ``0 .. n - 1``; it is its own inverse.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a power of two or its array would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
+    TypeError
+        If ``n`` is not an integer.
+
+    Examples
+    --------
+    >>> bit_reversal(8)          # 1 = 001 -> 100 = 4, 3 = 011 -> 110 = 6
+    array([0, 4, 2, 6, 1, 5, 3, 7])
+    """
+    func = "bit_reversal"
+    n = check_int(n, "n", func, minimum=1)
+    _check_power_of_two(n, "n", func)
+    check_output_bytes((n,), 8, "n", func)
+    order = np.zeros(1, np.int64)
+    while order.size < n:                     # evens first, then odds, at every level
+        order = np.concatenate([2 * order, 2 * order + 1])
+    return order
+
+
+def radix2_stages(x) -> list[np.ndarray]:
+    r"""The radix-2 FFT of a 1-D ``x`` level by level, as an iterative FFT computes it.
+
+    Stage 0 is ``x`` in bit-reversed order (:func:`bit_reversal`): ``N`` transforms of
+    length 1. Stage ``s`` holds ``N / 2**s`` consecutive blocks, each the DFT of length
+    ``2**s`` of one decimated subsequence of ``x``; each block is made from the two
+    halves of its stage ``s - 1`` block by the butterflies of :func:`fft_radix2`
+    (first half ``E``, second half ``O``, twiddle factors of length ``2**s``).
+
+    Parameters
+    ----------
+    x : array_like of shape (N,)
+        ``N`` a power of two.
+
+    Returns
+    -------
+    list of ``log2 N + 1`` ndarrays of shape (N,)
+        complex128 values after each level; the last equals ``fft_radix2(x)``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D, is empty or its length is not a power of two.
+    TypeError
+        If ``x`` does not hold numbers.
+
+    Examples
+    --------
+    Chapter 5's hand example: bit-reversed ``[1, 3, 2, 4]``, then ``E`` and ``O``
+    side by side, then ``X``:
+
+    >>> [s.round(12) + 0 for s in radix2_stages([1, 2, 3, 4])]  # doctest: +NORMALIZE_WHITESPACE
+    [array([1.+0.j, 3.+0.j, 2.+0.j, 4.+0.j]), array([ 4.+0.j, -2.+0.j,  6.+0.j, -2.+0.j]),
+     array([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])]
+    """
+    func = "radix2_stages"
+    arr = as_array(x, "x", func, ndim=1)
+    n = arr.size
+    _check_power_of_two(n, "the length of x", func)
+    values = arr[bit_reversal(n)].astype(np.complex128)
+    stages, m = [values], 2
+    while m <= n:
+        blocks = values.reshape(n // m, m)
+        twiddle = np.exp(-2j * np.pi * np.arange(m // 2) / m)
+        even, odd = blocks[:, : m // 2], twiddle * blocks[:, m // 2:]
+        values = np.concatenate([even + odd, even - odd], axis=1).reshape(n)
+        stages.append(values)
+        m *= 2
+    return stages
 
 
 def radix2_op_count(n: int) -> dict[str, int]:

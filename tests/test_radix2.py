@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import convlib as cl
-from convlib.radix2 import dtft, fft_radix2, radix2_op_count
+from convlib.radix2 import (bit_reversal, dtft, fft_radix2, radix2_op_count,
+                            radix2_stages)
 
 LENGTHS = [2**k for k in range(13)]                  # 1 .. 4096
 DTYPES = [np.bool_, np.int8, np.int64, np.float16, np.float32, np.float64,
@@ -153,4 +154,51 @@ def test_dtft_shapes_and_closed_form():
 def test_dtft_errors(h, omega, exc, message):
     with pytest.raises(exc, match="^dtft: ") as info:
         dtft(h, omega)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_bit_reversal_reverses_the_bits(n):
+    bits = n.bit_length() - 1
+    expected = [int(f"{p:0{bits}b}"[::-1] or "0", 2) for p in range(n)]  # by strings
+    order = bit_reversal(n)
+    assert order.tolist() == expected and order.dtype == np.int64
+    np.testing.assert_array_equal(order[order], np.arange(n))     # an involution
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 64])
+def test_stages_are_the_dfts_of_the_decimated_subsequences(n):
+    x = np.random.default_rng(n).standard_normal(n) + 1j
+    stages = radix2_stages(x)
+    assert len(stages) == n.bit_length() and all(s.shape == (n,) for s in stages)
+    np.testing.assert_array_equal(stages[0], x[bit_reversal(n)])
+    for level, values in enumerate(stages):
+        m = 2**level
+        for b in range(n // m):          # block b: the DFT of every (n/m)-th sample
+            start = bit_reversal(n)[b * m]
+            np.testing.assert_allclose(values[b * m:(b + 1) * m],
+                                       np.fft.fft(x[start::n // m]), atol=1e-12 * n)
+    np.testing.assert_allclose(stages[-1], fft_radix2(x), atol=1e-12 * n)
+
+
+def test_stages_hand_example_and_input_kept():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    stages = radix2_stages(x)
+    np.testing.assert_allclose(stages[1], [4, -2, 6, -2], atol=1e-15)
+    np.testing.assert_array_equal(x, [1, 2, 3, 4])
+
+
+@pytest.mark.parametrize("func, arg, exc, message", [
+    (bit_reversal, 6, ValueError, "bit_reversal: n must be a power of two"),
+    (bit_reversal, 0, ValueError, "bit_reversal: n must be >= 1"),
+    (bit_reversal, 2.0, TypeError, "bit_reversal: n must be an integer"),
+    (bit_reversal, 2**62, ValueError, "more than the limit"),
+    (radix2_stages, [1, 2, 3], ValueError,
+     "radix2_stages: the length of x must be a power of two"),
+    (radix2_stages, [[1, 2]], ValueError, "radix2_stages: x must be 1-D"),
+    (radix2_stages, [], ValueError, "radix2_stages: x must not be empty"),
+])
+def test_stage_errors(func, arg, exc, message):
+    with pytest.raises(exc) as info:
+        func(arg)
     assert message in str(info.value)
