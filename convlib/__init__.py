@@ -20,7 +20,9 @@ The index, grouped like the book:
   padding; ``method='fft'``), :func:`overlap_add` (``method='overlap_add'``) and
   :func:`overlap_save` for long signals in blocks, :func:`circular_convolve`,
   :func:`dft_matrix`, :func:`block_length`, :func:`block_plan`, and
-  :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
+  :func:`estimate_costs`, the cost model behind :func:`choose_method`, and
+  :mod:`convlib.radix2`, how the FFT works (the radix-2 FFT, its operation count, the
+  DTFT that the DFT samples) (chapter 5);
   :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
   :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
@@ -74,7 +76,7 @@ array([1, 3, 5, 3])
 import importlib as _importlib
 
 from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
-from . import masked, sparse, tiled
+from . import masked, radix2, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
@@ -128,7 +130,7 @@ __all__ = [
     "same_padding", "receptive_field",
     # modules
     "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
-    "costmodel", "exact", "deconvolution",
+    "costmodel", "exact", "deconvolution", "radix2",
     # Part V
     "sparse", "tiled", "masked",
 ]
