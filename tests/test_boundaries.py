@@ -141,6 +141,19 @@ def test_padding_then_valid(mode, boundary, pair):
                  bound(ext, b, lambda u, v: scipy.signal.convolve2d(u, v, "valid")))
 
 
+@pytest.mark.parametrize("mode", ["full", "same"])
+@given(pair=array_pairs(ndim=2, max_side=7, dtypes=[np.int64, np.float64, np.complex128]))
+def test_correlate2d_edge_equals_padding_then_valid(mode, pair):
+    # SciPy's correlate2d window starts at M // 2 of the full output in 'same' mode
+    a, b = pair
+    start = [0, 0] if mode == "full" else [m // 2 for m in b.shape]
+    pad = [(m - 1 - s, m - 1 if mode == "full" else s) for m, s in zip(b.shape, start)]
+    ext = np.pad(a, pad, mode="edge")
+    ref = scipy.signal.correlate2d(ext, b, "valid")
+    assert_close(cl.correlate2d(a, b, mode, "edge"), ref,
+                 bound(ext, b, lambda u, v: scipy.signal.correlate2d(u, v, "valid")))
+
+
 @pytest.mark.parametrize("boundary", ALL_BOUNDARIES)
 @pytest.mark.parametrize("kernel_shape", [(3, 3), (3, 5), (2, 2), (4, 3), (1, 6), (5, 4)])
 def test_same_equals_ndimage(boundary, kernel_shape, rng):
