@@ -9,7 +9,7 @@ The index, grouped like the book:
 
 * Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
   dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
-  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect/edge (chapter 2);
   :func:`convolve_at`, one output value from one window (chapters 2 and 4);
   :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
   Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);

@@ -28,7 +28,7 @@ def test_window_terms_worked_example():
     assert (window * h).sum() == 29
 
 
-@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect"])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect", "edge"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 def test_window_terms_sum_is_convolve2d(mode, boundary):
     rng = np.random.default_rng(7)
