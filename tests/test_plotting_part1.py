@@ -120,3 +120,16 @@ def test_to_db_and_spectra_db_figure():
     assert [t.get_text() for t in cuts.get_legend().get_texts()] == [
         "box 7", "twice", "sinc"]
     plt.close(fig)
+
+
+def test_denoise_mse_figure_one_style_per_filter():
+    from convlib.plotting import denoise_mse_figure
+    rows = {0.1: {"a": 1.0, "b": 2.0}, 0.02: {"a": 0.5, "b": 3.0}}
+    fig = denoise_mse_figure({"one": rows, "two": rows}, ylabel="err")
+    left, right = fig.axes
+    assert left.get_ylabel() == "err" and left.get_yscale() == "log"
+    a, b = left.get_lines()
+    assert list(a.get_xdata()) == [0.02, 0.1] and list(a.get_ydata()) == [0.5, 1.0]
+    assert (a.get_linestyle(), a.get_marker()) != (b.get_linestyle(), b.get_marker())
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)

@@ -18,7 +18,7 @@ from .core import COLORS, show_image, show_matrix, stem
 
 __all__ = ["draw_flip_slide", "draw_superposition", "draw_modes", "draw_window_sum",
            "kernel_spectrum", "spectrum_grid", "draw_kernel_filter", "draw_low_rank",
-           "to_db", "spectra_db_figure"]
+           "to_db", "spectra_db_figure", "denoise_mse_figure"]
 
 
 def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
@@ -288,4 +288,37 @@ def spectra_db_figure(maps: dict[str, np.ndarray],
     ax.set_ylabel("|H| in dB", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def denoise_mse_figure(panels: dict[str, dict[float, dict[str, float]]], *,
+                       ylabel: str = "MSE") -> Figure:
+    """Chapter 3's denoising comparison: error against noise level, one panel per noise.
+
+    Parameters
+    ----------
+    panels : dict of str to dict of float to dict of str to float
+        Per panel (its title names the noise and its level), per noise level, the error
+        of each filter: ``{"salt and pepper": {0.02: {"median 3x3": 2.5, ...}, ...}}``.
+    ylabel : str
+        The label of the (logarithmic) error axis, shared by the panels.
+
+    Each filter keeps its line style and marker across panels (not its colour alone).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 2.7),
+                             sharey=True, squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels.items()):
+        levels = sorted(rows)
+        names = list(rows[levels[0]])
+        for name, (ls, marker) in zip(names, _CUT_STYLES):
+            ax.plot(levels, [rows[v][name] for v in levels], ls=ls, marker=marker,
+                    ms=5, label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(levels, [f"{v:g}" for v in levels])
+        ax.minorticks_off()
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel(ylabel, fontsize=8)
+    axes[0, -1].legend(fontsize=7)
     return fig
