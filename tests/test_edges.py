@@ -6,6 +6,8 @@ edges (a disk, a square)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -221,6 +223,30 @@ def test_marr_hildreth_on_a_disk_and_threshold_monotone():
     assert not (E.marr_hildreth(img, 2.0, 0.08) & ~edges).any()
     assert not (edges & ~E.marr_hildreth(img, 2.0, 0.02)).any()
     assert E.marr_hildreth(np.ones((8, 8)), 1.0).sum() == 0  # flat: no crossing
+
+
+# ---- against OpenCV's Canny (a committed fixture; OpenCV is not a dependency) ----------
+
+FIXTURE = Path(__file__).parent / "fixtures" / "canny_opencv.npz"
+
+
+def test_nms_and_hysteresis_reproduce_opencv_canny_on_sobel_gradient():
+    """tools/canny_opencv_fixture.py ran cv2.Canny(apertureSize=3, L2gradient=True) on
+    the 8-bit photograph; fed the same 3x3 Sobel gradient (OpenCV's Sobel replicates the
+    edge pixel, which for a 3x3 kernel is the 'symm' boundary), convlib's non-maximum
+    suppression and hysteresis give the same edges, pixel for pixel."""
+    data = np.load(FIXTURE)
+    H, W = data["shape"]
+    expected = np.unpackbits(data["edges"], axis=-1)[..., :W].astype(bool)
+    x = np.round(cl.data.photo()[::2, ::2] * 255)
+    assert x.shape == (H, W)
+    gx = cl.convolve2d(x, K.sobel(1), "same", "symm")
+    gy = cl.convolve2d(x, K.sobel(0), "same", "symm")
+    thin = E.non_maximum_suppression(np.hypot(gx, gy), gx, gy)
+    for (low, high), ref in zip(data["thresholds"], expected):
+        ours = E.hysteresis(thin, float(low), float(high))
+        assert ref.sum() > 1000
+        np.testing.assert_array_equal(ours, ref)
 
 
 # ---- bad input ----------------------------------------------------------------------
