@@ -203,15 +203,15 @@ def non_maximum_suppression(magnitude, gx, gy) -> np.ndarray:
 
     Notes
     -----
-    Canny's detector [1]_ marks the maxima of the gradient magnitude
+    Canny's detector (Canny 1986) marks the maxima of the gradient magnitude
     in the gradient direction; quantising that direction to the 8 neighbours (4 axes)
     is the common discrete version (OpenCV's ``Canny`` does the same). Interpolating
     the magnitude between two neighbours instead follows curved edges a little better.
 
     References
     ----------
-    .. [1] J. Canny, "A Computational Approach to Edge Detection", IEEE Transactions on
-       Pattern Analysis and Machine Intelligence 8(6), 679-698, 1986.
+    J. Canny, "A Computational Approach to Edge Detection", *IEEE Transactions on
+    Pattern Analysis and Machine Intelligence* 8(6), 679-698, 1986.
 
     Examples
     --------
@@ -268,14 +268,14 @@ def hysteresis(magnitude, low: float, high: float) -> np.ndarray:
 
     Notes
     -----
-    The flood fill visits each weak pixel once: linear time. Canny's detector [1]_
-    uses it to keep a faint stretch of an edge that continues a strong
+    The flood fill visits each weak pixel once: linear time. Canny's detector (Canny
+    1986) uses it to keep a faint stretch of an edge that continues a strong
     one while dropping isolated faint responses (noise).
 
     References
     ----------
-    .. [1] J. Canny, "A Computational Approach to Edge Detection", IEEE Transactions on
-       Pattern Analysis and Machine Intelligence 8(6), 679-698, 1986.
+    J. Canny, "A Computational Approach to Edge Detection", *IEEE Transactions on
+    Pattern Analysis and Machine Intelligence* 8(6), 679-698, 1986.
 
     Examples
     --------
@@ -351,8 +351,8 @@ def canny(x, sigma: float, low: float, high: float) -> np.ndarray:
 
     References
     ----------
-    .. [1] J. Canny, "A Computational Approach to Edge Detection", IEEE Transactions on
-       Pattern Analysis and Machine Intelligence 8(6), 679-698, 1986.
+    J. Canny, "A Computational Approach to Edge Detection", *IEEE Transactions on
+    Pattern Analysis and Machine Intelligence* 8(6), 679-698, 1986.
 
     Examples
     --------
@@ -414,8 +414,9 @@ def marr_hildreth(x, sigma: float, threshold: float = 0.0) -> np.ndarray:
 
     References
     ----------
-    .. [1] D. Marr and E. Hildreth, "Theory of Edge Detection", Proceedings of the
-       Royal Society of London B 207(1167), 187-217, 1980.
+    D. Marr and E. Hildreth, "Theory of Edge Detection", *Proceedings of the Royal
+    Society of London B* 207(1167), 187-217, 1980. R. C. Gonzalez and R. E. Woods,
+    *Digital Image Processing*, 4th ed., chapter 10.
 
     Examples
     --------
