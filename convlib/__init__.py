@@ -12,7 +12,9 @@ The index, grouped like the book:
   :func:`correlate2d` with boundaries fill/wrap/symm/reflect/edge (chapter 2);
   :func:`convolve_at`, one output value from one window (chapters 2 and 4);
   :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
-  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk, and the box's
+  response in closed form; chapter 3); :mod:`convlib.edges`, Canny's edge detector
+  and Marr-Hildreth's zero crossings built from those kernels (chapter 3);
   :func:`is_separable`, :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
   low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
   at a cost independent of its size) (chapter 4).
@@ -75,7 +77,8 @@ array([1, 3, 5, 3])
 
 import importlib as _importlib
 
-from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
+from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
+               overlap)
 from . import masked, radix2, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
@@ -129,7 +132,7 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
+    "data", "direct", "kernels", "edges", "plotting", "widgets", "nn", "fourier", "overlap",
     "costmodel", "exact", "deconvolution", "radix2",
     # Part V
     "sparse", "tiled", "masked",
