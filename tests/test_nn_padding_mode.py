@@ -166,6 +166,9 @@ def test_tiny_example_equals_pytorch(torch_ref):
                       padding_mode=mode)
         np.testing.assert_array_equal(y, torch_ref[f"tiny__{mode}"])
     assert torch_ref["tiny__circular"][0, 0].tolist() == [[48, 45, 54, 51]] * 3
+    for mode, y in {"zeros": [3, 6, 9, 7], "reflect": [5, 6, 9, 10],
+                    "replicate": [4, 6, 9, 11], "circular": [7, 6, 9, 8]}.items():
+        assert torch_ref[f"tiny1d__{mode}"][0, 0].tolist() == y
 
 
 def test_depth_multiplier_and_naming_equal_pytorch(torch_ref):
@@ -175,6 +178,12 @@ def test_depth_multiplier_and_naming_equal_pytorch(torch_ref):
     y = nn.conv2d(torch_ref["naming__x"], torch_ref["naming__w"], torch_ref["naming__b"],
                   stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)
     np.testing.assert_allclose(y, torch_ref["naming__y"], rtol=0, atol=ATOL)
+    # the integer example the chapter prints: exact
+    y = nn.conv2d(torch_ref["naming_int__x"].astype(int),
+                  torch_ref["naming_int__w"].astype(int), np.array([1, -1]),
+                  stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    np.testing.assert_array_equal(y, torch_ref["naming_int__y"])
+    assert y.tolist() == [[[[3, 6], [14, 10], [4, 4]], [[-4, -3], [18, 14], [5, 7]]]]
 
 
 def test_pytorch_refuses_what_convlib_refuses(torch_ref):
