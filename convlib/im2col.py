@@ -12,6 +12,7 @@ The columns are ordered like PyTorch's ``torch.nn.functional.unfold``: row index
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -240,6 +241,31 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
     return out
 
 
+def serves_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+    """Why ``method='im2col'`` cannot serve these inputs, or None if it can.
+
+    The domain of :func:`convolve_im2col`: 1-D and 2-D inputs whose column matrix
+    (``in2.size`` rows, one column per output value) stays within the output limit of
+    :mod:`convlib._validation`. The dispatcher asks before running the method and
+    reports the reason as :class:`~convlib.dispatch.MethodCannotServe`.
+
+    Examples
+    --------
+    >>> serves_im2col(np.ones((5, 5)), np.ones((3, 3))) is None
+    True
+    >>> serves_im2col(np.ones((2, 2, 2)), np.ones((1, 1, 1)))
+    "'im2col' serves 1-D and 2-D inputs; got 3-D inputs"
+    """
+    if in1.ndim not in (1, 2):
+        return f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs"
+    outputs = math.prod(output_shape(in1.shape, in2.shape, mode))
+    problem = output_bytes_problem((in2.size, outputs), np.result_type(in1, in2).itemsize)
+    if problem is not None:
+        return (f"its column matrix of in2.size rows and one column per output needs "
+                f"{problem}; use method='direct' or 'fft'")
+    return None
+
+
 def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
     """Convolution as one matrix product with :func:`~convlib.im2col` (``method='im2col'``).
 
@@ -260,7 +286,8 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     Raises
     ------
     convlib.dispatch.MethodCannotServe
-        If the inputs are not 1-D or 2-D.
+        If ``serves_im2col`` gives a reason (inputs not 1-D or 2-D, or a column
+        matrix too large), with that reason.
 
     Notes
     -----
@@ -278,17 +305,13 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     >>> convolve_im2col(np.array([1, 2, 3]), np.array([1, 1]), "full")
     array([1, 3, 5, 3])
     """
-    if in1.ndim not in (1, 2):
-        raise MethodCannotServe(
-            f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    reason = serves_im2col(in1, in2, mode)
+    if reason is not None:  # the dispatcher asks first, naming the function called
+        raise MethodCannotServe(reason)
     dtype = np.result_type(in1, in2)
     x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
     h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
     out_shape = output_shape(x.shape[2:], h.shape, mode)
-    problem = output_bytes_problem((h.size, int(np.prod(out_shape))), dtype.itemsize)
-    if problem is not None:  # the dispatcher reports it, naming the function called
-        raise MethodCannotServe(f"its column matrix of in2.size rows and one column per "
-                                f"output needs {problem}; use method='direct' or 'fft'")
     offset = mode_offset(x.shape[2:], h.shape, mode)
     pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
                                                          out_shape)]

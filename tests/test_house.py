@@ -259,3 +259,70 @@ def test_method_cannot_serve_is_one_class():
     assert issubclass(dispatch.MethodCannotServe, ValueError)
     assert getattr(convlib, "MethodCannotServe", dispatch.MethodCannotServe) \
         is dispatch.MethodCannotServe
+
+
+# ---- private names stay in their module (issue 15, item 7) -----------------------------
+
+#: The private bottom modules: their ``_names`` are shared by the package on purpose.
+PRIVATE_BOTTOM = {"_validation", "_errors", "_timing", "_fft"}
+
+#: Known imports of private names still to go, each ``(importer, module, name)``:
+#: issue 15 item 5 moves the FFT helpers that ``overlap`` and the dispatcher borrow
+#: from ``fourier`` and ``overlap`` into the private bottom module ``_fft`` (another
+#: branch); delete the entries as it lands.
+PRIVATE_IMPORT_ALLOWLIST = {
+    ("dispatch", "fourier", "_fft_convolve"), ("dispatch", "fourier", "_warn_nonfinite"),
+    ("dispatch", "overlap", "_overlap_add"),
+    *(("overlap", "fourier", name) for name in (
+        "_as_float", "_cut_mode", "_fft_convolve", "_freq_axes", "_is_complex",
+        "_prepare", "_transforms", "_warn_nonfinite")),
+}
+
+
+def private_imports(name: str, source: str | None = None) -> list[tuple[str, str, int]]:
+    """``(module, private name, line)`` for every ``from <module> import _x`` in a
+    convlib module (its ``source``, default its file) that takes a name with a leading
+    underscore from another convlib module (not a private submodule)."""
+    if source is None:
+        source = MODULES[name].read_text()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        for alias in node.names:
+            if not alias.name.startswith("_") or alias.name.startswith("__"):
+                continue
+            single = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            for target in _resolve(name, single):
+                if target != name and not target.endswith("." + alias.name):  # a name
+                    found.append((target, alias.name, node.lineno))
+    return found
+
+
+def test_the_private_import_parser_sees_them():
+    source = ("from .fourier import _as_float, fft_convolve\n"
+              "from ._validation import as_array, _limit\n"
+              "from . import _errors\n"
+              "def f():\n"
+              "    from convlib.direct import _secret\n")
+    assert private_imports("convlib.overlap", source) == [
+        ("convlib.fourier", "_as_float", 1), ("convlib._validation", "_limit", 2),
+        ("convlib.direct", "_secret", 5)]
+
+
+def test_no_module_imports_another_modules_private_names():
+    bad, used = [], set()
+    for name in MODULES:
+        for target, private, line in private_imports(name):
+            if short(target).split(".")[-1] in PRIVATE_BOTTOM:
+                continue
+            key = (short(name), short(target), private)
+            if key in PRIVATE_IMPORT_ALLOWLIST:
+                used.add(key)
+                continue
+            bad.append(f"{short(name)}:{line} imports {private} from {short(target)}")
+    assert not bad, "a private name (leading underscore) belongs to its module; make " \
+        "it a documented package function or move it to a private bottom module " \
+        f"({sorted(PRIVATE_BOTTOM)}):\n" + "\n".join(bad)
+    stale = sorted(PRIVATE_IMPORT_ALLOWLIST - used)
+    assert not stale, f"allowlisted private imports that are gone; delete them: {stale}"
