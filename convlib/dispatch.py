@@ -69,6 +69,8 @@ def every_input(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> None:
 class Method:
     """A method of :func:`convlib.convolve`: its name, implementation, domain, summary.
 
+    Calling a ``Method`` runs its implementation: ``METHODS['direct'](in1, in2, mode)``.
+
     Parameters
     ----------
     name : str
@@ -84,7 +86,12 @@ class Method:
     summary : str
         One line: how the method computes.
 
-    Calling a ``Method`` runs it: ``METHODS['direct'](in1, in2, mode)``.
+    Examples
+    --------
+    >>> METHODS["winograd"].serves(np.ones(8), np.ones(5), "full")
+    "'winograd' (F(2,3) / F(2x2,3x3)) needs a 3-tap kernel as in2; got in2 of shape (5,)"
+    >>> METHODS["direct"](np.array([1, 2, 3]), np.array([1, 1]), "full")
+    array([1, 3, 5, 3])
     """
 
     name: str
