@@ -177,7 +177,7 @@ def test_1d_equals_numpy_full(method, data):
                  bound(a, b, np.convolve))
 
 
-# ---- every method's domain is its predicate ------------------------------------------------
+# ---- every method's domain is its predicate -------------------------------------------
 
 def inside_and_outside(method):
     """Pairs of every kind: inside ``method``'s domain (as built for it) and anywhere."""
@@ -366,9 +366,9 @@ def test_method_that_cannot_serve_is_reported(monkeypatch):
         raise AssertionError("run despite serves")
 
     monkeypatch.setitem(METHODS, "picky", Method("picky", run, picky, "a test method"))
-    with pytest.raises(MethodCannotServe, match=r"^correlate: method 'picky' cannot serve "
-                                                r"these inputs: it needs a kernel of length "
-                                                r"3; got shape \(2,\)$"):
+    with pytest.raises(MethodCannotServe, match=r"^correlate: method 'picky' cannot "
+                                                r"serve these inputs: it needs a kernel of "
+                                                r"length 3; got shape \(2,\)$"):
         cl.correlate([1, 2, 3], [1, 1], method="picky")
     assert issubclass(MethodCannotServe, ValueError)   # what users catch
 

@@ -280,34 +280,52 @@ PRIVATE_IMPORT_ALLOWLIST = {
 
 
 def private_imports(name: str, source: str | None = None) -> list[tuple[str, str, int]]:
-    """``(module, private name, line)`` for every ``from <module> import _x`` in a
-    convlib module (its ``source``, default its file) that takes a name with a leading
-    underscore from another convlib module (not a private submodule)."""
+    """``(module, private name, line)`` for every name with a leading underscore that a
+    convlib module (its ``source``, default its file) takes from another convlib
+    module: ``from <module> import _x``, or ``<module>._x`` through an imported module
+    (``from . import direct`` then ``direct._x``). Private submodules are not names."""
     if source is None:
         source = MODULES[name].read_text()
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.ImportFrom):
+    tree = ast.parse(source)
+    found, modules = [], {}   # modules: local name -> convlib module it is bound to
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         for alias in node.names:
-            if not alias.name.startswith("_") or alias.name.startswith("__"):
+            if isinstance(node, ast.Import):
+                if alias.asname and alias.name.split(".")[0] == "convlib" \
+                        and alias.name in MODULES:
+                    modules[alias.asname] = alias.name
                 continue
             single = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
             for target in _resolve(name, single):
-                if target != name and not target.endswith("." + alias.name):  # a name
+                if target.endswith("." + alias.name):   # a module, not a name
+                    modules[alias.asname or alias.name] = target
+                elif alias.name.startswith("_") and not alias.name.startswith("__") \
+                        and target != name:
                     found.append((target, alias.name, node.lineno))
-    return found
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in modules and node.attr.startswith("_")
+                and not node.attr.startswith("__") and modules[node.value.id] != name):
+            found.append((modules[node.value.id], node.attr, node.lineno))
+    return sorted(found, key=lambda f: f[2])
 
 
 def test_the_private_import_parser_sees_them():
     source = ("from .fourier import _as_float, fft_convolve\n"
               "from ._validation import as_array, _limit\n"
-              "from . import _errors\n"
+              "from . import _errors, direct\n"
+              "from .nn import layers as nn_layers\n"
+              "import convlib.exact as ex\n"
               "def f():\n"
-              "    from convlib.direct import _secret\n")
+              "    from convlib.direct import _secret\n"
+              "    return direct._windows(nn_layers._conv2d_gemm, ex._plan,\n"
+              "                           direct.DIRECT_BLOCK)\n")
     assert private_imports("convlib.overlap", source) == [
         ("convlib.fourier", "_as_float", 1), ("convlib._validation", "_limit", 2),
-        ("convlib.direct", "_secret", 5)]
+        ("convlib.direct", "_secret", 7), ("convlib.direct", "_windows", 8),
+        ("convlib.nn.layers", "_conv2d_gemm", 8), ("convlib.exact", "_plan", 8)]
 
 
 def test_no_module_imports_another_modules_private_names():
