@@ -26,7 +26,8 @@ import numpy as np
 
 from ._validation import as_array, check_choice, check_int, check_output_bytes
 from .direct import check_macs, convolve_direct, direct_macs, reverse_conj
-from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
+from .shapes import (MODES, mode_offset, output_shape, _mode_offset, _output_shape,
+                     _valid_swap_needed)
 
 __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
            "boundary_index", "window_terms"]
@@ -230,7 +231,7 @@ def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
     check_choice(mode, "mode", MODES, func)
     boundary = _check_boundary(boundary, func)
     fillvalue = _check_fillvalue(fillvalue, np.result_type(a, b), func)
-    output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
+    _output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
     return a, b, boundary, fillvalue
 
 
@@ -238,7 +239,7 @@ def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
     """``convlib.convolve(a, b, mode, method='direct')`` of validated 2-D inputs, without
     the dispatcher: SciPy's 'valid' swap, then the direct sum (refused above
     ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
     return convolve_direct(a, b, mode)
@@ -356,7 +357,7 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
     func = "correlate2d"
     a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
     if mode == "valid":
-        if valid_swap_needed(a.shape, b.shape, func):
+        if _valid_swap_needed(a.shape, b.shape, func):
             return correlate2d(b, a, "valid")[::-1, ::-1]
         return _direct(a, reverse_conj(b), "valid", func)
     g = reverse_conj(b)
@@ -432,10 +433,10 @@ def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
     boundary = _check_boundary(boundary, func)
     dtype = np.result_type(a, b)
     fillvalue = _check_fillvalue(fillvalue, dtype, func)
-    shape = output_shape(a.shape, b.shape, mode, func)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    shape = _output_shape(a.shape, b.shape, mode, func)
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
-    offset = mode_offset(a.shape, b.shape, mode, func)
+    offset = _mode_offset(a.shape, b.shape, mode, func)
     if isinstance(index, (str, bytes)) or not isinstance(index, (Sequence, np.ndarray)) \
             or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
                        for i in index):  # 1.5 must not be truncated to 1

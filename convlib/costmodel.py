@@ -14,14 +14,15 @@ solves a non-negative least-squares problem.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from scipy.fft import next_fast_len
 
-from ._validation import as_array, check_choice, check_same_ndim
+from ._validation import as_operands
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
-from .shapes import MODES, output_shape, valid_swap_needed
+from .shapes import MODES, output_shape, _valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"]
 
@@ -54,13 +55,6 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
 #: the timings of a shared machine also vary most).
 COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28}
-
-
-def _prod(values) -> int:
-    out = 1
-    for v in values:
-        out *= int(v)
-    return out
 
 
 def _nlogn(points: int) -> float:
@@ -126,8 +120,8 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     shape = output_shape(shape1, shape2, mode)
     direct = _direct_features(shape1, shape2, mode)
     factor = 2.0 if complex_data else 1.0
-    points = _prod(next_fast_len(p + q - 1, not complex_data)
-                   for p, q in zip(shape1, shape2))
+    points = math.prod(next_fast_len(p + q - 1, not complex_data)
+                       for p, q in zip(shape1, shape2))
     blocks, block_points = 1, 1
     for p, q in zip(shape1, shape2):
         length = block_length(p, q)
@@ -158,12 +152,12 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    small = shape1 if _prod(shape2) > _prod(shape1) else shape2
+    small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
     macs = direct_macs(shape1, shape2, mode)
-    rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
+    rows = max(1, DIRECT_BLOCK // max(math.prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)
-    dot = d == 1 or windows_pay(_prod(shape), _prod(small))   # compiled dot products
-    return {"call": 1.0, "tap": 0.0 if dot else float(_prod(small) * blocks),
+    dot = d == 1 or windows_pay(math.prod(shape), math.prod(small))  # compiled dot products
+    return {"call": 1.0, "tap": 0.0 if dot else float(math.prod(small) * blocks),
             "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0}
 
 
@@ -199,12 +193,10 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     True
     """
     func = "estimate_costs"
-    a, b = as_array(in1, "in1", func), as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
+    a, b = as_operands(in1, in2, mode, MODES, func)
     if a.ndim == 0:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, "estimate_costs"):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
     return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
 

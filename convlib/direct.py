@@ -19,6 +19,7 @@ in ``numpy.result_type(in1, in2)``, so integer inputs give exact integers.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -73,7 +74,8 @@ def direct_macs(shape1, shape2, mode: str) -> int:
     """
     shape = output_shape(shape1, shape2, mode)
     offset = mode_offset(shape1, shape2, mode)
-    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
+    big, small = ((shape2, shape1) if math.prod(shape2) > math.prod(shape1)
+                  else (shape1, shape2))
     macs = 1
     for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
         # int64, not NumPy's default integer: that is int32 on 32-bit platforms and in
@@ -210,11 +212,11 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
         a, b = b, a
     if a.ndim == 1 and dtype.kind in "iufc" and not mostly_zero(b):  # NumPy's compiled loop
         return _convolve_1d(a, b, mode, offset, shape)
-    if windows_pay(_prod(shape), b.size) and dtype.kind in "iufc":
+    if windows_pay(math.prod(shape), b.size) and dtype.kind in "iufc":
         return _direct_windows(a, b, shape, offset)
     out = np.zeros(shape, dtype=dtype)
     taps = [(k, b[k]) for k in np.ndindex(*b.shape) if b[k] != 0]
-    row = _prod(shape[1:])
+    row = math.prod(shape[1:])
     rows = max(1, DIRECT_BLOCK // max(row, 1))  # output rows per cache-sized block
     tmp = np.empty((min(rows, shape[0]),) + tuple(shape[1:]), dtype=dtype)
     for r0 in range(0, shape[0], rows):
@@ -289,13 +291,6 @@ def _direct_windows(a: np.ndarray, b: np.ndarray, shape, offset) -> np.ndarray:
     windows = windows[tuple(slice(st, st + li) for st, li in zip(starts, shape))]
     flipped = b[(slice(None, None, -1),) * b.ndim]
     return np.tensordot(windows, flipped, axes=b.ndim)
-
-
-def _prod(values) -> int:
-    total = 1
-    for v in values:
-        total *= int(v)
-    return total
 
 
 def conv_terms(x, h, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -26,18 +26,19 @@ import numpy as np
 
 from ._errors import MethodCannotServe
 from ._timing import time_methods
-from ._validation import as_array, check_choice, check_same_ndim
+from ._validation import as_operands, check_choice
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
                      reverse_conj)
 from .costmodel import cached_cost_features, estimate_shapes
 from .exact import exact_integer_convolve, split_plan
-from .fourier import NonFiniteWarning, _fft_convolve, _warn_nonfinite
+from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
+from ._fft import warn_nonfinite as _warn_nonfinite
 from .im2col import convolve_im2col, serves_im2col
 from .matrices import convolve_toeplitz, serves_toeplitz
 from .overlap import _overlap_add
 from .winograd import convolve_winograd, serves_winograd
 from .separable import convolve_separable, rank1_to_rounding, serves_separable
-from .shapes import MODES, valid_swap_needed
+from .shapes import MODES, _valid_swap_needed
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "Method",
            "MethodCannotServe", "NonFiniteWarning",
@@ -128,14 +129,6 @@ METHODS: dict[str, Method] = {m.name: m for m in (
 
 def _check_method(method: object, func: str) -> str:
     return check_choice(method, "method", ("auto", *METHODS), func)
-
-
-def _prepare(in1: object, in2: object, mode: object, func: str):
-    a = as_array(in1, "in1", func)
-    b = as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
-    return a, b
 
 
 #: For inputs of 3 or more dimensions (the cost constants were fitted on 1-D and 2-D
@@ -230,12 +223,12 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     ...
     ValueError: choose_method: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
-    a, b = _prepare(in1, in2, mode, "choose_method")
+    a, b = as_operands(in1, in2, mode, MODES, "choose_method")
     if measure:
         times = time_methods(convolve, a, b, mode, ("direct", "fft", "overlap_add"),
                              repeat=3, budget=0.02)
         return min(times, key=times.__getitem__), times
-    if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
+    if a.ndim and mode == "valid" and _valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
     return _choose(a, b, mode)
 
@@ -289,7 +282,7 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
     dtype = np.result_type(a, b)
     if a.ndim == 0:  # SciPy: the product of two scalars
         return np.asarray(a * b, dtype=dtype)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)
@@ -398,7 +391,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     ...
     ValueError: convolve: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
-    a, b = _prepare(in1, in2, mode, "convolve")
+    a, b = as_operands(in1, in2, mode, MODES, "convolve")
     method = _check_method(method, "convolve")
     return _run(a, b, mode, method, "convolve")
 
@@ -445,6 +438,6 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     >>> correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
-    a, b = _prepare(in1, in2, mode, "correlate")
+    a, b = as_operands(in1, in2, mode, MODES, "correlate")
     method = _check_method(method, "correlate")
     return _run(a, reverse_conj(b), mode, method, "correlate")

@@ -21,7 +21,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
                           output_bytes_problem)
-from .shapes import conv_output_size, mode_offset, output_shape, window_indices
+from .shapes import (mode_offset, output_shape, window_indices, _output_sizes,
+                     _padding_pairs, _window_count)
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
@@ -29,24 +30,17 @@ IntPair = int | Sequence[int]
 
 
 def _layer_args(kernel_size, stride, padding, dilation, func):
+    """Per-axis ``kernel_size``, ``stride``, symmetric ``padding`` (one int per axis, as
+    ``torch.nn.functional.unfold``) and ``dilation``."""
     k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
     s = as_tuple(stride, 2, "stride", func, minimum=1)
-    p = as_tuple(padding, 2, "padding", func, minimum=0)
     d = as_tuple(dilation, 2, "dilation", func, minimum=1)
-    return k, s, p, d
+    pads = _padding_pairs(padding, k, s, d, func, strings=(), pairs=False)
+    return k, s, tuple(lo for lo, _ in pads), d
 
 
 def _out_size(hw, k, s, p, d, func):
-    sizes = []
-    for axis, (n, ki, si, pi, di) in enumerate(zip(hw, k, s, p, d)):
-        span = di * (ki - 1) + 1
-        if n + 2 * pi < span:
-            raise ValueError(
-                f"{func}: the padded input ({n + 2 * pi}) along spatial axis {axis} is "
-                f"smaller than the dilated kernel ({span})"
-            )
-        sizes.append(conv_output_size(n, ki, si, pi, di))
-    return tuple(sizes)
+    return _output_sizes(hw, k, s, [(pi, pi) for pi in p], d, func, name_axes=True)
 
 
 def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
@@ -59,8 +53,7 @@ def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
         check_output_bytes((N, C, H + 2 * p[0], W + 2 * p[1]), item, "padding", func,
                            hint="the padded input")
     cols = (N, C * k[0] * k[1], out_hw[0] * out_hw[1])
-    unpadded = [max(0, (n - di * (ki - 1) - 1) // si + 1)
-                for n, ki, si, di in zip((H, W), k, s, d)]
+    unpadded = [_window_count(n, ki, si, di) for n, ki, si, di in zip((H, W), k, s, d)]
     name = "padding" if output_bytes_problem(
         (N, C * k[0] * k[1], unpadded[0] * unpadded[1]), item) is None else "kernel_size"
     check_output_bytes(cols, item, name, func,
@@ -141,7 +134,8 @@ def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     Always a fresh, writable array."""
     (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    H_out, W_out = ((n - sp) // st + 1 for n, sp, st in zip(xp.shape[2:], span, stride))
+    H_out, W_out = (_window_count(n, k, st, d)
+                    for n, k, st, d in zip(xp.shape[2:], kernel, stride, dilation))
     win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
     N, C = xp.shape[:2]
@@ -229,7 +223,7 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
     (nothing cropped), without the size guard: for :mod:`convlib.nn`, which guards its
     own arrays on behalf of the function called."""
     (kH, kW), (Hp, Wp) = kernel, padded_hw
-    H_out, W_out = ((n - d * (k - 1) - 1) // st + 1
+    H_out, W_out = (_window_count(n, k, st, d)
                     for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
     N, C = cb.shape[0], cb.shape[1] // (kH * kW)
     blocks = cb.reshape(N, C, kH, kW, H_out, W_out)

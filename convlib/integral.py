@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 
 from ._validation import as_array, check_choice, check_int
-from .shapes import MODES, mode_offset, output_shape
+from .shapes import MODES, _mode_offset, _output_shape
 
 __all__ = ["integral_image", "box_filter"]
 
@@ -163,8 +163,8 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
 
 def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
     """The sum of ``a`` over every box window of ``mode``, by inclusion-exclusion."""
-    shape = output_shape(a.shape, size, mode, func)
-    offset = mode_offset(a.shape, size, mode, func)
+    shape = _output_shape(a.shape, size, mode, func)
+    offset = _mode_offset(a.shape, size, mode, func)
     P = np.pad(integral_image(a), [(1, 0)] * a.ndim)
     # full-output index n sums x over [n - k + 1, n + 1), clipped to [0, N)
     ends, starts = [], []

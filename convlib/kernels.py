@@ -29,15 +29,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_output_bytes
+from ._validation import check_choice, check_int, check_output_bytes, check_real
 
 __all__ = ["gaussian", "gaussian2d", "box", "disk", "sobel", "scharr", "laplacian",
            "laplacian_of_gaussian", "sharpen", "unsharp", "emboss", "PICKER", "pick"]
 
 
 def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
-    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number; got {sigma!r}")
+    check_real(sigma, name, func)
     try:
         value = float(sigma)
     except OverflowError:  # an int beyond float64's range
@@ -47,22 +46,9 @@ def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
     return value
 
 
-def _check_real(value: object, name: str, func: str) -> float | int:
-    """A finite real number (bool, complex, NaN and infinities refused)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:
-        finite = False
-    if not finite:
-        raise ValueError(f"{func}: {name} must be finite; got {value!r}")
-    return value
-
-
 def _check_amount(value: object, name: str, func: str) -> float | int:
     """A finite real; an integer must keep the int64 taps ``4*amount + 1`` exact."""
-    value = _check_real(value, name, func)
+    value = check_real(value, name, func, finite=True)
     if isinstance(value, (numbers.Integral, np.integer)) and abs(int(value)) > 2**60:
         raise ValueError(f"{func}: {name} must be within +-2**60 when an integer (the "
                          f"int64 taps are multiples of it; pass a float for more); "
@@ -610,7 +596,7 @@ def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None) -> np.
 
 
 def _unsharp(sigma, amount, radius, func: str) -> np.ndarray:
-    amount = _check_real(amount, "amount", func)
+    amount = check_real(amount, "amount", func, finite=True)
     _check_sigma(sigma, func)
     if radius is not None:
         check_int(radius, "radius", func, minimum=0)

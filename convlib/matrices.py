@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
                           output_bytes_problem)
-from .shapes import MODES, mode_offset, output_shape
+from .shapes import MODES, mode_offset, output_shape, _output_shape
 
 __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
            "convolve_toeplitz", "MAX_DENSE_BYTES"]
@@ -259,7 +259,7 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
     check_choice(mode, "mode", MODES, func)
     if not isinstance(sparse, (bool, np.bool_)):
         raise TypeError(f"{func}: sparse must be True or False; got {sparse!r}")
-    out_shape = output_shape(shape, h.shape, mode, func)
+    out_shape = _output_shape(shape, h.shape, mode, func)
     n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
     if not sparse:
         nbytes = n_rows * n_cols * h.dtype.itemsize

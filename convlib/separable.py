@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ._errors import MethodCannotServe
-from ._validation import as_array, check_int
+from ._validation import as_array, check_int, check_real
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
 
@@ -40,8 +40,7 @@ def _kernel_2d(kernel, tol, func: str) -> np.ndarray:
     k = as_array(kernel, "kernel", func, ndim=2)
     _check_finite(k, func)
     if tol is not None:
-        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.number)):
-            raise TypeError(f"{func}: tol must be a real number; got {tol!r}")
+        check_real(tol, "tol", func)
         if not tol >= 0:
             raise ValueError(f"{func}: tol must be >= 0; got {tol!r}")
     return k

@@ -112,9 +112,13 @@ def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, *out.shape[3:])
 
 
-def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
-             func: str) -> np.ndarray:
-    """Validate, pad, dispatch on the number of spatial axes, add the bias."""
+def conv_forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
+                 func: str) -> np.ndarray:
+    """Validate, pad, dispatch on the number of spatial axes, add the bias.
+
+    ``conv1d``, ``conv2d`` and ``conv3d`` with ``nd`` spatial axes; errors name ``func``,
+    the public function called (a layer, or :mod:`convlib.masked`'s layers built on it).
+    """
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func)
     s = per_axis(stride, nd, "stride", func, 1)
     d = per_axis(dilation, nd, "dilation", func, 1)
@@ -209,7 +213,7 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv1d: x must have weight.shape[1] * groups = 3 channels; got x of shape (1, 1, 4)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
@@ -250,7 +254,7 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv2d: groups must divide in_channels, but 3 does not divide 8
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
@@ -281,7 +285,7 @@ def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv3d: the padded input (2) is smaller than the dilated kernel (3)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 for _f, _nd, _sp, _ks, _outs in [
