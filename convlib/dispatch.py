@@ -370,7 +370,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     See Also
     --------
     correlate : the same with the kernel not flipped.
-    convolve2d : 2-D with boundary conditions.
+    convolve2d : 2-D with boundary conditions (fill, wrap, symm, reflect, edge).
     scipy.signal.convolve : the reference this function agrees with.
 
     Notes
