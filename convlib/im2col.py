@@ -22,7 +22,7 @@ from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
                           output_bytes_problem)
 from .shapes import (mode_offset, output_shape, window_indices, _output_sizes,
-                     _padding_pairs, _window_count)
+                     _padding_pairs, window_count)
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
@@ -53,7 +53,7 @@ def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
         check_output_bytes((N, C, H + 2 * p[0], W + 2 * p[1]), item, "padding", func,
                            hint="the padded input")
     cols = (N, C * k[0] * k[1], out_hw[0] * out_hw[1])
-    unpadded = [_window_count(n, ki, si, di) for n, ki, si, di in zip((H, W), k, s, d)]
+    unpadded = [window_count(n, ki, si, di) for n, ki, si, di in zip((H, W), k, s, d)]
     name = "padding" if output_bytes_problem(
         (N, C * k[0] * k[1], unpadded[0] * unpadded[1]), item) is None else "kernel_size"
     check_output_bytes(cols, item, name, func,
@@ -134,7 +134,7 @@ def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     Always a fresh, writable array."""
     (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    H_out, W_out = (_window_count(n, k, st, d)
+    H_out, W_out = (window_count(n, k, st, d)
                     for n, k, st, d in zip(xp.shape[2:], kernel, stride, dilation))
     win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
@@ -223,7 +223,7 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
     (nothing cropped), without the size guard: for :mod:`convlib.nn`, which guards its
     own arrays on behalf of the function called."""
     (kH, kW), (Hp, Wp) = kernel, padded_hw
-    H_out, W_out = (_window_count(n, k, st, d)
+    H_out, W_out = (window_count(n, k, st, d)
                     for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
     N, C = cb.shape[0], cb.shape[1] // (kH * kW)
     blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
