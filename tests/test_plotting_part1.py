@@ -15,7 +15,7 @@ import convlib as cl  # noqa: E402
 from convlib import kernels as K  # noqa: E402
 from convlib.boundaries import window_terms  # noqa: E402
 from convlib.plotting import (draw_kernel_filter, draw_low_rank, draw_window_sum,  # noqa: E402
-                              kernel_spectrum, spectrum_grid)
+                              kernel_spectrum, plot_cost_and_error, spectrum_grid)
 
 
 def test_window_terms_worked_example():
@@ -94,3 +94,18 @@ def test_draw_functions_for_several_states():
         err = np.sqrt((s[rank:] ** 2).sum()) / np.sqrt((s ** 2).sum())
         assert fig.axes[2].get_title() == f"error: {err:.1%}"
         plt.close(fig)
+
+
+def test_plot_cost_and_error_draws_each_method_with_its_own_marker():
+    sigmas = [1, 2, 4]
+    fig = plt.figure()
+    ax0, ax1 = plot_cost_and_error(
+        fig, sigmas, {"separable": [1e-3, 2e-3, 4e-3], "recursive": [2e-3] * 3},
+        {"separable": [1e-6] * 3, "recursive": [1e-2, 5e-3, 2e-3]}, pixels=1000)
+    assert [line.get_label() for line in ax0.lines] == ["separable", "recursive"]
+    np.testing.assert_allclose(ax0.lines[0].get_ydata(), [1000, 2000, 4000])  # ns/pixel
+    markers = {line.get_marker() for line in ax1.lines}
+    assert len(markers) == 2 and "D" in markers          # separable's marker
+    assert ax0.get_yscale() == ax1.get_yscale() == "log"
+    assert ax0.get_legend() is not None and ax1.get_legend() is not None
+    plt.close(fig)
