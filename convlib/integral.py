@@ -3,8 +3,8 @@
 The integral image ``S[i, j] = x[:i+1, :j+1].sum()`` turns the sum over any axis-aligned
 rectangle into four look-ups (inclusion-exclusion), so a box filter costs the same
 whatever the box size (chapter 4). Crow introduced it for texture mapping; Viola and
-Jones made it famous for face detection. :func:`running_box_filter` gets the same
-result from one running (cumulative) sum per axis, the box being separable.
+Jones made it famous for face detection. :func:`convlib.running_box_filter` gets the
+same result from one running (cumulative) sum per axis, the box being separable.
 
 References
 ----------
@@ -255,7 +255,7 @@ def running_box_filter(x, size, mode: str = "same", normalize: bool = True) -> n
     See Also
     --------
     convlib.box_filter : the same result from the N-d integral image.
-    convlib.recursive.recursive_gaussian : a Gaussian at a cost independent of sigma.
+    convlib.recursive_gaussian : a Gaussian at a cost independent of sigma.
 
     Notes
     -----

@@ -1,4 +1,4 @@
-"""convlib.integral: integral_image, box_filter and running_box_filter against NumPy/SciPy."""
+"""convlib.integral: integral_image, box_filter, running_box_filter against NumPy/SciPy."""
 
 from __future__ import annotations
 
