@@ -178,7 +178,8 @@ def recursive_gaussian(x, sigma, axes: int | Sequence[int] | None = None) -> np.
     is not the sampled Gaussian. Its largest difference from it is about 9 % of the
     peak at ``sigma = 1`` and shrinks as ``sigma`` grows (below 2 % from
     ``sigma = 16``; tests/test_recursive.py checks these bounds, chapter 4 measures
-    the error on an image). Eight multiplications per sample and axis (four per pass) for every sigma. Chapter 4.
+    the error on an image). Eight multiplications per sample and axis (four per
+    pass) for every sigma. Chapter 4.
 
     References
     ----------
