@@ -21,7 +21,7 @@ import itertools
 import numpy as np
 
 from ._validation import as_array, check_choice, check_int
-from .shapes import MODES, mode_offset, output_shape
+from .shapes import MODES, _mode_offset, _output_shape
 
 __all__ = ["integral_image", "box_filter", "running_box_filter"]
 
@@ -174,8 +174,8 @@ def _window_bounds(a: np.ndarray, size, mode: str, func: str):
     ``[0, N)`` (zero fill outside ``x``); ``mode`` keeps the indices from
     :func:`convlib.mode_offset` on.
     """
-    shape = output_shape(a.shape, size, mode, func)
-    offset = mode_offset(a.shape, size, mode, func)
+    shape = _output_shape(a.shape, size, mode, func)
+    offset = _mode_offset(a.shape, size, mode, func)
     ends, starts = [], []
     for N, k, o, L in zip(a.shape, size, offset, shape):
         n = np.arange(o, o + L)

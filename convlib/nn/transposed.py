@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..im2col import fold, tap_window
-from ..shapes import conv_transpose_output_size
+from ..shapes import _conv_transpose_output_size
 from .._validation import check_output_bytes, output_bytes_problem
 from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
 
@@ -58,7 +58,7 @@ def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
     (stride and dilation 1) its size follows from the inputs, which the user allocated."""
     def shape(stride, dilation):
         return xb.shape[:1] + (C_out,) + tuple(
-            (n - 1) * si + di * (ki - 1) + 1 + oi
+            _conv_transpose_output_size(n, ki, si, 0, 0, di, func) + oi
             for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
 
     ones = (1,) * len(k)
@@ -85,8 +85,8 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
     d = per_axis(dilation, nd, "dilation", func, 1)
     op = per_axis(output_padding, nd, "output_padding", func, 0)
     k = weight.shape[2:]
-    pads = padding_pairs(padding, k, s, d, func, strings=False)
-    sizes = [conv_transpose_output_size(n, ki, si, pi, oi, di, func=func)
+    pads = padding_pairs(padding, k, s, d, func, strings=())
+    sizes = [_conv_transpose_output_size(n, ki, si, pi, oi, di, func)
              for n, ki, si, pi, oi, di in zip(xb.shape[2:], k, s, pads, op, d)]
     _check_scatter_size(xb, weight.shape[1] * groups, k, s, d, op,
                         result_dtype(xb, weight, bias), func)
@@ -94,7 +94,7 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
         xb, weight = xb[:, :, None], weight[:, :, None]
         s, d, op, pads, sizes = (1,) + s, (1,) + d, (0,) + op, ((0, 0),) + pads, \
             [1] + sizes
-    full = tuple((n - 1) * si + di * (ki - 1) + 1
+    full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
     out = conv2d_adjoint(xb, weight, full, s, d, groups)  # (N, C_out, *full)
     # crop p_lo before and p_hi - output_padding after (zeros if that is negative)
