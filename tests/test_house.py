@@ -34,8 +34,8 @@ LAYERS = [
     # the method implementations (and the sample data, which needs only validation)
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
-     "separable", "integral", "kernels", "boundaries", "deconvolution", "data", "_fft",
-     "radix2", "edges"},
+     "separable", "integral", "recursive", "kernels", "boundaries", "deconvolution",
+     "data", "_fft", "radix2", "edges"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers
