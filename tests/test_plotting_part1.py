@@ -15,7 +15,7 @@ import convlib as cl  # noqa: E402
 from convlib import kernels as K  # noqa: E402
 from convlib.boundaries import window_terms  # noqa: E402
 from convlib.plotting import (draw_kernel_filter, draw_low_rank, draw_window_sum,  # noqa: E402
-                              kernel_spectrum, spectrum_grid)
+                              kernel_spectrum, plot_cost_and_error, spectrum_grid)
 
 
 def test_window_terms_worked_example():
@@ -132,4 +132,18 @@ def test_denoise_mse_figure_one_style_per_filter():
     assert list(a.get_xdata()) == [0.02, 0.1] and list(a.get_ydata()) == [0.5, 1.0]
     assert (a.get_linestyle(), a.get_marker()) != (b.get_linestyle(), b.get_marker())
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_plot_cost_and_error_draws_each_method_with_its_own_marker():
+    sigmas = [1, 2, 4]
+    fig = plt.figure()
+    ax0, ax1 = plot_cost_and_error(
+        fig, sigmas, {"separable": [1e-3, 2e-3, 4e-3], "recursive": [2e-3] * 3},
+        {"separable": [1e-6] * 3, "recursive": [1e-2, 5e-3, 2e-3]}, pixels=1000)
+    assert [line.get_label() for line in ax0.lines] == ["separable", "recursive"]
+    np.testing.assert_allclose(ax0.lines[0].get_ydata(), [1000, 2000, 4000])  # ns/pixel
+    markers = {line.get_marker() for line in ax1.lines}
+    assert len(markers) == 2 and "D" in markers          # separable's marker
+    assert ax0.get_yscale() == ax1.get_yscale() == "log"
+    assert ax0.get_legend() is not None and ax1.get_legend() is not None
     plt.close(fig)

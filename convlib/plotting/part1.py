@@ -14,11 +14,12 @@ from ..direct import conv_terms
 from ..kernels import PICKER, pick
 from ..separable import low_rank
 from ..shapes import mode_offset, output_shape
-from .core import COLORS, show_image, show_matrix, stem
+from .core import COLORS, METHOD_MARKERS, show_image, show_matrix, stem
 
 __all__ = ["draw_flip_slide", "draw_superposition", "draw_modes", "draw_window_sum",
            "kernel_spectrum", "spectrum_grid", "draw_kernel_filter", "draw_low_rank",
-           "to_db", "spectra_db_figure", "denoise_mse_figure"]
+           "to_db", "spectra_db_figure", "denoise_mse_figure",
+           "plot_cost_and_error"]
 
 
 def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
@@ -322,3 +323,30 @@ def denoise_mse_figure(panels: dict[str, dict[float, dict[str, float]]], *,
     axes[0, 0].set_ylabel(ylabel, fontsize=8)
     axes[0, -1].legend(fontsize=7)
     return fig
+
+
+def plot_cost_and_error(fig: Figure, sigmas, times: dict, errors: dict,
+                        pixels: int) -> tuple[Axes, Axes]:
+    """Chapter 4's comparison of Gaussian filters as sigma grows: time per pixel
+    (left, ``times[name]`` in seconds for the whole image of ``pixels`` pixels) and
+    largest error against the exact Gaussian convolution (right), log-log, one marker
+    and line style per method. Returns the two axes."""
+    ax0, ax1 = fig.subplots(1, 2)
+    extra = iter(["o", "s", "^", "v"])
+    styles = ["-", "--", ":", "-."]
+    for i, name in enumerate(dict.fromkeys([*times, *errors])):
+        style = dict(marker=METHOD_MARKERS.get(name) or next(extra),
+                     linestyle=styles[i % 4], label=name)
+        if name in times:
+            ax0.plot(sigmas, np.asarray(times[name]) / pixels * 1e9, **style)
+        if name in errors:
+            ax1.plot(sigmas, errors[name], **style)
+    ax0.set(xlabel="σ (samples)", ylabel="time per pixel (ns)", xscale="log",
+            yscale="log", title="cost")
+    ax1.set(xlabel="σ (samples)", ylabel="max |error|", xscale="log", yscale="log",
+            title="error vs exact Gaussian")
+    for ax in (ax0, ax1):
+        ax.set_xticks(sigmas, [f"{s:g}" for s in sigmas])
+        ax.minorticks_off()
+        ax.legend(fontsize=8)
+    return ax0, ax1
