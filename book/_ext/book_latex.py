@@ -20,6 +20,8 @@ below run for the ``latex`` format only):
 * **Widget twins.** In print a twin (:class:`convlib.plotting.SliderPlayer`) is its
   first frame, a still image; a line under it says so (the parameter value shown, how
   many frames the web edition's player has). The notebook outputs are not changed.
+* **Blank pages.** The blank left-hand page before a chapter or part has no running
+  head or foot, as in a printed book.
 * **Tables.** Inside tables an inline literal may break after an underscore, so long
   identifiers (``BORDER_REFLECT_101``) wrap inside their column instead of overflowing.
 """
@@ -64,6 +66,9 @@ PREAMBLE = r"""
 \newenvironment{convlibbibliography}[1]%
   {\let\chapter\@gobbletwo\let\@mkboth\@gobbletwo\begin{thebibliography}{#1}}%
   {\end{thebibliography}}
+% a blank left-hand page before a chapter or part carries no running head or foot
+\renewcommand{\cleardoublepage}{\clearpage\if@twoside\ifodd\c@page\else
+  \hbox{}\thispagestyle{empty}\newpage\fi\fi}
 % in tables, inline literals may also break after an underscore
 \g@addto@macro\sphinxattablestart{%
   \protected\def\_{\ifmmode\nfss@text{\textunderscore}\else
