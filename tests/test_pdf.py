@@ -32,11 +32,12 @@ PAGES = (300, 600)      # 374 pages when this test was written; chapters keep gr
 # LaTeX's log: "Overfull \hbox (16.39pt too wide) in paragraph at lines 2122--2122",
 # "... in alignment at lines 10--20", "... detected at line 300"
 _OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\) "
-                       r"(?:in paragraph at lines|in alignment at lines|detected at line) (\d+)",
-                       re.M)
+                       r"(?:in paragraph at lines|in alignment at lines|detected at line) "
+                       r"(\d+)", re.M)
 # "LaTeX Warning: Reference `x' on page 3 undefined", "Citation `x' ...",
 # hyperref's "Hyper reference `x' on page 3 undefined"
-_UNDEFINED = re.compile(r"(Reference|Citation|Hyper reference) `([^']*)' on page \S+ undefined")
+_UNDEFINED = re.compile(r"(Reference|Citation|Hyper reference) `([^']*)' "
+                        r"on page \S+ undefined")
 
 
 def overfull_boxes(log: str, limit: float = OVERFULL_PT) -> list[tuple[float, int]]:
@@ -140,7 +141,8 @@ def test_log_has_no_wide_overfull_box_and_no_undefined_reference(latex):
     _, build = latex
     log = _read(build / f"{TARGET}.log")
     tex_lines = _read(build / f"{TARGET}.tex").splitlines()
-    wide = [f"{width:.1f}pt at {where(tex_lines, line)}" for width, line in overfull_boxes(log)]
+    wide = [f"{width:.1f}pt at {where(tex_lines, line)}"
+            for width, line in overfull_boxes(log)]
     assert not wide, f"{len(wide)} overfull \\hbox wider than {OVERFULL_PT}pt: {wide}"
     assert undefined_references(log) == []
 
@@ -167,7 +169,8 @@ def test_page_count_contents_front_matter_and_parts(latex):
 def test_bibliography_is_printed_in_its_appendix_chapter(latex):
     _, build = latex
     tex = _read(build / f"{TARGET}.tex")
-    chapter = tex.index(r"\label{\detokenize{book/appendix/bibliography:appendix-bibliography}}")
+    label = "book/appendix/bibliography:appendix-bibliography"
+    chapter = tex.index(r"\label{\detokenize{%s}}" % label)
     begin = tex.index(r"\begin{sphinxthebibliography}")
     assert chapter < begin < tex.index(r"\end{sphinxthebibliography}")
     assert r"\chapter" not in tex[chapter:begin], "the entries left their chapter"
@@ -182,6 +185,7 @@ def test_every_widget_twin_says_it_is_a_still_frame_in_print(latex):
     twins = 0
     for path in book_notebooks():
         nb = json.loads(path.read_text(encoding="utf-8"))
-        twins += sum('class="convlib-player"' in "".join(o.get("data", {}).get("text/html", ""))
-                     for c in nb["cells"] for o in c.get("outputs", []))
+        pages = ["".join(o.get("data", {}).get("text/html", ""))
+                 for c in nb["cells"] for o in c.get("outputs", [])]
+        twins += sum('class="convlib-player"' in page for page in pages)
     assert twins and tex.count("Still frame for print") == twins

@@ -150,10 +150,12 @@ class TwinStillFrame(SphinxPostTransform):
 def twin_note(page: str) -> str | None:
     """The print line for a SliderPlayer's HTML: the frame shown and the frame count.
 
-    >>> twin_note('<div class="convlib-player"><input type="range" min="0" max="2" '
-    ...           'value="1" aria-label="sigma"/><script>var f=[],v=["0.5", "1", "2"],'
-    ...           "p='x';</script></div>")
-    'Still frame for print (sigma = 1, frame 2 of 3): on the web page the player steps through all 3 frames without Python.'
+    >>> print(twin_note('<div class="convlib-player"><input type="range" min="0" max="2" '
+    ...                 'value="1" aria-label="sigma"/><script>var f=[],'
+    ...                 'v=["0.5", "1", "2"],' "p='x';</script></div>"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Still frame for print (sigma = 1, frame 2 of 3): on the web page the player steps
+    through all 3 frames without Python.
     """
     label = re.search(r'<input type="range"[^>]*aria-label="([^"]*)"', page)
     start = re.search(r'<input type="range"[^>]*value="(\d+)"', page)
