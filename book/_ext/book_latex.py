@@ -23,7 +23,8 @@ below run for the ``latex`` format only):
 * **Blank pages.** The blank left-hand page before a chapter or part has no running
   head or foot, as in a printed book.
 * **Tables.** Inside tables an inline literal may break after an underscore, so long
-  identifiers (``BORDER_REFLECT_101``) wrap inside their column instead of overflowing.
+  identifiers (``BORDER_REFLECT_101``) wrap inside their column instead of overflowing,
+  and tabulary leaves every column at least a 10-character identifier wide.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ PREAMBLE = r"""
 % a blank left-hand page before a chapter or part carries no running head or foot
 \renewcommand{\cleardoublepage}{\clearpage\if@twoside\ifodd\c@page\else
   \hbox{}\thispagestyle{empty}\newpage\fi\fi}
+% tabulary squeezes columns of short words below their width (a column of `boundary`,
+% `reflect` overflowed): no column narrower than a 10-character identifier
+\AtBeginDocument{\settowidth{\tymin}{\ttfamily 0000000000}}
 % in tables, inline literals may also break after an underscore
 \g@addto@macro\sphinxattablestart{%
   \protected\def\_{\ifmmode\nfss@text{\textunderscore}\else
