@@ -40,7 +40,8 @@ The index, grouped like the book:
   (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
   (chapter 11).
 * Part IV, convolution in neural networks -- :mod:`convlib.nn`: layers with PyTorch's
-  semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` (chapter 10),
+  semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` with
+  ``padding_mode`` and ``layer_cost``/``chain_cost`` (chapter 10),
   ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
   max/average pooling with their backward passes (chapter 13).
 * Part V, beyond the dense grid -- :mod:`convlib.sparse`: sparse convolution on active

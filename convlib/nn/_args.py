@@ -97,18 +97,22 @@ def pad_input_adjoint(g: np.ndarray, pads: Pairs, mode: str = "zeros") -> np.nda
 
     Each padded sample is a copy of one input sample, so the adjoint sends the value at
     every padded position back to the input sample it copies, and adds: for
-    ``'zeros'`` it crops; otherwise, per axis, it multiplies by the transpose of the
-    0/1 matrix that copies (exact in integer arithmetic). Backpropagation through a
-    padded layer (``conv2d_backward``) uses it.
+    ``'zeros'`` it crops; otherwise, per axis, it crops and adds the padded strips at
+    the indices they copy (``numpy.add.at``; exact in integer arithmetic).
+    Backpropagation through a padded layer (``conv2d_backward``) uses it.
     """
     for axis, (lo, hi) in enumerate(pads, start=2):
         n = g.shape[axis] - lo - hi
+        inside = np.moveaxis(g, axis, -1)[..., lo:lo + n]
         if mode == "zeros" or not (lo or hi):
-            g = g[(slice(None),) * axis + (slice(lo, lo + n),)]
+            g = np.moveaxis(inside, -1, axis)
             continue
         source = np.pad(np.arange(n), (lo, hi), mode=PADDING_MODES[mode])
-        copies = (source[:, None] == np.arange(n)).astype(g.dtype)    # (n + lo + hi, n)
-        g = np.moveaxis(np.tensordot(g, copies, axes=([axis], [0])), -1, axis)
+        strips = np.r_[0:lo, lo + n:lo + n + hi]          # the padded positions
+        out = inside.copy()
+        np.add.at(out, (Ellipsis, source[strips]),
+                  np.moveaxis(g, axis, -1)[..., strips])
+        g = np.moveaxis(out, -1, axis)
     return g
 
 
