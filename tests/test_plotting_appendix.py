@@ -71,3 +71,14 @@ def test_draw_method_maps_default_grids_and_bad_state(fig):
     with pytest.raises(ValueError, match="method_map: dtype must be one of"):
         cl.plotting.draw_method_maps(plt.figure(), ("int8", "full"))
     plt.close("all")
+
+
+def test_plot_layer_counts_one_line_per_algorithm(fig):
+    ax = fig.subplots()
+    counts = {"direct": [9.0, 25.0], "winograd": [4.0, np.nan], "fft": [3.0, 3.0]}
+    cl.plotting.plot_layer_counts(ax, [3, 5], counts)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines) == ["direct", "winograd", "fft"]
+    assert lines["winograd"].get_ydata()[0] == 4.0 and np.isnan(lines["winograd"].get_ydata()[1])
+    assert len({ln.get_marker() for ln in lines.values()}) == 3     # not colour alone
+    assert ax.get_yscale() == "log" and [t for t in ax.get_xticks()] == [3, 5]

@@ -14,7 +14,8 @@ from ..bench import method_map
 from ..kernels import pick
 from .core import METHOD_COLORS, METHOD_MARKERS
 
-__all__ = ["draw_method_map", "plot_bench_results", "draw_method_maps", "MAP_GRIDS"]
+__all__ = ["draw_method_map", "plot_bench_results", "draw_method_maps", "MAP_GRIDS",
+           "plot_layer_counts"]
 
 
 def _size_label(n: int) -> str:
@@ -134,3 +135,28 @@ def draw_method_maps(fig: Figure, state: tuple[str, str],
         draw_method_map(ax, maps[title], sizes, taps, title)
     fig.suptitle(f"{dtype}, mode '{mode}'", fontsize=10)
     return maps
+
+
+#: Line styles of :func:`plot_layer_counts`, so that the curves differ without colour too.
+_LAYER_STYLES = {"direct": "-", "im2col": "-", "winograd": "none", "fft": "--"}
+
+
+def plot_layer_counts(ax: Axes, kernel_sizes: Sequence[int],
+                      counts: dict[str, Sequence[float]]) -> None:
+    """Multiplications per output value of a layer's algorithms against the kernel side.
+
+    ``counts`` maps an algorithm (``'direct'``, ``'im2col'``, ``'winograd'``, ``'fft'``)
+    to one count per kernel side; ``nan`` where the algorithm does not apply (Winograd's
+    ``F(2x2, 3x3)`` serves 3x3 kernels only). Log scale on the counts; each algorithm
+    has its own marker and line style as well as its colour.
+    """
+    colors = dict(METHOD_COLORS, winograd="#8172b2", im2col="#937860")
+    for name, values in counts.items():
+        ax.plot(kernel_sizes, values, ls=_LAYER_STYLES.get(name, "-"),
+                marker=METHOD_MARKERS.get(name, "o"), color=colors.get(name, "0.3"),
+                ms=6, label=name)
+    ax.set_yscale("log")
+    ax.set_xticks(list(kernel_sizes))
+    ax.set_xlabel("kernel side k")
+    ax.set_ylabel("multiplications per output")
+    ax.legend(fontsize=8)
