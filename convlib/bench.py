@@ -598,9 +598,10 @@ def _memory_cases(quick: bool) -> list[tuple[str, tuple, tuple]]:
 def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
     """Peak traced memory of each method as a multiple of its output, against the bound.
 
-    Every method of ``convlib.METHODS`` runs on each case (1-D and 2-D, float64) with a
-    rank-1 (Gaussian) kernel, so ``'separable'`` serves; ``'loops'`` only on the quick
-    shapes (it is too slow elsewhere) and ``'winograd'`` only on 3-tap / 3 x 3 kernels.
+    Every method of ``convlib.METHODS`` runs on each case (1-D and 2-D, float64) it
+    serves (``METHODS[method].serves``; the kernel is a rank-1 Gaussian, so
+    ``'separable'`` serves); ``'loops'`` only on the quick shapes (it is too slow
+    elsewhere).
     The last rows are :func:`convlib.nn.conv2d` on a batch whose im2col columns exceed
     :data:`convlib.nn.layers.IM2COL_LIMIT` (processed in parts).
 
@@ -620,7 +621,7 @@ def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
         for method in METHODS:
             if method == "loops" and not quick:
                 continue
-            if method == "winograd" and s2[-1] != 3:
+            if METHODS[method].serves(x, h, "full") is not None:
                 continue
             out_bytes = convolve(x, h, "full", "direct").nbytes
             tracemalloc.start()

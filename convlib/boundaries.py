@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._validation import as_array, check_choice, check_int, check_output_bytes
-from .direct import _check_macs, _direct_macs, convolve_direct, reverse_conj
+from .direct import check_macs, convolve_direct, direct_macs, reverse_conj
 from .shapes import (MODES, mode_offset, output_shape, _mode_offset, _output_shape,
                      _valid_swap_needed)
 
@@ -254,7 +254,7 @@ def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
     ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
-    _check_macs(_direct_macs(a.shape, b.shape, mode), "direct", func)
+    check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
     return convolve_direct(a, b, mode)
 
 

@@ -313,10 +313,10 @@ def _conv_output_size(n: object, kernel_size: object, stride: object, padding: o
             f"{func}: the padded input ({n + lo + hi}){where} is smaller than the dilated "
             f"kernel ({span})"
         )
-    return _window_count(n + lo + hi, k, s, d)
+    return window_count(n + lo + hi, k, s, d)
 
 
-def _window_count(n: int, k: int, s: int = 1, d: int = 1) -> int:
+def window_count(n: int, k: int, s: int = 1, d: int = 1) -> int:
     """The layer size formula for sizes already checked and no padding:
     ``floor((n - d*(k - 1) - 1) / s) + 1`` windows, or 0 if none fits. For the inner
     loops that size arrays they have validated (``convlib.im2col.unfold``, the

@@ -556,7 +556,8 @@ def test_link_checks_see_what_sphinx_sees():
         "convlib.conv_output_size"]
 
 
-API_MODULES = ["convlib", "convlib.nn", "convlib.kernels", "convlib.sparse", "convlib.tiled",
+API_MODULES = ["convlib", "convlib.nn", "convlib.kernels", "convlib.edges", "convlib.sparse",
+               "convlib.tiled",
                "convlib.masked", "convlib.deconvolution", "convlib.data", "convlib.plotting",
                "convlib.widgets"]
 

@@ -14,7 +14,7 @@ from .._validation import (as_array, as_tuple, check_int, check_output_bytes,
                            output_bytes_problem)
 # padding normalised to (low, high) pairs and the output sizes: one home, convlib.shapes
 from ..shapes import (Pairs, _output_sizes as output_sizes, _padding_pairs as padding_pairs,
-                      _window_count)
+                      window_count)
 
 __all__ = ["as_layer_array", "layer_inputs", "per_axis", "padding_pairs", "output_sizes",
            "pad_input", "result_dtype", "check_grown_size", "check_padding_size"]
@@ -108,7 +108,7 @@ def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: st
     if not any(lo or hi for lo, hi in pads):
         return
     spatial = xb.shape[2:]
-    unpadded = tuple(_window_count(n, kk, ss, dd) for n, kk, ss, dd in zip(spatial, k, s, d))
+    unpadded = tuple(window_count(n, kk, ss, dd) for n, kk, ss, dd in zip(spatial, k, s, d))
     name = "dilation (with padding='same')" if isinstance(padding, str) else "padding"
     check_grown_size(func, name, [
         (xb.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)),

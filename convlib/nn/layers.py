@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
                     padding_pairs, per_axis, result_dtype)
@@ -34,10 +35,6 @@ Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 #: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
 #: the padded input, next to its output.
 IM2COL_LIMIT = 64 * 2**20
-
-#: Output elements per block of the depthwise path of :func:`convlib.nn.conv2d` (whole
-#: channels of one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
-DEPTHWISE_BLOCK = 32768
 
 
 def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
@@ -83,7 +80,9 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
     out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)
     w = weight.astype(dtype, copy=False)[:, 0, :, :, None, None]   # (C_out, kH, kW, 1, 1)
-    step = max(1, DEPTHWISE_BLOCK // (H_out * W_out))   # channels per cache-sized block
+    # whole channels of one sample per block of convlib.direct.DIRECT_BLOCK output
+    # values: all kH * kW taps are applied to one block while it is in cache
+    step = max(1, DIRECT_BLOCK // (H_out * W_out))
     tmp = np.empty((min(step, C_out), H_out, W_out), dtype=dtype)
     for n in range(N):
         for c0 in range(0, C_out, step):
