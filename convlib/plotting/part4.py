@@ -154,7 +154,7 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ax1.set_yticks(range(int(counts1.max()) + 1))
     ax1.set_ylabel("overlap (copies)")
     ax1.set_xlabel("output position")
-    ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
+    ax1.set_title(f"k={kernel_size}, stride={stride}: copies (top), overlap (bottom)",
                   fontsize=9)
     im = ax2.imshow(counts2, cmap="viridis", vmin=0, vmax=max(4, counts2.max()))
     ax2.set_xticks([])
