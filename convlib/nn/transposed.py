@@ -364,8 +364,10 @@ def conv_transpose2d_phases(x, weight, bias=None, stride: IntOrSeq = 1,
     ``y[s*q + r] = sum_t w[s*t + r] x[q - t]`` along each axis: phase ``r`` has
     ``ceil((k - r)/s)`` taps, so when ``s`` does not divide ``k`` the phases have
     different numbers of taps and a constant input gives an output of period ``s``
-    (the checkerboard). The same multiply-adds as the scatter, and none on the zeros
-    that zero insertion would add. Taught in :ref:`ch-transposed-conv`.
+    (the checkerboard). Each product of a tap and an input is formed once, as in the
+    scatter (plus products with the 'full' padding at the borders), and none with the
+    zeros that zero insertion puts between the inputs. Taught in
+    :ref:`ch-transposed-conv`.
 
     References
     ----------
