@@ -20,7 +20,7 @@ CASES = [(2, 0, 0, 1), (2, 1, 1, 2), (3, (1, 2), (2, 0), 1), ((2, 3), 0, 1, 1),
 
 
 def shuffle_loops(x, r):
-    """out[..., c, h*r + i, w*r + j] = x[..., c*r*r + i*r + j, h, w], one sample at a time."""
+    """out[..., c, h*r + i, w*r + j] = x[..., c*r*r + i*r + j, h, w], one by one."""
     *lead, C, H, W = x.shape
     out = np.zeros((*lead, C // (r * r), H * r, W * r), dtype=x.dtype)
     for c in range(C // (r * r)):
@@ -28,7 +28,8 @@ def shuffle_loops(x, r):
             for j in range(r):
                 for h in range(H):
                     for w in range(W):
-                        out[..., c, h * r + i, w * r + j] = x[..., c * r * r + i * r + j, h, w]
+                        src = x[..., c * r * r + i * r + j, h, w]
+                        out[..., c, h * r + i, w * r + j] = src
     return out
 
 
