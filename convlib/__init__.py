@@ -22,7 +22,9 @@ The index, grouped like the book:
   :func:`dft_matrix`, :func:`block_length`, :func:`block_plan`, and
   :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
   :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
-  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
+  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6);
+  :func:`estimate_noise`, :func:`wiener_power_law`, :func:`richardson_lucy` and
+  :func:`edge_taper` (restoration in practice, :mod:`convlib.restoration`, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
   (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
@@ -74,11 +76,12 @@ array([1, 3, 5, 3])
 import importlib as _importlib
 
 from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
-from . import masked, sparse, tiled
+from . import masked, restoration, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
+from .restoration import edge_taper, estimate_noise, richardson_lucy, wiener_power_law
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
@@ -120,6 +123,7 @@ __all__ = [
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
     "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
+    "estimate_noise", "wiener_power_law", "richardson_lucy", "edge_taper",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
@@ -128,7 +132,7 @@ __all__ = [
     "same_padding", "receptive_field",
     # modules
     "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
-    "costmodel", "exact", "deconvolution",
+    "costmodel", "exact", "deconvolution", "restoration",
     # Part V
     "sparse", "tiled", "masked",
 ]

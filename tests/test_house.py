@@ -33,7 +33,8 @@ LAYERS = [
     {"_validation", "_errors", "shapes", "_timing"},
     # the method implementations (and the sample data, which needs only validation)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
-     "separable", "integral", "kernels", "boundaries", "deconvolution", "data"},
+     "separable", "integral", "kernels", "boundaries", "deconvolution", "restoration",
+     "data"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers
