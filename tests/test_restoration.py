@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.ndimage
+import scipy.signal
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convlib.deconvolution import circular_blur, transfer_function, wiener_deconvolve
-from convlib.restoration import (MAD_NORMAL, compare_restorations, edge_taper,
+from convlib.restoration import (MAD_NORMAL, cg_deconvolve, compare_restorations, edge_taper,
                                  estimate_motion_length, estimate_noise, fit_power_law,
                                  power_law_nsr, richardson_lucy, wiener_power_law)
 
@@ -258,3 +260,47 @@ def test_compare_restorations_is_seeded_and_restores():
     assert transfer_function(H2, x.shape).shape == x.shape
     with pytest.raises(ValueError, match="noise must be >= 0"):
         compare_restorations(x, H2, -1.0)
+
+
+# ---- conjugate gradients ------------------------------------------------------------
+
+def test_cg_iterates_are_scipys():
+    import scipy.sparse.linalg as spla
+
+    y = rng.random((14, 12))
+    h = rng.random((3, 5))
+    ext = (16, 16)
+
+    def matvec(v):                                 # (A^T A + 0.1 I) v, direct sums
+        blurred = scipy.signal.convolve(v.reshape(ext), h, "valid", method="direct")
+        back = scipy.signal.correlate(blurred, h, "full", method="direct")
+        return (back + 0.1 * v.reshape(ext)).ravel()
+
+    normal = spla.LinearOperator((256, 256), matvec=matvec, dtype=float)
+    b = scipy.signal.correlate(y, h, "full").ravel()
+    for k in (1, 3, 6):
+        expected, _ = spla.cg(normal, b, x0=np.zeros(256), maxiter=k, rtol=1e-30)
+        # FFT vs direct products over k steps of CG: rounding ~1e-13 relative
+        np.testing.assert_allclose(cg_deconvolve(y, h, k, lam=0.1),
+                                   expected.reshape(ext)[1:15, 2:14], rtol=1e-8, atol=1e-10)
+
+
+def test_cg_converges_to_the_tikhonov_solution():
+    h = np.array([1.0, 2, 1]) / 4
+    y = rng.random(20)
+    A = scipy.linalg.convolution_matrix(h, 22, "valid")       # 20 x 22, no boundary
+    exact = np.linalg.solve(A.T @ A + 0.01 * np.eye(22), A.T @ y)
+    np.testing.assert_allclose(cg_deconvolve(y, h, 60, lam=0.01), exact[1:21], atol=1e-8)
+
+
+def test_cg_callback_and_errors():
+    seen = []
+    cg_deconvolve(rng.random((8, 8)), np.ones((3, 3)) / 9, 4,
+                  callback=lambda k, x: seen.append((k, x.shape)))
+    assert seen == [(k, (8, 8)) for k in range(1, 5)]
+    with pytest.raises(ValueError, match="iterations must be >= 0"):
+        cg_deconvolve(np.ones(5), np.ones(3), -1)
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        cg_deconvolve(np.ones(5), np.ones(3), 2, lam=-1.0)
+    with pytest.raises(ValueError, match="no larger than the signal"):
+        cg_deconvolve(np.ones(5), np.ones(7), 2)
