@@ -7,21 +7,21 @@ work around:
 ===================================== ===============================================
 function                              what it does
 ===================================== ===============================================
-:func:`estimate_noise`                the noise's standard deviation from the data
+:func:`convlib.estimate_noise`                the noise's standard deviation from the data
                                       (a robust MAD of wavelet details, or the power
                                       where the blur left only noise)
-:func:`fit_power_law`                 a power-law signal spectrum ``A / |f|^p``
+:func:`convlib.restoration.fit_power_law`                 a power-law signal spectrum ``A / |f|^p``
                                       fitted to the observation
-:func:`power_law_nsr`                 the Wiener filter's NSR from that model
-:func:`wiener_power_law`              the practical Wiener filter: all three, then
+:func:`convlib.restoration.power_law_nsr`                 the Wiener filter's NSR from that model
+:func:`convlib.wiener_power_law`              the practical Wiener filter: all three, then
                                       :func:`convlib.wiener_deconvolve`
-:func:`richardson_lucy`               the Richardson--Lucy iteration (positive,
+:func:`convlib.richardson_lucy`               the Richardson--Lucy iteration (positive,
                                       flux-preserving, Poisson noise model)
-:func:`cg_deconvolve`                 conjugate gradients on the normal equations of
+:func:`convlib.restoration.cg_deconvolve`                 conjugate gradients on the normal equations of
                                       a blur with no boundary assumption
-:func:`edge_taper`                    blend the borders with the blurred image so
+:func:`convlib.edge_taper`                    blend the borders with the blurred image so
                                       that circular deconvolution does not ring
-:func:`estimate_motion_length`        the length of a linear motion blur from the
+:func:`convlib.restoration.estimate_motion_length`        the length of a linear motion blur from the
                                       period of its spectrum's zeros (cepstrum)
 ===================================== ===============================================
 
@@ -46,8 +46,8 @@ __all__ = ["estimate_noise", "fit_power_law", "power_law_nsr", "wiener_power_law
            "richardson_lucy", "cg_deconvolve", "edge_taper", "estimate_motion_length",
            "compare_restorations"]
 
-#: Phi^{-1}(3/4): the median of |Z| for a standard normal Z, so that
-#: median(|d|) / MAD_NORMAL estimates the standard deviation of Gaussian d.
+#: The median of ``abs(Z)`` for a standard normal ``Z`` (the normal quantile at 3/4), so
+#: that ``median(abs(d)) / MAD_NORMAL`` estimates the standard deviation of Gaussian ``d``.
 MAD_NORMAL = 0.6744897501960817
 
 
@@ -89,7 +89,7 @@ def estimate_noise(y, h=None, *, method: str = "mad", cutoff: float = 1e-2) -> f
         The centred blur kernel; needed by ``method='spectrum'``.
     method : {'mad', 'spectrum'}
         ``'mad'``: the median absolute value of the finest diagonal Haar wavelet
-        coefficients divided by :data:`MAD_NORMAL` (Donoho and Johnstone): robust, needs
+        coefficients divided by :data:`convlib.restoration.MAD_NORMAL` (Donoho and Johnstone): robust, needs
         no kernel, but counts whatever fine detail the signal still has as noise.
         ``'spectrum'``: the mean power of ``Y(f)`` over the frequencies where
         ``|H(f)| <= cutoff`` (the blur left only noise there), divided by the number of
@@ -162,7 +162,7 @@ def fit_power_law(y, h, sigma: float, *, exponent: float | None = None,
     h : array_like of shape (M1, ..., Md)
         The centred blur kernel.
     sigma : float
-        The noise's standard deviation (e.g. from :func:`estimate_noise`), ``>= 0``.
+        The noise's standard deviation (e.g. from :func:`convlib.estimate_noise`), ``>= 0``.
     exponent : float, optional
         ``p``, fixed (natural images have ``p`` near 2); ``None`` fits it too.
     band : float
@@ -245,7 +245,7 @@ def power_law_nsr(shape, sigma: float, amplitude: float, exponent: float) -> np.
     sigma : float
         The noise's standard deviation, ``>= 0``.
     amplitude, exponent : float
-        ``A > 0`` and ``p`` of ``S_x(f) = A / |f|^p`` (:func:`fit_power_law`).
+        ``A > 0`` and ``p`` of ``S_x(f) = A / |f|^p`` (:func:`convlib.restoration.fit_power_law`).
 
     Returns
     -------
@@ -277,9 +277,9 @@ def wiener_power_law(y, h, *, sigma: float | None = None,
                      exponent: float | None = 2.0) -> np.ndarray:
     """The practical Wiener filter: noise and signal spectrum estimated from ``y`` itself.
 
-    ``sigma`` (if not given) from :func:`estimate_noise` (``'spectrum'`` where the blur
+    ``sigma`` (if not given) from :func:`convlib.estimate_noise` (``'spectrum'`` where the blur
     nearly erases some frequencies, else ``'mad'``), the spectrum from
-    :func:`fit_power_law`, the NSR from :func:`power_law_nsr`, then
+    :func:`convlib.restoration.fit_power_law`, the NSR from :func:`convlib.restoration.power_law_nsr`, then
     :func:`convlib.wiener_deconvolve`.
 
     Parameters
@@ -683,7 +683,7 @@ def compare_restorations(x, h, noise: float, iterations: int = 20,
     Returns
     -------
     dict
-        ``observed``, ``wiener`` (:func:`wiener_power_law`, ``sigma`` estimated),
+        ``observed``, ``wiener`` (:func:`convlib.wiener_power_law`, ``sigma`` estimated),
         ``richardson_lucy`` (arrays), and ``rmse`` (a dict of the three root-mean-square
         errors against ``x``).
 
