@@ -4,26 +4,21 @@
 *known* noise-to-signal ratio. This module supplies what practice has to estimate or
 work around:
 
-===================================== ===============================================
-function                              what it does
-===================================== ===============================================
-:func:`convlib.estimate_noise`                the noise's standard deviation from the data
-                                      (a robust MAD of wavelet details, or the power
-                                      where the blur left only noise)
-:func:`convlib.restoration.fit_power_law`                 a power-law signal spectrum ``A / |f|^p``
-                                      fitted to the observation
-:func:`convlib.restoration.power_law_nsr`                 the Wiener filter's NSR from that model
-:func:`convlib.wiener_power_law`              the practical Wiener filter: all three, then
-                                      :func:`convlib.wiener_deconvolve`
-:func:`convlib.richardson_lucy`               the Richardson--Lucy iteration (positive,
-                                      flux-preserving, Poisson noise model)
-:func:`convlib.restoration.cg_deconvolve`                 conjugate gradients on the normal equations of
-                                      a blur with no boundary assumption
-:func:`convlib.edge_taper`                    blend the borders with the blurred image so
-                                      that circular deconvolution does not ring
-:func:`convlib.restoration.estimate_motion_length`        the length of a linear motion blur from the
-                                      period of its spectrum's zeros (cepstrum)
-===================================== ===============================================
+* :func:`convlib.estimate_noise`: the noise's standard deviation from the data (a
+  robust MAD of wavelet details, or the power where the blur left only noise);
+* :func:`convlib.restoration.fit_power_law`: a power-law signal spectrum ``A / |f|^p``
+  fitted to the observation, and :func:`convlib.restoration.power_law_nsr`, the Wiener
+  filter's NSR from that model;
+* :func:`convlib.wiener_power_law`: the practical Wiener filter (all three, then
+  :func:`convlib.wiener_deconvolve`);
+* :func:`convlib.richardson_lucy`: the Richardson--Lucy iteration (positive,
+  flux-preserving, Poisson noise model);
+* :func:`convlib.restoration.cg_deconvolve`: conjugate gradients on the normal equations
+  of a blur with no boundary assumption;
+* :func:`convlib.edge_taper`: blend the borders with the blurred image, so that circular
+  deconvolution does not ring;
+* :func:`convlib.restoration.estimate_motion_length`: the length of a linear motion blur
+  from the period of its spectrum's zeros (the cepstrum).
 
 Frequencies are in cycles per sample, in ``numpy.fft.fftn`` order; the blur is the
 centred, circular one of :func:`convlib.circular_blur`. The DFT here is unnormalised, so
@@ -89,8 +84,9 @@ def estimate_noise(y, h=None, *, method: str = "mad", cutoff: float = 1e-2) -> f
         The centred blur kernel; needed by ``method='spectrum'``.
     method : {'mad', 'spectrum'}
         ``'mad'``: the median absolute value of the finest diagonal Haar wavelet
-        coefficients divided by :data:`convlib.restoration.MAD_NORMAL` (Donoho and Johnstone): robust, needs
-        no kernel, but counts whatever fine detail the signal still has as noise.
+        coefficients divided by :data:`convlib.restoration.MAD_NORMAL` (Donoho and
+        Johnstone): robust, needs no kernel, but counts whatever fine detail the signal
+        still has as noise.
         ``'spectrum'``: the mean power of ``Y(f)`` over the frequencies where
         ``|H(f)| <= cutoff`` (the blur left only noise there), divided by the number of
         samples: ``sigma^2 = mean |Y|^2 / n``.
@@ -277,10 +273,10 @@ def wiener_power_law(y, h, *, sigma: float | None = None,
                      exponent: float | None = 2.0) -> np.ndarray:
     """The practical Wiener filter: noise and signal spectrum estimated from ``y`` itself.
 
-    ``sigma`` (if not given) from :func:`convlib.estimate_noise` (``'spectrum'`` where the blur
-    nearly erases some frequencies, else ``'mad'``), the spectrum from
-    :func:`convlib.restoration.fit_power_law`, the NSR from :func:`convlib.restoration.power_law_nsr`, then
-    :func:`convlib.wiener_deconvolve`.
+    ``sigma`` (if not given) from :func:`convlib.estimate_noise` (``'spectrum'`` where the
+    blur nearly erases some frequencies, else ``'mad'``), the spectrum from
+    :func:`convlib.restoration.fit_power_law`, the NSR from
+    :func:`convlib.restoration.power_law_nsr`, then :func:`convlib.wiener_deconvolve`.
 
     Parameters
     ----------
