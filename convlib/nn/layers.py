@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
                     padding_pairs, per_axis, result_dtype)
@@ -34,10 +35,6 @@ Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 #: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
 #: the padded input, next to its output.
 IM2COL_LIMIT = 64 * 2**20
-
-#: Output elements per block of the depthwise path of :func:`convlib.nn.conv2d` (whole
-#: channels of one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
-DEPTHWISE_BLOCK = 32768
 
 
 def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
@@ -83,7 +80,9 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
     out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)
     w = weight.astype(dtype, copy=False)[:, 0, :, :, None, None]   # (C_out, kH, kW, 1, 1)
-    step = max(1, DEPTHWISE_BLOCK // (H_out * W_out))   # channels per cache-sized block
+    # whole channels of one sample per block of convlib.direct.DIRECT_BLOCK output
+    # values: all kH * kW taps are applied to one block while it is in cache
+    step = max(1, DIRECT_BLOCK // (H_out * W_out))
     tmp = np.empty((min(step, C_out), H_out, W_out), dtype=dtype)
     for n in range(N):
         for c0 in range(0, C_out, step):
@@ -113,9 +112,13 @@ def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, *out.shape[3:])
 
 
-def _forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
-             func: str) -> np.ndarray:
-    """Validate, pad, dispatch on the number of spatial axes, add the bias."""
+def conv_forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
+                 func: str) -> np.ndarray:
+    """Validate, pad, dispatch on the number of spatial axes, add the bias.
+
+    ``conv1d``, ``conv2d`` and ``conv3d`` with ``nd`` spatial axes; errors name ``func``,
+    the public function called (a layer, or :mod:`convlib.masked`'s layers built on it).
+    """
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func)
     s = per_axis(stride, nd, "stride", func, 1)
     d = per_axis(dilation, nd, "dilation", func, 1)
@@ -210,7 +213,7 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv1d: x must have weight.shape[1] * groups = 3 channels; got x of shape (1, 1, 4)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
@@ -251,7 +254,7 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv2d: groups must divide in_channels, but 3 does not divide 8
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
@@ -282,7 +285,7 @@ def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv3d: the padded input (2) is smaller than the dilated kernel (3)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 for _f, _nd, _sp, _ks, _outs in [

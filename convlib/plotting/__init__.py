@@ -1,6 +1,6 @@
 """The book's plotting: one package, a core and one module per part of the book.
 
-:mod:`~convlib.plotting.core` holds the style (:func:`setup`), the signal and image plots
+``convlib.plotting.core`` holds the style (:func:`setup`), the signal and image plots
 every chapter uses, the colours shared by several parts and the static "twin" of a widget
 (:func:`slider_player`) that works in the published HTML without a kernel. Each part's
 figures live in their own module (``part1`` ... ``part5``, ``appendix``); every public name

@@ -14,10 +14,12 @@ from ..direct import conv_terms
 from ..kernels import PICKER, pick
 from ..separable import low_rank
 from ..shapes import mode_offset, output_shape
-from .core import COLORS, show_image, show_matrix, stem
+from .core import COLORS, METHOD_MARKERS, show_image, show_matrix, stem
 
 __all__ = ["draw_flip_slide", "draw_superposition", "draw_modes", "draw_window_sum",
-           "kernel_spectrum", "spectrum_grid", "draw_kernel_filter", "draw_low_rank"]
+           "kernel_spectrum", "spectrum_grid", "draw_kernel_filter", "draw_low_rank",
+           "to_db", "spectra_db_figure", "denoise_mse_figure",
+           "plot_cost_and_error"]
 
 
 def draw_flip_slide(fig: Figure, x: np.ndarray, h: np.ndarray, n: int) -> None:
@@ -220,3 +222,131 @@ def draw_low_rank(fig: Figure, h: np.ndarray, rank: int) -> None:
     ax3.set_title(f"singular values $s_i$ (red: kept)\ncost {rank * (M + N)} vs {M * N} "
                   "mults/pixel", fontsize=9)
     ax3.set_xlabel("i")
+
+
+def to_db(magnitude: np.ndarray, floor: float = -140.0) -> np.ndarray:
+    """``20 log10 |magnitude|`` in decibels (gain 1 is 0 dB), clipped below at ``floor``.
+
+    Examples
+    --------
+    >>> to_db(np.array([1.0, 0.1, 0.0]), floor=-60.0)
+    array([  0., -20., -60.])
+    """
+    with np.errstate(divide="ignore"):
+        return np.maximum(20 * np.log10(np.abs(np.asarray(magnitude, float))), floor)
+
+
+_CUT_STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), ((0, (6, 1, 1, 1, 1, 1)), "D"),
+               ("-", "v"))
+
+
+def spectra_db_figure(maps: dict[str, np.ndarray],
+                      cuts: dict[str, tuple[np.ndarray, np.ndarray]], *,
+                      floor: float = -140.0,
+                      reference: tuple[float, str] | None = None,
+                      peaks: dict[str, tuple[float, float]] | None = None) -> Figure:
+    """Chapter 3's spectra in decibels: 2-D maps, and 1-D cuts through their centre.
+
+    Parameters
+    ----------
+    maps : dict of str to ndarray of shape (n, n)
+        Magnitude spectra from :func:`kernel_spectrum` (frequency 0 in the centre),
+        one panel each, in dB (:func:`to_db`) with a colour bar in dB.
+    cuts : dict of str to (ndarray, ndarray)
+        ``(f, |H|)`` per curve, ``f`` in cycles per pixel from 0 to 1/2; drawn in dB
+        on one panel, each curve with its own line style and marker.
+    floor : float
+        The lowest level drawn, in dB.
+    reference : (float, str), optional
+        A level in dB and its label, drawn as a dotted horizontal line.
+    peaks : dict of str to (float, float), optional
+        ``(f, level_dB)`` marked with a black ``x`` (the side-lobe peaks).
+    """
+    fig, axes = plt.subplots(1, len(maps) + 1, figsize=(8.4, 2.7),
+                             width_ratios=[1] * len(maps) + [1.9])
+    for ax, (title, S) in zip(axes, maps.items()):
+        im = ax.imshow(to_db(S, floor), cmap="magma", vmin=floor, vmax=0,
+                       extent=(-0.5, 0.5, 0.5, -0.5))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([-0.5, 0, 0.5])
+        ax.set_yticks([-0.5, 0, 0.5])
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("cycles / pixel", fontsize=8)
+        bar = fig.colorbar(im, ax=ax, shrink=0.8)
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("dB", fontsize=8)
+    ax = axes[-1]
+    for (name, (f, H)), (ls, marker) in zip(cuts.items(), _CUT_STYLES):
+        ax.plot(f, to_db(H, floor), ls=ls, marker=marker, markevery=max(len(f) // 8, 1),
+                ms=4, lw=1.2, label=name)
+    if reference is not None:
+        ax.axhline(reference[0], color=COLORS["grey"], ls=":", lw=1.5, label=reference[1])
+    for f0, level in (peaks or {}).values():
+        ax.plot(f0, level, "x", color="black", ms=7, mew=1.5)
+    ax.set_ylim(floor, 5)
+    ax.set_xlim(0, 0.5)
+    ax.set_xlabel("cycles / pixel (cut through the centre)", fontsize=8)
+    ax.set_ylabel("|H| in dB", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def denoise_mse_figure(panels: dict[str, dict[float, dict[str, float]]], *,
+                       ylabel: str = "MSE") -> Figure:
+    """Chapter 3's denoising comparison: error against noise level, one panel per noise.
+
+    Parameters
+    ----------
+    panels : dict of str to dict of float to dict of str to float
+        Per panel (its title names the noise and its level), per noise level, the error
+        of each filter: ``{"salt and pepper": {0.02: {"median 3x3": 2.5, ...}, ...}}``.
+    ylabel : str
+        The label of the (logarithmic) error axis, shared by the panels.
+
+    Each filter keeps its line style and marker across panels (not its colour alone).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 2.7),
+                             sharey=True, squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels.items()):
+        levels = sorted(rows)
+        names = list(rows[levels[0]])
+        for name, (ls, marker) in zip(names, _CUT_STYLES):
+            ax.plot(levels, [rows[v][name] for v in levels], ls=ls, marker=marker,
+                    ms=5, label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(levels, [f"{v:g}" for v in levels])
+        ax.minorticks_off()
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel(ylabel, fontsize=8)
+    axes[0, -1].legend(fontsize=7)
+    return fig
+
+
+def plot_cost_and_error(fig: Figure, sigmas, times: dict, errors: dict,
+                        pixels: int) -> tuple[Axes, Axes]:
+    """Chapter 4's comparison of Gaussian filters as sigma grows: time per pixel
+    (left, ``times[name]`` in seconds for the whole image of ``pixels`` pixels) and
+    largest error against the exact Gaussian convolution (right), log-log, one marker
+    and line style per method. Returns the two axes."""
+    ax0, ax1 = fig.subplots(1, 2)
+    extra = iter(["o", "s", "^", "v"])
+    styles = ["-", "--", ":", "-."]
+    for i, name in enumerate(dict.fromkeys([*times, *errors])):
+        style = dict(marker=METHOD_MARKERS.get(name) or next(extra),
+                     linestyle=styles[i % 4], label=name)
+        if name in times:
+            ax0.plot(sigmas, np.asarray(times[name]) / pixels * 1e9, **style)
+        if name in errors:
+            ax1.plot(sigmas, errors[name], **style)
+    ax0.set(xlabel="σ (samples)", ylabel="time per pixel (ns)", xscale="log",
+            yscale="log", title="cost")
+    ax1.set(xlabel="σ (samples)", ylabel="max |error|", xscale="log", yscale="log",
+            title="error vs exact Gaussian")
+    for ax in (ax0, ax1):
+        ax.set_xticks(sigmas, [f"{s:g}" for s in sigmas])
+        ax.minorticks_off()
+        ax.legend(fontsize=8)
+    return ax0, ax1

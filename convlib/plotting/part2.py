@@ -1,5 +1,5 @@
 """Figures of Part II, fast convolution (chapters 5 and 6): wrap-around, overlap-add
-blocks, timings, deconvolution."""
+blocks, timings, deconvolution, the FFT's butterflies."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from matplotlib.figure import Figure
 from ..deconvolution import blur_and_restore
 from ..fourier import wraparound
 from ..overlap import block_plan
+from ..radix2 import bit_reversal, radix2_stages
 from ..restoration import compare_restorations
 from .core import COLORS, show_image, stem
 
 __all__ = ["draw_wraparound", "draw_blocks", "plot_timings", "draw_deconvolution",
-           "draw_restoration"]
+           "draw_butterfly", "draw_restoration"]
 
 
 def draw_wraparound(fig: Figure, x: np.ndarray, h: np.ndarray, length: int) -> None:
@@ -110,6 +111,67 @@ def draw_deconvolution(fig: Figure, x: np.ndarray, h: np.ndarray, noise: float,
                vmin=0, vmax=1)
     show_image(ax2, out["estimate"],
                f"restored, λ = {lam:g}\nRMSE {out['rmse_restored']:.3f}", vmin=0, vmax=1)
+
+
+def _complex_label(z: complex) -> str:
+    """``z`` as a short label: ``4``, ``-2i``, ``-2+2i``."""
+    real, imag = round(z.real, 3) + 0, round(z.imag, 3) + 0
+    if imag == 0:
+        return f"{real:g}"
+    text = f"{abs(imag):g}i" if abs(imag) != 1 else "i"
+    if real == 0:
+        return ("-" if imag < 0 else "") + text
+    return f"{real:g}{'-' if imag < 0 else '+'}{text}"
+
+
+def draw_butterfly(ax: Axes, x: Sequence[complex] | np.ndarray,
+                   show_values: bool = True) -> list[tuple[int, int, int, bool]]:
+    """Chapter 5's signal-flow graph of the radix-2 FFT (decimation in time) of ``x``.
+
+    Columns are the stages of :func:`convlib.radix2.radix2_stages`: the input in
+    bit-reversed order on the left, the DFT on the right. Each butterfly has four edges
+    from its two inputs to its two outputs. The lower input is first multiplied by its
+    twiddle factor (labelled under it; its edges are blue); it is added into the upper
+    output (solid edges) and subtracted into the lower one (dashed edges). With
+    ``show_values`` every node shows its value.
+
+    Returns the edges as ``(stage, from_row, to_row, twiddled)``.
+    """
+    stages = radix2_stages(x)
+    n, levels = len(stages[0]), len(stages) - 1
+
+    def lower(row: int, s: int) -> bool:   # in the lower half of its length-2**s block
+        return bool((row // 2 ** (s - 1)) % 2)
+
+    edges = []
+    for s in range(1, levels + 1):
+        for top in (r for r in range(n) if not lower(r, s)):
+            bottom = top + 2 ** (s - 1)
+            edges += [(s, top, top, False), (s, bottom, top, True),
+                      (s, top, bottom, False), (s, bottom, bottom, True)]
+    for s, i, j, twiddled in edges:
+        ax.plot([s - 1, s], [i, j], color=COLORS["x"] if twiddled else COLORS["grey"],
+                ls="--" if lower(j, s) else "-", lw=1)
+    for s in range(levels + 1):
+        ax.plot(np.full(n, s), np.arange(n), "o", color="k", ms=4)
+        for row in range(n):
+            if show_values:
+                ax.annotate(_complex_label(stages[s][row]), (s, row), xytext=(4, 4),
+                            textcoords="offset points", fontsize=8)
+            if s < levels and lower(row, s + 1):
+                twiddle = rf"$\times\omega_{{{2 ** (s + 1)}}}^{{{row % 2 ** s}}}$"
+                ax.annotate(twiddle, (s, row),
+                            xytext=(4, -11), textcoords="offset points", fontsize=8,
+                            color=COLORS["x"])
+    ax.set_yticks(range(n), [f"x[{j}]" for j in bit_reversal(n)])
+    ax.set_xticks(range(levels + 1), ["input,\nbit-reversed"]
+                  + [f"DFTs of\nlength {2 ** s}" for s in range(1, levels + 1)])
+    ax.set_ylim(n - 0.4, -0.6)
+    ax.set_xlim(-0.15, levels + 0.5)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    return edges
 
 
 def draw_restoration(fig: Figure, x: np.ndarray, h: np.ndarray, noise: float,
