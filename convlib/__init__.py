@@ -33,7 +33,8 @@ The index, grouped like the book:
   :func:`edge_taper` (restoration in practice, :mod:`convlib.restoration`, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
-  (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
+  (doubly block Toeplitz, dense or sparse, row- or column-major), :func:`circulant_matrix`,
+  :func:`circulant_matrix_2d` (BCCB) and :func:`boundary_matrix_2d` (chapter 7);
   :func:`im2col`, :func:`col2im`, patches as columns (PyTorch's ``unfold``/``fold``;
   chapter 8); :func:`winograd_correlate1d`, :func:`winograd_correlate2d` (F(2,3) and
   F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
@@ -94,7 +95,8 @@ from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
 from .integral import box_filter, integral_image, running_box_filter
-from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
+from .matrices import (boundary_matrix_2d, circulant_matrix, circulant_matrix_2d,
+                       convolution_matrix, convolution_matrix_2d)
 from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .recursive import recursive_gaussian
 from .separable import is_separable, low_rank, separate
@@ -136,6 +138,7 @@ __all__ = [
     "estimate_noise", "wiener_power_law", "richardson_lucy", "edge_taper",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+    "circulant_matrix_2d", "boundary_matrix_2d",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
