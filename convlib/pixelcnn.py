@@ -165,7 +165,7 @@ def gated_layer(v, h, weights: GatedLayer, first: bool = False
     References
     ----------
     van den Oord et al. (2016), *Conditional image generation with PixelCNN decoders*,
-    NeurIPS, section 2.2 and figure 2.
+    NeurIPS (the gated layer with its vertical and horizontal stacks).
 
     Examples
     --------
@@ -383,7 +383,7 @@ def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: 
     References
     ----------
     van den Oord, Kalchbrenner and Kavukcuoglu (2016), *Pixel recurrent neural
-    networks*, ICML, section 3.4 and figure 2.
+    networks*, ICML (the masked convolution, with its R, G, B channel groups).
 
     Examples
     --------
