@@ -526,9 +526,8 @@ def sample_raster(model: Callable[[np.ndarray], np.ndarray], shape: tuple[int, i
     -----
     Training and scoring need one forward pass (:func:`pixel_probabilities`: every
     conditional at once); sampling needs ``H W`` sequential passes, because pixel
-    ``(p, q)`` can be drawn only once its predecessors are. The full pass per pixel is
-    the simple version; caching what earlier passes computed is the fast one. Taught
-    in :ref:`ch-masked-causal`.
+    ``(p, q)`` can be drawn only once its predecessors are; each pass computes all
+    ``H W`` outputs and uses one. Taught in :ref:`ch-masked-causal`.
 
     Examples
     --------
