@@ -125,7 +125,9 @@ class SliderPlayer:
 
     Displayed in Jupyter or in the published book it needs no kernel: moving the slider
     swaps the frame in the browser. The HTML is deterministic (its element id is a hash of
-    the frames), so nbval can compare it byte for byte.
+    the frames), so nbval can compare it byte for byte. Static media (the PDF) show the
+    frame at ``start`` as a still image; the book's LaTeX build (book/_ext/book_latex.py)
+    prints a line under it saying so.
 
     Attributes
     ----------
@@ -169,7 +171,7 @@ class SliderPlayer:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        # HTML for the web page; the first frame as PNG for the PDF and other static media
+        # HTML for the web page; the frame at `start` as PNG for the PDF and other static media
         return {"text/html": self._repr_html_(),
                 "image/png": base64.b64encode(self.frames[self.start]).decode("ascii"),
                 "text/plain": repr(self)}
@@ -200,7 +202,7 @@ def slider_player(draw: Callable[[Figure, object], None], values: Sequence, labe
     Returns
     -------
     SliderPlayer
-        Displays as self-contained HTML.
+        Displays as self-contained HTML; in print, as the still frame at ``start``.
     """
     frames = []
     for value in values:
