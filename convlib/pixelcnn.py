@@ -61,7 +61,8 @@ def gated_activation(a) -> np.ndarray:
     Parameters
     ----------
     a : array_like of shape (N, 2C, H, W) or (2C, H, W)
-        Pre-activations: channels ``0 ... C-1`` are ``f``, channels ``C ... 2C-1`` are ``g``.
+        Pre-activations: channels ``0 ... C-1`` are ``f``, channels ``C ... 2C-1``
+        are ``g``.
 
     Returns
     -------
@@ -370,8 +371,8 @@ def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: 
     Raises
     ------
     ValueError
-        If a channel count is not a positive multiple of 3, or as
-        :func:`convlib.masked.pixelcnn_mask`.
+        If a channel count is not a positive multiple of 3, a kernel size is even or
+        < 1, or ``mask_type`` is not 'A' or 'B'.
 
     Notes
     -----
@@ -402,12 +403,14 @@ def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: 
             raise ValueError(f"{func}: {name} must be a positive multiple of 3; "
                              f"got {value}")
     check_choice(mask_type, "mask_type", ("A", "B"), func)
-    mask = pixelcnn_mask(kernel_size, "A", in_channels, out_channels)
+    kH, kW = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
+    if kH % 2 == 0 or kW % 2 == 0:
+        raise ValueError(f"{func}: kernel_size must be odd; got {(kH, kW)}")
+    mask = pixelcnn_mask((kH, kW), "A", in_channels, out_channels)
     g_out = np.arange(out_channels) // (out_channels // 3)
     g_in = np.arange(in_channels) // (in_channels // 3)
     centre = g_in[None, :] < g_out[:, None] if mask_type == "A" else \
         g_in[None, :] <= g_out[:, None]
-    kH, kW = mask.shape[2:]
     mask[:, :, kH // 2, kW // 2] = centre
     return mask
 
