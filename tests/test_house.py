@@ -41,7 +41,7 @@ LAYERS = [
     # neural-network layers
     {"nn"},
     # Part V
-    {"sparse", "tiled", "masked"},
+    {"sparse", "tiled", "masked", "pixelcnn"},
     # on top, beside each other
     TOOLING,
 ]
