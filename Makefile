@@ -67,7 +67,7 @@ chromium:
 #   make execute NB=book/part1/ch01_convolution_1d.ipynb
 NB ?= $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 execute: $(STAMP)
-	$(BIN)/python tests/notebook_tools.py execute $(NB)
+	$(BIN)/python tools/notebook_tools.py execute $(NB)
 
 # Point the book at its public repository: launch buttons (Binder, Colab; JupyterHub with
 # HUB=https://...) in _config.yml and a Colab-only install cell in every notebook:
@@ -75,7 +75,7 @@ execute: $(STAMP)
 BRANCH ?= main
 launch: $(STAMP)
 	@test -n "$(URL)" || { echo "make launch URL=https://github.com/OWNER/REPO"; exit 2; }
-	$(BIN)/python tests/notebook_tools.py launch "$(URL)" "$(BRANCH)" $(if $(HUB),"$(HUB)")
+	$(BIN)/python tools/notebook_tools.py launch "$(URL)" "$(BRANCH)" $(if $(HUB),"$(HUB)")
 
 # The chapters live, in JupyterLab (widgets recompute with convlib)
 lab: $(STAMP)

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "convlib"
 
 #: Modules for people, not numbers: figures, live widgets, the benchmark with the

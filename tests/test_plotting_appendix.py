@@ -1,17 +1,8 @@
 """The "Which method when?" appendix's figures: drive its plotting functions directly."""
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pytest
 
 import convlib as cl
-
-
-@pytest.fixture
-def fig():
-    f = plt.figure()
-    yield f
-    plt.close(f)
 
 
 def test_draw_method_map_marks_unmapped_cells(fig):
