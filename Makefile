@@ -1,8 +1,9 @@
 # The two commands of README.md, each setting itself up:
 #   make book   execute every notebook (checking it reproduces its stored outputs), then
 #               build the HTML book under _build/html, failing on any warning
-#   make test   the whole test suite: convlib's tests and doctests, notebook hygiene,
-#               nbval over every notebook, and a warning-free book build
+#   make test   the type check (mypy, configured in pyproject.toml), then the whole test
+#               suite: convlib's tests and doctests, notebook hygiene, nbval over every
+#               notebook, and a warning-free book build
 # Both install first (that needs the network), then run their tests and the build with
 # no network at all: .ci/offline runs them in a network namespace with only loopback up
 # (unshare -n as root, unshare -r -n otherwise). Where no namespace can be made it says so
@@ -31,6 +32,7 @@ book: $(STAMP)
 	$(MAKE) lite
 
 test: $(STAMP) chromium lite
+	$(OFFLINE_RUN) $(BIN)/python -m mypy
 	$(OFFLINE_RUN) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 # The live mode: every chapter runs in the reader's browser (JupyterLite, Pyodide), served

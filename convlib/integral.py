@@ -16,23 +16,25 @@ features", CVPR 2001.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
+from ._typing import ArrayLike, IntOrSeq, Mode, NDArray
 from ._validation import as_array, check_choice, check_int
 from .shapes import MODES, mode_offset, output_shape
 
 __all__ = ["integral_image", "box_filter"]
 
 
-def _sum_dtype(dtype: np.dtype) -> np.dtype:
+def _sum_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """Accumulator: int64 for bool/int, float64 or complex128 for floating input."""
     if dtype.kind in "biu":
         return np.dtype(np.int64)
     return np.result_type(dtype, np.float64)
 
 
-def integral_image(x) -> np.ndarray:
+def integral_image(x: ArrayLike) -> NDArray[Any]:
     """Summed-area table: ``S[i, j] = x[:i+1, :j+1].sum()`` (any number of dimensions).
 
     Parameters
@@ -78,7 +80,8 @@ def integral_image(x) -> np.ndarray:
     return s
 
 
-def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarray:
+def box_filter(x: ArrayLike, size: IntOrSeq, mode: Mode = "same",
+               normalize: bool = True) -> NDArray[Any]:
     """Box filter from the integral image: ``convolve2d(x, ones(size) / prod(size), mode)``.
 
     Parameters
@@ -145,13 +148,13 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
     a = as_array(x, "x", func, min_ndim=1)
     check_choice(mode, "mode", MODES, func)
     if isinstance(size, (list, tuple, np.ndarray)):
-        size = tuple(size)
-        if len(size) != a.ndim:
+        sizes = tuple(size)
+        if len(sizes) != a.ndim:
             raise ValueError(f"{func}: size must have one entry per axis of x ({a.ndim}); "
-                             f"got {size!r}")
+                             f"got {sizes!r}")
     else:
-        size = (size,) * a.ndim
-    size = tuple(check_int(k, "size", func, minimum=1) for k in size)
+        sizes = (size,) * a.ndim
+    size = tuple(check_int(k, "size", func, minimum=1) for k in sizes)
     if a.dtype.kind in "fc" and not np.isfinite(a).all():
         total = _nonfinite_sums(a, size, mode, func)
     else:
@@ -161,7 +164,8 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
     return total.astype(np.result_type(a, np.int64), copy=False)
 
 
-def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+def _window_sums(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str
+                 ) -> NDArray[Any]:
     """The sum of ``a`` over every box window of ``mode``, by inclusion-exclusion."""
     shape = output_shape(a.shape, size, mode, func)
     offset = mode_offset(a.shape, size, mode, func)
@@ -182,7 +186,8 @@ def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
     return total
 
 
-def _nonfinite_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+def _nonfinite_sums(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str
+                    ) -> NDArray[Any]:
     """Window sums of an input with NaN or infinities, as a direct sum would give them:
     the finite values summed by the integral image, and per window a count of NaNs,
     +inf and -inf (integer integral images, exact): a window with a NaN, or with both

@@ -30,7 +30,7 @@ TOOLING = {"plotting", "widgets", "bench", "machine", "notebook"}
 #: Section 16's layers, bottom first; a module imports only from its own layer or below.
 LAYERS = [
     # shape arithmetic, validation and the exception every method raises
-    {"_validation", "_errors", "shapes", "_timing"},
+    {"_validation", "_errors", "shapes", "_timing", "_typing"},
     # the method implementations (and the sample data, which needs only validation)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
      "separable", "integral", "kernels", "boundaries", "deconvolution", "data"},

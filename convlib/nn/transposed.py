@@ -12,10 +12,11 @@ copies overlap and add. Computed as one matrix product per group followed by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..im2col import fold, tap_window
 from ..shapes import conv_transpose_output_size
 from .._validation import check_output_bytes, output_bytes_problem
@@ -23,11 +24,10 @@ from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
 
 __all__ = ["conv_transpose1d", "conv_transpose2d"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], stride,
-                   dilation, groups: int) -> np.ndarray:
+def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: tuple[int, int],
+                   stride: Ints, dilation: Ints, groups: int) -> NDArray[Any]:
     """The adjoint of an unpadded ``conv2d(., weight)`` applied to ``u``.
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
@@ -51,12 +51,13 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     return fold(cols, full_hw, (kH, kW), stride, dilation)
 
 
-def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
+def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
+                        op: Ints, dtype: np.dtype[Any], func: str) -> None:
     """Refuse, naming ``stride`` and/or ``dilation``, the array the kernel copies are
     scattered into -- ``(n - 1)*stride + dilation*(k - 1) + 1`` per axis, before the crop
     of ``padding`` -- when they make it too large (``stride=10**9``). Without them
     (stride and dilation 1) its size follows from the inputs, which the user allocated."""
-    def shape(stride, dilation):
+    def shape(stride: Ints, dilation: Ints) -> Ints:
         return xb.shape[:1] + (C_out,) + tuple(
             (n - 1) * si + di * (ki - 1) + 1 + oi
             for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
@@ -77,8 +78,9 @@ def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
                             "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
-def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
-               nd: int, func: str) -> np.ndarray:
+def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrSeq,
+               output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, nd: int,
+               func: str) -> NDArray[Any]:
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func,
                                                      transposed=True)
     s = per_axis(stride, nd, "stride", func, 1)
@@ -150,9 +152,10 @@ _PARAMS = """
         If an argument has the wrong kind."""
 
 
-def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """1-D transposed convolution: the adjoint of :func:`conv1d`.
 
     Equals ``torch.nn.functional.conv_transpose1d``.
@@ -182,9 +185,10 @@ def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
                       dilation, 1, "conv_transpose1d")
 
 
-def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """2-D transposed convolution: the adjoint of :func:`conv2d`.
 
     Equals ``torch.nn.functional.conv_transpose2d``.
@@ -227,5 +231,5 @@ def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
 for _f, _nd, _sp, _ks, _outs in [
         (conv_transpose1d, 1, "L", "k", "L_out"),
         (conv_transpose2d, 2, "H, W", "kH, kW", "H_out, W_out")]:
-    _f.__doc__ = _f.__doc__.format(
+    _f.__doc__ = (_f.__doc__ or "").format(
         params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))
