@@ -9,18 +9,24 @@ The index, grouped like the book:
 
 * Part I, foundations -- :func:`convolve`, :func:`correlate` (N-d, ``method=``
   dispatcher) and :func:`choose_method` (chapter 1); :func:`convolve2d`,
-  :func:`correlate2d` with boundaries fill/wrap/symm/reflect (chapter 2);
+  :func:`correlate2d` with boundaries fill/wrap/symm/reflect/edge (chapter 2);
   :func:`convolve_at`, one output value from one window (chapters 2 and 4);
   :mod:`convlib.kernels`, the image-filter kernels (box, Gaussian and its derivatives,
-  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk; chapter 3);
+  Sobel, Scharr, Laplacian, LoG, sharpen, unsharp, emboss, disk, and the box's
+  response in closed form; chapter 3); :mod:`convlib.edges`, Canny's edge detector
+  and Marr-Hildreth's zero crossings built from those kernels (chapter 3);
   :func:`is_separable`, :func:`separate`, :func:`low_rank` and ``method='separable'`` (rank-1 factors and
   low-rank terms of a kernel), :func:`integral_image`, :func:`box_filter` (a box filter
-  at a cost independent of its size) (chapter 4).
+  at a cost independent of its size), :func:`running_box_filter` (the same by running
+  sums, one pass per axis) and :func:`recursive_gaussian` (a Gaussian at a cost
+  independent of sigma, :mod:`convlib.recursive`) (chapter 4).
 * Part II, fast convolution -- :func:`fft_convolve` (the convolution theorem with zero
   padding; ``method='fft'``), :func:`overlap_add` (``method='overlap_add'``) and
   :func:`overlap_save` for long signals in blocks, :func:`circular_convolve`,
   :func:`dft_matrix`, :func:`block_length`, :func:`block_plan`, and
-  :func:`estimate_costs`, the cost model behind :func:`choose_method` (chapter 5);
+  :func:`estimate_costs`, the cost model behind :func:`choose_method`, and
+  :mod:`convlib.radix2`, how the FFT works (the radix-2 FFT, its operation count, the
+  DTFT that the DFT samples) (chapter 5);
   :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
   :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
@@ -73,8 +79,9 @@ array([1, 3, 5, 3])
 
 import importlib as _importlib
 
-from . import (costmodel, deconvolution, direct, exact, fourier, kernels, nn, overlap)
-from . import masked, sparse, tiled
+from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
+               overlap)
+from . import masked, radix2, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
@@ -82,9 +89,10 @@ from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
-from .integral import box_filter, integral_image
+from .integral import box_filter, integral_image, running_box_filter
 from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
 from .overlap import block_length, block_plan, overlap_add, overlap_save
+from .recursive import recursive_gaussian
 from .separable import is_separable, low_rank, separate
 from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
 from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
@@ -116,6 +124,7 @@ __all__ = [
     "convolve", "correlate", "choose_method", "convolve2d", "correlate2d", "convolve_at",
     "METHODS", "MODES", "BOUNDARIES",
     "is_separable", "separate", "low_rank", "integral_image", "box_filter",
+    "running_box_filter", "recursive_gaussian",
     # Part II
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
@@ -127,8 +136,8 @@ __all__ = [
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
     "same_padding", "receptive_field",
     # modules
-    "data", "direct", "kernels", "plotting", "widgets", "nn", "fourier", "overlap",
-    "costmodel", "exact", "deconvolution",
+    "data", "direct", "kernels", "edges", "plotting", "widgets", "nn", "fourier", "overlap",
+    "costmodel", "exact", "deconvolution", "radix2",
     # Part V
     "sparse", "tiled", "masked",
 ]

@@ -20,7 +20,7 @@ Mode: TypeAlias = Literal["full", "same", "valid"]
 
 #: the boundary rules of convolve2d, correlate2d and extend, with SciPy's aliases
 #: ('pad' is 'fill', 'circular' is 'wrap', 'symmetric' is 'symm')
-Boundary: TypeAlias = Literal["fill", "wrap", "symm", "reflect",
+Boundary: TypeAlias = Literal["fill", "wrap", "symm", "reflect", "edge",
                               "pad", "circular", "symmetric"]
 
 #: the methods of convlib.convolve

@@ -17,10 +17,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.exceptions import AxisError
+from numpy.lib.array_utils import normalize_axis_tuple
 
 __all__ = [
     "as_array",
+    "as_operands",
     "as_tuple",
+    "check_axes",
     "check_choice",
     "check_index",
     "check_output_bytes",
@@ -28,6 +32,7 @@ __all__ = [
     "check_int",
     "check_same_ndim",
     "check_number",
+    "check_real",
 ]
 
 
@@ -93,6 +98,29 @@ def as_array(
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{func}: {name} must not be empty; got shape {arr.shape}")
     return arr
+
+
+def as_operands(in1: Any, in2: Any, mode: Any, modes: Iterable[str], func: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The prologue of every two-input convolution entry point (``convolve``,
+    ``fft_convolve``, ``overlap_add``, ...): ``in1`` and ``in2`` as numeric, non-empty
+    arrays of the same ndim, and ``mode`` one of ``modes``.
+
+    Examples
+    --------
+    >>> a, b = as_operands([1, 2, 3], [1, 1], "full", ("full", "same"), "f")
+    >>> a.shape, b.shape
+    ((3,), (2,))
+    >>> as_operands([1, 2], [[1]], "full", ("full",), "f")
+    Traceback (most recent call last):
+    ...
+    ValueError: f: in1 and in2 must have the same number of dimensions; got 1-D in1 of shape (2,) and 2-D in2 of shape (1, 1)
+    """
+    a = as_array(in1, "in1", func)
+    b = as_array(in2, "in2", func)
+    check_same_ndim(a, b, ("in1", "in2"), func)
+    check_choice(mode, "mode", modes, func)
+    return a, b
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str], func: str) -> str:
@@ -169,6 +197,64 @@ def check_index(value: Any, name: str, bound: int, func: str) -> int:
     if not 0 <= value < bound:
         raise ValueError(f"{func}: {name} must be in [0, {bound}); got {value}")
     return value
+
+
+def check_real(value: Any, name: str, func: str, *, finite: bool = False) -> float | int:
+    """Return ``value`` if it is a real scalar number (bool and complex refused; with
+    ``finite``, NaN and infinities too).
+
+    Examples
+    --------
+    >>> check_real(2.5, "sigma", "f"), check_real(3, "sigma", "f")
+    (2.5, 3)
+    >>> check_real(1j, "sigma", "f")
+    Traceback (most recent call last):
+    ...
+    TypeError: f: sigma must be a real number; got 1j
+    >>> check_real(float("inf"), "angle", "f", finite=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: f: angle must be finite; got inf
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
+    if finite:
+        try:
+            ok = math.isfinite(value)
+        except OverflowError:  # an int beyond float64's range
+            ok = False
+        if not ok:
+            raise ValueError(f"{func}: {name} must be finite; got {value!r}")
+    return value
+
+
+def check_axes(axes: Any, ndim: int, func: str, name: str = "axes") -> list[int]:
+    """Axes of a ``ndim``-D array as non-negative ints (all axes if ``None``).
+
+    NumPy's ``normalize_axis_tuple`` does the arithmetic; the messages are convlib's.
+
+    Examples
+    --------
+    >>> check_axes(None, 3, "f"), check_axes(-1, 3, "f"), check_axes([0, -1], 3, "f")
+    ([0, 1, 2], [2], [0, 2])
+    >>> check_axes([0, 3], 2, "f")
+    Traceback (most recent call last):
+    ...
+    ValueError: f: axes must be in [-2, 2) for 2-D inputs; got [0, 3]
+    """
+    if axes is None:
+        return list(range(ndim))
+    items = [axes] if not isinstance(axes, Sequence) or isinstance(axes, str) else axes
+    if len(items) == 0:
+        raise ValueError(f"{func}: {name} must not be empty when given; got {axes!r}")
+    items = [check_int(ax, name, func) for ax in items]
+    try:
+        return list(normalize_axis_tuple(items, ndim, name))
+    except AxisError:
+        raise ValueError(f"{func}: {name} must be in [{-ndim}, {ndim}) for {ndim}-D "
+                         f"inputs; got {axes!r}") from None
+    except ValueError:  # a repeated axis
+        raise ValueError(f"{func}: {name} must be unique; got {axes!r}") from None
 
 
 def check_number(value: Any, name: str, func: str) -> complex | float | int:

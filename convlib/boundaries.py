@@ -1,18 +1,23 @@
 """2-D convolution with boundary conditions, and one output value at a time.
 
-How an image is extended beyond its edges decides what a filter does there. SciPy names
-three extensions; OpenCV's default is a fourth, which convlib adds:
+How an image is extended beyond its edges decides what a filter does there. SciPy's
+``convolve2d`` names three extensions; OpenCV's default border and the replicated edge
+are two more, which convlib adds:
 
-=========== ================================ ==================== ==============
-boundary    extension of ``a b c d``         NumPy ``np.pad``     OpenCV border
-=========== ================================ ==================== ==============
-``fill``    ``v v | a b c d | v v``          ``constant``         CONSTANT
-``wrap``    ``c d | a b c d | a b``          ``wrap``             WRAP
-``symm``    ``b a | a b c d | d c``          ``symmetric``        REFLECT
-``reflect`` ``c b | a b c d | c b``          ``reflect``          REFLECT_101
-=========== ================================ ==================== ==============
+=========== ============================== ============= =============== ===============
+boundary    extension of ``a b c d``       ``np.pad``    ``ndimage``     OpenCV border
+=========== ============================== ============= =============== ===============
+``fill``    ``v v | a b c d | v v``        ``constant``  ``constant``    CONSTANT
+``wrap``    ``c d | a b c d | a b``        ``wrap``      ``wrap``        WRAP
+``symm``    ``b a | a b c d | d c``        ``symmetric`` ``reflect``     REFLECT
+``reflect`` ``c b | a b c d | c b``        ``reflect``   ``mirror``      REFLECT_101
+``edge``    ``a a | a b c d | d d``        ``edge``      ``nearest``     REPLICATE
+=========== ============================== ============= =============== ===============
 
-(``v`` is ``fillvalue``.) Chapter 2 shows each one and the artefacts it causes.
+(``v`` is ``fillvalue``; ``ndimage`` is the ``mode`` of ``scipy.ndimage.convolve``.) Mind
+the names: NumPy's ``'reflect'`` is ``scipy.ndimage``'s ``'mirror'``, and ``scipy.ndimage``'s
+``'reflect'`` is NumPy's ``'symmetric'``. Chapter 2 shows each rule and the artefacts it
+causes.
 """
 
 from __future__ import annotations
@@ -27,17 +32,18 @@ import numpy as np
 
 from ._typing import ArrayLike, Boundary, Mode, NDArray
 from ._validation import as_array, check_choice, check_int, check_output_bytes
-from .direct import _check_macs, _direct_macs, convolve_direct, reverse_conj
-from .shapes import MODES, mode_offset, output_shape, valid_swap_needed
+from .direct import check_macs, convolve_direct, direct_macs, reverse_conj
+from .shapes import (MODES, mode_offset, output_shape, _mode_offset, _output_shape,
+                     _valid_swap_needed)
 
 __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
            "boundary_index", "window_terms"]
 
 #: Boundary names accepted by :func:`convolve2d`; SciPy's aliases map to them.
-BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect")
+BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect", "edge")
 _ALIASES = {"pad": "fill", "circular": "wrap", "symmetric": "symm"}
-_NP_PAD: dict[str, Literal["wrap", "symmetric", "reflect"]] = {
-    "wrap": "wrap", "symm": "symmetric", "reflect": "reflect"}
+_NP_PAD: dict[str, Literal["wrap", "symmetric", "reflect", "edge"]] = {
+    "wrap": "wrap", "symm": "symmetric", "reflect": "reflect", "edge": "edge"}
 
 
 def _check_boundary(boundary: object, func: str) -> Boundary:
@@ -104,10 +110,12 @@ def boundary_index(i: ArrayLike, n: int, boundary: Boundary) -> NDArray[Any]:
         Indices along an axis of length ``n``, anywhere on the integer line.
     n : int
         Length of the axis.
-    boundary : {'wrap', 'symm', 'reflect', 'fill'}
+    boundary : {'wrap', 'symm', 'reflect', 'edge', 'fill'}
         ``'fill'`` returns ``-1`` for indices outside ``[0, n)`` (they read
-        ``fillvalue``); the others are periodic extensions of period ``n``, ``2n`` and
-        ``2n - 2``, equal to ``np.pad`` with modes ``wrap``, ``symmetric``, ``reflect``.
+        ``fillvalue``); ``'wrap'``, ``'symm'`` and ``'reflect'`` are periodic extensions
+        of period ``n``, ``2n`` and ``2n - 2``, equal to ``np.pad`` with modes ``wrap``,
+        ``symmetric``, ``reflect``; ``'edge'`` clips to the nearest index, ``0`` or
+        ``n - 1`` (``np.pad`` mode ``edge``).
 
     Returns
     -------
@@ -127,6 +135,8 @@ def boundary_index(i: ArrayLike, n: int, boundary: Boundary) -> NDArray[Any]:
     array([2, 1, 0, 0, 1, 2, 3, 3, 2, 1])
     >>> boundary_index(np.arange(-3, 7), 4, "reflect")
     array([3, 2, 1, 0, 1, 2, 3, 2, 1, 0])
+    >>> boundary_index(np.arange(-3, 7), 4, "edge")
+    array([0, 0, 0, 0, 1, 2, 3, 3, 3, 3])
     >>> boundary_index(2, 0, "wrap")
     Traceback (most recent call last):
     ...
@@ -150,6 +160,8 @@ def boundary_index(i: ArrayLike, n: int, boundary: Boundary) -> NDArray[Any]:
             return np.zeros_like(i)
         j = np.mod(i, 2 * n - 2)
         return np.where(j < n, j, 2 * n - 2 - j)
+    if boundary == "edge":
+        return np.clip(i, 0, n - 1)
     raise AssertionError(boundary)  # _check_boundary returned a name of BOUNDARIES
 
 
@@ -162,7 +174,7 @@ def extend(x: ArrayLike, pad_width: Sequence[tuple[int, int]],
     x : ndarray
     pad_width : sequence of (int, int)
         ``(before, after)`` for each axis, as in ``numpy.pad``.
-    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+    boundary : {'fill', 'wrap', 'symm', 'reflect', 'edge'}
     fillvalue : scalar
         The value outside ``x`` for ``'fill'``.
 
@@ -187,6 +199,8 @@ def extend(x: ArrayLike, pad_width: Sequence[tuple[int, int]],
     --------
     >>> extend(np.array([1, 2, 3, 4]), [(2, 2)], "reflect")
     array([3, 2, 1, 2, 3, 4, 3, 2])
+    >>> extend(np.array([1, 2, 3, 4]), [(2, 2)], "edge")
+    array([1, 1, 1, 2, 3, 4, 4, 4])
     >>> extend(np.array([1, 2, 3, 4]), [(2, -1)])
     Traceback (most recent call last):
     ...
@@ -235,7 +249,7 @@ def _prepare2d(in1: ArrayLike, in2: ArrayLike, mode: str, boundary: Boundary,
     check_choice(mode, "mode", MODES, func)
     boundary = _check_boundary(boundary, func)
     fillvalue = _check_fillvalue(fillvalue, np.result_type(a, b), func)
-    output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
+    _output_shape(a.shape, b.shape, mode, func)  # raises for an impossible 'valid'
     return a, b, boundary, fillvalue
 
 
@@ -243,9 +257,9 @@ def _direct(a: NDArray[Any], b: NDArray[Any], mode: str, func: str) -> NDArray[A
     """``convlib.convolve(a, b, mode, method='direct')`` of validated 2-D inputs, without
     the dispatcher: SciPy's 'valid' swap, then the direct sum (refused above
     ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
-    _check_macs(_direct_macs(a.shape, b.shape, mode), "direct", func)
+    check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
     return convolve_direct(a, b, mode)
 
 
@@ -266,10 +280,12 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     mode : {'full', 'same', 'valid'}
         Output shape ``(Ma + Mb - 1, Na + Nb - 1)``, ``(Ma, Na)``, or
         ``(|Ma - Mb| + 1, |Na - Nb| + 1)``; ``'valid'`` never reads the extension.
-    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+    boundary : {'fill', 'wrap', 'symm', 'reflect', 'edge'}
         How ``in1`` is extended (see the module's table); SciPy's aliases ``'pad'``,
         ``'circular'``, ``'symmetric'`` are accepted. ``'reflect'`` (mirror without
-        repeating the edge) is OpenCV's default border and not in SciPy.
+        repeating the edge, OpenCV's default border) and ``'edge'`` (the edge pixel
+        replicated: ``scipy.ndimage``'s ``'nearest'``, OpenCV's ``BORDER_REPLICATE``,
+        MATLAB's ``'replicate'``) are not in ``scipy.signal.convolve2d``.
     fillvalue : scalar
         Value outside ``in1`` for ``boundary='fill'``; must be exactly representable in
         the result dtype (SciPy casts silently). As in SciPy, a boolean counts as 0 or 1
@@ -305,6 +321,9 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     >>> convolve2d(x, [[1, 1]], mode="same", boundary="wrap")
     array([[3, 3],
            [7, 7]])
+    >>> convolve2d(x, [[1, 1]], mode="full", boundary="edge")
+    array([[2, 3, 4],
+           [6, 7, 8]])
     """
     func = "convolve2d"
     a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
@@ -361,7 +380,7 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     func = "correlate2d"
     a, b, boundary, fillvalue = _prepare2d(in1, in2, mode, boundary, fillvalue, func)
     if mode == "valid":
-        if valid_swap_needed(a.shape, b.shape, func):
+        if _valid_swap_needed(a.shape, b.shape, func):
             return correlate2d(b, a, "valid")[::-1, ::-1]
         return _direct(a, reverse_conj(b), "valid", func)
     g = reverse_conj(b)
@@ -395,7 +414,7 @@ def convolve_at(in1: ArrayLike, in2: ArrayLike, index: Sequence[int],
         Output index in ``mode``'s coordinates; negative values count from the end.
         Integers only: ``1.5`` is refused, not truncated.
     mode : {'full', 'same', 'valid'}
-    boundary : {'fill', 'wrap', 'symm', 'reflect'}
+    boundary : {'fill', 'wrap', 'symm', 'reflect', 'edge'}
     fillvalue : scalar
 
     Returns
@@ -440,10 +459,10 @@ def _window_at(in1: ArrayLike, in2: ArrayLike, index: Sequence[int], mode: str,
     boundary = _check_boundary(boundary, func)
     dtype = np.result_type(a, b)
     fillvalue = _check_fillvalue(fillvalue, dtype, func)
-    shape = output_shape(a.shape, b.shape, mode, func)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    shape = _output_shape(a.shape, b.shape, mode, func)
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
-    offset = mode_offset(a.shape, b.shape, mode, func)
+    offset = _mode_offset(a.shape, b.shape, mode, func)
     if isinstance(index, (str, bytes)) or not isinstance(index, (Sequence, np.ndarray)) \
             or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
                        for i in index):  # 1.5 must not be truncated to 1

@@ -1,4 +1,5 @@
-"""The cost model behind ``method='auto'`` (chapter 5): a pure function of shapes.
+"""The cost model behind ``method='auto'`` (the appendix "Which method when?"; the
+crossover it predicts is chapter 5's): a pure function of shapes.
 
 :func:`convlib.choose_method` does not time anything (unless asked to, with
 ``measure=True``): it counts the work each fast method would do on inputs of the given
@@ -14,14 +15,15 @@ solves a non-negative least-squares problem.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from scipy.fft import next_fast_len
 
-from ._validation import as_array, check_choice, check_same_ndim
-from .direct import DIRECT_BLOCK, _direct_macs, _windows_pay
+from ._validation import as_operands
+from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
-from .shapes import MODES, output_shape, valid_swap_needed
+from .shapes import MODES, output_shape, _valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"]
 
@@ -39,8 +41,8 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
 #: to 1e8 multiply-adds), then solves non-negative least squares on the relative
 #: error, each method on the shapes where it was within 3 times the fastest (accuracy
-#: matters near the decision). Chapter 5 re-measures the crossover on the reader's
-#: machine and compares it with this model.
+#: matters near the decision). The appendix "Which method when?" re-measures the
+#: crossover on the reader's machine and compares it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 6.58e-06, "tap": 6.92e-06, "mac": 1.53e-09,
                "mac_dot": 1.35e-10},
@@ -54,13 +56,6 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
 #: the timings of a shared machine also vary most).
 COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28}
-
-
-def _prod(values) -> int:
-    out = 1
-    for v in values:
-        out *= int(v)
-    return out
 
 
 def _nlogn(points: int) -> float:
@@ -87,9 +82,11 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``tap`` (taps of the smaller input times the number of cache-sized output
         blocks: two NumPy calls each), ``mac`` (its multiply-adds) and ``mac_dot``
         (multiply-adds done in compiled dot products instead: by ``numpy.convolve``
-        for 1-D inputs, by one dot product per output value when the output has at
-        most 1/8 as many values as a kernel of 256 taps or more; ``tap`` and ``mac``
-        are then 0).
+        for 1-D inputs, by one dot product per output value where
+        ``convlib.direct.windows_pay`` says so, i.e. when the output has at most
+        1/:data:`~convlib.direct.WINDOW_DOT_TAPS_PER_OUTPUT` as many values as a kernel
+        of :data:`~convlib.direct.WINDOW_DOT_MIN_TAPS` taps or more; ``tap`` and ``mac``
+        are then 0). Blocks are of :data:`~convlib.direct.DIRECT_BLOCK` output values.
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
         ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
@@ -106,22 +103,26 @@ def cost_features(shape1, shape2, mode: str = "full",
     >>> cost_features((64, 64), (3, 3))["direct"]
     {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0}
     """
-    cached = _cost_features(tuple(int(n) for n in shape1), tuple(int(n) for n in shape2),
-                            mode, bool(complex_data))
+    cached = cached_cost_features(tuple(int(n) for n in shape1),
+                                  tuple(int(n) for n in shape2), mode, bool(complex_data))
     return {method: dict(work) for method, work in cached.items()}
 
 
 @functools.lru_cache(maxsize=4096)
-def _cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
-                   complex_data: bool) -> dict[str, dict[str, float]]:
+def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
+                         complex_data: bool) -> dict[str, dict[str, float]]:
     """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
-    again and again, and counting the work costs tens of microseconds."""
+    again and again, and counting the work costs tens of microseconds.
+
+    For the package (the dispatcher's work guard and :func:`estimate_shapes`): the
+    shapes are tuples of Python ints, valid for ``mode``; the returned dicts are shared
+    by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
     direct = _direct_features(shape1, shape2, mode)
     factor = 2.0 if complex_data else 1.0
-    points = _prod(next_fast_len(p + q - 1, not complex_data)
-                   for p, q in zip(shape1, shape2))
+    points = math.prod(next_fast_len(p + q - 1, not complex_data)
+                       for p, q in zip(shape1, shape2))
     blocks, block_points = 1, 1
     for p, q in zip(shape1, shape2):
         length = block_length(p, q)
@@ -152,12 +153,12 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    small = shape1 if _prod(shape2) > _prod(shape1) else shape2
-    macs = _direct_macs(shape1, shape2, mode)
-    rows = max(1, DIRECT_BLOCK // max(_prod(shape[1:]), 1))
+    small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
+    macs = direct_macs(shape1, shape2, mode)
+    rows = max(1, DIRECT_BLOCK // max(math.prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)
-    dot = d == 1 or _windows_pay(_prod(shape), _prod(small))   # compiled dot products
-    return {"call": 1.0, "tap": 0.0 if dot else float(_prod(small) * blocks),
+    dot = d == 1 or windows_pay(math.prod(shape), math.prod(small))  # compiled dot products
+    return {"call": 1.0, "tap": 0.0 if dot else float(math.prod(small) * blocks),
             "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0}
 
 
@@ -193,19 +194,28 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     True
     """
     func = "estimate_costs"
-    a, b = as_array(in1, "in1", func), as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
+    a, b = as_operands(in1, in2, mode, MODES, func)
     if a.ndim == 0:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, "estimate_costs"):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
-    return _estimate(a.shape, b.shape, mode, a.dtype.kind == "c" or b.dtype.kind == "c")
+    return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
 
 
-def _estimate(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
-    """:func:`estimate_costs` of validated shapes (no copies, memoised features)."""
-    work = _cost_features(tuple(shape1), tuple(shape2), mode, cplx)
+def estimate_shapes(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
+    """:func:`estimate_costs` of validated shapes (no copies, memoised features).
+
+    For the package (:func:`convlib.choose_method`): ``shape1`` and ``shape2`` are
+    valid for ``mode`` (already swapped in ``'valid'`` mode); ``cplx`` says whether
+    either input is complex.
+
+    Examples
+    --------
+    >>> costs = estimate_shapes((10_000,), (1_000,), "full", False)
+    >>> costs == estimate_costs(np.ones(10_000), np.ones(1_000))
+    True
+    """
+    work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx)
     costs = {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
              for method in ("direct", "fft", "overlap_add")}
     if len(shape1) > 1:  # its passes are direct convolutions, plus one small SVD

@@ -17,7 +17,6 @@ The synthetic generators are deterministic (seeded where random).
 
 from __future__ import annotations
 
-import math
 import numbers
 from importlib import resources
 from typing import IO, Any, cast
@@ -28,7 +27,7 @@ import numpy as np
 import PIL.Image
 
 from ._typing import NDArray
-from ._validation import as_array, check_int, check_output_bytes
+from ._validation import as_array, check_int, check_output_bytes, check_real
 
 __all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
            "checkerboard", "shapes", "rgb_to_gray"]
@@ -213,10 +212,7 @@ def step_edge(n: int = 64, angle: float = 0.0) -> NDArray[Any]:
     """An ``n x n`` image, 0 on one side of a straight edge through the centre and 1 on
     the other; ``angle`` (degrees) turns the edge from vertical."""
     n = check_int(n, "n", "step_edge", minimum=2)
-    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, numbers.Real):
-        raise TypeError(f"step_edge: angle must be a real number; got {angle!r}")
-    if not math.isfinite(angle):
-        raise ValueError(f"step_edge: angle must be finite; got {angle!r}")
+    check_real(angle, "angle", "step_edge", finite=True)
     check_output_bytes((n, n), 8, "n", "step_edge")
     y, x = np.mgrid[:n, :n] - (n - 1) / 2
     t = np.deg2rad(angle)

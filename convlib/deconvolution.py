@@ -25,14 +25,13 @@ nearly removed that frequency; the regularised filters cap that gain at
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from ._typing import ArrayLike, NDArray
-from ._validation import as_array, check_same_ndim
+from ._validation import as_array, check_real, check_same_ndim
 from .fourier import circular_convolve
 
 __all__ = ["transfer_function", "circular_blur", "inverse_filter", "wiener_deconvolve",
@@ -52,8 +51,7 @@ def _check_kernel(y: NDArray[Any], h: NDArray[Any], func: str) -> None:
 
 
 def _check_nonneg(value: Any, name: str, func: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
+    check_real(value, name, func)
     if not float(value) >= 0:  # also rejects nan
         raise ValueError(f"{func}: {name} must be >= 0; got {value!r}")
     return float(value)

@@ -19,18 +19,37 @@ in ``numpy.result_type(in1, in2)``, so integer inputs give exact integers.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
 from .shapes import mode_offset, output_shape
 
-__all__ = ["convolve_loops", "convolve_direct", "conv_terms", "DIRECT_BLOCK"]
+__all__ = ["convolve_loops", "convolve_direct", "conv_terms", "DIRECT_BLOCK",
+           "SPARSE_TAP_RATIO", "WINDOW_DOT_MIN_TAPS", "WINDOW_DOT_TAPS_PER_OUTPUT"]
 
 #: Elements of output per block of :func:`convolve_direct` (whole rows of the first
 #: axis; at least one row): 32768 float64 values are 256 KiB, which with the scratch
 #: buffer and the input rows fits a typical L2 cache. Chosen by timing 2-D images of
 #: 512 to 2048 pixels with 3 x 3 to 7 x 7 kernels (the appendix "Which method when?").
+#: The depthwise path of :func:`convlib.nn.conv2d` blocks its output by the same number,
+#: and the cost model (:mod:`convlib.costmodel`) counts the blocks with it.
 DIRECT_BLOCK = 32768
+
+#: A kernel is *sparse* for :func:`convolve_direct` when at most one in this many of its
+#: taps is non-zero: then the tap loop, which skips zero taps, beats ``numpy.convolve``
+#: on 1-D inputs (which multiplies by every tap). See ``mostly_zero``.
+SPARSE_TAP_RATIO = 16
+
+#: :func:`convolve_direct` computes each output value as one dot product of a window
+#: with the flipped kernel (instead of looping over taps) when the kernel has at least
+#: this many taps ... (see ``windows_pay``)
+WINDOW_DOT_MIN_TAPS = 256
+
+#: ... and the output has at most ``1 / WINDOW_DOT_TAPS_PER_OUTPUT`` as many values as
+#: the kernel has taps: a few long dot products then replace many short shifted slices
+#: (e.g. ``'valid'`` mode with a kernel nearly as large as the signal).
+WINDOW_DOT_TAPS_PER_OUTPUT = 8
 
 #: Largest number of multiply-adds ``method='direct'`` (or ``'loops'``) accepts: 2e10,
 #: seconds for 1-D inputs (``numpy.convolve``) and about half a minute for N-d ones on
@@ -40,13 +59,23 @@ DIRECT_BLOCK = 32768
 DIRECT_MAX_MACS = 2 * 10**10
 
 
-def _direct_macs(shape1, shape2, mode: str) -> int:
+def direct_macs(shape1, shape2, mode: str) -> int:
     """Multiply-adds of the direct sum of inputs of these shapes in ``mode`` (zero taps
     included): per axis, the number of (input, kernel) index pairs whose output falls in
-    the ``mode`` window, multiplied over the axes."""
+    the ``mode`` window, multiplied over the axes.
+
+    For the package (the dispatcher's and :func:`convlib.convolve2d`'s work guards, the
+    cost model); ``shape1`` and ``shape2`` are valid shapes for ``mode``.
+
+    Examples
+    --------
+    >>> direct_macs((5,), (3,), "full"), direct_macs((5,), (3,), "valid")
+    (15, 9)
+    """
     shape = output_shape(shape1, shape2, mode)
     offset = mode_offset(shape1, shape2, mode)
-    big, small = (shape2, shape1) if _prod(shape2) > _prod(shape1) else (shape1, shape2)
+    big, small = ((shape2, shape1) if math.prod(shape2) > math.prod(shape1)
+                  else (shape1, shape2))
     macs = 1
     for A, B, o, L in zip(big, small, offset, shape):  # separable: a product of sums
         # int64, not NumPy's default integer: that is int32 on 32-bit platforms and in
@@ -56,8 +85,20 @@ def _direct_macs(shape1, shape2, mode: str) -> int:
     return macs
 
 
-def _check_macs(macs: float, method: str, func: str) -> None:
-    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds."""
+def check_macs(macs: float, method: str, func: str) -> None:
+    """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds: raise a
+    ``ValueError`` naming ``func`` (the function the user called) and ``method``.
+
+    For the package (the dispatcher and :func:`convlib.convolve2d`).
+
+    Examples
+    --------
+    >>> check_macs(3e10, "direct", "convolve")
+    Traceback (most recent call last):
+    ...
+    ValueError: convolve: method='direct' needs 3e+10 multiply-adds, more than \
+convlib.dispatch.DIRECT_MAX_MACS = 2e+10 (minutes of work); use method='fft' (or 'auto')
+    """
     if macs > DIRECT_MAX_MACS:
         raise ValueError(
             f"{func}: method={method!r} needs {macs:.2g} multiply-adds, more than "
@@ -146,10 +187,11 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     superposition view of :ref:`ch-convolution-1d`.
 
     Speed: 1-D numeric inputs go to ``numpy.convolve`` (the same sum, in compiled
-    code) unless at most 1 in 16 taps is non-zero (then skipping the zeros is faster).
-    With a large kernel (256 taps or more) and an output of at most 1/8 as many values
-    as the kernel has taps, each output value is one dot product of a window of ``in1``
-    with the flipped kernel.
+    code) unless at most 1 in :data:`SPARSE_TAP_RATIO` (16) taps is non-zero (then
+    skipping the zeros is faster). With a large kernel (:data:`WINDOW_DOT_MIN_TAPS`, 256
+    taps or more) and an output of at most 1/:data:`WINDOW_DOT_TAPS_PER_OUTPUT` (1/8) as
+    many values as the kernel has taps, each output value is one dot product of a window
+    of ``in1`` with the flipped kernel (``windows_pay``).
     Otherwise the output is computed in blocks of about :data:`DIRECT_BLOCK` elements
     (whole rows along the first axis), and every tap is applied to one block before the
     next, with in-place multiply-adds into one scratch buffer: the block stays in the
@@ -168,14 +210,13 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     offset = mode_offset(a.shape, b.shape, mode)
     if b.size > a.size:  # the full output is symmetric in the inputs
         a, b = b, a
-    sparse = np.count_nonzero(b) * 16 <= b.size   # mostly zero taps: skip them
-    if a.ndim == 1 and dtype.kind in "iufc" and not sparse:  # NumPy's compiled loop
+    if a.ndim == 1 and dtype.kind in "iufc" and not mostly_zero(b):  # NumPy's compiled loop
         return _convolve_1d(a, b, mode, offset, shape)
-    if _windows_pay(_prod(shape), b.size) and dtype.kind in "iufc":
+    if windows_pay(math.prod(shape), b.size) and dtype.kind in "iufc":
         return _direct_windows(a, b, shape, offset)
     out = np.zeros(shape, dtype=dtype)
     taps = [(k, b[k]) for k in np.ndindex(*b.shape) if b[k] != 0]
-    row = _prod(shape[1:])
+    row = math.prod(shape[1:])
     rows = max(1, DIRECT_BLOCK // max(row, 1))  # output rows per cache-sized block
     tmp = np.empty((min(rows, shape[0]),) + tuple(shape[1:]), dtype=dtype)
     for r0 in range(0, shape[0], rows):
@@ -207,10 +248,31 @@ def _convolve_1d(a: np.ndarray, b: np.ndarray, mode: str, offset, shape) -> np.n
     return np.convolve(a, b, "full")[offset[0]:offset[0] + shape[0]].copy()
 
 
-def _windows_pay(outputs: int, taps: int) -> bool:
-    """Whether :func:`_direct_windows` replaces the tap loop: a large kernel (at least
-    256 taps) and at most 1/8 as many output values as taps."""
-    return taps >= 256 and outputs * 8 <= taps
+def mostly_zero(kernel: np.ndarray) -> bool:
+    """Whether at most one in :data:`SPARSE_TAP_RATIO` taps of ``kernel`` is non-zero
+    (then :func:`convolve_direct` loops over the non-zero taps even in 1-D).
+
+    Examples
+    --------
+    >>> mostly_zero(np.eye(16)), mostly_zero(np.eye(15))
+    (True, False)
+    """
+    return int(np.count_nonzero(kernel)) * SPARSE_TAP_RATIO <= kernel.size
+
+
+def windows_pay(outputs: int, taps: int) -> bool:
+    """Whether :func:`convolve_direct` computes each of ``outputs`` values as one dot
+    product of a window with the flipped kernel of ``taps`` taps (on N-d inputs; 1-D
+    ones go to ``numpy.convolve``): at least :data:`WINDOW_DOT_MIN_TAPS` taps and at
+    most ``taps / WINDOW_DOT_TAPS_PER_OUTPUT`` outputs. The cost model
+    (:func:`convlib.costmodel.cost_features`) counts the work by the same rule.
+
+    Examples
+    --------
+    >>> windows_pay(32, 256), windows_pay(33, 256), windows_pay(1, 255)
+    (True, False, False)
+    """
+    return taps >= WINDOW_DOT_MIN_TAPS and outputs * WINDOW_DOT_TAPS_PER_OUTPUT <= taps
 
 
 def _direct_windows(a: np.ndarray, b: np.ndarray, shape, offset) -> np.ndarray:
@@ -229,13 +291,6 @@ def _direct_windows(a: np.ndarray, b: np.ndarray, shape, offset) -> np.ndarray:
     windows = windows[tuple(slice(st, st + li) for st, li in zip(starts, shape))]
     flipped = b[(slice(None, None, -1),) * b.ndim]
     return np.tensordot(windows, flipped, axes=b.ndim)
-
-
-def _prod(values) -> int:
-    total = 1
-    for v in values:
-        total *= int(v)
-    return total
 
 
 def conv_terms(x, h, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -8,35 +8,40 @@ in floating point (FFT, overlap-add, Winograd) run through
 :func:`convlib.exact.exact_integer_convolve`, which splits large integers into digits
 so that the rounded result is exact (SciPy only rounds, and can be off by one).
 
-A method module joins the dispatcher by adding itself to ``convlib.METHODS``. An
-implementation that cannot serve particular inputs (a kernel of the wrong size, say)
-raises :class:`MethodCannotServe` with the reason; the dispatcher reports it as a
-``ValueError`` naming the function the user called.
+The methods are registered in one table, :data:`METHODS`: each a :class:`Method` with
+its implementation and its domain, a predicate ``serves(in1, in2, mode)`` that returns
+None when the method can compute the result and otherwise the reason it cannot (as
+SciPy's ``_np_conv_ok`` does for its FFT path). The dispatcher asks the predicate before
+running a method and raises :class:`MethodCannotServe` (a ``ValueError``) with the
+reason, naming the function the user called; an implementation called directly refuses
+the same inputs with the same reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._errors import MethodCannotServe
 from ._timing import time_methods
-from ._validation import as_array, check_choice, check_same_ndim
-from .direct import (DIRECT_MAX_MACS, _check_macs, convolve_direct, convolve_loops,
+from ._validation import as_operands, check_choice
+from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
                      reverse_conj)
-from .costmodel import _estimate, _cost_features
-from .exact import _plan, exact_integer_convolve
-from .fourier import NonFiniteWarning, _fft_convolve, _warn_nonfinite
-from .im2col import convolve_im2col
-from .matrices import convolve_toeplitz
+from .costmodel import cached_cost_features, estimate_shapes
+from .exact import exact_integer_convolve, split_plan
+from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
+from ._fft import warn_nonfinite as _warn_nonfinite
+from .im2col import convolve_im2col, serves_im2col
+from .matrices import convolve_toeplitz, serves_toeplitz
 from .overlap import _overlap_add
-from .winograd import convolve_winograd
-from .separable import convolve_separable
-from .shapes import MODES, valid_swap_needed
+from .winograd import convolve_winograd, serves_winograd
+from .separable import convolve_separable, rank1_to_rounding, serves_separable
+from .shapes import MODES, _valid_swap_needed
 
-__all__ = ["convolve", "correlate", "choose_method", "METHODS", "PLANNED_METHODS",
-           "RESTRICTED_METHODS", "MethodCannotServe", "NonFiniteWarning",
+__all__ = ["convolve", "correlate", "choose_method", "METHODS", "Method",
+           "MethodCannotServe", "NonFiniteWarning",
            "DIRECT_MAX_MACS", "DIRECT_PREFERRED_BELOW", "NONFINITE_DIRECT_FACTOR"]
 
 
@@ -56,49 +61,74 @@ def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
 
 
-#: Implemented methods, by the name ``method=`` accepts.
-METHODS: dict[str, Impl] = {
-    "loops": convolve_loops,
-    "direct": convolve_direct,
-    "separable": convolve_separable,
-    "fft": lambda in1, in2, mode: _fft_convolve(*_common_float(in1, in2), mode),
-    "overlap_add": lambda in1, in2, mode: _overlap_add(*_common_float(in1, in2), mode),
-    "toeplitz": convolve_toeplitz,
-    "im2col": convolve_im2col,
-    "winograd": convolve_winograd,
-}
+def every_input(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> None:
+    """The domain of a method that serves every input: never a reason."""
+    return None
 
-#: Methods that serve only some inputs, with the inputs they serve. For any other inputs
-#: they raise :class:`MethodCannotServe` (reported as ``ValueError``); every method not
-#: listed here serves every input.
-RESTRICTED_METHODS: dict[str, str] = {
-    "separable": "rank-1 (separable) kernels, so every 1-D kernel",
-    "toeplitz": "1-D and 2-D inputs",
-    "im2col": "1-D and 2-D inputs",
-    "winograd": "a 3-tap 1-D or 3x3 2-D kernel",
-}
 
-#: Method names of the book's contract that later chapters implement, with the chapter.
-PLANNED_METHODS: dict[str, str] = {
-}
+@dataclass(frozen=True)
+class Method:
+    """A method of :func:`convlib.convolve`: its name, implementation, domain, summary.
+
+    Calling a ``Method`` runs its implementation: ``METHODS['direct'](in1, in2, mode)``.
+
+    Parameters
+    ----------
+    name : str
+        What ``method=`` accepts.
+    run : callable
+        ``run(in1, in2, mode) -> ndarray``: validated, non-empty inputs of equal ndim
+        (at least 1), ``in1`` at least as large as ``in2`` in ``'valid'`` mode.
+    serves : callable
+        ``serves(in1, in2, mode) -> None | str``, on the same inputs: None if ``run``
+        computes the convolution, else the reason it cannot, which ``run`` raises as
+        :class:`MethodCannotServe` and :func:`convlib.convolve` reports (the work guard
+        ``DIRECT_MAX_MACS`` of ``'direct'`` and ``'loops'`` is separate).
+    summary : str
+        One line: how the method computes.
+
+    Examples
+    --------
+    >>> METHODS["winograd"].serves(np.ones(8), np.ones(5), "full")
+    "'winograd' (F(2,3) / F(2x2,3x3)) needs a 3-tap kernel as in2; got in2 of shape (5,)"
+    >>> METHODS["direct"](np.array([1, 2, 3]), np.array([1, 1]), "full")
+    array([1, 3, 5, 3])
+    """
+
+    name: str
+    run: Impl
+    serves: Callable[[np.ndarray, np.ndarray, str], str | None]
+    summary: str
+
+    def __call__(self, in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+        return self.run(in1, in2, mode)
+
+
+#: Implemented methods, by the name ``method=`` accepts, each with its domain
+#: (:attr:`Method.serves`), in the order of the chapters that teach them.
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("loops", convolve_loops, every_input,
+           "the convolution sum as nested Python loops (chapter 1)"),
+    Method("direct", convolve_direct, every_input,
+           "the sum vectorised, one shifted multiply-add per tap (chapter 1)"),
+    Method("separable", convolve_separable, serves_separable,
+           "one 1-D pass per axis with the factors of a rank-1 kernel (chapter 4)"),
+    Method("fft", lambda in1, in2, mode: _fft_convolve(*_common_float(in1, in2), mode),
+           every_input, "pointwise product of zero-padded FFTs (chapter 5)"),
+    Method("overlap_add",
+           lambda in1, in2, mode: _overlap_add(*_common_float(in1, in2), mode),
+           every_input, "FFT convolution of blocks, overlapped and added (chapter 5)"),
+    Method("toeplitz", convolve_toeplitz, serves_toeplitz,
+           "one product with the sparse convolution matrix (chapter 7)"),
+    Method("im2col", convolve_im2col, serves_im2col,
+           "one matrix product with the column matrix of patches (chapter 8)"),
+    Method("winograd", convolve_winograd, serves_winograd,
+           "Winograd's minimal filtering F(2, 3) and F(2x2, 3x3) (chapter 9)"),
+)}
 
 
 def _check_method(method: object, func: str) -> str:
-    if isinstance(method, str) and method in PLANNED_METHODS and method not in METHODS:
-        raise ValueError(
-            f"{func}: method {method!r} is not implemented yet (it arrives with "
-            f"{PLANNED_METHODS[method]}); available: "
-            + ", ".join(repr(m) for m in ("auto", *METHODS))
-        )
     return check_choice(method, "method", ("auto", *METHODS), func)
-
-
-def _prepare(in1: object, in2: object, mode: object, func: str):
-    a = as_array(in1, "in1", func)
-    b = as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
-    return a, b
 
 
 #: For inputs of 3 or more dimensions (the cost constants were fitted on 1-D and 2-D
@@ -168,8 +198,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
       non-finite value to the whole output (and warns when it runs).
 
     The model counts work from the shapes, with constants fitted on one machine
-    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type, and
-    chapter 5 shows where it errs.
+    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type; the
+    appendix "Which method when?" shows where it errs.
 
     Examples
     --------
@@ -193,12 +223,12 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     ...
     ValueError: choose_method: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
-    a, b = _prepare(in1, in2, mode, "choose_method")
+    a, b = as_operands(in1, in2, mode, MODES, "choose_method")
     if measure:
         times = time_methods(convolve, a, b, mode, ("direct", "fft", "overlap_add"),
                              repeat=3, budget=0.02)
         return min(times, key=times.__getitem__), times
-    if a.ndim and mode == "valid" and valid_swap_needed(a.shape, b.shape, "choose_method"):
+    if a.ndim and mode == "valid" and _valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
     return _choose(a, b, mode)
 
@@ -207,16 +237,15 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     """:func:`choose_method` of validated inputs (already swapped for 'valid')."""
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
-    costs = _estimate(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
     if a.ndim >= 3 and costs["direct"] <= DIRECT_PREFERRED_BELOW:
         return "direct"
     if _integer_result(a, b):  # exact by splitting into digits: count the pieces
-        x, h = a.astype(np.int64), b.astype(np.int64)
         for method in ("fft", "overlap_add"):
-            plan = _plan(x, h, method)
+            plan = split_plan(a, b, method)
             costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
     best = min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
-    if costs.get("separable", np.inf) < costs[best] and _separable_enough(a, b):
+    if costs.get("separable", np.inf) < costs[best] and _auto_separable(a, b):
         return "separable"
     if (best != "direct" and costs["direct"] <= NONFINITE_DIRECT_FACTOR * costs[best]
             and not _all_finite(a, b)):
@@ -228,50 +257,48 @@ def _all_finite(*arrays: np.ndarray) -> bool:
     return all(x.dtype.kind not in "fc" or np.isfinite(x).all() for x in arrays)
 
 
-def _separable_enough(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether ``b`` (2-D, float32 or float64, not larger than ``a``) is rank 1 to
-    within the rounding of the result's dtype: the Frobenius error of the best rank-1
-    approximation, ``sqrt(s_2**2 + s_3**2 + ...)``, at most ``s_1 * max(shape) * eps``
-    (the tolerance of ``numpy.linalg.matrix_rank``, and at most the one
-    :func:`convlib.separate` checks). The SVD runs in the result's dtype, so a float32
-    kernel with a float64 image must be rank 1 to float64 accuracy."""
-    lapack = (np.float32, np.float64)   # numpy.linalg has no long double
-    dtype = np.result_type(a, b)
+def _auto_separable(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``method='auto'`` may run ``b`` as separable passes: a finite 2-D
+    float32 or float64 kernel, at least 2 x 2 and no larger than ``a`` (also float32
+    or float64: ``numpy.linalg`` has no long double), that is rank 1 to within the
+    rounding of the result's dtype (:func:`convlib.separable.rank1_to_rounding`, a
+    stricter rule than the one of ``method='separable'``,
+    :func:`convlib.separable.serves_separable`)."""
+    lapack = (np.float32, np.float64)
     if (b.ndim != 2 or b.dtype not in lapack or a.dtype not in lapack or b.size > a.size
             or min(b.shape) < 2 or not np.isfinite(b).all()):
         return False
-    s = np.linalg.svd(b.astype(dtype, copy=False), compute_uv=False)
-    tol = s[0] * max(b.shape) * np.finfo(dtype).eps
-    return bool(s[0] > 0 and np.sqrt(np.sum(s[1:] ** 2)) <= tol)
+    return rank1_to_rounding(b, np.result_type(a, b))
 
 
 def _check_work(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> None:
     """Refuse a direct sum of more than :data:`DIRECT_MAX_MACS` multiply-adds (counted
     by the memoised cost features: the dispatcher asks for the same shapes again)."""
-    work = _cost_features(a.shape, b.shape, mode, False)["direct"]
-    _check_macs(work["mac"] + work["mac_dot"], method, func)
+    work = cached_cost_features(a.shape, b.shape, mode, False)["direct"]
+    check_macs(work["mac"] + work["mac_dot"], method, func)
 
 
 def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.ndarray:
     dtype = np.result_type(a, b)
     if a.ndim == 0:  # SciPy: the product of two scalars
         return np.asarray(a * b, dtype=dtype)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)
+    reason = METHODS[method].serves(a, b, mode)
+    if reason is not None:
+        raise MethodCannotServe(f"{func}: method {method!r} cannot serve these inputs: "
+                                f"{reason}")
     if method in ("direct", "loops"):
         _check_work(a, b, mode, method, func)
     elif method in ("fft", "overlap_add") and not _all_finite(a, b):
         spread = "every output sample" if method == "fft" else "its blocks' outputs"
         _warn_nonfinite(func, spread, a, b)
-    try:
-        if dtype.kind in "biu" and method in _FLOAT_METHODS:
-            out = _exact(a, b, mode, method)
-        else:
-            out = METHODS[method](a, b, mode)
-    except MethodCannotServe as exc:
-        raise ValueError(f"{func}: method {method!r} cannot serve these inputs: {exc}") from None
+    if dtype.kind in "biu" and method in _FLOAT_METHODS:
+        out = _exact(a, b, mode, method)
+    else:
+        out = METHODS[method].run(a, b, mode)
     out = np.asarray(out)
     if dtype.kind in "biu" and out.dtype.kind in "fc":
         out = np.rint(out.real)
@@ -303,7 +330,8 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
         other in every dimension.
     method : str
         ``'loops'`` (the definition), ``'direct'`` (vectorised), or ``'auto'``
-        (:func:`choose_method`). See ``convlib.METHODS``.
+        (:func:`choose_method`). See ``convlib.METHODS`` for every method, each with
+        its domain (``convlib.METHODS[name].serves``).
 
     Returns
     -------
@@ -326,6 +354,10 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
         unknown, ``'valid'`` mode has no input at least as large as the other, or
         ``method='direct'`` (or ``'loops'``) would need more than
         ``convlib.dispatch.DIRECT_MAX_MACS`` (2e10) multiply-adds.
+    convlib.dispatch.MethodCannotServe
+        A ``ValueError``: if ``method`` does not serve these inputs
+        (``convlib.METHODS[method].serves`` gives the reason the message states), e.g.
+        ``'winograd'`` with a kernel that is not 3-tap or 3 x 3.
 
     Warns
     -----
@@ -338,7 +370,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     See Also
     --------
     correlate : the same with the kernel not flipped.
-    convolve2d : 2-D with boundary conditions.
+    convolve2d : 2-D with boundary conditions (fill, wrap, symm, reflect, edge).
     scipy.signal.convolve : the reference this function agrees with.
 
     Notes
@@ -359,7 +391,7 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     ...
     ValueError: convolve: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
-    a, b = _prepare(in1, in2, mode, "convolve")
+    a, b = as_operands(in1, in2, mode, MODES, "convolve")
     method = _check_method(method, "convolve")
     return _run(a, b, mode, method, "convolve")
 
@@ -406,6 +438,6 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     >>> correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
-    a, b = _prepare(in1, in2, mode, "correlate")
+    a, b = as_operands(in1, in2, mode, MODES, "correlate")
     method = _check_method(method, "correlate")
     return _run(a, reverse_conj(b), mode, method, "correlate")

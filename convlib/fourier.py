@@ -13,7 +13,10 @@ so convolution costs three FFTs instead of ``N * M`` multiply-adds. This module 
 * :func:`wraparound` -- the state of chapter 5's zero-padding widget.
 
 Long inputs in blocks (overlap-add, overlap-save) are in :mod:`convlib.overlap`; the
-cost model that chooses among the methods is in :mod:`convlib.costmodel`.
+FFT core both use (SciPy's axis rules, the choice of real or complex transforms, the
+non-finite warning) is the private ``convlib._fft``, which cuts each mode's window with
+:func:`convlib.shapes.mode_offset`; the cost model that chooses among the methods is in
+:mod:`convlib.costmodel`.
 
 All compute true convolution (the kernel is flipped), like :func:`convlib.convolve`.
 Integer and boolean inputs are converted to float64 and the result stays floating point,
@@ -22,73 +25,15 @@ as in SciPy; float32 stays float32 (``scipy.fft`` computes in single precision).
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
-
 import numpy as np
-import scipy.fft as sp_fft
 
-from ._validation import (as_array, check_choice, check_int, check_output_bytes,
-                          check_same_ndim)
-from .shapes import MODES, valid_swap_needed
+from ._fft import (NonFiniteWarning, as_float, fft_convolve_core, is_complex, transforms,
+                   warn_nonfinite)
+from ._validation import as_array, as_operands, check_int, check_output_bytes
+from .shapes import MODES
 
 __all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "wraparound",
            "NonFiniteWarning"]
-
-
-class NonFiniteWarning(RuntimeWarning):
-    """A NaN or infinity in the input of an FFT method spreads far beyond its window.
-
-    In direct convolution a non-finite input value reaches only the outputs whose
-    window contains it; an FFT mixes every input sample into every frequency, so it
-    reaches every output sample (the blocks that contain it, for overlap-add and
-    overlap-save). :func:`convlib.convolve` with ``method='auto'`` avoids this by
-    preferring ``'direct'`` for such inputs when it is not much slower.
-    """
-
-
-def _warn_nonfinite(func: str, spread: str, *arrays: np.ndarray,
-                    names=("in1", "in2"),
-                    remedy: str = "method='direct' keeps them local") -> None:
-    """Warn (:class:`NonFiniteWarning`) if a floating input holds NaN or infinity."""
-    for name, x in zip(names, arrays):
-        if x.dtype.kind in "fc" and not np.isfinite(x).all():
-            warnings.warn(f"{func}: {name} has non-finite values (NaN or inf); the FFT "
-                          f"spreads each one to {spread}; {remedy}", NonFiniteWarning,
-                          stacklevel=3)
-            return
-
-
-# --- helpers -------------------------------------------------------------------------
-
-def _as_float(x: np.ndarray) -> np.ndarray:
-    """Integers and booleans become float64 (as in SciPy); floats and complex stay."""
-    return x.astype(np.float64) if x.dtype.kind in "biu" else x
-
-
-def _is_complex(*arrays: np.ndarray) -> bool:
-    return any(a.dtype.kind == "c" for a in arrays)
-
-
-def _transforms(complex_result: bool):
-    """The forward and inverse N-d FFTs: real ones (half the work) for real data."""
-    if complex_result:
-        return sp_fft.fftn, sp_fft.ifftn
-    return sp_fft.rfftn, sp_fft.irfftn
-
-
-def _prepare(in1, in2, mode, func):
-    a = as_array(in1, "in1", func)
-    b = as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
-    return a, b
-
-
-def _centered(x: np.ndarray, shape: Sequence[int]) -> np.ndarray:
-    """The centre ``shape`` part of ``x`` (start ``(current - new) // 2``, SciPy's rule)."""
-    start = [(n - s) // 2 for n, s in zip(x.shape, shape)]
-    return x[tuple(slice(b, b + s) for b, s in zip(start, shape))]
 
 
 # --- the DFT and circular convolution ------------------------------------------------
@@ -198,32 +143,14 @@ def circular_convolve(a, b) -> np.ndarray:
     if x.shape != y.shape:
         raise ValueError(f"{func}: a and b must have the same shape; "
                          f"got {x.shape} and {y.shape}")
-    _warn_nonfinite(func, "every output sample", x, y, names=("a", "b"),
-                    remedy="convolve2d(..., boundary='wrap') keeps them local")
-    x, y = _as_float(x), _as_float(y)
-    fft, ifft = _transforms(_is_complex(x, y))
+    warn_nonfinite(func, "every output sample", x, y, names=("a", "b"),
+                   remedy="convolve2d(..., boundary='wrap') keeps them local")
+    x, y = as_float(x), as_float(y)
+    fft, ifft = transforms(is_complex(x, y))
     return ifft(fft(x) * fft(y), s=x.shape)
 
 
 # --- FFT convolution -----------------------------------------------------------------
-
-def _check_axes(axes, ndim: int, func: str) -> list[int]:
-    if axes is None:
-        return list(range(ndim))
-    items = [axes] if not isinstance(axes, Sequence) or isinstance(axes, str) else axes
-    if len(items) == 0:
-        raise ValueError(f"{func}: axes must not be empty when given; got {axes!r}")
-    out = []
-    for ax in items:
-        ax = check_int(ax, "axes", func)
-        if not -ndim <= ax < ndim:
-            raise ValueError(f"{func}: axes must be in [{-ndim}, {ndim}) for {ndim}-D "
-                             f"inputs; got {axes!r}")
-        out.append(ax % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{func}: axes must be unique; got {axes!r}")
-    return out
-
 
 def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
     r"""N-dimensional linear convolution by FFT: equals ``scipy.signal.fftconvolve``.
@@ -303,109 +230,9 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
     ValueError: fft_convolve: axes must be in [-1, 1) for 1-D inputs; got 1
     """
     func = "fft_convolve"
-    a = as_array(in1, "in1", func)
-    b = as_array(in2, "in2", func)
-    check_same_ndim(a, b, ("in1", "in2"), func)
-    check_choice(mode, "mode", MODES, func)
-    _warn_nonfinite(func, "every output sample along the convolved axes", a, b)
-    return _fft_convolve(a, b, mode, axes, func)
-
-
-def _fft_convolve(a: np.ndarray, b: np.ndarray, mode: str, axes=None,
-                  func: str = "convolve") -> np.ndarray:
-    """:func:`fft_convolve` of validated inputs (``method='fft'`` of the dispatcher)."""
-    if a.ndim == 0:  # SciPy: the product of two scalars
-        return a * b
-    a, b, axes = _freq_axes(a, b, mode, axes, func)
-    s1, s2 = a.shape, b.shape
-    shape = [s1[i] + s2[i] - 1 if i in axes else max(s1[i], s2[i])
-             for i in range(a.ndim)]
-    if axes:
-        a, b = _as_float(a), _as_float(b)
-        cplx = _is_complex(a, b)
-        fshape = [sp_fft.next_fast_len(shape[i], not cplx) for i in axes]
-        if not cplx:
-            return _pruned_real(a, b, fshape, axes, shape, mode)
-        fft, ifft = _transforms(cplx)
-        full = ifft(fft(a, fshape, axes=axes) * fft(b, fshape, axes=axes), fshape,
-                    axes=axes)
-        full = full[tuple(slice(n) for n in shape)]
-    else:
-        full = a * b
-    return _cut_mode(full, s1, s2, mode, axes)
-
-
-def _pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int],
-                 shape: list[int], mode: str) -> np.ndarray:
-    """Real N-d FFT convolution that skips the transforms of known zeros and of
-    discarded output.
-
-    ``rfftn(a, fshape)`` zero-pads ``a`` first and then transforms every line; here the
-    real transform along the last axis runs on ``a``'s own rows only (the padded rows
-    are zero, and so are their transforms), and each further axis is padded only when
-    it is transformed. The inverse transforms the other axes first and keeps only the
-    ``mode`` window's lines before the final (real) inverse along the last axis. Same
-    arithmetic as ``irfftn(rfftn(a) * rfftn(b))``, fewer lines transformed: a small
-    kernel's transform costs little more than one pass, and ``'same'``/``'valid'`` skip
-    the discarded rows.
-    """
-    s1, s2 = a.shape, b.shape
-    last, others = axes[-1], axes[:-1]
-    spectra = []
-    for x in (a, b):
-        X = sp_fft.rfft(x, fshape[-1], axis=last)
-        for ax, n in zip(others, fshape):
-            X = sp_fft.fft(X, n, axis=ax)
-        spectra.append(X)
-    Y = spectra[0] * spectra[1]
-    window = _mode_window(s1, s2, mode, axes, shape)
-    for ax in others:
-        Y = sp_fft.ifft(Y, fshape[axes.index(ax)], axis=ax)
-        Y = Y[(slice(None),) * ax + (window[ax],)]
-    y = sp_fft.irfft(Y, fshape[-1], axis=last)
-    keep = tuple(slice(None) if i in others else window[i] for i in range(y.ndim))
-    return np.ascontiguousarray(y[keep])
-
-
-def _mode_window(s1, s2, mode: str, axes, shape) -> list[slice]:
-    """Per axis, the slice of the full output that ``mode`` keeps (``_cut_mode``'s
-    centring rule); in 'valid' mode the axes not convolved keep everything."""
-    window = []
-    for i, n in enumerate(shape):
-        if mode == "full" or (i not in axes and mode == "valid"):
-            window.append(slice(0, n))
-            continue
-        keep = s1[i] if mode == "same" else s1[i] - s2[i] + 1
-        start = (n - keep) // 2
-        window.append(slice(start, start + keep))
-    return window
-
-
-def _freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes, func: str):
-    """SciPy's axis rules for FFT convolution: axes where an input has size 1 are not
-    transformed (the inputs just multiply there), the other axes must broadcast, and
-    ``'valid'`` mode may swap the inputs. Returns ``(in1, in2, axes)``."""
-    axes = _check_axes(axes, a.ndim, func)
-    s1, s2 = a.shape, b.shape
-    axes = [ax for ax in axes if s1[ax] != 1 and s2[ax] != 1]
-    others = [ax for ax in range(a.ndim) if ax not in axes]
-    if not all(s1[ax] == s2[ax] or 1 in (s1[ax], s2[ax]) for ax in others):
-        raise ValueError(f"{func}: in1 and in2 must have equal sizes (or size 1) along "
-                         f"the axes not convolved; got shapes {s1} and {s2}")
-    if mode == "valid" and valid_swap_needed([s1[i] for i in axes],
-                                             [s2[i] for i in axes], func):
-        a, b = b, a
-    return a, b, axes
-
-
-def _cut_mode(full: np.ndarray, s1, s2, mode: str, axes) -> np.ndarray:
-    """The ``mode`` window of ``full`` (SciPy's ``_apply_conv_mode``)."""
-    if mode == "full":
-        return full.copy()
-    if mode == "same":
-        return _centered(full, s1).copy()
-    valid = [s1[i] - s2[i] + 1 if i in axes else full.shape[i] for i in range(full.ndim)]
-    return _centered(full, valid).copy()
+    a, b = as_operands(in1, in2, mode, MODES, func)
+    warn_nonfinite(func, "every output sample along the convolved axes", a, b)
+    return fft_convolve_core(a, b, mode, axes, func)
 
 
 # --- the state of chapter 5's zero-padding widget ------------------------------------

@@ -12,6 +12,7 @@ The columns are ordered like PyTorch's ``torch.nn.functional.unfold``: row index
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +21,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
                           output_bytes_problem)
-from .shapes import conv_output_size, mode_offset, output_shape, window_indices
+from .shapes import (mode_offset, output_shape, window_indices, _output_sizes,
+                     _padding_pairs, window_count)
 
 __all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
 
@@ -28,24 +30,17 @@ IntPair = int | Sequence[int]
 
 
 def _layer_args(kernel_size, stride, padding, dilation, func):
+    """Per-axis ``kernel_size``, ``stride``, symmetric ``padding`` (one int per axis, as
+    ``torch.nn.functional.unfold``) and ``dilation``."""
     k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
     s = as_tuple(stride, 2, "stride", func, minimum=1)
-    p = as_tuple(padding, 2, "padding", func, minimum=0)
     d = as_tuple(dilation, 2, "dilation", func, minimum=1)
-    return k, s, p, d
+    pads = _padding_pairs(padding, k, s, d, func, strings=(), pairs=False)
+    return k, s, tuple(lo for lo, _ in pads), d
 
 
 def _out_size(hw, k, s, p, d, func):
-    sizes = []
-    for axis, (n, ki, si, pi, di) in enumerate(zip(hw, k, s, p, d)):
-        span = di * (ki - 1) + 1
-        if n + 2 * pi < span:
-            raise ValueError(
-                f"{func}: the padded input ({n + 2 * pi}) along spatial axis {axis} is "
-                f"smaller than the dilated kernel ({span})"
-            )
-        sizes.append(conv_output_size(n, ki, si, pi, di))
-    return tuple(sizes)
+    return _output_sizes(hw, k, s, [(pi, pi) for pi in p], d, func, name_axes=True)
 
 
 def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
@@ -58,8 +53,7 @@ def _check_columns_size(xb, k, s, p, d, out_hw, func: str) -> None:
         check_output_bytes((N, C, H + 2 * p[0], W + 2 * p[1]), item, "padding", func,
                            hint="the padded input")
     cols = (N, C * k[0] * k[1], out_hw[0] * out_hw[1])
-    unpadded = [max(0, (n - di * (ki - 1) - 1) // si + 1)
-                for n, ki, si, di in zip((H, W), k, s, d)]
+    unpadded = [window_count(n, ki, si, di) for n, ki, si, di in zip((H, W), k, s, d)]
     name = "padding" if output_bytes_problem(
         (N, C * k[0] * k[1], unpadded[0] * unpadded[1]), item) is None else "kernel_size"
     check_output_bytes(cols, item, name, func,
@@ -140,7 +134,8 @@ def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     Always a fresh, writable array."""
     (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    H_out, W_out = ((n - sp) // st + 1 for n, sp, st in zip(xp.shape[2:], span, stride))
+    H_out, W_out = (window_count(n, k, st, d)
+                    for n, k, st, d in zip(xp.shape[2:], kernel, stride, dilation))
     win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
     N, C = xp.shape[:2]
@@ -228,7 +223,7 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
     (nothing cropped), without the size guard: for :mod:`convlib.nn`, which guards its
     own arrays on behalf of the function called."""
     (kH, kW), (Hp, Wp) = kernel, padded_hw
-    H_out, W_out = ((n - d * (k - 1) - 1) // st + 1
+    H_out, W_out = (window_count(n, k, st, d)
                     for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
     N, C = cb.shape[0], cb.shape[1] // (kH * kW)
     blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
@@ -238,6 +233,31 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
             rows, cols_ = tap_window(i, j, stride, dilation, (H_out, W_out))
             out[:, :, rows, cols_] += blocks[:, :, i, j]
     return out
+
+
+def serves_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+    """Why ``method='im2col'`` cannot serve these inputs, or None if it can.
+
+    The domain of :func:`convolve_im2col`: 1-D and 2-D inputs whose column matrix
+    (``in2.size`` rows, one column per output value) stays within the output limit of
+    :mod:`convlib._validation`. The dispatcher asks before running the method and
+    reports the reason as :class:`~convlib.dispatch.MethodCannotServe`.
+
+    Examples
+    --------
+    >>> serves_im2col(np.ones((5, 5)), np.ones((3, 3))) is None
+    True
+    >>> serves_im2col(np.ones((2, 2, 2)), np.ones((1, 1, 1)))
+    "'im2col' serves 1-D and 2-D inputs; got 3-D inputs"
+    """
+    if in1.ndim not in (1, 2):
+        return f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs"
+    outputs = math.prod(output_shape(in1.shape, in2.shape, mode))
+    problem = output_bytes_problem((in2.size, outputs), np.result_type(in1, in2).itemsize)
+    if problem is not None:
+        return (f"its column matrix of in2.size rows and one column per output needs "
+                f"{problem}; use method='direct' or 'fft'")
+    return None
 
 
 def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
@@ -260,7 +280,8 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     Raises
     ------
     convlib.dispatch.MethodCannotServe
-        If the inputs are not 1-D or 2-D.
+        If ``serves_im2col`` gives a reason (inputs not 1-D or 2-D, or a column
+        matrix too large), with that reason.
 
     Notes
     -----
@@ -278,17 +299,13 @@ def convolve_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     >>> convolve_im2col(np.array([1, 2, 3]), np.array([1, 1]), "full")
     array([1, 3, 5, 3])
     """
-    if in1.ndim not in (1, 2):
-        raise MethodCannotServe(
-            f"'im2col' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    reason = serves_im2col(in1, in2, mode)
+    if reason is not None:  # the dispatcher asks first, naming the function called
+        raise MethodCannotServe(reason)
     dtype = np.result_type(in1, in2)
     x = in1.astype(dtype, copy=False).reshape((1,) * (4 - in1.ndim) + in1.shape)
     h = in2.astype(dtype, copy=False).reshape((1,) * (2 - in2.ndim) + in2.shape)
     out_shape = output_shape(x.shape[2:], h.shape, mode)
-    problem = output_bytes_problem((h.size, int(np.prod(out_shape))), dtype.itemsize)
-    if problem is not None:  # the dispatcher reports it, naming the function called
-        raise MethodCannotServe(f"its column matrix of in2.size rows and one column per "
-                                f"output needs {problem}; use method='direct' or 'fft'")
     offset = mode_offset(x.shape[2:], h.shape, mode)
     pad = [(k - 1 - o, L + o - n) for n, k, o, L in zip(x.shape[2:], h.shape, offset,
                                                          out_shape)]

@@ -18,7 +18,9 @@ image ``y`` axis points down), axis 1 runs along the columns (``x``, to the righ
 * :func:`laplacian` -- sum of second derivatives;
 * :func:`laplacian_of_gaussian` -- Laplacian of a Gaussian-blurred image (blobs, edges);
 * :func:`sharpen`, :func:`unsharp` -- identity plus a multiple of a high-pass;
-* :func:`emboss` -- a directional derivative plus the identity.
+* :func:`emboss` -- a directional derivative plus the identity;
+* :func:`box_response`, :func:`box_sidelobe` -- the box's frequency response in closed
+  form (the Dirichlet kernel, a periodic sinc) and the level of its first side lobe.
 """
 
 from __future__ import annotations
@@ -26,20 +28,21 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+import scipy.optimize
+from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_choice, check_int, check_output_bytes
+from ._validation import as_array, check_choice, check_int, check_output_bytes, check_real
 
 __all__ = ["gaussian", "gaussian2d", "box", "disk", "sobel", "scharr", "laplacian",
-           "laplacian_of_gaussian", "sharpen", "unsharp", "emboss", "PICKER", "pick"]
+           "laplacian_of_gaussian", "sharpen", "unsharp", "emboss", "PICKER", "pick",
+           "box_response", "box_sidelobe"]
 
 
-def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
-    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number; got {sigma!r}")
+def _check_sigma(sigma: Any, func: str, name: str = "sigma") -> float:
+    check_real(sigma, name, func)
     try:
         value = float(sigma)
     except OverflowError:  # an int beyond float64's range
@@ -49,22 +52,9 @@ def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
     return value
 
 
-def _check_real(value: object, name: str, func: str) -> float | int:
-    """A finite real number (bool, complex, NaN and infinities refused)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:
-        finite = False
-    if not finite:
-        raise ValueError(f"{func}: {name} must be finite; got {value!r}")
-    return cast("float | int", value)           # as given: an int stays an int
-
-
 def _check_amount(value: object, name: str, func: str) -> float | int:
     """A finite real; an integer must keep the int64 taps ``4*amount + 1`` exact."""
-    value = _check_real(value, name, func)
+    value = check_real(value, name, func, finite=True)
     if isinstance(value, (numbers.Integral, np.integer)) and abs(int(value)) > 2**60:
         raise ValueError(f"{func}: {name} must be within +-2**60 when an integer (the "
                          f"int64 taps are multiples of it; pass a float for more); "
@@ -619,7 +609,7 @@ def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None
 
 def _unsharp(sigma: float, amount: float, radius: int | None, func: str
              ) -> NDArray[np.float64]:
-    amount = _check_real(amount, "amount", func)
+    amount = check_real(amount, "amount", func, finite=True)
     _check_sigma(sigma, func)
     if radius is not None:
         check_int(radius, "radius", func, minimum=0)
@@ -679,3 +669,130 @@ def pick(name: str, param: float) -> NDArray[Any]:
     check_choice(name, "name", PICKER, "pick")
     _check_amount(param, "param", "pick")
     return PICKER[name][0](param)
+
+
+def box_response(size: int, omega: ArrayLike) -> NDArray[Any]:
+    r"""Frequency response of the centred 1-D box of ``size`` taps: the Dirichlet kernel.
+
+    .. math::
+
+        D_k(\omega) = \frac{1}{k} \sum_{n} e^{-i\omega n}
+                    = \frac{\sin(k\omega/2)}{k \sin(\omega/2)},
+        \qquad D_k(0) = 1,
+
+    with ``n`` running over ``k`` consecutive integers centred on 0 (for an even ``k``
+    the centre lies between two taps and the response also carries the phase
+    ``e^{-i\omega/2}``, dropped here). A periodic sinc: it has period ``2 pi`` (odd
+    ``k``), zeros at the multiples of ``2 pi / k`` and, as ``k`` grows,
+    ``D_k(\theta / k) \to \operatorname{sinc}(\theta / 2\pi)``.
+
+    Parameters
+    ----------
+    size : int
+        ``k >= 1``, the number of taps of :func:`box` along one axis.
+    omega : array_like of float
+        Angular frequencies in radians per sample.
+
+    Returns
+    -------
+    ndarray of the shape of ``omega``
+        float64, real and signed; the 2-D box ``box((k, k))`` has the response
+        ``D_k(u) D_k(v)``.
+
+    Raises
+    ------
+    TypeError
+        If ``size`` is not an integer or ``omega`` does not hold real numbers.
+    ValueError
+        If ``size < 1`` or ``omega`` is not finite.
+
+    See Also
+    --------
+    box_sidelobe : the level of the first side lobe.
+    scipy.special.diric : the same function (``diric(omega, k)``).
+
+    Notes
+    -----
+    Chapter 3 plots it against the box's DFT: the DFT of the box zero-padded to ``N``
+    samples is this function sampled at ``omega = 2 pi m / N``. The closed form is the
+    geometric series; at the zeros of ``sin(omega / 2)`` (multiples of ``2 pi``) its
+    limit ``(-1)**((k - 1) m)`` is returned.
+
+    Examples
+    --------
+    >>> box_response(3, [0.0, np.pi]).round(12)       # 1 at 0, -1/3 at pi
+    array([ 1.        , -0.33333333])
+    >>> box_response(0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: box_response: size must be >= 1; got 0
+    """
+    k = check_int(size, "size", "box_response", minimum=1)
+    w = as_array(omega, "omega", "box_response", allow_empty=True)
+    if w.dtype.kind not in "iuf":
+        raise TypeError(f"box_response: omega must hold real numbers; got dtype {w.dtype}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all():
+        raise ValueError("box_response: omega must be finite; got a NaN or an infinity")
+    half = w / 2
+    den = k * np.sin(half)
+    m = np.round(w / (2 * np.pi))
+    at_pole = np.isclose(half, m * np.pi, rtol=0, atol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sin(k * half) / den
+    return np.where(at_pole, (-1.0) ** ((k - 1) * m), out)
+
+
+def box_sidelobe(size: int) -> tuple[float, float]:
+    """Peak of the first side lobe of the box's response, from the closed form.
+
+    The first side lobe of :func:`box_response` lies between its first two zeros,
+    ``2 pi / k`` and ``min(4 pi / k, pi)``; its peak is found by a bounded scalar
+    maximisation of ``|D_k|`` there.
+
+    Parameters
+    ----------
+    size : int
+        ``k >= 3`` (a box of 1 or 2 taps has no side lobe below the Nyquist frequency).
+
+    Returns
+    -------
+    (omega, level) : (float, float)
+        Where the peak is, in radians per sample, and ``|D_k(omega)|``, the peak's
+        magnitude relative to the gain 1 at frequency 0 (``20 log10(level)`` dB).
+
+    Raises
+    ------
+    TypeError
+        If ``size`` is not an integer.
+    ValueError
+        If ``size < 3``.
+
+    See Also
+    --------
+    box_response
+
+    Notes
+    -----
+    As ``k`` grows the level tends to the first side lobe of the continuous sinc,
+    ``0.2172`` (``-13.26`` dB), from above; for ``k = 3`` the lobe is cut off at the
+    Nyquist frequency and its peak is ``D_3(pi) = -1/3``. Chapter 3 checks the
+    levels against the box's DFT.
+
+    Examples
+    --------
+    >>> omega, level = box_sidelobe(3)
+    >>> round(omega, 6) == round(np.pi, 6), round(level, 6)
+    (True, 0.333333)
+    >>> round(20 * np.log10(box_sidelobe(7)[1]), 2)
+    np.float64(-12.65)
+    """
+    k = check_int(size, "size", "box_sidelobe", minimum=3)
+    lo, hi = 2 * np.pi / k, min(4 * np.pi / k, np.pi)
+    res = scipy.optimize.minimize_scalar(
+        lambda w: -abs(float(box_response(k, w))), bounds=(lo, hi), method="bounded",
+        options={"xatol": 1e-12})
+    omega = float(res.x)
+    if abs(box_response(k, hi)) > abs(box_response(k, omega)):  # peak at the end (k=3)
+        omega = hi
+    return omega, float(abs(box_response(k, omega)))

@@ -20,7 +20,8 @@ import numpy as np
 from ._validation import as_array, as_tuple, check_choice, check_int
 from .im2col import im2col
 from .nn._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
-from .nn.layers import conv1d, conv2d
+from .nn.layers import conv_forward
+from .shapes import _same_padding
 
 __all__ = ["causal_conv1d", "pixelcnn_mask", "masked_conv2d", "order_masks",
            "locally_masked_conv2d", "pixelcnn_receptive_field"]
@@ -68,19 +69,10 @@ def causal_conv1d(x, weight, bias=None, dilation: int = 1) -> np.ndarray:
     ...
     ValueError: causal_conv1d: dilation must be >= 1; got 0
     """
-    d = check_int(dilation, "dilation", "causal_conv1d", minimum=1)
-    w = as_array(weight, "weight", "causal_conv1d", ndim=3)
-    return _renamed(conv1d, "causal_conv1d", x, w, bias,
-                    padding=((d * (w.shape[-1] - 1), 0),), dilation=d)
-
-
-def _renamed(layer, func: str, *args, **kwargs):
-    """Call ``layer``, reporting its errors under the public name ``func``."""
-    try:
-        return layer(*args, **kwargs)
-    except (ValueError, TypeError) as exc:
-        msg = str(exc).replace(f"{layer.__name__}:", f"{func}:", 1)
-        raise type(exc)(msg) from None
+    func = "causal_conv1d"
+    d = check_int(dilation, "dilation", func, minimum=1)
+    w = as_array(weight, "weight", func, ndim=3)
+    return conv_forward(x, w, bias, 1, ((d * (w.shape[-1] - 1), 0),), d, 1, 1, func)
 
 
 def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: str = "A",
@@ -197,7 +189,7 @@ def masked_conv2d(x, weight, mask, bias=None, padding="same",
     if not fits:
         raise ValueError(f"{func}: mask must broadcast to weight's shape {w.shape}; "
                          f"got shape {m.shape}")
-    return _renamed(conv2d, func, x, w * m, bias, padding=padding, dilation=dilation)
+    return conv_forward(x, w * m, bias, 1, padding, dilation, 1, 2, func)
 
 
 def order_masks(order, kernel_size: int | tuple[int, int], mask_type: str = "A",
@@ -246,7 +238,7 @@ def order_masks(order, kernel_size: int | tuple[int, int], mask_type: str = "A",
     k = as_tuple(kernel_size, 2, "kernel_size", func, minimum=1)
     d = as_tuple(dilation, 2, "dilation", func, minimum=1)
     check_choice(mask_type, "mask_type", ("A", "B"), func)
-    lo = [di * (ki - 1) // 2 for ki, di in zip(k, d)]       # 'same' padding, low side
+    lo = [_same_padding(ki, di, func)[0] for ki, di in zip(k, d)]   # 'same', low side
     p, q, i, j = np.meshgrid(np.arange(H), np.arange(W), np.arange(k[0]),
                              np.arange(k[1]), indexing="ij")
     r, c = p - lo[0] + d[0] * i, q - lo[1] + d[1] * j      # the pixel each tap reads

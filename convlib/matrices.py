@@ -28,7 +28,7 @@ from ._typing import ArrayLike, Mode, NDArray
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
                           output_bytes_problem)
-from .shapes import MODES, mode_offset, output_shape
+from .shapes import MODES, mode_offset, output_shape, _output_shape
 
 __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
            "convolve_toeplitz", "MAX_DENSE_BYTES"]
@@ -263,7 +263,7 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     check_choice(mode, "mode", MODES, func)
     if not isinstance(sparse, (bool, np.bool_)):
         raise TypeError(f"{func}: sparse must be True or False; got {sparse!r}")
-    out_shape = output_shape(shape, h.shape, mode, func)
+    out_shape = _output_shape(shape, h.shape, mode, func)
     n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
     if not sparse:
         nbytes = n_rows * n_cols * h.dtype.itemsize
@@ -288,6 +288,33 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
                                   shape=(n_rows, n_cols), dtype=work)
 
 
+def serves_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
+                    ) -> str | None:
+    """Why ``method='toeplitz'`` cannot serve these inputs, or None if it can.
+
+    The domain of :func:`convolve_toeplitz`: 1-D and 2-D inputs whose sparse matrix
+    (up to ``in1.size * in2.size`` entries of an index pair and a value each) stays
+    within the output limit of :mod:`convlib._validation`. The dispatcher asks before
+    running the method and reports the reason as
+    :class:`~convlib.dispatch.MethodCannotServe`.
+
+    Examples
+    --------
+    >>> serves_toeplitz(np.ones(5), np.ones(3)) is None
+    True
+    >>> serves_toeplitz(np.ones((2, 2, 2)), np.ones((1, 1, 1)))
+    "'toeplitz' serves 1-D and 2-D inputs; got 3-D inputs"
+    """
+    if in1.ndim not in (1, 2):
+        return f"'toeplitz' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs"
+    dtype = _sparse_dtype(np.result_type(in1, in2))
+    problem = output_bytes_problem((in1.size, in2.size), 16 + dtype.itemsize)
+    if problem is not None:
+        return (f"its sparse matrix of up to in1.size * in2.size entries needs {problem}; "
+                "use method='direct' or 'fft'")
+    return None
+
+
 def convolve_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
                       ) -> NDArray[Any]:
     """Convolution as one sparse matrix product (``method='toeplitz'``, 1-D and 2-D).
@@ -309,7 +336,8 @@ def convolve_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
     Raises
     ------
     convlib.dispatch.MethodCannotServe
-        If the inputs are not 1-D or 2-D.
+        If ``serves_toeplitz`` gives a reason (inputs not 1-D or 2-D, or a matrix
+        too large), with that reason.
 
     Notes
     -----
@@ -322,14 +350,10 @@ def convolve_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
     >>> convolve_toeplitz(np.array([1, 2, 3]), np.array([1, 1]), "same")
     array([1, 3, 5])
     """
-    if in1.ndim not in (1, 2):
-        raise MethodCannotServe(
-            f"'toeplitz' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs")
+    reason = serves_toeplitz(in1, in2, mode)
+    if reason is not None:  # the dispatcher asks first, naming the function called
+        raise MethodCannotServe(reason)
     dtype = _sparse_dtype(np.result_type(in1, in2))
-    problem = output_bytes_problem((in1.size, in2.size), 16 + dtype.itemsize)
-    if problem is not None:  # the dispatcher reports it, naming the function called
-        raise MethodCannotServe(f"its sparse matrix of up to in1.size * in2.size entries "
-                                f"needs {problem}; use method='direct' or 'fft'")
     x = in1.astype(dtype, copy=False)
     h = in2.astype(dtype, copy=False)
     out_shape, rows, cols, vals = _coo_parts(h, x.shape, mode)

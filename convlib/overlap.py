@@ -25,10 +25,10 @@ import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import lambertw
 
-from ._validation import check_choice, check_int, check_output_bytes
-from .fourier import (_as_float, _cut_mode, _fft_convolve, _freq_axes, _is_complex,
-                      _prepare, _transforms, _warn_nonfinite)
-from .shapes import mode_offset, output_shape, valid_swap_needed
+from ._fft import (as_float, cut_mode, fft_convolve_core, freq_axes, is_complex,
+                   transforms, warn_nonfinite)
+from ._validation import as_operands, check_choice, check_int, check_output_bytes
+from .shapes import MODES, _mode_offset, _output_shape, _valid_swap_needed
 
 __all__ = ["overlap_add", "overlap_save", "block_length", "block_plan"]
 
@@ -253,8 +253,8 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None, axes=None
     ValueError: overlap_add: block_size must be >= the kernel length (3) along axis 0; got 2
     """
     func = "overlap_add"
-    a, b = _prepare(in1, in2, mode, func)
-    _warn_nonfinite(func, "every output sample of the blocks that hold it", a, b)
+    a, b = as_operands(in1, in2, mode, MODES, func)
+    warn_nonfinite(func, "every output sample of the blocks that hold it", a, b)
     return _overlap_add(a, b, mode, block_size, axes, func)
 
 
@@ -263,17 +263,17 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str, block_size=None, axes=
     """:func:`overlap_add` of validated inputs (``method='overlap_add'``)."""
     if a.ndim == 0:
         return a * b
-    a, b, axes = _freq_axes(a, b, mode, axes, func)
+    a, b, axes = freq_axes(a, b, mode, axes, func)
     s1, s2 = a.shape, b.shape
     if not axes:  # every axis has a size 1 or is not convolved: a broadcast product
-        return _cut_mode(a * b, s1, s2, mode, axes)
+        return cut_mode(a * b, s1, s2, mode, axes)
     sizes = _check_block_size(block_size, [min(p, q) for p, q in zip(s1, s2)], func)
     if a.shape == b.shape and sizes is None:  # nothing to cut: plain FFT convolution
-        return _fft_convolve(a, b, mode, axes, func)
-    a, b = _as_float(a), _as_float(b)
+        return fft_convolve_core(a, b, mode, axes, func)
+    a, b = as_float(a), as_float(b)
     full_shape = [p + q - 1 if ax in axes else max(p, q)
                   for ax, (p, q) in enumerate(zip(s1, s2))]
-    cplx = _is_complex(a, b)
+    cplx = is_complex(a, b)
     blocks_a, blocks_b, fshape, steps, points = [], [], [], [], []
     for ax, (p, q) in enumerate(zip(s1, s2)):
         if ax not in axes:  # one block, not transformed: the inputs broadcast here
@@ -300,7 +300,7 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str, block_size=None, axes=
                        hint="use a block_size near the kernel's length (the default)")
     a = _cut(a, blocks_a)
     b = _cut(b, blocks_b)
-    fft, ifft = _transforms(cplx)
+    fft, ifft = transforms(cplx)
     fft_axes = [2 * i + 1 for i in axes]  # (P1, L1, P2, L2, ...)
     y = ifft(fft(a, fshape, axes=fft_axes) * fft(b, fshape, axes=fft_axes), fshape,
              axes=fft_axes)
@@ -311,7 +311,7 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str, block_size=None, axes=
         else:  # a single block: merge (1, n) into n
             y = y.reshape(y.shape[:2 * ax] + (-1,) + y.shape[2 * ax + 2:])
     full = y[tuple(slice(n) for n in full_shape)]
-    return _cut_mode(full, s1, s2, mode, axes)
+    return cut_mode(full, s1, s2, mode, axes)
 
 
 def _cut(x: np.ndarray, steps: Sequence[int]) -> np.ndarray:
@@ -395,18 +395,18 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     ValueError: overlap_save: in1 and in2 must have the same number of dimensions; got 1-D in1 of shape (2,) and 2-D in2 of shape (1, 1)
     """
     func = "overlap_save"
-    a, b = _prepare(in1, in2, mode, func)
-    _warn_nonfinite(func, "every output sample of the blocks that read it", a, b)
+    a, b = as_operands(in1, in2, mode, MODES, func)
+    warn_nonfinite(func, "every output sample of the blocks that read it", a, b)
     if all(1 in (p, q) for p, q in zip(a.shape, b.shape)):  # a broadcast product
-        return _fft_convolve(a, b, mode, None, func)  # (exact integers, as SciPy)
-    if mode == "valid" and valid_swap_needed(a.shape, b.shape, func):
+        return fft_convolve_core(a, b, mode, None, func)  # (exact integers, as SciPy)
+    if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
-    out_shape = output_shape(a.shape, b.shape, mode)
-    offset = mode_offset(a.shape, b.shape, mode)
+    out_shape = _output_shape(a.shape, b.shape, mode, func)
+    offset = _mode_offset(a.shape, b.shape, mode, func)
     x, h = (a, b) if b.size <= a.size else (b, a)  # full outputs are equal either way
     sizes = _check_block_size(block_size, h.shape, func)
-    x, h = _as_float(x), _as_float(h)
-    cplx = _is_complex(x, h)
+    x, h = as_float(x), as_float(h)
+    cplx = is_complex(x, h)
     fshape, steps, counts = [], [], []
     for ax, (n, m, size) in enumerate(zip(x.shape, h.shape, out_shape)):
         length = sizes[ax] if sizes else block_length(n, m) if n > m else size + m
@@ -425,7 +425,7 @@ def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray
     segments = views[tuple(slice(None, None, s) for s in steps)]
     d = x.ndim
     axes = list(range(d, 2 * d))
-    fft, ifft = _transforms(cplx)
+    fft, ifft = transforms(cplx)
     y = ifft(fft(segments, fshape, axes=axes) * fft(h, fshape), fshape, axes=axes)
     y = y[(Ellipsis,) + tuple(slice(m - 1, None) for m in h.shape)]  # drop wrap-around
     order = [i for ax in range(d) for i in (ax, d + ax)]  # (P1, L1, P2, L2, ...)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ._errors import MethodCannotServe
-from ._validation import as_array, check_int
+from ._validation import as_array, check_int, check_real
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
 
@@ -40,8 +40,7 @@ def _kernel_2d(kernel, tol, func: str) -> np.ndarray:
     k = as_array(kernel, "kernel", func, ndim=2)
     _check_finite(k, func)
     if tol is not None:
-        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.number)):
-            raise TypeError(f"{func}: tol must be a real number; got {tol!r}")
+        check_real(tol, "tol", func)
         if not tol >= 0:
             raise ValueError(f"{func}: tol must be >= 0; got {tol!r}")
     return k
@@ -58,24 +57,36 @@ def _default_tol(s: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> floa
     return float(s[0]) * max(shape) * float(eps)
 
 
+def _shown(s: np.ndarray) -> str:
+    """The leading singular values, as the rank errors show them."""
+    return ", ".join(f"{v:.3g}" for v in s[:3]) + (", ..." if len(s) > 3 else "")
+
+
 def _rank1(k: np.ndarray, tol: float | None, func: str, name: str):
     """(col, row, s) for a 2-D ``k``; raises ValueError if ``s[1] > tol``."""
+    col, row, s, limit = _rank1_or_not(k, tol)
+    if col is None:
+        raise ValueError(
+            f"{func}: {name} must have rank 1 (second singular value <= tol={limit:.3g}) "
+            f"to be separable; got singular values {_shown(s)}")
+    return col, row, s
+
+
+def _rank1_or_not(k: np.ndarray, tol: float | None):
+    """``(col, row, s, tol)`` for a 2-D ``k`` of rank 1 within ``tol`` (default
+    :func:`_default_tol`), else ``(None, None, s, tol)``: the rank-1 rule of
+    :func:`is_separable`, :func:`separate` and :func:`separate_nd`."""
     u, s, vh, kf = _svd(k)
     tol = _default_tol(s, k.shape, kf.dtype) if tol is None else tol
     if len(s) > 1 and s[1] > tol:
-        shown = ", ".join(f"{v:.3g}" for v in s[:3])
-        raise ValueError(
-            f"{func}: {name} must have rank 1 (second singular value <= tol={tol:.3g}) to "
-            f"be separable; got singular values {shown}"
-            + (", ..." if len(s) > 3 else "")
-        )
+        return None, None, s, tol
     scale = np.sqrt(s[0])
     col, row = u[:, 0] * scale, vh[0] * scale
     pivot = col[np.argmax(np.abs(col))]
     if pivot != 0:  # put the phase on the row: col's largest entry is real and positive
         phase = pivot / abs(pivot)
         col, row = col / phase, row * phase
-    return col, row, s
+    return col, row, s, tol
 
 
 def is_separable(kernel, tol: float | None = None) -> bool:
@@ -108,9 +119,31 @@ def is_separable(kernel, tol: float | None = None) -> bool:
     False
     """
     k = _kernel_2d(kernel, tol, "is_separable")
-    _, s, _, kf = _svd(k)
-    limit = _default_tol(s, k.shape, kf.dtype) if tol is None else tol
-    return bool(len(s) == 1 or s[1] <= limit)
+    return _rank1_or_not(k, tol)[0] is not None
+
+
+def rank1_to_rounding(kernel: np.ndarray, dtype) -> bool:
+    """Whether a finite 2-D kernel is rank 1 to within the rounding of ``dtype``: the
+    Frobenius error of its best rank-1 approximation, ``sqrt(s_2**2 + s_3**2 + ...)``
+    with the SVD computed in ``dtype`` (float32 or float64), is at most
+    ``s_1 * max(shape) * eps`` (the tolerance of :func:`is_separable`).
+
+    Stricter than :func:`is_separable`, which bounds ``s_2`` alone: the rule by which
+    ``method='auto'`` runs a kernel as separable passes (a float32 kernel with a
+    float64 image must be rank 1 to float64 accuracy). For the package.
+
+    Examples
+    --------
+    >>> rank1_to_rounding(np.ones((3, 5)), np.float64)
+    True
+    >>> near = np.ones((3, 3)) + 1e-9 * np.eye(3)
+    >>> rank1_to_rounding(near, np.float64), rank1_to_rounding(near, np.float32)
+    (False, True)
+    """
+    dtype = np.dtype(dtype)
+    s = np.linalg.svd(kernel.astype(dtype, copy=False), compute_uv=False)
+    tol = _default_tol(s, kernel.shape, dtype)
+    return bool(s[0] > 0 and np.sqrt(np.sum(s[1:] ** 2)) <= tol)
 
 
 def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -204,14 +237,27 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
     """
     k = as_array(kernel, "kernel", "separate_nd", min_ndim=1)
     _check_finite(k, "separate_nd")
+    factors, s, limit = _split_nd(k, tol)
+    if factors is None:
+        raise ValueError(
+            f"separate_nd: kernel must have rank 1 (second singular value <= "
+            f"tol={limit:.3g}) to be separable; got singular values {_shown(s)}")
+    return factors
+
+
+def _split_nd(k: np.ndarray, tol: float | None):
+    """``(factors, None, None)`` for a finite N-d ``k`` each of whose unfoldings is
+    rank 1 (:func:`separate_nd`), else ``(None, s, tol)`` of the first that is not."""
     factors = []
     rest = k
     while rest.ndim > 1:
-        col, row, _ = _rank1(rest.reshape(rest.shape[0], -1), tol, "separate_nd", "kernel")
+        col, row, s, limit = _rank1_or_not(rest.reshape(rest.shape[0], -1), tol)
+        if col is None:
+            return None, s, limit
         factors.append(col)
         rest = row.reshape(rest.shape[1:])
     factors.append(rest.astype(np.result_type(rest.dtype, np.float64)))
-    return factors
+    return factors, None, None
 
 
 def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -307,6 +353,61 @@ def _wrap_int64(values: np.ndarray) -> np.ndarray:
     return np.array([(int(v) + 2**63) % 2**64 - 2**63 for v in values], dtype=np.int64)
 
 
+#: The dtypes ``numpy.linalg.svd`` computes in (it has no float16 and no long double).
+_LAPACK = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
+def _kernel_factors(in1: np.ndarray, in2: np.ndarray):
+    """``(factors, None)``: the 1-D kernels :func:`convolve_separable` convolves with,
+    one per axis; or ``(None, reason)``: why ``in2`` has none (the one rule behind
+    :func:`serves_separable` and the method itself)."""
+    if in2.dtype.kind in "biu":  # exact integer factors
+        factors = _integer_factors(in2)
+        if factors is None:
+            return None, (f"the kernel of shape {in2.shape} is not separable (not an outer "
+                          "product of 1-D kernels, i.e. not rank 1); approximate it with "
+                          "low_rank or use method='direct'")
+        return factors, None
+    k = in2.astype(np.result_type(in1, in2), copy=False)   # the SVD in the result's dtype
+    if k.ndim > 1 and k.dtype not in _LAPACK:
+        return None, (f"the kernel is factored by an SVD, which numpy.linalg does not "
+                      f"compute in {k.dtype}; use method='direct'")
+    if not np.isfinite(k).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(k))[0])
+        return None, (f"the kernel of shape {in2.shape} holds {k[bad]} at index {bad}, "
+                      "and a kernel with NaN or infinity has no rank-1 factors; use "
+                      "method='direct'")
+    factors, s, _ = _split_nd(k, None)
+    if factors is None:
+        return None, (f"the kernel of shape {in2.shape} is not separable (not rank 1): its "
+                      f"singular values {_shown(s)}; approximate it with low_rank or use "
+                      "method='direct'")
+    return factors, None
+
+
+def serves_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+    """Why ``method='separable'`` cannot serve these inputs, or None if it can.
+
+    The domain of :func:`convolve_separable`: a kernel ``in2`` that is an outer product
+    of 1-D kernels (every 1-D kernel is). Integer and boolean kernels must factor
+    exactly into integer vectors; floating ones must be finite and rank 1 by the rule
+    of :func:`convlib.separate_nd` (every unfolding's second singular value at most
+    ``s_1 * max(shape) * eps``), in the result's dtype, which for 2-D and larger kernels
+    must be one ``numpy.linalg`` computes in (float32, float64, complex64, complex128).
+    The dispatcher asks before running the method and reports the reason as
+    :class:`~convlib.dispatch.MethodCannotServe`. ``mode`` does not matter.
+
+    Examples
+    --------
+    >>> serves_separable(np.ones((5, 5)), np.ones((3, 3))) is None
+    True
+    >>> serves_separable(np.ones((5, 5)), np.eye(2))
+    "the kernel of shape (2, 2) is not separable (not rank 1): its singular values 1, 1; \
+approximate it with low_rank or use method='direct'"
+    """
+    return _kernel_factors(in1, in2)[1]
+
+
 def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
     """Convolution with a rank-1 kernel, one 1-D pass per axis (``method='separable'``).
 
@@ -327,8 +428,8 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
     Raises
     ------
     ValueError
-        ``convlib.dispatch.MethodCannotServe`` (a ``ValueError``) if ``in2`` is not
-        rank 1; the dispatcher reports it naming the function the user called.
+        ``convlib.dispatch.MethodCannotServe`` (a ``ValueError``) with the reason of
+        ``serves_separable`` if it gives one (``in2`` not rank 1, say).
 
     Notes
     -----
@@ -348,24 +449,13 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
            [26, 30, 34]])
     """
     dtype = np.result_type(in1, in2)
-    if in2.dtype.kind in "biu":  # exact integer factors; int64 is a ring mod 2**64
-        factors = _integer_factors(in2)
-        if factors is None:
-            raise MethodCannotServe(
-                f"the kernel of shape {in2.shape} is not separable (not an outer product "
-                "of 1-D kernels, i.e. not rank 1); approximate it with low_rank or use "
-                "method='direct'")
+    factors, reason = _kernel_factors(in1, in2)
+    if reason is not None:  # the dispatcher asks first, naming the function called
+        raise MethodCannotServe(reason)
+    if in2.dtype.kind in "biu":  # integer factors; int64 is a ring mod 2**64
         work = np.dtype(np.int64) if dtype.kind in "biu" else np.result_type(dtype,
                                                                               np.int64)
     else:
-        try:
-            factors = separate_nd(in2.astype(dtype, copy=False))
-        except ValueError as exc:
-            reason = str(exc).split("; got ", 1)[-1]
-            raise MethodCannotServe(
-                f"the kernel of shape {in2.shape} is not separable (not rank 1): its "
-                f"{reason}; "
-                "approximate it with low_rank or use method='direct'") from None
         work = np.result_type(dtype, *factors)
     out = in1.astype(work, copy=False)
     for axis, f in enumerate(factors):

@@ -11,16 +11,27 @@ Two families live here.
   chapter 11 (re-exported as ``convlib.nn.window_indices``).
 
 Every implementation, validator and table in the book calls these functions rather than
-repeating the formulas.
+repeating the formulas. Each rule has one home here: the mode sizes and the 'same'
+centring (:func:`output_shape`, :func:`mode_offset`), the layer size
+(:func:`conv_output_size`), padding normalised to ``(low, high)`` pairs (``_padding_pairs``,
+for ``convlib.nn``, :func:`convlib.im2col` and :mod:`convlib.sparse`) and the window
+index arithmetic.
+
+Error messages name the function the user called. A public function here is a thin
+wrapper that passes its own name to a private helper (``_output_shape``,
+``_mode_offset``, ``_valid_swap_needed``, ``_conv_output_size``, ...); the other convlib
+modules call those helpers with *their* public name, so ``convlib.convolve`` reports
+"convolve: ..." and ``convlib.output_shape`` reports "output_shape: ...".
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_index, check_int, check_output_bytes
+from ._validation import as_tuple, check_choice, check_index, check_int, check_output_bytes
 
 __all__ = [
     "MODES",
@@ -61,9 +72,20 @@ def _check_shapes(shape1: object, shape2: object, func: str
     return shapes[0], shapes[1]
 
 
-def valid_swap_needed(
-    shape1: Sequence[int], shape2: Sequence[int], func: str = "valid_swap_needed"
-) -> bool:
+def _valid_swap_needed(shape1: object, shape2: object, func: str) -> bool:
+    """:func:`valid_swap_needed`, with errors naming ``func``."""
+    shape1, shape2 = _check_shapes(shape1, shape2, func)
+    ge1 = all(a >= b for a, b in zip(shape1, shape2))
+    ge2 = all(b >= a for a, b in zip(shape1, shape2))
+    if not (ge1 or ge2):
+        raise ValueError(
+            f"{func}: in 'valid' mode one input must be at least as large as the other in "
+            f"every dimension; got shapes {tuple(shape1)} and {tuple(shape2)}"
+        )
+    return not ge1
+
+
+def valid_swap_needed(shape1: Sequence[int], shape2: Sequence[int]) -> bool:
     """Whether ``'valid'`` mode needs the inputs swapped (SciPy's rule).
 
     In ``'valid'`` mode one input must be at least as large as the other in every
@@ -83,21 +105,34 @@ def valid_swap_needed(
         below 1, or the shapes differ in length.
     TypeError
         If a shape is not a sequence of ints.
+
+    Examples
+    --------
+    >>> valid_swap_needed((3,), (5,)), valid_swap_needed((5, 4), (3, 4))
+    (True, False)
+    >>> valid_swap_needed((2, 3), (3, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: valid_swap_needed: in 'valid' mode one input must be at least as large as the other in every dimension; got shapes (2, 3) and (3, 2)
     """
+    return _valid_swap_needed(shape1, shape2, "valid_swap_needed")
+
+
+def _output_shape(shape1: object, shape2: object, mode: object, func: str
+                  ) -> tuple[int, ...]:
+    """:func:`output_shape`, with errors naming ``func``."""
+    check_choice(mode, "mode", MODES, func)
     shape1, shape2 = _check_shapes(shape1, shape2, func)
-    ge1 = all(a >= b for a, b in zip(shape1, shape2))
-    ge2 = all(b >= a for a, b in zip(shape1, shape2))
-    if not (ge1 or ge2):
-        raise ValueError(
-            f"{func}: in 'valid' mode one input must be at least as large as the other in "
-            f"every dimension; got shapes {tuple(shape1)} and {tuple(shape2)}"
-        )
-    return not ge1
+    if mode == "full":
+        return tuple(a + b - 1 for a, b in zip(shape1, shape2))
+    if mode == "same":
+        return tuple(shape1)
+    _valid_swap_needed(shape1, shape2, func)
+    return tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
 
 
 def output_shape(
-    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full",
-    func: str = "output_shape"
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full"
 ) -> tuple[int, ...]:
     """Shape of the convolution of arrays of shapes ``shape1`` and ``shape2``.
 
@@ -108,10 +143,6 @@ def output_shape(
     mode : {'full', 'same', 'valid'}
         ``'full'``: ``n1 + n2 - 1`` per axis; ``'same'``: ``n1`` (the shape of ``in1``);
         ``'valid'``: ``max(n1, n2) - min(n1, n2) + 1``.
-
-    func : str
-        Name of the public function on whose behalf the shape is computed, used in error
-        messages.
 
     Returns
     -------
@@ -135,19 +166,24 @@ def output_shape(
     ...
     ValueError: output_shape: shape1 and shape2 must have the same length (one size per axis); got (3, 4) and (2,)
     """
+    return _output_shape(shape1, shape2, mode, "output_shape")
+
+
+def _mode_offset(shape1: object, shape2: object, mode: object, func: str
+                 ) -> tuple[int, ...]:
+    """:func:`mode_offset`, with errors naming ``func``."""
     check_choice(mode, "mode", MODES, func)
     shape1, shape2 = _check_shapes(shape1, shape2, func)
     if mode == "full":
-        return tuple(a + b - 1 for a, b in zip(shape1, shape2))
+        return tuple(0 for _ in shape1)
     if mode == "same":
-        return tuple(shape1)
-    valid_swap_needed(shape1, shape2, func)
-    return tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
+        return tuple((b - 1) // 2 for b in shape2)
+    _valid_swap_needed(shape1, shape2, func)
+    return tuple(min(a, b) - 1 for a, b in zip(shape1, shape2))
 
 
 def mode_offset(
-    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full",
-    func: str = "mode_offset"
+    shape1: Sequence[int], shape2: Sequence[int], mode: str = "full"
 ) -> tuple[int, ...]:
     """Where the ``mode`` output starts inside the ``'full'`` output, per axis.
 
@@ -169,19 +205,15 @@ def mode_offset(
     ...
     ValueError: mode_offset: shape1 must hold sizes >= 1; got (-3,)
     """
-    check_choice(mode, "mode", MODES, func)
-    shape1, shape2 = _check_shapes(shape1, shape2, func)
-    if mode == "full":
-        return tuple(0 for _ in shape1)
-    if mode == "same":
-        return tuple((b - 1) // 2 for b in shape2)
-    valid_swap_needed(shape1, shape2, func)
-    return tuple(min(a, b) - 1 for a, b in zip(shape1, shape2))
+    return _mode_offset(shape1, shape2, mode, "mode_offset")
 
 
-def normalize_padding(padding: int | Sequence[int], func: str = "conv_output_size",
-                      name: str = "padding") -> tuple[int, int]:
-    """Normalise one axis' padding to a ``(low, high)`` pair of non-negative ints."""
+Pairs = tuple[tuple[int, int], ...]
+
+
+def _normalize_padding(padding: object, func: str, name: str = "padding"
+                       ) -> tuple[int, int]:
+    """:func:`normalize_padding`, with errors naming ``func`` and the argument ``name``."""
     if isinstance(padding, np.ndarray) and padding.ndim == 0:
         padding = padding[()]
     if (isinstance(padding, Sequence) and not isinstance(padding, str)) or isinstance(
@@ -196,14 +228,118 @@ def normalize_padding(padding: int | Sequence[int], func: str = "conv_output_siz
     return p, p
 
 
+def normalize_padding(padding: int | Sequence[int]) -> tuple[int, int]:
+    """Normalise one axis' padding to a ``(low, high)`` pair of non-negative ints.
+
+    Parameters
+    ----------
+    padding : int or (int, int)
+        Zeros added before and after; an int pads both ends equally.
+
+    Returns
+    -------
+    (int, int)
+        ``(p_lo, p_hi)``.
+
+    Raises
+    ------
+    ValueError
+        If a value is negative or a sequence is not a pair.
+    TypeError
+        If a value is not an integer.
+
+    Examples
+    --------
+    >>> normalize_padding(2), normalize_padding((0, 3))
+    ((2, 2), (0, 3))
+    >>> normalize_padding((1, 2, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: normalize_padding: padding must be an int or a (low, high) pair; got (1, 2, 3)
+    """
+    return _normalize_padding(padding, "normalize_padding")
+
+
+def _padding_pairs(padding: object, kernel: Sequence[int], stride: Sequence[int],
+                   dilation: Sequence[int], func: str, *,
+                   strings: tuple[str, ...] = ("valid", "same"),
+                   pairs: bool = True) -> Pairs:
+    """The one padding normaliser: ``padding`` as one ``(low, high)`` pair per axis.
+
+    Accepted: an int (every side), a sequence with one entry per axis (an int, or if
+    ``pairs`` a ``(low, high)`` pair), and the strings among ``strings``: ``'valid'``
+    (no padding) or ``'same'`` (PyTorch's rule, stride 1 only, :func:`same_padding`).
+    ``convlib.nn``'s layers accept all of it; transposed layers no strings;
+    :func:`convlib.im2col` (symmetric padding, like ``torch.nn.functional.unfold``) and
+    :mod:`convlib.sparse` (``'same'`` only) no pairs.
+    """
+    nd = len(kernel)
+    if isinstance(padding, str) and strings:
+        check_choice(padding, "padding", strings, func)
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{func}: padding='same' requires stride 1; "
+                             f"got stride={tuple(stride)}")
+        return tuple(_same_padding(k, d, func) for k, d in zip(kernel, dilation))
+    if not pairs:
+        return tuple((p, p) for p in as_tuple(padding, nd, "padding", func, minimum=0))
+    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
+        items = (padding,) * nd
+    elif ((isinstance(padding, Sequence) and not isinstance(padding, str))
+          or (isinstance(padding, np.ndarray) and padding.ndim >= 1)) and len(padding) == nd:
+        items = tuple(padding)
+    else:
+        kinds = "an int, " + ", ".join(repr(s) for s in strings) + "," if strings \
+            else "an int"
+        raise TypeError(f"{func}: padding must be {kinds} or a sequence of {nd} ints or "
+                        f"(low, high) pairs; got {padding!r}")
+    return tuple(_normalize_padding(p, func) for p in items)
+
+
+def _conv_output_size(n: object, kernel_size: object, stride: object, padding: object,
+                      dilation: object, func: str, axis: int | None = None) -> int:
+    """:func:`conv_output_size`, with errors naming ``func`` (and the spatial ``axis``
+    whose padded input is too small, if given)."""
+    n = check_int(n, "n", func, minimum=1)
+    k = check_int(kernel_size, "kernel_size", func, minimum=1)
+    s = check_int(stride, "stride", func, minimum=1)
+    d = check_int(dilation, "dilation", func, minimum=1)
+    lo, hi = _normalize_padding(padding, func)
+    span = d * (k - 1) + 1
+    if n + lo + hi < span:
+        where = "" if axis is None else f" along spatial axis {axis}"
+        raise ValueError(
+            f"{func}: the padded input ({n + lo + hi}){where} is smaller than the dilated "
+            f"kernel ({span})"
+        )
+    return window_count(n + lo + hi, k, s, d)
+
+
+def window_count(n: int, k: int, s: int = 1, d: int = 1) -> int:
+    """The layer size formula for sizes already checked and no padding:
+    ``floor((n - d*(k - 1) - 1) / s) + 1`` windows, or 0 if none fits. For the inner
+    loops that size arrays they have validated (``convlib.im2col.unfold``, the
+    size guards of ``convlib.nn``)."""
+    return max(0, (n - d * (k - 1) - 1) // s + 1)
+
+
+def _output_sizes(spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                  pads: Pairs, dilation: Sequence[int], func: str, *,
+                  name_axes: bool = False) -> tuple[int, ...]:
+    """:func:`conv_output_size` per spatial axis; ``name_axes`` says which axis is too
+    small in the error."""
+    return tuple(_conv_output_size(n, k, s, p, d, func, i if name_axes else None)
+                 for i, (n, k, s, p, d) in enumerate(zip(spatial, kernel, stride, pads,
+                                                          dilation)))
+
+
 def conv_output_size(
     n: int,
     kernel_size: int,
     stride: int = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int = 1,
-    *,
-    func: str = "conv_output_size",
 ) -> int:
     """Length of a strided, padded, dilated convolution along one axis.
 
@@ -219,9 +355,6 @@ def conv_output_size(
         Zeros added before and after (``p_lo, p_hi``); an int pads both ends equally.
     dilation : int
         Spacing ``d`` between kernel taps (``>= 1``).
-    func : str
-        Name of the public function on whose behalf the size is computed, used in error
-        messages (e.g. ``'conv2d'``).
 
     Returns
     -------
@@ -248,18 +381,7 @@ def conv_output_size(
     ...
     ValueError: conv_output_size: the padded input (2) is smaller than the dilated kernel (3)
     """
-    n = check_int(n, "n", func, minimum=1)
-    k = check_int(kernel_size, "kernel_size", func, minimum=1)
-    s = check_int(stride, "stride", func, minimum=1)
-    d = check_int(dilation, "dilation", func, minimum=1)
-    lo, hi = normalize_padding(padding, func)
-    span = d * (k - 1) + 1
-    if n + lo + hi < span:
-        raise ValueError(
-            f"{func}: the padded input ({n + lo + hi}) is smaller than the dilated "
-            f"kernel ({span})"
-        )
-    return (n + lo + hi - span) // s + 1
+    return _conv_output_size(n, kernel_size, stride, padding, dilation, "conv_output_size")
 
 
 def window_indices(out_pos: int, n: int, kernel_size: int, stride: int = 1,
@@ -299,9 +421,9 @@ def window_indices(out_pos: int, n: int, kernel_size: int, stride: int = 1,
     ValueError: window_indices: out_pos must be in [0, 3); got 3
     """
     func = "window_indices"
-    L = conv_output_size(n, kernel_size, stride, padding, dilation, func=func)
+    L = _conv_output_size(n, kernel_size, stride, padding, dilation, func)
     o = check_index(out_pos, "out_pos", L, func)
-    lo, _ = normalize_padding(padding, func)
+    lo, _ = _normalize_padding(padding, func)
     check_output_bytes((kernel_size,), 8, "kernel_size", func)
     return stride * o - lo + dilation * np.arange(kernel_size)
 
@@ -332,15 +454,37 @@ def windows_containing(in_pos: int, n: int, kernel_size: int, stride: int = 1,
     (array([1]), array([], dtype=int64))
     """
     func = "windows_containing"
-    L = conv_output_size(n, kernel_size, stride, padding, dilation, func=func)
+    L = _conv_output_size(n, kernel_size, stride, padding, dilation, func)
     i = check_index(in_pos, "in_pos", n, func)
-    lo, _ = normalize_padding(padding, func)
+    lo, _ = _normalize_padding(padding, func)
     check_output_bytes((kernel_size,), 8, "kernel_size", func)
     # tap t of output o reads stride*o - lo + dilation*t = i: solve for o, one candidate
     # per tap (distinct taps give distinct outputs), instead of scanning all L outputs
     num = i + lo - dilation * np.arange(kernel_size - 1, -1, -1, dtype=np.int64)
     o = num // stride
     return o[(num % stride == 0) & (o >= 0) & (o < L)]
+
+
+def _conv_transpose_output_size(n: object, kernel_size: object, stride: object,
+                                padding: object, output_padding: object,
+                                dilation: object, func: str) -> int:
+    """:func:`conv_transpose_output_size`, with errors naming ``func``."""
+    n = check_int(n, "n", func, minimum=1)
+    k = check_int(kernel_size, "kernel_size", func, minimum=1)
+    s = check_int(stride, "stride", func, minimum=1)
+    d = check_int(dilation, "dilation", func, minimum=1)
+    op = check_int(output_padding, "output_padding", func, minimum=0)
+    lo, hi = _normalize_padding(padding, func)
+    if op >= s and op >= d:
+        raise ValueError(
+            f"{func}: output_padding must be smaller than either stride or dilation; "
+            f"got output_padding={op}, stride={s}, dilation={d}"
+        )
+    size = (n - 1) * s - lo - hi + d * (k - 1) + op + 1
+    if size < 1:
+        raise ValueError(f"{func}: padding must leave an output size >= 1; got padding "
+                         f"({lo}, {hi}), which leaves {size}")
+    return size
 
 
 def conv_transpose_output_size(
@@ -350,8 +494,6 @@ def conv_transpose_output_size(
     padding: int | tuple[int, int] = 0,
     output_padding: int = 0,
     dilation: int = 1,
-    *,
-    func: str = "conv_transpose_output_size",
 ) -> int:
     """Length of a transposed convolution along one axis (PyTorch's formula).
 
@@ -371,27 +513,24 @@ def conv_transpose_output_size(
     --------
     >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
     6
+    >>> conv_transpose_output_size(3, 3, stride=2, output_padding=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_transpose_output_size: output_padding must be smaller than either stride or dilation; got output_padding=2, stride=2, dilation=1
     """
-    n = check_int(n, "n", func, minimum=1)
+    return _conv_transpose_output_size(n, kernel_size, stride, padding, output_padding,
+                                       dilation, "conv_transpose_output_size")
+
+
+def _same_padding(kernel_size: object, dilation: object, func: str) -> tuple[int, int]:
+    """:func:`same_padding`, with errors naming ``func``."""
     k = check_int(kernel_size, "kernel_size", func, minimum=1)
-    s = check_int(stride, "stride", func, minimum=1)
     d = check_int(dilation, "dilation", func, minimum=1)
-    op = check_int(output_padding, "output_padding", func, minimum=0)
-    lo, hi = normalize_padding(padding, func)
-    if op >= s and op >= d:
-        raise ValueError(
-            f"{func}: output_padding must be smaller than either stride or dilation; "
-            f"got output_padding={op}, stride={s}, dilation={d}"
-        )
-    size = (n - 1) * s - lo - hi + d * (k - 1) + op + 1
-    if size < 1:
-        raise ValueError(f"{func}: padding must leave an output size >= 1; got padding "
-                         f"({lo}, {hi}), which leaves {size}")
-    return size
+    total = d * (k - 1)
+    return total // 2, total - total // 2
 
 
-def same_padding(kernel_size: int, dilation: int = 1, *,
-                 func: str = "same_padding") -> tuple[int, int]:
+def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
     """The ``(low, high)`` zero padding of ``padding='same'`` (PyTorch's rule, stride 1).
 
     The dilated kernel spans ``d*(k - 1) + 1`` samples, so ``d*(k - 1)`` zeros in total
@@ -405,8 +544,6 @@ def same_padding(kernel_size: int, dilation: int = 1, *,
         Kernel length ``k`` (``>= 1``).
     dilation : int
         Spacing ``d`` between kernel taps (``>= 1``).
-    func : str
-        Name of the calling public function, used in error messages.
 
     Returns
     -------
@@ -426,10 +563,7 @@ def same_padding(kernel_size: int, dilation: int = 1, *,
     ...
     ValueError: same_padding: kernel_size must be >= 1; got 0
     """
-    k = check_int(kernel_size, "kernel_size", func, minimum=1)
-    d = check_int(dilation, "dilation", func, minimum=1)
-    total = d * (k - 1)
-    return total // 2, total - total // 2
+    return _same_padding(kernel_size, dilation, "same_padding")
 
 
 def receptive_field(

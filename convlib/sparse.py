@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_array, as_tuple, check_choice, check_int
-from .shapes import conv_output_size, normalize_padding, same_padding
+from ._validation import as_array, as_tuple, check_int
+from .shapes import _output_sizes, _padding_pairs
 
 __all__ = ["Rulebook", "rulebook", "sparse_conv", "submanifold_conv", "densify",
            "sparsify", "grow_active"]
@@ -186,19 +186,11 @@ def _rulebook(coords, kernel_size, stride, padding, shape, submanifold, func,
     D = c.shape[1]
     k = as_tuple(kernel_size, D, kernel_name, func, minimum=1)
     s = as_tuple(stride, D, "stride", func, minimum=1)
-    if isinstance(padding, str):
-        check_choice(padding, "padding", ("same",), func)
-        if any(si != 1 for si in s):
-            raise ValueError(f"{func}: padding='same' requires stride 1; got stride={s}")
-        pads = tuple(same_padding(ki) for ki in k)
-    else:
-        pads = tuple(normalize_padding(p, func) for p in as_tuple(padding, D, "padding",
-                                                                  func))
+    pads = _padding_pairs(padding, k, s, (1,) * D, func, strings=("same",), pairs=False)
     if submanifold and padding != "same":
         raise ValueError(f"{func}: submanifold convolution needs stride=1 and "
                          f"padding='same'; got stride={s}, padding={padding!r}")
-    out_shape = tuple(conv_output_size(n, ki, si, p, func=func)
-                      for n, ki, si, p in zip(shape, k, s, pads))
+    out_shape = _output_sizes(shape, k, s, pads, (1,) * D, func)
     offsets = np.array(list(np.ndindex(*k)), dtype=np.int64).reshape(-1, D)
     num = c[None] + np.array([lo for lo, _ in pads]) - offsets[:, None]   # (K, P, D)
     o = num // np.array(s)

@@ -22,7 +22,7 @@ import numpy as np
 from ._typing import ArrayLike, Method, Mode, NDArray
 from ._validation import as_array, as_tuple, check_choice
 from .dispatch import convolve
-from .shapes import MODES, mode_offset, output_shape
+from .shapes import MODES, output_shape, _mode_offset, _output_shape
 
 __all__ = ["tiled_convolve2d", "tile_slices", "read_window", "dask_convolve2d",
            "TextProgress", "NpyArray"]
@@ -100,7 +100,7 @@ def read_window(rows: slice, cols: slice, shape: tuple[int, int],
     >>> read_window(slice(0, 4), slice(4, 8), (8, 8), (3, 3), "same")
     ((-1, 5), (3, 9))
     """
-    (oH, oW) = mode_offset(tuple(shape), tuple(kernel_shape), mode, "read_window")
+    (oH, oW) = _mode_offset(tuple(shape), tuple(kernel_shape), mode, "read_window")
     kH, kW = kernel_shape
     return ((rows.start + oH - kH + 1, rows.stop + oH),
             (cols.start + oW - kW + 1, cols.stop + oW))
@@ -180,9 +180,9 @@ def tiled_convolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
     if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
         raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
                          f"both axes; got shapes {shape} and {h.shape}")
-    tiles = tile_slices(output_shape(shape, h.shape, mode, func),
+    tiles = tile_slices(_output_shape(shape, h.shape, mode, func),
                         as_tuple(tile_shape, 2, "tile_shape", func, minimum=1))
-    out_shape = output_shape(shape, h.shape, mode, func)
+    out_shape = _output_shape(shape, h.shape, mode, func)
     result_dtype = _result_dtype(dtype, h, method, func)
     if out is None:
         out = np.empty(out_shape, dtype=result_dtype)
@@ -305,7 +305,7 @@ def _dask_blockwise(x: Any, h: NDArray[Any], mode: Mode, size: tuple[int, ...], 
         raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
                          f"both axes; got shapes {shape} and {h.shape}")
     dtype = _result_dtype(dtype, h, method, func)
-    out_shape = output_shape(shape, h.shape, mode, func)
+    out_shape = _output_shape(shape, h.shape, mode, func)
     chunks = tuple(tuple(min(s, n - i) for i in range(0, n, s))
                    for n, s in zip(out_shape, size))
 

@@ -339,6 +339,32 @@ def winograd_correlate2d(x, g, *, m: int = 2) -> np.ndarray:
     return _correlate2d(x, g.conj(), m)
 
 
+def serves_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+    """Why ``method='winograd'`` cannot serve these inputs, or None if it can.
+
+    The domain of :func:`convolve_winograd` (F(2, 3) and F(2x2, 3x3)): 1-D or 2-D
+    inputs where ``in2`` is a 3-tap (3 x 3) kernel or, in ``'full'`` and ``'valid'``
+    modes, whose outputs are symmetric in the inputs, ``in1`` is. The dispatcher asks
+    before running the method and reports the reason as
+    :class:`~convlib.dispatch.MethodCannotServe`.
+
+    Examples
+    --------
+    >>> serves_winograd(np.ones(8), np.ones(3)) is None
+    True
+    >>> serves_winograd(np.ones(8), np.ones(5))
+    "'winograd' (F(2,3) / F(2x2,3x3)) needs a 3-tap kernel as in2; got in2 of shape (5,)"
+    """
+    if in1.ndim not in (1, 2):
+        return f"'winograd' serves 1-D and 2-D inputs; got {in1.ndim}-D inputs"
+    three = (3,) * in1.ndim
+    if in2.shape == three or (in1.shape == three and mode != "same"):
+        return None
+    want = "a 3-tap kernel" if in1.ndim == 1 else "a 3x3 kernel"
+    return (f"'winograd' (F(2,3) / F(2x2,3x3)) needs {want} as in2; "
+            f"got in2 of shape {in2.shape}")
+
+
 def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
     """Convolution by Winograd's F(2, 3) / F(2x2, 3x3) (``method='winograd'``).
 
@@ -359,8 +385,9 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Raises
     ------
     convlib.dispatch.MethodCannotServe
-        If the inputs are not 1-D or 2-D, or neither ``in2`` (nor, in ``'full'`` and
-        ``'valid'`` modes, ``in1``) is a 3-tap or 3x3 kernel.
+        If ``serves_winograd`` gives a reason (the inputs are not 1-D or 2-D, or
+        neither ``in2`` nor, in ``'full'`` and ``'valid'`` modes, ``in1`` is a 3-tap or
+        3x3 kernel), with that reason.
 
     Notes
     -----
@@ -382,15 +409,11 @@ def convolve_winograd(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     >>> convolve_winograd(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0]), "same")
     array([3., 6., 5.])
     """
-    if in1.ndim not in (1, 2):
-        raise MethodCannotServe(f"'winograd' serves 1-D and 2-D inputs; got {in1.ndim}-D "
-                                "inputs")
-    if in2.shape != (3,) * in1.ndim and in1.shape == (3,) * in1.ndim and mode != "same":
+    reason = serves_winograd(in1, in2, mode)
+    if reason is not None:  # the dispatcher asks first, naming the function called
+        raise MethodCannotServe(reason)
+    if in2.shape != (3,) * in1.ndim:  # serves_winograd: in1 is the 3-tap (3x3) one
         in1, in2 = in2, in1  # the full and valid outputs are symmetric in the inputs
-    if in2.shape != (3,) * in1.ndim:
-        want = "a 3-tap kernel" if in1.ndim == 1 else "a 3x3 kernel"
-        raise MethodCannotServe(f"'winograd' (F(2,3) / F(2x2,3x3)) needs {want} as in2; "
-                                f"got in2 of shape {in2.shape}")
     out_shape = output_shape(in1.shape, in2.shape, mode)
     offset = mode_offset(in1.shape, in2.shape, mode)
     pad = [(2 - o, L + o - n) for n, o, L in zip(in1.shape, offset, out_shape)]

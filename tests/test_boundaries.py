@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.ndimage
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,12 @@ from convlib.boundaries import boundary_index, extend
 from support import MODES, array_pairs, assert_close, bound
 
 SCIPY_BOUNDARIES = ["fill", "wrap", "symm"]
-NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect"}
+NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect", "edge": "edge"}
+ALL_BOUNDARIES = ["fill", "wrap", "symm", "reflect", "edge"]
+# scipy.ndimage's name for each rule (its 'reflect' is our 'symm', its 'mirror' our
+# 'reflect'), the naming trap chapter 2 warns about
+NDIMAGE = {"fill": "constant", "wrap": "wrap", "symm": "reflect", "reflect": "mirror",
+           "edge": "nearest"}
 
 
 def scipy2d(func, a, b, mode, boundary, fillvalue=0):
@@ -37,7 +43,7 @@ def test_worked_example_of_chapter_2():
 
 @pytest.mark.parametrize("boundary, row", [
     ("fill", [1, 3, 5, 7]), ("wrap", [5, 3, 5, 7]), ("symm", [2, 3, 5, 7]),
-    ("reflect", [3, 3, 5, 7]),
+    ("reflect", [3, 3, 5, 7]), ("edge", [2, 3, 5, 7]),
 ])
 def test_boundaries_by_hand(boundary, row):
     # [1, 2, 3, 4] smoothed by [1, 1] in 'same' mode: y[j] = x[j] + x[j - 1]
@@ -48,6 +54,7 @@ def test_boundaries_by_hand(boundary, row):
 @pytest.mark.parametrize("boundary, expected", [
     ("symm", [2, 1, 1, 2, 3, 4, 4, 3]), ("reflect", [3, 2, 1, 2, 3, 4, 3, 2]),
     ("wrap", [3, 4, 1, 2, 3, 4, 1, 2]), ("fill", [9, 9, 1, 2, 3, 4, 9, 9]),
+    ("edge", [1, 1, 1, 2, 3, 4, 4, 4]),
 ])
 def test_extend_by_hand(boundary, expected):
     assert extend(np.array([1, 2, 3, 4]), [(2, 2)], boundary, fillvalue=9).tolist() == expected
@@ -111,21 +118,72 @@ def test_same_mode_conventions_differ_for_even_kernels(rng):
     assert not np.allclose(cl.correlate2d(a, b, "same"), cl.correlate(a, b, "same"))
 
 
-# ---- reflect (not in SciPy): against np.pad and OpenCV's definition --------------------------------
+# ---- reflect and edge (not in scipy.signal): against np.pad, scipy.ndimage, OpenCV ----------------
 
 @pytest.mark.parametrize("mode", ["full", "same"])
 @given(pair=array_pairs(ndim=2, max_side=7, dtypes=[np.int64, np.float64]))
-def test_reflect_equals_padding_then_valid(mode, pair):
+@pytest.mark.parametrize("boundary", ["reflect", "edge"])
+def test_padding_then_valid(mode, boundary, pair):
+    # the rules scipy.signal.convolve2d lacks: np.pad's extension, then a 'valid' convolution
     a, b = pair
     M, N = b.shape
     start = cl.mode_offset(a.shape, b.shape, mode)
     shape = cl.output_shape(a.shape, b.shape, mode)
     pad = [(m - 1 - s, s + L - n) for n, m, s, L in zip(a.shape, b.shape, start, shape)]
-    index = np.ix_(*[boundary_index(np.arange(-lo, n + hi), n, "reflect")
-                     for n, (lo, hi) in zip(a.shape, pad)])
-    ref = scipy.signal.convolve2d(a[index], b, "valid")
-    assert_close(cl.convolve2d(a, b, mode, "reflect"), ref,
-                 bound(a[index], b, lambda u, v: scipy.signal.convolve2d(u, v, "valid")))
+    if boundary == "edge":  # np.pad itself, independent of boundary_index
+        ext = np.pad(a, pad, mode="edge")
+    else:
+        ext = a[np.ix_(*[boundary_index(np.arange(-lo, n + hi), n, boundary)
+                         for n, (lo, hi) in zip(a.shape, pad)])]
+    ref = scipy.signal.convolve2d(ext, b, "valid")
+    assert_close(cl.convolve2d(a, b, mode, boundary), ref,
+                 bound(ext, b, lambda u, v: scipy.signal.convolve2d(u, v, "valid")))
+
+
+@pytest.mark.parametrize("mode", ["full", "same"])
+@given(pair=array_pairs(ndim=2, max_side=7, dtypes=[np.int64, np.float64, np.complex128]))
+def test_correlate2d_edge_equals_padding_then_valid(mode, pair):
+    # SciPy's correlate2d window starts at M // 2 of the full output in 'same' mode
+    a, b = pair
+    start = [0, 0] if mode == "full" else [m // 2 for m in b.shape]
+    pad = [(m - 1 - s, m - 1 if mode == "full" else s) for m, s in zip(b.shape, start)]
+    ext = np.pad(a, pad, mode="edge")
+    ref = scipy.signal.correlate2d(ext, b, "valid")
+    assert_close(cl.correlate2d(a, b, mode, "edge"), ref,
+                 bound(ext, b, lambda u, v: scipy.signal.correlate2d(u, v, "valid")))
+
+
+@pytest.mark.parametrize("boundary", ALL_BOUNDARIES)
+@pytest.mark.parametrize("kernel_shape", [(3, 3), (3, 5), (2, 2), (4, 3), (1, 6), (5, 4)])
+def test_same_equals_ndimage(boundary, kernel_shape, rng):
+    # scipy.ndimage.convolve centres an even kernel one sample later than SciPy's
+    # 'same' (checked here): origin=-1 on an even axis moves it back
+    a = rng.standard_normal((9, 11))
+    b = rng.standard_normal(kernel_shape)
+    origin = [-1 if m % 2 == 0 else 0 for m in kernel_shape]
+    ref = scipy.ndimage.convolve(a, b, mode=NDIMAGE[boundary], origin=origin)
+    np.testing.assert_allclose(cl.convolve2d(a, b, "same", boundary), ref,
+                               rtol=1e-12, atol=1e-12)
+    ref = scipy.ndimage.correlate(a, b, mode=NDIMAGE[boundary])  # same convention
+    assert np.allclose(cl.correlate2d(a, b, "same", boundary), ref) == \
+        all(m % 2 for m in kernel_shape)
+
+
+def test_edge_is_not_in_scipy_signal():
+    # why the oracles above are np.pad and scipy.ndimage: convolve2d has no edge rule
+    with pytest.raises(ValueError):
+        scipy.signal.convolve2d(np.ones((3, 3)), np.ones((2, 2)), "same", "edge")
+
+
+@pytest.mark.parametrize("mode", ["full", "same"])
+def test_edge_by_hand(mode):
+    # a constant image stays constant under a normalised kernel: no invented contrast
+    x = np.full((4, 5), 7.0)
+    out = cl.convolve2d(x, np.full((3, 2), 1 / 6), mode, "edge")
+    np.testing.assert_allclose(out, 7.0, rtol=1e-15)
+    # a step: the edge value is repeated, so the first output sees only a's
+    y = cl.convolve2d([[1, 1, 5, 5]], [[1, 1, 1]], mode, "edge")
+    assert y.tolist() == ([[3, 3, 7, 11, 15, 15]] if mode == "full" else [[3, 7, 11, 15]])
 
 
 def test_reflect_reproduces_opencv_filter2d_border_default():
@@ -145,7 +203,7 @@ def test_reflect_reproduces_opencv_filter2d_border_default():
 
 
 @given(i=st.lists(st.integers(-40, 40), min_size=1, max_size=20), n=st.integers(1, 7),
-       boundary=st.sampled_from(["wrap", "symm", "reflect"]))
+       boundary=st.sampled_from(["wrap", "symm", "reflect", "edge"]))
 def test_boundary_index_equals_np_pad(i, n, boundary):
     x = np.arange(n)
     padded = np.pad(x, (40, 40), mode=NP_PAD[boundary]) if n > 1 or boundary != "reflect" \
@@ -156,7 +214,7 @@ def test_boundary_index_equals_np_pad(i, n, boundary):
 # ---- convolve_at --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect"])
+@pytest.mark.parametrize("boundary", ALL_BOUNDARIES)
 @given(pair=array_pairs(ndim=2, max_side=6, dtypes=[np.int64, np.float64, np.complex128]),
        fillvalue=st.integers(-3, 3))
 def test_convolve_at_equals_convolve2d_everywhere(mode, boundary, pair, fillvalue):
@@ -192,7 +250,7 @@ def test_convolve_at_reads_only_one_window():
 def test_inputs_not_modified(rng):
     a, b = rng.standard_normal((5, 6)), rng.standard_normal((3, 2))
     a.flags.writeable = b.flags.writeable = False
-    for boundary in ["fill", "wrap", "symm", "reflect"]:
+    for boundary in ALL_BOUNDARIES:
         for mode in MODES:
             cl.convolve2d(a, b, mode, boundary, 1.0)
             cl.correlate2d(a, b, mode, boundary, 1.0)
@@ -204,7 +262,7 @@ def test_inputs_not_modified(rng):
     (([1, 2], [[1]]), {}, ValueError, r"in1 must be 2-D; got 1-D array of shape \(2,\)"),
     (([[1]], np.ones((1, 1, 1))), {}, ValueError, r"in2 must be 2-D; got 3-D"),
     (([[1]], [[1]]), {"boundary": "mirror"}, ValueError,
-     r"boundary must be one of 'fill', 'wrap', 'symm', 'reflect'; got 'mirror'"),
+     r"boundary must be one of 'fill', 'wrap', 'symm', 'reflect', 'edge'; got 'mirror'"),
     (([[1]], [[1]]), {"mode": "half"}, ValueError, r"mode must be one of"),
     (([[1, 2]], [[1]]), {"fillvalue": 0.5}, ValueError,
      r"fillvalue must be representable in the result dtype int64; got 0.5"),

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import convlib as cl
-from convlib.dispatch import METHODS, PLANNED_METHODS, RESTRICTED_METHODS
+from convlib.direct import reverse_conj
+from convlib.dispatch import METHODS, Method, MethodCannotServe
 
-from support import MODES, array_pairs, assert_close, bound, scipy_or_none
+from support import DTYPES, MODES, array_pairs, assert_close, bound, elements, scipy_or_none
 
-# Methods that serve only some inputs (dispatch.RESTRICTED_METHODS; MethodCannotServe
-# otherwise) have their module's test file check them on the inputs they serve and check
-# the refusals. Here 'separable' runs only where it serves every input (1-D: every 1-D
-# kernel is separable); the others run everywhere through run(), which skips refusals.
-RESTRICTED = {"separable"}
-GENERAL = [m for m in METHODS if m not in RESTRICTED]
+# Methods that serve only some inputs: METHODS[m].serves names the others. The
+# differential tests below draw each method's inputs from its domain (domain_pairs);
+# test_serves_is_exactly_the_domain checks the predicates themselves. The hand-written
+# 2-D literal has a rank-2 kernel, which 'separable' does not serve.
+GENERAL = [m for m in METHODS if m != "separable"]
 # 'loops' is slow: it is tested on the same random grids but with smaller sides.
-FAST = [m for m in GENERAL if m != "loops"]
+FAST = [m for m in METHODS if m != "loops"]
 
 # FFT-based methods spread rounding error over the whole output (every output sample is
 # an inverse DFT of all the products), so their error is bounded relative to the largest
-# sum of |terms| (times a few ulps and log2 of the FFT length), not the local one.
-GLOBAL_ERROR = {"fft", "overlap_add"}
+# sum of |terms| (times a few ulps and log2 of the FFT length), not the local one. So is
+# 'separable' with a floating kernel: its SVD factors carry a few ulps of the kernel's
+# norm into every tap (an exact zero tap becomes about eps * |h|), as in
+# tests/test_separable.py.
+GLOBAL_ERROR = {"fft", "overlap_add", "separable"}
 
 
 def method_scale(method, scale):
@@ -33,15 +39,62 @@ def method_scale(method, scale):
     return np.full_like(scale, scale.max()) if method in GLOBAL_ERROR else scale
 
 
-def run(func, a, b, mode, method):
-    """``func(a, b, mode, method)``, or None when a method of RESTRICTED_METHODS refuses
-    inputs outside its domain (its own test module covers that domain)."""
+def dispatched(a, b, mode):
+    """``(a, b)`` as the dispatcher hands them to a method (in 'valid' mode the larger
+    first), or None if 'valid' mode has no input at least as large as the other."""
+    if mode != "valid":
+        return a, b
     try:
-        return func(a, b, mode, method)
-    except ValueError as exc:
-        if method in RESTRICTED_METHODS and "cannot serve these inputs" in str(exc):
-            return None
-        raise
+        swap = cl.shapes.valid_swap_needed(a.shape, b.shape)
+    except ValueError:
+        return None
+    return (b, a) if swap else (a, b)
+
+
+def serves(method, a, b, mode, correlate=False):
+    """``METHODS[method].serves`` on the inputs the dispatcher passes the method for
+    ``convolve(a, b, mode)`` (or ``correlate``); True where no output exists ('valid'
+    mode with no input at least as large), which every method reports alike."""
+    inputs = dispatched(a, reverse_conj(b) if correlate else b, mode)
+    return inputs is None or METHODS[method].serves(*inputs, mode) is None
+
+
+@st.composite
+def low_ndim_pairs(draw, ndim=None, **kwargs):
+    """``array_pairs`` in 1-D or 2-D."""
+    return draw(array_pairs(ndim=ndim or draw(st.integers(1, 2)), **kwargs))
+
+
+@st.composite
+def rank1_pairs(draw, ndim=None, **kwargs):
+    """``array_pairs`` with ``b`` an outer product of 1-D vectors (rank 1)."""
+    a, b = draw(array_pairs(ndim=ndim, **kwargs))
+    outer = np.ones((), dtype=b.dtype)
+    for n in b.shape:
+        outer = np.multiply.outer(outer, draw(hnp.arrays(b.dtype, n,
+                                                         elements=elements(b.dtype))))
+    return a, outer.astype(b.dtype)
+
+
+@st.composite
+def three_tap_pairs(draw, ndim=None, **kwargs):
+    """``array_pairs`` in 1-D or 2-D with a 3-tap (3 x 3) kernel as ``b`` or ``a``."""
+    a, b = draw(low_ndim_pairs(ndim=ndim, **kwargs))
+    three = draw(hnp.arrays(b.dtype, (3,) * a.ndim, elements=elements(b.dtype)))
+    return (three, a) if draw(st.booleans()) else (a, three)
+
+
+#: Strategies that build pairs inside each restricted method's domain; domain_pairs
+#: filters them by the predicate (a float rank-1 kernel may round to rank 2, a 3 x 3
+#: first input serves only in 'full' and 'valid' modes).
+BUILDERS = {"separable": rank1_pairs, "winograd": three_tap_pairs,
+            "toeplitz": low_ndim_pairs, "im2col": low_ndim_pairs}
+
+
+def domain_pairs(method, mode, correlate=False, **kwargs):
+    """Pairs of arrays (``array_pairs``' arguments) that ``method`` serves in ``mode``."""
+    build = BUILDERS.get(method, array_pairs)
+    return build(**kwargs).filter(lambda p: serves(method, *p, mode, correlate))
 
 
 # ---- hand-computed literals -------------------------------------------------------------
@@ -75,32 +128,28 @@ def test_scalars_multiply_like_scipy():
 
 @pytest.mark.parametrize("method", FAST)
 @pytest.mark.parametrize("mode", MODES)
-@given(pair=array_pairs())
-def test_convolve_equals_scipy(method, mode, pair):
-    a, b = pair
+@given(data=st.data())
+def test_convolve_equals_scipy(method, mode, data):
+    a, b = data.draw(domain_pairs(method, mode), label="pair")
     ref = scipy_or_none(scipy.signal.convolve, a, b, mode, method="direct")
     if ref is None:
         with pytest.raises(ValueError, match="at least as large"):
             cl.convolve(a, b, mode, method)
         return
     scale = bound(a, b, lambda u, v: scipy.signal.convolve(u, v, mode, method="direct"))
-    out = run(cl.convolve, a, b, mode, method)
-    if out is not None:
-        assert_close(out, ref, method_scale(method, scale))
+    assert_close(cl.convolve(a, b, mode, method), ref, method_scale(method, scale))
 
 
 @pytest.mark.parametrize("method", FAST)
 @pytest.mark.parametrize("mode", MODES)
-@given(pair=array_pairs())
-def test_correlate_equals_scipy(method, mode, pair):
-    a, b = pair
+@given(data=st.data())
+def test_correlate_equals_scipy(method, mode, data):
+    a, b = data.draw(domain_pairs(method, mode, correlate=True), label="pair")
     ref = scipy_or_none(scipy.signal.correlate, a, b, mode, method="direct")
     if ref is None:
         return
     scale = bound(a, b, lambda u, v: scipy.signal.correlate(u, v, mode, method="direct"))
-    out = run(cl.correlate, a, b, mode, method)
-    if out is not None:
-        assert_close(out, ref, method_scale(method, scale))
+    assert_close(cl.correlate(a, b, mode, method), ref, method_scale(method, scale))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -115,12 +164,74 @@ def test_loops_equals_scipy(mode, pair):
 
 
 @pytest.mark.parametrize("method", list(METHODS))
-@given(pair=array_pairs(ndim=1, max_side=12, dtypes=[np.int64, np.float64]))
-def test_1d_equals_numpy_full(method, pair):
-    a, b = pair
-    out = run(cl.convolve, a, b, "full", method)
-    if out is not None:
-        assert_close(out, np.convolve(a, b), bound(a, b, np.convolve))
+@given(data=st.data())
+def test_1d_equals_numpy_full(method, data):
+    a, b = data.draw(domain_pairs(method, "full", ndim=1, max_side=12,
+                                  dtypes=[np.int64, np.float64]), label="pair")
+    assert_close(cl.convolve(a, b, "full", method), np.convolve(a, b),
+                 bound(a, b, np.convolve))
+
+
+# ---- every method's domain is its predicate -------------------------------------------
+
+def inside_and_outside(method):
+    """Pairs of every kind: inside ``method``'s domain (as built for it) and anywhere."""
+    inside = BUILDERS.get(method, array_pairs)(max_side=5)
+    return st.one_of(inside, array_pairs(max_side=5))
+
+
+@pytest.mark.parametrize("method", FAST)
+@pytest.mark.parametrize("mode", MODES)
+@given(data=st.data())
+def test_serves_is_exactly_the_domain(method, mode, data):
+    """Where ``serves`` says None the method runs and agrees with SciPy; where it gives
+    a reason, the implementation raises MethodCannotServe with that reason and
+    ``convolve`` reports it, naming itself and the method."""
+    a, b = data.draw(inside_and_outside(method), label="pair")
+    inputs = dispatched(a, b, mode)
+    if inputs is None:  # no 'valid' output: not a question of the method
+        return
+    reason = METHODS[method].serves(*inputs, mode)
+    if reason is None:
+        ref = scipy_or_none(scipy.signal.convolve, a, b, mode, method="direct")
+        scale = bound(a, b, lambda u, v: scipy.signal.convolve(u, v, mode, method="direct"))
+        assert_close(cl.convolve(a, b, mode, method), ref, method_scale(method, scale))
+        return
+    assert isinstance(reason, str) and reason
+    with pytest.raises(MethodCannotServe) as exc:
+        METHODS[method].run(*inputs, mode)
+    assert str(exc.value) == reason
+    with pytest.raises(MethodCannotServe, match="^" + re.escape(
+            f"convolve: method {method!r} cannot serve these inputs: {reason}") + "$"):
+        cl.convolve(a, b, mode, method)
+
+
+@pytest.mark.parametrize("method, a, b, reason", [
+    ("separable", np.ones((4, 4)), np.array([[1.0, np.nan], [1, 1]]),
+     "the kernel of shape (2, 2) holds nan at index (0, 1), and a kernel with NaN or "
+     "infinity has no rank-1 factors; use method='direct'"),
+    ("separable", np.ones((4, 4), np.float16), np.ones((2, 2), np.float16),
+     "the kernel is factored by an SVD, which numpy.linalg does not compute in float16; "
+     "use method='direct'"),
+    ("separable", np.ones((4, 4)), np.array([[1, 2], [3, 4]]),
+     "the kernel of shape (2, 2) is not separable (not an outer product of 1-D kernels, "
+     "i.e. not rank 1); approximate it with low_rank or use method='direct'"),
+    ("toeplitz", np.broadcast_to(1.0, (10**6,)), np.broadcast_to(1.0, (10**4,)), None),
+    ("im2col", np.broadcast_to(1.0, (3000, 3000)), np.broadcast_to(1.0, (200, 200)), None),
+    ("winograd", np.ones((3, 3)), np.ones((4, 4)), "'winograd' (F(2,3) / F(2x2,3x3)) "
+     "needs a 3x3 kernel as in2; got in2 of shape (4, 4)"),
+])
+def test_serves_refuses_the_edges_of_the_domain(method, a, b, reason):
+    """Refusals random inputs do not reach: non-finite, float16 and integer kernels,
+    matrices too large to build (no memory is allocated), 'same' mode with the 3 x 3
+    input first."""
+    got = METHODS[method].serves(a, b, "same")
+    assert got is not None and (reason is None or got == reason)
+    with pytest.raises(MethodCannotServe, match="^" + re.escape(got) + "$"):
+        METHODS[method](a, b, "same")
+    with pytest.raises(MethodCannotServe, match="^" + re.escape(
+            f"convolve: method {method!r} cannot serve these inputs: {got}") + "$"):
+        cl.convolve(a, b, "same", method)
 
 
 @given(pair=array_pairs(ndim=1, max_side=10, dtypes=[np.int64]))
@@ -183,18 +294,16 @@ def test_complex_conjugates_in_correlation():
 
 # ---- inputs are never modified ----------------------------------------------------------------
 
-@pytest.mark.parametrize("method", GENERAL)
+@pytest.mark.parametrize("method", list(METHODS))
 @pytest.mark.parametrize("func", [cl.convolve, cl.correlate])
 def test_inputs_not_modified(method, func, rng):
     a = rng.standard_normal((4, 5))
-    b = rng.standard_normal((3, 2))
+    b = np.outer([1.0, -2.0, 0.5], [3.0, 1.0, -1.0])   # 3 x 3 and rank 1: every method
     a.flags.writeable = False  # any write would raise
     b.flags.writeable = False
-    if method == "winograd":  # a 3x3 kernel
-        b = rng.standard_normal((3, 3))
-        b.flags.writeable = False
     before = a.copy(), b.copy()
     for mode in MODES:
+        assert serves(method, a, b, mode, correlate=func is cl.correlate)
         func(a, b, mode, method)
     assert np.array_equal(a, before[0]) and np.array_equal(b, before[1])
 
@@ -236,28 +345,27 @@ def test_errors_name_function_and_argument(func, name, args, kwargs, exc, messag
 def test_every_method_of_the_contract_is_implemented():
     contract = {"loops", "direct", "fft", "overlap_add", "toeplitz", "im2col", "separable",
                 "winograd"}
-    assert contract <= set(METHODS) and not set(PLANNED_METHODS) - set(METHODS)
-
-
-def test_planned_methods_are_refused_clearly(monkeypatch):
-    # the mechanism later chapters used while their method was not there yet
-    monkeypatch.setitem(PLANNED_METHODS, "quantum", "chapter 99 (the future)")
-    with pytest.raises(ValueError, match=r"^convolve: method 'quantum' is not implemented "
-                                         r"yet \(it arrives with chapter 99 \(the future\)\); "
-                                         r"available: 'auto', 'loops', 'direct'"):
-        cl.convolve([1, 2, 3], [1, 1], method="quantum")
+    assert contract <= set(METHODS)
+    for name, method in METHODS.items():
+        assert isinstance(method, Method) and method.name == name and method.summary
+        assert callable(method.run) and callable(method.serves)
 
 
 def test_method_that_cannot_serve_is_reported(monkeypatch):
-    from convlib.dispatch import MethodCannotServe
-
     def picky(in1, in2, mode):
-        raise MethodCannotServe("it needs a kernel of length 3; got shape (2,)")
+        if in2.shape != (3,):
+            return f"it needs a kernel of length 3; got shape {in2.shape}"
+        return None
 
-    monkeypatch.setitem(METHODS, "picky", picky)
-    with pytest.raises(ValueError, match=r"^correlate: method 'picky' cannot serve these "
-                                         r"inputs: it needs a kernel of length 3"):
+    def run(in1, in2, mode):
+        raise AssertionError("run despite serves")
+
+    monkeypatch.setitem(METHODS, "picky", Method("picky", run, picky, "a test method"))
+    with pytest.raises(MethodCannotServe, match=r"^correlate: method 'picky' cannot "
+                                                r"serve these inputs: it needs a kernel of "
+                                                r"length 3; got shape \(2,\)$"):
         cl.correlate([1, 2, 3], [1, 1], method="picky")
+    assert issubclass(MethodCannotServe, ValueError)   # what users catch
 
 
 def test_choose_method_names_an_implemented_method():

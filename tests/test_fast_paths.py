@@ -141,8 +141,8 @@ def test_auto_does_not_pick_separable_for_rank2_or_noisy_kernels():
 def test_auto_separable_not_for_integers_or_larger_kernels():
     x = np.ones((1024, 1024), dtype=np.int64)
     assert cl.choose_method(x, np.ones((5, 5), dtype=np.int64)) != "separable"
-    assert not cl.dispatch._separable_enough(np.ones((3, 3)), np.ones((5, 5)))
-    assert not cl.dispatch._separable_enough(np.ones((9, 9)), np.zeros((3, 3)))
+    assert not cl.dispatch._auto_separable(np.ones((3, 3)), np.ones((5, 5)))
+    assert not cl.dispatch._auto_separable(np.ones((9, 9)), np.zeros((3, 3)))
     ld = np.ones((2048, 2048), dtype=np.longdouble)   # no SVD in long double
     assert cl.choose_method(ld, np.ones((3, 3), dtype=np.longdouble)) != "separable"
 

@@ -32,8 +32,10 @@ LAYERS = [
     # shape arithmetic, validation and the exception every method raises
     {"_validation", "_errors", "shapes", "_timing", "_typing"},
     # the method implementations (and the sample data, which needs only validation)
+    # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
-     "separable", "integral", "kernels", "boundaries", "deconvolution", "data"},
+     "separable", "integral", "recursive", "kernels", "boundaries", "deconvolution",
+     "data", "_fft", "radix2", "edges"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers
@@ -259,3 +261,95 @@ def test_method_cannot_serve_is_one_class():
     assert issubclass(dispatch.MethodCannotServe, ValueError)
     assert getattr(convlib, "MethodCannotServe", dispatch.MethodCannotServe) \
         is dispatch.MethodCannotServe
+
+
+# ---- private names stay in their module (issue 15, item 7) -----------------------------
+
+#: The private bottom modules: their ``_names`` are shared by the package on purpose.
+PRIVATE_BOTTOM = {"_validation", "_errors", "_timing", "_fft"}
+
+#: Known imports of private names, each ``(importer, module, name)``, with ``*`` for
+#: any importer. Delete entries as they go; the test fails on entries no longer used.
+PRIVATE_IMPORT_ALLOWLIST: set[tuple[str, str, str]] = set()
+
+
+def takes_caller_name(module: str, private: str) -> bool:
+    """Whether ``module``'s function ``private`` takes ``func``, the name of the public
+    function the user called (issue 15 item 6): such a helper is the package-internal
+    face of a public function (``shapes._output_shape(s1, s2, mode, func)`` behind
+    ``output_shape``), shared on purpose so that every error names the caller."""
+    tree = ast.parse(MODULES[module].read_text())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == private:
+            args = node.args
+            return "func" in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    return False
+
+
+def private_imports(name: str, source: str | None = None) -> list[tuple[str, str, int]]:
+    """``(module, private name, line)`` for every name with a leading underscore that a
+    convlib module (its ``source``, default its file) takes from another convlib
+    module: ``from <module> import _x``, or ``<module>._x`` through an imported module
+    (``from . import direct`` then ``direct._x``). Private submodules are not names."""
+    if source is None:
+        source = MODULES[name].read_text()
+    tree = ast.parse(source)
+    found, modules = [], {}   # modules: local name -> convlib module it is bound to
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                if alias.asname and alias.name.split(".")[0] == "convlib" \
+                        and alias.name in MODULES:
+                    modules[alias.asname] = alias.name
+                continue
+            single = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            for target in _resolve(name, single):
+                if target.endswith("." + alias.name):   # a module, not a name
+                    modules[alias.asname or alias.name] = target
+                elif alias.name.startswith("_") and not alias.name.startswith("__") \
+                        and target != name:
+                    found.append((target, alias.name, node.lineno))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in modules and node.attr.startswith("_")
+                and not node.attr.startswith("__") and modules[node.value.id] != name):
+            found.append((modules[node.value.id], node.attr, node.lineno))
+    return sorted(found, key=lambda f: f[2])
+
+
+def test_the_private_import_parser_sees_them():
+    source = ("from .fourier import _as_float, fft_convolve\n"
+              "from ._validation import as_array, _limit\n"
+              "from . import _errors, direct\n"
+              "from .nn import layers as nn_layers\n"
+              "import convlib.exact as ex\n"
+              "def f():\n"
+              "    from convlib.direct import _secret\n"
+              "    return direct._windows(nn_layers._conv2d_gemm, ex._plan,\n"
+              "                           direct.DIRECT_BLOCK)\n")
+    assert private_imports("convlib.overlap", source) == [
+        ("convlib.fourier", "_as_float", 1), ("convlib._validation", "_limit", 2),
+        ("convlib.direct", "_secret", 7), ("convlib.direct", "_windows", 8),
+        ("convlib.nn.layers", "_conv2d_gemm", 8), ("convlib.exact", "_plan", 8)]
+
+
+def test_no_module_imports_another_modules_private_names():
+    bad, used = [], set()
+    for name in MODULES:
+        for target, private, line in private_imports(name):
+            if short(target).split(".")[-1] in PRIVATE_BOTTOM \
+                    or takes_caller_name(target, private):
+                continue
+            allowed = {(short(name), short(target), private), ("*", short(target), private)}
+            if allowed & PRIVATE_IMPORT_ALLOWLIST:
+                used |= allowed & PRIVATE_IMPORT_ALLOWLIST
+                continue
+            bad.append(f"{short(name)}:{line} imports {private} from {short(target)}")
+    assert not bad, "a private name (leading underscore) belongs to its module; make " \
+        "it a documented package function, a helper taking the caller's name (func), " \
+        "or move it to a private bottom module " \
+        f"({sorted(PRIVATE_BOTTOM)}):\n" + "\n".join(bad)
+    stale = sorted(PRIVATE_IMPORT_ALLOWLIST - used)
+    assert not stale, f"allowlisted private imports that are gone; delete them: {stale}"

@@ -1,9 +1,10 @@
-"""convlib.integral: integral_image and box_filter against NumPy/SciPy."""
+"""convlib.integral: integral_image, box_filter, running_box_filter against NumPy/SciPy."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.ndimage
 import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,80 @@ def test_box_filter_keeps_nonfinite_values_local(mode, normalize):
 def test_box_filter_refuses_nonfinite_complex():
     with pytest.raises(ValueError, match="^box_filter: x must be finite when complex"):
         cl.box_filter(np.array([[1, np.nan + 1j]]), 1)
+
+
+# ---- running_box_filter: one running sum per axis ----------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(x_shape=st.lists(st.integers(1, 8), min_size=1, max_size=3),
+       sizes=st.lists(st.integers(1, 10), min_size=3, max_size=3),
+       mode=st.sampled_from(MODES), seed=st.integers(0, 999))
+def test_running_box_filter_equals_convolve_integers(x_shape, sizes, mode, seed):
+    x = np.random.default_rng(seed).integers(-100, 100, x_shape)
+    size = tuple(sizes[:len(x_shape)])
+    try:
+        expected = scipy.signal.convolve(x, np.ones(size, dtype=np.int64), mode)
+    except ValueError:
+        with pytest.raises(ValueError, match="running_box_filter: in 'valid' mode"):
+            cl.integral.running_box_filter(x, size, mode, normalize=False)
+        return
+    actual = cl.integral.running_box_filter(x, size, mode, normalize=False)
+    assert actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual, expected)  # exact: integer sums
+    np.testing.assert_array_equal(actual, cl.box_filter(x, size, mode, normalize=False))
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, (5, 9), 41])
+def test_running_box_filter_equals_uniform_filter(size):
+    """'same' with an odd box and zero fill is scipy.ndimage's uniform_filter."""
+    x = np.random.default_rng(4).standard_normal((37, 50))
+    expected = scipy.ndimage.uniform_filter(x, size, mode="constant", cval=0.0)
+    # running sums of at most 50 terms of |x| < 5: error a few eps * 250
+    np.testing.assert_allclose(cl.integral.running_box_filter(x, size), expected,
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.uint8, bool])
+def test_running_box_filter_dtypes_match_box_filter(dtype):
+    x = (np.random.default_rng(5).integers(0, 3, (6, 7))).astype(dtype)
+    for normalize in (True, False):
+        ours = cl.integral.running_box_filter(x, (2, 3), "full", normalize)
+        ref = cl.box_filter(x, (2, 3), "full", normalize)
+        assert ours.dtype == ref.dtype
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_running_box_filter_keeps_nonfinite_values_local():
+    x = np.random.default_rng(6).standard_normal((15, 16))
+    x[2, 3], x[9, 9], x[9, 11] = np.inf, np.nan, -np.inf
+    expected = scipy.signal.convolve2d(x, np.ones((3, 4)) / 12, "same")
+    np.testing.assert_allclose(cl.integral.running_box_filter(x, (3, 4)), expected,
+                               rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_running_box_filter_input_not_modified():
+    x = np.arange(20.0).reshape(4, 5)
+    x0 = x.copy()
+    cl.integral.running_box_filter(x, 3)
+    np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: cl.integral.running_box_filter(np.ones((4, 4)), 0), ValueError,
+     "^running_box_filter: size must be >= 1"),
+    (lambda: cl.integral.running_box_filter(np.ones((4, 4)), 2.0), TypeError,
+     "^running_box_filter: size must be an integer"),
+    (lambda: cl.integral.running_box_filter(np.ones((4, 4)), (2, 2, 2)), ValueError,
+     r"^running_box_filter: size must have one entry per axis of x \(2\)"),
+    (lambda: cl.integral.running_box_filter(np.ones((4, 4)), 3, mode="x"), ValueError,
+     "^running_box_filter: mode must be one of"),
+    (lambda: cl.integral.running_box_filter(np.ones(()), 3), ValueError,
+     "^running_box_filter: x must have at least 1"),
+    (lambda: cl.integral.running_box_filter([["a"]], 1), TypeError,
+     "^running_box_filter: x must hold numbers"),
+    (lambda: cl.integral.running_box_filter(np.array([np.nan + 1j]), 1), ValueError,
+     "^running_box_filter: x must be finite when complex"),
+])
+def test_running_box_filter_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

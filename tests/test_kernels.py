@@ -265,3 +265,52 @@ def test_zero_d_arrays_are_numbers_for_pairs():
     # a 0-d array raised Python's "len() of unsized object"
     np.testing.assert_array_equal(K.gaussian2d(np.array(1.0)), K.gaussian2d(1.0))
     np.testing.assert_array_equal(K.box(np.array(3)), K.box(3))
+
+
+# ---- the box's response in closed form (the Dirichlet kernel) -----------------------
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7, 15])
+def test_box_response_equals_the_dft_and_scipy_diric(k):
+    import scipy.special
+    n = 256
+    omega = 2 * np.pi * np.fft.fftfreq(n)
+    dft = np.fft.fft(K.box((1, k))[0], n)       # taps at 0..k-1: phase e^{-i w (k-1)/2}
+    centred = dft * np.exp(1j * omega * (k - 1) / 2)
+    np.testing.assert_allclose(centred.imag, 0, atol=1e-12)
+    np.testing.assert_allclose(K.box_response(k, omega), centred.real, atol=1e-12)
+    w = np.linspace(-3 * np.pi, 3 * np.pi, 1001)   # includes the poles at +-2 pi
+    np.testing.assert_allclose(K.box_response(k, w), scipy.special.diric(w, k),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [3, 4, 5, 7, 9, 15, 31])
+def test_box_sidelobe_is_the_peak_between_the_first_two_zeros(k):
+    omega, level = K.box_sidelobe(k)
+    lo, hi = 2 * np.pi / k, min(4 * np.pi / k, np.pi)
+    grid = np.linspace(lo, hi, 200001)            # a fine grid as the oracle
+    assert abs(level - np.abs(K.box_response(k, grid)).max()) < 1e-9
+    assert lo <= omega <= hi and level == pytest.approx(abs(K.box_response(k, omega)))
+
+
+def test_box_sidelobe_tends_to_the_sinc_from_above():
+    import scipy.optimize
+    sinc = -scipy.optimize.minimize_scalar(lambda t: -abs(np.sinc(t)), bounds=(1, 2),
+                                           method="bounded").fun
+    assert round(20 * np.log10(sinc), 2) == -13.26
+    levels = [K.box_sidelobe(k)[1] for k in (3, 5, 7, 15, 101, 1001)]
+    assert all(a > b > sinc for a, b in zip(levels, levels[1:]))
+    assert levels[-1] - sinc < 1e-4
+    assert K.box_sidelobe(3) == (np.pi, pytest.approx(1 / 3))
+
+
+def test_box_response_and_sidelobe_errors():
+    with pytest.raises(ValueError, match=r"^box_response: size must be >= 1; got 0$"):
+        K.box_response(0, 1.0)
+    with pytest.raises(TypeError, match=r"^box_response: omega must hold real numbers"):
+        K.box_response(3, [1j])
+    with pytest.raises(ValueError, match=r"^box_response: omega must be finite"):
+        K.box_response(3, [np.inf])
+    with pytest.raises(ValueError, match=r"^box_sidelobe: size must be >= 3; got 2$"):
+        K.box_sidelobe(2)
+    with pytest.raises(TypeError, match=r"^box_sidelobe: size must be an integer"):
+        K.box_sidelobe(3.0)

@@ -250,12 +250,6 @@ def test_method_toeplitz_refuses_3d():
         cl.convolve(np.ones((2, 2, 2)), np.ones((1, 1, 1)), method="toeplitz")
 
 
-def test_toeplitz_and_im2col_are_not_planned_any_more():
-    from convlib import dispatch
-    for name in ("toeplitz", "im2col", "winograd"):
-        assert name in dispatch.METHODS and name not in dispatch.PLANNED_METHODS
-
-
 # ---------------------------------------------------------------- size guards (issue 13)
 
 @pytest.mark.parametrize("call, message", [

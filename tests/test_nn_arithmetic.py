@@ -1,6 +1,8 @@
 """Layer arithmetic in convlib.shapes used by convlib.nn: same_padding, receptive_field,
 and the error messages that name the calling function."""
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -57,10 +59,16 @@ def test_same_padding_keeps_the_size(k, d):
 
 
 def test_errors_name_the_calling_function():
+    # issue 15: no func= in the public signatures; a layer's error names the layer
+    for f in (cl.conv_output_size, cl.conv_transpose_output_size, nn.same_padding,
+              cl.output_shape, cl.mode_offset):
+        assert "func" not in inspect.signature(f).parameters, f.__name__
     with pytest.raises(ValueError, match=r"^conv2d: the padded input"):
-        cl.conv_output_size(2, 3, func="conv2d")
-    with pytest.raises(ValueError, match=r"^conv2d: kernel_size must be >= 1"):
-        nn.same_padding(0, func="conv2d")
+        nn.conv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match=r"^conv2d: padding='same' requires stride 1"):
+        nn.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"^same_padding: kernel_size must be >= 1"):
+        nn.same_padding(0)
     with pytest.raises(ValueError, match=r"^conv_output_size: stride must be >= 1; got 0"):
         cl.conv_output_size(5, 3, stride=0)
     with pytest.raises(ValueError, match=r"^conv_transpose_output_size: output_padding"):

@@ -15,7 +15,7 @@ import convlib as cl  # noqa: E402
 from convlib import kernels as K  # noqa: E402
 from convlib.boundaries import window_terms  # noqa: E402
 from convlib.plotting import (draw_kernel_filter, draw_low_rank, draw_window_sum,  # noqa: E402
-                              kernel_spectrum, spectrum_grid)
+                              kernel_spectrum, plot_cost_and_error, spectrum_grid)
 
 
 def test_window_terms_worked_example():
@@ -28,7 +28,7 @@ def test_window_terms_worked_example():
     assert (window * h).sum() == 29
 
 
-@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect"])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "reflect", "edge"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 def test_window_terms_sum_is_convolve2d(mode, boundary):
     rng = np.random.default_rng(7)
@@ -94,3 +94,56 @@ def test_draw_functions_for_several_states():
         err = np.sqrt((s[rank:] ** 2).sum()) / np.sqrt((s ** 2).sum())
         assert fig.axes[2].get_title() == f"error: {err:.1%}"
         plt.close(fig)
+
+
+def test_to_db_and_spectra_db_figure():
+    from convlib.plotting import spectra_db_figure, to_db
+    np.testing.assert_allclose(to_db(np.array([1.0, 0.01, 0.0]), -60), [0, -40, -60])
+    n = 256
+    f = np.arange(n // 2) / n
+    box = kernel_spectrum(K.box(7), n)
+    cut = box[n // 2, n // 2:]
+    # the cut through the centre is the 1-D box's response, the Dirichlet kernel
+    np.testing.assert_allclose(cut, np.abs(K.box_response(7, 2 * np.pi * f)), atol=1e-12)
+    omega, level = K.box_sidelobe(7)
+    fig = spectra_db_figure({"box 7": kernel_spectrum(K.box(7), 32)},
+                            {"box 7": (f, cut), "twice": (f, cut ** 2)},
+                            reference=(-13.26, "sinc"),
+                            peaks={7: (omega / (2 * np.pi), 20 * np.log10(level))})
+    assert len(fig.axes) == 3                  # one map, its colour bar, the cuts
+    assert sorted(ax.get_ylabel() for ax in fig.axes) == ["", "dB", "|H| in dB"]
+    cuts = next(ax for ax in fig.axes if ax.get_ylabel() == "|H| in dB")
+    lines = cuts.get_lines()
+    styles = {(ln.get_linestyle(), ln.get_marker()) for ln in lines[:2]}
+    assert len(styles) == 2                    # curves differ by more than colour
+    assert cuts.get_ylim() == (-140.0, 5.0)
+    assert [t.get_text() for t in cuts.get_legend().get_texts()] == [
+        "box 7", "twice", "sinc"]
+    plt.close(fig)
+
+
+def test_denoise_mse_figure_one_style_per_filter():
+    from convlib.plotting import denoise_mse_figure
+    rows = {0.1: {"a": 1.0, "b": 2.0}, 0.02: {"a": 0.5, "b": 3.0}}
+    fig = denoise_mse_figure({"one": rows, "two": rows}, ylabel="err")
+    left, right = fig.axes
+    assert left.get_ylabel() == "err" and left.get_yscale() == "log"
+    a, b = left.get_lines()
+    assert list(a.get_xdata()) == [0.02, 0.1] and list(a.get_ydata()) == [0.5, 1.0]
+    assert (a.get_linestyle(), a.get_marker()) != (b.get_linestyle(), b.get_marker())
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_plot_cost_and_error_draws_each_method_with_its_own_marker():
+    sigmas = [1, 2, 4]
+    fig = plt.figure()
+    ax0, ax1 = plot_cost_and_error(
+        fig, sigmas, {"separable": [1e-3, 2e-3, 4e-3], "recursive": [2e-3] * 3},
+        {"separable": [1e-6] * 3, "recursive": [1e-2, 5e-3, 2e-3]}, pixels=1000)
+    assert [line.get_label() for line in ax0.lines] == ["separable", "recursive"]
+    np.testing.assert_allclose(ax0.lines[0].get_ydata(), [1000, 2000, 4000])  # ns/pixel
+    markers = {line.get_marker() for line in ax1.lines}
+    assert len(markers) == 2 and "D" in markers          # separable's marker
+    assert ax0.get_yscale() == ax1.get_yscale() == "log"
+    assert ax0.get_legend() is not None and ax1.get_legend() is not None
+    plt.close(fig)

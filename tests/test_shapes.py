@@ -104,10 +104,17 @@ def test_offsets_locate_modes_in_full_output(n1, n2):
      r"^mode_offset: shape1 must hold sizes >= 1; got \(-3,\)$"),
     (lambda: cl.mode_offset((3, 4), (2,), "same"), ValueError,
      r"^mode_offset: shape1 and shape2 must have the same length"),
-    (lambda: cl.mode_offset((2, 3), (3, 2), "valid", func="conv"), ValueError,
-     r"^conv: in .valid. mode"),
-    (lambda: cl.mode_offset((3,), (-2,), "full", func="conv"), ValueError,
-     r"^conv: shape2 must hold sizes >= 1"),
+    # issue 15: the message names the function called, never the one it serves
+    (lambda: cl.output_shape((2, 3), (3, 2), "valid"), ValueError,
+     r"^output_shape: in .valid. mode"),
+    (lambda: cl.mode_offset((2, 3), (3, 2), "valid"), ValueError,
+     r"^mode_offset: in .valid. mode"),
+    (lambda: cl.shapes.valid_swap_needed((2, 3), (3, 2)), ValueError,
+     r"^valid_swap_needed: in .valid. mode"),
+    (lambda: cl.shapes.normalize_padding(-1), ValueError,
+     r"^normalize_padding: padding must be >= 0; got -1$"),
+    (lambda: cl.convolve(np.ones((2, 3)), np.ones((3, 2)), "valid"), ValueError,
+     r"^convolve: in .valid. mode"),
 ])
 def test_errors(call, exc, message):
     with pytest.raises(exc, match=message):

@@ -1,22 +1,23 @@
 """Argument handling shared by the layers of :mod:`convlib.nn`.
 
 Every public function of the package validates here, once, at its boundary: arrays,
-channel and group bookkeeping, per-axis ``stride`` / ``dilation`` tuples, and padding
-normalised to ``(low, high)`` pairs. Sizes come from :mod:`convlib.shapes`.
+channel and group bookkeeping, per-axis ``stride`` / ``dilation`` tuples. Padding
+normalised to ``(low, high)`` pairs (``padding_pairs``) and the sizes (``output_sizes``)
+come from :mod:`convlib.shapes`, the one home of those rules.
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Sequence
-
 import numpy as np
 
-from .._validation import (as_array, as_tuple, check_choice, check_int,
-                           check_output_bytes, output_bytes_problem)
-from ..shapes import conv_output_size, normalize_padding, same_padding
+from .._validation import (as_array, as_tuple, check_int, check_output_bytes,
+                           output_bytes_problem)
+# padding normalised to (low, high) pairs and the output sizes: one home, convlib.shapes
+from ..shapes import (Pairs, _output_sizes as output_sizes, _padding_pairs as padding_pairs,
+                      window_count)
 
-Pairs = tuple[tuple[int, int], ...]
+__all__ = ["as_layer_array", "layer_inputs", "per_axis", "padding_pairs", "output_sizes",
+           "pad_input", "result_dtype", "check_grown_size", "check_padding_size"]
 
 
 def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True):
@@ -72,42 +73,6 @@ def per_axis(value, nd: int, name: str, func: str, minimum: int) -> tuple[int, .
     return as_tuple(value, nd, name, func, minimum=minimum)
 
 
-def padding_pairs(padding, kernel: Sequence[int], stride: Sequence[int],
-                  dilation: Sequence[int], func: str, *, strings: bool = True) -> Pairs:
-    """Normalise ``padding`` to one ``(low, high)`` pair per spatial axis.
-
-    Accepted: an int (all sides), a sequence with one int or ``(low, high)`` pair per
-    axis, and (if ``strings``) ``'valid'`` (no padding) or ``'same'`` (PyTorch's rule,
-    stride 1 only, see :func:`convlib.shapes.same_padding`).
-    """
-    nd = len(kernel)
-    if isinstance(padding, str) and strings:
-        check_choice(padding, "padding", ("valid", "same"), func)
-        if padding == "valid":
-            return ((0, 0),) * nd
-        if any(s != 1 for s in stride):
-            raise ValueError(f"{func}: padding='same' requires stride 1; "
-                             f"got stride={tuple(stride)}")
-        return tuple(same_padding(k, d, func=func) for k, d in zip(kernel, dilation))
-    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-        items = (padding,) * nd
-    elif ((isinstance(padding, Sequence) and not isinstance(padding, str))
-          or (isinstance(padding, np.ndarray) and padding.ndim >= 1)) and len(padding) == nd:
-        items = tuple(padding)
-    else:
-        kinds = "an int, 'valid', 'same'," if strings else "an int"
-        raise TypeError(f"{func}: padding must be {kinds} or a sequence of {nd} ints or "
-                        f"(low, high) pairs; got {padding!r}")
-    return tuple(normalize_padding(p, func) for p in items)
-
-
-def output_sizes(spatial: Sequence[int], kernel, stride, pads: Pairs, dilation,
-                 func: str) -> tuple[int, ...]:
-    """Output size per spatial axis (:func:`convlib.shapes.conv_output_size`)."""
-    return tuple(conv_output_size(n, k, s, p, d, func=func)
-                 for n, k, s, p, d in zip(spatial, kernel, stride, pads, dilation))
-
-
 def pad_input(xb: np.ndarray, pads: Pairs, value=0) -> np.ndarray:
     """``xb`` (N, C, spatial...) with ``pads`` added to its spatial axes (a new array
     only if some padding is non-zero)."""
@@ -143,8 +108,7 @@ def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: st
     if not any(lo or hi for lo, hi in pads):
         return
     spatial = xb.shape[2:]
-    unpadded = tuple(max(0, (n - dd * (kk - 1) - 1) // ss + 1)
-                     for n, kk, ss, dd in zip(spatial, k, s, d))
+    unpadded = tuple(window_count(n, kk, ss, dd) for n, kk, ss, dd in zip(spatial, k, s, d))
     name = "dilation (with padding='same')" if isinstance(padding, str) else "padding"
     check_grown_size(func, name, [
         (xb.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)),

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
+from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
                     padding_pairs, per_axis, result_dtype)
@@ -33,10 +34,6 @@ __all__ = ["conv1d", "conv2d", "conv3d"]
 #: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
 #: the padded input, next to its output.
 IM2COL_LIMIT = 64 * 2**20
-
-#: Output elements per block of the depthwise path of :func:`convlib.nn.conv2d` (whole
-#: channels of one sample): all ``kH * kW`` taps are applied to one block while it is in cache.
-DEPTHWISE_BLOCK = 32768
 
 
 def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
@@ -82,7 +79,9 @@ def _conv2d_depthwise(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
     out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)
     w = weight.astype(dtype, copy=False)[:, 0, :, :, None, None]   # (C_out, kH, kW, 1, 1)
-    step = max(1, DEPTHWISE_BLOCK // (H_out * W_out))   # channels per cache-sized block
+    # whole channels of one sample per block of convlib.direct.DIRECT_BLOCK output
+    # values: all kH * kW taps are applied to one block while it is in cache
+    step = max(1, DIRECT_BLOCK // (H_out * W_out))
     tmp = np.empty((min(step, C_out), H_out, W_out), dtype=dtype)
     for n in range(N):
         for c0 in range(0, C_out, step):
@@ -112,9 +111,13 @@ def _conv3d_windows(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
     return out.reshape(N, C_out, *out.shape[3:])
 
 
-def _forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padding,
-             dilation: IntOrSeq, groups: int, nd: int, func: str) -> NDArray[Any]:
-    """Validate, pad, dispatch on the number of spatial axes, add the bias."""
+def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padding,
+                 dilation: IntOrSeq, groups: int, nd: int, func: str) -> NDArray[Any]:
+    """Validate, pad, dispatch on the number of spatial axes, add the bias.
+
+    ``conv1d``, ``conv2d`` and ``conv3d`` with ``nd`` spatial axes; errors name ``func``,
+    the public function called (a layer, or :mod:`convlib.masked`'s layers built on it).
+    """
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func)
     s = per_axis(stride, nd, "stride", func, 1)
     d = per_axis(dilation, nd, "dilation", func, 1)
@@ -210,7 +213,7 @@ def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     ...
     ValueError: conv1d: x must have weight.shape[1] * groups = 3 channels; got x of shape (1, 1, 4)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
@@ -252,7 +255,7 @@ def conv2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     ...
     ValueError: conv2d: groups must divide in_channels, but 3 does not divide 8
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
@@ -284,7 +287,7 @@ def conv3d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
     ...
     ValueError: conv3d: the padded input (2) is smaller than the dilated kernel (3)
     """
-    return _forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 for _f, _nd, _sp, _ks, _outs in [

@@ -16,7 +16,7 @@ import numpy as np
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..im2col import fold, unfold
 from ._args import (Pairs, as_layer_array, check_grown_size, output_sizes, pad_input,
-                    per_axis)
+                    padding_pairs, per_axis)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward"]
 
@@ -33,12 +33,11 @@ def _pool_args(x: Any, kernel_size: IntOrSeq, stride: IntOrSeq | None,
     xb = x if batched else x[None]
     k = per_axis(kernel_size, 2, "kernel_size", func, 1)
     s = k if stride is None else per_axis(stride, 2, "stride", func, 1)
-    p = per_axis(padding, 2, "padding", func, 0)
-    for pi, ki in zip(p, k):
+    pads = padding_pairs(padding, k, s, (1, 1), func, strings=(), pairs=False)
+    for (pi, _), ki in zip(pads, k):
         if pi > ki // 2:
             raise ValueError(f"{func}: padding must be at most half the kernel size "
                              f"({ki // 2}); got {pi}")
-    pads = tuple((pi, pi) for pi in p)
     out_hw = output_sizes(xb.shape[2:], k, s, pads, (1, 1), func)
     # the windows are copied (im2col): kH*kW values per output position; with a
     # 1 x 1 window they are the input itself

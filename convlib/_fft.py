@@ -1,0 +1,163 @@
+"""The FFT core that :mod:`convlib.fourier` and :mod:`convlib.overlap` share (private).
+
+Linear convolution of validated inputs by FFT, the axis rules of SciPy's FFT
+convolution, the real-or-complex choice of transforms, and the warning about NaN and
+infinity, which an FFT spreads far beyond a window. The output window of each mode is
+:func:`convlib.shapes.mode_offset` and :func:`convlib.shapes.output_shape` (the one
+centring rule of convlib), applied per axis.
+
+Functions here take inputs already checked by a public function and the name of that
+function (``func``) for their error messages.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.fft as sp_fft
+
+from ._validation import check_axes
+from .shapes import _mode_offset, _output_shape, _valid_swap_needed
+
+__all__ = ["NonFiniteWarning", "warn_nonfinite", "as_float", "is_complex", "transforms",
+           "fft_convolve_core", "pruned_real", "mode_window", "cut_mode", "freq_axes"]
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """A NaN or infinity in the input of an FFT method spreads far beyond its window.
+
+    In direct convolution a non-finite input value reaches only the outputs whose
+    window contains it; an FFT mixes every input sample into every frequency, so it
+    reaches every output sample (the blocks that contain it, for overlap-add and
+    overlap-save). :func:`convlib.convolve` with ``method='auto'`` avoids this by
+    preferring ``'direct'`` for such inputs when it is not much slower.
+    """
+
+
+def warn_nonfinite(func: str, spread: str, *arrays: np.ndarray,
+                   names=("in1", "in2"),
+                   remedy: str = "method='direct' keeps them local") -> None:
+    """Warn (:class:`NonFiniteWarning`) if a floating input holds NaN or infinity."""
+    for name, x in zip(names, arrays):
+        if x.dtype.kind in "fc" and not np.isfinite(x).all():
+            warnings.warn(f"{func}: {name} has non-finite values (NaN or inf); the FFT "
+                          f"spreads each one to {spread}; {remedy}", NonFiniteWarning,
+                          stacklevel=3)
+            return
+
+
+def as_float(x: np.ndarray) -> np.ndarray:
+    """Integers and booleans become float64 (as in SciPy); floats and complex stay."""
+    return x.astype(np.float64) if x.dtype.kind in "biu" else x
+
+
+def is_complex(*arrays: np.ndarray) -> bool:
+    """Whether any of ``arrays`` is complex (then the complex FFTs are needed)."""
+    return any(a.dtype.kind == "c" for a in arrays)
+
+
+def transforms(complex_result: bool):
+    """The forward and inverse N-d FFTs: real ones (half the work) for real data."""
+    if complex_result:
+        return sp_fft.fftn, sp_fft.ifftn
+    return sp_fft.rfftn, sp_fft.irfftn
+
+
+def fft_convolve_core(a: np.ndarray, b: np.ndarray, mode: str, axes=None,
+                      func: str = "convolve") -> np.ndarray:
+    """:func:`convlib.fft_convolve` of validated inputs (also ``method='fft'`` of the
+    dispatcher); errors name ``func``."""
+    if a.ndim == 0:  # SciPy: the product of two scalars
+        return a * b
+    a, b, axes = freq_axes(a, b, mode, axes, func)
+    s1, s2 = a.shape, b.shape
+    shape = [s1[i] + s2[i] - 1 if i in axes else max(s1[i], s2[i])
+             for i in range(a.ndim)]
+    if axes:
+        a, b = as_float(a), as_float(b)
+        cplx = is_complex(a, b)
+        fshape = [sp_fft.next_fast_len(shape[i], not cplx) for i in axes]
+        if not cplx:
+            return pruned_real(a, b, fshape, axes, mode)
+        fft, ifft = transforms(cplx)
+        full = ifft(fft(a, fshape, axes=axes) * fft(b, fshape, axes=axes), fshape,
+                    axes=axes)
+        full = full[tuple(slice(n) for n in shape)]
+    else:
+        full = a * b
+    return cut_mode(full, s1, s2, mode, axes)
+
+
+def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int],
+                mode: str) -> np.ndarray:
+    """Real N-d FFT convolution that skips the transforms of known zeros and of
+    discarded output.
+
+    ``rfftn(a, fshape)`` zero-pads ``a`` first and then transforms every line; here the
+    real transform along the last axis runs on ``a``'s own rows only (the padded rows
+    are zero, and so are their transforms), and each further axis is padded only when
+    it is transformed. The inverse transforms the other axes first and keeps only the
+    ``mode`` window's lines before the final (real) inverse along the last axis. Same
+    arithmetic as ``irfftn(rfftn(a) * rfftn(b))``, fewer lines transformed: a small
+    kernel's transform costs little more than one pass, and ``'same'``/``'valid'`` skip
+    the discarded rows.
+    """
+    s1, s2 = a.shape, b.shape
+    last, others = axes[-1], axes[:-1]
+    spectra = []
+    for x in (a, b):
+        X = sp_fft.rfft(x, fshape[-1], axis=last)
+        for ax, n in zip(others, fshape):
+            X = sp_fft.fft(X, n, axis=ax)
+        spectra.append(X)
+    Y = spectra[0] * spectra[1]
+    window = mode_window(s1, s2, mode, axes)
+    for ax in others:
+        Y = sp_fft.ifft(Y, fshape[axes.index(ax)], axis=ax)
+        Y = Y[(slice(None),) * ax + (window[ax],)]
+    y = sp_fft.irfft(Y, fshape[-1], axis=last)
+    keep = tuple(slice(None) if i in others else window[i] for i in range(y.ndim))
+    return np.ascontiguousarray(y[keep])
+
+
+def mode_window(s1, s2, mode: str, axes, func: str = "convolve") -> list[slice]:
+    """Per axis, the slice of the full output that ``mode`` keeps.
+
+    Along an axis that convolves (one of ``axes``, or one where an input has size 1,
+    so that the product is a convolution too) it is the shared rule,
+    ``mode_offset`` and ``output_shape`` of the two sizes; along an axis where equal
+    sizes just multiply (broadcast), everything.
+    """
+    window = []
+    for i, (p, q) in enumerate(zip(s1, s2)):
+        if i in axes or 1 in (p, q):
+            (start,) = _mode_offset((p,), (q,), mode, func)
+            (keep,) = _output_shape((p,), (q,), mode, func)
+        else:
+            start, keep = 0, p
+        window.append(slice(start, start + keep))
+    return window
+
+
+def cut_mode(full: np.ndarray, s1, s2, mode: str, axes, func: str = "convolve"
+             ) -> np.ndarray:
+    """The ``mode`` window of ``full`` (SciPy's ``_apply_conv_mode``), a new array."""
+    return full[tuple(mode_window(s1, s2, mode, axes, func))].copy()
+
+
+def freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes, func: str):
+    """SciPy's axis rules for FFT convolution: axes where an input has size 1 are not
+    transformed (the inputs just multiply there), the other axes must broadcast, and
+    ``'valid'`` mode may swap the inputs. Returns ``(in1, in2, axes)``."""
+    axes = check_axes(axes, a.ndim, func)
+    s1, s2 = a.shape, b.shape
+    axes = [ax for ax in axes if s1[ax] != 1 and s2[ax] != 1]
+    others = [ax for ax in range(a.ndim) if ax not in axes]
+    if not all(s1[ax] == s2[ax] or 1 in (s1[ax], s2[ax]) for ax in others):
+        raise ValueError(f"{func}: in1 and in2 must have equal sizes (or size 1) along "
+                         f"the axes not convolved; got shapes {s1} and {s2}")
+    if mode == "valid" and _valid_swap_needed([s1[i] for i in axes],
+                                             [s2[i] for i in axes], func):
+        a, b = b, a
+    return a, b, axes

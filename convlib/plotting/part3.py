@@ -1,0 +1,184 @@
+"""Figures of Part III, convolution as matrix multiplication (chapters 7-9): sparse
+matrices, matrix rows, im2col patches, the Winograd trade-off."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..im2col import im2col, patch_taps
+from ..matrices import convolution_matrix
+from .core import COLORS, stem
+
+__all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
+           "draw_winograd_tradeoff"]
+
+
+def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
+                       annotate: bool = True, blocks: tuple[int, int] | None = None,
+                       fmt: str = "{:g}", cmap: str = "RdBu_r",
+                       fontsize: float = 7) -> None:
+    """A structured matrix as coloured cells, zero cells blank (Toeplitz bands, blocks).
+
+    Unlike :func:`show_matrix`, zeros are left white and unlabelled, so the pattern of
+    non-zeros (a band, a block-Toeplitz grid) stands out.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    M : ndarray of shape (R, C)
+        Real values (symmetric colour scale around 0).
+    title : str, optional
+    annotate : bool
+        Write each non-zero value in its cell.
+    blocks : (int, int), optional
+        Block shape ``(r, c)``: draws lines between blocks (block-Toeplitz structure).
+    fmt : str
+        Format of the annotations.
+    """
+    M = np.asarray(M)
+    vmax = float(np.abs(M).max()) or 1.0
+    shown = np.where(M != 0, M, np.nan).astype(float)
+    im = ax.imshow(shown, cmap=cmap, vmin=-vmax, vmax=vmax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlim(-0.5, M.shape[1] - 0.5)
+    ax.set_ylim(M.shape[0] - 0.5, -0.5)
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+    if annotate:
+        for (i, j), v in np.ndenumerate(M):
+            if v != 0:
+                r, g, b, _ = im.cmap(im.norm(float(v)))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # perceived luminance
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
+                        color="white" if dark else "black")
+    if blocks is not None:
+        r, c = blocks
+        for i in range(r, M.shape[0], r):
+            ax.axhline(i - 0.5, color="k", lw=0.8)
+        for j in range(c, M.shape[1], c):
+            ax.axvline(j - 0.5, color="k", lw=0.8)
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
+                    mode: str = "full") -> dict:
+    """Chapter 7: output ``y[row]`` as row ``row`` of the convolution matrix times ``x``.
+
+    Left: the matrix ``T = convolution_matrix(h, len(x), mode)`` with the row outlined.
+    Right: ``x`` and the row's weights (the flipped kernel, shifted), whose dot product
+    is ``y[row]``.
+
+    Returns
+    -------
+    dict
+        ``{"weights": T[row], "y": T[row] @ x}`` -- the state drawn.
+    """
+    from matplotlib.patches import Rectangle
+
+    x = np.asarray(x, dtype=float)
+    T = convolution_matrix(np.asarray(h, dtype=float), len(x), mode)
+    weights = T[row]
+    y = float(weights @ x)
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.6])
+    show_sparse_matrix(ax1, T, f"T ({mode})", annotate=T.size <= 120)
+    ax1.add_patch(Rectangle((-0.5, row - 0.5), T.shape[1], 1, fill=False, ec="k", lw=2))
+    stem(ax2, x, 0, color=COLORS["x"], label="x[j]")
+    j = np.arange(len(x))
+    ax2.plot(j, weights, "s", color=COLORS["h"], ms=6, label=f"T[{row}, j]")
+    ax2.vlines(j, 0, weights, color=COLORS["h"], lw=1)
+    ax2.set_xlabel("j")
+    ax2.legend(loc="upper right", fontsize=8)
+    ax2.set_title(f"y[{row}] = T[{row}, :] @ x = {y:.3g}", fontsize=9)
+    return {"weights": weights, "y": y}
+
+
+def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, int],
+                      col: int, stride: int = 1, padding: int = 0,
+                      dilation: int = 1) -> dict:
+    """Chapter 8: which pixels of a (padded) image become column ``col`` of ``im2col``.
+
+    Left: the zero-padded image with the taps of patch ``col`` outlined. Right: the
+    matrix ``im2col(x, kernel_size, ...)`` with column ``col`` outlined.
+
+    Parameters
+    ----------
+    x : ndarray of shape (H, W)
+        One single-channel image.
+
+    Returns
+    -------
+    dict
+        ``{"rows", "cols"}``: the padded-image coordinates of the taps (in im2col's
+        row order) and ``"values"``: the pixels there, equal to the drawn column.
+    """
+    from matplotlib.patches import Rectangle
+
+    x = np.asarray(x)
+    cols = im2col(x[None, None], kernel_size, stride, padding, dilation)[0]
+    r, c = patch_taps(x.shape, kernel_size, col, stride, padding, dilation)
+    p = padding if isinstance(padding, (tuple, list)) else (padding, padding)
+    xp = np.pad(x, ((p[0], p[0]), (p[1], p[1])))
+    values = xp[r, c]
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    show_sparse_matrix(ax1, xp, "padded image", cmap="Greys", fontsize=7)
+    ax1.imshow(np.where(xp == 0, 0.0, np.nan), cmap="Greys", vmin=0, vmax=4)
+    if p[0] or p[1]:
+        ax1.add_patch(Rectangle((p[1] - 0.5, p[0] - 0.5), x.shape[1], x.shape[0],
+                                fill=False, ec=COLORS["grey"], ls="--"))
+    for ri, ci in zip(r, c):
+        ax1.add_patch(Rectangle((ci - 0.5, ri - 0.5), 1, 1, fill=False,
+                                ec=COLORS["h"], lw=2))
+    show_sparse_matrix(ax2, cols, f"im2col: column {col}", cmap="Greys",
+                annotate=cols.size <= 200, fontsize=6)
+    # show_sparse_matrix leaves zeros blank: write them, so the padding reads as zeros
+    for ax, m, size in ((ax1, xp, 7), (ax2, cols if cols.size <= 200 else xp[:0], 6)):
+        for i, j in zip(*np.nonzero(m == 0)):
+            ax.text(j, i, "0", ha="center", va="center", fontsize=size,
+                    color=COLORS["grey"])
+    ax2.add_patch(Rectangle((col - 0.5, -0.5), 1, cols.shape[0], fill=False,
+                            ec=COLORS["h"], lw=2))
+    return {"rows": r, "cols": c, "values": values}
+
+
+def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
+    """Chapter 9: multiplications per output against rounding error, for tile ``m``.
+
+    Parameters
+    ----------
+    m : int
+        The tile size highlighted (a key of ``table``).
+    table : dict
+        ``{m: {"mults": ..., "float32": ..., "float64": ...}}`` as returned by
+        :func:`convlib.winograd.winograd_error_table`.
+
+    Returns
+    -------
+    dict
+        ``table[m]``.
+    """
+    ms = sorted(table)
+    mults = [table[k]["mults"] for k in ms]
+    ax1, ax2 = fig.subplots(1, 2)
+    colors = [COLORS["h"] if k == m else COLORS["grey"] for k in ms]
+    ax1.bar(ms, mults, color=colors)
+    ax1.axhline(9, color=COLORS["x"], ls="--", label="direct: 9")
+    ax1.set_xlabel("output tile m  (F(m x m, 3 x 3))")
+    ax1.set_ylabel("multiplications per output")
+    ax1.set_xticks(ms)
+    ax1.legend(fontsize=8)
+    for dtype, marker in (("float32", "o"), ("float64", "s")):
+        ax2.semilogy(ms, [table[k][dtype] for k in ms], marker=marker, label=dtype,
+                     color=COLORS["y"] if dtype == "float32" else COLORS["x"])
+        ax2.plot([m], [table[m][dtype]], marker=marker, ms=12, mfc="none", color="k")
+    ax2.set_xlabel("output tile m")
+    ax2.set_ylabel("max relative error")
+    ax2.set_xticks(ms)
+    ax2.legend(fontsize=8)
+    row = table[m]
+    fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
+                 f"float32 error {row['float32']:.1e}", fontsize=9)
+    return row
