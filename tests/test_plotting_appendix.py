@@ -1,6 +1,8 @@
 """The "Which method when?" appendix's figures: drive its plotting functions directly."""
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 import convlib as cl
 
