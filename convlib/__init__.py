@@ -51,7 +51,9 @@ The index, grouped like the book:
   sites with a rulebook, regular and submanifold (chapter 14); :mod:`convlib.tiled`:
   convolving images larger than memory, tile by tile with halos and with
   ``dask.array`` (chapter 15); :mod:`convlib.masked`: causal 1-D, PixelCNN-masked and
-  locally masked 2-D convolution (chapter 16).
+  locally masked 2-D convolution (chapter 16); :mod:`convlib.pixelcnn`: the gated
+  PixelCNN's vertical and horizontal stacks, colour masks, autoregressive sampling
+  (chapter 16).
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
@@ -85,7 +87,7 @@ import importlib as _importlib
 
 from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
                overlap)
-from . import masked, radix2, restoration, sparse, tiled
+from . import masked, pixelcnn, radix2, restoration, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
@@ -147,5 +149,5 @@ __all__ = [
     "data", "direct", "kernels", "edges", "plotting", "widgets", "nn", "fourier", "overlap",
     "costmodel", "exact", "deconvolution", "radix2", "restoration",
     # Part V
-    "sparse", "tiled", "masked",
+    "sparse", "tiled", "masked", "pixelcnn",
 ]
