@@ -4,6 +4,7 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -12,7 +13,7 @@ from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff"]
+           "draw_winograd_tradeoff", "plot_singular_values"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -182,3 +183,43 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
     fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
                  f"float32 error {row['float32']:.1e}", fontsize=9)
     return row
+
+
+def plot_singular_values(ax: Axes, curves: dict[str, np.ndarray], *,
+                         floor: float | None = None) -> dict[str, np.ndarray]:
+    """Singular values sorted from largest to smallest, one curve per matrix (chapter 7).
+
+    Each curve has its own colour (viridis), marker and line style, so the curves
+    stay apart without colour; the y axis is logarithmic.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : dict of str to ndarray of shape (n,)
+        Label -> singular values (any order; non-negative).
+    floor : float, optional
+        Draw a dotted horizontal line at this value (e.g. the rounding level
+        ``eps * s_max`` below which singular values are noise).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The sorted (descending) values that were drawn, per label.
+    """
+    cmap = colormaps["viridis"]
+    styles = ("-", "--", "-.", ":")
+    markers = ("o", "s", "D", "^", "v", "P")
+    drawn = {}
+    for i, (label, values) in enumerate(curves.items()):
+        s = np.sort(np.asarray(values, dtype=float))[::-1]
+        drawn[label] = s
+        colour = cmap(0.85 * i / max(len(curves) - 1, 1))
+        ax.semilogy(np.arange(1, len(s) + 1), s, ls=styles[i % 4],
+                    marker=markers[i % 6], markevery=max(len(s) // 8, 1), ms=4,
+                    color=colour, label=label)
+    if floor is not None:
+        ax.axhline(floor, color=COLORS["grey"], ls=":", lw=1)
+    ax.set_xlabel("index k (largest first)")
+    ax.set_ylabel("singular value $s_k$")
+    ax.legend(fontsize=8)
+    return drawn
