@@ -24,7 +24,7 @@ the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse
@@ -181,7 +181,7 @@ def _sparse_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
 
 
 def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str,
-               order: str = "C"
+               order: Literal["C", "F"] = "C"
                ) -> tuple[tuple[int, ...], NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Output shape and (rows, cols, values) of the convolution matrix, raveled in
     ``order`` ('C' row-major, 'F' column-major).
@@ -192,7 +192,7 @@ def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str,
     out_shape = output_shape(input_shape, h.shape, mode)
     offset = mode_offset(input_shape, h.shape, mode)
     grids = np.indices(input_shape).reshape(len(input_shape), -1)  # (ndim, prod(in))
-    cols_all = np.ravel_multi_index(grids, input_shape, order=order)
+    cols_all = np.asarray(np.ravel_multi_index(tuple(grids), input_shape, order=order))
     rows, cols, vals = [], [], []
     for k in np.ndindex(*h.shape):
         if h[k] == 0:
@@ -209,7 +209,8 @@ def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str,
 
 
 def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
-                          mode: Mode = "full", sparse: bool = False, order: str = "C"
+                          mode: Mode = "full", sparse: bool = False,
+                          order: Literal["C", "F"] = "C"
                           ) -> NDArray[Any] | scipy.sparse.csr_array:
     """The doubly-block-Toeplitz matrix of 2-D convolution with ``h``.
 
