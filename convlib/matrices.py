@@ -245,8 +245,8 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
         If ``h`` does not hold numbers or ``input_shape`` is not made of ints.
     ValueError
         If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` or ``order`` is
-        unknown, a ``'valid'`` output does not exist, or the dense matrix would need more than
-        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
+        unknown, a ``'valid'`` output does not exist, or the dense matrix would need more
+        than :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
         sparse matrix's up to ``H W kH kW`` entries would exceed
         ``convlib._validation.MAX_OUTPUT_BYTES``.
 

@@ -92,7 +92,8 @@ def test_plot_singular_values(fig):
     ax = fig.subplots()
     rng = np.random.default_rng(3)
     A = rng.standard_normal((6, 6))
-    curves = {"A": np.linalg.svd(A, compute_uv=False)[::-1], "2A": 2 * np.abs(rng.random(6))}
+    curves = {"A": np.linalg.svd(A, compute_uv=False)[::-1],
+              "2A": 2 * np.abs(rng.random(6))}
     drawn = cl.plotting.plot_singular_values(ax, curves, floor=1e-3)
     np.testing.assert_array_equal(drawn["A"], np.linalg.svd(A, compute_uv=False))
     assert np.all(np.diff(drawn["2A"]) <= 0)
