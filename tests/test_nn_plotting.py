@@ -100,3 +100,19 @@ def test_dilated_stack_and_kernel_learning():
                                      np.ones((3, 3)))
     assert len(fig.axes) == 3 and fig.axes[0].get_title() == "step 2"
     plt.close(fig)
+
+
+@pytest.mark.parametrize("dilations", [(2, 2, 2), (1, 2, 5), (1, 2, 9), (2, 3)])
+def test_dilation_coverage_counts_the_pixels_that_reach_the_output(dilations):
+    """Oracle: perturb every input pixel of a stack of conv2d layers (kernels of
+    ones, sized to give one output) and count the pixels that change it."""
+    fig = plt.figure()
+    [(reached, span)] = cl.plotting.draw_dilation_coverage(fig, [dilations])
+    assert len(fig.axes) == 2                      # the panel and its colorbar
+    plt.close(fig)
+    r = cl.receptive_field([3] * len(dilations), dilations=dilations)
+    y = np.eye(r * r).reshape(r * r, 1, r, r)
+    for d in dilations:
+        y = nn.conv2d(y, np.ones((1, 1, 3, 3)), dilation=d)
+    assert y.shape[-2:] == (1, 1)
+    assert (span, reached) == (r * r, np.count_nonzero(y))
