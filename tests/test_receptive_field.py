@@ -1,5 +1,8 @@
 """Receptive-field geometry and path counts (convlib.shapes, chapter 11), checked against
-brute-force perturbation of convlib.nn layers: which inputs change which output."""
+brute-force perturbation of convlib.nn layers (which inputs change which output) and
+against PyTorch (autograd, and the guide's transposed and pooling cases)."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,3 +127,44 @@ def test_inputs_are_not_modified():
     cl.receptive_field_geometry(ks, ss)
     cl.receptive_field_paths(ks, ss)
     assert ks == [3, 3] and ss.tolist() == [2, 1]
+
+
+# PyTorch reference outputs, written by tools/fixtures/ch11_torch_reference.py
+FIXTURE = np.load(Path(__file__).parent / "fixtures" / "ch11_torch_reference.npz")
+
+
+@pytest.mark.parametrize("rel", range(8, 15))
+def test_guide_transposed_cases_match_torch(rel):
+    """Relationships 8-14 of Dumoulin & Visin: the guide's formula, convlib's size
+    function and layer, and PyTorch's conv_transpose2d agree, and give back i."""
+    i, k, s, p, a = FIXTURE[f"t{rel}_case"].tolist()
+    x, w, want = FIXTURE[f"t{rel}_x"], FIXTURE[f"t{rel}_w"], FIXTURE[f"t{rel}_y"]
+    i_t = x.shape[-1]
+    got = nn.conv_transpose2d(x, w, stride=s, padding=p, output_padding=a)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    guide = s * (i_t - 1) + a + k - 2 * p                   # relationship 14
+    assert got.shape[-1] == cl.conv_transpose_output_size(i_t, k, s, p, a) == guide == i
+
+
+def test_pooling_sizes_match_torch():
+    for i, k, s, torch_max, torch_avg in FIXTURE["pool_sizes"].tolist():
+        x = np.ones((1, 1, i, i))
+        assert (nn.max_pool2d(x, k, s).shape[-1], nn.avg_pool2d(x, k, s).shape[-1]) == (
+            torch_max, torch_avg) == ((i - k) // s + 1,) * 2     # relationship 7
+
+
+@pytest.mark.parametrize("name", ["stem", "d222", "d125", "d129"])
+def test_receptive_field_matches_torch_autograd(name):
+    """The gradient of one output with respect to the input, through kernels of ones,
+    is the path count of every input pixel: the outer product of
+    receptive_field_paths, placed where receptive_field_geometry says."""
+    layers = FIXTURE[f"rf_{name}_layers"].tolist()
+    n, oi, oj = FIXTURE[f"rf_{name}_out"].tolist()
+    ks, ss, ps, ds = zip(*layers)
+    g = cl.receptive_field_geometry(ks, ss, ps, ds)[-1]
+    paths = cl.receptive_field_paths(ks, ss, ds)
+    want = np.zeros((n + 2 * g.size, n + 2 * g.size))       # room for the padding
+    r0, c0 = g.start + oi * g.jump + g.size, g.start + oj * g.jump + g.size
+    want[r0:r0 + g.size, c0:c0 + g.size] = np.outer(paths, paths)
+    want = want[g.size:g.size + n, g.size:g.size + n]
+    np.testing.assert_array_equal(FIXTURE[f"rf_{name}_grad"], want)
