@@ -620,11 +620,11 @@ def receptive_field(
 
 
 def _stack_layers(func: str, kernel_sizes: object, strides: object, paddings: object,
-                  dilations: object) -> tuple[list[int], list[int], list[int], list[int]]:
+                  dilations: object) -> tuple[list[int], ...]:
     """Per-layer kernel sizes, strides, low paddings and dilations of a stack, checked
     (one entry per layer; ``None`` means all 1, or all 0 for paddings)."""
-    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides, "paddings": paddings,
-                 "dilations": dilations}
+    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides,
+                 "paddings": paddings, "dilations": dilations}
     for name, values in per_layer.items():
         if (values is not None or name == "kernel_sizes") and (
                 isinstance(values, (str, bytes))

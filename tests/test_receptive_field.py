@@ -143,14 +143,15 @@ def test_guide_transposed_cases_match_torch(rel):
     got = nn.conv_transpose2d(x, w, stride=s, padding=p, output_padding=a)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     guide = s * (i_t - 1) + a + k - 2 * p                   # relationship 14
-    assert got.shape[-1] == cl.conv_transpose_output_size(i_t, k, s, p, a) == guide == i
+    size = cl.conv_transpose_output_size(i_t, k, s, p, a)
+    assert got.shape[-1] == size == guide == i
 
 
 def test_pooling_sizes_match_torch():
     for i, k, s, torch_max, torch_avg in FIXTURE["pool_sizes"].tolist():
         x = np.ones((1, 1, i, i))
-        assert (nn.max_pool2d(x, k, s).shape[-1], nn.avg_pool2d(x, k, s).shape[-1]) == (
-            torch_max, torch_avg) == ((i - k) // s + 1,) * 2     # relationship 7
+        ours = (nn.max_pool2d(x, k, s).shape[-1], nn.avg_pool2d(x, k, s).shape[-1])
+        assert ours == (torch_max, torch_avg) == ((i - k) // s + 1,) * 2   # rel. 7
 
 
 @pytest.mark.parametrize("name", ["stem", "d222", "d125", "d129"])

@@ -278,7 +278,8 @@ def draw_dilation_coverage(fig: Figure, stacks: Sequence[Sequence[int]],
     stride 1): the number of tap paths from the central output to each input pixel of
     its receptive field (:func:`convlib.receptive_field_paths`, outer product of the
     per-axis counts) on a shared colour scale; pixels of the field that no path
-    reaches are left hatched. All panels share the axis limits, so the fields' sizes compare.
+    reaches are left hatched. All panels share the axis limits, so the fields' sizes
+    compare.
 
     Returns
     -------
