@@ -20,7 +20,7 @@ from .core import COLORS, GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI, show_image
 
 __all__ = ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning",
-           "draw_phase_decomposition", "draw_dilation_coverage"]
+           "draw_roofline", "draw_phase_decomposition", "draw_dilation_coverage"]
 
 
 def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False,
@@ -219,6 +219,43 @@ def draw_kernel_learning(fig: Figure, kernels: np.ndarray, losses: np.ndarray,
     ax3.semilogy([step], [losses[step]], "o", color=COLORS["h"])
     ax3.set_xlabel("step")
     ax3.set_ylabel("loss")
+
+
+#: Markers of the layer variants in chapter 10's roofline (shape as well as colour).
+_VARIANT_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
+
+
+def draw_roofline(ax: Axes, peak: float, bandwidth: float,
+                  intensities: dict[str, float],
+                  achieved: dict[str, float] | None = None) -> list[float]:
+    """The roofline model (Williams, Waterman and Patterson 2009) with layers on it.
+
+    Draws the attainable performance ``min(peak, bandwidth * I)`` in GFLOP/s against
+    the arithmetic intensity ``I`` in FLOP/byte on log-log axes, the ridge point
+    ``peak / bandwidth`` where the two limits meet, and one marker per layer at its
+    intensity on the roof (hollow) and, if ``achieved`` gives its measured GFLOP/s,
+    there too (filled, same marker). Returns the roof's height at each layer's
+    intensity (chapter 10).
+    """
+    ridge = peak / bandwidth
+    lo = min(min(intensities.values()), ridge) / 4
+    hi = max(max(intensities.values()), ridge) * 4
+    grid = np.geomspace(lo, hi, 200)
+    ax.loglog(grid, np.minimum(peak, bandwidth * grid), color=COLORS["grey"], lw=1.5)
+    ax.axvline(ridge, color=COLORS["grey"], ls=":", lw=1)
+    ax.annotate(f"ridge {ridge:.3g} FLOP/B", (ridge, peak), xytext=(4, -12),
+                textcoords="offset points", fontsize=8)
+    roofs = []
+    for (name, i), marker in zip(intensities.items(), _VARIANT_MARKERS):
+        roof = min(peak, bandwidth * i)
+        roofs.append(roof)
+        line, = ax.loglog([i], [roof], marker, mfc="none", ms=7, label=name)
+        if achieved is not None and name in achieved:
+            ax.loglog([i], [achieved[name]], marker, color=line.get_color(), ms=6)
+    ax.set_xlabel("arithmetic intensity (FLOP per byte)")
+    ax.set_ylabel("GFLOP/s")
+    ax.legend(fontsize=7, loc="lower right")
+    return roofs
 
 
 # Okabe and Ito's colour-blind-safe qualitative palette, one colour per output phase.
