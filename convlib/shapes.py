@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -619,8 +619,8 @@ def receptive_field(
     return r
 
 
-def _stack_layers(func: str, kernel_sizes: object, strides: object, paddings: object,
-                  dilations: object) -> tuple[list[int], ...]:
+def _stack_layers(func: str, kernel_sizes: Any, strides: Any, paddings: Any,
+                  dilations: Any) -> tuple[list[int], ...]:
     """Per-layer kernel sizes, strides, low paddings and dilations of a stack, checked
     (one entry per layer; ``None`` means all 1, or all 0 for paddings)."""
     per_layer = {"kernel_sizes": kernel_sizes, "strides": strides,
@@ -637,7 +637,7 @@ def _stack_layers(func: str, kernel_sizes: object, strides: object, paddings: ob
             raise ValueError(f"{func}: {name} must have one entry per layer ({len(ks)}); "
                              f"got {len(values)}")
 
-    def ints(values: object, name: str, default: int) -> list[int]:
+    def ints(values: Any, name: str, default: int) -> list[int]:
         return [default] * len(ks) if values is None else [
             check_int(v, name, func, minimum=1) for v in values]
 
