@@ -15,12 +15,14 @@ from ..kernels import pick
 from ..nn.arithmetic import window_indices, windows_containing
 from ..nn.layers import conv2d
 from ..nn.transposed import conv_transpose1d, conv_transpose2d
-from ..shapes import conv_output_size, receptive_field, receptive_field_paths
+from ..shapes import (RFGeometry, conv_output_size, receptive_field,
+                      receptive_field_paths)
 from .core import COLORS, GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI, show_image
 
 __all__ = ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning",
-           "draw_roofline", "draw_phase_decomposition", "draw_dilation_coverage"]
+           "draw_roofline", "draw_phase_decomposition", "draw_dilation_coverage",
+           "draw_field_windows"]
 
 
 def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False,
@@ -348,3 +350,44 @@ def draw_dilation_coverage(fig: Figure, stacks: Sequence[Sequence[int]],
         out.append((reached, c.size))
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="paths to the output")
     return out
+
+
+def draw_field_windows(ax: Axes, n: int, geometry: RFGeometry,
+                       outputs: Sequence[tuple[int, int]],
+                       reads: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Where the receptive fields of some outputs lie on an ``n x n`` input.
+
+    For each output ``(i, j)``: the square that ``geometry`` (the last layer's
+    :class:`convlib.RFGeometry`, the same along both axes) predicts, outlined dashed
+    (it may reach into the padding, outside the solid image border), and its centre
+    (a cross). ``reads``, if given, holds one boolean ``n x n`` mask per output, the
+    pixels found to change it, filled in that output's colour.
+
+    Returns
+    -------
+    list of ndarray of bool
+        Per output, the predicted square clipped to the image.
+    """
+    from matplotlib.patches import Rectangle
+
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.8, len(outputs)))
+    ax.add_patch(Rectangle((-0.5, -0.5), n, n, fill=False, ec="k", lw=1.2))
+    masks = []
+    for m, ((i, j), colour) in enumerate(zip(outputs, colours)):
+        r0, c0, size = geometry.start + i * geometry.jump, \
+            geometry.start + j * geometry.jump, geometry.size
+        if reads is not None:
+            rows, cols = np.nonzero(reads[m])
+            ax.scatter(cols, rows, s=14, marker="s", color=colour, alpha=0.45, lw=0)
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), size, size, fill=False, ec=colour,
+                               ls=("--", ":", "-.")[m % 3], lw=1.6))
+        ax.plot(geometry.center + j * geometry.jump, geometry.center + i * geometry.jump,
+                "x", color=colour, ms=7, mew=2, label=f"output ({i}, {j})")
+        mask = np.zeros((n, n), dtype=bool)
+        mask[max(r0, 0):r0 + size, max(c0, 0):c0 + size] = True
+        masks.append(mask)
+    pad = geometry.size
+    ax.set(xlim=(-pad, n + pad / 2), ylim=(n + pad / 2, -pad), aspect="equal",
+           xlabel="input column", ylabel="input row")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    return masks
