@@ -55,3 +55,15 @@ def test_draw_pixelcnn_field(fig, layers):
     assert labels[:3] == [f"{k}: {v}" for k, v in counts.items()]
     assert f"{layers} layer(s): sees {int(field.sum())} pixels" in \
         fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_show_sparse_sites(fig, symmetric):
+    ax = fig.subplots()
+    coords = np.array([[0, 1], [2, 2]])
+    im = cl.plotting.show_sparse_sites(ax, coords, np.array([-1.0, 3.0]), (3, 4),
+                                       "sites", cmap="RdBu", symmetric=symmetric)
+    data = im.get_array()
+    assert data.shape == (3, 4) and ax.get_title() == "sites"
+    assert data.mask.sum() == 10 and data[0, 1] == -1.0 and data[2, 2] == 3.0
+    assert im.get_clim() == ((-3.0, 3.0) if symmetric else (-1.0, 3.0))

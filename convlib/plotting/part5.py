@@ -12,7 +12,8 @@ from ..sparse import densify, grow_active
 from ..tiled import read_window, tile_slices
 from .core import GRID_IN, GRID_IN_HI, GRID_OUT_HI
 
-__all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field"]
+__all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field",
+           "show_sparse_sites"]
 
 
 def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
@@ -106,3 +107,28 @@ def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
               title="earlier pixels", title_fontsize=8, frameon=False)
     ax.set_title(f"{layers} layer(s): sees {counts['seen']} pixels", fontsize=9)
     return counts
+
+
+def show_sparse_sites(ax, coords: np.ndarray, values: np.ndarray,
+                      shape: tuple[int, int], title: str | None = None, *,
+                      cmap: str = "viridis", symmetric: bool = False):
+    """One channel of a sparse 2-D grid: active sites coloured by ``values``.
+
+    Inactive cells are left blank (light grey), so a zero *value* and *no site* look
+    different. ``symmetric`` centres the colour scale on zero (for a diverging ``cmap``
+    such as ``'RdBu'``). Returns the image, for a colour bar.
+    """
+    grid = np.full(shape, np.nan)
+    grid[tuple(np.asarray(coords).T)] = values
+    vmin, vmax = np.nanmin(grid), np.nanmax(grid)
+    if symmetric:
+        vmax = max(abs(vmin), abs(vmax)) or 1.0
+        vmin = -vmax
+    colours = matplotlib.colormaps[cmap].with_extremes(bad="0.9")
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap=colours, vmin=vmin, vmax=vmax,
+                   interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return im
