@@ -67,3 +67,6 @@ def test_show_sparse_sites(fig, symmetric):
     assert data.shape == (3, 4) and ax.get_title() == "sites"
     assert data.mask.sum() == 10 and data[0, 1] == -1.0 and data[2, 2] == 3.0
     assert im.get_clim() == ((-3.0, 3.0) if symmetric else (-1.0, 3.0))
+    capped = cl.plotting.show_sparse_sites(ax, coords, np.array([-1.0, 3.0]), (3, 4),
+                                           symmetric=symmetric, vmax=2.0)
+    assert capped.get_clim() == ((-2.0, 2.0) if symmetric else (-1.0, 2.0))

@@ -111,19 +111,24 @@ def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
 
 def show_sparse_sites(ax, coords: np.ndarray, values: np.ndarray,
                       shape: tuple[int, int], title: str | None = None, *,
-                      cmap: str = "viridis", symmetric: bool = False):
+                      cmap: str = "viridis", symmetric: bool = False,
+                      vmax: float | None = None):
     """One channel of a sparse 2-D grid: active sites coloured by ``values``.
 
     Inactive cells are left blank (light grey), so a zero *value* and *no site* look
     different. ``symmetric`` centres the colour scale on zero (for a diverging ``cmap``
-    such as ``'RdBu'``). Returns the image, for a colour bar.
+    such as ``'RdBu'``); ``vmax`` caps the scale (``[-vmax, vmax]`` if symmetric), for
+    values with a few large outliers. Returns the image, for a colour bar.
     """
     grid = np.full(shape, np.nan)
     grid[tuple(np.asarray(coords).T)] = values
-    vmin, vmax = np.nanmin(grid), np.nanmax(grid)
+    vmin, top = np.nanmin(grid), np.nanmax(grid)
     if symmetric:
-        vmax = max(abs(vmin), abs(vmax)) or 1.0
-        vmin = -vmax
+        top = vmax if vmax is not None else (max(abs(vmin), abs(top)) or 1.0)
+        vmin = -top
+    elif vmax is not None:
+        top = vmax
+    vmax = top
     colours = matplotlib.colormaps[cmap].with_extremes(bad="0.9")
     im = ax.imshow(np.ma.masked_invalid(grid), cmap=colours, vmin=vmin, vmax=vmax,
                    interpolation="nearest")
