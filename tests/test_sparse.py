@@ -1,5 +1,7 @@
 """convlib.sparse: rulebook sparse convolution against dense conv2d/conv3d, every error."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -333,3 +335,32 @@ def test_transpose_float_bias_and_inputs_not_modified():
     np.testing.assert_allclose(of, ref[(slice(None),) + tuple(oc.T)].T, atol=1e-12)
     for a, a0 in zip((coords, f, w), before):
         np.testing.assert_array_equal(a, a0)
+
+
+# --- PyTorch reference (tools/fixtures/ch14_sparse_torch_reference.py) -----------------
+
+TORCH = np.load(Path(__file__).parent / "fixtures" / "ch14_sparse_torch_reference.npz")
+TORCH_CASES = sorted({key.rsplit("_", 1)[0] for key in TORCH.files
+                      if key.endswith("_coords")})
+
+
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_against_pytorch_dense_layers(name):
+    coords, feats, weight, bias, out = (TORCH[f"{name}_{part}"] for part in
+                                        ("coords", "feats", "weight", "bias", "out"))
+    s, p, op = TORCH[f"{name}_params"].tolist()
+    shape, grid = tuple(TORCH[f"{name}_shape"].tolist()), out.shape[1:]
+    if name.startswith("transpose"):
+        oc, of = sp.sparse_conv_transpose(coords, feats, weight, bias, stride=s,
+                                          padding=p, output_padding=op, shape=shape)
+    else:
+        oc, of = sp.sparse_conv(coords, feats, weight, bias, stride=s, padding=p,
+                                shape=shape)
+    assert oc.shape[1] == len(grid)
+    # float64 sums of at most C_in * prod(k) = 54 products of N(0, 1) numbers, in
+    # another order than PyTorch's: well inside 1e-12
+    np.testing.assert_allclose(of, out[(slice(None),) + tuple(oc.T)].T, atol=1e-12)
+    inactive = np.ones(grid, bool)
+    inactive[tuple(oc.T)] = False
+    np.testing.assert_allclose(out[:, inactive].T, np.broadcast_to(
+        bias, (inactive.sum(), len(bias))), atol=1e-12)    # only the bias off the sites
