@@ -56,7 +56,7 @@ import scipy.signal as sps
 from scipy.optimize import lsq_linear, nnls
 
 from ._timing import time_methods
-from ._validation import check_int
+from ._validation import check_choice, check_int
 from .costmodel import cost_features
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
@@ -68,7 +68,7 @@ from .shapes import MODES
 __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "fit_cost_constants",
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
-           "DIRECT_MAC_LIMIT", "MEMORY_BOUNDS", "TOLERANCE"]
+           "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS", "TOLERANCE"]
 
 #: A direct method (``scipy.signal.convolve(method='direct')``, ``convolve2d``) is not
 #: timed on a case where it would do more multiply-adds than this.
@@ -293,12 +293,17 @@ def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
     return fit_cost_constants(rows), rows
 
 
+#: The data types :func:`method_map` maps (real single and double, complex double).
+MAP_DTYPES = ("float32", "float64", "complex128")
+
+
 def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: int = 1,
-               rank1: bool = False, mode: str = "full") -> np.ndarray:
+               rank1: bool = False, mode: str = "full",
+               dtype: str = "float64") -> np.ndarray:
     """The method ``convolve(..., method='auto')`` picks over a grid of sizes.
 
-    Computed by :func:`convlib.choose_method` (no timing), on float64 inputs: signals
-    of side ``n`` (``ndim`` axes) and kernels of side ``m``.
+    Computed by :func:`convlib.choose_method` (no timing), on inputs of ``dtype``:
+    signals of side ``n`` (``ndim`` axes) and kernels of side ``m``.
 
     Parameters
     ----------
@@ -310,6 +315,9 @@ def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: i
         2-D only: a rank-1 (box) kernel, which ``'auto'`` may run as two 1-D passes,
         instead of a random, full-rank one.
     mode : {'full', 'same', 'valid'}
+    dtype : {'float32', 'float64', 'complex128'}
+        Data type of both inputs (:data:`MAP_DTYPES`). A complex random kernel has
+        real and imaginary parts drawn alike; a complex rank-1 kernel is ``ones``.
 
     Returns
     -------
@@ -320,13 +328,16 @@ def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: i
     Raises
     ------
     ValueError
-        If ``ndim`` is not 1 or 2, or ``rank1`` is asked for 1-D inputs.
+        If ``ndim`` is not 1 or 2, ``rank1`` is asked for 1-D inputs, ``mode`` is
+        unknown or ``dtype`` is not one of :data:`MAP_DTYPES`.
 
     Examples
     --------
     >>> method_map([100, 1_000_000], [3, 1000])
     array([['direct', 'direct'],
            ['', 'overlap_add']], dtype='<U11')
+    >>> [str(method_map([512], [5], 2, True, dtype=t)[0, 0]) for t in MAP_DTYPES]
+    ['separable', 'separable', 'fft']
     >>> method_map([100], [3], ndim=3)
     Traceback (most recent call last):
     ...
@@ -337,18 +348,31 @@ def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: i
         raise ValueError(f"{func}: ndim must be 1 or 2; got {ndim!r}")
     if rank1 and ndim != 2:
         raise ValueError(f"{func}: rank1 needs ndim=2; got ndim={ndim}")
+    check_choice(mode, "mode", MODES, func)
+    dtype = check_choice(dtype, "dtype", MAP_DTYPES, func)
     rng = np.random.default_rng(0)
     out = np.full((len(kernel_sizes), len(signal_sizes)), "", dtype="<U11")
     for j, n in enumerate(signal_sizes):
         n = check_int(n, "signal_sizes", func, minimum=1)
-        x = np.zeros((n,) * ndim)
+        x = np.zeros((n,) * ndim, dtype)
         for i, m in enumerate(kernel_sizes):
             m = check_int(m, "kernel_sizes", func, minimum=1)
             if m > n:
                 continue
-            h = np.ones((m,) * ndim) if rank1 else rng.standard_normal((m,) * ndim)
-            out[i, j] = choose_method(x, h, mode)
+            out[i, j] = choose_method(x, _map_kernel(rng, m, ndim, rank1, dtype), mode)
     return out
+
+
+def _map_kernel(rng: np.random.Generator, m: int, ndim: int, rank1: bool,
+                dtype: str) -> np.ndarray:
+    """:func:`method_map`'s kernel of side ``m``: ones (rank 1) or random, in ``dtype``."""
+    shape = (m,) * ndim
+    if rank1:
+        return np.ones(shape, dtype)
+    h = rng.standard_normal(shape)
+    if dtype == "complex128":
+        h = h + 1j * rng.standard_normal(shape)
+    return h.astype(dtype)
 
 
 # --- the grids --------------------------------------------------------------------------

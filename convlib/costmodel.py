@@ -1,4 +1,5 @@
-"""The cost model behind ``method='auto'`` (chapter 5): a pure function of shapes.
+"""The cost model behind ``method='auto'`` (the appendix "Which method when?"; the
+crossover it predicts is chapter 5's): a pure function of shapes.
 
 :func:`convlib.choose_method` does not time anything (unless asked to, with
 ``measure=True``): it counts the work each fast method would do on inputs of the given
@@ -40,8 +41,8 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
 #: to 1e8 multiply-adds), then solves non-negative least squares on the relative
 #: error, each method on the shapes where it was within 3 times the fastest (accuracy
-#: matters near the decision). Chapter 5 re-measures the crossover on the reader's
-#: machine and compares it with this model.
+#: matters near the decision). The appendix "Which method when?" re-measures the
+#: crossover on the reader's machine and compares it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 6.58e-06, "tap": 6.92e-06, "mac": 1.53e-09,
                "mac_dot": 1.35e-10},

@@ -148,3 +148,47 @@ def test_cpu_load_sees_a_busy_core():
     if load["other_cores"] is None:
         pytest.skip("no /proc/stat on this platform: load is unknown, never claimed quiet")
     assert load["other_cores"] > 0.5 and load["quiet"] is False
+
+
+@pytest.mark.parametrize("dtype", bench.MAP_DTYPES)
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_method_map_is_choose_method_on_inputs_of_that_dtype(dtype, mode):
+    """Oracle: convlib.choose_method called on the same shapes, dtype and kernel draws."""
+    import convlib as cl
+
+    sizes, taps = [64, 300], [3, 15, 100]
+    got = bench.method_map(sizes, taps, 2, mode=mode, dtype=dtype)
+    rng = np.random.default_rng(0)          # method_map's draws, in its order
+    for j, n in enumerate(sizes):
+        for i, m in enumerate(taps):
+            if m > n:
+                assert got[i, j] == ""
+                continue
+            h = rng.standard_normal((m, m))
+            if dtype == "complex128":
+                h = h + 1j * rng.standard_normal((m, m))
+            x = np.zeros((n, n), dtype)
+            assert got[i, j] == cl.choose_method(x, h.astype(dtype), mode)
+
+
+def test_method_map_dtypes():
+    """float32 is costed as float64; complex data doubles the FFT's work and never goes
+    separable (the rank-1 check runs on real kernels only)."""
+    sizes, taps = [10**3, 10**5], [3, 300, 1000]
+    assert (bench.method_map(sizes, taps, dtype="float32")
+            == bench.method_map(sizes, taps)).all()
+    rank1 = {t: bench.method_map([512], [3, 5], 2, rank1=True, dtype=t)
+             for t in bench.MAP_DTYPES}
+    assert (rank1["float64"] == "separable").all()
+    assert "separable" not in rank1["complex128"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"dtype": "int64"}, "method_map: dtype must be one of 'float32', 'float64', "
+                         "'complex128'; got 'int64'"),
+    ({"mode": "middle"}, "method_map: mode must be one of"),
+    ({"ndim": 2, "rank1": True, "dtype": np.float64}, "method_map: dtype must be one of"),
+])
+def test_method_map_rejects_bad_dtype_and_mode(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        bench.method_map([10], [3], **kwargs)

@@ -35,13 +35,13 @@ LAYERS = [
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
      "separable", "integral", "recursive", "kernels", "boundaries", "deconvolution",
-     "data", "_fft", "radix2", "edges"},
+     "restoration", "data", "_fft", "radix2", "edges"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers
     {"nn"},
     # Part V
-    {"sparse", "tiled", "masked"},
+    {"sparse", "tiled", "masked", "pixelcnn"},
     # on top, beside each other
     TOOLING,
 ]

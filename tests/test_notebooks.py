@@ -557,8 +557,9 @@ def test_link_checks_see_what_sphinx_sees():
 
 
 API_MODULES = ["convlib", "convlib.nn", "convlib.kernels", "convlib.edges", "convlib.sparse",
-               "convlib.tiled",
-               "convlib.masked", "convlib.deconvolution", "convlib.data", "convlib.plotting",
+               "convlib.tiled", "convlib.pixelcnn",
+               "convlib.masked", "convlib.deconvolution", "convlib.restoration",
+               "convlib.data", "convlib.plotting",
                "convlib.widgets"]
 
 

@@ -49,3 +49,36 @@ def test_plot_bench_results_size_axis_labels_whole_decades(fig):
     assert ax.get_xlim() == (1e5, 1e7)
     fig.canvas.draw()
     assert not [t for t in ax.get_xminorticklabels() if t.get_text()]
+
+
+@pytest.mark.parametrize("state", [("float64", "full"), ("complex128", "valid")])
+def test_draw_method_maps_draws_method_map_of_the_state(fig, state):
+    grids = (("1-D", (100, 1000), (3, 300), 1, False),
+             ("2-D", (64, 512), (3, 5), 2, True))
+    maps = cl.plotting.draw_method_maps(fig, state, grids)
+    dtype, mode = state
+    assert len(fig.axes) == 2 and fig._suptitle.get_text() == f"{dtype}, mode '{mode}'"
+    for ax, (title, sizes, taps, ndim, rank1) in zip(fig.axes, grids):
+        expected = cl.bench.method_map(sizes, taps, ndim, rank1, mode, dtype)
+        assert (maps[title] == expected).all() and ax.get_title() == title
+        assert len(ax.texts) == expected.size                 # one label per cell
+    assert ("sep" in [t.get_text() for t in fig.axes[1].texts]) == (dtype != "complex128")
+
+
+def test_draw_method_maps_default_grids_and_bad_state(fig):
+    maps = cl.plotting.draw_method_maps(fig, ("float32", "same"))
+    assert list(maps) == [g[0] for g in cl.plotting.MAP_GRIDS]
+    with pytest.raises(ValueError, match="method_map: dtype must be one of"):
+        cl.plotting.draw_method_maps(plt.figure(), ("int8", "full"))
+    plt.close("all")
+
+
+def test_plot_layer_counts_one_line_per_algorithm(fig):
+    ax = fig.subplots()
+    counts = {"direct": [9.0, 25.0], "winograd": [4.0, np.nan], "fft": [3.0, 3.0]}
+    cl.plotting.plot_layer_counts(ax, [3, 5], counts)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines) == ["direct", "winograd", "fft"]
+    assert lines["winograd"].get_ydata()[0] == 4.0 and np.isnan(lines["winograd"].get_ydata()[1])
+    assert len({ln.get_marker() for ln in lines.values()}) == 3     # not colour alone
+    assert ax.get_yscale() == "log" and [t for t in ax.get_xticks()] == [3, 5]

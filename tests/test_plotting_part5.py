@@ -57,6 +57,18 @@ def test_draw_pixelcnn_field(fig, layers):
         fig.axes[0].get_title()
 
 
+def test_draw_causal_fields(fig):
+    field = masked.pixelcnn_receptive_field((7, 7), (3, 3), 2)
+    everything = np.arange(49).reshape(7, 7) < 3 * 7 + 3
+    unseen = cl.plotting.draw_causal_fields(
+        fig, {"masked": field, "all": everything}, (3, 3))
+    assert unseen == {"masked": int((everything & ~field).sum()), "all": 0}
+    assert unseen["masked"] > 0 and len(fig.axes) == 2
+    assert fig.axes[1].get_title() == "all\n0 earlier pixels unseen"
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert labels == ["seen", "unseen (x)", "the pixel"]
+
+
 @pytest.mark.parametrize("symmetric", [False, True])
 def test_show_sparse_sites(fig, symmetric):
     ax = fig.subplots()

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..im2col import tap_window, unfold
-from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
-                    pad_input, padding_pairs, per_axis, result_dtype)
+from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
+                    output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
+                    result_dtype)
 from .transposed import conv2d_adjoint
 
 __all__ = ["conv2d_backward"]
@@ -28,7 +29,7 @@ IntOrSeq = int | Sequence[int]
 
 
 def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
-                    dilation: IntOrSeq = 1, groups: int = 1
+                    dilation: IntOrSeq = 1, groups: int = 1, padding_mode: str = "zeros"
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
@@ -41,7 +42,7 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     grad_output : array_like of shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
         ``dL/dy``, the gradient of the loss with respect to the layer's output, batched
         like ``x``.
-    stride, padding, dilation, groups
+    stride, padding, dilation, groups, padding_mode
         As in the forward :func:`conv2d` (``padding`` also accepts ``'valid'``,
         ``'same'`` and ``(low, high)`` pairs).
 
@@ -49,7 +50,8 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     -------
     grad_x : ndarray of shape (N, C_in, H, W) or (C_in, H, W)
         ``dL/dx``: the transposed convolution of ``grad_output`` with ``weight``, cropped
-        to the input (padding receives no gradient).
+        to the input (zero padding receives no gradient); with another ``padding_mode``
+        the gradient of each padded sample is added to the input sample it copies.
     grad_weight : ndarray of shape (C_out, C_in / groups, kH, kW)
         ``dL/dw[o, c, i, j] = sum_{n, p, q} g[n, o, p, q] x_pad[n, c', sH*p + dH*i,
         sW*q + dW*j]``: the correlation of the input with ``grad_output``.
@@ -106,15 +108,14 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
         shown = expected if batched else expected[1:]
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
+    mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
     check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
                        result_dtype(xb, weight, gb), func, padding)
-    xp = pad_input(xb, pads)
+    xp = pad_input(xb, pads, mode=mode)
     N, C_in, Hp, Wp = xp.shape
     C_out, Cg, kH, kW = weight.shape
-    (plo, _), (qlo, _) = pads
-    H, W = xb.shape[2:]
-    grad_x = conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups)[
-        :, :, plo: plo + H, qlo: qlo + W]
+    grad_x = pad_input_adjoint(conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups),
+                               pads, mode)
     grad_w = _weight_gradient(xp, gb, weight.shape, s, d, groups)
     grad_b = gb.sum(axis=(0, 2, 3))
     return (grad_x if batched else grad_x[0]), grad_w, grad_b

@@ -10,10 +10,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..bench import method_map
 from ..kernels import pick
 from .core import METHOD_COLORS, METHOD_MARKERS
 
-__all__ = ["draw_method_map", "plot_bench_results"]
+__all__ = ["draw_method_map", "plot_bench_results", "draw_method_maps", "MAP_GRIDS",
+           "plot_layer_counts"]
 
 
 def _size_label(n: int) -> str:
@@ -92,3 +94,69 @@ def plot_bench_results(fig: Figure, results: dict) -> None:
         ax.set_ylabel("speed-up over SciPy auto")
         ax.set_title(f"{goal.upper()}: {len(rows)} cases")
         ax.legend(fontsize=7, loc="upper left")
+
+
+#: The small grids of :func:`draw_method_maps`, per panel: (title, signal sides, kernel
+#: sides, ndim, rank-1 kernel).
+MAP_GRIDS = (("1-D", (10**3, 10**4, 10**5, 10**6), (3, 10, 30, 100, 300, 1000), 1, False),
+             ("2-D, random kernel", (64, 128, 256, 512, 1024), (3, 5, 9, 15, 31), 2, False),
+             ("2-D, rank-1 kernel", (64, 128, 256, 512, 1024), (3, 5, 9, 15, 31), 2, True))
+
+
+def draw_method_maps(fig: Figure, state: tuple[str, str],
+                     grids: Sequence[tuple] = MAP_GRIDS) -> dict[str, np.ndarray]:
+    """The appendix's widget: the method map for one data type and mode, one panel per grid.
+
+    Parameters
+    ----------
+    fig : Figure
+        An empty figure; one axes per grid is added.
+    state : (str, str)
+        ``(dtype, mode)``: a dtype of :data:`convlib.bench.MAP_DTYPES` and a mode
+        ``'full'``, ``'same'`` or ``'valid'``.
+    grids : sequence of (title, signal sides, kernel sides, ndim, rank1)
+        Default ``MAP_GRIDS``: 1-D, 2-D with a random kernel, 2-D with a rank-1 one.
+
+    Returns
+    -------
+    dict
+        ``{title: choices}``, the :func:`convlib.bench.method_map` array of each panel.
+
+    Raises
+    ------
+    ValueError
+        From :func:`convlib.bench.method_map`, for an unknown dtype or mode.
+    """
+    dtype, mode = state
+    maps = {title: method_map(sizes, taps, ndim, rank1, mode, dtype)
+            for title, sizes, taps, ndim, rank1 in grids}
+    axes = fig.subplots(1, len(grids), squeeze=False)[0]
+    for ax, (title, sizes, taps, _, _) in zip(axes, grids):
+        draw_method_map(ax, maps[title], sizes, taps, title)
+    fig.suptitle(f"{dtype}, mode '{mode}'", fontsize=10)
+    return maps
+
+
+#: Line styles of :func:`plot_layer_counts`, so that the curves differ without colour too.
+_LAYER_STYLES = {"direct": "-", "im2col": "-", "winograd": "none", "fft": "--"}
+
+
+def plot_layer_counts(ax: Axes, kernel_sizes: Sequence[int],
+                      counts: dict[str, Sequence[float]]) -> None:
+    """Multiplications per output value of a layer's algorithms against the kernel side.
+
+    ``counts`` maps an algorithm (``'direct'``, ``'im2col'``, ``'winograd'``, ``'fft'``)
+    to one count per kernel side; ``nan`` where the algorithm does not apply (Winograd's
+    ``F(2x2, 3x3)`` serves 3x3 kernels only). Log scale on the counts; each algorithm
+    has its own marker and line style as well as its colour.
+    """
+    colors = dict(METHOD_COLORS, winograd="#8172b2", im2col="#937860")
+    for name, values in counts.items():
+        ax.plot(kernel_sizes, values, ls=_LAYER_STYLES.get(name, "-"),
+                marker=METHOD_MARKERS.get(name, "o"), color=colors.get(name, "0.3"),
+                ms=6, label=name)
+    ax.set_yscale("log")
+    ax.set_xticks(list(kernel_sizes))
+    ax.set_xlabel("kernel side k")
+    ax.set_ylabel("multiplications per output")
+    ax.legend(fontsize=8)
