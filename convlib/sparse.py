@@ -556,7 +556,7 @@ def _transposed_rulebook(coords, kernel_size, stride, padding, output_padding, s
             raise ValueError(f"{func}: out_coords must have {D} columns, as coords; "
                              f"got shape {oc.shape}")
         oc, _ = _as_coords(oc, func, out_shape, "out_coords")
-        table = np.ravel_multi_index(oc.T, out_shape)
+        table = np.asarray(np.ravel_multi_index(oc.T, out_shape))
     return Rulebook(c, oc.astype(np.int64), offsets, _rules(keys, ok, table), shape,
                     out_shape, k, transposed=True)
 
