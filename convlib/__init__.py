@@ -47,7 +47,8 @@ The index, grouped like the book:
   ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
   max/average pooling with their backward passes (chapter 13).
 * Part V, beyond the dense grid -- :mod:`convlib.sparse`: sparse convolution on active
-  sites with a rulebook, regular and submanifold (chapter 14); :mod:`convlib.tiled`:
+  sites with a rulebook, regular, submanifold, strided and transposed (the blocks of a
+  sparse U-Net; chapter 14); :mod:`convlib.tiled`:
   convolving images larger than memory, tile by tile with halos and with
   ``dask.array`` (chapter 15); :mod:`convlib.masked`: causal 1-D, PixelCNN-masked and
   locally masked 2-D convolution (chapter 16); :mod:`convlib.pixelcnn`: the gated

@@ -122,6 +122,10 @@ BAD_CALLS = [
      lambda f: f([[1, 1]], [[1.0]], W, stride=2, padding="same"), ValueError),
     ("submanifold_conv", sparse.submanifold_conv,
      lambda f: f([[1, 1]], [[1.0], [2.0]], W), ValueError),
+    ("transposed_rulebook", sparse.transposed_rulebook,
+     lambda f: f([[1, 1]], 2, 2, output_padding=2), ValueError),
+    ("sparse_conv_transpose", sparse.sparse_conv_transpose,
+     lambda f: f([[1, 1]], [[1.0]], W, padding=(1, 9)), ValueError),
 ]
 
 
