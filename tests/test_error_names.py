@@ -95,6 +95,7 @@ BAD_CALLS = [
      TypeError),
     ("conv2d_backward", nn.conv2d_backward,
      lambda f: f(IMG, W, np.ones((1, 1, 2, 2)), padding=-1), ValueError),
+    ("relative_error", nn.relative_error, lambda f: f([1.0, 2.0], [1.0]), ValueError),
     ("max_pool2d", nn.max_pool2d, lambda f: f(IMG, 2, padding=2), ValueError),
     ("avg_pool2d", nn.avg_pool2d, lambda f: f(IMG, 5), ValueError),
     ("max_pool2d_backward", nn.max_pool2d_backward,

@@ -10,7 +10,8 @@ adjoint identities and finite differences.
 * Transposed convolution (:ref:`ch-transposed-conv`) -- :func:`conv_transpose1d`,
   :func:`conv_transpose2d`, the adjoints of ``conv1d`` and ``conv2d``.
 * Backpropagation and pooling (:ref:`ch-backprop-conv`) -- :func:`conv2d_backward`
-  (``grad_x, grad_weight, grad_bias``); :func:`max_pool2d`, :func:`avg_pool2d`
+  (``grad_x, grad_weight, grad_bias``) and :func:`relative_error` (a gradient check's
+  measure); :func:`max_pool2d`, :func:`avg_pool2d`
   (stride defaults to the window) and their backward passes
   :func:`max_pool2d_backward`, :func:`avg_pool2d_backward`.
 * Arithmetic (:ref:`ch-conv-arithmetic`) -- re-exported from ``convlib.shapes``:
@@ -29,7 +30,7 @@ Examples
 from ..shapes import (conv_output_size, conv_transpose_output_size, receptive_field,
                       same_padding)
 from .arithmetic import window_indices, windows_containing
-from .backward import conv2d_backward
+from .backward import conv2d_backward, relative_error
 from .layers import conv1d, conv2d, conv3d
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from .transposed import conv_transpose1d, conv_transpose2d
@@ -37,7 +38,7 @@ from .transposed import conv_transpose1d, conv_transpose2d
 __all__ = [
     "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d",
-    "conv2d_backward",
+    "conv2d_backward", "relative_error",
     "max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
     "conv_output_size", "conv_transpose_output_size", "same_padding", "receptive_field",
     "window_indices", "windows_containing",
