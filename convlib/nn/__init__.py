@@ -6,14 +6,20 @@ dependency: the tests check every function against loops written from the defini
 adjoint identities and finite differences.
 
 * Layers (:ref:`ch-conv-layers`) -- :func:`conv1d`, :func:`conv2d`, :func:`conv3d`
-  with stride, padding (int, tuple, ``'valid'``, ``'same'``), dilation and groups.
+  with stride, padding (int, tuple, ``'valid'``, ``'same'``), dilation, groups and
+  ``padding_mode`` (zeros, reflect, replicate, circular, as ``torch.nn.Conv2d``).
 * Transposed convolution (:ref:`ch-transposed-conv`) -- :func:`conv_transpose1d`,
-  :func:`conv_transpose2d`, the adjoints of ``conv1d`` and ``conv2d``.
+  :func:`conv_transpose2d`, the adjoints of ``conv1d`` and ``conv2d``;
+  :func:`conv_transpose2d_phases` (the same by its stride-1 phase convolutions),
+  :func:`subpixel_weight`, and the sub-pixel rearrangements :func:`pixel_shuffle`,
+  :func:`pixel_unshuffle`.
 * Backpropagation and pooling (:ref:`ch-backprop-conv`) -- :func:`conv2d_backward`
   (``grad_x, grad_weight, grad_bias``) and :func:`relative_error` (a gradient check's
   measure); :func:`max_pool2d`, :func:`avg_pool2d`
   (stride defaults to the window) and their backward passes
   :func:`max_pool2d_backward`, :func:`avg_pool2d_backward`.
+* Cost (:ref:`ch-conv-layers`) -- :func:`layer_cost`, :func:`chain_cost`: parameters,
+  multiply-adds, bytes moved and arithmetic intensity of a layer (or a chain of them).
 * Arithmetic (:ref:`ch-conv-arithmetic`) -- re-exported from ``convlib.shapes``:
   ``conv_output_size``, ``conv_transpose_output_size``, ``same_padding``,
   ``receptive_field``; and :func:`window_indices`, :func:`windows_containing` (which
@@ -31,14 +37,19 @@ from ..shapes import (conv_output_size, conv_transpose_output_size, receptive_fi
                       same_padding)
 from .arithmetic import window_indices, windows_containing
 from .backward import conv2d_backward, relative_error
+from .cost import chain_cost, layer_cost
 from .layers import conv1d, conv2d, conv3d
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from .transposed import conv_transpose1d, conv_transpose2d
+from .shuffle import pixel_shuffle, pixel_unshuffle
+from .transposed import (conv_transpose1d, conv_transpose2d, conv_transpose2d_phases,
+                         subpixel_weight)
 
 __all__ = [
     "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose2d_phases", "subpixel_weight", "pixel_shuffle", "pixel_unshuffle",
     "conv2d_backward", "relative_error",
+    "layer_cost", "chain_cost",
     "max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
     "conv_output_size", "conv_transpose_output_size", "same_padding", "receptive_field",
     "window_indices", "windows_containing",

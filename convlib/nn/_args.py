@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (as_array, as_tuple, check_int, check_output_bytes,
-                           output_bytes_problem)
+from .._validation import (as_array, as_tuple, check_choice, check_int,
+                           check_output_bytes, output_bytes_problem)
 # padding normalised to (low, high) pairs and the output sizes: one home, convlib.shapes
 from ..shapes import (Pairs, _output_sizes as output_sizes, _padding_pairs as padding_pairs,
                       window_count)
 
 __all__ = ["as_layer_array", "layer_inputs", "per_axis", "padding_pairs", "output_sizes",
-           "pad_input", "result_dtype", "check_grown_size", "check_padding_size"]
+           "pad_input", "pad_input_adjoint", "check_padding_mode", "PADDING_MODES",
+           "result_dtype", "check_grown_size", "check_padding_size"]
+
+#: The padding modes of PyTorch's ``nn.Conv1d/2d/3d`` (``padding_mode=``), and the
+#: ``numpy.pad`` mode that fills the same values: PyTorch's 'reflect' mirrors about the
+#: edge sample without repeating it, as NumPy's 'reflect' (not 'symmetric') does.
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
+                 "circular": "wrap"}
 
 
 def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True):
@@ -73,12 +80,60 @@ def per_axis(value, nd: int, name: str, func: str, minimum: int) -> tuple[int, .
     return as_tuple(value, nd, name, func, minimum=minimum)
 
 
-def pad_input(xb: np.ndarray, pads: Pairs, value=0) -> np.ndarray:
+def pad_input(xb: np.ndarray, pads: Pairs, value=0, mode: str = "zeros") -> np.ndarray:
     """``xb`` (N, C, spatial...) with ``pads`` added to its spatial axes (a new array
-    only if some padding is non-zero)."""
+    only if some padding is non-zero), filled as the padding ``mode`` says (one of
+    :data:`PADDING_MODES`; ``value`` is the fill of ``'zeros'``)."""
     if not any(lo or hi for lo, hi in pads):
         return xb
-    return np.pad(xb, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
+    widths = ((0, 0), (0, 0)) + tuple(pads)
+    if mode == "zeros":
+        return np.pad(xb, widths, constant_values=value)
+    return np.pad(xb, widths, mode=PADDING_MODES[mode])
+
+
+def pad_input_adjoint(g: np.ndarray, pads: Pairs, mode: str = "zeros") -> np.ndarray:
+    """The adjoint of :func:`pad_input` applied to ``g`` (N, C, padded spatial...).
+
+    Each padded sample is a copy of one input sample, so the adjoint sends the value at
+    every padded position back to the input sample it copies, and adds: for
+    ``'zeros'`` it crops; otherwise, per axis, it crops and adds the padded strips at
+    the indices they copy (``numpy.add.at``; exact in integer arithmetic).
+    Backpropagation through a padded layer (``conv2d_backward``) uses it.
+    """
+    for axis, (lo, hi) in enumerate(pads, start=2):
+        n = g.shape[axis] - lo - hi
+        inside = np.moveaxis(g, axis, -1)[..., lo:lo + n]
+        if mode == "zeros" or not (lo or hi):
+            g = np.moveaxis(inside, -1, axis)
+            continue
+        source = np.pad(np.arange(n), (lo, hi), mode=PADDING_MODES[mode])
+        strips = np.r_[0:lo, lo + n:lo + n + hi]          # the padded positions
+        out = inside.copy()
+        np.add.at(out, (Ellipsis, source[strips]),
+                  np.moveaxis(g, axis, -1)[..., strips])
+        g = np.moveaxis(out, -1, axis)
+    return g
+
+
+def check_padding_mode(mode, pads: Pairs, spatial, func: str) -> str:
+    """``mode`` if it is one of :data:`PADDING_MODES` and the padding fits it.
+
+    PyTorch's rules (its ``F.pad``): 'reflect' needs each side's padding smaller than
+    the input along that axis (it mirrors without repeating the edge, so there are only
+    ``n - 1`` samples to mirror); 'circular' needs it at most the input size (one wrap);
+    'replicate' and 'zeros' take any padding.
+    """
+    mode = check_choice(mode, "padding_mode", PADDING_MODES, func)
+    limit = {"reflect": 0, "circular": 1}.get(mode)
+    for axis, (n, (lo, hi)) in enumerate(zip(spatial, pads)):
+        if limit is not None and max(lo, hi) > n - 1 + limit:
+            rule = "smaller than" if mode == "reflect" else "at most"
+            raise ValueError(
+                f"{func}: padding_mode={mode!r} needs the padding of each side {rule} "
+                f"the input size; got padding {(lo, hi)} for spatial axis {axis} of "
+                f"size {n}")
+    return mode
 
 
 def result_dtype(*arrays) -> np.dtype:

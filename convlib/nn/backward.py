@@ -14,24 +14,26 @@ the agreement as :func:`relative_error`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
 from ..im2col import tap_window, unfold
-from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
-                    pad_input, padding_pairs, per_axis, result_dtype)
+from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
+                    output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
+                    result_dtype)
 from .transposed import conv2d_adjoint
 
 __all__ = ["conv2d_backward", "relative_error"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
-                    dilation: IntOrSeq = 1, groups: int = 1
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
+                    stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+                    groups: int = 1, padding_mode: str = "zeros"
+                    ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     Parameters
@@ -43,7 +45,7 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     grad_output : array_like of shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
         ``dL/dy``, the gradient of the loss with respect to the layer's output, batched
         like ``x``.
-    stride, padding, dilation, groups
+    stride, padding, dilation, groups, padding_mode
         As in the forward :func:`conv2d` (``padding`` also accepts ``'valid'``,
         ``'same'`` and ``(low, high)`` pairs).
 
@@ -51,7 +53,8 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     -------
     grad_x : ndarray of shape (N, C_in, H, W) or (C_in, H, W)
         ``dL/dx``: the transposed convolution of ``grad_output`` with ``weight``, cropped
-        to the input (padding receives no gradient).
+        to the input (zero padding receives no gradient); with another ``padding_mode``
+        the gradient of each padded sample is added to the input sample it copies.
     grad_weight : ndarray of shape (C_out, C_in / groups, kH, kW)
         ``dL/dw[o, c, i, j] = sum_{n, p, q} g[n, o, p, q] x_pad[n, c', sH*p + dH*i,
         sW*q + dW*j]``: the correlation of the input with ``grad_output``.
@@ -95,35 +98,34 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     ValueError: conv2d_backward: grad_output must have the output's shape (1, 1, 2, 2); got (1, 1, 3, 3)
     """
     func = "conv2d_backward"
-    xb, weight, _, groups, batched = layer_inputs(x, weight, None, 2, groups, func)
+    xb, w, _, groups, batched = layer_inputs(x, weight, None, 2, groups, func)
     g = as_layer_array(grad_output, "grad_output", 4, func)
     gb = g if g.ndim == 4 else g[None]
     s = per_axis(stride, 2, "stride", func, 1)
     d = per_axis(dilation, 2, "dilation", func, 1)
-    k = weight.shape[2:]
+    k = w.shape[2:]
     pads = padding_pairs(padding, k, s, d, func)
     out_hw = output_sizes(xb.shape[2:], k, s, pads, d, func)
-    expected = (xb.shape[0], weight.shape[0]) + out_hw
+    expected = (xb.shape[0], w.shape[0]) + out_hw
     if gb.shape != expected or g.ndim != xb.ndim - (not batched):
         shown = expected if batched else expected[1:]
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
-    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
-                       result_dtype(xb, weight, gb), func, padding)
-    xp = pad_input(xb, pads)
+    mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
+    check_padding_size(xb, w.shape[0], k, s, pads, d, out_hw,
+                       result_dtype(xb, w, gb), func, padding)
+    xp = pad_input(xb, pads, mode=mode)
     N, C_in, Hp, Wp = xp.shape
-    C_out, Cg, kH, kW = weight.shape
-    (plo, _), (qlo, _) = pads
-    H, W = xb.shape[2:]
-    grad_x = conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups)[
-        :, :, plo: plo + H, qlo: qlo + W]
-    grad_w = _weight_gradient(xp, gb, weight.shape, s, d, groups)
+    C_out, Cg, kH, kW = w.shape
+    grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
+                               pads, mode)
+    grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
     grad_b = gb.sum(axis=(0, 2, 3))
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
 
 
-def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stride,
-                     dilation, groups: int) -> np.ndarray:
+def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Ints,
+                     dilation: Ints, groups: int) -> NDArray[Any]:
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
@@ -142,7 +144,7 @@ def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stri
     return np.matmul(gg, cols.swapaxes(-1, -2)).sum(axis=0).reshape(shape)
 
 
-def relative_error(analytic, numeric) -> np.ndarray:
+def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> NDArray[Any]:
     """Elementwise relative error of a gradient check, as CS231n defines it.
 
     ``|a - b| / max(|a|, |b|)``: symmetric, and defined where only one of the two is

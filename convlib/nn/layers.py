@@ -13,20 +13,19 @@ a strided window view with the weights. Chapter 10 teaches all three.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
-from ._args import (check_padding_size, layer_inputs, output_sizes, pad_input,
-                    padding_pairs, per_axis, result_dtype)
+from ._args import (check_padding_mode, check_padding_size, layer_inputs, output_sizes,
+                    pad_input, padding_pairs, per_axis, result_dtype)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
-IntOrSeq = int | Sequence[int]
-Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 
 
 #: Largest im2col matrix, in bytes, that :func:`convlib.nn.conv2d` builds at once: its
@@ -37,8 +36,8 @@ Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 IM2COL_LIMIT = 64 * 2**20
 
 
-def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                 groups: int) -> np.ndarray:
+def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                 dilation: Ints, groups: int) -> NDArray[Any]:
     """conv2d of an already padded batch ``xp``: one GEMM per group on im2col columns.
 
     Fast paths with the same sums: depthwise layers (one input channel per group) add
@@ -68,8 +67,8 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, H_out, W_out)
 
 
-def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                      groups: int, out_hw) -> np.ndarray:
+def _conv2d_depthwise(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                      dilation: Ints, groups: int, out_hw: Ints) -> NDArray[Any]:
     """Grouped conv2d with one input channel per group: a sum of ``kH * kW`` strided
     slices, each scaled per output channel (in-place multiply-adds, one scratch array)."""
     N, C_in = xp.shape[:2]
@@ -97,8 +96,8 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out
 
 
-def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                    groups: int) -> np.ndarray:
+def _conv3d_windows(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                    dilation: Ints, groups: int) -> NDArray[Any]:
     """conv3d of an already padded batch ``xp``: contract a strided window view."""
     N, C_in = xp.shape[:2]
     C_out, Cg, *k = weight.shape
@@ -112,12 +111,15 @@ def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, *out.shape[3:])
 
 
-def conv_forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
-                 func: str) -> np.ndarray:
+def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padding,
+                 dilation: IntOrSeq, groups: int, nd: int, func: str,
+                 padding_mode: str = "zeros") -> NDArray[Any]:
     """Validate, pad, dispatch on the number of spatial axes, add the bias.
 
     ``conv1d``, ``conv2d`` and ``conv3d`` with ``nd`` spatial axes; errors name ``func``,
     the public function called (a layer, or :mod:`convlib.masked`'s layers built on it).
+    The input is padded as ``padding_mode`` says, then the layer runs unpadded, as
+    PyTorch's ``nn.Conv*d`` does for every mode but 'zeros'.
     """
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func)
     s = per_axis(stride, nd, "stride", func, 1)
@@ -125,9 +127,10 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
     k = weight.shape[2:]
     pads = padding_pairs(padding, k, s, d, func)
     out_sizes = output_sizes(xb.shape[2:], k, s, pads, d, func)  # raises if too small
+    mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
     check_padding_size(xb, weight.shape[0], k, s, pads, d, out_sizes,
                        result_dtype(xb, weight), func, padding)
-    xp = pad_input(xb, pads)
+    xp = pad_input(xb, pads, mode=mode)
     if nd == 1:
         out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,
                            groups)[:, :, 0]
@@ -152,15 +155,20 @@ _PARAMS = """
     stride : int or tuple of {nd} ints
         Step between windows, ``>= 1``.
     padding : int, tuple, 'valid' or 'same'
-        Zeros added to each spatial axis: an int (both sides of every axis), a tuple with
-        one int or one ``(low, high)`` pair per axis, ``'valid'`` (none) or ``'same'``
-        (output size = input size; stride 1 only; an odd total ``d*(k - 1)`` puts the
-        extra zero on the high side, as PyTorch does).
+        Samples added to each spatial axis: an int (both sides of every axis), a tuple
+        with one int or one ``(low, high)`` pair per axis, ``'valid'`` (none) or
+        ``'same'`` (output size = input size; stride 1 only; an odd total ``d*(k - 1)``
+        puts the extra sample on the high side, as PyTorch does).
     dilation : int or tuple of {nd} ints
         Spacing between kernel taps, ``>= 1``.
     groups : int
         Number of channel groups, ``>= 1``, dividing ``C_in`` and ``C_out``; group ``g``
         maps input channels ``g*C_in/G ...`` to output channels ``g*C_out/G ...``.
+    padding_mode : {{'zeros', 'reflect', 'replicate', 'circular'}}
+        What the padded samples hold, as ``padding_mode`` of PyTorch's ``nn.Conv{nd}d``:
+        zeros; the input mirrored about its edge sample, not repeating it
+        (``numpy.pad``'s ``'reflect'``); the edge sample repeated (``'edge'``); or the
+        input wrapped around periodically (``'wrap'``).
 
     Returns
     -------
@@ -177,17 +185,21 @@ _PARAMS = """
         divide the channels, the channels of ``x`` and ``weight`` disagree, ``bias`` has
         the wrong shape, ``stride`` or ``dilation`` is < 1, ``padding`` is negative,
         ``padding='same'`` is combined with a stride, the padded input is smaller than
-        the dilated kernel ``dilation*(k - 1) + 1``, or padding makes the padded input or
-        the output exceed ``convlib._validation.MAX_OUTPUT_BYTES``.
+        the dilated kernel ``dilation*(k - 1) + 1``, padding makes the padded input or
+        the output exceed ``convlib._validation.MAX_OUTPUT_BYTES``, ``padding_mode`` is
+        not one of the four, or a side's padding is not smaller than the input
+        (``'reflect'``) or larger than it (``'circular'``), PyTorch's limits.
     TypeError
         If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
 
 
-def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """1-D convolution layer (cross-correlation) over a batch of multichannel signals.
 
-    Equals ``torch.nn.functional.conv1d``.
+    Equals ``torch.nn.functional.conv1d`` (and, with ``padding_mode``, the layer
+    ``torch.nn.Conv1d``).
     {params}
 
     See Also
@@ -208,19 +220,29 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     array([[[-2, -2]]])
     >>> conv1d(x, np.array([[[1, 1]]]), padding="same")
     array([[[3, 5, 7, 4]]])
+    >>> for mode in ("zeros", "reflect", "replicate", "circular"):
+    ...     print(mode, conv1d(x, np.ones((1, 1, 3), dtype=int), padding=1,
+    ...                        padding_mode=mode)[0, 0].tolist())
+    zeros [3, 6, 9, 7]
+    reflect [5, 6, 9, 10]
+    replicate [4, 6, 9, 11]
+    circular [7, 6, 9, 8]
     >>> conv1d(x, np.ones((2, 3, 3)))
     Traceback (most recent call last):
     ...
     ValueError: conv1d: x must have weight.shape[1] * groups = 3 channels; got x of shape (1, 1, 4)
     """
-    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d",
+                        padding_mode)
 
 
-def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+def conv2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """2-D convolution layer (cross-correlation) over a batch of NCHW images.
 
-    Equals ``torch.nn.functional.conv2d``.
+    Equals ``torch.nn.functional.conv2d`` (and, with ``padding_mode``, the layer
+    ``torch.nn.Conv2d``).
     {params}
 
     See Also
@@ -234,6 +256,11 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ``w.reshape(C_out/G, -1) @ im2col(x)`` (chapter 8). Cost:
     ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
     :ref:`ch-conv-layers`.
+
+    A ``padding_mode`` other than ``'zeros'`` pads the input first (``numpy.pad`` with
+    the mode's NumPy name) and then runs the layer unpadded, as ``torch.nn.Conv2d``
+    does; ``torch.nn.functional.conv2d`` itself has no ``padding_mode``, and PyTorch's
+    transposed layers accept only ``'zeros'`` (so :func:`conv_transpose2d` has none).
 
     References
     ----------
@@ -253,15 +280,23 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     Traceback (most recent call last):
     ...
     ValueError: conv2d: groups must divide in_channels, but 3 does not divide 8
+    >>> conv2d(np.ones((1, 1, 2, 5)), np.ones((1, 1, 3, 3)), padding=2,
+    ...        padding_mode="reflect")
+    Traceback (most recent call last):
+    ...
+    ValueError: conv2d: padding_mode='reflect' needs the padding of each side smaller than the input size; got padding (2, 2) for spatial axis 0 of size 2
     """
-    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d",
+                        padding_mode)
 
 
-def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+def conv3d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """3-D convolution layer (cross-correlation) over a batch of NCDHW volumes.
 
-    Equals ``torch.nn.functional.conv3d``.
+    Equals ``torch.nn.functional.conv3d`` (and, with ``padding_mode``, the layer
+    ``torch.nn.Conv3d``).
     {params}
 
     See Also
@@ -285,12 +320,13 @@ def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
     ...
     ValueError: conv3d: the padded input (2) is smaller than the dilated kernel (3)
     """
-    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    return conv_forward(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d",
+                        padding_mode)
 
 
 for _f, _nd, _sp, _ks, _outs in [
         (conv1d, 1, "L", "k", "L_out"),
         (conv2d, 2, "H, W", "kH, kW", "H_out, W_out"),
         (conv3d, 3, "D, H, W", "kD, kH, kW", "D_out, H_out, W_out")]:
-    _f.__doc__ = _f.__doc__.format(
+    _f.__doc__ = (_f.__doc__ or "").format(
         params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))

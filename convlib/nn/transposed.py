@@ -13,21 +13,25 @@ copies overlap and add. Computed as one matrix product per group followed by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..im2col import fold, tap_window
 from ..shapes import _conv_transpose_output_size
-from .._validation import check_output_bytes, output_bytes_problem
-from ._args import layer_inputs, padding_pairs, per_axis, result_dtype
+from .._validation import check_int, check_output_bytes, output_bytes_problem
+from ._args import (Pairs, as_layer_array, layer_inputs, padding_pairs, per_axis,
+                    result_dtype)
+from .layers import conv2d
 
-__all__ = ["conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose2d_phases",
+           "subpixel_weight"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], stride,
-                   dilation, groups: int) -> np.ndarray:
+def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride: Ints,
+                   dilation: Ints, groups: int) -> NDArray[Any]:
     """The adjoint of an unpadded ``conv2d(., weight)`` applied to ``u``.
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
@@ -51,12 +55,13 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     return fold(cols, full_hw, (kH, kW), stride, dilation)
 
 
-def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
+def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
+                        op: Ints, dtype: np.dtype[Any], func: str) -> None:
     """Refuse, naming ``stride`` and/or ``dilation``, the array the kernel copies are
     scattered into -- ``(n - 1)*stride + dilation*(k - 1) + 1`` per axis, before the crop
     of ``padding`` -- when they make it too large (``stride=10**9``). Without them
     (stride and dilation 1) its size follows from the inputs, which the user allocated."""
-    def shape(stride, dilation):
+    def shape(stride: Ints, dilation: Ints) -> Ints:
         return xb.shape[:1] + (C_out,) + tuple(
             _conv_transpose_output_size(n, ki, si, 0, 0, di, func) + oi
             for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
@@ -77,8 +82,18 @@ def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
                             "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
-def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
-               nd: int, func: str) -> np.ndarray:
+def _crop(out: NDArray[Any], pads: Pairs, op: Ints, sizes: Sequence[int]
+          ) -> NDArray[Any]:
+    """The uncropped output ``(N, C, *full)`` cropped by ``p_lo`` before and by
+    ``p_hi - output_padding`` after each axis (zeros appended if that is negative)."""
+    extra = [(0, 0), (0, 0)] + [(0, max(0, o - hi)) for o, (lo, hi) in zip(op, pads)]
+    out = np.pad(out, extra) if any(e[1] for e in extra) else out
+    return out[:, :, pads[0][0]: pads[0][0] + sizes[0], pads[1][0]: pads[1][0] + sizes[1]]
+
+
+def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrSeq,
+               output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, nd: int,
+               func: str) -> NDArray[Any]:
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func,
                                                      transposed=True)
     s = per_axis(stride, nd, "stride", func, 1)
@@ -96,11 +111,7 @@ def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilatio
             [1] + sizes
     full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
-    out = conv2d_adjoint(xb, weight, full, s, d, groups)  # (N, C_out, *full)
-    # crop p_lo before and p_hi - output_padding after (zeros if that is negative)
-    extra = [(0, 0), (0, 0)] + [(0, max(0, o - hi)) for o, (lo, hi) in zip(op, pads)]
-    out = np.pad(out, extra) if any(e[1] for e in extra) else out
-    out = out[:, :, pads[0][0]: pads[0][0] + sizes[0], pads[1][0]: pads[1][0] + sizes[1]]
+    out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
         out = out[:, :, 0]
     if bias is not None:
@@ -150,9 +161,10 @@ _PARAMS = """
         If an argument has the wrong kind."""
 
 
-def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """1-D transposed convolution: the adjoint of :func:`conv1d`.
 
     Equals ``torch.nn.functional.conv_transpose1d``.
@@ -182,9 +194,10 @@ def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
                       dilation, 1, "conv_transpose1d")
 
 
-def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """2-D transposed convolution: the adjoint of :func:`conv2d`.
 
     Equals ``torch.nn.functional.conv_transpose2d``.
@@ -227,5 +240,181 @@ def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
 for _f, _nd, _sp, _ks, _outs in [
         (conv_transpose1d, 1, "L", "k", "L_out"),
         (conv_transpose2d, 2, "H, W", "kH, kW", "H_out, W_out")]:
-    _f.__doc__ = _f.__doc__.format(
+    _f.__doc__ = (_f.__doc__ or "").format(
         params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))
+
+
+def _forward_weight(sub: np.ndarray, groups: int) -> np.ndarray:
+    """A transposed layer's weight ``(C_in, C_out/G, a, b)`` as the weight of the
+    stride-1 ``conv2d`` from ``C_in`` to ``C_out`` channels that scatters the same
+    taps: channels swapped within each group, kernel flipped in space."""
+    C_in, Og, a, b = sub.shape
+    wg = sub.reshape(groups, C_in // groups, Og, a, b).transpose(0, 2, 1, 3, 4)
+    return wg.reshape(groups * Og, C_in // groups, a, b)[:, :, ::-1, ::-1]
+
+
+def subpixel_weight(weight: ArrayLike, stride: IntOrSeq, groups: int = 1) -> NDArray[Any]:
+    """The stride-1 convolution weight whose pixel-shuffled output is a transposed
+    convolution of stride ``stride``: the phase sub-kernels, padded and stacked.
+
+    Parameters
+    ----------
+    weight : array_like of shape (C_in, C_out / groups, kH, kW)
+        A :func:`conv_transpose2d` weight (PyTorch's layout).
+    stride : int or tuple of 2 ints
+        ``(sH, sW)``, each ``>= 1``.
+    groups : int
+        Channel groups of the transposed layer, ``>= 1``, dividing ``C_in``.
+
+    Returns
+    -------
+    ndarray of shape (C_out * sH * sW, C_in / groups, KH, KW)
+        ``KH = ceil(kH / sH)``, ``KW = ceil(kW / sW)``. Output channel
+        ``c*sH*sW + i*sW + j`` holds phase ``(i, j)`` of channel ``c``: the sub-kernel
+        ``weight[:, c, i::sH, j::sW]`` zero-padded at its far end to ``KH x KW``, with
+        channels swapped and flipped in space (a correlation weight for :func:`conv2d`).
+        With ``sH = sW = r``, ``pixel_shuffle(conv2d(x, subpixel_weight(weight, r,
+        groups), padding=(KH - 1, KW - 1), groups=groups), r)`` equals
+        ``conv_transpose2d(x, weight, stride=r, groups=groups)`` followed by
+        ``r*KH - kH`` rows and ``r*KW - kW`` columns of zeros.
+
+    Raises
+    ------
+    ValueError
+        If ``weight`` is not 4-D, ``stride < 1``, or ``groups`` does not divide
+        ``C_in``.
+    TypeError
+        If an argument has the wrong kind.
+
+    See Also
+    --------
+    conv_transpose2d_phases, pixel_shuffle
+
+    Notes
+    -----
+    Output sample ``s*q + r`` of a transposed convolution (``padding=0``) receives
+    only the taps ``w[s*t + r]``: ``y[s*q + r] = sum_t w[s*t + r] x[q - t]``, a true
+    convolution of the input with the sub-kernel ``w[r::s]``, which has
+    ``ceil((k - r)/s)`` taps. Taught in :ref:`ch-transposed-conv`.
+
+    References
+    ----------
+    Shi et al. (2016), *Real-time single image and video super-resolution using an
+    efficient sub-pixel convolutional neural network*, CVPR, doi:10.1109/CVPR.2016.207.
+
+    Examples
+    --------
+    >>> subpixel_weight(np.array([[[[1, 2, 3]]]]), (1, 2))[:, 0, 0]
+    array([[3, 1],
+           [0, 2]])
+    >>> subpixel_weight(np.ones((3, 1, 3, 3)), 2, groups=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: subpixel_weight: groups must divide in_channels, but 2 does not divide 3
+    """
+    func = "subpixel_weight"
+    w = as_layer_array(weight, "weight", 4, func, batch=False)
+    s = per_axis(stride, 2, "stride", func, 1)
+    groups = check_int(groups, "groups", func, minimum=1)
+    C_in, Og, kH, kW = w.shape
+    if C_in % groups:
+        raise ValueError(f"{func}: groups must divide in_channels, but {groups} does not "
+                         f"divide {C_in}")
+    K = (-(-kH // s[0]), -(-kW // s[1]))
+    padded = np.zeros((C_in, Og, K[0] * s[0], K[1] * s[1]), dtype=w.dtype)
+    padded[:, :, :kH, :kW] = w
+    taps = padded.reshape(C_in, Og, K[0], s[0], K[1], s[1])   # w[s*t + r] at [t, r]
+    phases = taps.transpose(0, 1, 3, 5, 2, 4)                 # (C_in, Og, sH, sW, KH, KW)
+    return _forward_weight(phases.reshape(C_in, Og * s[0] * s[1], *K), groups).copy()
+
+
+def conv_transpose2d_phases(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                            stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+                            output_padding: IntOrSeq = 0, groups: int = 1) -> NDArray[Any]:
+    """:func:`conv_transpose2d` (dilation 1) computed by phases: one stride-1
+    :func:`conv2d` per output phase, interleaved.
+
+    The polyphase decomposition: output phase ``(i, j)`` (the samples
+    ``y[..., i::sH, j::sW]`` before the ``padding`` crop) is a 'full' stride-1
+    convolution of ``x`` with the sub-kernel ``weight[..., i::sH, j::sW]``; phases
+    that no tap reaches (``i >= kH`` or ``j >= kW``) are zero.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array_like of shape (C_in, C_out / groups, kH, kW)
+    bias : array_like of shape (C_out,), optional
+    stride : int or tuple of 2 ints
+    padding : int or tuple of 2 ints or (low, high) pairs
+    output_padding : int or tuple of 2 ints
+        As in :func:`conv_transpose2d` (``output_padding < stride``).
+    groups : int
+
+    Returns
+    -------
+    ndarray of shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        Equal to ``conv_transpose2d(x, weight, bias, stride, padding, output_padding,
+        groups)`` (exactly for integers; to rounding for floats, whose sums are taken
+        in another order).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`conv_transpose2d`.
+
+    See Also
+    --------
+    conv_transpose2d, subpixel_weight, pixel_shuffle
+
+    Notes
+    -----
+    ``y[s*q + r] = sum_t w[s*t + r] x[q - t]`` along each axis: phase ``r`` has
+    ``ceil((k - r)/s)`` taps, so when ``s`` does not divide ``k`` the phases have
+    different numbers of taps and a constant input gives an output of period ``s``
+    (the checkerboard). Each product of a tap and an input is formed once, as in the
+    scatter (plus products with the 'full' padding at the borders), and none with the
+    zeros that zero insertion puts between the inputs. Taught in
+    :ref:`ch-transposed-conv`.
+
+    References
+    ----------
+    Odena, Dumoulin and Olah (2016), *Deconvolution and checkerboard artifacts*,
+    Distill, doi:10.23915/distill.00003.
+
+    Examples
+    --------
+    >>> conv_transpose2d_phases(np.ones((1, 1, 2, 2), dtype=int),
+    ...                         np.ones((1, 1, 3, 3), dtype=int), stride=2)[0, 0]
+    array([[1, 1, 2, 1, 1],
+           [1, 1, 2, 1, 1],
+           [2, 2, 4, 2, 2],
+           [1, 1, 2, 1, 1],
+           [1, 1, 2, 1, 1]])
+    >>> conv_transpose2d_phases(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)),
+    ...                         stride=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_transpose2d_phases: stride must be >= 1; got 0
+    """
+    func = "conv_transpose2d_phases"
+    xb, w, b_, groups, batched = layer_inputs(x, weight, bias, 2, groups, func,
+                                                     transposed=True)
+    s = per_axis(stride, 2, "stride", func, 1)
+    op = per_axis(output_padding, 2, "output_padding", func, 0)
+    k = w.shape[2:]
+    pads = padding_pairs(padding, k, s, (1, 1), func, strings=())
+    sizes = [_conv_transpose_output_size(n, ki, si, pi, oi, 1, func)
+             for n, ki, si, pi, oi in zip(xb.shape[2:], k, s, pads, op)]
+    dtype = result_dtype(xb, w, b_)
+    _check_scatter_size(xb, w.shape[1] * groups, k, s, (1, 1), op, dtype, func)
+    full = [(n - 1) * si + ki for n, si, ki in zip(xb.shape[2:], s, k)]
+    out = np.zeros((xb.shape[0], w.shape[1] * groups, *full), dtype=dtype)
+    for i in range(min(s[0], k[0])):          # phases beyond the kernel stay zero
+        for j in range(min(s[1], k[1])):
+            sub = _forward_weight(w[:, :, i::s[0], j::s[1]], groups)
+            out[:, :, i::s[0], j::s[1]] = conv2d(
+                xb, sub, padding=(sub.shape[2] - 1, sub.shape[3] - 1), groups=groups)
+    out = _crop(out, pads, op, sizes)
+    if b_ is not None:
+        out = out + b_.reshape(-1, 1, 1)
+    return out if batched else out[0]

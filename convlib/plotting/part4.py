@@ -20,6 +20,7 @@ from .core import COLORS, GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI, show_image
 
 __all__ = ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning",
+           "draw_roofline", "draw_phase_decomposition",
            "draw_annotated_grids", "draw_gradient_check", "draw_learning_curve"]
 
 
@@ -154,7 +155,7 @@ def draw_transposed_overlap(fig: Figure, stride: int, kernel_size: int = 3,
     ax1.set_yticks(range(int(counts1.max()) + 1))
     ax1.set_ylabel("overlap (copies)")
     ax1.set_xlabel("output position")
-    ax1.set_title(f"k={kernel_size}, stride={stride}: copies (red), overlap (green)",
+    ax1.set_title(f"k={kernel_size}, stride={stride}: copies (top), overlap (bottom)",
                   fontsize=9)
     im = ax2.imshow(counts2, cmap="viridis", vmin=0, vmax=max(4, counts2.max()))
     ax2.set_xticks([])
@@ -219,6 +220,92 @@ def draw_kernel_learning(fig: Figure, kernels: np.ndarray, losses: np.ndarray,
     ax3.semilogy([step], [losses[step]], "o", color=COLORS["h"])
     ax3.set_xlabel("step")
     ax3.set_ylabel("loss")
+
+
+#: Markers of the layer variants in chapter 10's roofline (shape as well as colour).
+_VARIANT_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
+
+
+def draw_roofline(ax: Axes, peak: float, bandwidth: float,
+                  intensities: dict[str, float],
+                  achieved: dict[str, float] | None = None) -> list[float]:
+    """The roofline model (Williams, Waterman and Patterson 2009) with layers on it.
+
+    Draws the attainable performance ``min(peak, bandwidth * I)`` in GFLOP/s against
+    the arithmetic intensity ``I`` in FLOP/byte on log-log axes, the ridge point
+    ``peak / bandwidth`` where the two limits meet, and one marker per layer at its
+    intensity on the roof (hollow) and, if ``achieved`` gives its measured GFLOP/s,
+    there too (filled, same marker). Returns the roof's height at each layer's
+    intensity (chapter 10).
+    """
+    ridge = peak / bandwidth
+    lo = min(min(intensities.values()), ridge) / 4
+    hi = max(max(intensities.values()), ridge) * 4
+    grid = np.geomspace(lo, hi, 200)
+    ax.loglog(grid, np.minimum(peak, bandwidth * grid), color=COLORS["grey"], lw=1.5)
+    ax.axvline(ridge, color=COLORS["grey"], ls=":", lw=1)
+    ax.annotate(f"ridge {ridge:.3g} FLOP/B", (ridge, peak), xytext=(4, -12),
+                textcoords="offset points", fontsize=8)
+    roofs = []
+    for (name, i), marker in zip(intensities.items(), _VARIANT_MARKERS):
+        roof = min(peak, bandwidth * i)
+        roofs.append(roof)
+        line, = ax.loglog([i], [roof], marker, mfc="none", ms=7, label=name)
+        if achieved is not None and name in achieved:
+            ax.loglog([i], [achieved[name]], marker, color=line.get_color(), ms=6)
+    ax.set_xlabel("arithmetic intensity (FLOP per byte)")
+    ax.set_ylabel("GFLOP/s")
+    ax.legend(fontsize=7, loc="lower right")
+    return roofs
+
+
+# Okabe and Ito's colour-blind-safe qualitative palette, one colour per output phase.
+_PHASE_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+                "#CC79A7", "#999999", "#FFFFFF"]
+
+
+def _phase_cell(ax: Axes, x: float, y: float, phase: int, text: str) -> None:
+    _cell(ax, x, y, _PHASE_COLORS[phase % len(_PHASE_COLORS)])
+    ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=8)
+
+
+def draw_phase_decomposition(fig: Figure, stride: int, kernel_size: int = 3,
+                             n: int = 3) -> np.ndarray:
+    """The phase decomposition of a stride-``stride`` transposed convolution in 2-D.
+
+    Left: the ``kernel_size x kernel_size`` kernel, each tap coloured and labelled
+    (``"ij"``) by its phase ``(i mod s, j mod s)``. Right: the output of an ``n x n``
+    input of ones with a kernel of ones, each sample coloured by its phase ``(m mod s,
+    m' mod s)`` and labelled with the number of kernel copies it receives
+    (:func:`convlib.nn.conv_transpose2d`); away from the border that number is the
+    count of the phase's taps. Colours come from a colour-blind-safe palette and the
+    labels carry the same information.
+
+    Returns
+    -------
+    ndarray of shape (stride, stride)
+        The number of kernel taps of each phase, ``ceil((k - i)/s) * ceil((k - j)/s)``.
+    """
+    s, k = stride, kernel_size
+    counts = conv_transpose2d(np.ones((1, 1, n, n)), np.ones((1, 1, k, k)),
+                              stride=s)[0, 0]
+    taps = np.zeros((s, s), dtype=int)
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [k, counts.shape[1]]})
+    for i in range(k):
+        for j in range(k):
+            taps[i % s, j % s] += 1
+            _phase_cell(ax1, j, -i, (i % s) * s + j % s, f"{i % s}{j % s}")
+    for m in range(counts.shape[0]):
+        for q in range(counts.shape[1]):
+            _phase_cell(ax2, q, -m, (m % s) * s + q % s, f"{counts[m, q]:g}")
+    for ax, size, title in [(ax1, k, f"{k}×{k} kernel: taps by phase"),
+                            (ax2, counts.shape[0], f"output (stride {s}): copies")]:
+        ax.set_xlim(-0.2, size + 0.2)
+        ax.set_ylim(-size + 0.8, 1.2)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=9)
+    return taps
 
 
 def draw_annotated_grids(fig: Figure, arrays: Sequence[np.ndarray], titles: Sequence[str],
