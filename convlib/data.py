@@ -12,6 +12,10 @@ matplotlib package (``matplotlib.cbook.get_sample_data``):
 * :func:`mri_slice` -- one 256 x 256 MRI slice of a head (``s1045.ima.gz``, 16-bit);
 * :func:`eeg` -- four channels of an EEG recording, 800 samples each (``eeg.dat``).
 
+One more real sample ships inside convlib itself: :func:`digits`, 1797 handwritten digits
+of 8 x 8 pixels (Alpaydin and Kaynak's UCI data as scikit-learn ships them, CC BY 4.0;
+``convlib/data_files/README`` gives the source and licence).
+
 The synthetic generators are deterministic (seeded where random).
 """
 
