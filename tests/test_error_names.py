@@ -79,6 +79,9 @@ BAD_CALLS = [
      lambda f: f(3, 3, 2, 0, 2), ValueError),
     ("same_padding", cl.same_padding, lambda f: f(3, 0), ValueError),
     ("receptive_field", cl.receptive_field, lambda f: f([3, 3], [1]), ValueError),
+    ("receptive_field_geometry", cl.receptive_field_geometry,
+     lambda f: f([3, 3], paddings=[1]), ValueError),
+    ("receptive_field_paths", cl.receptive_field_paths, lambda f: f([3], [0]), ValueError),
     ("window_indices", nn.window_indices, lambda f: f(0, 2, 3), ValueError),
     ("windows_containing", nn.windows_containing, lambda f: f(0, 5, 3, padding=-1),
      ValueError),
@@ -120,6 +123,10 @@ BAD_CALLS = [
      lambda f: f([[1, 1]], [[1.0]], W, stride=2, padding="same"), ValueError),
     ("submanifold_conv", sparse.submanifold_conv,
      lambda f: f([[1, 1]], [[1.0], [2.0]], W), ValueError),
+    ("transposed_rulebook", sparse.transposed_rulebook,
+     lambda f: f([[1, 1]], 2, 2, output_padding=2), ValueError),
+    ("sparse_conv_transpose", sparse.sparse_conv_transpose,
+     lambda f: f([[1, 1]], [[1.0]], W, padding=(1, 9)), ValueError),
 ]
 
 
