@@ -551,4 +551,5 @@ def sample_raster(model: Callable[[np.ndarray], np.ndarray], shape: tuple[int, i
             probs = np.zeros((H, W, len(pr)))
         probs[p, q] = pr
         x[0, 0, p, q] = rng.choice(len(pr), p=pr)
+    assert probs is not None        # H, W >= 1: at least one pass was made
     return x[0, 0].astype(int), probs, passes

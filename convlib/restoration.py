@@ -659,7 +659,7 @@ def estimate_motion_length(y, max_length: int, *, axis: int = -1) -> int:
 
 
 def compare_restorations(x, h, noise: float, iterations: int = 20,
-                         seed: int = 0) -> dict[str, np.ndarray | float]:
+                         seed: int = 0) -> dict[str, np.ndarray | dict[str, float]]:
     """Blur ``x``, add seeded noise, restore it by the practical Wiener filter and by
     Richardson--Lucy: the state of chapter 6's restoration widget.
 
@@ -700,8 +700,8 @@ def compare_restorations(x, h, noise: float, iterations: int = 20,
     clean = _real(x, "x", func)
     y = circular_blur(clean, h)
     y = y + noise * np.random.default_rng(seed).standard_normal(y.shape)
-    out = {"observed": y, "wiener": wiener_power_law(y, h),
-           "richardson_lucy": richardson_lucy(np.clip(y, 0, None), h, iterations)}
-    out["rmse"] = {name: float(np.sqrt(np.mean((out[name] - clean) ** 2)))
-                   for name in ("observed", "wiener", "richardson_lucy")}
-    return out
+    arrays = {"observed": y, "wiener": wiener_power_law(y, h),
+              "richardson_lucy": richardson_lucy(np.clip(y, 0, None), h, iterations)}
+    rmse = {name: float(np.sqrt(np.mean((arrays[name] - clean) ** 2)))
+            for name in ("observed", "wiener", "richardson_lucy")}
+    return {**arrays, "rmse": rmse}

@@ -8,6 +8,8 @@ come from :mod:`convlib.shapes`, the one home of those rules.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 
 from .._validation import (as_array, as_tuple, check_choice, check_int,
@@ -23,8 +25,9 @@ __all__ = ["as_layer_array", "layer_inputs", "per_axis", "padding_pairs", "outpu
 #: The padding modes of PyTorch's ``nn.Conv1d/2d/3d`` (``padding_mode=``), and the
 #: ``numpy.pad`` mode that fills the same values: PyTorch's 'reflect' mirrors about the
 #: edge sample without repeating it, as NumPy's 'reflect' (not 'symmetric') does.
-PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-                 "circular": "wrap"}
+PADDING_MODES: dict[str, Literal["constant", "reflect", "edge", "wrap"]] = {
+    "zeros": "constant", "reflect": "reflect", "replicate": "edge",
+    "circular": "wrap"}
 
 
 def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True):
@@ -110,7 +113,8 @@ def pad_input_adjoint(g: np.ndarray, pads: Pairs, mode: str = "zeros") -> np.nda
         source = np.pad(np.arange(n), (lo, hi), mode=PADDING_MODES[mode])
         strips = np.r_[0:lo, lo + n:lo + n + hi]          # the padded positions
         out = inside.copy()
-        np.add.at(out, (Ellipsis, source[strips]),
+        at: Any = (Ellipsis, source[strips])    # NumPy's stubs refuse tuple indices here
+        np.add.at(out, at,
                   np.moveaxis(g, axis, -1)[..., strips])
         g = np.moveaxis(out, -1, axis)
     return g

@@ -13,6 +13,7 @@ them for the layer variants.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
     if C_in % groups or C_out % groups:
         raise ValueError(f"{func}: groups must divide in_channels and out_channels; got "
                          f"groups={groups}, in_channels={C_in}, out_channels={C_out}")
-    size = per_axis(input_size, 1 if np.ndim(input_size) == 0 else len(input_size),
+    size = per_axis(input_size, 1 if np.ndim(input_size) == 0 else len(cast(Sequence[int], input_size)),
                     "input_size", func, 1)
     nd = len(size)
     k = per_axis(kernel_size, nd, "kernel_size", func, 1)
