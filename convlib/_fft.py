@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.fft as sp_fft
 
-from ._typing import Axes
+from ._typing import AxisSpec
 from ._validation import check_axes
 from .shapes import _mode_offset, _output_shape, _valid_swap_needed
 
@@ -67,7 +67,7 @@ def transforms(complex_result: bool) -> tuple[Callable[..., Any], Callable[..., 
     return sp_fft.rfftn, sp_fft.irfftn
 
 
-def fft_convolve_core(a: np.ndarray, b: np.ndarray, mode: str, axes: Axes = None,
+def fft_convolve_core(a: np.ndarray, b: np.ndarray, mode: str, axes: AxisSpec = None,
                       func: str = "convolve") -> np.ndarray:
     """:func:`convlib.fft_convolve` of validated inputs (also ``method='fft'`` of the
     dispatcher); errors name ``func``."""
@@ -151,7 +151,7 @@ def cut_mode(full: np.ndarray, s1: Sequence[int], s2: Sequence[int], mode: str,
     return full[tuple(mode_window(s1, s2, mode, axes, func))].copy()
 
 
-def freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes: Axes, func: str
+def freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes: AxisSpec, func: str
               ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """SciPy's axis rules for FFT convolution: axes where an input has size 1 are not
     transformed (the inputs just multiply there), the other axes must broadcast, and

@@ -13,7 +13,7 @@ from typing import Literal, TypeAlias
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 __all__ = ["ArrayLike", "DTypeLike", "NDArray", "Mode", "Boundary", "Method", "IntOrSeq", "Ints",
-           "Padding", "Axes"]
+           "Padding", "AxisSpec"]
 
 #: SciPy's output modes of convolve and correlate (chapter 1)
 Mode: TypeAlias = Literal["full", "same", "valid"]
@@ -31,7 +31,7 @@ Method: TypeAlias = Literal["auto", "loops", "direct", "separable", "fft", "over
 IntOrSeq: TypeAlias = int | Sequence[int]
 
 #: the axes to convolve along: all (``None``), one, or several
-Axes: TypeAlias = int | Sequence[int] | None
+AxisSpec: TypeAlias = int | Sequence[int] | None
 
 #: one integer per axis, normalised (a validated stride, dilation or kernel size)
 Ints: TypeAlias = tuple[int, ...]

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._fft import (NonFiniteWarning, as_float, fft_convolve_core, is_complex, transforms,
                    warn_nonfinite)
-from ._typing import ArrayLike, Axes, Mode, NDArray
+from ._typing import ArrayLike, AxisSpec, Mode, NDArray
 from ._validation import as_array, as_operands, check_int, check_output_bytes
 from .shapes import MODES
 
@@ -155,8 +155,8 @@ def circular_convolve(a: ArrayLike, b: ArrayLike) -> NDArray[Any]:
 
 # --- FFT convolution -----------------------------------------------------------------
 
-def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes = None
-                 ) -> NDArray[Any]:
+def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
+                 axes: AxisSpec = None) -> NDArray[Any]:
     r"""N-dimensional linear convolution by FFT: equals ``scipy.signal.fftconvolve``.
 
     Both inputs are zero-padded along the convolved axes to the full length

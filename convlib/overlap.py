@@ -28,7 +28,7 @@ from scipy.special import lambertw
 
 from ._fft import (as_float, cut_mode, fft_convolve_core, freq_axes, is_complex,
                    transforms, warn_nonfinite)
-from ._typing import ArrayLike, Axes, IntOrSeq, Mode, NDArray
+from ._typing import ArrayLike, AxisSpec, IntOrSeq, Mode, NDArray
 from ._validation import as_operands, check_choice, check_int, check_output_bytes
 from .shapes import MODES, _mode_offset, _output_shape, _valid_swap_needed
 
@@ -185,7 +185,7 @@ def _fold(y: np.ndarray, axis: int, step: int) -> np.ndarray:
 
 
 def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
-                block_size: IntOrSeq | None = None, axes: Axes = None) -> NDArray[Any]:
+                block_size: IntOrSeq | None = None, axes: AxisSpec = None) -> NDArray[Any]:
     r"""N-dimensional convolution by overlap-add: equals ``scipy.signal.oaconvolve``.
 
     Along each axis the longer input is cut into non-overlapping blocks of ``L`` samples;
@@ -262,7 +262,7 @@ def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
 
 
 def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
-                 block_size: IntOrSeq | None = None, axes: Axes = None,
+                 block_size: IntOrSeq | None = None, axes: AxisSpec = None,
                  func: str = "convolve") -> np.ndarray:
     """:func:`overlap_add` of validated inputs (``method='overlap_add'``)."""
     if a.ndim == 0:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import scipy.signal
 
-from ._typing import ArrayLike, Axes, NDArray
+from ._typing import ArrayLike, AxisSpec, NDArray
 from ._validation import as_array, check_number
 
 __all__ = ["young_van_vliet_coefficients", "triggs_sdika_matrix", "recursive_gaussian",
@@ -137,7 +137,7 @@ def triggs_sdika_matrix(b: ArrayLike) -> NDArray[np.float64]:
     return M / ((1 + a1 - a2 + a3) * (1 + a2 + (a1 - a3) * a3))
 
 
-def recursive_gaussian(x: ArrayLike, sigma: float | Sequence[float], axes: Axes = None
+def recursive_gaussian(x: ArrayLike, sigma: float | Sequence[float], axes: AxisSpec = None
                        ) -> NDArray[Any]:
     """Gaussian blur by the Young-van Vliet recursion: cost independent of ``sigma``.
 
@@ -252,7 +252,7 @@ def _check_sigma(sigma: Any, func: str) -> float:
     return sigma
 
 
-def _check_axes(axes: Axes, ndim: int, func: str) -> tuple[int, ...]:
+def _check_axes(axes: AxisSpec, ndim: int, func: str) -> tuple[int, ...]:
     if axes is None:
         return tuple(range(ndim))
     try:
