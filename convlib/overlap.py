@@ -107,7 +107,7 @@ def _check_block_size(block_size: IntOrSeq | None, kernel_shape: Sequence[int], 
 
 
 def block_plan(n: int, m: int, block_size: int | None = None,
-               method: str = "add") -> dict[str, np.ndarray | int]:
+               method: str = "add") -> dict[str, Any]:
     """Where each block of a 1-D overlap-add or overlap-save convolution reads and writes.
 
     Parameters

@@ -3,6 +3,8 @@ halos, PixelCNN receptive fields."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,7 +19,7 @@ __all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field",
 
 
 def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
-                       layers: int, kernel_size: int = 3) -> dict:
+                       layers: int, kernel_size: int = 3) -> dict[str, Any]:
     """Active sites after ``layers`` regular vs submanifold sparse 3x3 convolutions.
 
     Returns ``{'regular': n, 'submanifold': m}``, the numbers of active sites drawn.
@@ -40,7 +42,7 @@ def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
 
 
 def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, int],
-                   kernel_shape: tuple[int, int], index: int) -> tuple:
+                   kernel_shape: tuple[int, int], index: int) -> tuple[Any, ...]:
     """The output tiles of an image and the input window (tile + halo) of tile ``index``.
 
     'same' mode. Returns the read window ``((r0, r1), (c0, c1))`` of that tile.
