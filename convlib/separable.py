@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import MethodCannotServe
-from ._typing import ArrayLike, DTypeLike, NDArray
+from ._typing import ArrayLike, DTypeLike, Mode, NDArray
 from ._validation import as_array, check_int, check_real
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
@@ -396,7 +396,7 @@ def _kernel_factors(in1: np.ndarray, in2: np.ndarray
     return factors, None
 
 
-def serves_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+def serves_separable(in1: np.ndarray, in2: np.ndarray, mode: Mode = "full") -> str | None:
     """Why ``method='separable'`` cannot serve these inputs, or None if it can.
 
     The domain of :func:`convolve_separable`: a kernel ``in2`` that is an outer product
@@ -419,7 +419,8 @@ approximate it with low_rank or use method='direct'"
     return _kernel_factors(in1, in2)[1]
 
 
-def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: Mode = "full"
+                       ) -> NDArray[Any]:
     """Convolution with a rank-1 kernel, one 1-D pass per axis (``method='separable'``).
 
     Parameters
