@@ -15,7 +15,7 @@ All layers compute cross-correlation with :mod:`convlib.nn`'s semantics (PyTorch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -79,8 +79,8 @@ def causal_conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None
     return conv_forward(x, w, bias, 1, ((d * (w.shape[-1] - 1), 0),), d, 1, 1, func)
 
 
-def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: str = "A",
-                  in_channels: int = 1, out_channels: int = 1) -> np.ndarray:
+def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: Literal["A", "B"] = "A",
+                  in_channels: int = 1, out_channels: int = 1) -> NDArray[np.float64]:
     """PixelCNN's mask: 1 on the taps above the centre row and left of the centre.
 
     Parameters
@@ -198,8 +198,9 @@ def masked_conv2d(x: ArrayLike, weight: ArrayLike, mask: ArrayLike,
     return conv_forward(x, w * m, bias, 1, padding, dilation, 1, 2, func)
 
 
-def order_masks(order: ArrayLike, kernel_size: int | tuple[int, int], mask_type: str = "A",
-                dilation: int | tuple[int, int] = 1) -> np.ndarray:
+def order_masks(order: ArrayLike, kernel_size: int | tuple[int, int],
+                mask_type: Literal["A", "B"] = "A", dilation: int | tuple[int, int] = 1
+                ) -> NDArray[Any]:
     """Per-location masks for generating pixels in any order ('same' padding).
 
     Parameters
@@ -328,7 +329,7 @@ def locally_masked_conv2d(x: ArrayLike, weight: ArrayLike, masks: ArrayLike,
 
 
 def pixelcnn_receptive_field(shape: tuple[int, int], pixel: tuple[int, int],
-                             layers: int, kernel_size: int = 3) -> np.ndarray:
+                             layers: int, kernel_size: int = 3) -> NDArray[np.bool_]:
     """Which input pixels reach ``pixel`` through a PixelCNN stack (one A, then B layers).
 
     Pushes one impulse per input pixel through ``layers`` masked convolutions with

@@ -20,7 +20,7 @@ All convolutions are cross-correlations with :mod:`convlib.nn`'s semantics (PyTo
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Literal, NamedTuple, Sequence
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -350,8 +350,8 @@ def gated_pixelcnn_field(shape: tuple[int, int], pixel: tuple[int, int], layers:
     return above | ((r == p) & (c < q) & (c >= q - reach))
 
 
-def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: int,
-               out_channels: int) -> np.ndarray:
+def color_mask(kernel_size: int | tuple[int, int], mask_type: Literal["A", "B"],
+               in_channels: int, out_channels: int) -> NDArray[np.float64]:
     """PixelCNN's mask with the colour order R, G, B inside each pixel.
 
     Parameters
