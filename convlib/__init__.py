@@ -39,15 +39,16 @@ The index, grouped like the book:
   F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
 * Shapes -- :func:`output_shape`, :func:`mode_offset` (sizes of the ``'full'``, ``'same'``
   and ``'valid'`` modes); :func:`conv_output_size`, :func:`conv_transpose_output_size`
-  (stride, padding, dilation); :func:`same_padding` and :func:`receptive_field`
-  (chapter 11).
+  (stride, padding, dilation); :func:`same_padding`, :func:`receptive_field`,
+  :func:`receptive_field_geometry` and :func:`receptive_field_paths` (chapter 11).
 * Part IV, convolution in neural networks -- :mod:`convlib.nn`: layers with PyTorch's
   semantics (cross-correlation), ``conv1d``/``conv2d``/``conv3d`` with
   ``padding_mode`` and ``layer_cost``/``chain_cost`` (chapter 10),
   ``conv_transpose1d``/``conv_transpose2d`` (chapter 12), ``conv2d_backward`` and
   max/average pooling with their backward passes (chapter 13).
 * Part V, beyond the dense grid -- :mod:`convlib.sparse`: sparse convolution on active
-  sites with a rulebook, regular and submanifold (chapter 14); :mod:`convlib.tiled`:
+  sites with a rulebook, regular, submanifold, strided and transposed (the blocks of a
+  sparse U-Net; chapter 14); :mod:`convlib.tiled`:
   convolving images larger than memory, tile by tile with halos and with
   ``dask.array`` (chapter 15); :mod:`convlib.masked`: causal 1-D, PixelCNN-masked and
   locally masked 2-D convolution (chapter 16); :mod:`convlib.pixelcnn`: the gated
@@ -102,8 +103,9 @@ from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .recursive import recursive_gaussian
 from .separable import is_separable, low_rank, separate
 from .winograd import winograd_correlate1d, winograd_correlate2d, winograd_transforms
-from .shapes import (MODES, conv_output_size, conv_transpose_output_size, mode_offset,
-                     output_shape, receptive_field, same_padding)
+from .shapes import (MODES, RFGeometry, conv_output_size, conv_transpose_output_size,
+                     mode_offset, output_shape, receptive_field, receptive_field_geometry,
+                     receptive_field_paths, same_padding)
 
 __version__ = "0.1.0"
 
@@ -142,7 +144,8 @@ __all__ = [
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",
-    "same_padding", "receptive_field",
+    "same_padding", "receptive_field", "RFGeometry", "receptive_field_geometry",
+    "receptive_field_paths",
     # modules
     "data", "direct", "kernels", "edges", "plotting", "widgets", "nn", "fourier", "overlap",
     "costmodel", "exact", "deconvolution", "radix2", "restoration",

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._typing import ArrayLike, NDArray
-from ._validation import as_array, check_choice, check_int
+from ._validation import as_array, check_choice, check_int, check_real
 from .deconvolution import (_check_kernel, _check_nonneg, circular_blur, transfer_function,
                             wiener_deconvolve)
 from .fourier import fft_convolve
@@ -327,6 +327,10 @@ def wiener_power_law(y: ArrayLike, h: ArrayLike, *, sigma: float | None = None,
         method: Literal["mad", "spectrum"] = (
             "spectrum" if H.min() <= 1e-2 * H.max() else "mad")
         sigma = estimate_noise(obs, k, method=method, cutoff=1e-2 * H.max())
+    else:   # checked here, so that the error names the function the user called
+        sigma = _check_nonneg(sigma, "sigma", func)
+    if exponent is not None:
+        exponent = float(check_real(exponent, "exponent", func, finite=True))
     amplitude, exponent = fit_power_law(obs, k, sigma, exponent=exponent)
     if amplitude <= 0:
         return wiener_deconvolve(obs, k, 0.0)  # no signal power measured: pure inverse
