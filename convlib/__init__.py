@@ -85,6 +85,7 @@ array([1, 3, 5, 3])
 """
 
 import importlib as _importlib
+from types import ModuleType as _ModuleType
 
 from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
                overlap)
@@ -117,7 +118,7 @@ __version__ = "0.1.0"
 _LAZY_MODULES = ("bench", "data", "plotting", "widgets")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> _ModuleType:
     """``convlib.plotting``, ``convlib.widgets``, ``convlib.data`` and ``convlib.bench``,
     imported on first use (PEP 562)."""
     if name in _LAZY_MODULES:

@@ -49,13 +49,15 @@ import json
 import math
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.signal as sps
 from scipy.optimize import lsq_linear, nnls
 
 from ._timing import time_methods
+from ._typing import ArrayLike, Mode
 from ._validation import check_choice, check_int
 from .costmodel import cost_features
 from .dispatch import METHODS, choose_method, convolve
@@ -92,8 +94,8 @@ MEMORY_BOUNDS = {"loops": (2, False), "direct": (4, False), "separable": (6, Fal
 
 # --- timing ---------------------------------------------------------------------------
 
-def time_interleaved(funcs: dict[str, Callable[[], object]], repeat: int = 3,
-                     budget: float = 0.05) -> tuple[dict[str, float], dict[str, object]]:
+def time_interleaved(funcs: dict[str, Callable[[], Any]], repeat: int = 3,
+                     budget: float = 0.05) -> tuple[dict[str, float], dict[str, Any]]:
     """Seconds per call of each function, timed interleaved, min over ``repeat`` rounds.
 
     Parameters
@@ -145,7 +147,7 @@ def _rel_error(out: np.ndarray, ref: np.ndarray) -> float:
 
 # --- calibration of the cost model (convlib.costmodel) ------------------------------
 
-def bench_methods(in1, in2, mode: str = "full",
+def bench_methods(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
                   methods: Sequence[str] = ("direct", "fft", "overlap_add"),
                   repeat: int = 3, budget: float = 0.02) -> dict[str, float]:
     """Wall-clock seconds of one ``convlib.convolve(in1, in2, mode, method)`` per method.
@@ -199,6 +201,7 @@ def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     >>> len(shapes), shapes[0], shapes[-1]
     (92, ((100,), (3,)), ((1024, 1024), (63, 63)))
     """
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...]]]
     pairs = [((n,), (m,)) for n in (100, 300, 1000, 3000, 10_000, 30_000, 100_000,
                                     300_000, 1_000_000)
              for m in (3, 10, 30, 100, 300, 1000, 3000) if m <= n]
@@ -207,7 +210,7 @@ def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return pairs
 
 
-def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
+def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
                        ) -> dict[str, dict[str, float]]:
     """Fit the cost model of :func:`convlib.choose_method` to measured times.
 
@@ -258,8 +261,10 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
     return constants
 
 
-def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
-                         max_direct_macs: float = 1e8) -> tuple[dict, list[dict]]:
+def calibrate_cost_model(
+        shapes: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None,
+        repeat: int = 5, budget: float = 0.1, max_direct_macs: float = 1e8
+                         ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Time convlib's methods on a grid of shapes and fit the cost model to them.
 
     This is how :data:`convlib.costmodel.COST_CONSTANTS` were made (on the book's build
@@ -377,7 +382,7 @@ def _map_kernel(rng: np.random.Generator, m: int, ndim: int, rank1: bool,
 
 # --- the grids --------------------------------------------------------------------------
 
-def grid_2d(quick: bool = False) -> list[dict]:
+def grid_2d(quick: bool = False) -> list[dict[str, Any]]:
     """The 2-D cases: image side, kernel side, kernel kind, dtype and mode.
 
     Full grid: images 64, 256, 512, 1024, 2048; kernels 3, 5, 9, 15, 31, 63; random and
@@ -391,7 +396,7 @@ def grid_2d(quick: bool = False) -> list[dict]:
     """
     sizes, kernels = ((16, 24), (3, 5)) if quick else (
         (64, 256, 512, 1024, 2048), (3, 5, 9, 15, 31, 63))
-    cases = []
+    cases: list[dict[str, Any]] = []
     for n in sizes:
         for m in kernels:
             for kind in ("random", "gaussian"):
@@ -402,7 +407,7 @@ def grid_2d(quick: bool = False) -> list[dict]:
     return cases
 
 
-def grid_1d(quick: bool = False) -> list[dict]:
+def grid_1d(quick: bool = False) -> list[dict[str, Any]]:
     """The 1-D cases: signal length, kernel length (not longer), dtype and mode.
 
     Full grid: N = 10**3 ... 10**7 (decades), M = 3, 10, 30, 100, 300, 1000, 3000, 10**4
@@ -415,7 +420,7 @@ def grid_1d(quick: bool = False) -> list[dict]:
     """
     sizes, kernels = ((50, 200), (3, 10)) if quick else (
         (10**3, 10**4, 10**5, 10**6, 10**7), (3, 10, 30, 100, 300, 1000, 3000, 10**4))
-    cases = []
+    cases: list[dict[str, Any]] = []
     for n in sizes:
         for m in kernels:
             if m > n:
@@ -426,7 +431,7 @@ def grid_1d(quick: bool = False) -> list[dict]:
     return cases
 
 
-def grid_layers(quick: bool = False) -> list[dict]:
+def grid_layers(quick: bool = False) -> list[dict[str, Any]]:
     """The layer cases (NCHW): batch, channels in/out, spatial size, kernel, stride,
     dilation, groups, dtype.
 
@@ -463,7 +468,8 @@ def grid_layers(quick: bool = False) -> list[dict]:
 
 # --- the measurements ----------------------------------------------------------------
 
-def _inputs(case: dict, ndim: int, rng: np.random.Generator):
+def _inputs(case: dict[str, Any], ndim: int, rng: np.random.Generator
+            ) -> tuple[np.ndarray, np.ndarray]:
     x = rng.standard_normal((case["n"],) * ndim)
     if case["kind"] == "gaussian":
         g = gaussian(case["m"] / 6, radius=(case["m"] - 1) // 2)
@@ -477,8 +483,8 @@ def _macs(x: np.ndarray, h: np.ndarray) -> float:
     return float(x.size) * float(h.size)
 
 
-def bench_convolve(cases: Sequence[dict], ndim: int, repeat: int = 3,
-                   budget: float = 0.05, seed: int = 0) -> list[dict]:
+def bench_convolve(cases: Sequence[dict[str, Any]], ndim: int, repeat: int = 3,
+                   budget: float = 0.05, seed: int = 0) -> list[dict[str, Any]]:
     """Time ``convlib.convolve(method='auto')`` against SciPy on each case.
 
     Parameters
@@ -537,7 +543,7 @@ def _matmul_gflops(dtype: str, n: int, repeat: int, budget: float) -> float:
     return 2 * n**3 / times["mm"] / 1e9
 
 
-def _torch():
+def _torch() -> Any:
     try:
         import torch
     except ImportError:
@@ -546,8 +552,9 @@ def _torch():
     return torch
 
 
-def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
-                 seed: int = 0, matmul_n: int = 1024) -> tuple[list[dict], dict]:
+def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float = 0.05,
+                 seed: int = 0, matmul_n: int = 1024
+                 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Time :func:`convlib.nn.conv2d` (and its transpose and backward) on layer cases.
 
     Returns
@@ -563,7 +570,8 @@ def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
     """
     torch = _torch()
     rng = np.random.default_rng(seed)
-    info = {"torch": torch.__version__ if torch else None, "matmul_gflops": {}}
+    info: dict[str, Any] = {"torch": torch.__version__ if torch else None,
+                            "matmul_gflops": {}}
     rows = []
     for case in cases:
         dt = case["dtype"]
@@ -582,7 +590,7 @@ def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
         if torch is not None:
             tx, tw = torch.from_numpy(x), torch.from_numpy(w)
 
-            def run_torch():
+            def run_torch() -> np.ndarray:
                 with torch.no_grad():
                     return torch.nn.functional.conv2d(tx, tw, None, s, pad, d, g).numpy()
             funcs["torch"] = run_torch
@@ -612,14 +620,14 @@ def bench_layers(cases: Sequence[dict], repeat: int = 3, budget: float = 0.05,
     return rows, info
 
 
-def _memory_cases(quick: bool) -> list[tuple[str, tuple, tuple]]:
+def _memory_cases(quick: bool) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
     if quick:
         return [("1-D", (64,), (5,)), ("2-D", (12, 12), (3, 3))]
     return [("1-D", (100_000,), (31,)), ("2-D", (256, 256), (3, 3)),
             ("2-D", (256, 256), (15, 15))]
 
 
-def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
+def bench_memory(quick: bool = False, seed: int = 0) -> list[dict[str, Any]]:
     """Peak traced memory of each method as a multiple of its output, against the bound.
 
     Every method of ``convlib.METHODS`` runs on each case (1-D and 2-D, float64) it
@@ -653,7 +661,7 @@ def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             factor, per_tap = MEMORY_BOUNDS[method]
-            bound = factor * (h.size if per_tap else 1)
+            bound: float = factor * (h.size if per_tap else 1)
             rows.append({"case": f"{label} {s1} * {s2}", "method": method,
                          "peak_over_output": peak / out_bytes, "bound": bound,
                          "ok": peak / out_bytes <= bound})
@@ -674,12 +682,12 @@ def bench_memory(quick: bool = False, seed: int = 0) -> list[dict]:
 
 # --- summaries and tables ------------------------------------------------------------
 
-def _geomean(values) -> float:
+def _geomean(values: Iterable[float]) -> float:
     values = [v for v in values if v > 0]
     return float(np.exp(np.mean(np.log(values)))) if values else math.nan
 
 
-def summarize(results: dict) -> dict:
+def summarize(results: dict[str, Any]) -> dict[str, Any]:
     """Geometric means, worst cases and whether each goal is met.
 
     Parameters
@@ -755,12 +763,13 @@ def _table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str:
     return "\n".join(text)
 
 
-def format_tables(results: dict, summary: dict) -> str:
+def format_tables(results: dict[str, Any], summary: dict[str, Any]) -> str:
     """The printed report: one table per goal, then the summary lines."""
     parts = []
     for goal in ("2d", "1d"):
         if goal not in results:
             continue
+        lines: list[tuple[Any, ...]]
         lines = [(r["n"], r["m"], r["kind"], r["dtype"], r["mode"], r["method"],
                   r["scipy_method"], f"{r['t_convlib'] * 1e3:.3f}",
                   f"{r['t_scipy_auto'] * 1e3:.3f}", f"{r['speedup']:.2f}",
@@ -798,7 +807,8 @@ def format_tables(results: dict, summary: dict) -> str:
 
 
 def run(goals: Sequence[str] = ("2d", "1d", "layers", "memory"), quick: bool = False,
-        repeat: int = 3, budget: float = 0.05, load: dict | None = None) -> dict:
+        repeat: int = 3, budget: float = 0.05, load: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
     """Run the chosen goals; returns ``{goal: results}`` as :func:`summarize` takes.
 
     If ``load`` is a dict, the other processes' CPU use is sampled before and after each
@@ -806,12 +816,13 @@ def run(goals: Sequence[str] = ("2d", "1d", "layers", "memory"), quick: bool = F
     after]}``.
     """
     window = 0.05 if quick else 0.5
+    runs: dict[str, Callable[[], Any]]
     runs = {"2d": lambda: bench_convolve(grid_2d(quick), 2, repeat, budget),
             "1d": lambda: bench_convolve(grid_1d(quick), 1, repeat, budget),
             "layers": lambda: bench_layers(grid_layers(quick), repeat, budget,
                                            matmul_n=64 if quick else 1024),
             "memory": lambda: bench_memory(quick)}
-    results: dict = {}
+    results: dict[str, Any] = {}
     for goal in ("2d", "1d", "layers", "memory"):
         if goal in goals:
             before = cpu_load(window) if load is not None else None
@@ -821,7 +832,7 @@ def run(goals: Sequence[str] = ("2d", "1d", "layers", "memory"), quick: bool = F
     return results
 
 
-def _quiet(load: dict) -> bool | None:
+def _quiet(load: dict[str, Any]) -> bool | None:
     """True if every sampled window was quiet, False if one was busy, None if unknown."""
     flags = [s["quiet"] for pair in load.values() for s in pair]
     if any(f is False for f in flags):
@@ -829,7 +840,7 @@ def _quiet(load: dict) -> bool | None:
     return None if any(f is None for f in flags) else True
 
 
-def main(argv: Sequence[str] | None = None) -> dict:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Command line: ``python -m convlib.bench [--quick] [--goal G] [--json PATH]``.
 
     Returns the summary (and prints the tables).
@@ -861,7 +872,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     goals = ("2d", "1d", "layers", "memory") if args.goal == "all" else (args.goal,)
     budget = min(args.budget, 0.002) if args.quick else args.budget
     start = time.perf_counter()
-    load: dict = {}
+    load: dict[str, Any] = {}
     results = run(goals, args.quick, args.repeat, budget, load=load)
     summary = summarize(results)
     summary["seconds"] = round(time.perf_counter() - start, 1)

@@ -3,11 +3,14 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._typing import Mode
 from ..im2col import im2col, patch_taps
 from ..matrices import convolution_matrix
 from .core import COLORS, stem
@@ -51,7 +54,7 @@ def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
     if annotate:
         for (i, j), v in np.ndenumerate(M):
             if v != 0:
-                r, g, b, _ = im.cmap(im.norm(float(v)))
+                r, g, b, _ = im.cmap(im.norm(float(v)))  # type: ignore[arg-type]
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # perceived luminance
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
                         color="white" if dark else "black")
@@ -66,7 +69,7 @@ def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
 
 
 def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
-                    mode: str = "full") -> dict:
+                    mode: Mode = "full") -> dict[str, Any]:
     """Chapter 7: output ``y[row]`` as row ``row`` of the convolution matrix times ``x``.
 
     Left: the matrix ``T = convolution_matrix(h, len(x), mode)`` with the row outlined.
@@ -99,7 +102,7 @@ def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
 
 def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, int],
                       col: int, stride: int = 1, padding: int = 0,
-                      dilation: int = 1) -> dict:
+                      dilation: int = 1) -> dict[str, Any]:
     """Chapter 8: which pixels of a (padded) image become column ``col`` of ``im2col``.
 
     Left: the zero-padded image with the taps of patch ``col`` outlined. Right: the
@@ -145,7 +148,8 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
     return {"rows": r, "cols": c, "values": values}
 
 
-def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
+def draw_winograd_tradeoff(fig: Figure, m: int, table: dict[int, dict[str, float]]
+                           ) -> dict[str, float]:
     """Chapter 9: multiplications per output against rounding error, for tile ``m``.
 
     Parameters
