@@ -57,6 +57,7 @@ from scipy.optimize import lsq_linear, nnls
 
 from ._timing import time_methods
 from ._validation import check_int
+from .compiled import numba_available
 from .costmodel import cost_features
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
@@ -240,7 +241,7 @@ def fit_cost_constants(rows: Sequence[dict], within: float = 3.0
     >>> round(fit["call"], 12), round(fit["mac_dot"], 15)
     (1e-06, 1e-09)
     """
-    methods = ("direct", "fft", "overlap_add")
+    methods = ("direct", "fft", "overlap_add", "compiled")
     constants = {}
     for method in methods:
         usable = [r for r in rows if method in r and r[method] <= within * min(
@@ -288,6 +289,8 @@ def calibrate_cost_model(shapes=None, repeat: int = 5, budget: float = 0.1,
         features = cost_features(s1, s2, "full")
         methods = [m for m in ("direct", "fft", "overlap_add")
                    if m != "direct" or features["direct"]["mac"] <= max_direct_macs]
+        if numba_available() and features["compiled"]["mac"] <= 3 * max_direct_macs:
+            methods.append("compiled")  # warmed up (compiled) by its first call
         times = bench_methods(x, h, "full", methods, repeat=repeat, budget=budget)
         rows.append({"s1": s1, "s2": s2, "features": features, **times})
     return fit_cost_constants(rows), rows

@@ -35,7 +35,7 @@ LAYERS = [
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
      "separable", "integral", "kernels", "boundaries", "deconvolution", "data", "_fft",
-     "radix2", "edges"},
+     "radix2", "edges", "compiled"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..compiled import depthwise_weight_gradient, use_compiled
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_size, layer_inputs, output_sizes,
                     pad_input, padding_pairs, per_axis, result_dtype)
@@ -125,6 +126,8 @@ def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stri
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
+    if Cg == 1 and groups == C_out and use_compiled(xp, g):  # depthwise, compiled
+        return depthwise_weight_gradient(xp, g, (kH, kW), stride, dilation)
     if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
         grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
         for i in range(kH):

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..compiled import depthwise_adjoint, use_compiled
 from ..im2col import fold, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_output_bytes, output_bytes_problem
@@ -37,6 +38,8 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
+    if Cg == 1 and groups == C_out and use_compiled(u, weight):  # depthwise, compiled
+        return depthwise_adjoint(u, weight, full_hw, stride, dilation)
     if Cg == 1 and groups == C_out:  # depthwise: scatter each tap, no columns
         out = np.zeros((N, C_out) + tuple(full_hw), dtype=np.result_type(u, weight))
         for i in range(kH):
