@@ -257,11 +257,11 @@ def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
     order) for float32 and float64 when :func:`convlib.compiled.use_compiled` says so."""
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
+    check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
     if (use_compiled(a, b) and serves_compiled(a, b, mode) is None and not windows_pay(
             math.prod(output_shape(a.shape, b.shape, mode)), min(a.size, b.size))):
         # the same sum in the same order, compiled (convlib.compiled.USE_COMPILED)
         return convolve_compiled(a, b, mode)
-    check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
     return convolve_direct(a, b, mode)
 
 

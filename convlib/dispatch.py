@@ -171,8 +171,10 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     Returns
     -------
     method : str
-        ``'direct'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``: the cheapest by
-        :func:`estimate_costs`, with the preferences of the Notes. ``'separable'`` only
+        ``'direct'``, ``'compiled'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``:
+        the cheapest by :func:`estimate_costs`, with the preferences of the Notes.
+        ``'compiled'`` only where :func:`convlib.compiled.serves_compiled` accepts the
+        inputs (numba importable, a float32/float64 result, 1 to 3 dimensions). ``'separable'`` only
         for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
         the rounding of the result's dtype (checked by SVD only when the separable
         estimate is the cheapest). ``'loops'`` is never chosen: it exists to be read.
@@ -190,6 +192,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     these rules, in order:
 
     * boolean inputs go ``'direct'`` (as in SciPy);
+    * the direct sum is ``'compiled'`` where that serves the inputs and its estimate
+      is below ``'direct'``'s; the rules below that name ``'direct'`` then mean it;
     * integer results are exact under every method; the FFT methods split large
       integers into digits (:func:`convlib.exact.split_plan`), and their estimates are
       multiplied by the number of partial convolutions that takes;
@@ -213,8 +217,11 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     >>> rng = np.random.default_rng(0)
     >>> choose_method(np.ones((256, 256)), rng.standard_normal((15, 15)))
     'fft'
-    >>> choose_method(np.ones((512, 512)), np.ones((5, 5)))   # rank 1
-    'separable'
+    >>> # rank 1: separable passes, unless the compiled sum (numba) is predicted faster
+    >>> choose_method(np.ones((512, 512)), np.ones((5, 5))) in ("separable", "compiled")
+    True
+    >>> choose_method(np.ones((128, 128), int), np.ones((3, 3), int))  # never compiled
+    'direct'
     >>> x = rng.standard_normal(20_000)
     >>> choose_method(x, np.ones(500)), choose_method(np.append(x, np.nan), np.ones(500))
     ('fft', 'direct')
