@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-import math
+import os
+import types
 from types import SimpleNamespace
 
 import numpy as np
@@ -44,7 +45,7 @@ from ._errors import MethodCannotServe
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "COMPILED_DTYPES", "MAX_NDIM", "depthwise_forward",
+           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "COMPILED_DTYPES", "MAX_NDIM", "depthwise_forward",
            "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis: a row longer than this (a long 1-D
@@ -54,9 +55,18 @@ CHUNK = 8192
 
 #: Fewest multiply-adds for which the kernels run on several threads: below it one
 #: thread runs them (a serial compilation of the same loops). Waking a thread pool
-#: costs microseconds on an idle machine and milliseconds on a busy one, where the
-#: other threads wait for a core.
+#: costs microseconds on an idle machine.
 PARALLEL_MIN_MACS = 2**20
+
+#: Whether the kernels may use threads: ``'auto'`` (default) uses them for work of at
+#: least :data:`PARALLEL_MIN_MACS` multiply-adds only while the machine has an idle
+#: core (1-minute load average below the number of cores minus one half); True
+#: always, False never. On a busy machine a thread pool costs milliseconds per call:
+#: the call ends when its slowest thread does, and a thread that waits for a core
+#: waits a scheduler time slice (measured: 10 ms for a 0.15 ms convolution at load
+#: average 5 on 2 cores). Threads never change the result: each output row is
+#: computed by one thread, in the same order.
+THREADS: bool | str = "auto"
 
 #: Result dtypes the compiled kernels serve.
 COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -264,14 +274,28 @@ def _kernels() -> SimpleNamespace:
     out = {}
     for name, func in kernels.items():
         out[name] = numba.njit(cache=True, parallel=True, nogil=True)(func)
-        out[name + "_serial"] = numba.njit(cache=True, nogil=True)(func)
+        # a copy under another name: numba's cache files are named after the function,
+        # and their index does not tell a threaded compilation from a serial one
+        serial = types.FunctionType(func.__code__, func.__globals__, func.__name__ + "_serial")
+        serial.__qualname__ = func.__qualname__ + "_serial"
+        out[name + "_serial"] = numba.njit(cache=True, nogil=True)(serial)
     return SimpleNamespace(**out)
 
 
+def _idle_core() -> bool:
+    """Whether the 1-minute load average leaves a core idle (True where unknown)."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (OSError, AttributeError):  # no load average (Windows)
+        return True
+
+
 def _kernel(name: str, macs: float):
-    """The compiled kernel ``name``: threaded if ``macs >= PARALLEL_MIN_MACS``."""
+    """The compiled kernel ``name``: threaded as :data:`THREADS` says."""
     kernels = _kernels()
-    return getattr(kernels, name if macs >= PARALLEL_MIN_MACS else name + "_serial")
+    threads = THREADS if THREADS != "auto" else (macs >= PARALLEL_MIN_MACS
+                                                 and _idle_core())
+    return getattr(kernels, name if threads else name + "_serial")
 
 
 def _as3d(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -339,12 +363,6 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     if out.size:
         _kernel("conv", out.size * b.size)(a3, b3, out, o[0], o[1], o[2], CHUNK)
     return out.reshape(shape)
-
-
-def compiled_macs(shape: tuple[int, ...], taps: int) -> float:
-    """Upper bound of the multiply-adds of :func:`convolve_compiled`: every output value
-    times every tap (the cost model counts the exact number)."""
-    return float(math.prod(shape) * taps)
 
 
 def _dw_args(xp: np.ndarray, weight: np.ndarray, dtype: np.dtype):

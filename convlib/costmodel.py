@@ -51,11 +51,12 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
     "overlap_add": {"call": 0.0, "axis": 3.21e-05, "block": 0.0, "point": 1.59e-08,
                     "nlogn": 7.66e-10},
     # fitted by calibrate_cost_model(repeat=3, budget=0.05) with 'compiled' (numba
-    # 0.68.1) on a BUSY machine (load average 5 to 7 on 2 cores); only these four
-    # constants were kept (the others above are from a quiet machine). To be re-made
-    # on a quiet machine with the others: see COST_MODEL_FIT["compiled"]
-    "compiled": {"call": 2.18e-05, "threads": 0.0, "task": 0.0, "tap_task": 2.26e-09,
-                 "mac": 1.6e-10},
+    # 0.68.1) on a BUSY machine (load average 5.6 to 6.9 on 2 cores, so one thread:
+    # convlib.compiled.THREADS); only these constants were kept (the others above are
+    # from a quiet machine). Provisional, to be re-made on a quiet machine with the
+    # others: see COST_MODEL_FIT["compiled"]
+    "compiled": {"call": 2.02e-05, "threads": 0.0, "task": 0.0, "tap_task": 0.0,
+                 "mac": 2.18e-10},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -64,9 +65,9 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 #: ``"compiled"``: the same record of the model with the four methods, on the busy
 #: calibration run that fitted the ``'compiled'`` constants (provisional, see above).
 COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28,
-                  "compiled": {"shapes": 92, "right": 57, "worst_slowdown": 7.72,
-                               "load_average": (7.5, 7.2), "numba": "0.68.1",
-                               "quiet": False}}
+                  "compiled": {"shapes": 92, "right": 58, "worst_slowdown": 3.79,
+                               "load_average": (5.6, 6.9), "numba": "0.68.1",
+                               "threads": 1, "quiet": False}}
 
 
 def _nlogn(points: int) -> float:

@@ -217,3 +217,20 @@ def test_without_numba_auto_falls_back_and_compiled_names_it():
     out = subprocess.run([sys.executable, "-c", _BLOCKER], capture_output=True,
                          text=True, check=True)
     assert "needs numba, which cannot be imported" in out.stdout, out.stdout + out.stderr
+
+
+@needs_numba
+def test_threads_never_change_the_result(monkeypatch):
+    rng = np.random.default_rng(6)
+    x, h = rng.standard_normal((40, 30000 // 40)), rng.standard_normal((3, 4))
+    x1 = rng.standard_normal(3 * compiled.CHUNK + 5)   # several chunks of one row
+    xd, wd = rng.standard_normal((2, 3, 12, 12)), rng.standard_normal((3, 1, 3, 3))
+    outs = {}
+    for threads in (True, False):
+        monkeypatch.setattr(compiled, "THREADS", threads)
+        y = nn.conv2d(xd, wd, padding=1, groups=3)
+        outs[threads] = (cl.convolve(x, h, method="compiled"),
+                         cl.convolve(x1, h[0], method="compiled"), y,
+                         *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
+    for a, b in zip(outs[True], outs[False]):
+        np.testing.assert_array_equal(a, b)
