@@ -234,3 +234,19 @@ def test_threads_never_change_the_result(monkeypatch):
                          *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
     for a, b in zip(outs[True], outs[False]):
         np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+@pytest.mark.parametrize("mode", MODES)
+def test_zero_taps_and_tap_groups_keep_the_direct_order(mode):
+    """Zero taps are skipped and runs of three taps share a pass: still bit for bit."""
+    rng = np.random.default_rng(7)
+    for k in ((5, 7), (3, 3), (2, 9), (4, 1)):
+        h = rng.standard_normal(k).astype(np.float32)
+        h[rng.random(k) < 0.3] = 0
+        for shape in ((23, 40), (9, 6), (3, 2)):
+            x = rng.standard_normal(shape).astype(np.float32)
+            if mode == "valid" and not _valid_ok(shape, k):
+                continue
+            np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"),
+                                          cl.convolve(x, h, mode, method="direct"))
