@@ -250,3 +250,10 @@ def test_zero_taps_and_tap_groups_keep_the_direct_order(mode):
                 continue
             np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"),
                                           cl.convolve(x, h, mode, method="direct"))
+
+
+def test_import_convlib_does_not_import_numba():
+    code = ("import sys, numpy as np, convlib as cl\n"
+            "cl.convolve(np.ones(5, int), np.ones(3, int))\n"
+            "assert 'numba' not in sys.modules, 'loaded'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
