@@ -64,6 +64,9 @@ The index, grouped like the book:
   ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
+  :mod:`convlib.compiled` (``method='compiled'``: the direct sum in compiled,
+  threaded loops, with numba when it is installed; also the compiled paths of
+  ``convolve2d`` and of depthwise ``nn.conv2d`` and its backward),
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
   ``python -m convlib.bench``, and the calibration of the cost model; appendix "Which

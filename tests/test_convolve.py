@@ -101,15 +101,16 @@ def domain_pairs(method, mode, correlate=False, **kwargs):
 
 @pytest.mark.parametrize("method", list(METHODS) + ["auto"])
 def test_literals_1d(method):
-    assert cl.convolve([3, 1, 2], [1, 2, -1], method=method).tolist() == [3, 7, 1, 3, -2]
-    assert cl.convolve([3, 1, 2], [1, 2, -1], "same", method).tolist() == [7, 1, 3]
-    assert cl.convolve([3, 1, 2], [1, 2, -1], "valid", method).tolist() == [1]
-    assert cl.correlate([3, 1, 2], [1, 2, -1], method=method).tolist() == [-3, 5, 3, 5, 2]
+    x = [3.0, 1, 2] if method == "compiled" else [3, 1, 2]  # 'compiled': floats only
+    assert cl.convolve(x, [1, 2, -1], method=method).tolist() == [3, 7, 1, 3, -2]
+    assert cl.convolve(x, [1, 2, -1], "same", method).tolist() == [7, 1, 3]
+    assert cl.convolve(x, [1, 2, -1], "valid", method).tolist() == [1]
+    assert cl.correlate(x, [1, 2, -1], method=method).tolist() == [-3, 5, 3, 5, 2]
 
 
 @pytest.mark.parametrize("method", GENERAL)
 def test_literal_2d(method):
-    x = np.array([[1, 2], [3, 4]])
+    x = np.array([[1, 2], [3, 4]], dtype=float if method == "compiled" else int)
     h = np.array([[0, 1], [1, 0]])
     if method == "winograd":  # a 3x3 kernel: the same literal with a zero row and column
         h = np.pad(h, ((0, 1), (0, 1)))
@@ -255,6 +256,11 @@ def test_result_dtype_is_scipys(t1, t2, method):
     if method == "winograd":  # a 3-tap kernel
         b = np.array([1, 1, 0], dtype=t2)
     ref = scipy.signal.convolve(a, b, method="direct")
+    reason = METHODS[method].serves(a, b, "full") if method in METHODS else None
+    if reason is not None:  # 'compiled': float32 and float64 only
+        with pytest.raises(MethodCannotServe, match=re.escape(reason)):
+            cl.convolve(a, b, method=method)
+        return
     out = cl.convolve(a, b, method=method)
     assert out.dtype == ref.dtype == np.result_type(a, b)
     np.testing.assert_array_equal(out, ref)

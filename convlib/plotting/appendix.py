@@ -40,7 +40,8 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
     cmap = matplotlib.colors.ListedColormap(list(METHOD_COLORS.values()))
     ax.imshow(np.ma.masked_where(~mapped, codes), cmap=cmap, vmin=-0.5,
               vmax=len(names) - 0.5, aspect="auto", origin="lower")
-    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA"}
+    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA",
+             "compiled": "cmp"}
     for (i, j), name in np.ndenumerate(choices):
         if name:
             ax.text(j, i, short[name], ha="center", va="center", fontsize=8,

@@ -251,10 +251,11 @@ GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI = "#c6dbef", "#2171b5", "#c7e9c0", "#
 
 #: One colour per method of the method map and the benchmark figure.
 METHOD_COLORS = {"direct": "#4c72b0", "separable": "#55a868", "fft": "#dd8452",
-                 "overlap_add": "#c44e52", "": "#ffffff"}
+                 "overlap_add": "#c44e52", "compiled": "#8172b3", "": "#ffffff"}
 
 #: A marker per method as well, so that no reader has to tell the methods apart by
 #: colour alone (green, orange and red are hard to separate for red-green colour-blind
 #: readers).
 METHOD_MARKERS = {"direct": "o", "separable": "D", "fft": "s", "overlap_add": "^",
-                  "winograd": "v", "toeplitz": "P", "im2col": "X", "loops": "*"}
+                  "winograd": "v", "toeplitz": "P", "im2col": "X", "loops": "*",
+                  "compiled": "h"}
