@@ -6,7 +6,9 @@ output can be computed tile by tile -- read tile plus halo, convolve in ``'valid
 mode, write -- with memory bounded by one tile, and the result is exact at the seams
 (the 2-D form of overlap-save, chapter 5). :func:`tiled_convolve2d` does this over any
 array-like with ``shape``, ``dtype`` and 2-D slicing that returns arrays (tested with
-ndarrays, ``numpy.memmap`` and :class:`NpyArray`); :func:`dask_convolve2d` hands the same idea to ``dask.array.map_overlap``,
+ndarrays, ``numpy.memmap``, :class:`NpyArray` and a minimal sliceable object);
+:func:`tiled_fftconvolve2d` is the overlap-add form for large kernels (FFT per tile,
+tails added into the neighbours); :func:`dask_convolve2d` hands the same idea to ``dask.array.map_overlap``,
 which runs it on threads, processes or a distributed cluster.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import numpy as np
+import scipy.fft as sp_fft
 
 from ._typing import ArrayLike, Method, Mode, NDArray
 from ._validation import as_array, as_tuple, check_choice
@@ -25,7 +28,7 @@ from .dispatch import convolve
 from .shapes import MODES, output_shape, _mode_offset, _output_shape
 
 __all__ = ["tiled_convolve2d", "tile_slices", "read_window", "dask_convolve2d",
-           "TextProgress", "NpyArray"]
+           "TextProgress", "NpyArray", "tiled_fftconvolve2d"]
 
 IntPair = int | Sequence[int]
 
@@ -412,3 +415,130 @@ class NpyArray:
 
     def __repr__(self) -> str:
         return f"NpyArray(shape={self.shape}, dtype={self.dtype})"
+
+
+def tiled_fftconvolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
+                        tile_shape: IntPair = 1024, out: Any = None,
+                        progress: Callable[[int, int], None] | None = None) -> Any:
+    """2-D convolution by FFT per tile, overlap-add: for kernels too large for direct tiles.
+
+    Each input tile (no halo) is convolved in full with ``h`` by an FFT of size at least
+    ``tile + kernel - 1`` (so nothing wraps around), and the result, a tile with tails of
+    ``kH - 1`` rows and ``kW - 1`` columns, is *added* into the output, where the tails
+    overlap the neighbouring tiles' results: the 2-D form of overlap-add. The kernel's
+    transform is computed once.
+
+    Parameters
+    ----------
+    x : array-like of shape (H, W)
+        The image; anything with ``shape``, ``dtype`` and 2-D slicing that returns
+        arrays (ndarray, ``numpy.memmap``, :class:`NpyArray`). One tile is read at a time.
+    h : array_like of shape (kH, kW)
+        The kernel (held in memory, with its transform).
+    mode : {'full', 'same', 'valid'}
+        As in :func:`convlib.convolve2d` with zero boundaries; in ``'valid'`` mode ``x``
+        must be at least as large as ``h`` in both axes.
+    tile_shape : int or (int, int)
+        Input tile size; the transforms have ``next_fast_len(tile + k - 1)`` points per
+        axis.
+    out : array-like of shape (H_out, W_out), optional
+        Where to write (e.g. a ``numpy.memmap``); it is zeroed tile by tile first, then
+        accumulated into (it must support ``out[rows, cols] += values``). A new ndarray
+        if not given.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each tile.
+
+    Returns
+    -------
+    array-like of shape (H_out, W_out)
+        ``out`` (or the new array), equal to ``scipy.signal.fftconvolve(x, h, mode)`` up
+        to floating-point rounding. Its dtype (when new) is floating:
+        ``numpy.result_type(x.dtype, h.dtype, 1.0)`` (float32 stays float32, integers
+        give float64).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 2-D and non-empty, ``h`` is not 2-D, ``mode`` is unknown, ``h``
+        is larger than ``x`` in ``'valid'`` mode, a tile size is < 1 or ``out`` has the
+        wrong shape.
+    TypeError
+        If ``x`` has no ``shape``/``dtype``/slicing.
+
+    See Also
+    --------
+    tiled_convolve2d : the direct form (tile plus halo, overlap-save), cheaper for small
+        kernels.
+    convlib.overlap.overlap_add : the in-memory N-d form.
+
+    Notes
+    -----
+    Input tile ``[r0, r0 + t)`` contributes to the full-convolution rows
+    ``[r0, r0 + t + kH - 1)``, i.e. output rows shifted by the mode's offset and clipped
+    to the output. Cost per tile: two FFTs of ``P = next_fast_len(t + k - 1)`` points
+    per axis, about ``P^2 log P`` operations against ``t^2 k^2`` multiply-adds for a
+    direct tile, so the FFT wins once the kernel is large. Memory: a few arrays of
+    ``P^2`` elements (the tile's transform, the product and the result) plus the
+    kernel's transform. Sectioned FFT convolution is due to Stockham [1]_. Taught in
+    :ref:`ch-larger-than-memory`.
+
+    References
+    ----------
+    .. [1] T. G. Stockham, Jr., "High-speed convolution and correlation", Proc. AFIPS
+       Spring Joint Computer Conference, pp. 229-233, 1966.
+
+    Examples
+    --------
+    >>> from scipy.signal import fftconvolve
+    >>> x = np.arange(48.0).reshape(6, 8)
+    >>> h = np.ones((3, 5))
+    >>> y = tiled_fftconvolve2d(x, h, tile_shape=(4, 3))
+    >>> bool(np.allclose(y, fftconvolve(x, h, "same")))
+    True
+    >>> tiled_fftconvolve2d(x, h, tile_shape=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tiled_fftconvolve2d: tile_shape must be >= 1; got 0
+    """
+    func = "tiled_fftconvolve2d"
+    shape, dtype = _source(x, func)
+    h = as_array(h, "h", func, ndim=2)
+    check_choice(mode, "mode", MODES, func)
+    if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
+        raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
+                         f"both axes; got shapes {shape} and {h.shape}")
+    th, tw = as_tuple(tile_shape, 2, "tile_shape", func, minimum=1)
+    th, tw = min(th, shape[0]), min(tw, shape[1])
+    (kH, kW), out_shape = h.shape, _output_shape(shape, h.shape, mode, func)
+    offset = _mode_offset(shape, h.shape, mode, func)
+    cplx = np.dtype(dtype).kind == "c" or h.dtype.kind == "c"
+    fshape = (sp_fft.next_fast_len(th + kH - 1, not cplx),
+              sp_fft.next_fast_len(tw + kW - 1, not cplx))
+    if cplx:
+        fwd, inv = sp_fft.fft2, sp_fft.ifft2
+    else:
+        fwd, inv = sp_fft.rfft2, sp_fft.irfft2
+    if out is None:
+        out = np.zeros(out_shape, dtype=np.result_type(dtype, h.dtype, 1.0))
+    elif tuple(out.shape) != out_shape:
+        raise ValueError(f"{func}: out must have shape {out_shape}; got "
+                         f"{tuple(out.shape)}")
+    else:
+        for rows, cols in tile_slices(out_shape, (th, tw)):
+            out[rows, cols] = 0
+    h_hat = fwd(h, fshape)
+    tiles = tile_slices(shape, (th, tw))
+    for done, (rows, cols) in enumerate(tiles, 1):
+        tile = np.asarray(x[rows, cols])
+        full = inv(fwd(tile, fshape) * h_hat, fshape)
+        window = []
+        for start, n, k, off, size in zip((rows.start, cols.start), tile.shape,
+                                          (kH, kW), offset, out_shape):
+            lo, hi = max(start - off, 0), min(start + n + k - 1 - off, size)
+            window.append((lo, hi, lo - (start - off)))
+        (a, b, i), (c, d, j) = window
+        if a < b and c < d:
+            out[a:b, c:d] += full[i:i + b - a, j:j + d - c]
+        if progress is not None:
+            progress(done, len(tiles))
+    return out

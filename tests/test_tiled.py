@@ -168,6 +168,61 @@ def test_inputs_not_modified():
     np.testing.assert_array_equal(h, before[1])
 
 
+@given(image_case())
+def test_tiled_fft_equals_scipy(case):
+    from scipy.signal import fftconvolve
+
+    x, h, mode, tile = case
+    got = tiled.tiled_fftconvolve2d(x, h, mode, tile_shape=tile)
+    ref = fftconvolve(x.astype(np.result_type(x, 1.0)), h.astype(np.result_type(h, 1.0)),
+                      mode)
+    assert got.shape == ref.shape and got.dtype == np.result_type(x.dtype, h.dtype, 1.0)
+    # FFT rounding spreads over the output: a few eps of the largest sum of |terms|
+    scale = bound(x, h, lambda a, b: cl.convolve2d(a, b, mode)).max() + 1
+    eps = np.finfo(got.real.dtype).eps
+    assert np.all(np.abs(got - ref) <= 64 * eps * scale), np.abs(got - ref).max()
+
+
+def test_tiled_fft_memmap_large_kernel_and_progress(tmp_path):
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((70, 90)).astype(np.float32)
+    src = np.lib.format.open_memmap(tmp_path / "x.npy", "w+", x.dtype, x.shape)
+    src[:] = x
+    h = rng.standard_normal((21, 17)).astype(np.float32)
+    for mode in MODES:
+        out = np.lib.format.open_memmap(tmp_path / f"{mode}.npy", "w+", np.float32,
+                                        fftconvolve(x, h, mode).shape)
+        out[:] = 7                                      # stale contents are zeroed
+        calls = []
+        res = tiled.tiled_fftconvolve2d(src, h, mode, tile_shape=(32, 40), out=out,
+                                        progress=lambda d, t: calls.append((d, t)))
+        assert res is out and calls == [(i, 9) for i in range(1, 10)]   # 3 x 3 tiles
+        np.testing.assert_allclose(out, fftconvolve(x, h, mode), rtol=1e-4, atol=1e-4)
+
+
+def test_tiled_fft_reads_only_tiles_and_writes_npy_array(tmp_path):
+    x = Sliceable(np.arange(60 * 50, dtype=float).reshape(60, 50) % 7)
+    h = np.ones((9, 11))
+    np.save(tmp_path / "y.npy", np.zeros((60, 50)))
+    out = tiled.NpyArray(tmp_path / "y.npy", writable=True)
+    tiled.tiled_fftconvolve2d(x, h, tile_shape=(16, 20), out=out)
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"),
+                               cl.convolve(x.a, h, "same", method="direct"), atol=1e-9)
+    assert max(x.reads) <= 16 * 20 and len(x.reads) == 4 * 3     # no halo is read
+
+
+def test_tiled_fft_complex_and_inputs_not_modified():
+    x = np.arange(20.0).reshape(4, 5) * (1 + 2j)
+    h = np.ones((3, 2))
+    before = x.copy(), h.copy()
+    got = tiled.tiled_fftconvolve2d(x, h, "full", tile_shape=2)
+    np.testing.assert_allclose(got, cl.convolve2d(x, h, "full"), atol=1e-12)
+    np.testing.assert_array_equal(x, before[0])
+    np.testing.assert_array_equal(h, before[1])
+
+
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: tiled.tiled_convolve2d([[1, 2]], [[1]]), TypeError,
      "tiled_convolve2d: x must be an array-like with shape, dtype and slicing"),
@@ -207,6 +262,18 @@ def test_inputs_not_modified():
     (lambda: tiled.dask_convolve2d(np.ones((3, 3)), np.ones((4, 4)), "valid",
                                    blockwise=True), ValueError,
      "dask_convolve2d: in 'valid' mode x must be at least as large as h"),
+    (lambda: tiled.tiled_fftconvolve2d([[1, 2]], [[1]]), TypeError,
+     "tiled_fftconvolve2d: x must be an array-like with shape, dtype and slicing"),
+    (lambda: tiled.tiled_fftconvolve2d(np.ones((3, 3)), [1]), ValueError,
+     "tiled_fftconvolve2d: h must be 2-D"),
+    (lambda: tiled.tiled_fftconvolve2d(np.ones((3, 3)), [[1]], "middle"), ValueError,
+     "tiled_fftconvolve2d: mode must be one of 'full', 'same', 'valid'"),
+    (lambda: tiled.tiled_fftconvolve2d(np.ones((3, 3)), np.ones((4, 1)), "valid"),
+     ValueError, "tiled_fftconvolve2d: in 'valid' mode x must be at least as large"),
+    (lambda: tiled.tiled_fftconvolve2d(np.ones((3, 3)), [[1]], tile_shape=(1, 0)),
+     ValueError, "tiled_fftconvolve2d: tile_shape must be >= 1"),
+    (lambda: tiled.tiled_fftconvolve2d(np.ones((3, 3)), [[1]], out=np.ones((2, 2))),
+     ValueError, r"tiled_fftconvolve2d: out must have shape \(3, 3\); got \(2, 2\)"),
     (lambda: tiled.tile_slices((3, 3), (0, 1)), ValueError,
      "tile_slices: tile_shape must be >= 1"),
 ])
