@@ -20,6 +20,7 @@ import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
+from ..compiled import depthwise_weight_gradient, use_compiled
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
@@ -129,6 +130,8 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
+    if Cg == 1 and groups == C_out and use_compiled(xp, g):  # depthwise, compiled
+        return depthwise_weight_gradient(xp, g, (kH, kW), stride, dilation)
     if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
         grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
         for i in range(kH):
