@@ -94,3 +94,19 @@ def test_show_sparse_matrix_blocks(fig):
                             "T", blocks=(4, 3))
     assert ax.get_title() == "T"
     assert len(ax.texts) == 24  # one annotation per non-zero entry: 4 taps x 6 pixels
+
+
+def test_draw_winograd_layer_ops(fig):
+    ax = fig.subplots()
+    ops = {f"F({m}x{m}, 3x3)": cl.nn.winograd_layer_ops((1, 8, 12, 12), (4, 8, 3, 3),
+                                                         padding=1, m=m) for m in (2, 4)}
+    totals = cl.plotting.draw_winograd_layer_ops(ax, ops)
+    assert list(totals) == ["direct (im2col)", "F(2x2, 3x3)", "F(4x4, 3x3)"]
+    direct = ops["F(2x2, 3x3)"]["direct"]
+    assert totals["direct (im2col)"] == pytest.approx(sum(direct))
+    o = ops["F(2x2, 3x3)"]
+    steps = sum(o["gemm"]) + sum(o["input"]) + sum(o["output"]) + sum(o["filter"])
+    assert totals["F(2x2, 3x3)"] == pytest.approx(steps)
+    assert len(ax.patches) == 2 + 5 + 5                 # one segment per step and bar
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(totals)
+    assert ax.get_legend() is not None

@@ -15,7 +15,6 @@ so the layer is ``alpha**2`` batched GEMMs between two cheap transforms (Lavin a
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validation import check_int
 from ..winograd import winograd_transforms
@@ -46,6 +45,18 @@ def _sandwich(L: np.ndarray, t: np.ndarray, R: np.ndarray, axes: tuple[int, int]
     return t                                               # (rows, cols, other axes...)
 
 
+def _input_transform(xp: np.ndarray, BT: np.ndarray, m: int, Th: int, Tw: int):
+    """``B^T d B`` of every tile ``d`` of ``xp`` (N, C, H, W), rows then columns: the
+    ``alpha`` strided row slices (every ``m``-th row, from offset ``a``) are stacked and
+    contracted with ``B^T`` at once, then the same along columns.
+    Returns (alpha, alpha, N, C, Th, Tw)."""
+    a = BT.shape[0]
+    rows = np.stack([xp[:, :, i:i + m * Th:m] for i in range(a)])    # (a, N, C, Th, W)
+    Z = np.tensordot(BT, rows, axes=1)                               # (a, N, C, Th, W)
+    cols = np.stack([Z[..., j:j + m * Tw:m] for j in range(a)])      # (a, a, N, C, Th, Tw)
+    return np.tensordot(BT, cols, axes=1).swapaxes(0, 1)             # (i, j, N, C, ...)
+
+
 def _winograd_layer(xp: np.ndarray, w: np.ndarray, m: int) -> np.ndarray:
     """'valid' F(m x m, 3 x 3) layer of a padded batch ``xp`` (N, C, H, W), float."""
     AT, G, BT = (t.astype(xp.dtype) for t in winograd_transforms(m, 3))
@@ -54,8 +65,7 @@ def _winograd_layer(xp: np.ndarray, w: np.ndarray, m: int) -> np.ndarray:
     Ho, Wo = H - 2, W - 2
     Th, Tw = -(-Ho // m), -(-Wo // m)
     xp = np.pad(xp, ((0, 0), (0, 0), (0, Th * m + 2 - H), (0, Tw * m + 2 - W)))
-    tiles = sliding_window_view(xp, (a, a), axis=(2, 3))[:, :, ::m, ::m]
-    V = _sandwich(BT, tiles, BT, (4, 5))                   # (a, a, N, C, Th, Tw)
+    V = _input_transform(xp, BT, m, Th, Tw)                # (a, a, N, C, Th, Tw)
     V = V.transpose(0, 1, 3, 2, 4, 5).reshape(a * a, C, N * Th * Tw)
     U = _sandwich(G, w, G, (2, 3)).reshape(a * a, w.shape[0], C)   # (a*a, K, C)
     M = (U @ V).reshape(a, a, w.shape[0], N, Th, Tw)       # alpha**2 batched GEMMs

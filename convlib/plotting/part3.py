@@ -3,6 +3,7 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -12,7 +13,7 @@ from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff"]
+           "draw_winograd_tradeoff", "draw_winograd_layer_ops"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -182,3 +183,57 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
     fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
                  f"float32 error {row['float32']:.1e}", fontsize=9)
     return row
+
+
+#: Steps of a Winograd layer in :func:`draw_winograd_layer_ops`: key of
+#: :func:`convlib.nn.winograd_layer_ops`, label, hatch (the steps differ by hatch as
+#: well as by colour).
+_LAYER_STEPS = [("input", "input transform", "//"), ("output", "output transform", "\\\\"), ("filter", "filter transform", "..")]
+
+
+def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict]) -> dict[str, float]:
+    """Chapter 9: operations of one 3x3 layer, direct against Winograd, step by step.
+
+    One horizontal bar per algorithm, in millions of operations: the direct sum (the
+    ``"direct"`` entry of the first ``ops``) split into multiplications and additions,
+    then each Winograd variant split into its channel sums (multiplications, additions)
+    and its input, output and filter transforms. Segments differ by colour and hatch.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    ops : dict of str to dict
+        ``{label: convlib.nn.winograd_layer_ops(...)}`` for the same layer.
+
+    Returns
+    -------
+    dict
+        ``{bar label: total operations}``, the direct sum first.
+    """
+    first = next(iter(ops.values()))
+    bars = {"direct (im2col)": [("multiplications", first["direct"][1], ""),
+                                ("additions", first["direct"][0], "oo")]}
+    for label, o in ops.items():
+        segs = [("multiplications", o["gemm"][1], ""), ("additions", o["gemm"][0], "oo")]
+        segs += [(name, sum(o[key]), hatch) for key, name, hatch in _LAYER_STEPS]
+        bars[label] = segs
+    names = list(dict.fromkeys(n for segs in bars.values() for n, _, _ in segs))
+    cmap = matplotlib.colormaps["viridis"]
+    colors = {n: cmap(i / max(1, len(names) - 1)) for i, n in enumerate(names)}
+    totals = {}
+    for row, (label, segs) in enumerate(bars.items()):
+        left = 0.0
+        for name, value, hatch in segs:
+            ax.barh(row, value / 1e6, left=left, color=colors[name], hatch=hatch,
+                    edgecolor="white", label=name if row <= 1 else None)
+            left += value / 1e6
+        totals[label] = left * 1e6
+        ax.text(left, row, f" {left:.0f} M", va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), list(bars))
+    ax.invert_yaxis()
+    ax.set_xlabel("operations (millions)")
+    ax.set_xlim(0, max(totals.values()) / 1e6 * 1.18)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
+    return totals
