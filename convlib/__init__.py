@@ -28,7 +28,9 @@ The index, grouped like the book:
   :mod:`convlib.radix2`, how the FFT works (the radix-2 FFT, its operation count, the
   DTFT that the DFT samples) (chapter 5);
   :func:`inverse_filter`, :func:`wiener_deconvolve`, :func:`tikhonov_deconvolve`,
-  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6).
+  :func:`transfer_function` and :func:`circular_blur` (deconvolution, chapter 6);
+  :func:`estimate_noise`, :func:`wiener_power_law`, :func:`richardson_lucy` and
+  :func:`edge_taper` (restoration in practice, :mod:`convlib.restoration`, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
   (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
@@ -48,7 +50,9 @@ The index, grouped like the book:
   sites with a rulebook, regular and submanifold (chapter 14); :mod:`convlib.tiled`:
   convolving images larger than memory, tile by tile with halos and with
   ``dask.array`` (chapter 15); :mod:`convlib.masked`: causal 1-D, PixelCNN-masked and
-  locally masked 2-D convolution (chapter 16).
+  locally masked 2-D convolution (chapter 16); :mod:`convlib.pixelcnn`: the gated
+  PixelCNN's vertical and horizontal stacks, colour masks, autoregressive sampling
+  (chapter 16).
 * Modules -- :mod:`convlib.data` (offline sample data and synthetic images),
   :mod:`convlib.plotting` (figures and static widget twins), :mod:`convlib.widgets`
   (live ipywidgets), :mod:`convlib.direct` (the ``'loops'`` and ``'direct'`` methods),
@@ -82,11 +86,12 @@ import importlib as _importlib
 
 from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
                overlap)
-from . import masked, radix2, sparse, tiled
+from . import masked, pixelcnn, radix2, restoration, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,
                             transfer_function, wiener_deconvolve)
+from .restoration import edge_taper, estimate_noise, richardson_lucy, wiener_power_law
 from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
@@ -130,6 +135,7 @@ __all__ = [
     "fft_convolve", "overlap_add", "overlap_save", "circular_convolve", "dft_matrix",
     "block_length", "block_plan", "estimate_costs", "transfer_function", "circular_blur",
     "inverse_filter", "wiener_deconvolve", "tikhonov_deconvolve",
+    "estimate_noise", "wiener_power_law", "richardson_lucy", "edge_taper",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
@@ -138,7 +144,7 @@ __all__ = [
     "same_padding", "receptive_field",
     # modules
     "data", "direct", "kernels", "edges", "plotting", "widgets", "nn", "fourier", "overlap",
-    "costmodel", "exact", "deconvolution", "radix2",
+    "costmodel", "exact", "deconvolution", "radix2", "restoration",
     # Part V
-    "sparse", "tiled", "masked",
+    "sparse", "tiled", "masked", "pixelcnn",
 ]

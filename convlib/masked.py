@@ -104,7 +104,8 @@ def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: str = "A",
     In raster order (row by row, left to right), a tap ``(i, j)`` reads pixel
     ``(p + i - kH//2, q + j - kW//2)`` for output ``(p, q)`` ('same' padding); it comes
     before ``(p, q)`` exactly when ``i < kH//2``, or ``i == kH//2`` and ``j < kW//2``.
-    The per-colour-channel masks of the paper (R before G before B) are left out.
+    The per-colour-channel masks of the paper (R before G before B) are
+    :func:`convlib.pixelcnn.color_mask`.
     Taught in :ref:`ch-masked-causal`.
 
     References

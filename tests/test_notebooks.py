@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from notebook_tools import COLAB_MARK, solutions, toc_entries
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CHAPTERS = [p for p in NOTEBOOKS if p.name.startswith("ch")]
@@ -557,8 +557,9 @@ def test_link_checks_see_what_sphinx_sees():
 
 
 API_MODULES = ["convlib", "convlib.nn", "convlib.kernels", "convlib.edges", "convlib.sparse",
-               "convlib.tiled",
-               "convlib.masked", "convlib.deconvolution", "convlib.data", "convlib.plotting",
+               "convlib.tiled", "convlib.pixelcnn",
+               "convlib.masked", "convlib.deconvolution", "convlib.restoration",
+               "convlib.data", "convlib.plotting",
                "convlib.widgets"]
 
 

@@ -1,18 +1,10 @@
 """Part V widgets: drive the draw and state functions of chapters 14-16 directly."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import convlib as cl
 from convlib import masked, sparse
-
-
-@pytest.fixture
-def fig():
-    f = plt.figure()
-    yield f
-    plt.close(f)
 
 
 @pytest.mark.parametrize("layers", [0, 1, 2, 4])
@@ -55,3 +47,15 @@ def test_draw_pixelcnn_field(fig, layers):
     assert labels[:3] == [f"{k}: {v}" for k, v in counts.items()]
     assert f"{layers} layer(s): sees {int(field.sum())} pixels" in \
         fig.axes[0].get_title()
+
+
+def test_draw_causal_fields(fig):
+    field = masked.pixelcnn_receptive_field((7, 7), (3, 3), 2)
+    everything = np.arange(49).reshape(7, 7) < 3 * 7 + 3
+    unseen = cl.plotting.draw_causal_fields(
+        fig, {"masked": field, "all": everything}, (3, 3))
+    assert unseen == {"masked": int((everything & ~field).sum()), "all": 0}
+    assert unseen["masked"] > 0 and len(fig.axes) == 2
+    assert fig.axes[1].get_title() == "all\n0 earlier pixels unseen"
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert labels == ["seen", "unseen (x)", "the pixel"]

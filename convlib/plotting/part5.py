@@ -12,7 +12,8 @@ from ..sparse import densify, grow_active
 from ..tiled import read_window, tile_slices
 from .core import GRID_IN, GRID_IN_HI, GRID_OUT_HI
 
-__all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field"]
+__all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field",
+           "draw_causal_fields"]
 
 
 def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
@@ -106,3 +107,40 @@ def draw_pixelcnn_field(fig: Figure, layers: int, size: int = 11,
               title="earlier pixels", title_fontsize=8, frameon=False)
     ax.set_title(f"{layers} layer(s): sees {counts['seen']} pixels", fontsize=9)
     return counts
+
+
+def draw_causal_fields(fig: Figure, fields: dict[str, np.ndarray],
+                       pixel: tuple[int, int]) -> dict[str, int]:
+    """Receptive fields of one output ``pixel``, one panel per model, side by side.
+
+    ``fields`` maps a panel title to a boolean ``(H, W)`` field (e.g. measured with
+    :func:`convlib.pixelcnn.perturbation_field`). Each earlier pixel in raster order is
+    *seen* (Okabe-Ito blue) or *unseen* (vermillion, hatched); the pixel is black, later
+    pixels white. Returns the number of unseen earlier pixels per panel.
+    """
+    from matplotlib.patches import Patch
+
+    colors = {"seen": "#0072B2", "unseen": "#D55E00"}
+    axes = np.atleast_1d(fig.subplots(1, len(fields)))
+    unseen = {}
+    for ax, (title, field) in zip(axes, fields.items()):
+        H, W = field.shape
+        before = np.arange(H * W).reshape(H, W) < pixel[0] * W + pixel[1]
+        img = np.select([before & field, before & ~field], [1, 2], 0)
+        img[pixel] = 3
+        ax.imshow(img, cmap=matplotlib.colors.ListedColormap(
+            ["white", *colors.values(), "black"]), vmin=-0.5, vmax=3.5)
+        rows, cols = np.nonzero(before & ~field)
+        ax.scatter(cols, rows, marker="x", s=12, color="k", lw=0.8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+        unseen[title] = int((before & ~field).sum())
+        ax.set_title(f"{title}\n{unseen[title]} earlier pixels unseen", fontsize=9)
+    axes[-1].legend(handles=[Patch(facecolor=colors["seen"], label="seen"),
+                             Patch(facecolor=colors["unseen"], label="unseen (x)"),
+                             Patch(facecolor="black", label="the pixel")],
+                    loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+                    frameon=False)
+    return unseen
