@@ -238,7 +238,7 @@ def winograd_layer_ops(x_shape, weight_shape, padding=0, *, m: int = 2) -> dict:
     AT, G, BT = winograd_transforms(m, 3)
     a, P = m + 2, N * -(-Ho // m) * -(-Wo // m)
     nested = {"input": (BT, a, a), "filter": (G, 3, a), "output": (AT, a, m)}
-    ops = {"tiles": P}
+    ops: dict[str, int | tuple[int, int]] = {"tiles": P}
     for step, (T, first, second) in nested.items():
         adds, mults = _transform_ops(T)
         count = P * C if step == "input" else (K * C if step == "filter" else P * K)
