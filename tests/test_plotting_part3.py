@@ -102,3 +102,13 @@ def test_draw_winograd_layer_ops(fig):
     assert len(ax.patches) == 2 + 5 + 5                 # one segment per step and bar
     assert [t.get_text() for t in ax.get_yticklabels()] == list(totals)
     assert ax.get_legend() is not None
+
+
+def test_draw_winograd_half_errors(fig):
+    ax = fig.subplots()
+    errors = {"direct": 2.0**-12, "F(2x2, 3x3)": 2.0**-10, "F(4x4, 3x3)": 2.0**-6}
+    heights = cl.plotting.draw_winograd_half_errors(ax, errors, 2.0**-11)
+    assert heights == [0.5, 2.0, 32.0]
+    assert len(ax.patches) == 3 and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(errors)
+    assert [t.get_text() for t in ax.texts] == ["0.5", "2.0", "32.0"]

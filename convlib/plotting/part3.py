@@ -13,7 +13,8 @@ from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff", "draw_winograd_layer_ops"]
+           "draw_winograd_tradeoff", "draw_winograd_layer_ops",
+           "draw_winograd_half_errors"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -237,3 +238,39 @@ def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict]) -> dict[str, float]:
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
     return totals
+
+
+def draw_winograd_half_errors(ax: Axes, errors: dict[str, float], unit: float) -> list[float]:
+    """Chapter 9: the rounding error of each layer algorithm in float16, in units ``unit``.
+
+    One bar per algorithm (in the order given, the first, the direct sum, in grey; the
+    others in viridis colours with distinct hatches), on a logarithmic axis, with each
+    value written above its bar and a dashed line at one unit.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    errors : dict of str to float
+        ``{algorithm: largest error relative to the largest output}``.
+    unit : float
+        The unit of the axis, e.g. float16's unit roundoff ``2**-11``.
+
+    Returns
+    -------
+    list of float
+        The bar heights, ``error / unit``.
+    """
+    heights = [e / unit for e in errors.values()]
+    cmap = matplotlib.colormaps["viridis"]
+    n = max(1, len(errors) - 1)
+    colors = [COLORS["grey"]] + [cmap(0.85 * i / n) for i in range(n)]
+    hatches = ["", "//", "..", "xx", "\\\\", "oo", "--"]
+    for i, (label, h) in enumerate(zip(errors, heights)):
+        ax.bar(i, h, color=colors[i], hatch=hatches[i % len(hatches)], edgecolor="white")
+        ax.text(i, h * 1.1, f"{h:.1f}", ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.axhline(1, color="k", ls="--", lw=0.8)
+    ax.set_xticks(range(len(errors)), list(errors), fontsize=8)
+    ax.set_ylabel("max error / max output (units of u)")
+    ax.set_ylim(min(heights + [1]) / 2, max(heights) * 3)
+    return heights
