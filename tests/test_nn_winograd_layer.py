@@ -1,8 +1,11 @@
-"""convlib.nn.winograd_conv2d (Lavin and Gray's layer algorithm) against SciPy's 2-D
-correlation summed over channels and against convlib.nn.conv2d; winograd_layer_ops
-against counts made by hand and the paper's; every error message."""
+"""convlib.nn.winograd_conv2d (Lavin and Gray's layer algorithm) against PyTorch's
+stored outputs (tests/fixtures/winograd_torch.npz, written by
+tools/fixtures/winograd_torch_fixture.py), SciPy's 2-D correlation summed over channels
+and convlib.nn.conv2d; winograd_layer_ops against counts made by hand and the paper's;
+every error message."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +25,20 @@ def scipy_layer(x, w, b, pad):
                 for c in range(x.shape[1])) + (0 if b is None else b[k])
             for k in range(K)] for n in range(N)]
     return np.array(out)
+
+
+FIXTURE = np.load(Path(__file__).parent / "fixtures" / "winograd_torch.npz")
+# (padding) of each stored case, as in tools/fixtures/winograd_torch_fixture.py
+TORCH_CASES = {"resnet_like": 1, "odd": 0, "same": "same", "asym": (2, 0)}
+
+
+@pytest.mark.parametrize("m", [2, 4])
+@pytest.mark.parametrize("name", list(TORCH_CASES))
+def test_equals_pytorch_reference(name, m):
+    x, w, b, y = (FIXTURE[f"{name}_{key}"] for key in "xwby")
+    got = nn.winograd_conv2d(x, w, b, padding=TORCH_CASES[name], m=m)
+    assert got.shape == y.shape
+    assert np.abs(got - y).max() <= RTOL64 * np.abs(y).max()
 
 
 # float64, sums of 9*C products of O(1) numbers; the F(m x m) transforms (m <= 4) have
