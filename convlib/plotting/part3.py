@@ -238,7 +238,7 @@ _LAYER_STEPS = [("input", "input transform", "//"),
                 ("filter", "filter transform", "..")]
 
 
-def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict]) -> dict[str, float]:
+def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict[str, Any]]) -> dict[str, float]:
     """Chapter 9: operations of one 3x3 layer, direct against Winograd, step by step.
 
     One horizontal bar per algorithm, in millions of operations: the direct sum (the
