@@ -53,7 +53,7 @@ def _input_transform(xp: np.ndarray, BT: np.ndarray, m: int, Th: int, Tw: int):
     a = BT.shape[0]
     rows = np.stack([xp[:, :, i:i + m * Th:m] for i in range(a)])    # (a, N, C, Th, W)
     Z = np.tensordot(BT, rows, axes=1)                               # (a, N, C, Th, W)
-    cols = np.stack([Z[..., j:j + m * Tw:m] for j in range(a)])      # (a, a, N, C, Th, Tw)
+    cols = np.stack([Z[..., j:j + m * Tw:m] for j in range(a)])  # (a, a, N, C, Th, Tw)
     return np.tensordot(BT, cols, axes=1).swapaxes(0, 1)             # (i, j, N, C, ...)
 
 
@@ -145,7 +145,8 @@ def winograd_conv2d(x, weight, bias=None, padding=0, *, m: int = 2) -> np.ndarra
     func = "winograd_conv2d"
     xb, weight, bias, _, batched = layer_inputs(x, weight, bias, 2, 1, func)
     if weight.shape[2:] != (3, 3):
-        raise ValueError(f"{func}: weight must have 3x3 kernels; got shape {weight.shape}")
+        raise ValueError(f"{func}: weight must have 3x3 kernels; "
+                         f"got shape {weight.shape}")
     m = _tile_size(m, func)
     pads = padding_pairs(padding, (3, 3), (1, 1), (1, 1), func)
     output_sizes(xb.shape[2:], (3, 3), (1, 1), pads, (1, 1), func)  # raises if too small
