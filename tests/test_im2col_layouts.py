@@ -209,3 +209,16 @@ def test_im2col_and_col2im_equal_torch_unfold_and_fold(i):
     folded = cl.col2im(FIXTURE[f"case{i}_c"], x.shape[2:], k, s, p, d)
     # sums of up to kH*kW float64 terms, in another order: a few ulps
     np.testing.assert_allclose(folded, FIXTURE[f"case{i}_fold"], rtol=1e-13, atol=1e-13)
+
+
+def test_the_chapters_literals_are_torch_outputs():
+    """Chapter 8 prints these two PyTorch results as literals: the fixture holds them."""
+    unfold = [[0, 0, 0, 0, 6, 8, 0, 14, 16], [0, 0, 0, 5, 7, 0, 13, 15, 0],
+              [0, 2, 4, 0, 10, 12, 0, 0, 0], [1, 3, 0, 9, 11, 0, 0, 0, 0]]
+    fold = [[2, 4, 2, 4, 2], [3, 6, 3, 6, 3], [3, 6, 3, 6, 3], [2, 4, 2, 4, 2]]
+    np.testing.assert_array_equal(FIXTURE["book_unfold"], [unfold])
+    np.testing.assert_array_equal(FIXTURE["book_fold"], [[fold]])
+    x = np.arange(1, 17).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(cl.im2col(x, 2, stride=2, padding=1), [unfold])
+    np.testing.assert_array_equal(cl.col2im(np.ones((1, 9, 12)), (4, 5), 3, padding=1,
+                                            dilation=(1, 2)), [[fold]])

@@ -94,3 +94,15 @@ def test_show_sparse_matrix_blocks(fig):
                             "T", blocks=(4, 3))
     assert ax.get_title() == "T"
     assert len(ax.texts) == 24  # one annotation per non-zero entry: 4 taps x 6 pixels
+
+
+def test_plot_copy_gemm_shares(fig):
+    ax = fig.subplots()
+    share = cl.plotting.plot_copy_gemm_shares(ax, [8, 16, 32], [1.0, 1.0, 3.0],
+                                              [1.0, 3.0, 1.0])
+    np.testing.assert_allclose(share, [0.5, 0.25, 0.75])
+    assert len(ax.patches) == 6                       # two stacked bars per size
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, [0.5, 0.25, 0.75, 0.5, 0.75, 0.25])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["8 x 8", "16 x 16", "32 x 32"]
+    assert {t.get_text() for t in ax.texts} >= {"50%", "25%", "75%"}

@@ -12,7 +12,7 @@ from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff"]
+           "draw_winograd_tradeoff", "plot_copy_gemm_shares"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -182,3 +182,41 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
     fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
                  f"float32 error {row['float32']:.1e}", fontsize=9)
     return row
+
+
+def plot_copy_gemm_shares(ax: Axes, sizes, copy_seconds, gemm_seconds) -> np.ndarray:
+    """Chapter 8: the shares of the im2col copy and of the GEMM in a layer's time.
+
+    One stacked bar per image size: the copy's fraction at the bottom (hatched, dark),
+    the GEMM's above it (light), each labelled with its percentage.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    sizes : sequence of int
+        Image sides ``n`` (the bars' labels).
+    copy_seconds, gemm_seconds : sequence of float
+        Measured seconds of the copy and of the product, per size (positive).
+
+    Returns
+    -------
+    ndarray
+        The copy's fraction ``copy / (copy + gemm)`` per size.
+    """
+    copy_s, gemm_s = np.asarray(copy_seconds, float), np.asarray(gemm_seconds, float)
+    share = copy_s / (copy_s + gemm_s)
+    at = np.arange(len(share))
+    ax.bar(at, share, color="#3b0f70", hatch="//", edgecolor="white",
+           label="im2col copy")
+    ax.bar(at, 1 - share, bottom=share, color="#fcfdbf", edgecolor="k", lw=0.5,
+           label="GEMM")
+    for i, f in enumerate(share):
+        ax.text(i, f / 2, f"{f:.0%}", ha="center", va="center", fontsize=8,
+                color="white", bbox=dict(fc="#3b0f70", ec="none", pad=1))
+        ax.text(i, f + (1 - f) / 2, f"{1 - f:.0%}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(at, [f"{n} x {n}" for n in sizes])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("image size (64 -> 64 channels, 3 x 3 kernel)")
+    ax.set_ylabel("share of the layer's time")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return share
