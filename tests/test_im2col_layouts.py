@@ -19,7 +19,8 @@ import convlib as cl
 from convlib.im2col import conv2d_indirect, im2col_nhwc, indirection_buffer
 
 FIXTURE = np.load(Path(__file__).parent / "fixtures" / "ch08_torch_unfold.npz")
-N_CASES = sum(1 for key in FIXTURE.files if key.endswith("_unfold"))
+N_CASES = sum(1 for key in FIXTURE.files
+              if key.startswith("case") and key.endswith("_unfold"))
 
 
 def out_len(n, k, s, p, d):
