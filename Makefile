@@ -1,8 +1,9 @@
 # The two commands of README.md, each setting itself up:
 #   make book   execute every notebook (checking it reproduces its stored outputs), then
 #               build the HTML book under _build/html, failing on any warning
-#   make test   the whole test suite: convlib's tests and doctests, notebook hygiene,
-#               nbval over every notebook, and a warning-free book build
+#   make test   the type check (mypy, configured in pyproject.toml), then the whole test
+#               suite: convlib's tests and doctests, notebook hygiene, nbval over every
+#               notebook, and a warning-free book build
 # Both install first (that needs the network), then run their tests and the build with
 # no network at all: .ci/offline runs them in a network namespace with only loopback up
 # (unshare -n as root, unshare -r -n otherwise). Where no namespace can be made it says so
@@ -31,6 +32,7 @@ book: $(STAMP)
 	$(MAKE) lite
 
 test: $(STAMP) chromium lite
+	$(OFFLINE_RUN) $(BIN)/python -m mypy
 	$(OFFLINE_RUN) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 # The live mode: every chapter runs in the reader's browser (JupyterLite, Pyodide), served
@@ -67,7 +69,7 @@ chromium:
 #   make execute NB=book/part1/ch01_convolution_1d.ipynb
 NB ?= $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 execute: $(STAMP)
-	$(BIN)/python tests/notebook_tools.py execute $(NB)
+	$(BIN)/python tools/notebook_tools.py execute $(NB)
 
 # Point the book at its public repository: launch buttons (Binder, Colab; JupyterHub with
 # HUB=https://...) in _config.yml and a Colab-only install cell in every notebook:
@@ -75,7 +77,7 @@ execute: $(STAMP)
 BRANCH ?= main
 launch: $(STAMP)
 	@test -n "$(URL)" || { echo "make launch URL=https://github.com/OWNER/REPO"; exit 2; }
-	$(BIN)/python tests/notebook_tools.py launch "$(URL)" "$(BRANCH)" $(if $(HUB),"$(HUB)")
+	$(BIN)/python tools/notebook_tools.py launch "$(URL)" "$(BRANCH)" $(if $(HUB),"$(HUB)")
 
 # The chapters live, in JupyterLab (widgets recompute with convlib)
 lab: $(STAMP)

@@ -7,6 +7,8 @@ redrawn by the fresh run (see its docstring for the rule and the tolerance).
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from nbval_figures import pytest_configure  # noqa: E402,F401  (the hook pytest calls)
@@ -20,5 +22,6 @@ OUTPUT_TIMEOUT = 60
 
 def pytest_collection_modifyitems(session, config, items):
     for item in items:
-        if hasattr(item, "output_timeout"):
+        if hasattr(item, "output_timeout"):            # a notebook cell under nbval
             item.output_timeout = OUTPUT_TIMEOUT
+            item.add_marker(pytest.mark.slow)          # `pytest -m "not slow"` skips it

@@ -26,9 +26,11 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
 
+from ._typing import ArrayLike, Boundary, Mode, NDArray
 from ._validation import as_array, check_choice, check_int, check_output_bytes
 from .direct import check_macs, convolve_direct, direct_macs, reverse_conj
 from .shapes import (MODES, mode_offset, output_shape, _mode_offset, _output_shape,
@@ -40,23 +42,24 @@ __all__ = ["BOUNDARIES", "convolve2d", "correlate2d", "convolve_at", "extend",
 #: Boundary names accepted by :func:`convolve2d`; SciPy's aliases map to them.
 BOUNDARIES: tuple[str, ...] = ("fill", "wrap", "symm", "reflect", "edge")
 _ALIASES = {"pad": "fill", "circular": "wrap", "symmetric": "symm"}
-_NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect", "edge": "edge"}
+_NP_PAD: dict[str, Literal["wrap", "symmetric", "reflect", "edge"]] = {
+    "wrap": "wrap", "symm": "symmetric", "reflect": "reflect", "edge": "edge"}
 
 
-def _check_boundary(boundary: object, func: str) -> str:
+def _check_boundary(boundary: object, func: str) -> Boundary:
     if isinstance(boundary, str) and boundary in _ALIASES:
-        return _ALIASES[boundary]
-    return check_choice(boundary, "boundary", BOUNDARIES, func)
+        return cast(Boundary, _ALIASES[boundary])
+    return cast(Boundary, check_choice(boundary, "boundary", BOUNDARIES, func))
 
 
-def _same_value(a: complex, b: complex) -> bool:
+def _same_value(a: Any, b: Any) -> bool:
     """Equal, counting NaN equal to NaN (part by part for complex numbers)."""
     a, b = complex(a), complex(b)
     return all(x == y or (math.isnan(x) and math.isnan(y))
                for x, y in ((a.real, b.real), (a.imag, b.imag)))
 
 
-def _check_fillvalue(fillvalue: object, dtype: np.dtype, func: str):
+def _check_fillvalue(fillvalue: object, dtype: np.dtype[Any], func: str) -> Any:
     """``fillvalue`` as a scalar of ``dtype``, as SciPy's ``convolve2d`` accepts it: a
     number (booleans count as 0 and 1) or an array with one element; but only if
     ``dtype`` holds it exactly (SciPy casts silently)."""
@@ -98,7 +101,7 @@ def _check_fillvalue(fillvalue: object, dtype: np.dtype, func: str):
     return cast[()]
 
 
-def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
+def boundary_index(i: ArrayLike, n: int, boundary: Boundary) -> NDArray[Any]:
     """Map (possibly out-of-range) indices into ``range(n)`` under a boundary rule.
 
     Parameters
@@ -162,8 +165,8 @@ def boundary_index(i: np.ndarray | int, n: int, boundary: str) -> np.ndarray:
     raise AssertionError(boundary)  # _check_boundary returned a name of BOUNDARIES
 
 
-def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = "fill",
-           fillvalue=0) -> np.ndarray:
+def extend(x: ArrayLike, pad_width: Sequence[tuple[int, int]],
+           boundary: Boundary = "fill", fillvalue: ArrayLike = 0) -> NDArray[Any]:
     """Extend ``x`` beyond its edges by ``pad_width`` under a boundary rule.
 
     Parameters
@@ -211,8 +214,8 @@ def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = 
                 isinstance(p, (Sequence, np.ndarray)) and len(p) == 2 for p in pad_width):
         raise ValueError(f"{func}: pad_width must hold one (before, after) pair per axis "
                          f"of x ({x.ndim}); got {pad_width!r}")
-    pad_width = [tuple(check_int(p, "pad_width", func, minimum=0) for p in pair)
-                 for pair in pad_width]
+    pad_width = [(check_int(lo, "pad_width", func, minimum=0),
+                  check_int(hi, "pad_width", func, minimum=0)) for lo, hi in pad_width]
     check_output_bytes([n + lo + hi for n, (lo, hi) in zip(x.shape, pad_width)],
                        x.dtype.itemsize, "pad_width", func)
     if boundary == "fill":
@@ -227,8 +230,8 @@ def extend(x: np.ndarray, pad_width: Sequence[tuple[int, int]], boundary: str = 
     return np.pad(x, pad_width, mode=_NP_PAD[boundary])
 
 
-def _filter2d(x: np.ndarray, h: np.ndarray, start: Sequence[int], shape: Sequence[int],
-              boundary: str, fillvalue, func: str) -> np.ndarray:
+def _filter2d(x: NDArray[Any], h: NDArray[Any], start: Sequence[int], shape: Sequence[int],
+              boundary: Boundary, fillvalue: ArrayLike, func: str) -> NDArray[Any]:
     """Window ``[start, start + shape)`` of the full convolution of the extended ``x``."""
     pad = [(M - 1 - s, s + L - N) for N, M, s, L in zip(x.shape, h.shape, start, shape)]
     dtype = np.result_type(x, h)
@@ -238,7 +241,9 @@ def _filter2d(x: np.ndarray, h: np.ndarray, start: Sequence[int], shape: Sequenc
     return _direct(xe, h, "valid", func)
 
 
-def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
+def _prepare2d(in1: ArrayLike, in2: ArrayLike, mode: str, boundary: Boundary,
+               fillvalue: ArrayLike, func: str
+               ) -> tuple[NDArray[Any], NDArray[Any], Boundary, Any]:
     a = as_array(in1, "in1", func, ndim=2)
     b = as_array(in2, "in2", func, ndim=2)
     check_choice(mode, "mode", MODES, func)
@@ -248,7 +253,7 @@ def _prepare2d(in1, in2, mode, boundary, fillvalue, func):
     return a, b, boundary, fillvalue
 
 
-def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
+def _direct(a: NDArray[Any], b: NDArray[Any], mode: str, func: str) -> NDArray[Any]:
     """``convlib.convolve(a, b, mode, method='direct')`` of validated 2-D inputs, without
     the dispatcher: SciPy's 'valid' swap, then the direct sum (refused above
     ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
@@ -258,8 +263,8 @@ def _direct(a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
     return convolve_direct(a, b, mode)
 
 
-def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
-               fillvalue=0) -> np.ndarray:
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
+               boundary: Boundary = "fill", fillvalue: ArrayLike = 0) -> NDArray[Any]:
     r"""2-D convolution with a boundary condition; equals ``scipy.signal.convolve2d``.
 
     .. math:: y[i, j] = \sum_{m, n} h[m, n]\, x_e[i - m, j - n]
@@ -328,8 +333,8 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill",
         a.shape, b.shape, mode), boundary, fillvalue, func)
 
 
-def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
-                fillvalue=0) -> np.ndarray:
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
+                boundary: Boundary = "fill", fillvalue: ArrayLike = 0) -> NDArray[Any]:
     r"""2-D cross-correlation with a boundary condition; equals ``scipy.signal.correlate2d``.
 
     .. math:: z[i, j] = \sum_{m, n} x_e[i + m, j + n]\, \overline{h[m, n]}
@@ -387,8 +392,9 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill",
                      func)
 
 
-def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
-                fillvalue=0):
+def convolve_at(in1: ArrayLike, in2: ArrayLike, index: Sequence[int],
+                mode: Mode = "same", boundary: Boundary = "fill",
+                fillvalue: ArrayLike = 0) -> np.generic:
     r"""One value of a convolution, computed from one window of the input only.
 
     Returns ``convolve2d(in1, in2, mode, boundary, fillvalue)[index]`` (and the same
@@ -438,7 +444,9 @@ def convolve_at(in1, in2, index, mode: str = "same", boundary: str = "fill",
     return (window * kernel).sum(dtype=window.dtype)
 
 
-def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
+def _window_at(in1: ArrayLike, in2: ArrayLike, index: Sequence[int], mode: str,
+               boundary: Boundary, fillvalue: ArrayLike, func: str
+               ) -> tuple[NDArray[Any], NDArray[Any]]:
     """Validate, then return ``(window, kernel)`` with ``(window * kernel).sum()`` the
     output at ``index``: ``window[k] = x_e[n + o - k]`` (the kernel is not flipped; the
     window is read backwards), both of the result dtype."""
@@ -478,8 +486,9 @@ def _window_at(in1, in2, index, mode, boundary, fillvalue, func):
     return window, b.astype(dtype, copy=False)
 
 
-def window_terms(in1, in2, index, mode: str = "same", boundary: str = "fill",
-                 fillvalue=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def window_terms(in1: ArrayLike, in2: ArrayLike, index: Sequence[int],
+                 mode: Mode = "same", boundary: Boundary = "fill", fillvalue: ArrayLike = 0
+                 ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """The terms of one 2-D convolution output: window, flipped kernel, products.
 
     Parameters

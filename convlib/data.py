@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import numbers
 from importlib import resources
+from typing import IO, Any, cast
 
 import matplotlib.cbook as cbook
 import matplotlib.image as mimage
 import numpy as np
 import PIL.Image
 
+from ._typing import NDArray
 from ._validation import as_array, check_int, check_output_bytes, check_real
 
 __all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
@@ -44,7 +46,7 @@ def _check_bool(value: object, name: str, func: str) -> bool:
     return bool(value)
 
 
-def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
+def rgb_to_gray(rgb: NDArray[Any]) -> NDArray[Any]:
     """Luma ``0.2125 R + 0.7154 G + 0.0721 B`` of an ``(H, W, 3)`` image.
 
     The weights are scikit-image's ``rgb2gray`` weights, close to but not ITU-R
@@ -65,7 +67,7 @@ def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def load_image(source: bytes | str, gray: bool = True, max_side: int | None = None
-               ) -> np.ndarray:
+               ) -> NDArray[Any]:
     """Decode an image file (PNG, JPEG, ...) into a float array in ``[0, 1]``.
 
     For readers who bring their own image to a chapter's widget.
@@ -118,7 +120,7 @@ def load_image(source: bytes | str, gray: bool = True, max_side: int | None = No
     return img
 
 
-def photo(gray: bool = True) -> np.ndarray:
+def photo(gray: bool = True) -> NDArray[Any]:
     """The portrait of Grace Hopper bundled with matplotlib, scaled to ``[0, 1]``.
 
     Parameters
@@ -142,7 +144,7 @@ def photo(gray: bool = True) -> np.ndarray:
     return rgb_to_gray(rgb) if gray else rgb
 
 
-def mri_slice() -> np.ndarray:
+def mri_slice() -> NDArray[Any]:
     """A 256 x 256 MRI slice of a head, bundled with matplotlib.
 
     Returns
@@ -150,12 +152,12 @@ def mri_slice() -> np.ndarray:
     ndarray of shape (256, 256)
         float64, the raw big-endian 16-bit intensities (0 to 215 in this slice).
     """
-    with cbook.get_sample_data("s1045.ima.gz") as f:
+    with cast(IO[bytes], cbook.get_sample_data("s1045.ima.gz")) as f:   # a file
         raw = f.read()
     return np.frombuffer(raw, dtype=">u2").reshape(256, 256).astype(np.float64)
 
 
-def eeg() -> np.ndarray:
+def eeg() -> NDArray[Any]:
     """Four EEG channels of 800 samples at :data:`EEG_SAMPLE_RATE` Hz, bundled with matplotlib.
 
     Returns
@@ -163,12 +165,13 @@ def eeg() -> np.ndarray:
     ndarray of shape (4, 800)
         float64, one row per channel (in the units of matplotlib's example).
     """
-    with cbook.get_sample_data("eeg.dat") as f:
+    with cast(IO[bytes], cbook.get_sample_data("eeg.dat")) as f:
         data = np.fromfile(f, dtype=np.float64)
     return data.reshape(800, 4).T.copy()
 
 
-def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None) -> np.ndarray:
+def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None
+            ) -> NDArray[Any]:
     """The unit impulse (Kronecker delta) of a given shape, 1 at ``at`` (default: centre).
 
     ``at`` holds one index per axis (an int for a 1-D shape); negative indices count
@@ -205,7 +208,7 @@ def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None) -> 
     return out
 
 
-def step_edge(n: int = 64, angle: float = 0.0) -> np.ndarray:
+def step_edge(n: int = 64, angle: float = 0.0) -> NDArray[Any]:
     """An ``n x n`` image, 0 on one side of a straight edge through the centre and 1 on
     the other; ``angle`` (degrees) turns the edge from vertical."""
     n = check_int(n, "n", "step_edge", minimum=2)
@@ -216,7 +219,7 @@ def step_edge(n: int = 64, angle: float = 0.0) -> np.ndarray:
     return (x * np.cos(t) + y * np.sin(t) > 0).astype(np.float64)
 
 
-def checkerboard(n: int = 64, square: int = 8) -> np.ndarray:
+def checkerboard(n: int = 64, square: int = 8) -> NDArray[Any]:
     """An ``n x n`` checkerboard of ``square``-pixel squares, values 0 and 1."""
     n = check_int(n, "n", "checkerboard", minimum=1)
     square = check_int(square, "square", "checkerboard", minimum=1)
@@ -225,7 +228,7 @@ def checkerboard(n: int = 64, square: int = 8) -> np.ndarray:
     return ((i[:, None] + i[None, :]) % 2).astype(np.float64)
 
 
-def shapes(n: int = 64) -> np.ndarray:
+def shapes(n: int = 64) -> NDArray[Any]:
     """An ``n x n`` test image: a bright square, a disk and a thin diagonal line on grey."""
     n = check_int(n, "n", "shapes", minimum=16)
     check_output_bytes((n, n), 8, "n", "shapes")

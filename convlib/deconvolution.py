@@ -25,9 +25,12 @@ nearly removed that frequency; the regularised filters cap that gain at
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array, check_real, check_same_ndim
 from .fourier import circular_convolve
 
@@ -40,28 +43,28 @@ __all__ = ["transfer_function", "circular_blur", "inverse_filter", "wiener_decon
 _ZERO = 1e-12
 
 
-def _check_kernel(y: np.ndarray, h: np.ndarray, func: str) -> None:
+def _check_kernel(y: NDArray[Any], h: NDArray[Any], func: str) -> None:
     check_same_ndim(y, h, ("y", "h"), func)
     if any(m > n for m, n in zip(h.shape, y.shape)):
         raise ValueError(f"{func}: h must be no larger than the signal in every axis; "
                          f"got h of shape {h.shape} for a signal of shape {y.shape}")
 
 
-def _check_nonneg(value, name: str, func: str) -> float:
+def _check_nonneg(value: Any, name: str, func: str) -> float:
     check_real(value, name, func)
-    if not value >= 0:  # also rejects nan
+    if not float(value) >= 0:  # also rejects nan
         raise ValueError(f"{func}: {name} must be >= 0; got {value!r}")
     return float(value)
 
 
-def _centred_pad(h: np.ndarray, shape) -> np.ndarray:
+def _centred_pad(h: NDArray[Any], shape: tuple[int, ...]) -> NDArray[Any]:
     """``h`` zero-padded to ``shape`` and rolled so its centre tap is at index 0."""
     padded = np.zeros(shape, dtype=np.result_type(h, np.float64))
     padded[tuple(slice(m) for m in h.shape)] = h
     return np.roll(padded, [-(m // 2) for m in h.shape], axis=tuple(range(h.ndim)))
 
 
-def transfer_function(h, shape) -> np.ndarray:
+def transfer_function(h: ArrayLike, shape: Sequence[int]) -> NDArray[Any]:
     """The DFT of a centred kernel on a grid of ``shape``: the blur's ``H(f)``.
 
     Parameters
@@ -105,7 +108,7 @@ def transfer_function(h, shape) -> np.ndarray:
     return np.fft.fftn(_centred_pad(k, shape))
 
 
-def circular_blur(x, h) -> np.ndarray:
+def circular_blur(x: ArrayLike, h: ArrayLike) -> NDArray[Any]:
     """Blur ``x`` with the centred kernel ``h``, wrapping around the edges.
 
     Parameters
@@ -140,19 +143,19 @@ def circular_blur(x, h) -> np.ndarray:
     return circular_convolve(y, _centred_pad(k, y.shape))
 
 
-def _prepare(y, h, func):
+def _prepare(y: ArrayLike, h: ArrayLike, func: str) -> tuple[NDArray[Any], NDArray[Any]]:
     obs = as_array(y, "y", func, min_ndim=1)
     k = as_array(h, "h", func)
     _check_kernel(obs, k, func)
     return obs, k
 
 
-def _finish(x: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _finish(x: NDArray[Any], y: NDArray[Any], h: NDArray[Any]) -> NDArray[Any]:
     """Real inputs give a real estimate (the imaginary part is rounding error)."""
     return x if "c" in (y.dtype.kind, h.dtype.kind) else x.real.copy()
 
 
-def inverse_filter(y, h, eps: float = 0.0) -> np.ndarray:
+def inverse_filter(y: ArrayLike, h: ArrayLike, eps: float = 0.0) -> NDArray[Any]:
     r"""Undo a circular blur by dividing by its transfer function (naive deconvolution).
 
     .. math:: \hat X(f) = Y(f) / H(f) \quad \text{where } |H(f)| > \varepsilon,
@@ -211,7 +214,7 @@ def inverse_filter(y, h, eps: float = 0.0) -> np.ndarray:
     return _finish(np.fft.ifftn(gain * np.fft.fftn(obs)), obs, k)
 
 
-def wiener_deconvolve(y, h, nsr) -> np.ndarray:
+def wiener_deconvolve(y: ArrayLike, h: ArrayLike, nsr: ArrayLike) -> NDArray[Any]:
     r"""Wiener deconvolution of a circular blur: the least-squares optimal linear filter.
 
     .. math:: \hat X(f) = \frac{\overline{H(f)}}{|H(f)|^2 + \mathrm{NSR}(f)}\, Y(f)
@@ -266,6 +269,7 @@ def wiener_deconvolve(y, h, nsr) -> np.ndarray:
     """
     func = "wiener_deconvolve"
     obs, k = _prepare(y, h, func)
+    ratio: float | NDArray[Any]
     if np.ndim(nsr) == 0:
         ratio = _check_nonneg(nsr.item() if isinstance(nsr, np.ndarray) else nsr,
                               "nsr", func)
@@ -280,7 +284,7 @@ def wiener_deconvolve(y, h, nsr) -> np.ndarray:
     return _finish(np.fft.ifftn(gain * np.fft.fftn(obs)), obs, k)
 
 
-def laplacian_operator(ndim: int) -> np.ndarray:
+def laplacian_operator(ndim: int) -> NDArray[Any]:
     """The discrete Laplacian kernel in ``ndim`` dimensions (``3 x ... x 3``).
 
     Returns
@@ -307,7 +311,9 @@ def laplacian_operator(ndim: int) -> np.ndarray:
     return op
 
 
-def tikhonov_deconvolve(y, h, lam: float, operator="identity") -> np.ndarray:
+def tikhonov_deconvolve(y: ArrayLike, h: ArrayLike, lam: float,
+                        operator: Literal["identity", "laplacian"] | ArrayLike = "identity"
+                        ) -> NDArray[Any]:
     r"""Tikhonov-regularised deconvolution of a circular blur, in closed form.
 
     Minimises :math:`\|h \circledast x - y\|^2 + \lambda \|d \circledast x\|^2`, whose
@@ -387,8 +393,9 @@ def tikhonov_deconvolve(y, h, lam: float, operator="identity") -> np.ndarray:
     return _finish(np.fft.ifftn(gain * np.fft.fftn(obs)), obs, k)
 
 
-def blur_and_restore(x, h, noise: float, lam: float, operator="identity",
-                     seed: int = 0) -> dict[str, np.ndarray | float]:
+def blur_and_restore(x: ArrayLike, h: ArrayLike, noise: float, lam: float,
+                     operator: Literal["identity", "laplacian"] | ArrayLike = "identity",
+                     seed: int = 0) -> dict[str, NDArray[Any] | float]:
     """Blur ``x`` circularly, add seeded Gaussian noise, restore by Tikhonov.
 
     The state of chapter 6's widget: one noise level and one regularisation weight.
@@ -435,6 +442,7 @@ def blur_and_restore(x, h, noise: float, lam: float, operator="identity",
     y = circular_blur(clean, h)
     y = y + noise * np.random.default_rng(seed).standard_normal(y.shape)
     estimate = tikhonov_deconvolve(y, h, lam, operator)
-    rmse = lambda v: float(np.sqrt(np.mean(np.abs(v - clean) ** 2)))  # noqa: E731
+    rmse: Callable[[NDArray[Any]], float] = \
+        lambda v: float(np.sqrt(np.mean(np.abs(v - clean) ** 2)))  # noqa: E731
     return {"y": y, "estimate": estimate, "rmse_observed": rmse(y),
             "rmse_restored": rmse(estimate)}

@@ -32,10 +32,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.fft as sp_fft
+from numpy.typing import DTypeLike
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array, check_same_ndim
 
 __all__ = ["fft_error_bound", "exact_integer_convolve", "split_plan", "ERROR_TARGET"]
@@ -62,11 +65,12 @@ def _fft_factor(points: int, eps: float) -> float:
     return _SAFETY * eps * ((6 + 3 * math.sqrt(5)) * n + math.sqrt(5))
 
 
-def _fft_points(shape1, shape2) -> int:
+def _fft_points(shape1: tuple[int, ...], shape2: tuple[int, ...]) -> int:
     return math.prod(sp_fft.next_fast_len(p + q - 1) for p, q in zip(shape1, shape2))
 
 
-def fft_error_bound(in1, in2, dtype=np.float64) -> float:
+def fft_error_bound(in1: ArrayLike, in2: ArrayLike, dtype: DTypeLike = np.float64
+                    ) -> float:
     r"""A bound on the absolute error of :func:`convlib.fft_convolve` ``(in1, in2)``.
 
     Parameters
@@ -122,14 +126,15 @@ def fft_error_bound(in1, in2, dtype=np.float64) -> float:
 
 # --- splitting integers into digits ---------------------------------------------------
 
-def _stats(x: np.ndarray) -> tuple[int, float]:
+def _stats(x: NDArray[Any]) -> tuple[int, float]:
     """``(max |x|, ||x||_2)`` of an int64 array, the maximum exact."""
     biggest = max(int(x.max()), -int(x.min()))
     norm = float(np.sqrt(np.sum(np.square(x.astype(np.float64)))))
     return biggest, norm * (1 + 1e-9)   # float64 summation: a tiny upward margin
 
 
-def _digit_bounds(biggest: int, norm: float, size: int, parts: int):
+def _digit_bounds(biggest: int, norm: float, size: int, parts: int
+                  ) -> tuple[int, list[tuple[int, float]]]:
     """``(k, [(max_i, norm_i)])``: bounds on the ``parts`` digits of ``k`` bits."""
     if parts == 1:
         return 0, [(biggest, norm)]
@@ -141,7 +146,8 @@ def _digit_bounds(biggest: int, norm: float, size: int, parts: int):
     return k, [low] * (parts - 1) + [(top_max, top_norm)]
 
 
-def _pair_bound(method: str, shape1, shape2) -> Callable[[tuple, tuple], float]:
+def _pair_bound(method: str, shape1: tuple[int, ...], shape2: tuple[int, ...]
+                ) -> Callable[[tuple[int, float], tuple[int, float]], float]:
     """The error bound of one partial convolution of ``method``, from digit bounds."""
     if method == "winograd":
         factor = _WINOGRAD_FACTOR * 2.0**-53
@@ -151,7 +157,8 @@ def _pair_bound(method: str, shape1, shape2) -> Callable[[tuple, tuple], float]:
     return lambda d1, d2: factor * d1[1] * d2[1]
 
 
-def split_plan(in1, in2, method: str = "fft") -> tuple[int, int, int, int] | None:
+def split_plan(in1: ArrayLike, in2: ArrayLike, method: str = "fft"
+               ) -> tuple[int, int, int, int] | None:
     """How :func:`exact_integer_convolve` splits two integer arrays into digits.
 
     Parameters
@@ -181,7 +188,8 @@ def split_plan(in1, in2, method: str = "fft") -> tuple[int, int, int, int] | Non
     return _plan(x, h, method)
 
 
-def _plan(x: np.ndarray, h: np.ndarray, method: str):
+def _plan(x: NDArray[Any], h: NDArray[Any], method: str
+          ) -> tuple[int, int, int, int] | None:
     bound = _pair_bound(method, x.shape, h.shape)
     (m1, n1), (m2, n2) = _stats(x), _stats(h)
     most1, most2 = max(1, min(16, m1.bit_length())), max(1, min(16, m2.bit_length()))
@@ -195,7 +203,7 @@ def _plan(x: np.ndarray, h: np.ndarray, method: str):
     return None
 
 
-def _digits(x: np.ndarray, k: int, parts: int) -> list[np.ndarray]:
+def _digits(x: NDArray[Any], k: int, parts: int) -> list[NDArray[Any]]:
     """``x = sum_i digits[i] * 2**(k i)``: low digits in ``[0, 2**k)``, the top signed."""
     out = []
     for _ in range(parts - 1):
@@ -210,8 +218,9 @@ def _wrapped_power(shift: int) -> np.int64:
     return np.int64(value - 2**64 if value >= 2**63 else value)
 
 
-def exact_integer_convolve(in1, in2, mode: str, impl: Callable, method: str = "fft"
-                           ) -> np.ndarray | None:
+def exact_integer_convolve(in1: NDArray[Any], in2: NDArray[Any], mode: str,
+                           impl: Callable[..., NDArray[Any]], method: str = "fft"
+                           ) -> NDArray[Any] | None:
     """Integer convolution by a floating-point method, exact modulo ``2**64``.
 
     Parameters

@@ -17,23 +17,26 @@ features", CVPR 2001.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ._typing import ArrayLike, IntOrSeq, Mode, NDArray
 from ._validation import as_array, check_choice, check_int
 from .shapes import MODES, _mode_offset, _output_shape
 
 __all__ = ["integral_image", "box_filter", "running_box_filter"]
 
 
-def _sum_dtype(dtype: np.dtype) -> np.dtype:
+def _sum_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """Accumulator: int64 for bool/int, float64 or complex128 for floating input."""
     if dtype.kind in "biu":
         return np.dtype(np.int64)
     return np.result_type(dtype, np.float64)
 
 
-def integral_image(x) -> np.ndarray:
+def integral_image(x: ArrayLike) -> NDArray[Any]:
     """Summed-area table: ``S[i, j] = x[:i+1, :j+1].sum()`` (any number of dimensions).
 
     Parameters
@@ -79,7 +82,8 @@ def integral_image(x) -> np.ndarray:
     return s
 
 
-def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarray:
+def box_filter(x: ArrayLike, size: IntOrSeq, mode: Mode = "same",
+               normalize: bool = True) -> NDArray[Any]:
     """Box filter from the integral image: ``convolve2d(x, ones(size) / prod(size), mode)``.
 
     Parameters
@@ -145,19 +149,20 @@ def box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarra
     return _box(x, size, mode, normalize, "box_filter", _window_sums)
 
 
-def _box(x, size, mode: str, normalize: bool, func: str, sums) -> np.ndarray:
+def _box(x: ArrayLike, size: IntOrSeq, mode: str, normalize: bool, func: str,
+         sums: Callable[[NDArray[Any], tuple[int, ...], str, str], NDArray[Any]]) -> NDArray[Any]:
     """The checks and dtype rules that :func:`box_filter` and :func:`running_box_filter`
     share; ``sums(a, size, mode, func)`` computes the window sums of a finite ``a``."""
     a = as_array(x, "x", func, min_ndim=1)
     check_choice(mode, "mode", MODES, func)
     if isinstance(size, (list, tuple, np.ndarray)):
-        size = tuple(size)
-        if len(size) != a.ndim:
+        sizes = tuple(size)
+        if len(sizes) != a.ndim:
             raise ValueError(f"{func}: size must have one entry per axis of x ({a.ndim}); "
-                             f"got {size!r}")
+                             f"got {sizes!r}")
     else:
-        size = (size,) * a.ndim
-    size = tuple(check_int(k, "size", func, minimum=1) for k in size)
+        sizes = (size,) * a.ndim
+    size = tuple(check_int(k, "size", func, minimum=1) for k in sizes)
     if a.dtype.kind in "fc" and not np.isfinite(a).all():
         total = _nonfinite_sums(a, size, mode, func, sums)
     else:
@@ -167,7 +172,8 @@ def _box(x, size, mode: str, normalize: bool, func: str, sums) -> np.ndarray:
     return total.astype(np.result_type(a, np.int64), copy=False)
 
 
-def _window_bounds(a: np.ndarray, size, mode: str, func: str):
+def _window_bounds(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str
+                   ) -> tuple[tuple[int, ...], list[NDArray[Any]], list[NDArray[Any]]]:
     """Output shape and, per axis, where each output's window starts and ends in ``x``.
 
     Full-output index ``n`` sums ``x`` over ``[n - k + 1, n + 1)``, clipped to
@@ -184,7 +190,8 @@ def _window_bounds(a: np.ndarray, size, mode: str, func: str):
     return shape, starts, ends
 
 
-def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+def _window_sums(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str
+                 ) -> NDArray[Any]:
     """The sum of ``a`` over every box window of ``mode``, by inclusion-exclusion."""
     shape, starts, ends = _window_bounds(a, size, mode, func)
     P = np.pad(integral_image(a), [(1, 0)] * a.ndim)
@@ -198,7 +205,8 @@ def _window_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
     return total
 
 
-def _nonfinite_sums(a: np.ndarray, size, mode: str, func: str, sums) -> np.ndarray:
+def _nonfinite_sums(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str,
+                    sums: Callable[[NDArray[Any], tuple[int, ...], str, str], NDArray[Any]]) -> NDArray[Any]:
     """Window sums of an input with NaN or infinities, as a direct sum would give them:
     the finite values summed by the integral image, and per window a count of NaNs,
     +inf and -inf (integer integral images, exact): a window with a NaN, or with both
@@ -218,7 +226,8 @@ def _nonfinite_sums(a: np.ndarray, size, mode: str, func: str, sums) -> np.ndarr
     return total
 
 
-def running_box_filter(x, size, mode: str = "same", normalize: bool = True) -> np.ndarray:
+def running_box_filter(x: ArrayLike, size: IntOrSeq, mode: Mode = "same",
+                       normalize: bool = True) -> NDArray[Any]:
     """Box filter by running sums, one 1-D pass per axis: equal to :func:`box_filter`.
 
     The box is separable (an outer product of 1-D boxes), so it is filtered one axis
@@ -285,7 +294,8 @@ def running_box_filter(x, size, mode: str = "same", normalize: bool = True) -> n
     return _box(x, size, mode, normalize, "running_box_filter", _running_sums)
 
 
-def _running_sums(a: np.ndarray, size, mode: str, func: str) -> np.ndarray:
+def _running_sums(a: NDArray[Any], size: tuple[int, ...], mode: str, func: str
+                  ) -> NDArray[Any]:
     """Window sums of ``a`` by one running-sum difference per axis."""
     _, starts, ends = _window_bounds(a, size, mode, func)
     total = a.astype(_sum_dtype(a.dtype))

@@ -28,9 +28,11 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.optimize
+from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_array, check_choice, check_int, check_output_bytes, check_real
 
@@ -39,7 +41,7 @@ __all__ = ["gaussian", "gaussian2d", "box", "disk", "sobel", "scharr", "laplacia
            "box_response", "box_sidelobe"]
 
 
-def _check_sigma(sigma: object, func: str, name: str = "sigma") -> float:
+def _check_sigma(sigma: Any, func: str, name: str = "sigma") -> float:
     check_real(sigma, name, func)
     try:
         value = float(sigma)
@@ -71,7 +73,7 @@ def _check_bool(value: object, name: str, func: str) -> bool:
 MAX_ORDER: int = 100
 
 
-def _pair(value: object, name: str, func: str) -> tuple:
+def _pair(value: object, name: str, func: str) -> tuple[Any, ...]:
     """``value`` as a (rows, columns) pair: a scalar is used for both axes."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{func}: {name} must be a number or a pair; got {value!r}")
@@ -84,7 +86,8 @@ def _pair(value: object, name: str, func: str) -> tuple:
     return value, value
 
 
-def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndarray:
+def gaussian(sigma: float, order: int = 0, radius: int | None = None
+             ) -> NDArray[np.float64]:
     r"""Sampled 1-D Gaussian, or its derivative, as a convolution kernel.
 
     .. math::
@@ -156,7 +159,8 @@ def gaussian(sigma: float, order: int = 0, radius: int | None = None) -> np.ndar
     return _gaussian(sigma, order, radius, "gaussian")
 
 
-def _gaussian(sigma, order, radius, func: str) -> np.ndarray:
+def _gaussian(sigma: float, order: int, radius: int | None, func: str
+              ) -> NDArray[np.float64]:
     """:func:`gaussian`, validated on behalf of the public function ``func``."""
     s = _check_sigma(sigma, func)
     order = check_int(order, "order", func, minimum=0)
@@ -178,7 +182,7 @@ def _gaussian(sigma, order, radius, func: str) -> np.ndarray:
     return _tiny_sigma_gaussian(n, s, order, sigma, func)
 
 
-def _radius(s: float, radius, func: str) -> int:
+def _radius(s: float, radius: int | None, func: str) -> int:
     """The half-width: ``radius`` checked, or SciPy's default ``int(4 * sigma + 0.5)``;
     refused (naming the argument that set it) if the kernel would be too large."""
     if radius is None:
@@ -189,8 +193,8 @@ def _radius(s: float, radius, func: str) -> int:
     return r
 
 
-def _tiny_sigma_gaussian(n: np.ndarray, s: float, order: int, sigma, func: str
-                         ) -> np.ndarray:
+def _tiny_sigma_gaussian(n: NDArray[np.float64], s: float, order: int, sigma: float,
+                         func: str) -> NDArray[np.float64]:
     """The kernel where the direct formula overflows (``sigma**2`` or ``1/sigma**(2p)``
     out of float64's range, so ``0/0`` or ``inf*0`` gave NaN): ``phi`` from ``t = n/s``,
     and the derivative as ``(-1/s)**p He_p(t) phi`` (``He_p`` the probabilists' Hermite
@@ -219,7 +223,7 @@ def _tiny_sigma_gaussian(n: np.ndarray, s: float, order: int, sigma, func: str
 
 
 def gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int] = 0,
-               radius: int | tuple[int, int] | None = None) -> np.ndarray:
+               radius: int | tuple[int, int] | None = None) -> NDArray[np.float64]:
     """2-D Gaussian (or Gaussian derivative) kernel: the outer product of two 1-D ones.
 
     Parameters
@@ -266,12 +270,13 @@ def gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int] 
     return _gaussian2d(sigma, order, radius, "gaussian2d")
 
 
-def _gaussian2d(sigma, order, radius, func: str) -> np.ndarray:
+def _gaussian2d(sigma: float | tuple[float, float], order: int | tuple[int, int],
+                radius: int | tuple[int, int] | None, func: str) -> NDArray[np.float64]:
     """:func:`gaussian2d`, validated on behalf of the public function ``func``."""
     sigmas = _pair(sigma, "sigma", func)
     orders = _pair(order, "order", func)
     radii = _pair(radius, "radius", func)
-    sigmas = [_check_sigma(s, func) for s in sigmas]
+    sigmas = tuple(_check_sigma(s, func) for s in sigmas)
     for p in orders:
         check_int(p, "order", func, minimum=0)
     sizes = [2 * _radius(s, r, func) + 1 for s, r in zip(sigmas, radii)]
@@ -280,7 +285,7 @@ def _gaussian2d(sigma, order, radius, func: str) -> np.ndarray:
     return np.outer(rows, cols)
 
 
-def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
+def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> NDArray[Any]:
     """The box (moving-average) kernel.
 
     Parameters
@@ -321,7 +326,7 @@ def box(size: int | tuple[int, int] = 3, normalize: bool = True) -> np.ndarray:
     return _box(size, normalize, "box")
 
 
-def _box(size, normalize, func: str) -> np.ndarray:
+def _box(size: int | tuple[int, int], normalize: bool, func: str) -> NDArray[Any]:
     shape = tuple(check_int(n, "size", func, minimum=1) for n in _pair(size, "size", func))
     normalize = _check_bool(normalize, "normalize", func)
     check_output_bytes(shape, 8, "size", func)
@@ -330,7 +335,7 @@ def _box(size, normalize, func: str) -> np.ndarray:
     return np.full(shape, 1.0 / (shape[0] * shape[1]))
 
 
-def disk(radius: int) -> np.ndarray:
+def disk(radius: int) -> NDArray[np.float64]:
     """Mean over a disc: the pixels within ``radius`` of the centre, normalised to sum 1.
 
     Parameters
@@ -368,7 +373,8 @@ def disk(radius: int) -> np.ndarray:
     return inside / inside.sum()
 
 
-def _gradient(smooth: np.ndarray, axis: int | None, func: str) -> np.ndarray:
+def _gradient(smooth: NDArray[Any], axis: int | None, func: str
+              ) -> NDArray[Any]:
     """Gradient kernel ``smooth x [1, 0, -1]`` along ``axis``; ``None`` gives G_x + i G_y."""
     if axis is not None and (isinstance(axis, (bool, np.bool_)) or axis not in (0, 1)):
         raise ValueError(f"{func}: axis must be 0, 1 or None; got {axis!r}")
@@ -381,7 +387,7 @@ def _gradient(smooth: np.ndarray, axis: int | None, func: str) -> np.ndarray:
     return gx + 1j * gx.T
 
 
-def sobel(axis: int | None = None) -> np.ndarray:
+def sobel(axis: int | None = None) -> NDArray[Any]:
     """The Sobel gradient kernel, in convolution form.
 
     Parameters
@@ -425,7 +431,7 @@ def sobel(axis: int | None = None) -> np.ndarray:
     return _gradient(np.array([1, 2, 1]), axis, "sobel")
 
 
-def scharr(axis: int | None = None) -> np.ndarray:
+def scharr(axis: int | None = None) -> NDArray[Any]:
     """The Scharr gradient kernel, in convolution form; by default one complex kernel.
 
     Parameters
@@ -466,7 +472,7 @@ def scharr(axis: int | None = None) -> np.ndarray:
     return _gradient(np.array([3, 10, 3]), axis, "scharr")
 
 
-def laplacian(diagonal: bool = False) -> np.ndarray:
+def laplacian(diagonal: bool = False) -> NDArray[np.int64]:
     """The discrete Laplacian ``d2/dy2 + d2/dx2`` as a 3 x 3 kernel.
 
     Parameters
@@ -501,7 +507,8 @@ def laplacian(diagonal: bool = False) -> np.ndarray:
     return h
 
 
-def laplacian_of_gaussian(sigma: float, radius: int | None = None) -> np.ndarray:
+def laplacian_of_gaussian(sigma: float, radius: int | None = None
+                          ) -> NDArray[np.float64]:
     """Laplacian of Gaussian: ``gaussian2d(sigma, (2, 0)) + gaussian2d(sigma, (0, 2))``.
 
     Parameters
@@ -541,7 +548,7 @@ def laplacian_of_gaussian(sigma: float, radius: int | None = None) -> np.ndarray
     return _gaussian2d(sigma, (2, 0), radius, func) + _gaussian2d(sigma, (0, 2), radius, func)
 
 
-def sharpen(amount: float = 1) -> np.ndarray:
+def sharpen(amount: float = 1) -> NDArray[Any]:
     """Sharpening kernel ``delta - amount * laplacian()``.
 
     Parameters
@@ -564,14 +571,15 @@ def sharpen(amount: float = 1) -> np.ndarray:
     return _sharpen(amount, "sharpen")
 
 
-def _sharpen(amount, func: str) -> np.ndarray:
+def _sharpen(amount: float, func: str) -> NDArray[Any]:
     amount = _check_amount(amount, "amount", func)
     delta = np.zeros((3, 3), dtype=np.int64)
     delta[1, 1] = 1
     return delta - amount * laplacian()
 
 
-def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None) -> np.ndarray:
+def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None
+            ) -> NDArray[np.float64]:
     """Unsharp-masking kernel ``delta + amount * (delta - gaussian2d(sigma))``.
 
     Convolving with it adds ``amount`` times the detail an image loses under a
@@ -599,7 +607,8 @@ def unsharp(sigma: float, amount: float = 1.0, radius: int | None = None) -> np.
     return _unsharp(sigma, amount, radius, "unsharp")
 
 
-def _unsharp(sigma, amount, radius, func: str) -> np.ndarray:
+def _unsharp(sigma: float, amount: float, radius: int | None, func: str
+             ) -> NDArray[np.float64]:
     amount = check_real(amount, "amount", func, finite=True)
     _check_sigma(sigma, func)
     if radius is not None:
@@ -610,7 +619,7 @@ def _unsharp(sigma, amount, radius, func: str) -> np.ndarray:
     return delta + amount * (delta - g)
 
 
-def emboss() -> np.ndarray:
+def emboss() -> NDArray[np.int64]:
     """The emboss kernel: a diagonal derivative plus the identity.
 
     Returns
@@ -629,7 +638,7 @@ def emboss() -> np.ndarray:
 
 #: Kernels of the widget of chapter 3, by name; each value is a pair (function of one
 #: parameter, name of the parameter).
-PICKER: dict[str, tuple[Callable[[float], np.ndarray], str]] = {
+PICKER: dict[str, tuple[Callable[[float], NDArray[Any]], str]] = {
     "box": (lambda p: _box(int(p), True, "pick"), "size"),
     "gaussian": (lambda p: _gaussian2d(p, 0, None, "pick"), "sigma"),
     "sharpen": (lambda p: _sharpen(p, "pick"), "amount"),
@@ -641,7 +650,7 @@ PICKER: dict[str, tuple[Callable[[float], np.ndarray], str]] = {
 }
 
 
-def pick(name: str, param: float) -> np.ndarray:
+def pick(name: str, param: float) -> NDArray[Any]:
     """The kernel ``name`` of :data:`PICKER` at parameter ``param`` (chapter 3's widget).
 
     ``'gaussian_dx'`` (the derivative along axis 1 of a Gaussian) is the smooth
@@ -662,7 +671,7 @@ def pick(name: str, param: float) -> np.ndarray:
     return PICKER[name][0](param)
 
 
-def box_response(size: int, omega) -> np.ndarray:
+def box_response(size: int, omega: ArrayLike) -> NDArray[Any]:
     r"""Frequency response of the centred 1-D box of ``size`` taps: the Dirichlet kernel.
 
     .. math::

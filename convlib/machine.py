@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from typing import Any
 
 import numpy as np
 
@@ -41,9 +42,9 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _blas() -> dict:
+def _blas() -> dict[str, Any]:
     """NumPy's BLAS as NumPy's build configuration names it, and the forced kernel."""
-    info: dict = {}
+    info: dict[str, Any] = {}
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         info = {"name": blas.get("name"), "version": blas.get("version")}
@@ -54,7 +55,7 @@ def _blas() -> dict:
     return info
 
 
-def machine_info() -> dict:
+def machine_info() -> dict[str, Any]:
     """The machine a benchmark runs on.
 
     Returns
@@ -90,7 +91,7 @@ def _busy_and_total() -> tuple[float, float] | None:
     return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick
 
 
-def cpu_load(window: float = 0.5) -> dict:
+def cpu_load(window: float = 0.5) -> dict[str, Any]:
     """Other processes' CPU use over a ``window`` of seconds, and the load averages.
 
     Parameters

@@ -18,11 +18,13 @@ the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._typing import ArrayLike, Mode, NDArray
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
                           output_bytes_problem)
@@ -36,7 +38,7 @@ __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
 MAX_DENSE_BYTES: int = 256 * 2**20
 
 
-def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
+def convolution_matrix(h: ArrayLike, n: int, mode: Mode = "full") -> NDArray[Any]:
     """The Toeplitz matrix of 1-D convolution with ``h`` (= SciPy's ``convolution_matrix``).
 
     Parameters
@@ -108,7 +110,7 @@ def convolution_matrix(h, n: int, mode: str = "full") -> np.ndarray:
     return rows[start:start + length].copy()
 
 
-def circulant_matrix(c) -> np.ndarray:
+def circulant_matrix(c: ArrayLike) -> NDArray[Any]:
     """The circulant matrix with first column ``c``; = ``scipy.linalg.circulant``.
 
     Parameters
@@ -160,7 +162,7 @@ def circulant_matrix(c) -> np.ndarray:
     return sliding_window_view(np.concatenate([r, r]), n)[n - 1::-1][:n].copy()
 
 
-def _sparse_dtype(dtype: np.dtype) -> np.dtype:
+def _sparse_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """A dtype scipy.sparse supports that holds ``dtype`` exactly (bool -> int64,
     float16 -> float32)."""
     if dtype.kind == "b":
@@ -170,7 +172,8 @@ def _sparse_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
-def _coo_parts(h: np.ndarray, input_shape: tuple[int, ...], mode: str):
+def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str
+               ) -> tuple[tuple[int, ...], NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Output shape and (rows, cols, values) of the convolution matrix, row-major.
 
     Tap ``h[k]`` sends input pixel ``a`` to full-output index ``a + k``; the entry goes
@@ -195,8 +198,9 @@ def _coo_parts(h: np.ndarray, input_shape: tuple[int, ...], mode: str):
     return out_shape, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
-def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full",
-                          sparse: bool = False):
+def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
+                          mode: Mode = "full", sparse: bool = False
+                          ) -> NDArray[Any] | scipy.sparse.csr_array:
     """The doubly-block-Toeplitz matrix of 2-D convolution with ``h``.
 
     Parameters
@@ -284,7 +288,8 @@ def convolution_matrix_2d(h, input_shape: int | Sequence[int], mode: str = "full
                                   shape=(n_rows, n_cols), dtype=work)
 
 
-def serves_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+def serves_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
+                    ) -> str | None:
     """Why ``method='toeplitz'`` cannot serve these inputs, or None if it can.
 
     The domain of :func:`convolve_toeplitz`: 1-D and 2-D inputs whose sparse matrix
@@ -310,7 +315,8 @@ def serves_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str
     return None
 
 
-def convolve_toeplitz(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+def convolve_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"
+                      ) -> NDArray[Any]:
     """Convolution as one sparse matrix product (``method='toeplitz'``, 1-D and 2-D).
 
     Parameters

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ._typing import ArrayLike, Method, Mode, NDArray
 from ._validation import as_array, as_tuple, check_choice
 from .dispatch import convolve
 from .shapes import MODES, output_shape, _mode_offset, _output_shape
@@ -29,7 +30,7 @@ __all__ = ["tiled_convolve2d", "tile_slices", "read_window", "dask_convolve2d",
 IntPair = int | Sequence[int]
 
 
-def _source(x: Any, func: str) -> tuple[tuple[int, int], np.dtype]:
+def _source(x: Any, func: str) -> tuple[tuple[int, int], np.dtype[Any]]:
     """Shape and dtype of an array-like that is *not* loaded (memmap, NpyArray...)."""
     if not (hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__getitem__")):
         raise TypeError(f"{func}: x must be an array-like with shape, dtype and slicing "
@@ -40,10 +41,11 @@ def _source(x: Any, func: str) -> tuple[tuple[int, int], np.dtype]:
     if np.dtype(x.dtype).kind not in "biufc" or 0 in tuple(x.shape):
         raise ValueError(f"{func}: x must be a non-empty array of numbers; got dtype "
                          f"{x.dtype} and shape {tuple(x.shape)}")
-    return tuple(int(n) for n in x.shape), np.dtype(x.dtype)
+    return (int(x.shape[0]), int(x.shape[1])), np.dtype(x.dtype)
 
 
-def _result_dtype(dtype: np.dtype, h: np.ndarray, method: str, func: str) -> np.dtype:
+def _result_dtype(dtype: np.dtype[Any], h: NDArray[Any], method: str, func: str
+                  ) -> np.dtype[Any]:
     """The dtype ``convolve(x, h, method=method)`` gives; checks ``method`` for ``func``."""
     try:
         return convolve(np.zeros((1, 1), dtype), h[:1, :1], method=method).dtype
@@ -65,7 +67,7 @@ def tile_slices(shape: IntPair, tile_shape: IntPair) -> list[tuple[slice, slice]
             for r in range(0, H, th) for c in range(0, W, tw)]
 
 
-def _read_padded(x, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+def _read_padded(x: Any, rows: tuple[int, int], cols: tuple[int, int]) -> NDArray[Any]:
     """``x[rows, cols]`` with zeros wherever the range leaves the array."""
     H, W = x.shape
     (a, b), (c, d) = rows, cols
@@ -74,8 +76,9 @@ def _read_padded(x, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
     return np.pad(slab, pads) if any(p for pair in pads for p in pair) else slab
 
 
-def read_window(rows: slice, cols: slice, shape: IntPair, kernel_shape: IntPair,
-                mode: str = "same") -> tuple[tuple[int, int], tuple[int, int]]:
+def read_window(rows: slice, cols: slice, shape: tuple[int, int],
+                kernel_shape: tuple[int, int], mode: Mode = "same"
+                ) -> tuple[tuple[int, int], tuple[int, int]]:
     """The input rows and columns an output tile reads: the tile plus its halo.
 
     Parameters
@@ -103,9 +106,9 @@ def read_window(rows: slice, cols: slice, shape: IntPair, kernel_shape: IntPair,
             (cols.start + oW - kW + 1, cols.stop + oW))
 
 
-def tiled_convolve2d(x, h, mode: str = "same", *, tile_shape: IntPair = 1024,
-                     out=None, method: str = "direct",
-                     progress: Callable[[int, int], None] | None = None):
+def tiled_convolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
+                     tile_shape: IntPair = 1024, out: Any = None, method: Method = "direct",
+                     progress: Callable[[int, int], None] | None = None) -> Any:
     """2-D convolution computed tile by tile, reading each tile with its halo.
 
     Parameters
@@ -194,8 +197,9 @@ def tiled_convolve2d(x, h, mode: str = "same", *, tile_shape: IntPair = 1024,
     return out
 
 
-def dask_convolve2d(x, h, mode: str = "same", *, chunks: IntPair | None = None,
-                    method: str = "direct", blockwise: bool = False):
+def dask_convolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
+                    chunks: IntPair | None = None, method: Method = "direct",
+                    blockwise: bool = False) -> Any:
     """2-D convolution as a lazy ``dask.array`` graph: ``map_overlap`` or blockwise.
 
     Parameters
@@ -291,7 +295,8 @@ def dask_convolve2d(x, h, mode: str = "same", *, chunks: IntPair | None = None,
     return y[:H, :W]
 
 
-def _dask_blockwise(x, h, mode, size, method, func):
+def _dask_blockwise(x: Any, h: NDArray[Any], mode: Mode, size: tuple[int, ...], method: str,
+                    func: str) -> Any:
     """One independent dask task per output tile, reading its tile + halo from ``x``."""
     import dask.array as da
 
@@ -304,7 +309,7 @@ def _dask_blockwise(x, h, mode, size, method, func):
     chunks = tuple(tuple(min(s, n - i) for i in range(0, n, s))
                    for n, s in zip(out_shape, size))
 
-    def tile(block_info=None):
+    def tile(block_info: Any = None) -> NDArray[Any]:
         (r0, r1), (c0, c1) = block_info[None]["array-location"]
         window = read_window(slice(r0, r1), slice(c0, c1), shape, h.shape, mode)
         return convolve(_read_padded(x, *window), h, "valid", method=method)
@@ -337,7 +342,8 @@ class TextProgress:
     tiles |####| 6/6
     """
 
-    def __init__(self, label: str = "tiles", width: int = 40, file: TextIO | None = None):
+    def __init__(self, label: str = "tiles", width: int = 40,
+                 file: TextIO | None = None) -> None:
         self.label, self.width, self.file = label, width, file
         self.drawn: int | None = None
 
@@ -388,15 +394,15 @@ class NpyArray:
     (3, 4) [[4, 6], [8, 10]]
     """
 
-    def __init__(self, path: str, writable: bool = False):
+    def __init__(self, path: str | os.PathLike[str], writable: bool = False) -> None:
         self.path, self.writable = os.fspath(path), bool(writable)
         m = np.load(self.path, mmap_mode="r")
         self.shape, self.dtype, self.ndim = m.shape, m.dtype, m.ndim
 
-    def __getitem__(self, key) -> np.ndarray:
+    def __getitem__(self, key: Any) -> NDArray[Any]:
         return np.array(np.load(self.path, mmap_mode="r")[key])
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: Any, value: ArrayLike) -> None:
         if not self.writable:
             raise ValueError(f"NpyArray: {self.path!r} was opened read-only; pass "
                              f"writable=True to write")

@@ -1,11 +1,18 @@
-"""Shared fixtures and the hypothesis profile of convlib's tests (strategies, dtypes and
-tolerances: tests/support.py)."""
+"""Shared fixtures and the hypothesis profile of convlib's tests (everything else they
+share: tests/support.py), and the import path of the tooling they check."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+# tools/notebook_tools.py (executes notebooks, reads the table of contents, writes the
+# launch buttons) is tooling, not a test; the tests that check it import it by name
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 settings.register_profile(
     "convlib", max_examples=60, deadline=None,
@@ -17,6 +24,16 @@ settings.load_profile("convlib")
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def fig():
+    """A fresh matplotlib figure for a draw function, closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    f = plt.figure()
+    yield f
+    plt.close(f)
 
 
 @pytest.fixture(scope="module")

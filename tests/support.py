@@ -1,15 +1,25 @@
-"""Hypothesis strategies, dtypes and tolerances shared by convlib's tests.
+"""What convlib's tests share: paths, modes, SciPy oracles, hypothesis strategies, dtypes
+and tolerances. Defined here once; test modules import from here, never from each other.
 
 A module of its own, imported by name (``from support import array_pairs``), not from
 ``conftest``: book/ has a conftest.py too, and ``import conftest`` would return
-whichever of the two pytest loaded last.
+whichever of the two pytest loaded last. (Fixtures live in tests/conftest.py, which
+also puts tools/ on the import path for the tests of tools/notebook_tools.py.)
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+#: the repository's root
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the output modes of convolve and correlate (SciPy's)
+MODES = ("full", "same", "valid")
 
 # dtypes the contract covers, with the absolute tolerance factor used against a reference
 # computed in a different summation order: a few ulps (eps = 2.2e-16 for float64, 1.2e-7
@@ -55,3 +65,38 @@ def assert_close(actual, desired, scale):
     else:
         assert np.all(np.abs(actual - desired) <= rtol * (scale + 1)), \
             np.abs(actual - desired).max()
+
+
+def scipy_or_none(func, *args, **kwargs):
+    """``func(*args, **kwargs)``, a SciPy reference, or None where SciPy refuses the inputs
+    with a ValueError ('valid' with neither input at least as large as the other)."""
+    try:
+        return func(*args, **kwargs)
+    except ValueError:
+        return None
+
+
+# FFT rounding error is global: every output sample is an inverse DFT of all products,
+# so it is bounded by a few ulps x log2(FFT length) x sum|a| x max|b| (the largest
+# possible output magnitude), not by the local output. eps is 1.2e-7 for float32 and
+# 2.2e-16 for float64/complex128; the factor 50 covers log2 of the lengths used here
+# (at most ~2**10) and the few operations per point.
+EPS = {np.dtype(np.float32): 1.2e-7, np.dtype(np.float64): 2.2e-16,
+       np.dtype(np.complex64): 1.2e-7, np.dtype(np.complex128): 2.2e-16}
+
+
+def fft_tol(a, b, out_dtype):
+    """The absolute error bound of an FFT-based convolution of a and b (see EPS)."""
+    eps = max(EPS.get(np.dtype(out_dtype), 2.2e-16),
+              *(EPS.get(x.dtype, 2.2e-16) for x in (a, b)))
+    return 50 * eps * (np.abs(a).sum() * np.abs(b).max() + 1)
+
+
+def assert_fft_close(actual, desired, a, b):
+    """Same dtype and shape, and within fft_tol of the reference."""
+    actual, desired = np.asarray(actual), np.asarray(desired)
+    assert actual.dtype == desired.dtype, (actual.dtype, desired.dtype)
+    assert actual.shape == desired.shape, (actual.shape, desired.shape)
+    if actual.size:
+        err = np.abs(actual.astype(complex) - desired).max()
+        assert err <= fft_tol(a, b, actual.dtype), err

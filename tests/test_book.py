@@ -26,8 +26,8 @@ from browser import open_page
 from jupyter_page import (CELL_ERRORS, FIGURE_CHANGED, KERNEL_IDLE, run_to_widget,
                           widget_figure, work_the_widget)
 from notebook_tools import toc_entries
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).with_name("jupyter-book")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
@@ -52,6 +52,7 @@ def built(tmp_path_factory):
 
 # ---- the build ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_build_succeeds_without_warnings(built):
     result, html = built
     log = result.stdout + result.stderr
@@ -62,6 +63,7 @@ def test_build_succeeds_without_warnings(built):
     assert "Executing" not in log, "the build executed a notebook"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", toc_entries())
 def test_every_page_is_built_with_its_outputs(built, stem):
     _, html = built
@@ -116,6 +118,7 @@ def test_caption_check_sees_what_a_reader_misses():
                                                        "</p></figcaption>", ""))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", [e for e in toc_entries() if (ROOT / f"{e}.ipynb").exists()])
 def test_every_figure_has_a_caption_and_alt_text(built, stem):
     _, html = built
@@ -124,6 +127,7 @@ def test_every_figure_has_a_caption_and_alt_text(built, stem):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_only_book_pages_are_built(built):
     _, html = built
     pages = {str(p.relative_to(html).with_suffix("")) for p in html.rglob("*.html")}
@@ -150,6 +154,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", toc_entries())
 def test_page_offline_in_browser(browser, server, stem):
     context, page, report = open_page(browser, server, f"{server}/{stem}.html")
@@ -180,6 +185,7 @@ def test_page_offline_in_browser(browser, server, stem):
         context.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", chapter_pages())
 def test_widget_twins_respond(browser, server, stem):
     context, page, report = open_page(browser, server, f"{server}/{stem}.html")
@@ -219,8 +225,7 @@ LITE_CONSOLE_ERRORS = ("Cross reference target was not found: ",)
 
 
 def not_live() -> dict:
-    sys.path.insert(0, str(ROOT / "tools"))
-    from build_lite import NOT_LIVE
+    from build_lite import NOT_LIVE    # tools/, on the path (tests/conftest.py)
 
     return NOT_LIVE
 
@@ -240,8 +245,8 @@ def lite_site(built):
     return html
 
 
+@pytest.mark.slow
 def test_lite_site_is_current_and_local(lite_site):
-    sys.path.insert(0, str(ROOT / "tools"))
     from build_lite import check_site
 
     check_site(lite_site / "lite")  # Pyodide from the site itself, no PyPI fallback
@@ -260,6 +265,7 @@ def test_lite_site_is_current_and_local(lite_site):
     assert {"numpy", "scipy", "matplotlib", "ipywidgets", "convlib"} <= set(lock["packages"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", [e for e in toc_entries() if (ROOT / f"{e}.ipynb").exists()])
 def test_every_notebook_page_offers_the_live_mode(lite_site, stem):
     text = (lite_site / stem).with_suffix(".html").read_text(encoding="utf-8")
@@ -275,6 +281,7 @@ def test_every_notebook_page_offers_the_live_mode(lite_site, stem):
     assert (lite_site / "lite" / "files" / query).exists(), query
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", LIVE_CHAPTERS)
 def test_chapter_runs_live_in_the_browser(browser, lite_site, stem):
     """Through the page's button into JupyterLite: run to the widget, work it, redraw."""

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 import convlib as cl
 from convlib.boundaries import boundary_index, extend
 
-from support import array_pairs, assert_close, bound
+from support import MODES, array_pairs, assert_close, bound
 
-MODES = ["full", "same", "valid"]
 SCIPY_BOUNDARIES = ["fill", "wrap", "symm"]
 NP_PAD = {"wrap": "wrap", "symm": "symmetric", "reflect": "reflect", "edge": "edge"}
 ALL_BOUNDARIES = ["fill", "wrap", "symm", "reflect", "edge"]

@@ -13,8 +13,7 @@ import convlib as cl
 from convlib import bench, costmodel, dispatch
 from convlib.fourier import fft_convolve
 
-from support import array_pairs
-from test_fourier import MODES, scipy_or_none
+from support import MODES, array_pairs, scipy_or_none
 
 
 def test_methods_are_registered():

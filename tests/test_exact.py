@@ -18,9 +18,10 @@ from convlib.exact import (ERROR_TARGET, _digits, _wrapped_power, exact_integer_
 from convlib.fourier import fft_convolve
 from convlib.shapes import mode_offset, output_shape, valid_swap_needed
 
+from support import MODES
+
 INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
               np.uint64]
-MODES = ["full", "same", "valid"]
 FLOAT_METHODS = ["fft", "overlap_add", "winograd"]
 
 

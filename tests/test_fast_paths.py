@@ -25,11 +25,9 @@ from convlib.fourier import fft_convolve
 from convlib.nn import conv2d
 from convlib.nn import layers as nn_layers
 
-from support import DTYPES, array_pairs, assert_close, bound
+from support import (DTYPES, MODES, array_pairs, assert_close, assert_fft_close, bound,
+                     scipy_or_none)
 from nn_reference import conv as reference_conv
-from test_fourier import assert_fft_close, scipy_or_none
-
-MODES = ("full", "same", "valid")
 
 
 # ---- blocked direct ----------------------------------------------------------------------

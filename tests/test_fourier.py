@@ -13,45 +13,14 @@ from hypothesis.extra import numpy as hnp
 import convlib as cl
 from convlib.fourier import circular_convolve, dft_matrix, fft_convolve
 
-from support import DTYPES, array_pairs, elements
-
-MODES = ["full", "same", "valid"]
-
-# FFT rounding error is global: every output sample is an inverse DFT of all products,
-# so it is bounded by a few ulps x log2(FFT length) x sum|a| x max|b| (the largest
-# possible output magnitude), not by the local output. eps is 1.2e-7 for float32 and
-# 2.2e-16 for float64/complex128; the factor 50 covers log2 of the lengths used here
-# (at most ~2**10) and the few operations per point.
-EPS = {np.dtype(np.float32): 1.2e-7, np.dtype(np.float64): 2.2e-16,
-       np.dtype(np.complex64): 1.2e-7, np.dtype(np.complex128): 2.2e-16}
-
-
-def fft_tol(a, b, out_dtype):
-    eps = max(EPS.get(np.dtype(out_dtype), 2.2e-16),
-              *(EPS.get(x.dtype, 2.2e-16) for x in (a, b)))
-    return 50 * eps * (np.abs(a).sum() * np.abs(b).max() + 1)
-
-
-def assert_fft_close(actual, desired, a, b):
-    actual, desired = np.asarray(actual), np.asarray(desired)
-    assert actual.dtype == desired.dtype, (actual.dtype, desired.dtype)
-    assert actual.shape == desired.shape, (actual.shape, desired.shape)
-    if actual.size:
-        err = np.abs(actual.astype(complex) - desired).max()
-        assert err <= fft_tol(a, b, actual.dtype), err
+from support import (DTYPES, MODES, array_pairs, assert_fft_close, elements, fft_tol,
+                     scipy_or_none)
 
 
 def as_transformed(ref):
     """SciPy returns the plain product, in the input dtype, when every axis has size 1;
     functions that always transform return float64 there."""
     return ref.astype(np.float64) if ref.dtype.kind in "biu" else ref
-
-
-def scipy_or_none(func, *args):
-    try:
-        return func(*args)
-    except ValueError:
-        return None
 
 
 # ---- hand-computed literals ----------------------------------------------------------------

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "convlib"
 
 #: Modules for people, not numbers: figures, live widgets, the benchmark with the
@@ -30,7 +30,7 @@ TOOLING = {"plotting", "widgets", "bench", "machine", "notebook"}
 #: Section 16's layers, bottom first; a module imports only from its own layer or below.
 LAYERS = [
     # shape arithmetic, validation and the exception every method raises
-    {"_validation", "_errors", "shapes", "_timing"},
+    {"_validation", "_errors", "shapes", "_timing", "_typing"},
     # the method implementations (and the sample data, which needs only validation)
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",

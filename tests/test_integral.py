@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import convlib as cl
 
-MODES = ["full", "same", "valid"]
+from support import MODES
 
 
 def test_integral_image_literal():
@@ -121,7 +121,7 @@ def test_errors(call, exc, match):
 
 # ---- non-finite input (issue 13): each NaN or inf reaches only its own windows -----------
 
-@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("normalize", [True, False])
 def test_box_filter_keeps_nonfinite_values_local(mode, normalize):
     """Before the fix one inf pixel spoiled all 400 outputs of a 20x20 image."""

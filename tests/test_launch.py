@@ -20,8 +20,8 @@ import pytest
 import yaml
 from notebook_tools import (CONFIG_BEGIN, book_notebooks, colab_cell_source,
                             is_colab_cell, set_launch)
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 URL = "https://github.com/example-org/convolution-book"
 COPIED = ["book/part1/ch01_convolution_1d.ipynb", "book/part4/ch13_backprop.ipynb"]
 
@@ -45,6 +45,7 @@ def without_counts(nb):
     return cells
 
 
+@pytest.mark.slow
 def test_launch_settings_reach_the_theme(book):
     set_launch(book, URL, "main")
     config = yaml.safe_load((book / "_config.yml").read_text())

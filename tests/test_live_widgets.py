@@ -31,8 +31,8 @@ from browser import open_page
 from jupyter_page import (CELL_ERRORS, FIGURE_CHANGED, KERNEL_IDLE, REDRAW_MS, run_to_widget,
                           settle, widget_figure, work_the_widget)
 from notebook_tools import toc_entries
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 JUPYTER = Path(sys.executable).with_name("jupyter")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots" / "live"
 CHAPTERS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("part*/ch*.ipynb"))
@@ -166,11 +166,13 @@ def check_live_widget(browser, server: dict, path: str) -> None:
         shut_down_kernels(server)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_widget_live_in_jupyterlab(browser, jupyterlab, path):
     check_live_widget(browser, jupyterlab, path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOK_CHAPTERS)
 def test_widget_live_in_jupyter_notebook(browser, jupyter_notebook, path):
     check_live_widget(browser, jupyter_notebook, path)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import convlib as cl
 from convlib import matrices
 
-MODES = ("full", "same", "valid")
+from support import MODES
 
 
 # ---------------------------------------------------------------- literals by hand

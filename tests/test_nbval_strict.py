@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from notebook_tools import execute
+from support import ROOT
 
 
 def notebook(text_output: str, html_output: str) -> nbformat.NotebookNode:
@@ -51,6 +51,7 @@ def run_nbval(tmp_path: Path, nb: nbformat.NotebookNode, *options: str
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, html, passes", [
     ("array([1, 3, 2])", "<b>42</b>", True),
     ("array([1, 3, 3])", "<b>42</b>", False),  # wrong number
@@ -77,8 +78,6 @@ FIGURE_CELL = ("import matplotlib.pyplot as plt\nimport numpy as np\n\n"
 @pytest.fixture(scope="module")
 def figure_notebook(tmp_path_factory) -> nbformat.NotebookNode:
     """A one-cell notebook that draws a figure, executed as `make execute` stores it."""
-    from notebook_tools import execute
-
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -125,6 +124,7 @@ def edits(img: np.ndarray) -> dict[str, np.ndarray]:
             "cropped": img[:, :-1], "other": np.full_like(img, 255)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit, passes", [("noise", True), ("label", False),
                                           ("mirrored", False), ("cropped", False),
                                           ("other", False)])
@@ -136,6 +136,7 @@ def test_figure_comparison_rule(figure_notebook, edit, passes):
     assert (not problems) == passes, problems
 
 
+@pytest.mark.slow
 def test_nbval_compares_figures(tmp_path, figure_notebook):
     """End to end through nbval, with the plugin as book/conftest.py loads it: the same
     figure cell three times (one kernel), storing the fresh figure, a swapped one (upside
@@ -199,6 +200,7 @@ def test_sanitizer_hides_addresses_only(text, expected):
     assert sanitize(text) == expected
 
 
+@pytest.mark.slow
 def test_nbval_sanitizes_addresses_not_numbers(tmp_path):
     """Through nbval: a differing address passes (cell 0), a differing number fails
     (cell 1; the old unanchored pattern made both "10xADDRESS")."""

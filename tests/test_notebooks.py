@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from notebook_tools import COLAB_MARK, solutions, toc_entries
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CHAPTERS = [p for p in NOTEBOOKS if p.name.startswith("ch")]

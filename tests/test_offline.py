@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MODE = os.environ.get("CONVLIB_OFFLINE", "")
 # outside addresses (public DNS resolvers), IPv4 and IPv6
 OUTSIDE = [("8.8.8.8", 53), ("1.1.1.1", 443), ("2001:4860:4860::8888", 53)]

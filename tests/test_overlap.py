@@ -14,8 +14,7 @@ import convlib as cl
 from convlib.fourier import circular_convolve
 from convlib.overlap import block_length, block_plan, overlap_add, overlap_save
 
-from support import DTYPES, array_pairs, elements
-from test_fourier import MODES, assert_fft_close, scipy_or_none
+from support import DTYPES, MODES, array_pairs, assert_fft_close, elements, scipy_or_none
 
 
 def test_literals():

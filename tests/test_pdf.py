@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 from notebook_tools import book_notebooks
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 JB = Path(sys.executable).with_name("jupyter-book")
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 TARGET = Path(CONFIG["latex"]["latex_documents"]["targetname"]).stem

@@ -7,13 +7,6 @@ import pytest
 import convlib as cl
 
 
-@pytest.fixture
-def fig():
-    f = plt.figure()
-    yield f
-    plt.close(f)
-
-
 def test_draw_method_map_marks_unmapped_cells(fig):
     ax = fig.subplots()
     choices = np.array([["direct", "direct"], ["", "overlap_add"]])

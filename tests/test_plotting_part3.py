@@ -1,19 +1,11 @@
 """Part III widgets: drive the draw and state functions of chapters 7-9 directly."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import convlib as cl
 from convlib.im2col import patch_taps
 from convlib.winograd import winograd_error_table, winograd_multiplications
-
-
-@pytest.fixture
-def fig():
-    f = plt.figure()
-    yield f
-    plt.close(f)
 
 
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])

@@ -1,18 +1,10 @@
 """Part V widgets: drive the draw and state functions of chapters 14-16 directly."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import convlib as cl
 from convlib import masked, sparse
-
-
-@pytest.fixture
-def fig():
-    f = plt.figure()
-    yield f
-    plt.close(f)
 
 
 @pytest.mark.parametrize("layers", [0, 1, 2, 4])

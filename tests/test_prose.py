@@ -24,8 +24,8 @@ import re
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 SOURCES = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 SOURCES.append(BOOK / "intro.md")

@@ -16,7 +16,7 @@ from convlib import kernels as K
 from convlib.dispatch import MethodCannotServe
 from convlib.separable import convolve_separable, separate_nd, serves_separable
 
-MODES = ["full", "same", "valid"]
+from support import MODES
 # Tolerances against scipy.signal.convolve (direct sums in another order): a few ulps per
 # term relative to the sum of |terms|; the SVD factors add a few ulps of the kernel's norm.
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.complex128): 1e-12,

@@ -11,13 +11,11 @@ from hypothesis.extra import numpy as hnp
 
 import convlib as cl
 from convlib import tiled
-from support import assert_close, bound, elements
-
-DTYPES = [np.int64, np.float32, np.float64, np.complex128]
+from support import DTYPES, MODES, assert_close, bound, elements
 
 
 @st.composite
-def image_case(draw, modes=("full", "same", "valid")):
+def image_case(draw, modes=MODES):
     dtype = draw(st.sampled_from(DTYPES))
     mode = draw(st.sampled_from(modes))
     x_shape = (draw(st.integers(1, 12)), draw(st.integers(1, 12)))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import convlib as cl
 
-MODES = ("full", "same", "valid")
+from support import MODES
 
 
 # ---------------------------------------------------------------- the transforms

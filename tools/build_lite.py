@@ -218,8 +218,7 @@ def convlib_wheel() -> Path:
 
 def contents(stage: Path) -> Path:
     """The notebooks the site serves, in the book's folder layout."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from notebook_tools import toc_entries
+    from notebook_tools import toc_entries    # beside this file, in tools/
 
     out = stage / "contents"
     for entry in toc_entries():

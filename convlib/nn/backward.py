@@ -13,10 +13,11 @@ Chapter 13 derives the three formulas and checks them by finite differences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
@@ -25,12 +26,12 @@ from .transposed import conv2d_adjoint
 
 __all__ = ["conv2d_backward"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
-                    dilation: IntOrSeq = 1, groups: int = 1, padding_mode: str = "zeros"
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
+                    stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+                    groups: int = 1, padding_mode: str = "zeros"
+                    ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     Parameters
@@ -95,34 +96,34 @@ def conv2d_backward(x, weight, grad_output, stride: IntOrSeq = 1, padding=0,
     ValueError: conv2d_backward: grad_output must have the output's shape (1, 1, 2, 2); got (1, 1, 3, 3)
     """
     func = "conv2d_backward"
-    xb, weight, _, groups, batched = layer_inputs(x, weight, None, 2, groups, func)
+    xb, w, _, groups, batched = layer_inputs(x, weight, None, 2, groups, func)
     g = as_layer_array(grad_output, "grad_output", 4, func)
     gb = g if g.ndim == 4 else g[None]
     s = per_axis(stride, 2, "stride", func, 1)
     d = per_axis(dilation, 2, "dilation", func, 1)
-    k = weight.shape[2:]
+    k = w.shape[2:]
     pads = padding_pairs(padding, k, s, d, func)
     out_hw = output_sizes(xb.shape[2:], k, s, pads, d, func)
-    expected = (xb.shape[0], weight.shape[0]) + out_hw
+    expected = (xb.shape[0], w.shape[0]) + out_hw
     if gb.shape != expected or g.ndim != xb.ndim - (not batched):
         shown = expected if batched else expected[1:]
         raise ValueError(f"{func}: grad_output must have the output's shape {shown}; "
                          f"got {g.shape}")
     mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
-    check_padding_size(xb, weight.shape[0], k, s, pads, d, out_hw,
-                       result_dtype(xb, weight, gb), func, padding)
+    check_padding_size(xb, w.shape[0], k, s, pads, d, out_hw,
+                       result_dtype(xb, w, gb), func, padding)
     xp = pad_input(xb, pads, mode=mode)
     N, C_in, Hp, Wp = xp.shape
-    C_out, Cg, kH, kW = weight.shape
-    grad_x = pad_input_adjoint(conv2d_adjoint(gb, weight, (Hp, Wp), s, d, groups),
+    C_out, Cg, kH, kW = w.shape
+    grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
                                pads, mode)
-    grad_w = _weight_gradient(xp, gb, weight.shape, s, d, groups)
+    grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
     grad_b = gb.sum(axis=(0, 2, 3))
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
 
 
-def _weight_gradient(xp: np.ndarray, g: np.ndarray, shape: tuple[int, ...], stride,
-                     dilation, groups: int) -> np.ndarray:
+def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Ints,
+                     dilation: Ints, groups: int) -> NDArray[Any]:
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape

@@ -13,11 +13,12 @@ a strided window view with the weights. Chapter 10 teaches all three.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_mode, check_padding_size, layer_inputs, output_sizes,
@@ -25,8 +26,6 @@ from ._args import (check_padding_mode, check_padding_size, layer_inputs, output
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
-IntOrSeq = int | Sequence[int]
-Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 
 
 #: Largest im2col matrix, in bytes, that :func:`convlib.nn.conv2d` builds at once: its
@@ -37,8 +36,8 @@ Padding = int | str | Sequence[int] | Sequence[tuple[int, int]]
 IM2COL_LIMIT = 64 * 2**20
 
 
-def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                 groups: int) -> np.ndarray:
+def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                 dilation: Ints, groups: int) -> NDArray[Any]:
     """conv2d of an already padded batch ``xp``: one GEMM per group on im2col columns.
 
     Fast paths with the same sums: depthwise layers (one input channel per group) add
@@ -68,8 +67,8 @@ def _conv2d_gemm(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, H_out, W_out)
 
 
-def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                      groups: int, out_hw) -> np.ndarray:
+def _conv2d_depthwise(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                      dilation: Ints, groups: int, out_hw: Ints) -> NDArray[Any]:
     """Grouped conv2d with one input channel per group: a sum of ``kH * kW`` strided
     slices, each scaled per output channel (in-place multiply-adds, one scratch array)."""
     N, C_in = xp.shape[:2]
@@ -97,8 +96,8 @@ def _conv2d_depthwise(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out
 
 
-def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                    groups: int) -> np.ndarray:
+def _conv3d_windows(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                    dilation: Ints, groups: int) -> NDArray[Any]:
     """conv3d of an already padded batch ``xp``: contract a strided window view."""
     N, C_in = xp.shape[:2]
     C_out, Cg, *k = weight.shape
@@ -112,8 +111,9 @@ def _conv3d_windows(xp: np.ndarray, weight: np.ndarray, stride, dilation,
     return out.reshape(N, C_out, *out.shape[3:])
 
 
-def conv_forward(x, weight, bias, stride, padding, dilation, groups, nd: int,
-                 func: str, padding_mode: str = "zeros") -> np.ndarray:
+def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padding,
+                 dilation: IntOrSeq, groups: int, nd: int, func: str,
+                 padding_mode: str = "zeros") -> NDArray[Any]:
     """Validate, pad, dispatch on the number of spatial axes, add the bias.
 
     ``conv1d``, ``conv2d`` and ``conv3d`` with ``nd`` spatial axes; errors name ``func``,
@@ -193,9 +193,9 @@ _PARAMS = """
         If an argument has the wrong kind (e.g. a float stride, a boolean array)."""
 
 
-def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1, padding_mode: str = "zeros"
-           ) -> np.ndarray:
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """1-D convolution layer (cross-correlation) over a batch of multichannel signals.
 
     Equals ``torch.nn.functional.conv1d`` (and, with ``padding_mode``, the layer
@@ -236,9 +236,9 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
                         padding_mode)
 
 
-def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1, padding_mode: str = "zeros"
-           ) -> np.ndarray:
+def conv2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """2-D convolution layer (cross-correlation) over a batch of NCHW images.
 
     Equals ``torch.nn.functional.conv2d`` (and, with ``padding_mode``, the layer
@@ -290,9 +290,9 @@ def conv2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
                         padding_mode)
 
 
-def conv3d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1, padding_mode: str = "zeros"
-           ) -> np.ndarray:
+def conv3d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: IntOrSeq = 1, padding: Padding = 0, dilation: IntOrSeq = 1,
+           groups: int = 1, padding_mode: str = "zeros") -> NDArray[Any]:
     """3-D convolution layer (cross-correlation) over a batch of NCDHW volumes.
 
     Equals ``torch.nn.functional.conv3d`` (and, with ``padding_mode``, the layer
@@ -328,5 +328,5 @@ for _f, _nd, _sp, _ks, _outs in [
         (conv1d, 1, "L", "k", "L_out"),
         (conv2d, 2, "H, W", "kH, kW", "H_out, W_out"),
         (conv3d, 3, "D, H, W", "kD, kH, kW", "D_out, H_out, W_out")]:
-    _f.__doc__ = _f.__doc__.format(
+    _f.__doc__ = (_f.__doc__ or "").format(
         params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))

@@ -9,20 +9,22 @@ Windows are :func:`convlib.im2col` columns; the backward passes fold gradients w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..im2col import fold, unfold
-from ._args import (as_layer_array, check_grown_size, output_sizes, pad_input,
+from ._args import (Pairs, as_layer_array, check_grown_size, output_sizes, pad_input,
                     padding_pairs, per_axis)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def _pool_args(x, kernel_size, stride, padding, func: str, *, real: bool):
+def _pool_args(x: Any, kernel_size: IntOrSeq, stride: IntOrSeq | None,
+               padding: IntOrSeq, func: str, *, real: bool
+               ) -> tuple[NDArray[Any], bool, Ints, Ints, Pairs, Ints]:
     x = as_layer_array(x, "x", 4, func)
     if real and x.dtype.kind == "c":
         raise TypeError(f"{func}: x must be real (max of complex numbers is undefined); "
@@ -46,18 +48,19 @@ def _pool_args(x, kernel_size, stride, padding, func: str, *, real: bool):
     return xb, batched, k, s, pads, out_hw
 
 
-def _windows(xp: np.ndarray, k, s) -> np.ndarray:
+def _windows(xp: NDArray[Any], k: Ints, s: Ints) -> NDArray[Any]:
     """(N, C, kH*kW, L): every pooling window of every channel."""
     N, C = xp.shape[:2]
     return unfold(xp, k, s, (1, 1)).reshape(N, C, k[0] * k[1], -1)
 
 
-def _lowest(dtype: np.dtype):
+def _lowest(dtype: np.dtype[Any]) -> float | int:
     """The padding of max pooling: ``-inf``, or the smallest integer of ``dtype``."""
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _argmax(win: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
+def _argmax(win: NDArray[Any], xb: NDArray[Any], k: Ints, s: Ints, pads: Pairs
+            ) -> NDArray[Any]:
     """Index in each window (N, C, 1, L) that receives its gradient: PyTorch's rule.
 
     Only real elements (never the padding, even where a real maximum ties with the
@@ -76,7 +79,8 @@ def _argmax(win: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
     return first[:, :, None, :]
 
 
-def _fold(cols: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
+def _fold(cols: NDArray[Any], xb: NDArray[Any], k: Ints, s: Ints, pads: Pairs
+          ) -> NDArray[Any]:
     """Sum window gradients (N, C, kH*kW, L) back onto the input, dropping padding."""
     N, C, H, W = xb.shape
     (plo, phi), (qlo, qhi) = pads
@@ -85,7 +89,8 @@ def _fold(cols: np.ndarray, xb: np.ndarray, k, s, pads) -> np.ndarray:
     return out[:, :, plo: plo + H, qlo: qlo + W]
 
 
-def _check_grad(grad_output, xb, batched, out_hw, func):
+def _check_grad(grad_output: ArrayLike, xb: NDArray[Any], batched: bool,
+                out_hw: Ints, func: str) -> NDArray[Any]:
     g = as_layer_array(grad_output, "grad_output", 4, func)
     expected = xb.shape[:2] + out_hw
     if (g if g.ndim == 4 else g[None]).shape != expected or (g.ndim == 4) != batched:
@@ -108,8 +113,8 @@ _PARAMS = """
         Added to both sides of each axis, at most half the kernel size."""
 
 
-def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
-               padding: IntOrSeq = 0) -> np.ndarray:
+def max_pool2d(x: ArrayLike, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
+               padding: IntOrSeq = 0) -> NDArray[Any]:
     """2-D max pooling: the maximum of each window, channel by channel.
 
     Equals ``torch.nn.functional.max_pool2d`` (dilation 1, ``ceil_mode=False``).
@@ -158,8 +163,8 @@ def max_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     return out if batched else out[0]
 
 
-def avg_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
-               padding: IntOrSeq = 0) -> np.ndarray:
+def avg_pool2d(x: ArrayLike, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
+               padding: IntOrSeq = 0) -> NDArray[Any]:
     """2-D average pooling: the mean of each window, channel by channel.
 
     Equals ``torch.nn.functional.avg_pool2d`` (``count_include_pad=True``).
@@ -203,9 +208,9 @@ def avg_pool2d(x, kernel_size: IntOrSeq, stride: IntOrSeq | None = None,
     return out if batched else out[0]
 
 
-def max_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
+def max_pool2d_backward(x: ArrayLike, grad_output: ArrayLike, kernel_size: IntOrSeq,
                         stride: IntOrSeq | None = None,
-                        padding: IntOrSeq = 0) -> np.ndarray:
+                        padding: IntOrSeq = 0) -> NDArray[Any]:
     """Gradient of :func:`max_pool2d` with respect to its input.
 
     Each window's upstream gradient goes to the position of the window's maximum (the
@@ -255,9 +260,9 @@ def max_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
     return out if batched else out[0]
 
 
-def avg_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
+def avg_pool2d_backward(x: ArrayLike, grad_output: ArrayLike, kernel_size: IntOrSeq,
                         stride: IntOrSeq | None = None,
-                        padding: IntOrSeq = 0) -> np.ndarray:
+                        padding: IntOrSeq = 0) -> NDArray[Any]:
     """Gradient of :func:`avg_pool2d` with respect to its input.
 
     Each window's upstream gradient is spread evenly, ``1 / (kH kW)`` to each of its
@@ -297,5 +302,5 @@ def avg_pool2d_backward(x, grad_output, kernel_size: IntOrSeq,
     return out if batched else out[0]
 
 
-max_pool2d.__doc__ = max_pool2d.__doc__.format(params=_PARAMS)
-avg_pool2d.__doc__ = avg_pool2d.__doc__.format(params=_PARAMS)
+max_pool2d.__doc__ = (max_pool2d.__doc__ or "").format(params=_PARAMS)
+avg_pool2d.__doc__ = (avg_pool2d.__doc__ or "").format(params=_PARAMS)

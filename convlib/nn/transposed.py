@@ -13,23 +13,25 @@ copies overlap and add. Computed as one matrix product per group followed by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..im2col import fold, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
-from ._args import as_layer_array, layer_inputs, padding_pairs, per_axis, result_dtype
+from ._args import (Pairs, as_layer_array, layer_inputs, padding_pairs, per_axis,
+                    result_dtype)
 from .layers import conv2d
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose2d_phases",
            "subpixel_weight"]
 
-IntOrSeq = int | Sequence[int]
 
 
-def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], stride,
-                   dilation, groups: int) -> np.ndarray:
+def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride: Ints,
+                   dilation: Ints, groups: int) -> NDArray[Any]:
     """The adjoint of an unpadded ``conv2d(., weight)`` applied to ``u``.
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
@@ -53,12 +55,13 @@ def conv2d_adjoint(u: np.ndarray, weight: np.ndarray, full_hw: tuple[int, int], 
     return fold(cols, full_hw, (kH, kW), stride, dilation)
 
 
-def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
+def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
+                        op: Ints, dtype: np.dtype[Any], func: str) -> None:
     """Refuse, naming ``stride`` and/or ``dilation``, the array the kernel copies are
     scattered into -- ``(n - 1)*stride + dilation*(k - 1) + 1`` per axis, before the crop
     of ``padding`` -- when they make it too large (``stride=10**9``). Without them
     (stride and dilation 1) its size follows from the inputs, which the user allocated."""
-    def shape(stride, dilation):
+    def shape(stride: Ints, dilation: Ints) -> Ints:
         return xb.shape[:1] + (C_out,) + tuple(
             _conv_transpose_output_size(n, ki, si, 0, 0, di, func) + oi
             for n, ki, si, di, oi in zip(xb.shape[2:], k, stride, dilation, op))
@@ -79,7 +82,8 @@ def _check_scatter_size(xb, C_out: int, k, s, d, op, dtype, func: str) -> None:
                             "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
-def _crop(out: np.ndarray, pads, op, sizes) -> np.ndarray:
+def _crop(out: NDArray[Any], pads: Pairs, op: Ints, sizes: Sequence[int]
+          ) -> NDArray[Any]:
     """The uncropped output ``(N, C, *full)`` cropped by ``p_lo`` before and by
     ``p_hi - output_padding`` after each axis (zeros appended if that is negative)."""
     extra = [(0, 0), (0, 0)] + [(0, max(0, o - hi)) for o, (lo, hi) in zip(op, pads)]
@@ -87,8 +91,9 @@ def _crop(out: np.ndarray, pads, op, sizes) -> np.ndarray:
     return out[:, :, pads[0][0]: pads[0][0] + sizes[0], pads[1][0]: pads[1][0] + sizes[1]]
 
 
-def _transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
-               nd: int, func: str) -> np.ndarray:
+def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrSeq,
+               output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, nd: int,
+               func: str) -> NDArray[Any]:
     xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, nd, groups, func,
                                                      transposed=True)
     s = per_axis(stride, nd, "stride", func, 1)
@@ -156,9 +161,10 @@ _PARAMS = """
         If an argument has the wrong kind."""
 
 
-def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """1-D transposed convolution: the adjoint of :func:`conv1d`.
 
     Equals ``torch.nn.functional.conv_transpose1d``.
@@ -188,9 +194,10 @@ def conv_transpose1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
                       dilation, 1, "conv_transpose1d")
 
 
-def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+def conv_transpose2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                      output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1) -> np.ndarray:
+                     dilation: IntOrSeq = 1) -> NDArray[Any]:
     """2-D transposed convolution: the adjoint of :func:`conv2d`.
 
     Equals ``torch.nn.functional.conv_transpose2d``.
@@ -233,7 +240,7 @@ def conv_transpose2d(x, weight, bias=None, stride: IntOrSeq = 1, padding: IntOrS
 for _f, _nd, _sp, _ks, _outs in [
         (conv_transpose1d, 1, "L", "k", "L_out"),
         (conv_transpose2d, 2, "H, W", "kH, kW", "H_out, W_out")]:
-    _f.__doc__ = _f.__doc__.format(
+    _f.__doc__ = (_f.__doc__ or "").format(
         params=_PARAMS.format(nd=_nd, sp=_sp, ks=_ks, outs=_outs))
 
 
@@ -246,7 +253,7 @@ def _forward_weight(sub: np.ndarray, groups: int) -> np.ndarray:
     return wg.reshape(groups * Og, C_in // groups, a, b)[:, :, ::-1, ::-1]
 
 
-def subpixel_weight(weight, stride: IntOrSeq, groups: int = 1) -> np.ndarray:
+def subpixel_weight(weight: ArrayLike, stride: IntOrSeq, groups: int = 1) -> NDArray[Any]:
     """The stride-1 convolution weight whose pixel-shuffled output is a transposed
     convolution of stride ``stride``: the phase sub-kernels, padded and stacked.
 
@@ -306,24 +313,24 @@ def subpixel_weight(weight, stride: IntOrSeq, groups: int = 1) -> np.ndarray:
     ValueError: subpixel_weight: groups must divide in_channels, but 2 does not divide 3
     """
     func = "subpixel_weight"
-    weight = as_layer_array(weight, "weight", 4, func, batch=False)
+    w = as_layer_array(weight, "weight", 4, func, batch=False)
     s = per_axis(stride, 2, "stride", func, 1)
     groups = check_int(groups, "groups", func, minimum=1)
-    C_in, Og, kH, kW = weight.shape
+    C_in, Og, kH, kW = w.shape
     if C_in % groups:
         raise ValueError(f"{func}: groups must divide in_channels, but {groups} does not "
                          f"divide {C_in}")
     K = (-(-kH // s[0]), -(-kW // s[1]))
-    padded = np.zeros((C_in, Og, K[0] * s[0], K[1] * s[1]), dtype=weight.dtype)
-    padded[:, :, :kH, :kW] = weight
+    padded = np.zeros((C_in, Og, K[0] * s[0], K[1] * s[1]), dtype=w.dtype)
+    padded[:, :, :kH, :kW] = w
     taps = padded.reshape(C_in, Og, K[0], s[0], K[1], s[1])   # w[s*t + r] at [t, r]
     phases = taps.transpose(0, 1, 3, 5, 2, 4)                 # (C_in, Og, sH, sW, KH, KW)
     return _forward_weight(phases.reshape(C_in, Og * s[0] * s[1], *K), groups).copy()
 
 
-def conv_transpose2d_phases(x, weight, bias=None, stride: IntOrSeq = 1,
-                            padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
-                            groups: int = 1) -> np.ndarray:
+def conv_transpose2d_phases(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                            stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+                            output_padding: IntOrSeq = 0, groups: int = 1) -> NDArray[Any]:
     """:func:`conv_transpose2d` (dilation 1) computed by phases: one stride-1
     :func:`conv2d` per output phase, interleaved.
 
@@ -390,24 +397,24 @@ def conv_transpose2d_phases(x, weight, bias=None, stride: IntOrSeq = 1,
     ValueError: conv_transpose2d_phases: stride must be >= 1; got 0
     """
     func = "conv_transpose2d_phases"
-    xb, weight, bias, groups, batched = layer_inputs(x, weight, bias, 2, groups, func,
+    xb, w, b_, groups, batched = layer_inputs(x, weight, bias, 2, groups, func,
                                                      transposed=True)
     s = per_axis(stride, 2, "stride", func, 1)
     op = per_axis(output_padding, 2, "output_padding", func, 0)
-    k = weight.shape[2:]
+    k = w.shape[2:]
     pads = padding_pairs(padding, k, s, (1, 1), func, strings=())
     sizes = [_conv_transpose_output_size(n, ki, si, pi, oi, 1, func)
              for n, ki, si, pi, oi in zip(xb.shape[2:], k, s, pads, op)]
-    dtype = result_dtype(xb, weight, bias)
-    _check_scatter_size(xb, weight.shape[1] * groups, k, s, (1, 1), op, dtype, func)
+    dtype = result_dtype(xb, w, b_)
+    _check_scatter_size(xb, w.shape[1] * groups, k, s, (1, 1), op, dtype, func)
     full = [(n - 1) * si + ki for n, si, ki in zip(xb.shape[2:], s, k)]
-    out = np.zeros((xb.shape[0], weight.shape[1] * groups, *full), dtype=dtype)
+    out = np.zeros((xb.shape[0], w.shape[1] * groups, *full), dtype=dtype)
     for i in range(min(s[0], k[0])):          # phases beyond the kernel stay zero
         for j in range(min(s[1], k[1])):
-            sub = _forward_weight(weight[:, :, i::s[0], j::s[1]], groups)
+            sub = _forward_weight(w[:, :, i::s[0], j::s[1]], groups)
             out[:, :, i::s[0], j::s[1]] = conv2d(
                 xb, sub, padding=(sub.shape[2] - 1, sub.shape[3] - 1), groups=groups)
     out = _crop(out, pads, op, sizes)
-    if bias is not None:
-        out = out + bias.reshape(-1, 1, 1)
+    if b_ is not None:
+        out = out + b_.reshape(-1, 1, 1)
     return out if batched else out[0]

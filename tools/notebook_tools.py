@@ -2,8 +2,8 @@
 
 Usage::
 
-    python tests/notebook_tools.py execute book/part1/ch01_convolution_1d.ipynb [...]
-    python tests/notebook_tools.py launch https://github.com/OWNER/REPO [BRANCH [HUB_URL]]
+    python tools/notebook_tools.py execute book/part1/ch01_convolution_1d.ipynb [...]
+    python tools/notebook_tools.py launch https://github.com/OWNER/REPO [BRANCH [HUB_URL]]
 
 Each notebook is run top to bottom in a fresh ``python3`` kernel from its own folder
 (as nbval runs it), outputs are stored with execution counts 1..n, and volatile metadata
