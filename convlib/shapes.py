@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,6 +46,9 @@ __all__ = [
     "conv_transpose_output_size",
     "same_padding",
     "receptive_field",
+    "RFGeometry",
+    "receptive_field_geometry",
+    "receptive_field_paths",
 ]
 
 #: The output modes of signal-processing convolution, as in SciPy and NumPy.
@@ -606,8 +610,21 @@ def receptive_field(
     ...
     ValueError: receptive_field: strides must have one entry per layer (2); got 1
     """
-    func = "receptive_field"
-    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides, "dilations": dilations}
+    ks, ss, _, ds = _stack_layers("receptive_field", kernel_sizes, strides, None,
+                                  dilations)
+    r, jump = 1, 1
+    for k, s, d in zip(ks, ss, ds):
+        r += d * (k - 1) * jump
+        jump *= s
+    return r
+
+
+def _stack_layers(func: str, kernel_sizes: Any, strides: Any, paddings: Any,
+                  dilations: Any) -> tuple[list[int], ...]:
+    """Per-layer kernel sizes, strides, low paddings and dilations of a stack, checked
+    (one entry per layer; ``None`` means all 1, or all 0 for paddings)."""
+    per_layer = {"kernel_sizes": kernel_sizes, "strides": strides,
+                 "paddings": paddings, "dilations": dilations}
     for name, values in per_layer.items():
         if (values is not None or name == "kernel_sizes") and (
                 isinstance(values, (str, bytes))
@@ -615,17 +632,162 @@ def receptive_field(
             raise TypeError(f"{func}: {name} must be a sequence of ints, one per layer; "
                             f"got {values!r}")
     ks = [check_int(k, "kernel_sizes", func, minimum=1) for k in kernel_sizes]
-    del per_layer["kernel_sizes"]
-    for name, values in per_layer.items():
+    for name, values in list(per_layer.items())[1:]:
         if values is not None and len(values) != len(ks):
             raise ValueError(f"{func}: {name} must have one entry per layer ({len(ks)}); "
                              f"got {len(values)}")
-    ss = [1] * len(ks) if strides is None else [check_int(s, "strides", func, minimum=1)
-                                                for s in strides]
-    ds = [1] * len(ks) if dilations is None else [
-        check_int(d, "dilations", func, minimum=1) for d in dilations]
-    r, jump = 1, 1
-    for k, s, d in zip(ks, ss, ds):
-        r += d * (k - 1) * jump
+
+    def ints(values: Any, name: str, default: int) -> list[int]:
+        return [default] * len(ks) if values is None else [
+            check_int(v, name, func, minimum=1) for v in values]
+
+    pads = [0] * len(ks) if paddings is None else [
+        _normalize_padding(p, func, "paddings")[0] for p in paddings]
+    return ks, ints(strides, "strides", 1), pads, ints(dilations, "dilations", 1)
+
+
+class RFGeometry(NamedTuple):
+    """Receptive-field geometry of one layer's output, in input coordinates (one axis).
+
+    Output position ``i`` of the layer reads the input positions ``start + i*jump`` to
+    ``start + i*jump + size - 1`` (negative positions, or positions from the input length
+    on, lie in the padding); its centre is ``center + i*jump``.
+    """
+
+    #: receptive-field size ``r``, in input samples
+    size: int
+    #: jump (effective stride): input samples between neighbouring outputs
+    jump: int
+    #: first input position read by output 0 (negative inside the padding)
+    start: int
+    #: centre of output 0's receptive field, ``start + (size - 1)/2``
+    center: float
+
+
+def receptive_field_geometry(
+    kernel_sizes: Sequence[int],
+    strides: Sequence[int] | None = None,
+    paddings: Sequence[int | tuple[int, int]] | None = None,
+    dilations: Sequence[int] | None = None,
+) -> tuple[RFGeometry, ...]:
+    """Size, jump, start and centre of the receptive field after every layer of a stack.
+
+    One axis, computed layer by layer from the input (layer 0, where ``size = jump = 1``
+    and ``start = 0``)::
+
+        size_l  = size_{l-1} + d_l (k_l - 1) jump_{l-1}
+        jump_l  = jump_{l-1} s_l
+        start_l = start_{l-1} - p_l jump_{l-1}
+
+    A layer's output ``i`` reads its input at ``s_l i - p_l`` to
+    ``s_l i - p_l + d_l (k_l - 1)``; substituting the previous layer's geometry gives the
+    recurrence. Unrolled, these are the closed forms of Araujo, Norris and Sim:
+    ``size = 1 + sum_l d_l (k_l - 1) prod_{m<l} s_m`` (:func:`receptive_field`),
+    ``jump = prod_l s_l`` and ``start = -sum_l p_l prod_{m<l} s_m``.
+
+    Parameters
+    ----------
+    kernel_sizes : sequence of int
+        Kernel length ``k_l`` of each layer, first layer first.
+    strides, dilations : sequence of int, optional
+        Stride ``s_l`` and dilation ``d_l`` of each layer (default all 1).
+    paddings : sequence of int or (int, int), optional
+        Zero padding of each layer (default all 0); only the low side ``p_l`` moves the
+        field (the high side only adds outputs at the end).
+
+    Returns
+    -------
+    tuple of RFGeometry
+        One ``(size, jump, start, center)`` per layer: output ``i`` of layer ``l`` reads
+        input positions ``start + i*jump`` to ``start + i*jump + size - 1``. The span can
+        have holes that no path reaches (dilation); :func:`receptive_field_paths` counts
+        the paths to each position.
+
+    Raises
+    ------
+    ValueError
+        If a per-layer sequence has the wrong length, or a value is out of range.
+    TypeError
+        If an argument is not a sequence of ints.
+
+    References
+    ----------
+    Araujo, Norris and Sim (2019), *Computing receptive fields of convolutional neural
+    networks*, Distill, doi:10.23915/distill.00021.
+
+    Examples
+    --------
+    >>> geo = receptive_field_geometry([3, 3, 3], [2, 2, 1], [1, 1, 1])
+    >>> [(g.size, g.jump, g.start, g.center) for g in geo]
+    [(3, 2, -1, 0.0), (7, 4, -3, 0.0), (15, 4, -7, 0.0)]
+    >>> receptive_field_geometry([3], paddings=[-1])
+    Traceback (most recent call last):
+    ...
+    ValueError: receptive_field_geometry: paddings must be >= 0; got -1
+    """
+    ks, ss, ps, ds = _stack_layers("receptive_field_geometry", kernel_sizes, strides,
+                                   paddings, dilations)
+    size, jump, start, out = 1, 1, 0, []
+    for k, s, p, d in zip(ks, ss, ps, ds):
+        size, start = size + d * (k - 1) * jump, start - p * jump
         jump *= s
-    return r
+        out.append(RFGeometry(size, jump, start, start + (size - 1) / 2))
+    return tuple(out)
+
+
+def receptive_field_paths(
+    kernel_sizes: Sequence[int],
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Number of paths from one output of a stack to each input position of its field.
+
+    Entry ``m`` counts the chains of kernel taps (one tap per layer) that connect output
+    0 of the last layer to input position ``start + m`` (see
+    :func:`receptive_field_geometry`): the stack's impulse response with kernels of
+    ones. A zero is a hole: that input never affects the output, whatever the weights.
+    Equal dilations leave holes on a sub-lattice (the gridding artifact); hybrid
+    dilation rates avoid them.
+
+    Parameters
+    ----------
+    kernel_sizes, strides, dilations
+        As in :func:`receptive_field`.
+
+    Returns
+    -------
+    ndarray of int64, shape (r,)
+        Path counts over the receptive field of size ``r = receptive_field(...)``; they
+        sum to ``prod_l k_l``. In 2-D, with the same layers along both axes, the counts
+        are the outer product of this array with itself.
+
+    Notes
+    -----
+    Layer ``l``'s taps are ``d_l prod_{m<l} s_m`` input samples apart, so the counts are
+    the full convolution of one indicator per layer (``k_l`` ones at that spacing).
+
+    References
+    ----------
+    Wang et al. (2018), *Understanding convolution for semantic segmentation*, WACV
+    (gridding and hybrid dilated convolution).
+
+    Examples
+    --------
+    >>> receptive_field_paths([3, 3])
+    array([1, 2, 3, 2, 1])
+    >>> receptive_field_paths([3, 3], dilations=[2, 2])
+    array([1, 0, 2, 0, 3, 0, 2, 0, 1])
+    >>> receptive_field_paths([3, 3], strides=[1, 2, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: receptive_field_paths: strides must have one entry per layer (2); got 3
+    """
+    func = "receptive_field_paths"
+    ks, ss, _, ds = _stack_layers(func, kernel_sizes, strides, None, dilations)
+    check_output_bytes((receptive_field(ks, ss, ds),), 8, "kernel_sizes", func)
+    counts, jump = np.ones(1, dtype=np.int64), 1
+    for k, s, d in zip(ks, ss, ds):
+        taps = np.zeros(d * (k - 1) * jump + 1, dtype=np.int64)
+        taps[::d * jump] = 1
+        counts, jump = np.convolve(counts, taps), jump * s
+    return counts

@@ -16,7 +16,13 @@ densified grid (:func:`densify`), evaluated only where the result can be non-zer
   window contains at least one active input, so the active set *dilates* layer by layer;
 * :func:`submanifold_conv` (submanifold sparse convolution, Graham et al. 2018): stride 1,
   ``'same'`` padding, and outputs only at the active input sites, so the active set
-  stays put however deep the network.
+  stays put however deep the network;
+* :func:`sparse_conv_transpose` (transposed sparse convolution, the up-sampling block of
+  a sparse U-Net): the adjoint of a strided :func:`sparse_conv`, either *generative*
+  (every output site an active input reaches) or *inverse* (outputs exactly at given
+  sites, e.g. the input sites of the matching down-sampling layer, as spconv's
+  ``SparseInverseConv3d``). Its rulebook (:func:`transposed_rulebook`) is the down
+  layer's with inputs and outputs swapped.
 """
 
 from __future__ import annotations
@@ -27,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_array, as_tuple, check_int
-from .shapes import _output_sizes, _padding_pairs
+from .shapes import _conv_transpose_output_size, _output_sizes, _padding_pairs
 
 __all__ = ["Rulebook", "rulebook", "sparse_conv", "submanifold_conv", "densify",
-           "sparsify", "grow_active"]
+           "sparsify", "grow_active", "transposed_rulebook", "sparse_conv_transpose"]
 
 IntOrSeq = int | Sequence[int]
 
@@ -55,6 +61,9 @@ class Rulebook:
         Within one offset every output appears at most once.
     in_shape, out_shape, kernel_size : tuple
         Spatial sizes of the dense grids and of the kernel.
+    transposed : bool
+        ``True`` for a transposed layer (:func:`transposed_rulebook`): offset ``i``
+        carries input ``u`` to output ``stride * u - padding + i``.
     """
 
     in_coords: np.ndarray
@@ -64,6 +73,7 @@ class Rulebook:
     in_shape: tuple
     out_shape: tuple
     kernel_size: tuple
+    transposed: bool = False
 
     @property
     def n_pairs(self) -> int:
@@ -76,33 +86,37 @@ class Rulebook:
 
     def dense_multiply_adds(self, in_channels: int = 1, out_channels: int = 1) -> int:
         """Multiply-adds of the dense layer on the same grid (no bias):
-        ``prod(out_shape) * prod(kernel_size) * C_in * C_out``."""
-        return (int(np.prod(self.out_shape)) * int(np.prod(self.kernel_size))
+        ``prod(out_shape) * prod(kernel_size) * C_in * C_out``, or for a transposed
+        layer (every input scattered through every offset)
+        ``prod(in_shape) * prod(kernel_size) * C_in * C_out``."""
+        grid = self.in_shape if self.transposed else self.out_shape
+        return (int(np.prod(grid)) * int(np.prod(self.kernel_size))
                 * in_channels * out_channels)
 
 
-def _as_coords(coords, func: str, shape=None) -> tuple[np.ndarray, tuple[int, ...]]:
+def _as_coords(coords, func: str, shape=None, name: str = "coords"
+               ) -> tuple[np.ndarray, tuple[int, ...]]:
     """Coordinates as int64 (P, D) with D in (2, 3), no duplicates, inside ``shape``."""
-    c = as_array(coords, "coords", func, ndim=2)
+    c = as_array(coords, name, func, ndim=2)
     if c.dtype.kind not in "iu":
-        raise TypeError(f"{func}: coords must hold integers; got dtype {c.dtype}")
+        raise TypeError(f"{func}: {name} must hold integers; got dtype {c.dtype}")
     if c.shape[1] not in (2, 3):
-        raise ValueError(f"{func}: coords must have 2 or 3 columns (one per spatial "
+        raise ValueError(f"{func}: {name} must have 2 or 3 columns (one per spatial "
                          f"axis); got shape {c.shape}")
     c = c.astype(np.int64)
     if (c < 0).any():
-        raise ValueError(f"{func}: coords must be >= 0; got a row "
+        raise ValueError(f"{func}: {name} must be >= 0; got a row "
                          f"{tuple(c[(c < 0).any(axis=1)][0].tolist())}")
     if shape is None:
         shape = tuple(int(m) + 1 for m in c.max(axis=0))
     shape = as_tuple(shape, c.shape[1], "shape", func, minimum=1)
     if (c >= np.array(shape)).any():
-        raise ValueError(f"{func}: coords must lie inside the grid of shape {shape}; "
+        raise ValueError(f"{func}: {name} must lie inside the grid of shape {shape}; "
                          f"got coordinates from {tuple(c.min(axis=0).tolist())} to "
                          f"{tuple(c.max(axis=0).tolist())}")
     distinct = len(np.unique(np.ravel_multi_index(c.T, shape)))
     if distinct != len(c):
-        raise ValueError(f"{func}: coords must not repeat a site; got {len(c)} rows "
+        raise ValueError(f"{func}: {name} must not repeat a site; got {len(c)} rows "
                          f"for {distinct} distinct sites")
     return c, shape
 
@@ -203,18 +217,24 @@ def _rulebook(coords, kernel_size, stride, padding, shape, submanifold, func,
     else:
         table = np.unique(keys[ok])
         out_coords = np.stack(np.unravel_index(table, out_shape), axis=1).reshape(-1, D)
+    return Rulebook(c, out_coords.astype(np.int64), offsets, _rules(keys, ok, table),
+                    shape, out_shape, k)
+
+
+def _rules(keys: np.ndarray, ok: np.ndarray, table: np.ndarray) -> tuple:
+    """Per offset, the pairs (input, position in ``table``) of the candidate output
+    ``keys`` (shape ``(K, P)``, valid where ``ok``) found in the table of outputs."""
     order = np.argsort(table, kind="stable")
     ordered = table[order]
     rules = []
-    for kk in range(len(offsets)):
+    for kk in range(len(keys)):
         in_idx = np.flatnonzero(ok[kk])
-        if len(in_idx) == 0:
-            rules.append((in_idx, in_idx))
+        if len(in_idx) == 0 or len(table) == 0:
+            rules.append((in_idx[:0], in_idx[:0]))
             continue
         out_idx, found = _lookup(keys[kk, in_idx], order, ordered)
         rules.append((in_idx[found], out_idx[found]))
-    return Rulebook(c, out_coords.astype(np.int64), offsets, tuple(rules), shape,
-                    out_shape, k)
+    return tuple(rules)
 
 
 def _apply(rb: Rulebook, features, weight, bias, func: str):
@@ -444,3 +464,173 @@ def grow_active(coords, layers: int, kernel_size: IntOrSeq = 3, *,
         c = _rulebook(c, kernel_size, 1, "same", shape, submanifold,
                       "grow_active").out_coords
     return c
+
+
+def transposed_rulebook(coords, kernel_size: IntOrSeq, stride: IntOrSeq = 1,
+                        padding: IntOrSeq = 0, output_padding: IntOrSeq = 0, *,
+                        shape: IntOrSeq | None = None, out_coords=None) -> Rulebook:
+    """Build the rulebook of a transposed sparse convolution (sparse up-sampling).
+
+    Parameters
+    ----------
+    coords : array_like of int, shape (P, D)
+        Active input sites (the coarse grid), ``D = 2`` or ``3``; distinct.
+    kernel_size : int or tuple of D ints
+        Kernel size ``(kH, kW)`` (or ``(kD, kH, kW)``).
+    stride, padding, output_padding : int or tuple of D ints
+        As in :func:`convlib.nn.conv_transpose2d` (padding ``>= 0``, symmetric).
+    shape : int or tuple of D ints, optional
+        Size of the input grid; default ``coords.max(axis=0) + 1``.
+    out_coords : array_like of int, shape (Q, D), optional
+        *Inverse* mode: the output sites, e.g. the input sites of the strided
+        :func:`sparse_conv` that this layer inverts (spconv's ``SparseInverseConv3d``,
+        MinkowskiEngine's ``MinkowskiConvolutionTranspose``). Default: *generative*
+        mode, every output site that some active input reaches (spconv's
+        ``SparseConvTranspose3d``, ``MinkowskiGenerativeConvolutionTranspose``).
+
+    Returns
+    -------
+    Rulebook
+        ``transposed=True``; input ``u`` reaches output ``o = stride * u - padding + i``
+        through offset ``i``; ``out_shape[a] = conv_transpose_output_size(shape[a],
+        k[a], stride[a], padding[a], output_padding[a])``. ``out_coords`` in the given
+        order (inverse) or row-major (generative).
+
+    Raises
+    ------
+    ValueError
+        If ``coords`` or ``out_coords`` are not ``(P, D)`` with ``D`` in (2, 3),
+        repeat a site or lie outside their grid; a size is out of range.
+    TypeError
+        If ``coords`` or ``out_coords`` are not integers.
+
+    Notes
+    -----
+    With ``out_coords`` set to the input sites of ``sparse_conv(..., stride, padding)``
+    the pairs are exactly those of that layer's :func:`rulebook`, inputs and outputs
+    swapped (the kernel map MinkowskiEngine reuses for its transposed layers).
+    Taught in :ref:`ch-sparse-convolution`.
+
+    References
+    ----------
+    Choy, Gwak and Savarese (2019), *4D spatio-temporal ConvNets: Minkowski
+    convolutional neural networks*, CVPR.
+
+    Examples
+    --------
+    >>> rb = transposed_rulebook([[0, 0]], 2, stride=2)      # one site -> a 2x2 block
+    >>> rb.out_coords.tolist(), rb.n_pairs, rb.out_shape
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], 4, (2, 2))
+    >>> transposed_rulebook([[0, 0]], 2, stride=2, out_coords=[[1, 1]]).n_pairs
+    1
+    >>> transposed_rulebook([[0, 0]], 2, stride=2, out_coords=[[2, 0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: transposed_rulebook: out_coords must lie inside the grid of shape (2, 2); got coordinates from (2, 0) to (2, 0)
+    """
+    return _transposed_rulebook(coords, kernel_size, stride, padding, output_padding,
+                                shape, out_coords, "transposed_rulebook")
+
+
+def _transposed_rulebook(coords, kernel_size, stride, padding, output_padding, shape,
+                         out_coords, func, kernel_name: str = "kernel_size") -> Rulebook:
+    c, shape = _as_coords(coords, func, shape)
+    D = c.shape[1]
+    k = as_tuple(kernel_size, D, kernel_name, func, minimum=1)
+    s = as_tuple(stride, D, "stride", func, minimum=1)
+    p = as_tuple(padding, D, "padding", func, minimum=0)
+    op = as_tuple(output_padding, D, "output_padding", func, minimum=0)
+    out_shape = tuple(_conv_transpose_output_size(n, *a, 1, func)
+                      for n, a in zip(shape, zip(k, s, p, op)))
+    offsets = np.array(list(np.ndindex(*k)), dtype=np.int64).reshape(-1, D)
+    o = c[None] * np.array(s) - np.array(p) + offsets[:, None]          # (K, P, D)
+    ok = np.all((o >= 0) & (o < np.array(out_shape)), axis=2)
+    keys = np.where(ok, np.ravel_multi_index(np.where(ok[..., None], o, 0).T,
+                                             out_shape).T, -1)
+    if out_coords is None:
+        table = np.unique(keys[ok])
+        oc = np.stack(np.unravel_index(table, out_shape), axis=1).reshape(-1, D)
+    else:
+        oc = as_array(out_coords, "out_coords", func, ndim=2)
+        if oc.shape[1] != D:
+            raise ValueError(f"{func}: out_coords must have {D} columns, as coords; "
+                             f"got shape {oc.shape}")
+        oc, _ = _as_coords(oc, func, out_shape, "out_coords")
+        table = np.asarray(np.ravel_multi_index(oc.T, out_shape))
+    return Rulebook(c, oc.astype(np.int64), offsets, _rules(keys, ok, table), shape,
+                    out_shape, k, transposed=True)
+
+
+def sparse_conv_transpose(coords, features, weight, bias=None, stride: IntOrSeq = 1,
+                          padding: IntOrSeq = 0, output_padding: IntOrSeq = 0, *,
+                          shape: IntOrSeq | None = None, out_coords=None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Transposed sparse convolution: the up-sampling layer of a sparse U-Net.
+
+    Parameters
+    ----------
+    coords : array_like of int, shape (P, D)
+        Active input sites (coarse grid), ``D = 2`` or ``3``; distinct.
+    features : array_like of shape (P, C_in)
+        One feature vector per site.
+    weight : array_like of shape (C_in, C_out, kH, kW) or (C_in, C_out, kD, kH, kW)
+        As in :func:`convlib.nn.conv_transpose2d` (note ``C_in`` first).
+    bias : array_like of shape (C_out,), optional
+        Added at every output site.
+    stride, padding, output_padding, shape, out_coords
+        As in :func:`transposed_rulebook`; ``out_coords`` given is the *inverse*
+        layer, outputs exactly there; omitted, the *generative* layer.
+
+    Returns
+    -------
+    out_coords : ndarray of shape (Q, D)
+        The output sites (``out_coords`` itself in inverse mode).
+    out_features : ndarray of shape (Q, C_out)
+        ``nn.conv_transpose2d(densify(coords, features, shape)[None], weight, bias,
+        stride, padding, output_padding)[0]`` read at ``out_coords`` (``conv_transpose3d``
+        for ``D = 3``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`transposed_rulebook`, and if ``features``, ``weight`` or ``bias`` have
+        inconsistent shapes.
+    TypeError
+        If coordinates are not integers or an array is boolean.
+
+    See Also
+    --------
+    sparse_conv, transposed_rulebook, convlib.nn.conv_transpose2d
+
+    Notes
+    -----
+    ``y[o] = b + sum w[:, :, i].T x[u]`` over the active ``u`` and offsets ``i`` with
+    ``o = stride * u - padding + i``: the adjoint of :func:`sparse_conv`. Cost:
+    ``transposed_rulebook(...).multiply_adds(C_in, C_out)``. Taught in
+    :ref:`ch-sparse-convolution`.
+
+    References
+    ----------
+    Choy, Gwak and Savarese (2019), CVPR; Graham, Engelcke and van der Maaten (2018),
+    CVPR.
+
+    Examples
+    --------
+    >>> c, f = sparse_conv_transpose([[0, 1]], [[3]], np.ones((1, 1, 2, 2), dtype=int),
+    ...                              stride=2)
+    >>> c.tolist(), f.ravel()                      # site (0, 1) -> rows 0-1, cols 2-3
+    ([[0, 2], [0, 3], [1, 2], [1, 3]], array([3, 3, 3, 3]))
+    >>> sparse_conv_transpose([[0, 1]], [[3]], np.ones((2, 1, 2, 2)), stride=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sparse_conv_transpose: weight.shape[0] must equal the feature channels (1); got weight of shape (2, 1, 2, 2)
+    """
+    func = "sparse_conv_transpose"
+    w = as_array(weight, "weight", func, ndim=(4, 5))
+    rb = _transposed_rulebook(coords, w.shape[2:], stride, padding, output_padding,
+                              shape, out_coords, func, "weight.shape[2:]")
+    f = as_array(features, "features", func, ndim=2)
+    if w.shape[0] != f.shape[1]:
+        raise ValueError(f"{func}: weight.shape[0] must equal the feature channels "
+                         f"({f.shape[1]}); got weight of shape {w.shape}")
+    return _apply(rb, f, np.swapaxes(w, 0, 1), bias, func)

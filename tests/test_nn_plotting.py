@@ -100,3 +100,45 @@ def test_dilated_stack_and_kernel_learning():
                                      np.ones((3, 3)))
     assert len(fig.axes) == 3 and fig.axes[0].get_title() == "step 2"
     plt.close(fig)
+
+
+@pytest.mark.parametrize("dilations", [(2, 2, 2), (1, 2, 5), (1, 2, 9), (2, 3)])
+def test_dilation_coverage_counts_the_pixels_that_reach_the_output(dilations):
+    """Oracle: perturb every input pixel of a stack of conv2d layers (kernels of
+    ones, sized to give one output) and count the pixels that change it."""
+    fig = plt.figure()
+    [(reached, span)] = cl.plotting.draw_dilation_coverage(fig, [dilations])
+    assert len(fig.axes) == 2                      # the panel and its colorbar
+    plt.close(fig)
+    r = cl.receptive_field([3] * len(dilations), dilations=dilations)
+    y = np.eye(r * r).reshape(r * r, 1, r, r)
+    for d in dilations:
+        y = nn.conv2d(y, np.ones((1, 1, 3, 3)), dilation=d)
+    assert y.shape[-2:] == (1, 1)
+    assert (span, reached) == (r * r, np.count_nonzero(y))
+
+
+def test_field_windows_are_what_a_perturbation_changes():
+    """Oracle: add 1 to each input pixel of a stride-2 stack with positive weights and
+    record which outputs change; the clipped squares drawn must be those pixels."""
+    layers = [(5, 2, 2), (3, 2, 1)]                         # (k, s, p)
+    g = cl.receptive_field_geometry(*zip(*layers))[-1]
+    rng = np.random.default_rng(3)
+    ws = [rng.uniform(0.5, 1.5, (1, 1, k, k)) for k, _, _ in layers]
+
+    def run(x):
+        for w, (_, s, p) in zip(ws, layers):
+            x = nn.conv2d(x, w, stride=s, padding=p)
+        return x
+
+    n, outputs = 16, [(0, 0), (1, 2), (3, 3)]
+    x = rng.uniform(0, 1, (1, 1, n, n))
+    bumped = run(x + np.eye(n * n).reshape(-1, 1, n, n))
+    changed = np.abs(bumped - run(x))[:, 0] > 1e-9
+    reads = [changed[:, i, j].reshape(n, n) for i, j in outputs]
+    fig, ax = plt.subplots()
+    masks = cl.plotting.draw_field_windows(ax, n, g, outputs, reads)
+    assert len(ax.patches) == 1 + len(outputs)              # border + one per output
+    plt.close(fig)
+    for mask, read in zip(masks, reads):
+        np.testing.assert_array_equal(mask, read)

@@ -59,3 +59,18 @@ def test_draw_causal_fields(fig):
     assert fig.axes[1].get_title() == "all\n0 earlier pixels unseen"
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert labels == ["seen", "unseen (x)", "the pixel"]
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_show_sparse_sites(fig, symmetric):
+    ax = fig.subplots()
+    coords = np.array([[0, 1], [2, 2]])
+    im = cl.plotting.show_sparse_sites(ax, coords, np.array([-1.0, 3.0]), (3, 4),
+                                       "sites", cmap="RdBu", symmetric=symmetric)
+    data = im.get_array()
+    assert data.shape == (3, 4) and ax.get_title() == "sites"
+    assert data.mask.sum() == 10 and data[0, 1] == -1.0 and data[2, 2] == 3.0
+    assert im.get_clim() == ((-3.0, 3.0) if symmetric else (-1.0, 3.0))
+    capped = cl.plotting.show_sparse_sites(ax, coords, np.array([-1.0, 3.0]), (3, 4),
+                                           symmetric=symmetric, vmax=2.0)
+    assert capped.get_clim() == ((-2.0, 2.0) if symmetric else (-1.0, 2.0))

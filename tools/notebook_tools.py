@@ -43,6 +43,42 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+#: How long one wait for the kernel's reply on the shell channel lasts before it is
+#: asked again (seconds); see :func:`_sliced_shell_waits`.
+SHELL_POLL_S = 0.5
+
+
+def _sliced_shell_waits(client) -> None:
+    """Make ``client``'s waits for a cell's reply short polls repeated until the cell's
+    deadline.
+
+    nbclient waits for the reply with one ``get_msg(timeout=<the cell's timeout>)`` on
+    the asynchronous shell channel. After a cell that displays ipywidgets, that wait
+    now and then misses the reply that has already arrived and returns only at the
+    timeout, finding it then (jupyter/nbclient#312): 2-3 runs in 17 of chapter 6 sat
+    idle for the full 300 s after its upload widget. A fresh poll sees a waiting
+    message at once, so polling in short slices bounds the stall by ``SHELL_POLL_S``.
+    nbval (``make test``) uses the blocking client and is not affected.
+    """
+    from queue import Empty
+
+    channel = client.kc.shell_channel
+    get_msg = channel.get_msg
+
+    async def get_msg_sliced(timeout: float | None = None, **kwargs):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            step = SHELL_POLL_S if left is None else max(0.0, min(SHELL_POLL_S, left))
+            try:
+                return await get_msg(timeout=step, **kwargs)
+            except Empty:
+                if left is not None and left <= SHELL_POLL_S:
+                    raise
+
+    channel.get_msg = get_msg_sliced
+
+
 def execute(path: Path, timeout: int = 300) -> None:
     from nbclient import NotebookClient
 
@@ -54,6 +90,8 @@ def execute(path: Path, timeout: int = 300) -> None:
                             # them; myst-nb would put a line break between pieces
                             coalesce_streams=True)
     client.allow_errors = False
+    # the kernel client exists once the notebook starts
+    client.on_notebook_start = lambda notebook: _sliced_shell_waits(client)
     # cells tagged raises-exception may raise; nbclient honours that tag itself
     start = time.perf_counter()
     client.execute()

@@ -15,12 +15,15 @@ from ..kernels import pick
 from ..nn.arithmetic import window_indices, windows_containing
 from ..nn.layers import conv2d
 from ..nn.transposed import conv_transpose1d, conv_transpose2d
-from ..shapes import conv_output_size, receptive_field
+from ..shapes import (RFGeometry, conv_output_size, receptive_field,
+                      receptive_field_paths)
 from .core import COLORS, GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI, show_image
 
 __all__ = ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning",
-           "draw_roofline", "draw_phase_decomposition"]
+           "draw_roofline", "draw_phase_decomposition", "draw_dilation_coverage",
+           "draw_field_windows", "draw_annotated_grids", "draw_gradient_check",
+           "draw_learning_curve"]
 
 
 def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False,
@@ -305,3 +308,154 @@ def draw_phase_decomposition(fig: Figure, stride: int, kernel_size: int = 3,
         ax.axis("off")
         ax.set_title(title, fontsize=9)
     return taps
+
+
+def draw_dilation_coverage(fig: Figure, stacks: Sequence[Sequence[int]],
+                           kernel_size: int = 3) -> list[tuple[int, int]]:
+    """Which input pixels reach one output of a stack of dilated 2-D layers (gridding).
+
+    One panel per stack of dilation rates (``kernel_size`` x ``kernel_size`` kernels,
+    stride 1): the number of tap paths from the central output to each input pixel of
+    its receptive field (:func:`convlib.receptive_field_paths`, outer product of the
+    per-axis counts) on a shared colour scale; pixels of the field that no path
+    reaches are left hatched. All panels share the axis limits, so the fields' sizes
+    compare.
+
+    Returns
+    -------
+    list of (int, int)
+        Per stack: the number of input pixels reached and the number in the field's
+        square span (``r * r``).
+    """
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Rectangle
+
+    counts = [np.outer(c, c) for c in (receptive_field_paths(
+        [kernel_size] * len(d), dilations=list(d)) for d in stacks)]
+    half = max(len(c) for c in counts) / 2
+    axes = fig.subplots(1, len(stacks), squeeze=False)[0]
+    norm = Normalize(1, max(int(c.max()) for c in counts))
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=(0, 0, 0, 0))
+    out = []
+    for ax, d, c in zip(axes, stacks, counts):
+        h = len(c) / 2
+        ax.add_patch(Rectangle((-h, -h), 2 * h, 2 * h, fill=False, hatch="///",
+                               ec="0.6", lw=0, zorder=0))
+        image = ax.imshow(np.ma.masked_equal(c, 0), cmap=cmap, norm=norm,
+                          extent=(-h, h, h, -h), interpolation="nearest", zorder=1)
+        ax.set(xlim=(-half, half), ylim=(half, -half), xticks=[], yticks=[])
+        ax.spines[:].set_visible(True)
+        reached = int(np.count_nonzero(c))
+        ax.set_title(f"d = {', '.join(map(str, d))}\n{reached} of {c.size} pixels",
+                     fontsize=8)
+        out.append((reached, c.size))
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label="paths to the output")
+    return out
+
+
+def draw_field_windows(ax: Axes, n: int, geometry: RFGeometry,
+                       outputs: Sequence[tuple[int, int]],
+                       reads: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Where the receptive fields of some outputs lie on an ``n x n`` input.
+
+    For each output ``(i, j)``: the square that ``geometry`` (the last layer's
+    :class:`convlib.RFGeometry`, the same along both axes) predicts, outlined dashed
+    (it may reach into the padding, outside the solid image border), and its centre
+    (a cross). ``reads``, if given, holds one boolean ``n x n`` mask per output, the
+    pixels found to change it, filled in that output's colour.
+
+    Returns
+    -------
+    list of ndarray of bool
+        Per output, the predicted square clipped to the image.
+    """
+    from matplotlib.patches import Rectangle
+
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.8, len(outputs)))
+    ax.add_patch(Rectangle((-0.5, -0.5), n, n, fill=False, ec="k", lw=1.2))
+    masks = []
+    for m, ((i, j), colour) in enumerate(zip(outputs, colours)):
+        r0, c0, size = geometry.start + i * geometry.jump, \
+            geometry.start + j * geometry.jump, geometry.size
+        if reads is not None:
+            rows, cols = np.nonzero(reads[m])
+            ax.scatter(cols, rows, s=14, marker="s", color=colour, alpha=0.45, lw=0)
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), size, size, fill=False, ec=colour,
+                               ls=("--", ":", "-.")[m % 3], lw=1.6))
+        ax.plot(geometry.center + j * geometry.jump, geometry.center + i * geometry.jump,
+                "x", color=colour, ms=7, mew=2, label=f"output ({i}, {j})")
+        mask = np.zeros((n, n), dtype=bool)
+        mask[max(r0, 0):r0 + size, max(c0, 0):c0 + size] = True
+        masks.append(mask)
+    pad = geometry.size
+    ax.set(xlim=(-pad, n + pad / 2), ylim=(n + pad / 2, -pad), aspect="equal",
+           xlabel="input column", ylabel="input row")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    return masks
+
+
+def draw_annotated_grids(fig: Figure, arrays: Sequence[np.ndarray], titles: Sequence[str],
+                         fmt: str = "{:.0f}") -> list[Axes]:
+    """Small 2-D arrays side by side, each value written in its cell, on a diverging
+    scale symmetric about zero per panel (chapter 13's strided weight gradient by hand).
+
+    Returns the axes, one per array.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    axes = np.atleast_1d(fig.subplots(1, len(arrays), gridspec_kw={
+        "width_ratios": [a.shape[1] for a in arrays]}))
+    for ax, a, title in zip(axes, arrays, titles):
+        lim = max(float(np.abs(a).max()), 1e-12)
+        show_image(ax, a, title, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), v in np.ndenumerate(a):  # + 0.0: no "-0" labels
+            ax.text(j, i, fmt.format(v + 0.0), ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.6 * lim else "black")
+    return list(axes)
+
+
+def draw_gradient_check(ax: Axes, gradients: dict[str, np.ndarray],
+                        errors: dict[str, np.ndarray], rounding: float,
+                        thresholds: Sequence[float] = (1e-7, 1e-4, 1e-2)) -> None:
+    """Relative error of each gradient element against the gradient's size, log-log.
+
+    One marker per parameter (``gradients`` and ``errors`` share keys); the line
+    ``rounding / |g|`` is what an absolute error of ``rounding`` gives; ``thresholds``
+    (CS231n's, by default) are dotted. Elements with a zero error or gradient are
+    left out (a log axis has no zero).
+    """
+    sizes = np.concatenate([np.abs(g).ravel() for g in gradients.values()])
+    for (name, g), marker in zip(gradients.items(), ("o", "s", "^", "D", "v")):
+        a, e = np.abs(g).ravel(), np.asarray(errors[name]).ravel()
+        keep = (a > 0) & (e > 0)
+        ax.loglog(a[keep], e[keep], marker, ms=3.5, alpha=0.7, ls="none", label=name)
+    span = np.geomspace(sizes[sizes > 0].min(), sizes.max(), 50)
+    ax.loglog(span, rounding / span, "k-", lw=1, label="rounding / |gradient|")
+    for t in thresholds:
+        ax.axhline(t, color="0.5", ls=":", lw=1)
+        ax.text(span[-1], t, f"{t:.0e}", ha="right", va="bottom", fontsize=7, color="0.3")
+    ax.set_xlabel("|gradient| of the element")
+    ax.set_ylabel("relative error")
+    ax.legend(fontsize=7, loc="lower left")
+
+
+def draw_learning_curve(fig: Figure, train_loss: Sequence[float],
+                        accuracy: dict[str, Sequence[float]], chance: float) -> None:
+    """Training loss and accuracies per epoch, side by side, with the chance level.
+
+    ``accuracy`` maps a curve's label (e.g. "train", "test") to one value per epoch;
+    curves differ by marker and line style as well as colour.
+    """
+    ax1, ax2 = fig.subplots(1, 2)
+    epochs = np.arange(1, len(train_loss) + 1)
+    ax1.plot(epochs, train_loss, "o-", color=COLORS["grey"])
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss (epoch mean)")
+    for (label, acc), marker, ls in zip(accuracy.items(), "s^Dv", ("-", "--", "-.")):
+        ax2.plot(epochs, acc, marker=marker, ls=ls, label=label)
+    ax2.axhline(chance, color="0.5", ls=":", label="chance")
+    ax2.set_ylim(0, 1.02)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.legend(fontsize=7, loc="lower right")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

@@ -3,9 +3,13 @@ halos, PixelCNN receptive fields."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from ..masked import pixelcnn_receptive_field
 from ..sparse import densify, grow_active
@@ -13,11 +17,11 @@ from ..tiled import read_window, tile_slices
 from .core import GRID_IN, GRID_IN_HI, GRID_OUT_HI
 
 __all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field",
-           "draw_causal_fields"]
+           "draw_causal_fields", "show_sparse_sites"]
 
 
 def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
-                       layers: int, kernel_size: int = 3) -> dict:
+                       layers: int, kernel_size: int = 3) -> dict[str, Any]:
     """Active sites after ``layers`` regular vs submanifold sparse 3x3 convolutions.
 
     Returns ``{'regular': n, 'submanifold': m}``, the numbers of active sites drawn.
@@ -40,7 +44,7 @@ def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
 
 
 def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, int],
-                   kernel_shape: tuple[int, int], index: int) -> tuple:
+                   kernel_shape: tuple[int, int], index: int) -> tuple[Any, ...]:
     """The output tiles of an image and the input window (tile + halo) of tile ``index``.
 
     'same' mode. Returns the read window ``((r0, r1), (c0, c1))`` of that tile.
@@ -144,3 +148,33 @@ def draw_causal_fields(fig: Figure, fields: dict[str, np.ndarray],
                     loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
                     frameon=False)
     return unseen
+
+
+def show_sparse_sites(ax: Axes, coords: np.ndarray, values: np.ndarray,
+                      shape: tuple[int, int], title: str | None = None, *,
+                      cmap: str = "viridis", symmetric: bool = False,
+                      vmax: float | None = None) -> AxesImage:
+    """One channel of a sparse 2-D grid: active sites coloured by ``values``.
+
+    Inactive cells are left blank (light grey), so a zero *value* and *no site* look
+    different. ``symmetric`` centres the colour scale on zero (for a diverging ``cmap``
+    such as ``'RdBu'``); ``vmax`` caps the scale (``[-vmax, vmax]`` if symmetric), for
+    values with a few large outliers. Returns the image, for a colour bar.
+    """
+    grid = np.full(shape, np.nan)
+    grid[tuple(np.asarray(coords).T)] = values
+    vmin, top = np.nanmin(grid), np.nanmax(grid)
+    if symmetric:
+        top = vmax if vmax is not None else (max(abs(vmin), abs(top)) or 1.0)
+        vmin = -top
+    elif vmax is not None:
+        top = vmax
+    vmax = top
+    colours = matplotlib.colormaps[cmap].with_extremes(bad="0.9")
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap=colours, vmin=vmin, vmax=vmax,
+                   interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return im
