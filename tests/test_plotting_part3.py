@@ -115,3 +115,16 @@ def test_plot_copy_gemm_shares(fig):
     np.testing.assert_allclose(heights, [0.5, 0.25, 0.75, 0.5, 0.75, 0.25])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["8 x 8", "16 x 16", "32 x 32"]
     assert {t.get_text() for t in ax.texts} >= {"50%", "25%", "75%"}
+
+
+@pytest.mark.parametrize("channels, padding", [(1, 0), (3, 1)])
+def test_draw_indirection_vs_im2col(fig, channels, padding):
+    from convlib.im2col import indirection_buffer
+    state = cl.plotting.draw_indirection_vs_im2col(fig, (3, 4), 2, channels, padding)
+    buf = indirection_buffer((3, 4), 2, padding=padding)
+    np.testing.assert_array_equal(state["buffer"], np.where(buf == 12, -1, buf))
+    # the columns repeat the buffer once per channel
+    np.testing.assert_array_equal(state["columns"], np.tile(state["buffer"], (channels, 1)))
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title() == f"im2col columns: {4 * channels} rows"
+    assert fig.axes[1].get_title() == "indirection buffer: 4 rows"

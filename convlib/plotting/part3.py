@@ -11,13 +11,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._typing import Mode
-from ..im2col import im2col, patch_taps
+from ..im2col import im2col, indirection_buffer, patch_taps
 from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
            "draw_winograd_tradeoff", "plot_singular_values",
-           "plot_copy_gemm_shares"]
+           "plot_copy_gemm_shares", "draw_indirection_vs_im2col"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -266,3 +266,46 @@ def plot_copy_gemm_shares(ax: Axes, sizes, copy_seconds, gemm_seconds) -> np.nda
     ax.set_ylabel("share of the layer's time")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return share
+
+
+def draw_indirection_vs_im2col(fig: Figure, image_shape: tuple[int, int],
+                               kernel_size: int, channels: int,
+                               padding: int = 0) -> dict:
+    """Chapter 8: the column matrix of a ``channels``-channel image next to the
+    indirection buffer of the same layer, both showing pixel numbers.
+
+    Left: ``im2col`` of an image whose every channel holds its pixel numbers
+    ``h * W + w`` (blank where a tap reads padding); horizontal lines separate the
+    channels. Right: :func:`convlib.im2col.indirection_buffer` (blank where it points
+    to the zero row). The left matrix repeats the right one once per channel.
+
+    Returns
+    -------
+    dict
+        ``{"columns": ..., "buffer": ...}``: the pixel numbers shown (-1 for padding).
+    """
+    H, W = image_shape
+    numbers = np.arange(1, H * W + 1).reshape(1, H, W).repeat(channels, axis=0)
+    columns = im2col(numbers, kernel_size, padding=padding) - 1      # -1: padding
+    buffer = indirection_buffer(image_shape, kernel_size, padding=padding)
+    buffer = np.where(buffer == H * W, -1, buffer)
+    ax1, ax2 = fig.subplots(1, 2)
+    taps = kernel_size * kernel_size
+    for ax, M, name in ((ax1, columns, "im2col columns"),
+                        (ax2, buffer, "indirection buffer")):
+        shown = np.where(M >= 0, M, np.nan).astype(float)
+        ax.imshow(shown, cmap="viridis", vmin=0, vmax=H * W - 1)
+        for (i, j), v in np.ndenumerate(M):
+            if v >= 0:
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=6,
+                        color="white" if v < 0.6 * (H * W - 1) else "black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("output position")
+        ax.set_title(f"{name}: {M.shape[0]} rows", fontsize=9)
+    for c in range(1, channels):
+        ax1.axhline(c * taps - 0.5, color="k", lw=1)
+    ax1.set_ylabel(f"channel, tap ({channels} x {taps})")
+    ax2.set_ylabel(f"tap ({taps})")
+    return {"columns": columns, "buffer": buffer}
+
