@@ -33,7 +33,8 @@ The index, grouped like the book:
   :func:`edge_taper` (restoration in practice, :mod:`convlib.restoration`, chapter 6).
 * Part III, convolution as matrix multiplication -- :func:`convolution_matrix` (1-D
   Toeplitz, = ``scipy.linalg.convolution_matrix``), :func:`convolution_matrix_2d`
-  (doubly block Toeplitz, dense or sparse) and :func:`circulant_matrix` (chapter 7);
+  (doubly block Toeplitz, dense or sparse, row- or column-major), :func:`circulant_matrix`,
+  :func:`circulant_matrix_2d` (BCCB) and :func:`boundary_matrix_2d` (chapter 7);
   :func:`im2col`, :func:`col2im`, patches as columns (PyTorch's ``unfold``/``fold``;
   chapter 8); :func:`winograd_correlate1d`, :func:`winograd_correlate2d` (F(2,3) and
   F(2x2,3x3), tiled) and :func:`winograd_transforms` (chapter 9).
@@ -63,6 +64,9 @@ The index, grouped like the book:
   ``'winograd'`` method and its transforms), ``convlib.fourier`` (DFT,
   circular and FFT convolution), ``convlib.overlap`` (block convolution),
   :mod:`convlib.costmodel` (the cost model of ``method='auto'``),
+  :mod:`convlib.compiled` (``method='compiled'``: the direct sum in compiled,
+  threaded loops, with numba when it is installed; also the compiled paths of
+  ``convolve2d`` and of depthwise ``nn.conv2d`` and its backward),
   :mod:`convlib.exact` (the FFT's error bound; exact integer convolution by FFT),
   :mod:`convlib.deconvolution`, :mod:`convlib.bench` (the performance benchmark,
   ``python -m convlib.bench``, and the calibration of the cost model; appendix "Which
@@ -84,6 +88,7 @@ array([1, 3, 5, 3])
 """
 
 import importlib as _importlib
+from types import ModuleType as _ModuleType
 
 from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
                overlap)
@@ -97,7 +102,8 @@ from .dispatch import METHODS, choose_method, convolve, correlate
 from .fourier import circular_convolve, dft_matrix, fft_convolve
 from .im2col import col2im, im2col
 from .integral import box_filter, integral_image, running_box_filter
-from .matrices import circulant_matrix, convolution_matrix, convolution_matrix_2d
+from .matrices import (boundary_matrix_2d, circulant_matrix, circulant_matrix_2d,
+                       convolution_matrix, convolution_matrix_2d)
 from .overlap import block_length, block_plan, overlap_add, overlap_save
 from .recursive import recursive_gaussian
 from .separable import is_separable, low_rank, separate
@@ -115,7 +121,7 @@ __version__ = "0.1.0"
 _LAZY_MODULES = ("bench", "data", "plotting", "widgets")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> _ModuleType:
     """``convlib.plotting``, ``convlib.widgets``, ``convlib.data`` and ``convlib.bench``,
     imported on first use (PEP 562)."""
     if name in _LAZY_MODULES:
@@ -140,6 +146,7 @@ __all__ = [
     "estimate_noise", "wiener_power_law", "richardson_lucy", "edge_taper",
     # Part III
     "im2col", "col2im", "convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
+    "circulant_matrix_2d", "boundary_matrix_2d",
     "winograd_correlate1d", "winograd_correlate2d", "winograd_transforms",
     # shapes
     "output_shape", "mode_offset", "conv_output_size", "conv_transpose_output_size",

@@ -13,10 +13,13 @@ function (``func``) for their error messages.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.fft as sp_fft
 
+from ._typing import AxisSpec
 from ._validation import check_axes
 from .shapes import _mode_offset, _output_shape, _valid_swap_needed
 
@@ -36,7 +39,7 @@ class NonFiniteWarning(RuntimeWarning):
 
 
 def warn_nonfinite(func: str, spread: str, *arrays: np.ndarray,
-                   names=("in1", "in2"),
+                   names: Sequence[str] = ("in1", "in2"),
                    remedy: str = "method='direct' keeps them local") -> None:
     """Warn (:class:`NonFiniteWarning`) if a floating input holds NaN or infinity."""
     for name, x in zip(names, arrays):
@@ -57,14 +60,14 @@ def is_complex(*arrays: np.ndarray) -> bool:
     return any(a.dtype.kind == "c" for a in arrays)
 
 
-def transforms(complex_result: bool):
+def transforms(complex_result: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The forward and inverse N-d FFTs: real ones (half the work) for real data."""
     if complex_result:
         return sp_fft.fftn, sp_fft.ifftn
     return sp_fft.rfftn, sp_fft.irfftn
 
 
-def fft_convolve_core(a: np.ndarray, b: np.ndarray, mode: str, axes=None,
+def fft_convolve_core(a: np.ndarray, b: np.ndarray, mode: str, axes: AxisSpec = None,
                       func: str = "convolve") -> np.ndarray:
     """:func:`convlib.fft_convolve` of validated inputs (also ``method='fft'`` of the
     dispatcher); errors name ``func``."""
@@ -121,7 +124,8 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     return np.ascontiguousarray(y[keep])
 
 
-def mode_window(s1, s2, mode: str, axes, func: str = "convolve") -> list[slice]:
+def mode_window(s1: Sequence[int], s2: Sequence[int], mode: str, axes: Sequence[int],
+                func: str = "convolve") -> list[slice]:
     """Per axis, the slice of the full output that ``mode`` keeps.
 
     Along an axis that convolves (one of ``axes``, or one where an input has size 1,
@@ -140,13 +144,15 @@ def mode_window(s1, s2, mode: str, axes, func: str = "convolve") -> list[slice]:
     return window
 
 
-def cut_mode(full: np.ndarray, s1, s2, mode: str, axes, func: str = "convolve"
+def cut_mode(full: np.ndarray, s1: Sequence[int], s2: Sequence[int], mode: str,
+             axes: Sequence[int], func: str = "convolve"
              ) -> np.ndarray:
     """The ``mode`` window of ``full`` (SciPy's ``_apply_conv_mode``), a new array."""
     return full[tuple(mode_window(s1, s2, mode, axes, func))].copy()
 
 
-def freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes, func: str):
+def freq_axes(a: np.ndarray, b: np.ndarray, mode: str, axes: AxisSpec, func: str
+              ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """SciPy's axis rules for FFT convolution: axes where an input has size 1 are not
     transformed (the inputs just multiply there), the other axes must broadcast, and
     ``'valid'`` mode may swap the inputs. Returns ``(in1, in2, axes)``."""

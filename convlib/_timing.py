@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import timeit
 from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = ["time_methods"]
 
 
-def time_methods(convolve: Callable, in1, in2, mode: str, methods: Sequence[str],
+def time_methods(convolve: Callable[..., Any], in1: Any, in2: Any, mode: str,
+                 methods: Sequence[str],
                  repeat: int, budget: float) -> dict[str, float]:
     """``{method: seconds per call}`` of ``convolve(in1, in2, mode, method)``.
 
@@ -24,7 +26,7 @@ def time_methods(convolve: Callable, in1, in2, mode: str, methods: Sequence[str]
     """
     times = {}
     for method in methods:
-        def call(method=method):
+        def call(method: str = method) -> Any:
             return convolve(in1, in2, mode, method)
         first = timeit.timeit(call, number=1)
         number = max(1, int(budget / max(first, 1e-7)))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-__all__ = ["ArrayLike", "NDArray", "Mode", "Boundary", "Method", "IntOrSeq", "Ints",
-           "Padding"]
+__all__ = ["ArrayLike", "DTypeLike", "NDArray", "Mode", "Boundary", "Method", "IntOrSeq", "Ints",
+           "Padding", "AxisSpec"]
 
 #: SciPy's output modes of convolve and correlate (chapter 1)
 Mode: TypeAlias = Literal["full", "same", "valid"]
@@ -29,6 +29,9 @@ Method: TypeAlias = Literal["auto", "loops", "direct", "separable", "fft", "over
 
 #: one integer for every axis, or one per axis
 IntOrSeq: TypeAlias = int | Sequence[int]
+
+#: the axes to convolve along: all (``None``), one, or several
+AxisSpec: TypeAlias = int | Sequence[int] | None
 
 #: one integer per axis, normalised (a validated stride, dilation or kernel size)
 Ints: TypeAlias = tuple[int, ...]

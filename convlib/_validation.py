@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.exceptions import AxisError
@@ -225,7 +225,7 @@ def check_real(value: Any, name: str, func: str, *, finite: bool = False) -> flo
             ok = False
         if not ok:
             raise ValueError(f"{func}: {name} must be finite; got {value!r}")
-    return value
+    return cast("float | int", value)
 
 
 def check_axes(axes: Any, ndim: int, func: str, name: str = "axes") -> list[int]:
@@ -247,9 +247,9 @@ def check_axes(axes: Any, ndim: int, func: str, name: str = "axes") -> list[int]
     items = [axes] if not isinstance(axes, Sequence) or isinstance(axes, str) else axes
     if len(items) == 0:
         raise ValueError(f"{func}: {name} must not be empty when given; got {axes!r}")
-    items = [check_int(ax, name, func) for ax in items]
+    ints = [check_int(ax, name, func) for ax in items]
     try:
-        return list(normalize_axis_tuple(items, ndim, name))
+        return list(normalize_axis_tuple(ints, ndim, name))
     except AxisError:
         raise ValueError(f"{func}: {name} must be in [{-ndim}, {ndim}) for {ndim}-D "
                          f"inputs; got {axes!r}") from None
@@ -261,7 +261,7 @@ def check_number(value: Any, name: str, func: str) -> complex | float | int:
     """Return ``value`` if it is a real or complex scalar number."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number):
         raise TypeError(f"{func}: {name} must be a scalar number; got {value!r}")
-    return value
+    return cast("complex | float | int", value)
 
 
 def check_same_ndim(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: str) -> None:

@@ -32,7 +32,8 @@ import numpy as np
 
 from ._typing import ArrayLike, Boundary, Mode, NDArray
 from ._validation import as_array, check_choice, check_int, check_output_bytes
-from .direct import check_macs, convolve_direct, direct_macs, reverse_conj
+from .compiled import convolve_compiled, serves_compiled, use_compiled
+from .direct import check_macs, convolve_direct, direct_macs, reverse_conj, windows_pay
 from .shapes import (MODES, mode_offset, output_shape, _mode_offset, _output_shape,
                      _valid_swap_needed)
 
@@ -256,10 +257,16 @@ def _prepare2d(in1: ArrayLike, in2: ArrayLike, mode: str, boundary: Boundary,
 def _direct(a: NDArray[Any], b: NDArray[Any], mode: str, func: str) -> NDArray[Any]:
     """``convlib.convolve(a, b, mode, method='direct')`` of validated 2-D inputs, without
     the dispatcher: SciPy's 'valid' swap, then the direct sum (refused above
-    ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``."""
+    ``convlib.dispatch.DIRECT_MAX_MACS`` multiply-adds), in ``result_type(a, b)``;
+    compiled (:func:`convlib.compiled.convolve_compiled`, the same sums in the same
+    order) for float32 and float64 when :func:`convlib.compiled.use_compiled` says so."""
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, func):
         a, b = b, a
     check_macs(direct_macs(a.shape, b.shape, mode), "direct", func)
+    if (use_compiled(a, b) and serves_compiled(a, b, mode) is None and not windows_pay(
+            math.prod(output_shape(a.shape, b.shape, mode)), min(a.size, b.size))):
+        # the same sum in the same order, compiled (convlib.compiled.USE_COMPILED)
+        return convolve_compiled(a, b, mode)
     return convolve_direct(a, b, mode)
 
 

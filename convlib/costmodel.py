@@ -21,6 +21,7 @@ import numpy as np
 from scipy.fft import next_fast_len
 
 from ._validation import as_operands
+from .compiled import CHUNK, PARALLEL_MIN_MACS
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, output_shape, _valid_swap_needed
@@ -50,12 +51,24 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
             "nlogn_1d": 8.97e-10},
     "overlap_add": {"call": 0.0, "axis": 3.21e-05, "block": 0.0, "point": 1.59e-08,
                     "nlogn": 7.66e-10},
+    # fitted by calibrate_cost_model(repeat=3, budget=0.05) with 'compiled' (numba
+    # 0.68.1) on a BUSY machine (load average 5.6 to 6.9 on 2 cores, so one thread:
+    # convlib.compiled.THREADS); only these constants were kept (the others above are
+    # from a quiet machine). Provisional, to be re-made on a quiet machine with the
+    # others: see COST_MODEL_FIT["compiled"]
+    "compiled": {"call": 2.02e-05, "threads": 0.0, "task": 0.0, "tap_task": 0.0,
+                 "mac": 2.18e-10},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
 #: the timings of a shared machine also vary most).
-COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28}
+#: ``"compiled"``: the same record of the model with the four methods, on the busy
+#: calibration run that fitted the ``'compiled'`` constants (provisional, see above).
+COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28,
+                  "compiled": {"shapes": 92, "right": 58, "worst_slowdown": 3.79,
+                               "load_average": (5.6, 6.9), "numba": "0.68.1",
+                               "threads": 1, "quiet": False}}
 
 
 def _nlogn(points: int) -> float:
@@ -95,6 +108,13 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
         For ``'separable'`` (:func:`convlib.separable.convolve_separable`, if ``in2``
         is a rank-1 kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
+        For ``'compiled'`` (:func:`convlib.compiled.convolve_compiled`): ``call``,
+        ``threads`` (1 if it runs on a thread pool, :data:`convlib.compiled.PARALLEL_MIN_MACS`),
+        ``task`` (output rows, long rows counted per :data:`convlib.compiled.CHUNK`
+        samples: the parallel tasks), ``tap_task`` (taps of the smaller input times
+        tasks: one inner loop each) and ``mac`` (its multiply-adds). The estimate
+        ignores the data type (float32 runs about twice as fast as float64) and
+        whether numba is installed (:func:`convlib.choose_method` checks that).
 
     Examples
     --------
@@ -139,6 +159,7 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
         current[axis] = shape[axis]
     return {
         "direct": direct,
+        "compiled": _compiled_features(shape1, shape2, mode),
         "fft": {"call": 1.0, "axis": float(d), "point": float(points),
                 "nlogn": factor * _nlogn(points),
                 "nlogn_1d": factor * _nlogn(points) if d == 1 else 0.0},
@@ -147,6 +168,17 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
                         "nlogn": factor * blocks * _nlogn(block_points)},
         "separable": separable,
     }
+
+
+def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
+    """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)."""
+    shape = output_shape(shape1, shape2, mode)
+    tasks = math.prod(shape[:-1]) * -(-int(shape[-1]) // CHUNK)
+    taps = min(math.prod(shape1), math.prod(shape2))
+    macs = direct_macs(shape1, shape2, mode)
+    threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    return {"call": 1.0, "threads": float(threads), "task": float(tasks),
+            "tap_task": float(taps * tasks), "mac": float(macs)}
 
 
 def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
@@ -174,7 +206,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     Returns
     -------
     dict
-        ``{'direct': t, 'fft': t, 'overlap_add': t}``:
+        ``{'direct': t, 'fft': t, 'overlap_add': t, 'compiled': t}``:
         :func:`convlib.costmodel.cost_features` weighted by
         ``convlib.costmodel.COST_CONSTANTS``; for inputs of 2 or more dimensions also
         ``'separable'``, the time :func:`convlib.separable.convolve_separable` would
@@ -196,7 +228,7 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     func = "estimate_costs"
     a, b = as_operands(in1, in2, mode, MODES, func)
     if a.ndim == 0:
-        return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0}
+        return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0, "compiled": 0.0}
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
     return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
@@ -217,7 +249,7 @@ def estimate_shapes(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
     """
     work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx)
     costs = {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
-             for method in ("direct", "fft", "overlap_add")}
+             for method in ("direct", "fft", "overlap_add", "compiled")}
     if len(shape1) > 1:  # its passes are direct convolutions, plus one small SVD
         costs["separable"] = COST_CONSTANTS["direct"]["call"] + sum(
             COST_CONSTANTS["direct"][k] * v for k, v in work["separable"].items())

@@ -12,11 +12,16 @@ matplotlib package (``matplotlib.cbook.get_sample_data``):
 * :func:`mri_slice` -- one 256 x 256 MRI slice of a head (``s1045.ima.gz``, 16-bit);
 * :func:`eeg` -- four channels of an EEG recording, 800 samples each (``eeg.dat``).
 
+One more real sample ships inside convlib itself: :func:`digits`, 1797 handwritten digits
+of 8 x 8 pixels (Alpaydin and Kaynak's UCI data as scikit-learn ships them, CC BY 4.0;
+``convlib/data_files/README`` gives the source and licence).
+
 The synthetic generators are deterministic (seeded where random).
 """
 
 from __future__ import annotations
 
+import gzip
 import numbers
 from importlib import resources
 from typing import IO, Any, cast
@@ -29,7 +34,7 @@ import PIL.Image
 from ._typing import NDArray
 from ._validation import as_array, check_int, check_output_bytes, check_real
 
-__all__ = ["photo", "mri_slice", "eeg", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
+__all__ = ["photo", "mri_slice", "eeg", "digits", "load_image", "EEG_SAMPLE_RATE", "impulse", "step_edge",
            "checkerboard", "shapes", "rgb_to_gray"]
 
 #: Samples per second of :func:`eeg` (matplotlib's example spans 10 s with 800 samples).
@@ -168,6 +173,39 @@ def eeg() -> NDArray[Any]:
     with cast(IO[bytes], cbook.get_sample_data("eeg.dat")) as f:
         data = np.fromfile(f, dtype=np.float64)
     return data.reshape(800, 4).T.copy()
+
+
+def digits() -> tuple[NDArray[Any], NDArray[Any]]:
+    """1797 handwritten digits as 8 x 8 images of grey levels 0..16, with their labels.
+
+    The file scikit-learn ships for ``sklearn.datasets.load_digits``, copied into
+    ``convlib/data_files/digits.csv.gz`` by ``tools/fixtures/digits_data.py`` (scikit-learn
+    is not a dependency): the test set of Alpaydin and Kaynak's "Optical Recognition of
+    Handwritten Digits" (UCI Machine Learning Repository, 1998, CC BY 4.0), written by 13
+    people. Each 32 x 32 bitmap was divided into 4 x 4 blocks and the set pixels of each
+    block counted, which gives the levels 0..16. Chapter 13 trains a small network on it.
+
+    Returns
+    -------
+    images : ndarray of shape (1797, 8, 8)
+        float64 grey levels, integers from 0 to 16.
+    labels : ndarray of shape (1797,)
+        int64 digit labels, 0 to 9.
+
+    References
+    ----------
+    E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine
+    Learning Repository, 1998.
+
+    Examples
+    --------
+    >>> images, labels = digits()
+    >>> images.shape, labels.shape, int(images.max()), sorted(set(labels.tolist()))[:3]
+    ((1797, 8, 8), (1797,), 16, [0, 1, 2])
+    """
+    with resources.files("convlib").joinpath("data_files/digits.csv.gz").open("rb") as f:
+        table = np.loadtxt(gzip.open(f), delimiter=",", dtype=np.int64)
+    return table[:, :64].reshape(-1, 8, 8).astype(np.float64), table[:, 64].copy()
 
 
 def impulse(shape: int | tuple[int, ...], at: tuple[int, ...] | None = None

@@ -395,7 +395,7 @@ def tikhonov_deconvolve(y: ArrayLike, h: ArrayLike, lam: float,
 
 def blur_and_restore(x: ArrayLike, h: ArrayLike, noise: float, lam: float,
                      operator: Literal["identity", "laplacian"] | ArrayLike = "identity",
-                     seed: int = 0) -> dict[str, NDArray[Any] | float]:
+                     seed: int = 0) -> dict[str, Any]:
     """Blur ``x`` circularly, add seeded Gaussian noise, restore by Tikhonov.
 
     The state of chapter 6's widget: one noise level and one regularisation weight.

@@ -27,6 +27,7 @@ import numpy as np
 from ._errors import MethodCannotServe
 from ._timing import time_methods
 from ._validation import as_operands, check_choice
+from .compiled import convolve_compiled, serves_compiled
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
                      reverse_conj)
 from .costmodel import cached_cost_features, estimate_shapes
@@ -124,6 +125,8 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            "one matrix product with the column matrix of patches (chapter 8)"),
     Method("winograd", convolve_winograd, serves_winograd,
            "Winograd's minimal filtering F(2, 3) and F(2x2, 3x3) (chapter 9)"),
+    Method("compiled", convolve_compiled, serves_compiled,
+           "the direct sum in compiled, threaded loops, one pass per tap (numba)"),
 )}
 
 
@@ -168,8 +171,10 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     Returns
     -------
     method : str
-        ``'direct'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``: the cheapest by
-        :func:`estimate_costs`, with the preferences of the Notes. ``'separable'`` only
+        ``'direct'``, ``'compiled'``, ``'fft'``, ``'overlap_add'`` or ``'separable'``:
+        the cheapest by :func:`estimate_costs`, with the preferences of the Notes.
+        ``'compiled'`` only where :func:`convlib.compiled.serves_compiled` accepts the
+        inputs (numba importable, a float32/float64 result, 1 to 3 dimensions). ``'separable'`` only
         for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
         the rounding of the result's dtype (checked by SVD only when the separable
         estimate is the cheapest). ``'loops'`` is never chosen: it exists to be read.
@@ -187,6 +192,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     these rules, in order:
 
     * boolean inputs go ``'direct'`` (as in SciPy);
+    * the direct sum is ``'compiled'`` where that serves the inputs and its estimate
+      is below ``'direct'``'s; the rules below that name ``'direct'`` then mean it;
     * integer results are exact under every method; the FFT methods split large
       integers into digits (:func:`convlib.exact.split_plan`), and their estimates are
       multiplied by the number of partial convolutions that takes;
@@ -210,8 +217,11 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     >>> rng = np.random.default_rng(0)
     >>> choose_method(np.ones((256, 256)), rng.standard_normal((15, 15)))
     'fft'
-    >>> choose_method(np.ones((512, 512)), np.ones((5, 5)))   # rank 1
-    'separable'
+    >>> # rank 1: separable passes, unless the compiled sum (numba) is predicted faster
+    >>> choose_method(np.ones((512, 512)), np.ones((5, 5))) in ("separable", "compiled")
+    True
+    >>> choose_method(np.ones((128, 128), int), np.ones((3, 3), int))  # never compiled
+    'direct'
     >>> x = rng.standard_normal(20_000)
     >>> choose_method(x, np.ones(500)), choose_method(np.append(x, np.nan), np.ones(500))
     ('fft', 'direct')
@@ -238,18 +248,23 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
     costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
-    if a.ndim >= 3 and costs["direct"] <= DIRECT_PREFERRED_BELOW:
-        return "direct"
+    # the direct sum: 'compiled' where it is predicted faster and serves the inputs
+    # (numba installed, a float32/float64 result, at most 3-D), else 'direct'
+    summing = "direct"
+    if costs["compiled"] < costs["direct"] and serves_compiled(a, b, mode) is None:
+        summing = "compiled"
+    if a.ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
+        return summing
     if _integer_result(a, b):  # exact by splitting into digits: count the pieces
         for method in ("fft", "overlap_add"):
             plan = split_plan(a, b, method)
             costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
-    best = min(("direct", "fft", "overlap_add"), key=costs.__getitem__)
+    best = min((summing, "fft", "overlap_add"), key=costs.__getitem__)
     if costs.get("separable", np.inf) < costs[best] and _auto_separable(a, b):
         return "separable"
-    if (best != "direct" and costs["direct"] <= NONFINITE_DIRECT_FACTOR * costs[best]
+    if (best != summing and costs[summing] <= NONFINITE_DIRECT_FACTOR * costs[best]
             and not _all_finite(a, b)):
-        return "direct"
+        return summing
     return best
 
 

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any, cast
 
 import numpy as np
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array
 from .boundaries import convolve2d
 from .kernels import _gaussian
@@ -58,9 +60,10 @@ def _image(x: object, func: str) -> np.ndarray:
 def _threshold(value: object, name: str, func: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{func}: {name} must be a real number; got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
+    real = cast(float, value)  # a numbers.Real, which has no order in the stubs
+    if not (math.isfinite(real) and real >= 0):
         raise ValueError(f"{func}: {name} must be finite and >= 0; got {value!r}")
-    return float(value)
+    return float(real)
 
 
 def _separable(x: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
@@ -69,7 +72,7 @@ def _separable(x: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     return convolve2d(y, col[:, None], "same", "symm")
 
 
-def gradient(x, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def gradient(x: ArrayLike, sigma: float = 1.0) -> tuple[NDArray[Any], NDArray[Any]]:
     """Gradient of the Gaussian-blurred image by derivative-of-Gaussian kernels.
 
     Parameters
@@ -120,14 +123,14 @@ def gradient(x, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     return _gradient(x, sigma, "gradient")
 
 
-def _gradient(x, sigma, func: str) -> tuple[np.ndarray, np.ndarray]:
+def _gradient(x: ArrayLike, sigma: float, func: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gradient`, validated on behalf of the public function ``func``."""
     a = _image(x, func)
     g0, g1 = _gaussian(sigma, 0, None, func), _gaussian(sigma, 1, None, func)
     return _separable(a, g0, g1), _separable(a, g1, g0)
 
 
-def direction_sector(gx, gy) -> np.ndarray:
+def direction_sector(gx: ArrayLike, gy: ArrayLike) -> NDArray[Any]:
     """The gradient direction quantised to 4 sectors of 45 degrees.
 
     Parameters
@@ -158,7 +161,7 @@ def direction_sector(gx, gy) -> np.ndarray:
     return (np.floor((angle + 22.5) / 45.0).astype(np.int64)) % 4
 
 
-def _pair(gx, gy, func: str) -> tuple[np.ndarray, np.ndarray]:
+def _pair(gx: ArrayLike, gy: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
     gx, gy = _image(gx, func), _image(gy, func)
     if gx.shape != gy.shape:
         raise ValueError(f"{func}: gx and gy must have the same shape; got {gx.shape} "
@@ -166,7 +169,8 @@ def _pair(gx, gy, func: str) -> tuple[np.ndarray, np.ndarray]:
     return gx, gy
 
 
-def non_maximum_suppression(magnitude, gx, gy) -> np.ndarray:
+def non_maximum_suppression(magnitude: ArrayLike, gx: ArrayLike, gy: ArrayLike
+                            ) -> NDArray[Any]:
     """Thin edges: keep a pixel only where its magnitude peaks along the gradient.
 
     The direction is quantised to 4 sectors (:func:`direction_sector`), not
@@ -238,7 +242,7 @@ def non_maximum_suppression(magnitude, gx, gy) -> np.ndarray:
     return np.where(keep, m, 0.0)
 
 
-def hysteresis(magnitude, low: float, high: float) -> np.ndarray:
+def hysteresis(magnitude: ArrayLike, low: float, high: float) -> NDArray[np.bool_]:
     """Two thresholds: the weak pixels connected to a strong one.
 
     A pixel is *weak* if ``magnitude > low`` and *strong* if ``magnitude > high``. The
@@ -310,7 +314,7 @@ def hysteresis(magnitude, low: float, high: float) -> np.ndarray:
     return np.frombuffer(bytes(out), dtype=np.uint8).reshape(H + 2, W + 2)[1:-1, 1:-1] > 0
 
 
-def canny(x, sigma: float, low: float, high: float) -> np.ndarray:
+def canny(x: ArrayLike, sigma: float, low: float, high: float) -> NDArray[np.bool_]:
     """Canny's edge detector: gradient, non-maximum suppression, hysteresis.
 
     Parameters
@@ -371,7 +375,7 @@ def canny(x, sigma: float, low: float, high: float) -> np.ndarray:
     return hysteresis(thin, low, high)
 
 
-def marr_hildreth(x, sigma: float, threshold: float = 0.0) -> np.ndarray:
+def marr_hildreth(x: ArrayLike, sigma: float, threshold: float = 0.0) -> NDArray[np.bool_]:
     r"""Marr-Hildreth edges: zero crossings of the Laplacian of Gaussian.
 
     With ``L = x * \nabla^2 g_\sigma`` (``'symm'`` boundary), a pixel ``p`` is an edge

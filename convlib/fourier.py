@@ -25,10 +25,13 @@ as in SciPy; float32 stays float32 (``scipy.fft`` computes in single precision).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._fft import (NonFiniteWarning, as_float, fft_convolve_core, is_complex, transforms,
                    warn_nonfinite)
+from ._typing import ArrayLike, AxisSpec, Mode, NDArray
 from ._validation import as_array, as_operands, check_int, check_output_bytes
 from .shapes import MODES
 
@@ -38,7 +41,7 @@ __all__ = ["dft_matrix", "circular_convolve", "fft_convolve", "wraparound",
 
 # --- the DFT and circular convolution ------------------------------------------------
 
-def dft_matrix(n: int) -> np.ndarray:
+def dft_matrix(n: int) -> NDArray[np.complex128]:
     r"""The ``n x n`` matrix of the discrete Fourier transform.
 
     .. math:: F_{jk} = e^{-2\pi i\, jk / n}, \qquad \mathrm{DFT}(x) = F x
@@ -85,7 +88,7 @@ def dft_matrix(n: int) -> np.ndarray:
     return np.exp(-2j * np.pi * jk / n)
 
 
-def circular_convolve(a, b) -> np.ndarray:
+def circular_convolve(a: ArrayLike, b: ArrayLike) -> NDArray[Any]:
     r"""Circular (periodic) convolution of two arrays of the same shape, by FFT.
 
     .. math:: y[n] = \sum_k a[k]\, b[(n - k) \bmod N]
@@ -152,7 +155,8 @@ def circular_convolve(a, b) -> np.ndarray:
 
 # --- FFT convolution -----------------------------------------------------------------
 
-def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
+def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
+                 axes: AxisSpec = None) -> NDArray[Any]:
     r"""N-dimensional linear convolution by FFT: equals ``scipy.signal.fftconvolve``.
 
     Both inputs are zero-padded along the convolved axes to the full length
@@ -237,7 +241,7 @@ def fft_convolve(in1, in2, mode: str = "full", axes=None) -> np.ndarray:
 
 # --- the state of chapter 5's zero-padding widget ------------------------------------
 
-def wraparound(x, h, length: int) -> tuple[np.ndarray, np.ndarray]:
+def wraparound(x: ArrayLike, h: ArrayLike, length: int) -> tuple[NDArray[Any], NDArray[Any]]:
     """Circular convolution of ``x`` and ``h`` zero-padded to ``length``, and the linear one.
 
     Parameters

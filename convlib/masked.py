@@ -15,8 +15,11 @@ All layers compute cross-correlation with :mod:`convlib.nn`'s semantics (PyTorch
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 
+from ._typing import ArrayLike, NDArray, Padding
 from ._validation import as_array, as_tuple, check_choice, check_int
 from .im2col import im2col
 from .nn._args import layer_inputs, output_sizes, pad_input, padding_pairs, per_axis
@@ -27,7 +30,8 @@ __all__ = ["causal_conv1d", "pixelcnn_mask", "masked_conv2d", "order_masks",
            "locally_masked_conv2d", "pixelcnn_receptive_field"]
 
 
-def causal_conv1d(x, weight, bias=None, dilation: int = 1) -> np.ndarray:
+def causal_conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                  dilation: int = 1) -> NDArray[Any]:
     """Causal 1-D convolution layer: output ``t`` reads only inputs ``<= t``.
 
     Parameters
@@ -75,8 +79,8 @@ def causal_conv1d(x, weight, bias=None, dilation: int = 1) -> np.ndarray:
     return conv_forward(x, w, bias, 1, ((d * (w.shape[-1] - 1), 0),), d, 1, 1, func)
 
 
-def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: str = "A",
-                  in_channels: int = 1, out_channels: int = 1) -> np.ndarray:
+def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: Literal["A", "B"] = "A",
+                  in_channels: int = 1, out_channels: int = 1) -> NDArray[np.float64]:
     """PixelCNN's mask: 1 on the taps above the centre row and left of the centre.
 
     Parameters
@@ -137,7 +141,8 @@ def pixelcnn_mask(kernel_size: int | tuple[int, int], mask_type: str = "A",
     return np.broadcast_to(mask, (c_out, c_in, kH, kW)).copy()
 
 
-def masked_conv2d(x, weight, mask, bias=None, padding="same",
+def masked_conv2d(x: ArrayLike, weight: ArrayLike, mask: ArrayLike,
+                  bias: ArrayLike | None = None, padding: Padding = "same",
                   dilation: int | tuple[int, int] = 1) -> np.ndarray:
     """A conv2d layer whose kernel taps are multiplied by a fixed 0/1 ``mask``.
 
@@ -193,8 +198,9 @@ def masked_conv2d(x, weight, mask, bias=None, padding="same",
     return conv_forward(x, w * m, bias, 1, padding, dilation, 1, 2, func)
 
 
-def order_masks(order, kernel_size: int | tuple[int, int], mask_type: str = "A",
-                dilation: int | tuple[int, int] = 1) -> np.ndarray:
+def order_masks(order: ArrayLike, kernel_size: int | tuple[int, int],
+                mask_type: Literal["A", "B"] = "A", dilation: int | tuple[int, int] = 1
+                ) -> NDArray[Any]:
     """Per-location masks for generating pixels in any order ('same' padding).
 
     Parameters
@@ -249,7 +255,8 @@ def order_masks(order, kernel_size: int | tuple[int, int], mask_type: str = "A",
     return (inside & allowed).astype(float)
 
 
-def locally_masked_conv2d(x, weight, masks, bias=None, padding="same",
+def locally_masked_conv2d(x: ArrayLike, weight: ArrayLike, masks: ArrayLike,
+                          bias: ArrayLike | None = None, padding: Padding = "same",
                           dilation: int | tuple[int, int] = 1) -> np.ndarray:
     """A conv2d layer with a different tap mask at every output location (im2col).
 
@@ -322,7 +329,7 @@ def locally_masked_conv2d(x, weight, masks, bias=None, padding="same",
 
 
 def pixelcnn_receptive_field(shape: tuple[int, int], pixel: tuple[int, int],
-                             layers: int, kernel_size: int = 3) -> np.ndarray:
+                             layers: int, kernel_size: int = 3) -> NDArray[np.bool_]:
     """Which input pixels reach ``pixel`` through a PixelCNN stack (one A, then B layers).
 
     Pushes one impulse per input pixel through ``layers`` masked convolutions with

@@ -9,7 +9,13 @@ product ``y = T x`` (:ref:`ch-toeplitz`):
   are the DFT's -- :func:`~convlib.circulant_matrix`, equal to ``scipy.linalg.circulant``.
 * 2-D: with the image raveled row by row, ``T`` is *doubly block Toeplitz*: a
   block-Toeplitz arrangement of one Toeplitz block per kernel row --
-  :func:`~convlib.convolution_matrix_2d`, optionally as a ``scipy.sparse`` matrix.
+  :func:`~convlib.convolution_matrix_2d`, optionally as a ``scipy.sparse`` matrix, or
+  raveled column by column as MATLAB's ``convmtx2`` (``order='F'``).
+* circular 2-D: *block circulant with circulant blocks* (BCCB),
+  ``C[(p, q), (a, b)] = c[(p - a) mod H, (q - b) mod W]``, diagonalised by the 2-D DFT --
+  :func:`~convlib.circulant_matrix_2d`.
+* 2-D ``'same'`` convolution with a boundary rule (zero fill, wrap, mirror, edge) --
+  :func:`~convlib.boundary_matrix_2d`; with ``'wrap'`` it is BCCB.
 
 :func:`convolve_toeplitz` is ``convlib.convolve(..., method='toeplitz')``: it builds
 the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
@@ -18,7 +24,7 @@ the (sparse) matrix of ``in2`` and multiplies ``in1`` by it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse
@@ -28,10 +34,12 @@ from ._typing import ArrayLike, Mode, NDArray
 from ._errors import MethodCannotServe
 from ._validation import (as_array, as_tuple, check_choice, check_int, check_output_bytes,
                           output_bytes_problem)
+from .boundaries import _check_boundary, boundary_index
 from .shapes import MODES, mode_offset, output_shape, _output_shape
 
 __all__ = ["convolution_matrix", "convolution_matrix_2d", "circulant_matrix",
-           "convolve_toeplitz", "MAX_DENSE_BYTES"]
+           "circulant_matrix_2d", "boundary_matrix_2d", "convolve_toeplitz",
+           "MAX_DENSE_BYTES"]
 
 #: Largest dense matrix (in bytes) :func:`~convlib.convolution_matrix_2d` builds: 256 MiB.
 #: A larger dense request raises ``ValueError`` and suggests ``sparse=True``.
@@ -172,9 +180,11 @@ def _sparse_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     return dtype
 
 
-def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str
+def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str,
+               order: Literal["C", "F"] = "C"
                ) -> tuple[tuple[int, ...], NDArray[Any], NDArray[Any], NDArray[Any]]:
-    """Output shape and (rows, cols, values) of the convolution matrix, row-major.
+    """Output shape and (rows, cols, values) of the convolution matrix, raveled in
+    ``order`` ('C' row-major, 'F' column-major).
 
     Tap ``h[k]`` sends input pixel ``a`` to full-output index ``a + k``; the entry goes
     to row ``ravel(a + k - offset)`` when that index lies in ``mode``'s window.
@@ -182,14 +192,14 @@ def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str
     out_shape = output_shape(input_shape, h.shape, mode)
     offset = mode_offset(input_shape, h.shape, mode)
     grids = np.indices(input_shape).reshape(len(input_shape), -1)  # (ndim, prod(in))
-    cols_all = np.arange(grids.shape[1])
+    cols_all = np.asarray(np.ravel_multi_index(tuple(grids), input_shape, order=order))
     rows, cols, vals = [], [], []
     for k in np.ndindex(*h.shape):
         if h[k] == 0:
             continue
         target = grids + (np.array(k) - np.array(offset))[:, None]
         keep = np.all((target >= 0) & (target < np.array(out_shape)[:, None]), axis=0)
-        rows.append(np.ravel_multi_index(target[:, keep], out_shape))
+        rows.append(np.ravel_multi_index(target[:, keep], out_shape, order=order))
         cols.append(cols_all[keep])
         vals.append(np.full(keep.sum(), h[k], dtype=h.dtype))
     if not rows:
@@ -199,7 +209,8 @@ def _coo_parts(h: NDArray[Any], input_shape: tuple[int, ...], mode: str
 
 
 def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
-                          mode: Mode = "full", sparse: bool = False
+                          mode: Mode = "full", sparse: bool = False,
+                          order: Literal["C", "F"] = "C"
                           ) -> NDArray[Any] | scipy.sparse.csr_array:
     """The doubly-block-Toeplitz matrix of 2-D convolution with ``h``.
 
@@ -214,12 +225,16 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     sparse : bool
         Return a ``scipy.sparse.csr_array`` (memory ``O(H W kH kW)``) instead of a
         dense ndarray (memory ``O(H W H_out W_out)``).
+    order : {'C', 'F'}
+        How images and outputs are raveled: ``'C'`` row by row (NumPy's default),
+        ``'F'`` column by column (MATLAB's ``X(:)``); with ``'F'`` and ``mode='full'``
+        the matrix is MATLAB's ``convmtx2(h, H, W)``.
 
     Returns
     -------
     ndarray or scipy.sparse.csr_array of shape (H_out * W_out, H * W)
-        ``T`` with ``(T @ X.ravel()).reshape(H_out, W_out) == convolve2d(X, h, mode)``
-        for every ``X`` of shape ``(H, W)`` (row-major ravel), in ``h``'s dtype.
+        ``T`` with ``(T @ X.ravel(order)).reshape(H_out, W_out, order=order) ==
+        convolve2d(X, h, mode)`` for every ``X`` of shape ``(H, W)``, in ``h``'s dtype.
         ``(H_out, W_out)`` is ``convlib.output_shape((H, W), (kH, kW), mode)``.
         (A sparse matrix of a boolean or float16 ``h`` holds int64 or float32, the
         types scipy.sparse supports.)
@@ -229,9 +244,9 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     TypeError
         If ``h`` does not hold numbers or ``input_shape`` is not made of ints.
     ValueError
-        If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` is unknown, a
-        ``'valid'`` output does not exist, or the dense matrix would need more than
-        :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
+        If ``h`` is not 2-D or is empty, a size is below 1, ``mode`` or ``order`` is
+        unknown, a ``'valid'`` output does not exist, or the dense matrix would need more
+        than :data:`~convlib.matrices.MAX_DENSE_BYTES` (then use ``sparse=True``), or the
         sparse matrix's up to ``H W kH kW`` entries would exceed
         ``convlib._validation.MAX_OUTPUT_BYTES``.
 
@@ -246,12 +261,17 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     rows of the image, ``T`` is a grid of ``H_out x H`` blocks of shape ``(W_out, W)``;
     block ``(p, a)`` is the 1-D convolution matrix of kernel row ``p + o_H - a``, and
     blocks on one block-diagonal are equal: block Toeplitz with Toeplitz blocks
-    (:ref:`ch-toeplitz`). Only ``H W kH kW`` entries at most are non-zero.
+    (:ref:`ch-toeplitz`). Only ``H W kH kW`` entries at most are non-zero. With
+    ``order='F'`` the same entries sit at column-major positions, and the blocks belong
+    to kernel *columns*; MATLAB documents ``convmtx2(H, m, n)`` as the matrix with
+    ``reshape(T*X(:), size(H)+[m n]-1) == conv2(X, H)`` (its ``X(:)`` is column-major).
 
     Examples
     --------
     >>> convolution_matrix_2d([[1, 2], [3, 4]], (2, 2), mode="valid")
     array([[4, 3, 2, 1]])
+    >>> convolution_matrix_2d([[1, 2], [3, 4]], (2, 2), mode="valid", order="F")
+    array([[4, 2, 3, 1]])
     >>> convolution_matrix_2d(np.ones((3, 3)), (200, 200))
     Traceback (most recent call last):
     ...
@@ -261,6 +281,7 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     h = as_array(h, "h", func, ndim=2)
     shape = as_tuple(input_shape, 2, "input_shape", func, minimum=1)
     check_choice(mode, "mode", MODES, func)
+    check_choice(order, "order", ("C", "F"), func)
     if not isinstance(sparse, (bool, np.bool_)):
         raise TypeError(f"{func}: sparse must be True or False; got {sparse!r}")
     out_shape = _output_shape(shape, h.shape, mode, func)
@@ -278,7 +299,7 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
         check_output_bytes((n_cols, h.size), 16 + _sparse_dtype(h.dtype).itemsize,
                            "input_shape", func,
                            hint="the sparse matrix stores up to H*W*kH*kW entries")
-    _, rows, cols, vals = _coo_parts(h, shape, mode)
+    _, rows, cols, vals = _coo_parts(h, shape, mode, order)
     if not sparse:
         T = np.zeros((n_rows, n_cols), dtype=h.dtype)
         T[rows, cols] = vals  # each (row, col) pair occurs at most once
@@ -286,6 +307,138 @@ def convolution_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
     work = _sparse_dtype(h.dtype)
     return scipy.sparse.csr_array((vals.astype(work), (rows, cols)),
                                   shape=(n_rows, n_cols), dtype=work)
+
+
+def circulant_matrix_2d(c: ArrayLike) -> NDArray[Any]:
+    """The block-circulant-with-circulant-blocks (BCCB) matrix with first column ``c``.
+
+    Parameters
+    ----------
+    c : array_like of shape (H, W)
+        The first column, as an image: the response to the impulse at pixel ``(0, 0)``.
+
+    Returns
+    -------
+    ndarray of shape (H * W, H * W)
+        ``C[(p, q), (a, b)] = c[(p - a) mod H, (q - b) mod W]`` with pixels raveled row
+        by row, in ``c``'s dtype, so that ``C @ X.ravel()`` is the 2-D circular
+        convolution of ``c`` and ``X``.
+
+    Raises
+    ------
+    TypeError
+        If ``c`` does not hold numbers.
+    ValueError
+        If ``c`` is not 2-D or is empty, or the matrix would exceed
+        ``convlib._validation.MAX_OUTPUT_BYTES``.
+
+    See Also
+    --------
+    circulant_matrix, boundary_matrix_2d, convlib.transfer_function
+
+    Notes
+    -----
+    Block ``(p, a)`` is ``circulant_matrix(c[(p - a) mod H])``: the blocks form a
+    circulant and each block is circulant. The 2-D DFT matrix
+    ``F2 = kron(F_H, F_W)`` diagonalises every such matrix,
+    ``F2 C F2^{-1} = diag(fft2(c).ravel())``, so its eigenvalues are ``fft2(c)``
+    (:ref:`ch-toeplitz`).
+
+    Examples
+    --------
+    >>> circulant_matrix_2d([[1, 2], [3, 4]])
+    array([[1, 2, 3, 4],
+           [2, 1, 4, 3],
+           [3, 4, 1, 2],
+           [4, 3, 2, 1]])
+    >>> circulant_matrix_2d([1, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: circulant_matrix_2d: c must be 2-D; got 1-D array of shape (2,)
+    """
+    func = "circulant_matrix_2d"
+    c = as_array(c, "c", func, ndim=2)
+    H, W = c.shape
+    check_output_bytes((H * W, H * W), c.dtype.itemsize, "c", func)
+    rows = np.subtract.outer(np.arange(H), np.arange(H)) % H   # block (p, a)
+    cols = np.subtract.outer(np.arange(W), np.arange(W)) % W   # entry (q, b)
+    C4 = c[rows[:, None, :, None], cols[None, :, None, :]]     # C4[p, q, a, b]
+    return C4.reshape(H * W, H * W)
+
+
+def boundary_matrix_2d(h: ArrayLike, input_shape: int | Sequence[int],
+                       boundary: str = "fill") -> NDArray[Any]:
+    """The matrix of 2-D ``'same'`` convolution with a boundary rule.
+
+    Parameters
+    ----------
+    h : array_like of shape (kH, kW)
+        The kernel.
+    input_shape : int or (int, int)
+        Shape ``(H, W)`` of the images the matrix multiplies (and of its outputs).
+    boundary : {'fill', 'wrap', 'symm', 'reflect', 'edge'}
+        How the image is extended beyond its edges, as in :func:`convlib.convolve2d`
+        (``'fill'`` with zeros; SciPy's aliases are accepted).
+
+    Returns
+    -------
+    ndarray of shape (H * W, H * W)
+        ``T`` with ``(T @ X.ravel()).reshape(H, W) ==
+        convolve2d(X, h, 'same', boundary=boundary)`` (row-major ravel; ``fillvalue``
+        0), in ``h``'s dtype (booleans as int64).
+
+    Raises
+    ------
+    TypeError
+        If ``h`` does not hold numbers or ``input_shape`` is not made of ints.
+    ValueError
+        If ``h`` is not 2-D or is empty, a size is below 1, ``boundary`` is unknown,
+        or the matrix would need more than :data:`~convlib.matrices.MAX_DENSE_BYTES`.
+
+    See Also
+    --------
+    convolution_matrix_2d, circulant_matrix_2d, convlib.convolve2d
+
+    Notes
+    -----
+    Output pixel ``(p, q)`` reads the extended image at ``(p + o_H - i, q + o_W - j)``
+    for tap ``(i, j)`` (``o`` is the ``'same'`` offset); the boundary rule maps that
+    position to a pixel (:func:`convlib.boundaries.boundary_index`) and the tap is
+    added to that column. With ``'fill'`` the matrix is the ``'same'`` rows of the
+    doubly block Toeplitz matrix; with ``'wrap'`` it is block circulant with circulant
+    blocks, ``circulant_matrix_2d`` of its first column, and its eigenvalues are the
+    2-D DFT of the wrapped kernel (:ref:`ch-toeplitz`).
+
+    Examples
+    --------
+    >>> boundary_matrix_2d([[1, 2, 3]], (1, 3), "wrap")
+    array([[2, 1, 3],
+           [3, 2, 1],
+           [1, 3, 2]])
+    >>> boundary_matrix_2d([[1, 2, 3]], (1, 3), "fill")
+    array([[2, 1, 0],
+           [3, 2, 1],
+           [0, 3, 2]])
+    """
+    func = "boundary_matrix_2d"
+    h = as_array(h, "h", func, ndim=2)
+    shape = as_tuple(input_shape, 2, "input_shape", func, minimum=1)
+    boundary = _check_boundary(boundary, func)
+    n = shape[0] * shape[1]
+    dtype = np.dtype(np.int64) if h.dtype.kind == "b" else h.dtype
+    if n * n * dtype.itemsize > MAX_DENSE_BYTES:
+        raise ValueError(f"{func}: the matrix of shape ({n}, {n}) would need "
+                         f"{n * n * dtype.itemsize / 1e6:.1f} MB, more than "
+                         f"MAX_DENSE_BYTES ({MAX_DENSE_BYTES / 1e6:.1f} MB)")
+    o_h, o_w = mode_offset(shape, h.shape, "same")
+    P, Q = np.indices(shape).reshape(2, -1)
+    T = np.zeros((n, n), dtype=dtype)
+    for i, j in np.ndindex(*h.shape):
+        a = boundary_index(P + o_h - i, shape[0], boundary)
+        b = boundary_index(Q + o_w - j, shape[1], boundary)
+        keep = (a >= 0) & (b >= 0)                   # 'fill' reads zeros outside
+        np.add.at(T, (np.flatnonzero(keep), a[keep] * shape[1] + b[keep]), h[i, j])
+    return T
 
 
 def serves_toeplitz(in1: NDArray[Any], in2: NDArray[Any], mode: str = "full"

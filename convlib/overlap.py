@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.fft as sp_fft
@@ -27,6 +28,7 @@ from scipy.special import lambertw
 
 from ._fft import (as_float, cut_mode, fft_convolve_core, freq_axes, is_complex,
                    transforms, warn_nonfinite)
+from ._typing import ArrayLike, AxisSpec, IntOrSeq, Mode, NDArray
 from ._validation import as_operands, check_choice, check_int, check_output_bytes
 from .shapes import MODES, _mode_offset, _output_shape, _valid_swap_needed
 
@@ -87,15 +89,16 @@ def block_length(n: int, m: int) -> int:
     return one_block if length >= n else length
 
 
-def _check_block_size(block_size, kernel_shape, func: str) -> list[int] | None:
+def _check_block_size(block_size: IntOrSeq | None, kernel_shape: Sequence[int], func: str
+                      ) -> list[int] | None:
     if block_size is None:
         return None
     ndim = len(kernel_shape)
-    sizes = block_size if isinstance(block_size, Sequence) else [block_size] * ndim
-    if len(sizes) != ndim:
+    given = block_size if isinstance(block_size, Sequence) else [block_size] * ndim
+    if len(given) != ndim:
         raise ValueError(f"{func}: block_size must be an int or one int per axis "
                          f"({ndim}); got {block_size!r}")
-    sizes = [check_int(s, "block_size", func) for s in sizes]
+    sizes = [check_int(s, "block_size", func) for s in given]
     for ax, (s, m) in enumerate(zip(sizes, kernel_shape)):
         if s < m:
             raise ValueError(f"{func}: block_size must be >= the kernel length ({m}) "
@@ -104,7 +107,7 @@ def _check_block_size(block_size, kernel_shape, func: str) -> list[int] | None:
 
 
 def block_plan(n: int, m: int, block_size: int | None = None,
-               method: str = "add") -> dict[str, np.ndarray | int]:
+               method: str = "add") -> dict[str, Any]:
     """Where each block of a 1-D overlap-add or overlap-save convolution reads and writes.
 
     Parameters
@@ -181,8 +184,8 @@ def _fold(y: np.ndarray, axis: int, step: int) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def overlap_add(in1, in2, mode: str = "full", *, block_size=None, axes=None
-                ) -> np.ndarray:
+def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
+                block_size: IntOrSeq | None = None, axes: AxisSpec = None) -> NDArray[Any]:
     r"""N-dimensional convolution by overlap-add: equals ``scipy.signal.oaconvolve``.
 
     Along each axis the longer input is cut into non-overlapping blocks of ``L`` samples;
@@ -258,7 +261,8 @@ def overlap_add(in1, in2, mode: str = "full", *, block_size=None, axes=None
     return _overlap_add(a, b, mode, block_size, axes, func)
 
 
-def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str, block_size=None, axes=None,
+def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
+                 block_size: IntOrSeq | None = None, axes: AxisSpec = None,
                  func: str = "convolve") -> np.ndarray:
     """:func:`overlap_add` of validated inputs (``method='overlap_add'``)."""
     if a.ndim == 0:
@@ -324,7 +328,8 @@ def _cut(x: np.ndarray, steps: Sequence[int]) -> np.ndarray:
     return x.reshape(shape)
 
 
-def overlap_save(in1, in2, mode: str = "full", *, block_size=None) -> np.ndarray:
+def overlap_save(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
+                 block_size: IntOrSeq | None = None) -> NDArray[Any]:
     r"""N-dimensional convolution by overlap-save (overlap-scrap), block by block.
 
     The kernel is the input with fewer elements. Each block reads ``B`` consecutive

@@ -20,11 +20,12 @@ All convolutions are cross-correlations with :mod:`convlib.nn`'s semantics (PyTo
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from typing import Any, Callable, Literal, NamedTuple, Sequence
 
 import numpy as np
 from scipy.special import expit, softmax
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array, as_tuple, check_choice, check_int
 from .masked import pixelcnn_mask
 from .nn.layers import conv_forward
@@ -55,7 +56,7 @@ class GatedLayer(NamedTuple):
     out: np.ndarray
 
 
-def gated_activation(a) -> np.ndarray:
+def gated_activation(a: ArrayLike) -> NDArray[Any]:
     """The gated activation unit ``tanh(f) * sigmoid(g)``, ``f, g`` the two channel halves.
 
     Parameters
@@ -121,8 +122,8 @@ def _check_layer(weights: GatedLayer, c_in: int, func: str) -> tuple[int, int]:
     return C2 // 2, k
 
 
-def gated_layer(v, h, weights: GatedLayer, first: bool = False
-                ) -> tuple[np.ndarray, np.ndarray]:
+def gated_layer(v: ArrayLike, h: ArrayLike, weights: GatedLayer, first: bool = False
+                ) -> tuple[NDArray[Any], NDArray[Any]]:
     """One layer of the gated PixelCNN: the vertical and the horizontal stack.
 
     Parameters
@@ -208,7 +209,8 @@ def gated_layer(v, h, weights: GatedLayer, first: bool = False
     return gated_activation(pre_v), h_out if first else h_out + h
 
 
-def gated_pixelcnn(x, layers: Sequence[GatedLayer], head) -> np.ndarray:
+def gated_pixelcnn(x: ArrayLike, layers: Sequence[GatedLayer], head: ArrayLike
+                   ) -> NDArray[Any]:
     """A stack of gated PixelCNN layers and a 1x1 output convolution.
 
     Parameters
@@ -289,7 +291,7 @@ def random_gated_pixelcnn(seed: int, in_channels: int, channels: int, layers: in
         raise ValueError(f"{func}: kernel_size must be odd; got {k}")
     rng = np.random.default_rng(seed)
 
-    def draw(*shape):
+    def draw(*shape: int) -> np.ndarray:
         return rng.standard_normal(shape) / np.sqrt(np.prod(shape[1:]))
 
     stack = [GatedLayer(draw(2 * C, c, k // 2 + 1, k), draw(2 * C, c, 1, k // 2 + 1),
@@ -348,8 +350,8 @@ def gated_pixelcnn_field(shape: tuple[int, int], pixel: tuple[int, int], layers:
     return above | ((r == p) & (c < q) & (c >= q - reach))
 
 
-def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: int,
-               out_channels: int) -> np.ndarray:
+def color_mask(kernel_size: int | tuple[int, int], mask_type: Literal["A", "B"],
+               in_channels: int, out_channels: int) -> NDArray[np.float64]:
     """PixelCNN's mask with the colour order R, G, B inside each pixel.
 
     Parameters
@@ -415,7 +417,7 @@ def color_mask(kernel_size: int | tuple[int, int], mask_type: str, in_channels: 
     return mask
 
 
-def perturbation_field(model: Callable[[np.ndarray], np.ndarray], x,
+def perturbation_field(model: Callable[[np.ndarray], np.ndarray], x: ArrayLike,
                        pixel: tuple[int, int], delta: float = 1.0) -> np.ndarray:
     """Which inputs the output at ``pixel`` reads: perturb each input, one at a time.
 
@@ -470,7 +472,8 @@ def perturbation_field(model: Callable[[np.ndarray], np.ndarray], x,
     return (out[:-1] != out[-1]).T.reshape(-1, C, H, W)
 
 
-def pixel_probabilities(model: Callable[[np.ndarray], np.ndarray], image) -> np.ndarray:
+def pixel_probabilities(model: Callable[[np.ndarray], np.ndarray], image: ArrayLike
+                        ) -> NDArray[Any]:
     """All conditionals ``p(x[p, q] = level | earlier pixels)`` from one forward pass.
 
     Parameters
@@ -551,4 +554,5 @@ def sample_raster(model: Callable[[np.ndarray], np.ndarray], shape: tuple[int, i
             probs = np.zeros((H, W, len(pr)))
         probs[p, q] = pr
         x[0, 0, p, q] = rng.choice(len(pr), p=pr)
+    assert probs is not None        # H, W >= 1: at least one pass was made
     return x[0, 0].astype(int), probs, passes

@@ -19,8 +19,11 @@ These are for reading, not for speed: convlib's FFT methods call ``scipy.fft``
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array, check_int, check_output_bytes
 
 __all__ = ["fft_radix2", "bit_reversal", "radix2_stages", "radix2_op_count", "dtft"]
@@ -55,7 +58,7 @@ def _dit(x: np.ndarray, counts: dict[str, int] | None) -> np.ndarray:
     return np.concatenate([even + t, even - t], axis=-1)   # n/2 butterflies
 
 
-def fft_radix2(x) -> np.ndarray:
+def fft_radix2(x: ArrayLike) -> NDArray[Any]:
     r"""The DFT of ``x`` along its last axis by the radix-2 FFT (decimation in time).
 
     Split the sum of the DFT into even and odd samples; both halves are DFTs of length
@@ -161,7 +164,7 @@ def bit_reversal(n: int) -> np.ndarray:
     return order
 
 
-def radix2_stages(x) -> list[np.ndarray]:
+def radix2_stages(x: ArrayLike) -> list[NDArray[Any]]:
     r"""The radix-2 FFT of a 1-D ``x`` level by level, as an iterative FFT computes it.
 
     Stage 0 is ``x`` in bit-reversed order (:func:`bit_reversal`): ``N`` transforms of
@@ -258,7 +261,7 @@ def radix2_op_count(n: int) -> dict[str, int]:
     return counts
 
 
-def dtft(h, omega) -> np.ndarray:
+def dtft(h: ArrayLike, omega: ArrayLike) -> NDArray[Any]:
     r"""The discrete-time Fourier transform of a finite sequence, at given frequencies.
 
     .. math:: H(e^{i\omega}) = \sum_{n=0}^{M-1} h[n]\, e^{-i\omega n}

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.signal
 
+from ._typing import ArrayLike, AxisSpec, NDArray
 from ._validation import as_array, check_number
 
 __all__ = ["young_van_vliet_coefficients", "triggs_sdika_matrix", "recursive_gaussian",
@@ -90,7 +92,7 @@ def young_van_vliet_coefficients(sigma: float) -> tuple[float, np.ndarray]:
     return float(1 - b.sum()), b
 
 
-def triggs_sdika_matrix(b) -> np.ndarray:
+def triggs_sdika_matrix(b: ArrayLike) -> NDArray[np.float64]:
     """Triggs and Sdika's matrix ``M``: the backward pass's start for a constant tail.
 
     Parameters
@@ -135,7 +137,8 @@ def triggs_sdika_matrix(b) -> np.ndarray:
     return M / ((1 + a1 - a2 + a3) * (1 + a2 + (a1 - a3) * a3))
 
 
-def recursive_gaussian(x, sigma, axes: int | Sequence[int] | None = None) -> np.ndarray:
+def recursive_gaussian(x: ArrayLike, sigma: float | Sequence[float], axes: AxisSpec = None
+                       ) -> NDArray[Any]:
     """Gaussian blur by the Young-van Vliet recursion: cost independent of ``sigma``.
 
     Parameters
@@ -238,7 +241,7 @@ def _filter_axis0(a: np.ndarray, sigma: float) -> np.ndarray:
     return np.concatenate([y[::-1], tail[:1]])[:N]
 
 
-def _check_sigma(sigma, func: str) -> float:
+def _check_sigma(sigma: Any, func: str) -> float:
     check_number(sigma, "sigma", func)
     if isinstance(sigma, complex) or np.iscomplexobj(sigma):
         raise TypeError(f"{func}: sigma must be a real number; got {sigma!r}")
@@ -249,7 +252,7 @@ def _check_sigma(sigma, func: str) -> float:
     return sigma
 
 
-def _check_axes(axes, ndim: int, func: str) -> tuple[int, ...]:
+def _check_axes(axes: AxisSpec, ndim: int, func: str) -> tuple[int, ...]:
     if axes is None:
         return tuple(range(ndim))
     try:

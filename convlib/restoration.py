@@ -28,10 +28,12 @@ white noise of standard deviation ``sigma`` on ``n`` samples has the expected po
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
+from ._typing import ArrayLike, NDArray
 from ._validation import as_array, check_choice, check_int, check_real
 from .deconvolution import (_check_kernel, _check_nonneg, circular_blur, transfer_function,
                             wiener_deconvolve)
@@ -46,7 +48,7 @@ __all__ = ["estimate_noise", "fit_power_law", "power_law_nsr", "wiener_power_law
 MAD_NORMAL = 0.6744897501960817
 
 
-def _real(value, name: str, func: str, *, min_ndim: int = 1) -> np.ndarray:
+def _real(value: ArrayLike, name: str, func: str, *, min_ndim: int = 1) -> np.ndarray:
     arr = as_array(value, name, func, min_ndim=min_ndim)
     if arr.dtype.kind == "c":
         raise TypeError(f"{func}: {name} must be real; got dtype {arr.dtype}")
@@ -73,7 +75,9 @@ def _haar_details(y: np.ndarray) -> np.ndarray:
     return d
 
 
-def estimate_noise(y, h=None, *, method: str = "mad", cutoff: float = 1e-2) -> float:
+def estimate_noise(y: ArrayLike, h: ArrayLike | None = None, *,
+                   method: Literal["mad", "spectrum"] = "mad", cutoff: float = 1e-2
+                   ) -> float:
     r"""Estimate the standard deviation of white noise added to a (blurred) signal.
 
     Parameters
@@ -147,7 +151,8 @@ def estimate_noise(y, h=None, *, method: str = "mad", cutoff: float = 1e-2) -> f
     return float(np.sqrt(power.mean() / obs.size))
 
 
-def fit_power_law(y, h, sigma: float, *, exponent: float | None = None,
+def fit_power_law(y: ArrayLike, h: ArrayLike, sigma: float, *,
+                  exponent: float | None = None,
                   band: float = 0.5) -> tuple[float, float]:
     r"""Fit the signal spectrum model ``S_x(f) = A / |f|^p`` to a blurred, noisy observation.
 
@@ -231,7 +236,8 @@ def fit_power_law(y, h, sigma: float, *, exponent: float | None = None,
     return float(np.mean(S * f ** exponent)), exponent
 
 
-def power_law_nsr(shape, sigma: float, amplitude: float, exponent: float) -> np.ndarray:
+def power_law_nsr(shape: Sequence[int], sigma: float, amplitude: float, exponent: float
+                  ) -> NDArray[np.float64]:
     """The noise-to-signal ratio of white noise against a power-law signal spectrum.
 
     Parameters
@@ -269,8 +275,8 @@ def power_law_nsr(shape, sigma: float, amplitude: float, exponent: float) -> np.
     return np.prod(shape) * sigma ** 2 * f ** float(exponent) / amplitude
 
 
-def wiener_power_law(y, h, *, sigma: float | None = None,
-                     exponent: float | None = 2.0) -> np.ndarray:
+def wiener_power_law(y: ArrayLike, h: ArrayLike, *, sigma: float | None = None,
+                     exponent: float | None = 2.0) -> NDArray[Any]:
     """The practical Wiener filter: noise and signal spectrum estimated from ``y`` itself.
 
     ``sigma`` (if not given) from :func:`convlib.estimate_noise` (``'spectrum'`` where the
@@ -318,7 +324,8 @@ def wiener_power_law(y, h, *, sigma: float | None = None,
     _check_kernel(obs, k, func)
     if sigma is None:
         H = np.abs(transfer_function(k, obs.shape))
-        method = "spectrum" if H.min() <= 1e-2 * H.max() else "mad"
+        method: Literal["mad", "spectrum"] = (
+            "spectrum" if H.min() <= 1e-2 * H.max() else "mad")
         sigma = estimate_noise(obs, k, method=method, cutoff=1e-2 * H.max())
     else:   # checked here, so that the error names the function the user called
         sigma = _check_nonneg(sigma, "sigma", func)
@@ -330,8 +337,10 @@ def wiener_power_law(y, h, *, sigma: float | None = None,
     return wiener_deconvolve(obs, k, power_law_nsr(obs.shape, sigma, amplitude, exponent))
 
 
-def richardson_lucy(y, h, iterations: int, *, x0=None,
-                    callback: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+def richardson_lucy(y: ArrayLike, h: ArrayLike, iterations: int, *,
+                    x0: ArrayLike | None = None,
+                    callback: Callable[[int, np.ndarray], None] | None = None
+                    ) -> NDArray[Any]:
     r"""Richardson--Lucy deconvolution of a circular blur: multiplicative, positive updates.
 
     .. math:: x_{k+1} = x_k \cdot \frac{h^T \circledast \bigl(y / (h \circledast x_k)\bigr)}
@@ -424,8 +433,9 @@ def richardson_lucy(y, h, iterations: int, *, x0=None,
     return x
 
 
-def cg_deconvolve(y, h, iterations: int, *, lam: float = 0.0,
-                  callback: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+def cg_deconvolve(y: ArrayLike, h: ArrayLike, iterations: int, *, lam: float = 0.0,
+                  callback: Callable[[int, np.ndarray], None] | None = None
+                  ) -> NDArray[Any]:
     r"""Deconvolve a blur with *no* boundary assumption by conjugate gradients.
 
     The unknown is the scene ``x`` seen through the frame plus a margin of the kernel's
@@ -503,7 +513,7 @@ def cg_deconvolve(y, h, iterations: int, *, lam: float = 0.0,
     flipped = k[(slice(None, None, -1),) * k.ndim]
     frame = tuple(slice((m - 1) // 2, (m - 1) // 2 + n) for m, n in zip(k.shape, obs.shape))
 
-    def normal(v):
+    def normal(v: np.ndarray) -> np.ndarray:
         return fft_convolve(fft_convolve(v, k, "valid"), flipped, "full") + lam * v
 
     x = np.zeros(tuple(n + m - 1 for n, m in zip(obs.shape, k.shape)))
@@ -536,7 +546,7 @@ def _taper_weights(shape: tuple[int, ...], h: np.ndarray) -> np.ndarray:
     return alpha
 
 
-def edge_taper(y, h) -> np.ndarray:
+def edge_taper(y: ArrayLike, h: ArrayLike) -> NDArray[Any]:
     r"""Blend the borders of ``y`` into its circular blur, so that deconvolution by the
     circular model does not ring at the edges.
 
@@ -597,7 +607,7 @@ def edge_taper(y, h) -> np.ndarray:
     return alpha * obs + (1 - alpha) * circular_blur(obs, k)
 
 
-def estimate_motion_length(y, max_length: int, *, axis: int = -1) -> int:
+def estimate_motion_length(y: ArrayLike, max_length: int, *, axis: int = -1) -> int:
     r"""The length ``L`` of a linear motion blur along ``axis``, from the data alone.
 
     A motion blur averages ``L`` neighbours along ``axis``; its transfer function is zero
@@ -662,8 +672,8 @@ def estimate_motion_length(y, max_length: int, *, axis: int = -1) -> int:
     return int(np.argmin(cepstrum[2:max_length + 1]) + 2)
 
 
-def compare_restorations(x, h, noise: float, iterations: int = 20,
-                         seed: int = 0) -> dict[str, np.ndarray | float]:
+def compare_restorations(x: ArrayLike, h: ArrayLike, noise: float, iterations: int = 20,
+                         seed: int = 0) -> dict[str, Any]:
     """Blur ``x``, add seeded noise, restore it by the practical Wiener filter and by
     Richardson--Lucy: the state of chapter 6's restoration widget.
 
@@ -704,8 +714,8 @@ def compare_restorations(x, h, noise: float, iterations: int = 20,
     clean = _real(x, "x", func)
     y = circular_blur(clean, h)
     y = y + noise * np.random.default_rng(seed).standard_normal(y.shape)
-    out = {"observed": y, "wiener": wiener_power_law(y, h),
-           "richardson_lucy": richardson_lucy(np.clip(y, 0, None), h, iterations)}
-    out["rmse"] = {name: float(np.sqrt(np.mean((out[name] - clean) ** 2)))
-                   for name in ("observed", "wiener", "richardson_lucy")}
-    return out
+    arrays = {"observed": y, "wiener": wiener_power_law(y, h),
+              "richardson_lucy": richardson_lucy(np.clip(y, 0, None), h, iterations)}
+    rmse = {name: float(np.sqrt(np.mean((arrays[name] - clean) ** 2)))
+            for name in ("observed", "wiener", "richardson_lucy")}
+    return {**arrays, "rmse": rmse}

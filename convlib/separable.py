@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import math
 
+from typing import Any
+
 import numpy as np
 
 from ._errors import MethodCannotServe
+from ._typing import ArrayLike, DTypeLike, Mode, NDArray
 from ._validation import as_array, check_int, check_real
 from .direct import convolve_direct
 from .shapes import mode_offset, output_shape
@@ -34,7 +37,7 @@ def _check_finite(k: np.ndarray, func: str) -> None:
                          f"{k[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
 
 
-def _kernel_2d(kernel, tol, func: str) -> np.ndarray:
+def _kernel_2d(kernel: ArrayLike, tol: float | None, func: str) -> np.ndarray:
     """The checked 2-D kernel of :func:`separate` and :func:`is_separable`, and ``tol``
     checked to be ``None`` or a real number >= 0."""
     k = as_array(kernel, "kernel", func, ndim=2)
@@ -46,7 +49,7 @@ def _kernel_2d(kernel, tol, func: str) -> np.ndarray:
     return k
 
 
-def _svd(k: np.ndarray):
+def _svd(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     kf = k.astype(np.result_type(k.dtype, np.float64) if k.dtype.kind in "biu" else k.dtype)
     u, s, vh = np.linalg.svd(kf, full_matrices=False)
     return u, s, vh, kf
@@ -62,17 +65,20 @@ def _shown(s: np.ndarray) -> str:
     return ", ".join(f"{v:.3g}" for v in s[:3]) + (", ..." if len(s) > 3 else "")
 
 
-def _rank1(k: np.ndarray, tol: float | None, func: str, name: str):
+def _rank1(k: np.ndarray, tol: float | None, func: str, name: str
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(col, row, s) for a 2-D ``k``; raises ValueError if ``s[1] > tol``."""
     col, row, s, limit = _rank1_or_not(k, tol)
     if col is None:
         raise ValueError(
             f"{func}: {name} must have rank 1 (second singular value <= tol={limit:.3g}) "
             f"to be separable; got singular values {_shown(s)}")
+    assert row is not None  # set with col
     return col, row, s
 
 
-def _rank1_or_not(k: np.ndarray, tol: float | None):
+def _rank1_or_not(k: np.ndarray, tol: float | None
+                  ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray, float]:
     """``(col, row, s, tol)`` for a 2-D ``k`` of rank 1 within ``tol`` (default
     :func:`_default_tol`), else ``(None, None, s, tol)``: the rank-1 rule of
     :func:`is_separable`, :func:`separate` and :func:`separate_nd`."""
@@ -89,7 +95,7 @@ def _rank1_or_not(k: np.ndarray, tol: float | None):
     return col, row, s, tol
 
 
-def is_separable(kernel, tol: float | None = None) -> bool:
+def is_separable(kernel: ArrayLike, tol: float | None = None) -> bool:
     """Whether a 2-D kernel is rank 1, i.e. whether :func:`separate` would split it.
 
     Parameters
@@ -122,7 +128,7 @@ def is_separable(kernel, tol: float | None = None) -> bool:
     return _rank1_or_not(k, tol)[0] is not None
 
 
-def rank1_to_rounding(kernel: np.ndarray, dtype) -> bool:
+def rank1_to_rounding(kernel: np.ndarray, dtype: DTypeLike) -> bool:
     """Whether a finite 2-D kernel is rank 1 to within the rounding of ``dtype``: the
     Frobenius error of its best rank-1 approximation, ``sqrt(s_2**2 + s_3**2 + ...)``
     with the SVD computed in ``dtype`` (float32 or float64), is at most
@@ -146,7 +152,7 @@ def rank1_to_rounding(kernel: np.ndarray, dtype) -> bool:
     return bool(s[0] > 0 and np.sqrt(np.sum(s[1:] ** 2)) <= tol)
 
 
-def separate(kernel, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def separate(kernel: ArrayLike, tol: float | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
     """Split a rank-1 2-D kernel into a column and a row: ``np.outer(col, row) ≈ kernel``.
 
     Parameters
@@ -201,7 +207,7 @@ to be separable; got singular values 2, 1
     return col, row
 
 
-def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
+def separate_nd(kernel: ArrayLike, tol: float | None = None) -> list[NDArray[Any]]:
     """Split a rank-1 N-d kernel into one 1-D factor per axis.
 
     Parameters
@@ -239,13 +245,15 @@ def separate_nd(kernel, tol: float | None = None) -> list[np.ndarray]:
     _check_finite(k, "separate_nd")
     factors, s, limit = _split_nd(k, tol)
     if factors is None:
+        assert s is not None and limit is not None  # set when factors is not
         raise ValueError(
             f"separate_nd: kernel must have rank 1 (second singular value <= "
             f"tol={limit:.3g}) to be separable; got singular values {_shown(s)}")
     return factors
 
 
-def _split_nd(k: np.ndarray, tol: float | None):
+def _split_nd(k: np.ndarray, tol: float | None
+              ) -> tuple[list[np.ndarray] | None, np.ndarray | None, float | None]:
     """``(factors, None, None)`` for a finite N-d ``k`` each of whose unfoldings is
     rank 1 (:func:`separate_nd`), else ``(None, s, tol)`` of the first that is not."""
     factors = []
@@ -254,13 +262,14 @@ def _split_nd(k: np.ndarray, tol: float | None):
         col, row, s, limit = _rank1_or_not(rest.reshape(rest.shape[0], -1), tol)
         if col is None:
             return None, s, limit
+        assert row is not None  # set with col
         factors.append(col)
         rest = row.reshape(rest.shape[1:])
     factors.append(rest.astype(np.result_type(rest.dtype, np.float64)))
     return factors, None, None
 
 
-def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def low_rank(kernel: ArrayLike, rank: int) -> list[tuple[NDArray[Any], NDArray[Any]]]:
     """The best rank-``rank`` approximation of a 2-D kernel, as separable terms.
 
     Parameters
@@ -317,7 +326,7 @@ def low_rank(kernel, rank: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(u[:, i] * scale[i], vh[i] * scale[i]) for i in range(rank)]
 
 
-def _integer_factors(h: np.ndarray):
+def _integer_factors(h: np.ndarray) -> list[np.ndarray] | None:
     """Exact integer factors of a rank-1 integer kernel (a list of 1-D int64 arrays,
     their outer product equal to ``h`` modulo ``2**64``), or None if it is not rank 1.
 
@@ -357,7 +366,8 @@ def _wrap_int64(values: np.ndarray) -> np.ndarray:
 _LAPACK = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 
 
-def _kernel_factors(in1: np.ndarray, in2: np.ndarray):
+def _kernel_factors(in1: np.ndarray, in2: np.ndarray
+                    ) -> tuple[list[np.ndarray] | None, str | None]:
     """``(factors, None)``: the 1-D kernels :func:`convolve_separable` convolves with,
     one per axis; or ``(None, reason)``: why ``in2`` has none (the one rule behind
     :func:`serves_separable` and the method itself)."""
@@ -379,13 +389,14 @@ def _kernel_factors(in1: np.ndarray, in2: np.ndarray):
                       "method='direct'")
     factors, s, _ = _split_nd(k, None)
     if factors is None:
+        assert s is not None  # set when factors is not
         return None, (f"the kernel of shape {in2.shape} is not separable (not rank 1): its "
                       f"singular values {_shown(s)}; approximate it with low_rank or use "
                       "method='direct'")
     return factors, None
 
 
-def serves_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:
+def serves_separable(in1: np.ndarray, in2: np.ndarray, mode: Mode = "full") -> str | None:
     """Why ``method='separable'`` cannot serve these inputs, or None if it can.
 
     The domain of :func:`convolve_separable`: a kernel ``in2`` that is an outer product
@@ -408,7 +419,8 @@ approximate it with low_rank or use method='direct'"
     return _kernel_factors(in1, in2)[1]
 
 
-def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
+def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: Mode = "full"
+                       ) -> NDArray[Any]:
     """Convolution with a rank-1 kernel, one 1-D pass per axis (``method='separable'``).
 
     Parameters
@@ -452,6 +464,7 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> 
     factors, reason = _kernel_factors(in1, in2)
     if reason is not None:  # the dispatcher asks first, naming the function called
         raise MethodCannotServe(reason)
+    assert factors is not None  # set when reason is not
     if in2.dtype.kind in "biu":  # integer factors; int64 is a ring mod 2**64
         work = np.dtype(np.int64) if dtype.kind in "biu" else np.result_type(dtype,
                                                                               np.int64)

@@ -9,6 +9,7 @@ published book. Tests drive the ``draw`` functions directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +21,8 @@ from .plotting import FIGSIZE
 __all__ = ["live", "live_with_upload", "uploaded_content"]
 
 
-def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, **controls):
+def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE,
+         **controls: Any) -> Any:
     """An ipywidgets ``interactive`` that redraws ``draw(fig, **values)`` on each change.
 
     Parameters
@@ -40,7 +42,7 @@ def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, *
     """
     import ipywidgets  # imported here so convlib works without a notebook front end
 
-    def update(**values):
+    def update(**values: Any) -> None:
         fig: Figure = plt.figure(figsize=figsize)
         draw(fig, **values)
         plt.show()
@@ -50,7 +52,7 @@ def live(draw: Callable[..., None], *, figsize: tuple[float, float] = FIGSIZE, *
 
 def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
                      max_side: int = 256, figsize: tuple[float, float] = FIGSIZE,
-                     **controls):
+                     **controls: Any) -> Any:
     """Like :func:`live`, on the chapter's image or on one the reader uploads.
 
     Parameters
@@ -77,7 +79,7 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
 
     state = {"image": np.asarray(default, dtype=float)}
 
-    def update(**values):
+    def update(**values: Any) -> None:
         fig: Figure = plt.figure(figsize=figsize)
         draw(fig, state["image"], **values)
         plt.show()
@@ -86,7 +88,7 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
     upload = ipywidgets.FileUpload(accept="image/*", multiple=False,
                                    description="Your image")
 
-    def on_upload(change):
+    def on_upload(change: Any) -> None:
         content = uploaded_content(change["new"])
         if content is not None:
             state["image"] = load_image(content, max_side=max_side)
@@ -99,7 +101,7 @@ def live_with_upload(draw: Callable[..., None], default: np.ndarray, *,
     return box
 
 
-def uploaded_content(value) -> bytes | None:
+def uploaded_content(value: Any) -> bytes | None:
     """The first uploaded file's bytes from a ``FileUpload`` value, or None if empty.
 
     ipywidgets 8 holds a tuple of dicts; ipywidgets 7, which Google Colab still ships

@@ -49,7 +49,7 @@ def test_bench_convolve_checks_every_answer(ndim, grid):
         assert r["ok"] and r["dtype_ok"] and r["error"] <= bench.TOLERANCE[r["dtype"]]
         assert r["speedup"] == pytest.approx(r["t_scipy_auto"] / r["t_convlib"])
         assert r["vs_best"] == pytest.approx(r["t_convlib"] / r[f"t_{r['scipy_best']}"])
-        assert r["method"] in ("direct", "fft", "overlap_add", "separable")
+        assert r["method"] in ("direct", "fft", "overlap_add", "separable", "compiled")
 
 
 def test_bench_convolve_reports_a_wrong_answer(monkeypatch):

@@ -81,7 +81,9 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
                                                 min(a.size, b.size))   # dot products
     assert work["direct"]["tap"] == (0 if dot else min(a.size, b.size) * blocks)
     costs = cl.estimate_costs(a, b, mode)
-    expected = {"direct", "fft", "overlap_add"} | ({"separable"} if a.ndim > 1 else set())
+    assert work["compiled"]["mac"] == terms   # the compiled sum: the same terms
+    expected = {"direct", "fft", "overlap_add", "compiled"} | (
+        {"separable"} if a.ndim > 1 else set())
     assert set(costs) == expected and min(costs.values()) > 0
 
 
@@ -155,7 +157,7 @@ def test_calibration_grid_and_a_tiny_run():
     assert all(len(a) == len(b) and all(q <= p for p, q in zip(a, b)) for a, b in shapes)
     constants, rows = bench.calibrate_cost_model(
         [((64,), (3,)), ((256,), (31,)), ((32, 32), (3, 3))], repeat=1, budget=0.001)
-    assert set(constants) <= {"direct", "fft", "overlap_add"} and len(rows) == 3
+    assert set(constants) <= {"direct", "fft", "overlap_add", "compiled"} and len(rows) == 3
     assert all(v >= 0 for c in constants.values() for v in c.values())
     assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)
 

@@ -96,3 +96,34 @@ def test_photo_is_matplotlibs_portrait_decoded_losslessly():
     # JPEG decoders differ by a grey level here and there; never by more
     assert np.abs(ours.astype(int) - decoded).max() <= 2
     assert np.mean(ours != decoded) < 0.01
+
+
+# sha256 of scikit-learn 1.9.1's sklearn/datasets/data/digits.csv.gz, printed by
+# tools/fixtures/digits_data.py when it copied the file
+DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+
+
+def test_digits_file_is_the_recorded_copy():
+    import hashlib
+    from importlib import resources
+
+    files = resources.files("convlib").joinpath("data_files")
+    digest = hashlib.sha256(files.joinpath("digits.csv.gz").read_bytes()).hexdigest()
+    recorded = files.joinpath("digits.csv.gz.sha256").read_text().split()
+    assert digest == DIGITS_SHA256 == recorded[0] and recorded[1] == "digits.csv.gz"
+
+
+def test_digits():
+    images, labels = cl.data.digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.float64
+    assert labels.shape == (1797,) and labels.dtype == np.int64
+    assert np.array_equal(images, np.round(images)) and images.min() == 0
+    assert images.max() == 16
+    # every digit occurs, about 180 times each (UCI: 174 to 183 in optdigits.tes)
+    counts = np.bincount(labels)
+    assert counts.size == 10 and counts.min() == 174 and counts.max() == 183
+    # sklearn's first row is a zero: a ring of ink, empty in the middle
+    assert labels[0] == 0 and images[0, 3:5, 3:5].max() <= 1 and images[0].max() == 15
+    # each call returns fresh arrays
+    images[0] = -1
+    assert cl.data.digits()[0][0].min() == 0

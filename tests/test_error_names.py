@@ -113,6 +113,7 @@ BAD_CALLS = [
      ValueError),
     ("conv2d_backward", nn.conv2d_backward,
      lambda f: f(IMG, W, np.ones((1, 1, 2, 2)), padding=-1), ValueError),
+    ("relative_error", nn.relative_error, lambda f: f([1.0, 2.0], [1.0]), ValueError),
     ("layer_cost", nn.layer_cost, lambda f: f(4, 4, 3, (5, 5), stride=2, padding="same"),
      ValueError),
     ("chain_cost", nn.chain_cost, lambda f: f([]), ValueError),

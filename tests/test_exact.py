@@ -154,6 +154,8 @@ def test_booleans_under_every_method():
     expected = np.convolve(a.astype(int), b.astype(int)) != 0
     for method in [*METHODS, "auto"]:
         out = run(a, b, "full", method)
+        if out is None:  # outside the method's domain ('compiled': floats only)
+            continue
         assert out.dtype == bool and np.array_equal(out, expected), method
 
 

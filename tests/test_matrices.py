@@ -1,6 +1,8 @@
 """Tests of convlib.matrices: convolution matrices against SciPy, the 2-D matrix against
 convolve2d in every mode, the memory limit, errors, and method='toeplitz'."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -297,3 +299,151 @@ def test_window_built_matrices_keep_their_values(m, n, mode, dtype):
     idx = (np.arange(m)[:, None] - np.arange(m)[None, :]) % m
     assert C.dtype == h.dtype and C.flags.writeable and not np.shares_memory(C, h)
     np.testing.assert_array_equal(C, h[idx])
+
+
+# ---------------------------------------------------------------- MATLAB's convmtx2 order
+
+CONVMTX2 = Path(__file__).parent / "fixtures" / "ch07_convmtx2.txt"
+
+
+def _read_convmtx2(path: Path) -> list[tuple[np.ndarray, tuple[int, int], np.ndarray]]:
+    """The cases of the fixture written by tools/fixtures/ch07_convmtx2.m."""
+    lines = [ln.split() for ln in path.read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    cases, i = [], 0
+    while i < len(lines):
+        assert lines[i][0] == "case"
+        kh, kw = map(int, lines[i + 1][1:])
+        H = np.array(lines[i + 2:i + 2 + kh], dtype=float)
+        m, n = map(int, lines[i + 2 + kh][1:])
+        rows = int(lines[i + 3 + kh][1])
+        start = i + 4 + kh
+        T = np.array(lines[start:start + rows], dtype=float)
+        cases.append((H, (m, n), T))
+        i = start + rows
+    return cases
+
+
+def test_convmtx2_fixture_equals_order_f():
+    cases = _read_convmtx2(CONVMTX2)
+    assert len(cases) == 3
+    for H, shape, T in cases:
+        assert H.shape[0] * H.shape[1] > 1 and T.shape[1] == shape[0] * shape[1]
+        np.testing.assert_array_equal(cl.convolution_matrix_2d(H, shape, order="F"), T)
+        S = cl.convolution_matrix_2d(H, shape, sparse=True, order="F")
+        np.testing.assert_array_equal(S.toarray(), T)
+        # row-major is the same map with rows and columns permuted
+        out = cl.output_shape(shape, H.shape, "full")
+        perm_in = np.arange(shape[0] * shape[1]).reshape(shape).ravel(order="F")
+        perm_out = np.arange(out[0] * out[1]).reshape(out).ravel(order="F")
+        np.testing.assert_array_equal(
+            cl.convolution_matrix_2d(H, shape)[perm_out][:, perm_in], T)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       kshape=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       mode=st.sampled_from(MODES), seed=st.integers(0, 2**16))
+def test_order_f_is_column_major_convolve2d(shape, kshape, mode, seed):
+    rng = np.random.default_rng(seed)
+    h = rng.integers(-9, 10, size=kshape)
+    X = rng.integers(-9, 10, size=shape)
+    if mode == "valid" and not all(s >= k for s, k in zip(shape, kshape)):
+        return
+    T = cl.convolution_matrix_2d(h, shape, mode, order="F")
+    out = scipy.signal.convolve2d(X, h, mode)
+    np.testing.assert_array_equal(T @ X.ravel(order="F"), out.ravel(order="F"))
+
+
+# ---------------------------------------------------------------- BCCB and boundaries
+
+def test_circulant_matrix_2d_literal_blocks():
+    C = cl.circulant_matrix_2d([[1, 2], [3, 4]])
+    C0, C1 = cl.circulant_matrix([1, 2]), cl.circulant_matrix([3, 4])
+    np.testing.assert_array_equal(C, np.block([[C0, C1], [C1, C0]]))
+    # eigenvalues by hand: the 2-D DFT of [[1, 2], [3, 4]] is [[10, -2], [-4, 0]]
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(C)), [-4, -2, 0, 10],
+                               atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.tuples(st.integers(1, 6), st.integers(1, 6)), seed=st.integers(0, 2**16))
+def test_circulant_matrix_2d_is_circular_convolution_and_dft_diagonal(shape, seed):
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal(shape)
+    X = rng.standard_normal(shape)
+    C = cl.circulant_matrix_2d(c)
+    circ = np.fft.ifft2(np.fft.fft2(c) * np.fft.fft2(X)).real
+    np.testing.assert_allclose(C @ X.ravel(), circ.ravel(), atol=1e-12)
+    F2 = np.kron(np.fft.fft(np.eye(shape[0])), np.fft.fft(np.eye(shape[1])))
+    D = F2 @ C @ np.linalg.inv(F2)             # float64: errors near 1e-15 * size
+    np.testing.assert_allclose(D, np.diag(np.fft.fft2(c).ravel()), atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+       kshape=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       boundary=st.sampled_from(["fill", "wrap", "symm", "reflect", "edge",
+                                 "circular"]),
+       seed=st.integers(0, 2**16))
+def test_boundary_matrix_2d_equals_convolve2d(shape, kshape, boundary, seed):
+    rng = np.random.default_rng(seed)
+    h = rng.integers(-9, 10, size=kshape)
+    X = rng.integers(-9, 10, size=shape)
+    T = cl.boundary_matrix_2d(h, shape, boundary)
+    got = (T @ X.ravel()).reshape(shape)
+    np.testing.assert_array_equal(got, cl.convolve2d(X, h, "same", boundary=boundary))
+    if boundary in ("fill", "wrap", "symm") and all(s >= k for s, k in zip(shape, kshape)):
+        np.testing.assert_array_equal(got, scipy.signal.convolve2d(X, h, "same",
+                                                                   boundary=boundary))
+
+
+def test_boundary_matrix_2d_fill_and_wrap_structure():
+    rng = np.random.default_rng(7)
+    h = rng.standard_normal((3, 5))
+    shape = (6, 7)
+    np.testing.assert_array_equal(cl.boundary_matrix_2d(h, shape, "fill"),
+                                  cl.convolution_matrix_2d(h, shape, "same"))
+    T = cl.boundary_matrix_2d(h, shape, "wrap")
+    np.testing.assert_array_equal(T, cl.circulant_matrix_2d(T[:, 0].reshape(shape)))
+    # odd kernel: the eigenvalues are chapter 6's transfer function
+    H = cl.transfer_function(h, shape).ravel()
+    F2 = np.kron(np.fft.fft(np.eye(shape[0])), np.fft.fft(np.eye(shape[1])))
+    D = F2 @ T @ F2.conj().T / F2.shape[0]     # F2^{-1} = F2^H / (H W)
+    np.testing.assert_allclose(D, np.diag(H), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(T, compute_uv=False),
+                               np.sort(np.abs(H))[::-1], atol=1e-12)
+
+
+def test_new_matrices_dtypes_and_inputs_untouched():
+    h = np.array([[True, False], [True, True]])
+    assert cl.boundary_matrix_2d(h, (2, 3)).dtype == np.int64
+    hf = np.ones((2, 2), np.float32)
+    assert cl.boundary_matrix_2d(hf, (3, 3), "wrap").dtype == np.float32
+    c = np.arange(6.0).reshape(2, 3)
+    before = c.copy()
+    cl.circulant_matrix_2d(c)
+    cl.boundary_matrix_2d(c, (3, 3), "symm")
+    np.testing.assert_array_equal(c, before)
+
+
+def test_new_matrices_errors(monkeypatch):
+    with pytest.raises(ValueError, match=r"circulant_matrix_2d: c must be 2-D; got 1-D"):
+        cl.circulant_matrix_2d([1, 2])
+    with pytest.raises(TypeError, match=r"circulant_matrix_2d: c must hold numbers"):
+        cl.circulant_matrix_2d([["a"]])
+    with pytest.raises(ValueError, match=r"boundary_matrix_2d: boundary must be one of "
+                                         r"'fill', 'wrap', 'symm', 'reflect', 'edge'; "
+                                         r"got 'mirror'"):
+        cl.boundary_matrix_2d([[1]], (2, 2), "mirror")
+    with pytest.raises(ValueError, match=r"boundary_matrix_2d: h must be 2-D; got 1-D"):
+        cl.boundary_matrix_2d([1, 2], (2, 2))
+    with pytest.raises(ValueError, match=r"boundary_matrix_2d: input_shape must be >= 1"):
+        cl.boundary_matrix_2d([[1]], (0, 2))
+    with pytest.raises(ValueError, match=r"convolution_matrix_2d: order must be one of "
+                                         r"'C', 'F'; got 'A'"):
+        cl.convolution_matrix_2d([[1]], (2, 2), order="A")
+    monkeypatch.setattr(matrices, "MAX_DENSE_BYTES", 100)
+    with pytest.raises(ValueError, match=r"boundary_matrix_2d: the matrix of shape "
+                                         r"\(16, 16\) would need"):
+        cl.boundary_matrix_2d([[1.0]], (4, 4))

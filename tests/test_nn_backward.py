@@ -245,3 +245,64 @@ def test_max_pool_backward_matches_pytorchs_rule_with_ties_inf_and_nan(k, s, hw,
     xi = rng.choice([np.iinfo(np.int16).min, -1, 0, 1], size=(1, 2) + hw).astype(np.int16)
     np.testing.assert_array_equal(nn.max_pool2d_backward(xi, g, k, s, p),
                                   max_pool_backward_pytorch(xi, g, k, s, p))
+
+
+def test_relative_error_literals_and_symmetry():
+    a = np.array([1.0, 0.0, 2.0, -1.0, 1e-300, 3.0])
+    b = np.array([1.001, 0.0, 0.0, 1.0, 0.0, 3.0])
+    # |a - b| / max(|a|, |b|), computed by hand; both zero -> 0
+    expected = [0.001 / 1.001, 0.0, 1.0, 2.0, 1.0, 0.0]
+    np.testing.assert_allclose(nn.relative_error(a, b), expected, rtol=1e-12)
+    np.testing.assert_array_equal(nn.relative_error(a, b), nn.relative_error(b, a))
+    assert nn.relative_error(3, 3).shape == ()            # scalars work
+    x = np.array([1, 2]), np.array([1.0, 2.5])
+    before = [v.copy() for v in x]
+    nn.relative_error(*x)
+    assert all(np.array_equal(v, w) for v, w in zip(x, before))  # inputs unchanged
+
+
+def test_relative_error_of_a_correct_gradient_check():
+    """conv2d_backward against central differences: CS231n's 'happy' range (< 1e-7)
+    wherever the gradient is not tiny (float64, eps = 1e-6)."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 2, 6, 5)), rng.standard_normal((3, 2, 3, 2))
+    t = rng.standard_normal(nn.conv2d(x, w, stride=2, padding=1).shape)
+    loss = lambda: 0.5 * np.sum((nn.conv2d(x, w, stride=2, padding=1) - t) ** 2)
+    g = nn.conv2d(x, w, stride=2, padding=1) - t
+    _, gw, _ = nn.conv2d_backward(x, w, g, stride=2, padding=1)
+    assert nn.relative_error(gw, numerical_grad(loss, w)).max() < 1e-7
+    wrong = gw.copy()
+    wrong[0, 0, 0, 0] *= 1.1                                # a 10 % bug shows
+    assert nn.relative_error(wrong, numerical_grad(loss, w)).max() > 0.05
+
+
+@pytest.mark.parametrize("a, b, exc, match", [
+    ([1.0, 2.0], [1.0], ValueError,
+     r"^relative_error: numeric must have the shape of analytic \(2,\); got \(1,\)$"),
+    ([], [], ValueError, r"^relative_error: analytic "),
+    ([1j], [1.0], TypeError, r"^relative_error: analytic must be real; got dtype complex"),
+    ([1.0], ["a"], TypeError, r"^relative_error: numeric "),
+])
+def test_relative_error_errors(a, b, exc, match):
+    with pytest.raises(exc, match=match):
+        nn.relative_error(a, b)
+
+
+def test_conv2d_backward_matches_stored_pytorch_gradients():
+    """PyTorch autograd's gradients of F.conv2d (tests/fixtures/ch13_torch_backward.npz,
+    written by tools/fixtures/ch13_torch_backward.py; PyTorch is not a dependency),
+    strided, padded, dilated and grouped cases, float64."""
+    from pathlib import Path
+
+    ref = np.load(Path(__file__).parent / "fixtures" / "ch13_torch_backward.npz")
+    cases = sorted({key.split("_")[0] for key in ref.files if key != "torch"})
+    assert len(cases) == 5
+    for i in cases:
+        sH, sW, pH, pW, dH, dW, groups = ref[f"{i}_args"].tolist()
+        got = nn.conv2d_backward(ref[f"{i}_x"], ref[f"{i}_w"], ref[f"{i}_g"],
+                                 stride=(sH, sW), padding=(pH, pW), dilation=(dH, dW),
+                                 groups=groups)
+        # float64 sums of a few hundred products in another order: 1e-12 relative
+        for name, value in zip(("grad_x", "grad_w", "grad_b"), got):
+            np.testing.assert_allclose(value, ref[f"{i}_{name}"], rtol=1e-12,
+                                       atol=1e-12, err_msg=f"case {i}: {name}")

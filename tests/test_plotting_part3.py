@@ -86,3 +86,20 @@ def test_show_sparse_matrix_blocks(fig):
                             "T", blocks=(4, 3))
     assert ax.get_title() == "T"
     assert len(ax.texts) == 24  # one annotation per non-zero entry: 4 taps x 6 pixels
+
+
+def test_plot_singular_values(fig):
+    ax = fig.subplots()
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((6, 6))
+    curves = {"A": np.linalg.svd(A, compute_uv=False)[::-1],
+              "2A": 2 * np.abs(rng.random(6))}
+    drawn = cl.plotting.plot_singular_values(ax, curves, floor=1e-3)
+    np.testing.assert_array_equal(drawn["A"], np.linalg.svd(A, compute_uv=False))
+    assert np.all(np.diff(drawn["2A"]) <= 0)
+    lines = ax.get_lines()
+    assert len(lines) == 3                                  # two curves and the floor
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()   # not colour alone
+    assert ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "2A"]

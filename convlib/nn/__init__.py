@@ -14,7 +14,8 @@ adjoint identities and finite differences.
   :func:`subpixel_weight`, and the sub-pixel rearrangements :func:`pixel_shuffle`,
   :func:`pixel_unshuffle`.
 * Backpropagation and pooling (:ref:`ch-backprop-conv`) -- :func:`conv2d_backward`
-  (``grad_x, grad_weight, grad_bias``); :func:`max_pool2d`, :func:`avg_pool2d`
+  (``grad_x, grad_weight, grad_bias``) and :func:`relative_error` (a gradient check's
+  measure); :func:`max_pool2d`, :func:`avg_pool2d`
   (stride defaults to the window) and their backward passes
   :func:`max_pool2d_backward`, :func:`avg_pool2d_backward`.
 * Cost (:ref:`ch-conv-layers`) -- :func:`layer_cost`, :func:`chain_cost`: parameters,
@@ -35,7 +36,7 @@ Examples
 from ..shapes import (conv_output_size, conv_transpose_output_size, receptive_field,
                       same_padding)
 from .arithmetic import window_indices, windows_containing
-from .backward import conv2d_backward
+from .backward import conv2d_backward, relative_error
 from .cost import chain_cost, layer_cost
 from .layers import conv1d, conv2d, conv3d
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
@@ -47,7 +48,7 @@ __all__ = [
     "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d",
     "conv_transpose2d_phases", "subpixel_weight", "pixel_shuffle", "pixel_unshuffle",
-    "conv2d_backward",
+    "conv2d_backward", "relative_error",
     "layer_cost", "chain_cost",
     "max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
     "conv_output_size", "conv_transpose_output_size", "same_padding", "receptive_field",

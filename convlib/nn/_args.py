@@ -8,8 +8,12 @@ come from :mod:`convlib.shapes`, the one home of those rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Literal
+
 import numpy as np
 
+from .._typing import ArrayLike, IntOrSeq, Padding
 from .._validation import (as_array, as_tuple, check_choice, check_int,
                            check_output_bytes, output_bytes_problem)
 # padding normalised to (low, high) pairs and the output sizes: one home, convlib.shapes
@@ -23,11 +27,13 @@ __all__ = ["as_layer_array", "layer_inputs", "per_axis", "padding_pairs", "outpu
 #: The padding modes of PyTorch's ``nn.Conv1d/2d/3d`` (``padding_mode=``), and the
 #: ``numpy.pad`` mode that fills the same values: PyTorch's 'reflect' mirrors about the
 #: edge sample without repeating it, as NumPy's 'reflect' (not 'symmetric') does.
-PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-                 "circular": "wrap"}
+PADDING_MODES: dict[str, Literal["constant", "reflect", "edge", "wrap"]] = {
+    "zeros": "constant", "reflect": "reflect", "replicate": "edge",
+    "circular": "wrap"}
 
 
-def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True):
+def as_layer_array(value: ArrayLike, name: str, ndim: int, func: str, *, batch: bool = True
+                   ) -> np.ndarray:
     """A numeric array with ``ndim`` (or ``ndim - 1`` if unbatched inputs are allowed)
     dimensions; booleans are rejected because a layer's sums must not saturate."""
     allowed = (ndim, ndim - 1) if batch else (ndim,)
@@ -38,7 +44,9 @@ def as_layer_array(value, name: str, ndim: int, func: str, *, batch: bool = True
     return arr
 
 
-def layer_inputs(x, weight, bias, nd: int, groups, func: str, *, transposed=False):
+def layer_inputs(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, nd: int,
+                 groups: int, func: str, *, transposed: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, bool]:
     """Validate ``x`` (batched or not), ``weight``, ``bias`` and ``groups``.
 
     Returns ``(xb, weight, bias, groups, batched)`` where ``xb`` has a batch axis and
@@ -75,12 +83,13 @@ def layer_inputs(x, weight, bias, nd: int, groups, func: str, *, transposed=Fals
     return xb, weight, bias, groups, batched
 
 
-def per_axis(value, nd: int, name: str, func: str, minimum: int) -> tuple[int, ...]:
+def per_axis(value: IntOrSeq, nd: int, name: str, func: str, minimum: int) -> tuple[int, ...]:
     """An int or a sequence of ``nd`` ints, as a tuple of ``nd`` ints ``>= minimum``."""
     return as_tuple(value, nd, name, func, minimum=minimum)
 
 
-def pad_input(xb: np.ndarray, pads: Pairs, value=0, mode: str = "zeros") -> np.ndarray:
+def pad_input(xb: np.ndarray, pads: Pairs, value: complex = 0, mode: str = "zeros"
+              ) -> np.ndarray:
     """``xb`` (N, C, spatial...) with ``pads`` added to its spatial axes (a new array
     only if some padding is non-zero), filled as the padding ``mode`` says (one of
     :data:`PADDING_MODES`; ``value`` is the fill of ``'zeros'``)."""
@@ -110,13 +119,14 @@ def pad_input_adjoint(g: np.ndarray, pads: Pairs, mode: str = "zeros") -> np.nda
         source = np.pad(np.arange(n), (lo, hi), mode=PADDING_MODES[mode])
         strips = np.r_[0:lo, lo + n:lo + n + hi]          # the padded positions
         out = inside.copy()
-        np.add.at(out, (Ellipsis, source[strips]),
+        at: Any = (Ellipsis, source[strips])    # NumPy's stubs refuse tuple indices here
+        np.add.at(out, at,
                   np.moveaxis(g, axis, -1)[..., strips])
         g = np.moveaxis(out, -1, axis)
     return g
 
 
-def check_padding_mode(mode, pads: Pairs, spatial, func: str) -> str:
+def check_padding_mode(mode: str, pads: Pairs, spatial: Sequence[int], func: str) -> str:
     """``mode`` if it is one of :data:`PADDING_MODES` and the padding fits it.
 
     PyTorch's rules (its ``F.pad``): 'reflect' needs each side's padding smaller than
@@ -136,12 +146,13 @@ def check_padding_mode(mode, pads: Pairs, spatial, func: str) -> str:
     return mode
 
 
-def result_dtype(*arrays) -> np.dtype:
+def result_dtype(*arrays: np.ndarray | None) -> np.dtype[Any]:
     """The dtype of a layer's output: NumPy's promotion of its array arguments."""
     return np.result_type(*[a for a in arrays if a is not None])
 
 
-def check_grown_size(func: str, name: str, sizes) -> None:
+def check_grown_size(func: str, name: str,
+                     sizes: Sequence[tuple[Sequence[int], Sequence[int], int, str]]) -> None:
     """Refuse, naming the argument ``name``, an array that this argument makes too large.
 
     ``sizes`` holds ``(shape, shape_without, itemsize, what)`` tuples: the shape of an
@@ -155,8 +166,9 @@ def check_grown_size(func: str, name: str, sizes) -> None:
             check_output_bytes(shape, itemsize, name, func, hint=what)
 
 
-def check_padding_size(xb, C_out: int, k, s, pads, d, out_sizes, dtype, func: str,
-                       padding=0) -> None:
+def check_padding_size(xb: np.ndarray, C_out: int, k: Sequence[int], s: Sequence[int],
+                       pads: Pairs, d: Sequence[int], out_sizes: Sequence[int],
+                       dtype: np.dtype[Any], func: str, padding: Padding = 0) -> None:
     """Refuse, naming ``padding``, a padded input or an output that padding makes larger
     than ``convlib._validation.MAX_OUTPUT_BYTES`` (e.g. ``padding=10**9``); for
     ``padding='same'``, whose size the dilation sets, name the dilation."""

@@ -8,7 +8,8 @@ For ``y = conv2d(x, w, b)`` and a loss ``L`` with upstream gradient ``g = dL/dy`
   :func:`convlib.im2col`'s columns);
 * ``dL/db`` is the **sum** of ``g`` over the batch and the positions.
 
-Chapter 13 derives the three formulas and checks them by finite differences.
+Chapter 13 derives the three formulas and checks them by finite differences, reporting
+the agreement as :func:`relative_error`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
+from .._validation import as_array
+from ..compiled import depthwise_weight_gradient, use_compiled
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
 from .transposed import conv2d_adjoint
 
-__all__ = ["conv2d_backward"]
+__all__ = ["conv2d_backward", "relative_error"]
 
 
 
@@ -127,6 +130,8 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
     """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
+    if Cg == 1 and groups == C_out and use_compiled(xp, g):  # depthwise, compiled
+        return depthwise_weight_gradient(xp, g, (kH, kW), stride, dilation)
     if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
         grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
         for i in range(kH):
@@ -140,3 +145,63 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
     # per sample and group one GEMM on the transposed view of the columns (no copy of
     # them), summed over the batch
     return np.matmul(gg, cols.swapaxes(-1, -2)).sum(axis=0).reshape(shape)
+
+
+def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> NDArray[Any]:
+    """Elementwise relative error of a gradient check, as CS231n defines it.
+
+    ``|a - b| / max(|a|, |b|)``: symmetric, and defined where only one of the two is
+    zero; where both are zero the error is 0 (the check passes there).
+
+    Parameters
+    ----------
+    analytic : array_like
+        The gradient from backpropagation.
+    numeric : array_like of the same shape
+        The gradient from finite differences.
+
+    Returns
+    -------
+    ndarray of the broadcast shape
+        float, from 0 (equal) to 2 (opposite signs, equal size).
+
+    Raises
+    ------
+    ValueError
+        If the two shapes differ or either is empty.
+    TypeError
+        If either is not real.
+
+    Notes
+    -----
+    CS231n's notes rate the error: above ``1e-2`` the gradient is probably wrong,
+    ``1e-7`` and less is good; in between it depends on kinks (ReLU, max) and depth.
+    Rounding alone makes it large where both values are tiny, so read it together with
+    the size of the values. Taught in :ref:`ch-backprop-conv`.
+
+    References
+    ----------
+    A. Karpathy, CS231n course notes, "Neural Networks Part 3: Learning and
+    Evaluation", section "Gradient checks", Stanford University.
+
+    Examples
+    --------
+    >>> relative_error([2.0, 0.0, 2.0, -1.0], [1.5, 0.0, 0.0, 1.0])
+    array([0.25, 0.  , 1.  , 2.  ])
+    >>> relative_error([1.0, 2.0], [1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: relative_error: numeric must have the shape of analytic (2,); got (1,)
+    """
+    func = "relative_error"
+    a = as_array(analytic, "analytic", func)
+    b = as_array(numeric, "numeric", func)
+    for name, arr in (("analytic", a), ("numeric", b)):
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{func}: {name} must be real; got dtype {arr.dtype}")
+    if a.shape != b.shape:
+        raise ValueError(f"{func}: numeric must have the shape of analytic {a.shape}; "
+                         f"got {b.shape}")
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    return np.divide(np.abs(a - b), scale, out=np.zeros_like(scale), where=scale > 0)

@@ -13,15 +13,15 @@ them for the layer variants.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
+from .._typing import IntOrSeq, Padding
 from .._validation import check_int
 from ._args import output_sizes, padding_pairs, per_axis
 
 __all__ = ["layer_cost", "chain_cost"]
-
-IntOrSeq = int | Sequence[int]
 
 _ADDITIVE = ("params", "macs", "flops", "input_bytes", "weight_bytes", "output_bytes",
              "bytes")
@@ -29,8 +29,8 @@ _ADDITIVE = ("params", "macs", "flops", "input_bytes", "weight_bytes", "output_b
 
 def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
                input_size: IntOrSeq, *, groups: int = 1, stride: IntOrSeq = 1,
-               padding=0, dilation: IntOrSeq = 1, batch: int = 1, bias: bool = True,
-               itemsize: int = 4) -> dict[str, int | float]:
+               padding: Padding = 0, dilation: IntOrSeq = 1, batch: int = 1,
+               bias: bool = True, itemsize: int = 4) -> dict[str, Any]:
     """Parameters, multiply-adds, bytes moved and arithmetic intensity of one layer.
 
     The layer is :func:`convlib.nn.conv1d`, ``conv2d`` or ``conv3d`` (one spatial axis
@@ -110,7 +110,7 @@ def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
     if C_in % groups or C_out % groups:
         raise ValueError(f"{func}: groups must divide in_channels and out_channels; got "
                          f"groups={groups}, in_channels={C_in}, out_channels={C_out}")
-    size = per_axis(input_size, 1 if np.ndim(input_size) == 0 else len(input_size),
+    size = per_axis(input_size, 1 if np.ndim(input_size) == 0 else len(cast(Sequence[int], input_size)),
                     "input_size", func, 1)
     nd = len(size)
     k = per_axis(kernel_size, nd, "kernel_size", func, 1)
@@ -131,7 +131,7 @@ def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
     return _finish(cost, out)
 
 
-def chain_cost(costs: Sequence[dict]) -> dict[str, int | float]:
+def chain_cost(costs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The cost of layers run one after another, each as :func:`layer_cost` counts it.
 
     Parameters
@@ -167,14 +167,14 @@ def chain_cost(costs: Sequence[dict]) -> dict[str, int | float]:
     return _finish(total, costs[-1]["out"])
 
 
-def _finish(cost: dict, out) -> dict:
+def _finish(cost: dict[str, Any], out: Sequence[int]) -> dict[str, Any]:
     cost["bytes"] = cost["input_bytes"] + cost["weight_bytes"] + cost["output_bytes"]
     cost["intensity"] = cost["flops"] / cost["bytes"]
     cost["out"] = tuple(out)
     return cost
 
 
-def _prod(values) -> int:
+def _prod(values: Sequence[int]) -> int:
     result = 1
     for v in values:
         result *= int(v)

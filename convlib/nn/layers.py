@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
+from ..compiled import depthwise_forward, use_compiled
 from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_mode, check_padding_size, layer_inputs, output_sizes,
@@ -70,11 +71,14 @@ def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
 def _conv2d_depthwise(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
                       dilation: Ints, groups: int, out_hw: Ints) -> NDArray[Any]:
     """Grouped conv2d with one input channel per group: a sum of ``kH * kW`` strided
-    slices, each scaled per output channel (in-place multiply-adds, one scratch array)."""
+    slices, each scaled per output channel (in-place multiply-adds, one scratch array);
+    compiled loops for float32/float64 when :func:`convlib.compiled.use_compiled`."""
     N, C_in = xp.shape[:2]
     C_out, _, kH, kW = weight.shape
     H_out, W_out = out_hw
     dtype = np.result_type(xp, weight)
+    if use_compiled(xp, weight):  # the same sums, compiled (convlib.compiled)
+        return depthwise_forward(xp, weight, stride, dilation, out_hw)
     mult = C_out // groups                     # output channels per input channel
     src_all = xp if mult == 1 else np.repeat(xp, mult, axis=1)
     out = np.zeros((N, C_out, H_out, W_out), dtype=dtype)

@@ -10,14 +10,17 @@ rearrangements: no arithmetic, any dtype. Chapter 12 teaches them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from .._typing import ArrayLike, NDArray
 from .._validation import as_array, check_int
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
 
 
-def _image_batch(x, func: str) -> np.ndarray:
+def _image_batch(x: ArrayLike, func: str) -> np.ndarray:
     return as_array(x, "x", func, min_ndim=3, allow_empty=True)
 
 
@@ -26,7 +29,7 @@ def _fresh(result: np.ndarray, x: np.ndarray) -> np.ndarray:
     return result.copy() if np.may_share_memory(result, x) else result
 
 
-def pixel_shuffle(x, upscale_factor: int) -> np.ndarray:
+def pixel_shuffle(x: ArrayLike, upscale_factor: int) -> NDArray[Any]:
     """Rearrange ``(*, C*r**2, H, W)`` into ``(*, C, H*r, W*r)``: channels to phases.
 
     Equals ``torch.nn.functional.pixel_shuffle``.
@@ -91,7 +94,7 @@ def pixel_shuffle(x, upscale_factor: int) -> np.ndarray:
     return _fresh(y.transpose(axes).reshape(*lead, C // (r * r), H * r, W * r), x)
 
 
-def pixel_unshuffle(x, downscale_factor: int) -> np.ndarray:
+def pixel_unshuffle(x: ArrayLike, downscale_factor: int) -> NDArray[Any]:
     """Rearrange ``(*, C, H*r, W*r)`` into ``(*, C*r**2, H, W)``: phases to channels.
 
     Equals ``torch.nn.functional.pixel_unshuffle``; the inverse of

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
+from ..compiled import depthwise_adjoint, use_compiled
 from ..im2col import fold, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
@@ -41,6 +42,8 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
+    if Cg == 1 and groups == C_out and use_compiled(u, weight):  # depthwise, compiled
+        return depthwise_adjoint(u, weight, full_hw, stride, dilation)
     if Cg == 1 and groups == C_out:  # depthwise: scatter each tap, no columns
         out = np.zeros((N, C_out) + tuple(full_hw), dtype=np.result_type(u, weight))
         for i in range(kH):

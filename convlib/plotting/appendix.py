@@ -4,6 +4,7 @@ results."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -39,7 +40,8 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
     cmap = matplotlib.colors.ListedColormap(list(METHOD_COLORS.values()))
     ax.imshow(np.ma.masked_where(~mapped, codes), cmap=cmap, vmin=-0.5,
               vmax=len(names) - 0.5, aspect="auto", origin="lower")
-    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA"}
+    short = {"direct": "dir", "separable": "sep", "fft": "fft", "overlap_add": "OA",
+             "compiled": "cmp"}
     for (i, j), name in np.ndenumerate(choices):
         if name:
             ax.text(j, i, short[name], ha="center", va="center", fontsize=8,
@@ -58,7 +60,7 @@ def draw_method_map(ax: Axes, choices: np.ndarray, signal_sizes: Sequence[int],
 _SPEEDUP_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
 
 
-def plot_bench_results(fig: Figure, results: dict) -> None:
+def plot_bench_results(fig: Figure, results: dict[str, Any]) -> None:
     """The benchmark's 1-D and 2-D speed-ups over ``scipy.signal.convolve(auto)``.
 
     ``results`` is the ``'results'`` part of ``python -m convlib.bench --json``'s file.
@@ -104,7 +106,7 @@ MAP_GRIDS = (("1-D", (10**3, 10**4, 10**5, 10**6), (3, 10, 30, 100, 300, 1000), 
 
 
 def draw_method_maps(fig: Figure, state: tuple[str, str],
-                     grids: Sequence[tuple] = MAP_GRIDS) -> dict[str, np.ndarray]:
+                     grids: Sequence[tuple[Any, ...]] = MAP_GRIDS) -> dict[str, np.ndarray]:
     """The appendix's widget: the method map for one data type and mode, one panel per grid.
 
     Parameters

@@ -15,6 +15,7 @@ import html
 import io
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -32,7 +33,7 @@ FIGSIZE: tuple[float, float] = (7.0, 3.0)
 
 DPI: int = 80
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "figure.figsize": FIGSIZE,
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
@@ -53,7 +54,7 @@ def setup() -> None:
 
     Call once in a chapter's setup cell. Only ``matplotlib.rcParams`` changes.
     """
-    matplotlib.rcParams.update(_STYLE)
+    matplotlib.rcParams.update(_STYLE)  # type: ignore[arg-type]  # keys: rcParams names
 
 
 def stem(ax: Axes, x: np.ndarray, n0: int = 0, *, color: str | None = None,
@@ -98,8 +99,8 @@ def show_image(ax: Axes, img: np.ndarray, title: str | None = None, *,
         ax.figure.colorbar(im, ax=ax, shrink=0.8)
 
 
-def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *,
-               ncols: int | None = None, size: float = 2.6, **kwargs) -> Figure:
+def image_grid(images: Sequence[np.ndarray], titles: Sequence[str | None] | None = None, *,
+               ncols: int | None = None, size: float = 2.6, **kwargs: Any) -> Figure:
     """A row (or grid) of images with titles; keyword arguments go to :func:`show_image`."""
     ncols = ncols or len(images)
     nrows = -(-len(images) // ncols)
@@ -139,7 +140,8 @@ class SliderPlayer:
         The parameter's name.
     """
 
-    def __init__(self, frames: list[bytes], values: list, label: str, start: int = 0):
+    def __init__(self, frames: list[bytes], values: list[Any], label: str, start: int = 0
+                 ) -> None:
         self.frames, self.values, self.label, self.start = frames, values, label, start
 
     def _repr_html_(self) -> str:
@@ -170,7 +172,8 @@ class SliderPlayer:
             "})();</script>\n</div>"
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None
+                          ) -> dict[str, str]:
         # HTML for the web page; the frame at `start` as PNG for the PDF and other static media
         return {"text/html": self._repr_html_(),
                 "image/png": base64.b64encode(self.frames[self.start]).decode("ascii"),
@@ -181,7 +184,7 @@ class SliderPlayer:
                 f"values {self.values[0]}..{self.values[-1]})")
 
 
-def slider_player(draw: Callable[[Figure, object], None], values: Sequence, label: str,
+def slider_player(draw: Callable[[Figure, Any], None], values: Sequence[Any], label: str,
                   *, figsize: tuple[float, float] = FIGSIZE, start: int = 0) -> SliderPlayer:
     """Render ``draw(fig, value)`` for every value into a :class:`SliderPlayer`.
 
@@ -248,10 +251,11 @@ GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI = "#c6dbef", "#2171b5", "#c7e9c0", "#
 
 #: One colour per method of the method map and the benchmark figure.
 METHOD_COLORS = {"direct": "#4c72b0", "separable": "#55a868", "fft": "#dd8452",
-                 "overlap_add": "#c44e52", "": "#ffffff"}
+                 "overlap_add": "#c44e52", "compiled": "#8172b3", "": "#ffffff"}
 
 #: A marker per method as well, so that no reader has to tell the methods apart by
 #: colour alone (green, orange and red are hard to separate for red-green colour-blind
 #: readers).
 METHOD_MARKERS = {"direct": "o", "separable": "D", "fft": "s", "overlap_add": "^",
-                  "winograd": "v", "toeplitz": "P", "im2col": "X", "loops": "*"}
+                  "winograd": "v", "toeplitz": "P", "im2col": "X", "loops": "*",
+                  "compiled": "h"}

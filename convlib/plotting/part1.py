@@ -3,12 +3,16 @@ window sums, kernel spectra and filters, low-rank kernels."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._typing import Boundary
 from ..boundaries import convolve2d, extend, window_terms
 from ..direct import conv_terms
 from ..kernels import PICKER, pick
@@ -104,7 +108,7 @@ def draw_modes(ax: Axes, n1: int, n2: int) -> None:
 
 
 def draw_window_sum(fig: Figure, x: np.ndarray, h: np.ndarray, index: tuple[int, int],
-                    boundary: str = "fill") -> None:
+                    boundary: Boundary = "fill") -> None:
     """Chapter 2's pixel picker: one output value of ``convolve2d(x, h, 'same')``.
 
     Four panels: the image with the window around ``index`` outlined (and the
@@ -325,7 +329,8 @@ def denoise_mse_figure(panels: dict[str, dict[float, dict[str, float]]], *,
     return fig
 
 
-def plot_cost_and_error(fig: Figure, sigmas, times: dict, errors: dict,
+def plot_cost_and_error(fig: Figure, sigmas: Sequence[float], times: dict[str, Any],
+                        errors: dict[str, Any],
                         pixels: int) -> tuple[Axes, Axes]:
     """Chapter 4's comparison of Gaussian filters as sigma grows: time per pixel
     (left, ``times[name]`` in seconds for the whole image of ``pixels`` pixels) and

@@ -4,6 +4,7 @@ blocks, timings, deconvolution, the FFT's butterflies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -176,7 +177,7 @@ def draw_butterfly(ax: Axes, x: Sequence[complex] | np.ndarray,
 
 
 def draw_restoration(fig: Figure, x: np.ndarray, h: np.ndarray, noise: float,
-                     iterations: int) -> dict:
+                     iterations: int) -> dict[str, Any]:
     """Chapter 6's restoration widget: one image restored two ways.
 
     ``x`` is blurred circularly by ``h``, seeded Gaussian noise of standard deviation

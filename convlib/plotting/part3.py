@@ -3,16 +3,20 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._typing import Mode
 from ..im2col import im2col, patch_taps
 from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff"]
+           "draw_winograd_tradeoff", "plot_singular_values"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -50,7 +54,7 @@ def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
     if annotate:
         for (i, j), v in np.ndenumerate(M):
             if v != 0:
-                r, g, b, _ = im.cmap(im.norm(float(v)))
+                r, g, b, _ = im.cmap(im.norm(float(v)))  # type: ignore[arg-type]
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # perceived luminance
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
                         color="white" if dark else "black")
@@ -65,7 +69,7 @@ def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
 
 
 def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
-                    mode: str = "full") -> dict:
+                    mode: Mode = "full") -> dict[str, Any]:
     """Chapter 7: output ``y[row]`` as row ``row`` of the convolution matrix times ``x``.
 
     Left: the matrix ``T = convolution_matrix(h, len(x), mode)`` with the row outlined.
@@ -98,7 +102,7 @@ def draw_matrix_row(fig: Figure, h: np.ndarray, x: np.ndarray, row: int,
 
 def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, int],
                       col: int, stride: int = 1, padding: int = 0,
-                      dilation: int = 1) -> dict:
+                      dilation: int = 1) -> dict[str, Any]:
     """Chapter 8: which pixels of a (padded) image become column ``col`` of ``im2col``.
 
     Left: the zero-padded image with the taps of patch ``col`` outlined. Right: the
@@ -144,7 +148,8 @@ def draw_im2col_patch(fig: Figure, x: np.ndarray, kernel_size: int | tuple[int, 
     return {"rows": r, "cols": c, "values": values}
 
 
-def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
+def draw_winograd_tradeoff(fig: Figure, m: int, table: dict[int, dict[str, float]]
+                           ) -> dict[str, float]:
     """Chapter 9: multiplications per output against rounding error, for tile ``m``.
 
     Parameters
@@ -182,3 +187,43 @@ def draw_winograd_tradeoff(fig: Figure, m: int, table: dict) -> dict:
     fig.suptitle(f"F({m}x{m}, 3x3): {row['mults']:.2f} multiplications per output, "
                  f"float32 error {row['float32']:.1e}", fontsize=9)
     return row
+
+
+def plot_singular_values(ax: Axes, curves: dict[str, np.ndarray], *,
+                         floor: float | None = None) -> dict[str, np.ndarray]:
+    """Singular values sorted from largest to smallest, one curve per matrix (chapter 7).
+
+    Each curve has its own colour (viridis), marker and line style, so the curves
+    stay apart without colour; the y axis is logarithmic.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : dict of str to ndarray of shape (n,)
+        Label -> singular values (any order; non-negative).
+    floor : float, optional
+        Draw a dotted horizontal line at this value (e.g. the rounding level
+        ``eps * s_max`` below which singular values are noise).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The sorted (descending) values that were drawn, per label.
+    """
+    cmap = colormaps["viridis"]
+    styles = ("-", "--", "-.", ":")
+    markers = ("o", "s", "D", "^", "v", "P")
+    drawn = {}
+    for i, (label, values) in enumerate(curves.items()):
+        s = np.sort(np.asarray(values, dtype=float))[::-1]
+        drawn[label] = s
+        colour = cmap(0.85 * i / max(len(curves) - 1, 1))
+        ax.semilogy(np.arange(1, len(s) + 1), s, ls=styles[i % 4],
+                    marker=markers[i % 6], markevery=max(len(s) // 8, 1), ms=4,
+                    color=colour, label=label)
+    if floor is not None:
+        ax.axhline(floor, color=COLORS["grey"], ls=":", lw=1)
+    ax.set_xlabel("index k (largest first)")
+    ax.set_ylabel("singular value $s_k$")
+    ax.legend(fontsize=8)
+    return drawn

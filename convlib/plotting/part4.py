@@ -22,7 +22,8 @@ from .core import COLORS, GRID_IN, GRID_IN_HI, GRID_OUT, GRID_OUT_HI, show_image
 __all__ = ["draw_conv_grid", "draw_conv_arithmetic", "draw_group_connectivity",
            "draw_transposed_overlap", "draw_dilated_stack", "draw_kernel_learning",
            "draw_roofline", "draw_phase_decomposition", "draw_dilation_coverage",
-           "draw_field_windows"]
+           "draw_field_windows", "draw_annotated_grids", "draw_gradient_check",
+           "draw_learning_curve"]
 
 
 def _cell(ax: Axes, x: float, y: float, face: str, *, dashed: bool = False,
@@ -391,3 +392,70 @@ def draw_field_windows(ax: Axes, n: int, geometry: RFGeometry,
            xlabel="input column", ylabel="input row")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     return masks
+
+
+def draw_annotated_grids(fig: Figure, arrays: Sequence[np.ndarray], titles: Sequence[str],
+                         fmt: str = "{:.0f}") -> list[Axes]:
+    """Small 2-D arrays side by side, each value written in its cell, on a diverging
+    scale symmetric about zero per panel (chapter 13's strided weight gradient by hand).
+
+    Returns the axes, one per array.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    axes = np.atleast_1d(fig.subplots(1, len(arrays), gridspec_kw={
+        "width_ratios": [a.shape[1] for a in arrays]}))
+    for ax, a, title in zip(axes, arrays, titles):
+        lim = max(float(np.abs(a).max()), 1e-12)
+        show_image(ax, a, title, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), v in np.ndenumerate(a):  # + 0.0: no "-0" labels
+            ax.text(j, i, fmt.format(v + 0.0), ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.6 * lim else "black")
+    return list(axes)
+
+
+def draw_gradient_check(ax: Axes, gradients: dict[str, np.ndarray],
+                        errors: dict[str, np.ndarray], rounding: float,
+                        thresholds: Sequence[float] = (1e-7, 1e-4, 1e-2)) -> None:
+    """Relative error of each gradient element against the gradient's size, log-log.
+
+    One marker per parameter (``gradients`` and ``errors`` share keys); the line
+    ``rounding / |g|`` is what an absolute error of ``rounding`` gives; ``thresholds``
+    (CS231n's, by default) are dotted. Elements with a zero error or gradient are
+    left out (a log axis has no zero).
+    """
+    sizes = np.concatenate([np.abs(g).ravel() for g in gradients.values()])
+    for (name, g), marker in zip(gradients.items(), ("o", "s", "^", "D", "v")):
+        a, e = np.abs(g).ravel(), np.asarray(errors[name]).ravel()
+        keep = (a > 0) & (e > 0)
+        ax.loglog(a[keep], e[keep], marker, ms=3.5, alpha=0.7, ls="none", label=name)
+    span = np.geomspace(sizes[sizes > 0].min(), sizes.max(), 50)
+    ax.loglog(span, rounding / span, "k-", lw=1, label="rounding / |gradient|")
+    for t in thresholds:
+        ax.axhline(t, color="0.5", ls=":", lw=1)
+        ax.text(span[-1], t, f"{t:.0e}", ha="right", va="bottom", fontsize=7, color="0.3")
+    ax.set_xlabel("|gradient| of the element")
+    ax.set_ylabel("relative error")
+    ax.legend(fontsize=7, loc="lower left")
+
+
+def draw_learning_curve(fig: Figure, train_loss: Sequence[float],
+                        accuracy: dict[str, Sequence[float]], chance: float) -> None:
+    """Training loss and accuracies per epoch, side by side, with the chance level.
+
+    ``accuracy`` maps a curve's label (e.g. "train", "test") to one value per epoch;
+    curves differ by marker and line style as well as colour.
+    """
+    ax1, ax2 = fig.subplots(1, 2)
+    epochs = np.arange(1, len(train_loss) + 1)
+    ax1.plot(epochs, train_loss, "o-", color=COLORS["grey"])
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss (epoch mean)")
+    for (label, acc), marker, ls in zip(accuracy.items(), "s^Dv", ("-", "--", "-.")):
+        ax2.plot(epochs, acc, marker=marker, ls=ls, label=label)
+    ax2.axhline(chance, color="0.5", ls=":", label="chance")
+    ax2.set_ylim(0, 1.02)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.legend(fontsize=7, loc="lower right")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

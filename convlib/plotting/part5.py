@@ -3,9 +3,13 @@ halos, PixelCNN receptive fields."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from ..masked import pixelcnn_receptive_field
 from ..sparse import densify, grow_active
@@ -17,7 +21,7 @@ __all__ = ["draw_sparse_layers", "draw_tile_halo", "draw_pixelcnn_field",
 
 
 def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
-                       layers: int, kernel_size: int = 3) -> dict:
+                       layers: int, kernel_size: int = 3) -> dict[str, Any]:
     """Active sites after ``layers`` regular vs submanifold sparse 3x3 convolutions.
 
     Returns ``{'regular': n, 'submanifold': m}``, the numbers of active sites drawn.
@@ -40,7 +44,7 @@ def draw_sparse_layers(fig: Figure, coords: np.ndarray, shape: tuple[int, int],
 
 
 def draw_tile_halo(fig: Figure, shape: tuple[int, int], tile_shape: tuple[int, int],
-                   kernel_shape: tuple[int, int], index: int) -> tuple:
+                   kernel_shape: tuple[int, int], index: int) -> tuple[Any, ...]:
     """The output tiles of an image and the input window (tile + halo) of tile ``index``.
 
     'same' mode. Returns the read window ``((r0, r1), (c0, c1))`` of that tile.
@@ -146,10 +150,10 @@ def draw_causal_fields(fig: Figure, fields: dict[str, np.ndarray],
     return unseen
 
 
-def show_sparse_sites(ax, coords: np.ndarray, values: np.ndarray,
+def show_sparse_sites(ax: Axes, coords: np.ndarray, values: np.ndarray,
                       shape: tuple[int, int], title: str | None = None, *,
                       cmap: str = "viridis", symmetric: bool = False,
-                      vmax: float | None = None):
+                      vmax: float | None = None) -> AxesImage:
     """One channel of a sparse 2-D grid: active sites coloured by ``values``.
 
     Inactive cells are left blank (light grey), so a zero *value* and *no site* look

@@ -1,0 +1,259 @@
+"""convlib.compiled: method='compiled', the compiled convolve2d path and depthwise layers.
+
+Oracles: SciPy's direct sums, convlib's NumPy 'direct' sum (equal bit for bit on N-d
+inputs: the same products added in the same order), convlib.nn's NumPy depthwise paths
+(convlib.compiled.USE_COMPILED = False) and finite differences. Small inputs: each
+kernel is compiled once per dtype (cached in convlib/__pycache__ across processes).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+
+import convlib as cl
+from convlib import compiled, nn
+from convlib.dispatch import METHODS, MethodCannotServe
+from support import array_pairs, assert_close, bound
+
+needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
+FLOATS = [np.float32, np.float64]
+MODES = ["full", "same", "valid"]
+
+# (in1 shape, in2 shape): odd and even kernels, kernels larger than the input, mixed
+SHAPES = [((17,), (3,)), ((16,), (4,)), ((5,), (9,)), ((20_000,), (7,)),
+          ((12, 13), (3, 3)), ((11, 10), (4, 2)), ((3, 4), (6, 7)), ((9, 3), (2, 5)),
+          ((6, 7, 5), (3, 2, 3)), ((4, 5, 6), (5, 5, 7)), ((1, 9, 1), (1, 3, 1))]
+
+
+def _pair(s1, s2, dtype, rng):
+    return (rng.standard_normal(s1).astype(dtype), rng.standard_normal(s2).astype(dtype))
+
+
+def _valid_ok(s1, s2):
+    return all(p >= q for p, q in zip(s1, s2)) or all(p <= q for p, q in zip(s1, s2))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shapes", SHAPES)
+def test_compiled_equals_scipy_and_direct(shapes, mode, dtype):
+    s1, s2 = shapes
+    if mode == "valid" and not _valid_ok(s1, s2):
+        pytest.skip("no input at least as large as the other")
+    x, h = _pair(s1, s2, dtype, np.random.default_rng(len(s1) * 100 + s2[0]))
+    x0, h0 = x.copy(), h.copy()
+    got = cl.convolve(x, h, mode, method="compiled")
+    ref = scipy.signal.convolve(x.astype(float), h.astype(float), mode, method="direct")
+    assert got.dtype == dtype and got.shape == ref.shape
+    assert_close(got, ref.astype(dtype), bound(x, h, lambda a, b: scipy.signal.convolve(
+        a, b, mode, method="direct")))
+    direct = cl.convolve(x, h, mode, method="direct")
+    if len(s1) > 1:  # the same sum in the same order (1-D 'direct' is numpy.convolve)
+        np.testing.assert_array_equal(got, direct)
+    corr = cl.correlate(x, h, mode, method="compiled")
+    ref_c = scipy.signal.correlate(x.astype(float), h.astype(float), mode, method="direct")
+    assert np.allclose(corr, ref_c, rtol=1e-4, atol=1e-4 * np.abs(ref_c).max())
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(h, h0)
+
+
+@needs_numba
+@given(pair=array_pairs(max_side=6, dtypes=FLOATS), mode=st.sampled_from(["full", "same"]))
+def test_compiled_agrees_with_direct_on_random_inputs(pair, mode):
+    a, b = pair
+    got = cl.convolve(a, b, mode, method="compiled")
+    assert_close(got, cl.convolve(a, b, mode, method="direct"),
+                 bound(a, b, lambda u, v: scipy.signal.convolve(u, v, mode)))
+
+
+@needs_numba
+def test_non_contiguous_and_negative_strides():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((30, 40))[::-2, 1::3]
+    h = rng.standard_normal((5, 8))[:, ::-2]
+    for mode in MODES:
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"),
+                                      cl.convolve(x, h, mode, method="direct"))
+    y = np.asfortranarray(rng.standard_normal((20, 9)))
+    np.testing.assert_array_equal(cl.convolve(y, h, method="compiled"),
+                                  cl.convolve(y, h, method="direct"))
+
+
+@needs_numba
+def test_nan_stays_local_and_mixed_precision():
+    x = np.ones((8, 8))
+    x[4, 4] = np.nan
+    out = cl.convolve(x, np.ones((3, 3)), "same", method="compiled")
+    assert np.isnan(out).sum() == 9
+    mixed = cl.convolve(np.ones(5, np.float32), np.ones(3), method="compiled")
+    assert mixed.dtype == np.float64  # result_type, as every method
+
+
+@pytest.mark.parametrize("a, b, match", [
+    (np.ones(4, int), np.ones(2, int), "float32 and float64 results; got int64"),
+    (np.ones(4, complex), np.ones(2), "got complex128"),
+    (np.ones((2,) * 4), np.ones((1,) * 4), "1 to 3 dimensions; got 4"),
+])
+def test_serves_refuses_with_a_reason(a, b, match):
+    assert match in METHODS["compiled"].serves(a, b, "full")
+    with pytest.raises(MethodCannotServe, match=match):
+        cl.convolve(a, b, method="compiled")
+    with pytest.raises(MethodCannotServe, match=match):
+        compiled.convolve_compiled(a, b)
+
+
+def test_auto_keeps_integers_exact():
+    x = np.array([2**40 + 1, 3, 5] * 50)
+    assert cl.choose_method(x, np.array([1, 2, 3])) != "compiled"
+    np.testing.assert_array_equal(cl.convolve(x, np.array([1, 2, 3])),
+                                  np.convolve(x, np.array([1, 2, 3])))
+
+
+@needs_numba
+def test_auto_chooses_compiled_for_small_float_kernels():
+    x = np.ones((512, 512))
+    h = np.random.default_rng(0).standard_normal((3, 3))
+    assert cl.choose_method(x, h) == "compiled"
+    # huge kernels still go to an FFT
+    assert cl.choose_method(x, np.random.default_rng(0).standard_normal((63, 63))) \
+        in ("fft", "overlap_add")
+
+
+BOUNDARIES = ["fill", "wrap", "symm", "reflect", "edge"]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("mode", MODES)
+def test_convolve2d_compiled_path_equals_numpy_path(mode, boundary, dtype, monkeypatch):
+    rng = np.random.default_rng(3)
+    x, h = _pair((13, 11), (4, 3), dtype, rng)
+    fill = 2.0 if boundary == "fill" else 0
+    got = cl.convolve2d(x, h, mode, boundary, fill)
+    got_c = cl.correlate2d(x, h, mode, boundary, fill)
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    np.testing.assert_array_equal(got, cl.convolve2d(x, h, mode, boundary, fill))
+    np.testing.assert_array_equal(got_c, cl.correlate2d(x, h, mode, boundary, fill))
+    if boundary in ("fill", "wrap", "symm"):
+        ref = scipy.signal.convolve2d(x.astype(float), h.astype(float), mode, boundary,
+                                      fill)
+        assert np.allclose(got, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+
+
+DEPTHWISE = [  # (C_in, mult, kernel, stride, padding, dilation)
+    (3, 1, (3, 3), 1, 1, 1), (2, 1, (3, 2), 2, 0, (1, 2)), (2, 2, (2, 3), (2, 1), 1, 1)]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("case", DEPTHWISE)
+def test_depthwise_conv2d_and_backward_equal_numpy_paths(case, dtype, monkeypatch):
+    C, mult, k, s, p, d = case
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, C, 9, 10)).astype(dtype)
+    w = rng.standard_normal((C * mult, 1) + k).astype(dtype)
+    x0 = x.copy()
+    y = nn.conv2d(x, w, stride=s, padding=p, dilation=d, groups=C)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    grads = nn.conv2d_backward(x, w, g, stride=s, padding=p, dilation=d, groups=C)
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    np.testing.assert_array_equal(y, nn.conv2d(x, w, stride=s, padding=p, dilation=d,
+                                               groups=C))
+    ref = nn.conv2d_backward(x, w, g, stride=s, padding=p, dilation=d, groups=C)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip(grads, ref):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+    np.testing.assert_array_equal(x, x0)
+
+
+@needs_numba
+def test_depthwise_gradients_match_finite_differences():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 2, 6, 7))
+    w = rng.standard_normal((2, 1, 3, 3))
+    g = rng.standard_normal(nn.conv2d(x, w, padding=1, groups=2).shape)
+    gx, gw, _ = nn.conv2d_backward(x, w, g, padding=1, groups=2)
+
+    def loss(xx, ww):
+        return float((nn.conv2d(xx, ww, padding=1, groups=2) * g).sum())
+
+    eps = 1e-6
+    for arr, grad, f in ((x, gx, lambda a: loss(a, w)), (w, gw, lambda a: loss(x, a))):
+        for flat in (0, arr.size // 2, arr.size - 1):
+            idx = np.unravel_index(flat, arr.shape)
+            up, down = arr.copy(), arr.copy()
+            up[idx] += eps
+            down[idx] -= eps
+            assert abs((f(up) - f(down)) / (2 * eps) - grad[idx]) < 1e-6
+
+
+_BLOCKER = ("import sys; sys.modules['numba'] = None\n"
+            "import numpy as np, convlib as cl\n"
+            "from convlib import compiled\n"
+            "assert not compiled.numba_available()\n"
+            "x, h = np.ones((256, 256)), np.arange(9.0).reshape(3, 3)\n"
+            "assert cl.choose_method(x, h) != 'compiled'\n"
+            "assert np.allclose(cl.convolve(x, h, 'same'), cl.convolve(x, h, 'same', 'direct'))\n"
+            "assert cl.convolve2d(x, h).shape == (258, 258)\n"
+            "assert cl.nn.conv2d(np.ones((1, 2, 5, 5)), np.ones((2, 1, 3, 3)), groups=2)"
+            ".shape == (1, 2, 3, 3)\n"
+            "try:\n"
+            "    cl.convolve(x, h, method='compiled')\n"
+            "except cl.dispatch.MethodCannotServe as e:\n"
+            "    print(e)\n")
+
+
+def test_without_numba_auto_falls_back_and_compiled_names_it():
+    out = subprocess.run([sys.executable, "-c", _BLOCKER], capture_output=True,
+                         text=True, check=True)
+    assert "needs numba, which cannot be imported" in out.stdout, out.stdout + out.stderr
+
+
+@needs_numba
+def test_threads_never_change_the_result(monkeypatch):
+    rng = np.random.default_rng(6)
+    x, h = rng.standard_normal((40, 30000 // 40)), rng.standard_normal((3, 4))
+    x1 = rng.standard_normal(3 * compiled.CHUNK + 5)   # several chunks of one row
+    xd, wd = rng.standard_normal((2, 3, 12, 12)), rng.standard_normal((3, 1, 3, 3))
+    outs = {}
+    for threads in (True, False):
+        monkeypatch.setattr(compiled, "THREADS", threads)
+        y = nn.conv2d(xd, wd, padding=1, groups=3)
+        outs[threads] = (cl.convolve(x, h, method="compiled"),
+                         cl.convolve(x1, h[0], method="compiled"), y,
+                         *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
+    for a, b in zip(outs[True], outs[False]):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+@pytest.mark.parametrize("mode", MODES)
+def test_zero_taps_and_tap_groups_keep_the_direct_order(mode):
+    """Zero taps are skipped and runs of three taps share a pass: still bit for bit."""
+    rng = np.random.default_rng(7)
+    for k in ((5, 7), (3, 3), (2, 9), (4, 1)):
+        h = rng.standard_normal(k).astype(np.float32)
+        h[rng.random(k) < 0.3] = 0
+        for shape in ((23, 40), (9, 6), (3, 2)):
+            x = rng.standard_normal(shape).astype(np.float32)
+            if mode == "valid" and not _valid_ok(shape, k):
+                continue
+            np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"),
+                                          cl.convolve(x, h, mode, method="direct"))
+
+
+def test_import_convlib_does_not_import_numba():
+    code = ("import sys, numpy as np, convlib as cl\n"
+            "cl.convolve(np.ones(5, int), np.ones(3, int))\n"
+            "assert 'numba' not in sys.modules, 'loaded'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
