@@ -103,3 +103,55 @@ def test_plot_singular_values(fig):
     assert lines[0].get_marker() != lines[1].get_marker()   # not colour alone
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "2A"]
+
+
+def test_draw_winograd_layer_ops(fig):
+    ax = fig.subplots()
+    ops = {f"F({m}x{m}, 3x3)": cl.nn.winograd_layer_ops((1, 8, 12, 12), (4, 8, 3, 3),
+                                                         padding=1, m=m) for m in (2, 4)}
+    totals = cl.plotting.draw_winograd_layer_ops(ax, ops)
+    assert list(totals) == ["direct (im2col)", "F(2x2, 3x3)", "F(4x4, 3x3)"]
+    direct = ops["F(2x2, 3x3)"]["direct"]
+    assert totals["direct (im2col)"] == pytest.approx(sum(direct))
+    o = ops["F(2x2, 3x3)"]
+    steps = sum(o["gemm"]) + sum(o["input"]) + sum(o["output"]) + sum(o["filter"])
+    assert totals["F(2x2, 3x3)"] == pytest.approx(steps)
+    assert len(ax.patches) == 2 + 5 + 5                 # one segment per step and bar
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(totals)
+    assert ax.get_legend() is not None
+
+
+def test_draw_winograd_half_errors(fig):
+    ax = fig.subplots()
+    errors = {"direct": 2.0**-12, "F(2x2, 3x3)": 2.0**-10, "F(4x4, 3x3)": 2.0**-6}
+    heights = cl.plotting.draw_winograd_half_errors(ax, errors, 2.0**-11)
+    assert heights == [0.5, 2.0, 32.0]
+    assert len(ax.patches) == 3 and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(errors)
+    assert [t.get_text() for t in ax.texts] == ["0.5", "2.0", "32.0"]
+
+
+def test_plot_copy_gemm_shares(fig):
+    ax = fig.subplots()
+    share = cl.plotting.plot_copy_gemm_shares(ax, [8, 16, 32], [1.0, 1.0, 3.0],
+                                              [1.0, 3.0, 1.0])
+    np.testing.assert_allclose(share, [0.5, 0.25, 0.75])
+    assert len(ax.patches) == 6                       # two stacked bars per size
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, [0.5, 0.25, 0.75, 0.5, 0.75, 0.25])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["8 x 8", "16 x 16", "32 x 32"]
+    assert {t.get_text() for t in ax.texts} >= {"50%", "25%", "75%"}
+
+
+
+@pytest.mark.parametrize("channels, padding", [(1, 0), (3, 1)])
+def test_draw_indirection_vs_im2col(fig, channels, padding):
+    from convlib.im2col import indirection_buffer
+    state = cl.plotting.draw_indirection_vs_im2col(fig, (3, 4), 2, channels, padding)
+    buf = indirection_buffer((3, 4), 2, padding=padding)
+    np.testing.assert_array_equal(state["buffer"], np.where(buf == 12, -1, buf))
+    # the columns repeat the buffer once per channel
+    np.testing.assert_array_equal(state["columns"], np.tile(state["buffer"], (channels, 1)))
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title() == f"im2col columns: {4 * channels} rows"
+    assert fig.axes[1].get_title() == "indirection buffer: 4 rows"

@@ -3,6 +3,7 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._typing import Mode
-from ..im2col import im2col, patch_taps
+from ..im2col import im2col, indirection_buffer, patch_taps
 from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff", "plot_singular_values"]
+           "draw_winograd_tradeoff", "plot_singular_values",
+           "draw_winograd_layer_ops", "draw_winograd_half_errors",
+           "plot_copy_gemm_shares", "draw_indirection_vs_im2col"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -227,3 +230,178 @@ def plot_singular_values(ax: Axes, curves: dict[str, np.ndarray], *,
     ax.set_ylabel("singular value $s_k$")
     ax.legend(fontsize=8)
     return drawn
+
+
+#: Steps of a Winograd layer in :func:`draw_winograd_layer_ops`: key of
+#: :func:`convlib.nn.winograd_layer_ops`, label, hatch (the steps differ by hatch as
+#: well as by colour).
+_LAYER_STEPS = [("input", "input transform", "//"),
+                ("output", "output transform", "\\\\"),
+                ("filter", "filter transform", "..")]
+
+
+def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Chapter 9: operations of one 3x3 layer, direct against Winograd, step by step.
+
+    One horizontal bar per algorithm, in millions of operations: the direct sum (the
+    ``"direct"`` entry of the first ``ops``) split into multiplications and additions,
+    then each Winograd variant split into its channel sums (multiplications, additions)
+    and its input, output and filter transforms. Segments differ by colour and hatch.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    ops : dict of str to dict
+        ``{label: convlib.nn.winograd_layer_ops(...)}`` for the same layer.
+
+    Returns
+    -------
+    dict
+        ``{bar label: total operations}``, the direct sum first.
+    """
+    first = next(iter(ops.values()))
+    bars = {"direct (im2col)": [("multiplications", first["direct"][1], ""),
+                                ("additions", first["direct"][0], "oo")]}
+    for label, o in ops.items():
+        segs = [("multiplications", o["gemm"][1], ""), ("additions", o["gemm"][0], "oo")]
+        segs += [(name, sum(o[key]), hatch) for key, name, hatch in _LAYER_STEPS]
+        bars[label] = segs
+    names = list(dict.fromkeys(n for segs in bars.values() for n, _, _ in segs))
+    cmap = colormaps["viridis"]
+    colors = {n: cmap(i / max(1, len(names) - 1)) for i, n in enumerate(names)}
+    totals = {}
+    for row, (label, segs) in enumerate(bars.items()):
+        left = 0.0
+        for name, value, hatch in segs:
+            ax.barh(row, value / 1e6, left=left, color=colors[name], hatch=hatch,
+                    edgecolor="white", label=name if row <= 1 else None)
+            left += value / 1e6
+        totals[label] = left * 1e6
+        ax.text(left, row, f" {left:.0f} M", va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), list(bars))
+    ax.invert_yaxis()
+    ax.set_xlabel("operations (millions)")
+    ax.set_xlim(0, max(totals.values()) / 1e6 * 1.18)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
+    return totals
+
+
+def draw_winograd_half_errors(ax: Axes, errors: dict[str, float],
+                              unit: float) -> list[float]:
+    """Chapter 9: each layer algorithm's rounding error in float16, in units ``unit``.
+
+    One bar per algorithm (in the order given, the first, the direct sum, in grey; the
+    others in viridis colours with distinct hatches), on a logarithmic axis, with each
+    value written above its bar and a dashed line at one unit.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    errors : dict of str to float
+        ``{algorithm: largest error relative to the largest output}``.
+    unit : float
+        The unit of the axis, e.g. float16's unit roundoff ``2**-11``.
+
+    Returns
+    -------
+    list of float
+        The bar heights, ``error / unit``.
+    """
+    heights = [e / unit for e in errors.values()]
+    cmap = colormaps["viridis"]
+    n = max(1, len(errors) - 1)
+    colors = [COLORS["grey"]] + [cmap(0.85 * i / n) for i in range(n)]
+    hatches = ["", "//", "..", "xx", "\\\\", "oo", "--"]
+    for i, (label, h) in enumerate(zip(errors, heights)):
+        ax.bar(i, h, color=colors[i], hatch=hatches[i % len(hatches)], edgecolor="white")
+        ax.text(i, h * 1.1, f"{h:.1f}", ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.axhline(1, color="k", ls="--", lw=0.8)
+    ax.set_xticks(range(len(errors)), list(errors), fontsize=8)
+    ax.set_ylabel("max error / max output (units of u)")
+    ax.set_ylim(min(heights + [1]) / 2, max(heights) * 3)
+    return heights
+
+
+def plot_copy_gemm_shares(ax: Axes, sizes: Sequence[int], copy_seconds: Sequence[float],
+                          gemm_seconds: Sequence[float]) -> np.ndarray:
+    """Chapter 8: the shares of the im2col copy and of the GEMM in a layer's time.
+
+    One stacked bar per image size: the copy's fraction at the bottom (hatched, dark),
+    the GEMM's above it (light), each labelled with its percentage.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    sizes : sequence of int
+        Image sides ``n`` (the bars' labels).
+    copy_seconds, gemm_seconds : sequence of float
+        Measured seconds of the copy and of the product, per size (positive).
+
+    Returns
+    -------
+    ndarray
+        The copy's fraction ``copy / (copy + gemm)`` per size.
+    """
+    copy_s, gemm_s = np.asarray(copy_seconds, float), np.asarray(gemm_seconds, float)
+    share = copy_s / (copy_s + gemm_s)
+    at = np.arange(len(share))
+    ax.bar(at, share, color="#3b0f70", hatch="//", edgecolor="white",
+           label="im2col copy")
+    ax.bar(at, 1 - share, bottom=share, color="#fcfdbf", edgecolor="k", lw=0.5,
+           label="GEMM")
+    for i, f in enumerate(share):
+        ax.text(i, f / 2, f"{f:.0%}", ha="center", va="center", fontsize=8,
+                color="white", bbox=dict(fc="#3b0f70", ec="none", pad=1))
+        ax.text(i, f + (1 - f) / 2, f"{1 - f:.0%}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(at, [f"{n} x {n}" for n in sizes])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("image size (64 -> 64 channels, 3 x 3 kernel)")
+    ax.set_ylabel("share of the layer's time")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return share
+
+
+
+def draw_indirection_vs_im2col(fig: Figure, image_shape: tuple[int, int],
+                               kernel_size: int, channels: int,
+                               padding: int = 0) -> dict[str, Any]:
+    """Chapter 8: the column matrix of a ``channels``-channel image next to the
+    indirection buffer of the same layer, both showing pixel numbers.
+
+    Left: ``im2col`` of an image whose every channel holds its pixel numbers
+    ``h * W + w`` (blank where a tap reads padding); horizontal lines separate the
+    channels. Right: :func:`convlib.im2col.indirection_buffer` (blank where it points
+    to the zero row). The left matrix repeats the right one once per channel.
+
+    Returns
+    -------
+    dict
+        ``{"columns": ..., "buffer": ...}``: the pixel numbers shown (-1 for padding).
+    """
+    H, W = image_shape
+    numbers = np.arange(1, H * W + 1).reshape(1, H, W).repeat(channels, axis=0)
+    columns = im2col(numbers, kernel_size, padding=padding) - 1      # -1: padding
+    buffer = indirection_buffer(image_shape, kernel_size, padding=padding)
+    buffer = np.where(buffer == H * W, -1, buffer)
+    ax1, ax2 = fig.subplots(1, 2)
+    taps = kernel_size * kernel_size
+    for ax, M, name in ((ax1, columns, "im2col columns"),
+                        (ax2, buffer, "indirection buffer")):
+        shown = np.where(M >= 0, M, np.nan).astype(float)
+        ax.imshow(shown, cmap="viridis", vmin=0, vmax=H * W - 1)
+        for (i, j), v in np.ndenumerate(M):
+            if v >= 0:
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=6,
+                        color="white" if v < 0.6 * (H * W - 1) else "black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("output position")
+        ax.set_title(f"{name}: {M.shape[0]} rows", fontsize=9)
+    for c in range(1, channels):
+        ax1.axhline(c * taps - 0.5, color="k", lw=1)
+    ax1.set_ylabel(f"channel, tap ({channels} x {taps})")
+    ax2.set_ylabel(f"tap ({taps})")
+    return {"columns": columns, "buffer": buffer}
