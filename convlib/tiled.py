@@ -469,7 +469,6 @@ def tiled_fftconvolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
     --------
     tiled_convolve2d : the direct form (tile plus halo, overlap-save), cheaper for small
         kernels.
-    convlib.overlap.overlap_add : the in-memory N-d form.
 
     Notes
     -----
@@ -479,13 +478,14 @@ def tiled_fftconvolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
     per axis, about ``P^2 log P`` operations against ``t^2 k^2`` multiply-adds for a
     direct tile, so the FFT wins once the kernel is large. Memory: a few arrays of
     ``P^2`` elements (the tile's transform, the product and the result) plus the
-    kernel's transform. Sectioned FFT convolution is due to Stockham [1]_. Taught in
+    kernel's transform. Sectioned FFT convolution is due to Stockham (1966); the
+    in-memory N-d form is ``convlib.overlap.overlap_add``. Taught in
     :ref:`ch-larger-than-memory`.
 
     References
     ----------
-    .. [1] T. G. Stockham, Jr., "High-speed convolution and correlation", Proc. AFIPS
-       Spring Joint Computer Conference, pp. 229-233, 1966.
+    Stockham (1966), *High-speed convolution and correlation*, Proc. AFIPS Spring Joint
+    Computer Conference, pp. 229-233.
 
     Examples
     --------
