@@ -381,7 +381,8 @@ def richardson_lucy(y: ArrayLike, h: ArrayLike, iterations: int, *,
     -----
     Each update multiplies by a non-negative factor, so ``x`` stays ``>= 0``; after
     every update ``sum(x) = sum(y) / sum(h)`` (flux is preserved: sum the update and
-    use :math:`\sum_i (h \circledast x)_i = \sum h \sum x`). The iteration is the EM
+    use the transpose, :math:`\sum_i x_i (h^T \circledast r)_i = \sum_j (h \circledast
+    x)_j r_j` with :math:`r = y / (h \circledast x)`, which sums to ``sum(y)``). The iteration is the EM
     algorithm for Poisson data :math:`y \sim \mathrm{Poisson}(h \circledast x)`: each
     update does not decrease the likelihood, and its limit fits the noise, so the
     error against the truth first falls and then rises (semi-convergence, chapter 6).
@@ -419,9 +420,12 @@ def richardson_lucy(y: ArrayLike, h: ArrayLike, iterations: int, *,
         x = np.full(obs.shape, obs.sum() / (obs.size * k.sum()))
     else:
         x = _real(x0, "x0", func).copy()
-        if x.shape != obs.shape or x.min() <= 0:
-            raise ValueError(f"{func}: x0 must be positive and of shape {obs.shape}; got "
+        if x.shape != obs.shape:
+            raise ValueError(f"{func}: x0 must have the shape of y, {obs.shape}; got "
                              f"shape {x.shape}")
+        if x.min() <= 0:   # a multiplicative update keeps a zero at zero for ever
+            raise ValueError(f"{func}: x0 must be positive everywhere; got a minimum "
+                             f"of {float(x.min())!r}")
     H = transfer_function(k, obs.shape)
     for step in range(1, iterations + 1):
         predicted = np.fft.ifftn(H * np.fft.fftn(x)).real

@@ -103,3 +103,29 @@ def test_plot_singular_values(fig):
     assert lines[0].get_marker() != lines[1].get_marker()   # not colour alone
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "2A"]
+
+
+def test_draw_winograd_layer_ops(fig):
+    ax = fig.subplots()
+    ops = {f"F({m}x{m}, 3x3)": cl.nn.winograd_layer_ops((1, 8, 12, 12), (4, 8, 3, 3),
+                                                         padding=1, m=m) for m in (2, 4)}
+    totals = cl.plotting.draw_winograd_layer_ops(ax, ops)
+    assert list(totals) == ["direct (im2col)", "F(2x2, 3x3)", "F(4x4, 3x3)"]
+    direct = ops["F(2x2, 3x3)"]["direct"]
+    assert totals["direct (im2col)"] == pytest.approx(sum(direct))
+    o = ops["F(2x2, 3x3)"]
+    steps = sum(o["gemm"]) + sum(o["input"]) + sum(o["output"]) + sum(o["filter"])
+    assert totals["F(2x2, 3x3)"] == pytest.approx(steps)
+    assert len(ax.patches) == 2 + 5 + 5                 # one segment per step and bar
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(totals)
+    assert ax.get_legend() is not None
+
+
+def test_draw_winograd_half_errors(fig):
+    ax = fig.subplots()
+    errors = {"direct": 2.0**-12, "F(2x2, 3x3)": 2.0**-10, "F(4x4, 3x3)": 2.0**-6}
+    heights = cl.plotting.draw_winograd_half_errors(ax, errors, 2.0**-11)
+    assert heights == [0.5, 2.0, 32.0]
+    assert len(ax.patches) == 3 and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(errors)
+    assert [t.get_text() for t in ax.texts] == ["0.5", "2.0", "32.0"]

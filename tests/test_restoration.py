@@ -181,8 +181,12 @@ def test_richardson_lucy_errors():
         richardson_lucy(y, np.ones((3, 3)), -1)
     with pytest.raises(TypeError, match="iterations must be an integer"):
         richardson_lucy(y, np.ones((3, 3)), 2.5)
-    with pytest.raises(ValueError, match="x0 must be positive"):
+    with pytest.raises(ValueError, match="x0 must be positive everywhere; got a "
+                                         "minimum of 0.0"):
         richardson_lucy(y, np.ones((3, 3)), 2, x0=np.zeros((6, 6)))
+    with pytest.raises(ValueError, match=r"x0 must have the shape of y, \(6, 6\); "
+                                         r"got shape \(5, 6\)"):
+        richardson_lucy(y, np.ones((3, 3)), 2, x0=np.ones((5, 6)))
     with pytest.raises(ValueError, match="same number of dimensions"):
         richardson_lucy(y, np.ones(3), 2)
 

@@ -8,6 +8,9 @@ adjoint identities and finite differences.
 * Layers (:ref:`ch-conv-layers`) -- :func:`conv1d`, :func:`conv2d`, :func:`conv3d`
   with stride, padding (int, tuple, ``'valid'``, ``'same'``), dilation, groups and
   ``padding_mode`` (zeros, reflect, replicate, circular, as ``torch.nn.Conv2d``).
+* Winograd layer (:ref:`ch-winograd`) -- :func:`winograd_conv2d` (3x3, stride 1, by
+  Lavin and Gray's batched-GEMM ``F(m x m, 3 x 3)``) and :func:`winograd_layer_ops`
+  (its additions and multiplications, step by step).
 * Transposed convolution (:ref:`ch-transposed-conv`) -- :func:`conv_transpose1d`,
   :func:`conv_transpose2d`, the adjoints of ``conv1d`` and ``conv2d``;
   :func:`conv_transpose2d_phases` (the same by its stride-1 phase convolutions),
@@ -43,6 +46,7 @@ from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_bac
 from .shuffle import pixel_shuffle, pixel_unshuffle
 from .transposed import (conv_transpose1d, conv_transpose2d, conv_transpose2d_phases,
                          subpixel_weight)
+from .winograd_layer import winograd_conv2d, winograd_layer_ops
 
 __all__ = [
     "conv1d", "conv2d", "conv3d",
@@ -53,4 +57,5 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
     "conv_output_size", "conv_transpose_output_size", "same_padding", "receptive_field",
     "window_indices", "windows_containing",
+    "winograd_conv2d", "winograd_layer_ops",
 ]

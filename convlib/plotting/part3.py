@@ -16,7 +16,8 @@ from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
-           "draw_winograd_tradeoff", "plot_singular_values"]
+           "draw_winograd_tradeoff", "plot_singular_values",
+           "draw_winograd_layer_ops", "draw_winograd_half_errors"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -227,3 +228,96 @@ def plot_singular_values(ax: Axes, curves: dict[str, np.ndarray], *,
     ax.set_ylabel("singular value $s_k$")
     ax.legend(fontsize=8)
     return drawn
+
+
+#: Steps of a Winograd layer in :func:`draw_winograd_layer_ops`: key of
+#: :func:`convlib.nn.winograd_layer_ops`, label, hatch (the steps differ by hatch as
+#: well as by colour).
+_LAYER_STEPS = [("input", "input transform", "//"),
+                ("output", "output transform", "\\\\"),
+                ("filter", "filter transform", "..")]
+
+
+def draw_winograd_layer_ops(ax: Axes, ops: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Chapter 9: operations of one 3x3 layer, direct against Winograd, step by step.
+
+    One horizontal bar per algorithm, in millions of operations: the direct sum (the
+    ``"direct"`` entry of the first ``ops``) split into multiplications and additions,
+    then each Winograd variant split into its channel sums (multiplications, additions)
+    and its input, output and filter transforms. Segments differ by colour and hatch.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    ops : dict of str to dict
+        ``{label: convlib.nn.winograd_layer_ops(...)}`` for the same layer.
+
+    Returns
+    -------
+    dict
+        ``{bar label: total operations}``, the direct sum first.
+    """
+    first = next(iter(ops.values()))
+    bars = {"direct (im2col)": [("multiplications", first["direct"][1], ""),
+                                ("additions", first["direct"][0], "oo")]}
+    for label, o in ops.items():
+        segs = [("multiplications", o["gemm"][1], ""), ("additions", o["gemm"][0], "oo")]
+        segs += [(name, sum(o[key]), hatch) for key, name, hatch in _LAYER_STEPS]
+        bars[label] = segs
+    names = list(dict.fromkeys(n for segs in bars.values() for n, _, _ in segs))
+    cmap = colormaps["viridis"]
+    colors = {n: cmap(i / max(1, len(names) - 1)) for i, n in enumerate(names)}
+    totals = {}
+    for row, (label, segs) in enumerate(bars.items()):
+        left = 0.0
+        for name, value, hatch in segs:
+            ax.barh(row, value / 1e6, left=left, color=colors[name], hatch=hatch,
+                    edgecolor="white", label=name if row <= 1 else None)
+            left += value / 1e6
+        totals[label] = left * 1e6
+        ax.text(left, row, f" {left:.0f} M", va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), list(bars))
+    ax.invert_yaxis()
+    ax.set_xlabel("operations (millions)")
+    ax.set_xlim(0, max(totals.values()) / 1e6 * 1.18)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
+    return totals
+
+
+def draw_winograd_half_errors(ax: Axes, errors: dict[str, float],
+                              unit: float) -> list[float]:
+    """Chapter 9: each layer algorithm's rounding error in float16, in units ``unit``.
+
+    One bar per algorithm (in the order given, the first, the direct sum, in grey; the
+    others in viridis colours with distinct hatches), on a logarithmic axis, with each
+    value written above its bar and a dashed line at one unit.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    errors : dict of str to float
+        ``{algorithm: largest error relative to the largest output}``.
+    unit : float
+        The unit of the axis, e.g. float16's unit roundoff ``2**-11``.
+
+    Returns
+    -------
+    list of float
+        The bar heights, ``error / unit``.
+    """
+    heights = [e / unit for e in errors.values()]
+    cmap = colormaps["viridis"]
+    n = max(1, len(errors) - 1)
+    colors = [COLORS["grey"]] + [cmap(0.85 * i / n) for i in range(n)]
+    hatches = ["", "//", "..", "xx", "\\\\", "oo", "--"]
+    for i, (label, h) in enumerate(zip(errors, heights)):
+        ax.bar(i, h, color=colors[i], hatch=hatches[i % len(hatches)], edgecolor="white")
+        ax.text(i, h * 1.1, f"{h:.1f}", ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.axhline(1, color="k", ls="--", lw=0.8)
+    ax.set_xticks(range(len(errors)), list(errors), fontsize=8)
+    ax.set_ylabel("max error / max output (units of u)")
+    ax.set_ylim(min(heights + [1]) / 2, max(heights) * 3)
+    return heights

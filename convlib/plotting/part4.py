@@ -359,9 +359,9 @@ def draw_field_windows(ax: Axes, n: int, geometry: RFGeometry,
     """Where the receptive fields of some outputs lie on an ``n x n`` input.
 
     For each output ``(i, j)``: the square that ``geometry`` (the last layer's
-    :class:`convlib.RFGeometry`, the same along both axes) predicts, outlined dashed
-    (it may reach into the padding, outside the solid image border), and its centre
-    (a cross). ``reads``, if given, holds one boolean ``n x n`` mask per output, the
+    :class:`convlib.RFGeometry`, the same along both axes) predicts, outlined with a
+    dashed, dotted or dash-dotted line in turn (it may reach into the padding, outside
+    the solid image border), and its centre (a cross). ``reads``, if given, holds one boolean ``n x n`` mask per output, the
     pixels found to change it, filled in that output's colour.
 
     Returns
