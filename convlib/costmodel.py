@@ -70,6 +70,14 @@ COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28,
                                "load_average": (5.6, 6.9), "numba": "0.68.1",
                                "threads": 1, "quiet": False}}
 
+#: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
+#: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
+#: more than NumPy's, so constants fitted there would mislead the choice). Until then
+#: ``'compiled'`` is there on request (``method='compiled'``) and in the paths that
+#: always use it when numba is installed (``convolve2d``, depthwise layers), and
+#: :func:`estimate_costs` still reports its estimate.
+AUTO_USES_COMPILED: bool = bool(COST_MODEL_FIT["compiled"]["quiet"])  # type: ignore[index]
+
 
 def _nlogn(points: int) -> float:
     return points * float(np.log2(max(points, 2)))

@@ -30,7 +30,7 @@ from ._validation import as_operands, check_choice
 from .compiled import convolve_compiled, serves_compiled
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
                      reverse_conj)
-from .costmodel import cached_cost_features, estimate_shapes
+from .costmodel import AUTO_USES_COMPILED, cached_cost_features, estimate_shapes
 from .exact import exact_integer_convolve, split_plan
 from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
 from ._fft import warn_nonfinite as _warn_nonfinite
@@ -193,7 +193,9 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
 
     * boolean inputs go ``'direct'`` (as in SciPy);
     * the direct sum is ``'compiled'`` where that serves the inputs and its estimate
-      is below ``'direct'``'s; the rules below that name ``'direct'`` then mean it;
+      is below ``'direct'``'s, once its constants were fitted on a quiet machine
+      (:data:`convlib.costmodel.AUTO_USES_COMPILED`); the rules below that name
+      ``'direct'`` then mean it;
     * integer results are exact under every method; the FFT methods split large
       integers into digits (:func:`convlib.exact.split_plan`), and their estimates are
       multiplied by the number of partial convolutions that takes;
@@ -251,7 +253,8 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     # the direct sum: 'compiled' where it is predicted faster and serves the inputs
     # (numba installed, a float32/float64 result, at most 3-D), else 'direct'
     summing = "direct"
-    if costs["compiled"] < costs["direct"] and serves_compiled(a, b, mode) is None:
+    if (AUTO_USES_COMPILED and costs["compiled"] < costs["direct"]
+            and serves_compiled(a, b, mode) is None):
         summing = "compiled"
     if a.ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
         return summing

@@ -7,7 +7,9 @@ matrix, so that a whole convolution layer becomes a single matrix product (chapt
 
 The columns are ordered like PyTorch's ``torch.nn.functional.unfold``: row index
 ``c * kH * kW + i * kW + j`` (channel, kernel row, kernel column), column index
-``p * W_out + q`` (output row, output column).
+``p * W_out + q`` (output row, output column). ``im2col_nhwc`` is the same copy for
+channels-last images (one patch per row, channels fastest); ``indirection_buffer`` and
+``conv2d_indirect`` compute a layer without the copy, by indices (Dukhan 2019).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from ._validation import (as_array, as_tuple, check_index, check_output_bytes,
 from .shapes import (mode_offset, output_shape, window_indices, _output_sizes,
                      _padding_pairs, window_count)
 
-__all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps"]
+__all__ = ["im2col", "col2im", "convolve_im2col", "patch_taps", "im2col_nhwc",
+           "indirection_buffer", "conv2d_indirect"]
 
 IntPair = int | Sequence[int]
 
@@ -362,3 +365,190 @@ def patch_taps(image_shape: IntPair, kernel_size: IntPair, col: int, stride: Int
     rows = window_indices(p, H, kH, sH, pH, dH) + pH  # in padded coordinates
     cols = window_indices(q, W, kW, sW, pW, dW) + pW
     return np.repeat(rows, kW), np.tile(cols, kH)  # row order i * kW + j
+
+
+def im2col_nhwc(x, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
+                dilation: IntPair = 1) -> np.ndarray:
+    """Patches of channels-last (NHWC) images as rows, channels fastest ("im2row").
+
+    Parameters
+    ----------
+    x : array_like of shape (N, H, W, C) or (H, W, C)
+        Batch of images (or one image), channels last.
+    kernel_size, stride, padding, dilation
+        As in :func:`~convlib.im2col`.
+
+    Returns
+    -------
+    ndarray of shape (N, L, kH*kW*C) or (L, kH*kW*C)
+        Row ``p * W_out + q`` is the patch of output position ``(p, q)``; its entry
+        ``(i * kW + j) * C + c`` is ``xpad[n, p*sH + i*dH, q*sW + j*dW, c]`` (kernel row,
+        kernel column, channel: channels fastest). A new array (a copy). It holds the
+        same numbers as ``im2col`` of the NCHW images, with the rows of ``im2col``'s
+        columns permuted from ``(c, i, j)`` to ``(i, j, c)`` and transposed.
+
+    Raises
+    ------
+    ValueError
+        As :func:`~convlib.im2col`, naming ``im2col_nhwc``.
+
+    Notes
+    -----
+    In NHWC memory the ``kW * C`` values of one kernel row of a patch are contiguous
+    (for dilation 1), so each patch row is ``kH`` contiguous runs; in NCHW it is
+    ``C * kH`` runs of ``kW``. The layer is then ``im2col_nhwc(x) @ w_hwio`` with the
+    weight reshaped as ``w.transpose(2, 3, 1, 0).reshape(kH*kW*C, K)``, which gives the
+    output in NHWC directly (chapter 8).
+
+    Examples
+    --------
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)          # (N, H, W, C): pixels 0..3
+    >>> im2col_nhwc(x, (1, 2))[0]                       # taps (0,0) then (0,1), each C=2
+    array([[0., 1., 2., 3.],
+           [4., 5., 6., 7.]])
+    """
+    func = "im2col_nhwc"
+    x = as_array(x, "x", func, ndim=(3, 4))
+    xb = x if x.ndim == 4 else x[None]
+    k, s, p, d = _layer_args(kernel_size, stride, padding, dilation, func)
+    nchw = xb.transpose(0, 3, 1, 2)                     # a view: shapes for the guards
+    H_out, W_out = _out_size(nchw.shape[2:], k, s, p, d, func)
+    _check_columns_size(nchw, k, s, p, d, (H_out, W_out), func)
+    if p[0] or p[1]:
+        xb = np.pad(xb, ((0, 0), (p[0], p[0]), (p[1], p[1]), (0, 0)))
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    win = sliding_window_view(xb, span, axis=(1, 2))    # (N, H', W', C, spanH, spanW)
+    win = win[:, : s[0] * (H_out - 1) + 1 : s[0], : s[1] * (W_out - 1) + 1 : s[1],
+              :, :: d[0], :: d[1]]
+    N, C = xb.shape[0], xb.shape[3]
+    rows = win.transpose(0, 1, 2, 4, 5, 3).reshape(N, H_out * W_out, k[0] * k[1] * C)
+    rows = np.array(rows)                               # always a fresh, writable copy
+    return rows if x.ndim == 4 else rows[0]
+
+
+def indirection_buffer(image_shape: IntPair, kernel_size: IntPair, stride: IntPair = 1,
+                       padding: IntPair = 0, dilation: IntPair = 1) -> np.ndarray:
+    """Indirection buffer of the indirect convolution algorithm: one pixel index per tap
+    and output position, instead of a copy of the pixel's channels.
+
+    Parameters
+    ----------
+    image_shape : int or (int, int)
+        ``(H, W)`` of the (unpadded) images.
+    kernel_size, stride, padding, dilation
+        As in :func:`~convlib.im2col`.
+
+    Returns
+    -------
+    ndarray of int32 (int64 if ``H * W`` needs it), shape (kH*kW, L)
+        Entry ``[i * kW + j, p * W_out + q]`` is the index ``h * W + w`` of the pixel
+        that tap ``(i, j)`` reads for output ``(p, q)``, with ``h = p*sH + i*dH - pH``
+        and ``w = q*sW + j*dW - pW``; a tap in the zero padding gets ``H * W``, the
+        index of one extra row of zeros. It depends only on the shapes, not on the
+        data, the channels or the batch: ``C`` times fewer entries than ``im2col``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is invalid or the images are smaller than the dilated kernel.
+
+    References
+    ----------
+    M. Dukhan, "The Indirect Convolution Algorithm", arXiv:1907.02129, 2019: a buffer of
+    pointers to pixel rows (NHWC), read by a modified GEMM micro-kernel.
+
+    Examples
+    --------
+    >>> indirection_buffer((2, 3), 2, padding=(0, 1))     # 6 marks a padding tap
+    array([[6, 0, 1, 2],
+           [0, 1, 2, 6],
+           [6, 3, 4, 5],
+           [3, 4, 5, 6]], dtype=int32)
+    """
+    func = "indirection_buffer"
+    H, W = as_tuple(image_shape, 2, "image_shape", func, minimum=1)
+    k, s, p, d = _layer_args(kernel_size, stride, padding, dilation, func)
+    out_hw = _out_size((H, W), k, s, p, d, func)
+    return _indirection((H, W), k, s, p, d, out_hw, func)
+
+
+def _indirection(hw, k, s, p, d, out_hw, func: str) -> np.ndarray:
+    """:func:`indirection_buffer` of valid arguments (the size guard names ``func``)."""
+    (H, W), (H_out, W_out) = hw, out_hw
+    dtype = np.int32 if H * W < 2**31 - 1 else np.int64
+    check_output_bytes((k[0] * k[1], H_out * W_out), np.dtype(dtype).itemsize,
+                       "kernel_size", func)
+    h = (np.arange(H_out) * s[0])[None, :] + (np.arange(k[0]) * d[0])[:, None] - p[0]
+    w = (np.arange(W_out) * s[1])[None, :] + (np.arange(k[1]) * d[1])[:, None] - p[1]
+    hh, ww = h[:, None, :, None], w[None, :, None, :]     # (kH, 1, H_out, 1), ...
+    inside = (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
+    index = np.where(inside, hh * W + ww, H * W)          # (kH, kW, H_out, W_out)
+    return index.reshape(k[0] * k[1], H_out * W_out).astype(dtype)
+
+
+def conv2d_indirect(x, weight, stride: IntPair = 1, padding: IntPair = 0,
+                    dilation: IntPair = 1) -> np.ndarray:
+    """A convolution layer (cross-correlation) by indirect convolution: gathers through
+    :func:`indirection_buffer`, one kernel tap at a time, instead of an im2col copy.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C, H, W)
+        Batch of images (NCHW, as :func:`convlib.nn.conv2d`).
+    weight : array_like of shape (K, C, kH, kW)
+        The layer's weight.
+    stride, padding, dilation
+        As in :func:`~convlib.im2col`.
+
+    Returns
+    -------
+    ndarray of shape (N, K, H_out, W_out)
+        ``convlib.nn.conv2d(x, weight, stride=stride, padding=padding,
+        dilation=dilation)``, in ``numpy.result_type(x, weight, float32)``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``weight`` is not 4-D, their channel counts differ, or an argument
+        is invalid.
+
+    Notes
+    -----
+    The images are laid out as NHWC pixel rows of ``C`` values, plus one row of zeros
+    for the padding. For each tap ``t`` the buffer's row ``t`` selects ``L`` pixel rows,
+    an ``(N, L, C)`` array that is multiplied by the tap's ``(C, K)`` weights and
+    accumulated. NumPy's gather copies that one tap's rows (the size of the input); a
+    compiled implementation reads them through the pointers inside the GEMM and copies
+    nothing, which is the point of the algorithm.
+
+    References
+    ----------
+    M. Dukhan, "The Indirect Convolution Algorithm", arXiv:1907.02129, 2019.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> conv2d_indirect(x, np.ones((1, 1, 2, 2)))
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    """
+    func = "conv2d_indirect"
+    x = as_array(x, "x", func, ndim=4)
+    weight = as_array(weight, "weight", func, ndim=4)
+    N, C, H, W = x.shape
+    K, Cw, kH, kW = weight.shape
+    if Cw != C:
+        raise ValueError(f"{func}: weight must have x's {C} input channels in axis 1; "
+                         f"got weight of shape {weight.shape}")
+    k, s, p, d = _layer_args((kH, kW), stride, padding, dilation, func)
+    H_out, W_out = _out_size((H, W), k, s, p, d, func)
+    index = _indirection((H, W), k, s, p, d, (H_out, W_out), func)
+    dtype = np.result_type(x, weight, np.float32)
+    check_output_bytes((N, K, H_out, W_out), dtype.itemsize, "x", func)
+    rows = np.zeros((N, H * W + 1, C), dtype=dtype)       # NHWC pixel rows + a zero row
+    rows[:, :-1] = x.transpose(0, 2, 3, 1).reshape(N, H * W, C)
+    taps = weight.astype(dtype, copy=False).transpose(2, 3, 1, 0).reshape(kH * kW, C, K)
+    out = np.zeros((N, H_out * W_out, K), dtype=dtype)
+    for t in range(kH * kW):
+        out += rows[:, index[t]] @ taps[t]                # gather one tap, then a GEMM
+    return out.reshape(N, H_out, W_out, K).transpose(0, 3, 1, 2)

@@ -118,13 +118,24 @@ def test_auto_keeps_integers_exact():
 
 
 @needs_numba
-def test_auto_chooses_compiled_for_small_float_kernels():
+def test_auto_chooses_compiled_for_small_float_kernels(monkeypatch):
+    # auto takes 'compiled' once its constants come from a quiet machine
+    monkeypatch.setattr(cl.dispatch, "AUTO_USES_COMPILED", True)
     x = np.ones((512, 512))
     h = np.random.default_rng(0).standard_normal((3, 3))
     assert cl.choose_method(x, h) == "compiled"
     # huge kernels still go to an FFT
     assert cl.choose_method(x, np.random.default_rng(0).standard_normal((63, 63))) \
         in ("fft", "overlap_add")
+
+
+def test_auto_leaves_compiled_out_until_calibrated_on_a_quiet_machine():
+    assert cl.costmodel.AUTO_USES_COMPILED is bool(
+        cl.costmodel.COST_MODEL_FIT["compiled"]["quiet"])
+    if not cl.costmodel.AUTO_USES_COMPILED:
+        x = np.ones((512, 512))
+        h = np.random.default_rng(0).standard_normal((3, 3))
+        assert cl.choose_method(x, h) != "compiled"
 
 
 BOUNDARIES = ["fill", "wrap", "symm", "reflect", "edge"]

@@ -81,6 +81,8 @@ def test_macs_equal_a_layer_run_on_ones(c_in, c_out, k, groups, size, stride, pa
     ((4, 6, 7, (5, 5)), {}, ValueError, "layer_cost: the padded input"),
     ((4, 6, 3, (5, 5)), dict(stride=2, padding="same"), ValueError,
      "layer_cost: padding='same' requires stride 1"),
+    ((4, 6, 3, (5, 5)), dict(bias=1), TypeError,
+     "layer_cost: bias must be True or False; got 1"),
 ])
 def test_errors(args, kwargs, exc, match):
     with pytest.raises(exc, match=match):

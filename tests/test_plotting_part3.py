@@ -129,3 +129,29 @@ def test_draw_winograd_half_errors(fig):
     assert len(ax.patches) == 3 and ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == list(errors)
     assert [t.get_text() for t in ax.texts] == ["0.5", "2.0", "32.0"]
+
+
+def test_plot_copy_gemm_shares(fig):
+    ax = fig.subplots()
+    share = cl.plotting.plot_copy_gemm_shares(ax, [8, 16, 32], [1.0, 1.0, 3.0],
+                                              [1.0, 3.0, 1.0])
+    np.testing.assert_allclose(share, [0.5, 0.25, 0.75])
+    assert len(ax.patches) == 6                       # two stacked bars per size
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, [0.5, 0.25, 0.75, 0.5, 0.75, 0.25])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["8 x 8", "16 x 16", "32 x 32"]
+    assert {t.get_text() for t in ax.texts} >= {"50%", "25%", "75%"}
+
+
+
+@pytest.mark.parametrize("channels, padding", [(1, 0), (3, 1)])
+def test_draw_indirection_vs_im2col(fig, channels, padding):
+    from convlib.im2col import indirection_buffer
+    state = cl.plotting.draw_indirection_vs_im2col(fig, (3, 4), 2, channels, padding)
+    buf = indirection_buffer((3, 4), 2, padding=padding)
+    np.testing.assert_array_equal(state["buffer"], np.where(buf == 12, -1, buf))
+    # the columns repeat the buffer once per channel
+    np.testing.assert_array_equal(state["columns"], np.tile(state["buffer"], (channels, 1)))
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title() == f"im2col columns: {4 * channels} rows"
+    assert fig.axes[1].get_title() == "indirection buffer: 4 rows"

@@ -54,6 +54,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "ch09_winograd": {
     },
     "ch10_conv_layers": {
+        "40 GB": "names the A100 model (its memory size), not a measurement",
+        "80 GB": "names the A100 models with more bandwidth, not a measurement",
     },
     "ch11_conv_arithmetic": {
     },

@@ -68,8 +68,11 @@ def test_equals_dft_matrix_and_batches_rows(n):
     np.testing.assert_allclose(fft_radix2(x), np.fft.fft(x, axis=-1), atol=1e-12 * n)
 
 
+# no subnormal inputs: their products with the twiddle factors keep only a few bits, so
+# no bound relative to the result's norm holds (hypothesis found x = [0, 2.2e-311, 0, ...])
 @given(st.integers(0, 10).flatmap(lambda k: hnp.arrays(
-    np.float64, 2**k, elements=st.floats(-1e3, 1e3, allow_nan=False))))
+    np.float64, 2**k, elements=st.floats(-1e3, 1e3, allow_nan=False,
+                                         allow_subnormal=False))))
 def test_property_linear_and_parseval(x):
     X = fft_radix2(x)
     assert relative_error(X, np.fft.fft(x)) <= tolerance(np.float64, x.size)

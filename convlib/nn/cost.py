@@ -73,7 +73,7 @@ def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
         If a size is < 1, ``groups`` does not divide both channel counts, or the
         arguments are invalid for the layer (as :func:`convlib.nn.conv2d` says).
     TypeError
-        If a count is not an integer.
+        If a count is not an integer, or ``bias`` is not a bool.
 
     See Also
     --------
@@ -117,6 +117,8 @@ def layer_cost(in_channels: int, out_channels: int, kernel_size: IntOrSeq,
     s = per_axis(stride, nd, "stride", func, 1)
     d = per_axis(dilation, nd, "dilation", func, 1)
     N = check_int(batch, "batch", func, minimum=1)
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"{func}: bias must be True or False; got {bias!r}")
     itemsize = check_int(itemsize, "itemsize", func, minimum=1)
     out = output_sizes(size, k, s, padding_pairs(padding, k, s, d, func), d, func)
     taps = _prod(k)

@@ -132,9 +132,10 @@ def draw_butterfly(ax: Axes, x: Sequence[complex] | np.ndarray,
     Columns are the stages of :func:`convlib.radix2.radix2_stages`: the input in
     bit-reversed order on the left, the DFT on the right. Each butterfly has four edges
     from its two inputs to its two outputs. The lower input is first multiplied by its
-    twiddle factor (labelled under it; its edges are blue); it is added into the upper
-    output (solid edges) and subtracted into the lower one (dashed edges). With
-    ``show_values`` every node shows its value.
+    twiddle factor (labelled under it; its edges are blue, the upper input's grey).
+    Edges into the upper output, the sum, are solid; edges into the lower output, the
+    difference, are dashed (the blue dashed edge carries the twiddled lower input, which
+    is subtracted). With ``show_values`` every node shows its value.
 
     Returns the edges as ``(stage, from_row, to_row, twiddled)``.
     """

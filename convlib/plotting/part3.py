@@ -3,6 +3,7 @@ matrices, matrix rows, im2col patches, the Winograd trade-off."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,13 +12,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._typing import Mode
-from ..im2col import im2col, patch_taps
+from ..im2col import im2col, indirection_buffer, patch_taps
 from ..matrices import convolution_matrix
 from .core import COLORS, stem
 
 __all__ = ["show_sparse_matrix", "draw_matrix_row", "draw_im2col_patch",
            "draw_winograd_tradeoff", "plot_singular_values",
-           "draw_winograd_layer_ops", "draw_winograd_half_errors"]
+           "draw_winograd_layer_ops", "draw_winograd_half_errors",
+           "plot_copy_gemm_shares", "draw_indirection_vs_im2col"]
 
 
 def show_sparse_matrix(ax: Axes, M: np.ndarray, title: str | None = None, *,
@@ -321,3 +323,85 @@ def draw_winograd_half_errors(ax: Axes, errors: dict[str, float],
     ax.set_ylabel("max error / max output (units of u)")
     ax.set_ylim(min(heights + [1]) / 2, max(heights) * 3)
     return heights
+
+
+def plot_copy_gemm_shares(ax: Axes, sizes: Sequence[int], copy_seconds: Sequence[float],
+                          gemm_seconds: Sequence[float]) -> np.ndarray:
+    """Chapter 8: the shares of the im2col copy and of the GEMM in a layer's time.
+
+    One stacked bar per image size: the copy's fraction at the bottom (hatched, dark),
+    the GEMM's above it (light), each labelled with its percentage.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    sizes : sequence of int
+        Image sides ``n`` (the bars' labels).
+    copy_seconds, gemm_seconds : sequence of float
+        Measured seconds of the copy and of the product, per size (positive).
+
+    Returns
+    -------
+    ndarray
+        The copy's fraction ``copy / (copy + gemm)`` per size.
+    """
+    copy_s, gemm_s = np.asarray(copy_seconds, float), np.asarray(gemm_seconds, float)
+    share = copy_s / (copy_s + gemm_s)
+    at = np.arange(len(share))
+    ax.bar(at, share, color="#3b0f70", hatch="//", edgecolor="white",
+           label="im2col copy")
+    ax.bar(at, 1 - share, bottom=share, color="#fcfdbf", edgecolor="k", lw=0.5,
+           label="GEMM")
+    for i, f in enumerate(share):
+        ax.text(i, f / 2, f"{f:.0%}", ha="center", va="center", fontsize=8,
+                color="white", bbox=dict(fc="#3b0f70", ec="none", pad=1))
+        ax.text(i, f + (1 - f) / 2, f"{1 - f:.0%}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(at, [f"{n} x {n}" for n in sizes])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("image size (64 -> 64 channels, 3 x 3 kernel)")
+    ax.set_ylabel("share of the layer's time")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return share
+
+
+
+def draw_indirection_vs_im2col(fig: Figure, image_shape: tuple[int, int],
+                               kernel_size: int, channels: int,
+                               padding: int = 0) -> dict[str, Any]:
+    """Chapter 8: the column matrix of a ``channels``-channel image next to the
+    indirection buffer of the same layer, both showing pixel numbers.
+
+    Left: ``im2col`` of an image whose every channel holds its pixel numbers
+    ``h * W + w`` (blank where a tap reads padding); horizontal lines separate the
+    channels. Right: :func:`convlib.im2col.indirection_buffer` (blank where it points
+    to the zero row). The left matrix repeats the right one once per channel.
+
+    Returns
+    -------
+    dict
+        ``{"columns": ..., "buffer": ...}``: the pixel numbers shown (-1 for padding).
+    """
+    H, W = image_shape
+    numbers = np.arange(1, H * W + 1).reshape(1, H, W).repeat(channels, axis=0)
+    columns = im2col(numbers, kernel_size, padding=padding) - 1      # -1: padding
+    buffer = indirection_buffer(image_shape, kernel_size, padding=padding)
+    buffer = np.where(buffer == H * W, -1, buffer)
+    ax1, ax2 = fig.subplots(1, 2)
+    taps = kernel_size * kernel_size
+    for ax, M, name in ((ax1, columns, "im2col columns"),
+                        (ax2, buffer, "indirection buffer")):
+        shown = np.where(M >= 0, M, np.nan).astype(float)
+        ax.imshow(shown, cmap="viridis", vmin=0, vmax=H * W - 1)
+        for (i, j), v in np.ndenumerate(M):
+            if v >= 0:
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=6,
+                        color="white" if v < 0.6 * (H * W - 1) else "black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("output position")
+        ax.set_title(f"{name}: {M.shape[0]} rows", fontsize=9)
+    for c in range(1, channels):
+        ax1.axhline(c * taps - 0.5, color="k", lw=1)
+    ax1.set_ylabel(f"channel, tap ({channels} x {taps})")
+    ax2.set_ylabel(f"tap ({taps})")
+    return {"columns": columns, "buffer": buffer}
