@@ -352,8 +352,9 @@ def method_map(signal_sizes: Sequence[int], kernel_sizes: Sequence[int], ndim: i
     >>> method_map([100, 1_000_000], [3, 1000])
     array([['direct', 'direct'],
            ['', 'overlap_add']], dtype='<U11')
-    >>> [str(method_map([512], [5], 2, True, dtype=t)[0, 0]) for t in MAP_DTYPES]
-    ['separable', 'separable', 'fft']
+    >>> picks = [str(method_map([512], [5], 2, True, dtype=t)[0, 0]) for t in MAP_DTYPES]
+    >>> picks[2], picks[0] == picks[1] in ("separable", "compiled")  # compiled: numba
+    ('fft', True)
     >>> method_map([100], [3], ndim=3)
     Traceback (most recent call last):
     ...

@@ -179,8 +179,9 @@ def test_method_map_dtypes():
             == bench.method_map(sizes, taps)).all()
     rank1 = {t: bench.method_map([512], [3, 5], 2, rank1=True, dtype=t)
              for t in bench.MAP_DTYPES}
-    assert (rank1["float64"] == "separable").all()
-    assert "separable" not in rank1["complex128"]
+    # float64: the cheap direct passes, or the compiled sum where numba is installed
+    assert np.isin(rank1["float64"], ["separable", "compiled"]).all()
+    assert not np.isin(rank1["complex128"], ["separable", "compiled"]).any()
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -276,6 +276,14 @@ def test_relative_error_of_a_correct_gradient_check():
     assert nn.relative_error(wrong, numerical_grad(loss, w)).max() > 0.05
 
 
+
+def test_relative_error_nan_and_inf_do_not_pass():
+    """A NaN or infinite gradient is an error (NaN), never the 0 of 'both zero'."""
+    r = nn.relative_error([np.nan, 1.0, np.inf, 0.0, 0.0],
+                          [1.0, np.nan, 1.0, np.nan, 0.0])
+    assert np.isnan(r[:4]).all() and r[4] == 0.0
+    assert not (nn.relative_error([np.nan], [1.0]) < 1e-7).any()   # a check fails
+
 @pytest.mark.parametrize("a, b, exc, match", [
     ([1.0, 2.0], [1.0], ValueError,
      r"^relative_error: numeric must have the shape of analytic \(2,\); got \(1,\)$"),

@@ -162,8 +162,9 @@ def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> NDArray[Any]:
 
     Returns
     -------
-    ndarray of the broadcast shape
-        float, from 0 (equal) to 2 (opposite signs, equal size).
+    ndarray of the inputs' shape
+        float, from 0 (equal) to 2 (opposite signs, equal size); NaN where either
+        value is NaN or infinite (a check that met NaN or infinity does not pass).
 
     Raises
     ------
@@ -188,6 +189,8 @@ def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> NDArray[Any]:
     --------
     >>> relative_error([2.0, 0.0, 2.0, -1.0], [1.5, 0.0, 0.0, 1.0])
     array([0.25, 0.  , 1.  , 2.  ])
+    >>> relative_error([np.nan, 1.0], [1.0, np.inf])
+    array([nan, nan])
     >>> relative_error([1.0, 2.0], [1.0])
     Traceback (most recent call last):
     ...
@@ -204,4 +207,7 @@ def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> NDArray[Any]:
                          f"got {b.shape}")
     a, b = a.astype(np.float64), b.astype(np.float64)
     scale = np.maximum(np.abs(a), np.abs(b))
-    return np.divide(np.abs(a - b), scale, out=np.zeros_like(scale), where=scale > 0)
+    # scale != 0, not scale > 0: a NaN scale must give NaN, not the 0 of 'both zero'
+    with np.errstate(invalid="ignore"):
+        return np.divide(np.abs(a - b), scale, out=np.zeros_like(scale),
+                         where=scale != 0)
