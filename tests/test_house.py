@@ -353,3 +353,15 @@ def test_no_module_imports_another_modules_private_names():
         f"({sorted(PRIVATE_BOTTOM)}):\n" + "\n".join(bad)
     stale = sorted(PRIVATE_IMPORT_ALLOWLIST - used)
     assert not stale, f"allowlisted private imports that are gone; delete them: {stale}"
+
+
+def test_every_package_directory_is_installed():
+    """pyproject lists packages explicitly: a new subpackage left out installs nowhere
+    but the editable checkout (``convlib.plotting`` was missing from the wheel the live
+    site installs)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found == listed
