@@ -18,7 +18,8 @@ __all__ = ["show_roofline", "draw_roofline_kernel", "ROOFLINE_MARKERS"]
 
 #: Markers cycled over a roofline's points, so that points differ by shape as well as
 #: colour.
-ROOFLINE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h")
+ROOFLINE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p", "d",
+                    "H", "8")
 
 
 def show_roofline(ax: Axes, peak: float, bandwidth: float,
@@ -52,7 +53,8 @@ def show_roofline(ax: Axes, peak: float, bandwidth: float,
     ax.set_ylabel("GFLOP/s")
     ax.grid(True, which="major", alpha=0.3)
     if points:
-        ax.legend(fontsize=7, loc="upper left", framealpha=0.9)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0)
     return ax
 
 
