@@ -92,7 +92,7 @@ from types import ModuleType as _ModuleType
 
 from . import (costmodel, deconvolution, direct, edges, exact, fourier, kernels, nn,
                overlap)
-from . import masked, pixelcnn, radix2, restoration, sparse, tiled
+from . import masked, pixelcnn, radix2, restoration, roofline, sparse, tiled
 from .boundaries import BOUNDARIES, convolve2d, convolve_at, correlate2d
 from .costmodel import estimate_costs
 from .deconvolution import (circular_blur, inverse_filter, tikhonov_deconvolve,

@@ -35,7 +35,7 @@ LAYERS = [
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
      "separable", "integral", "recursive", "kernels", "boundaries", "deconvolution",
-     "restoration", "data", "_fft", "radix2", "edges", "compiled"},
+     "restoration", "data", "_fft", "radix2", "edges", "compiled", "roofline"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers

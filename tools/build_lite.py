@@ -76,6 +76,10 @@ NOT_LIVE = {
         "(np.longdouble), which the browser's WebAssembly NumPy does not have",
     "book/part5/ch15_larger_than_memory":
         "it starts a dask cluster of worker processes, which a browser tab cannot run",
+    "book/part6/ch17_machine_speed":
+        "it compiles its kernels with numba, which the browser's Python (Pyodide) "
+        "does not have, and measures the machine's memory bandwidth and peak, which "
+        "a browser tab's WebAssembly does not expose",
 }
 
 
