@@ -47,20 +47,20 @@ from ._errors import MethodCannotServe
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "COMPILED_DTYPES", "MAX_NDIM", "depthwise_forward",
-           "depthwise_adjoint", "depthwise_weight_gradient"]
+           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "COMPILED_DTYPES",
+           "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
-#: Output samples per task along the last axis: a row longer than this (a long 1-D
+#: Output samples per task along the last axis. A row longer than this (a long 1-D
 #: signal) is cut into chunks so that both threads get work and a chunk of the output
 #: (64 KiB of float64) stays in cache while every tap is applied to it.
 CHUNK = 8192
 
-#: Fewest multiply-adds for which the kernels run on several threads: below it one
+#: Fewest multiply-adds for which the kernels run on several threads. Below it one
 #: thread runs them (a serial compilation of the same loops). Waking a thread pool
 #: costs microseconds on an idle machine.
 PARALLEL_MIN_MACS = 2**20
 
-#: Whether the kernels may use threads: ``'auto'`` (default) uses them for work of at
+#: Whether the kernels may use threads. ``'auto'`` (default) uses them for work of at
 #: least :data:`PARALLEL_MIN_MACS` multiply-adds only while the machine has an idle
 #: core (1-minute load average below the number of cores minus one half); True
 #: always, False never. On a busy machine a thread pool costs milliseconds per call:

@@ -75,7 +75,7 @@ COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28,
 #: more than NumPy's, so constants fitted there would mislead the choice). Until then
 #: ``'compiled'`` is there on request (``method='compiled'``) and in the paths that
 #: always use it when numba is installed (``convolve2d``, depthwise layers), and
-#: :func:`estimate_costs` still reports its estimate.
+#: :func:`convlib.estimate_costs` still reports its estimate.
 AUTO_USES_COMPILED: bool = bool(COST_MODEL_FIT["compiled"]["quiet"])  # type: ignore[index]
 
 
