@@ -75,6 +75,15 @@ def _haar_details(y: np.ndarray) -> np.ndarray:
     return d
 
 
+def _observation_and_kernel(y: ArrayLike, h: ArrayLike, func: str
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """The checked real observation ``y`` and kernel ``h`` (no larger than ``y``)."""
+    obs = _real(y, "y", func)
+    k = _real(h, "h", func, min_ndim=0)
+    _check_kernel(obs, k, func)
+    return obs, k
+
+
 def estimate_noise(y: ArrayLike, h: ArrayLike | None = None, *,
                    method: Literal["mad", "spectrum"] = "mad", cutoff: float = 1e-2
                    ) -> float:
@@ -205,9 +214,7 @@ def fit_power_law(y: ArrayLike, h: ArrayLike, sigma: float, *,
     ValueError: fit_power_law: sigma must be >= 0; got -1.0
     """
     func = "fit_power_law"
-    obs = _real(y, "y", func)
-    k = _real(h, "h", func, min_ndim=0)
-    _check_kernel(obs, k, func)
+    obs, k = _observation_and_kernel(y, h, func)
     sigma = _check_nonneg(sigma, "sigma", func)
     band = _check_nonneg(band, "band", func)
     if not 0 < band <= 1:
@@ -319,9 +326,7 @@ def wiener_power_law(y: ArrayLike, h: ArrayLike, *, sigma: float | None = None,
     True
     """
     func = "wiener_power_law"
-    obs = _real(y, "y", func)
-    k = _real(h, "h", func, min_ndim=0)
-    _check_kernel(obs, k, func)
+    obs, k = _observation_and_kernel(y, h, func)
     if sigma is None:
         H = np.abs(transfer_function(k, obs.shape))
         method: Literal["mad", "spectrum"] = (
@@ -407,9 +412,7 @@ def richardson_lucy(y: ArrayLike, h: ArrayLike, iterations: int, *,
     ValueError: richardson_lucy: y must be >= 0; got a minimum of -4.0
     """
     func = "richardson_lucy"
-    obs = _real(y, "y", func)
-    k = _real(h, "h", func, min_ndim=0)
-    _check_kernel(obs, k, func)
+    obs, k = _observation_and_kernel(y, h, func)
     iterations = check_int(iterations, "iterations", func, minimum=0)
     for name, arr in (("y", obs), ("h", k)):
         if arr.min() < 0:
@@ -509,9 +512,7 @@ def cg_deconvolve(y: ArrayLike, h: ArrayLike, iterations: int, *, lam: float = 0
     ValueError: cg_deconvolve: iterations must be >= 0; got -1
     """
     func = "cg_deconvolve"
-    obs = _real(y, "y", func)
-    k = _real(h, "h", func, min_ndim=0)
-    _check_kernel(obs, k, func)
+    obs, k = _observation_and_kernel(y, h, func)
     iterations = check_int(iterations, "iterations", func, minimum=0)
     lam = _check_nonneg(lam, "lam", func)
     flipped = k[(slice(None, None, -1),) * k.ndim]
@@ -598,9 +599,7 @@ def edge_taper(y: ArrayLike, h: ArrayLike) -> NDArray[Any]:
     ValueError: edge_taper: h must be at most half of y in every axis; got h of shape (7,) for y of shape (12,)
     """
     func = "edge_taper"
-    obs = _real(y, "y", func)
-    k = _real(h, "h", func, min_ndim=0)
-    _check_kernel(obs, k, func)
+    obs, k = _observation_and_kernel(y, h, func)
     if any(2 * m > n for m, n in zip(k.shape, obs.shape)):
         raise ValueError(f"{func}: h must be at most half of y in every axis; got h of "
                          f"shape {k.shape} for y of shape {obs.shape}")

@@ -109,6 +109,20 @@ def read_window(rows: slice, cols: slice, shape: tuple[int, int],
             (cols.start + oW - kW + 1, cols.stop + oW))
 
 
+
+def _source_and_kernel(x: Any, h: ArrayLike, mode: str, func: str
+                       ) -> tuple[tuple[int, int], np.dtype[Any], NDArray[Any]]:
+    """The checked ``(shape, dtype)`` of the tiled source ``x``, and the 2-D kernel ``h``,
+    for ``mode`` (in 'valid' mode ``x`` must be at least as large as ``h``)."""
+    shape, dtype = _source(x, func)
+    h = as_array(h, "h", func, ndim=2)
+    check_choice(mode, "mode", MODES, func)
+    if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
+        raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
+                         f"both axes; got shapes {shape} and {h.shape}")
+    return shape, dtype, h
+
+
 def tiled_convolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
                      tile_shape: IntPair = 1024, out: Any = None, method: Method = "direct",
                      progress: Callable[[int, int], None] | None = None) -> Any:
@@ -177,12 +191,7 @@ def tiled_convolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
     ValueError: tiled_convolve2d: in 'valid' mode x must be at least as large as h in both axes; got shapes (5, 6) and (6, 6)
     """
     func = "tiled_convolve2d"
-    shape, dtype = _source(x, func)
-    h = as_array(h, "h", func, ndim=2)
-    check_choice(mode, "mode", MODES, func)
-    if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
-        raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
-                         f"both axes; got shapes {shape} and {h.shape}")
+    shape, dtype, h = _source_and_kernel(x, h, mode, func)
     tiles = tile_slices(_output_shape(shape, h.shape, mode, func),
                         as_tuple(tile_shape, 2, "tile_shape", func, minimum=1))
     out_shape = _output_shape(shape, h.shape, mode, func)
@@ -501,12 +510,7 @@ def tiled_fftconvolve2d(x: Any, h: ArrayLike, mode: Mode = "same", *,
     ValueError: tiled_fftconvolve2d: tile_shape must be >= 1; got 0
     """
     func = "tiled_fftconvolve2d"
-    shape, dtype = _source(x, func)
-    h = as_array(h, "h", func, ndim=2)
-    check_choice(mode, "mode", MODES, func)
-    if mode == "valid" and (shape[0] < h.shape[0] or shape[1] < h.shape[1]):
-        raise ValueError(f"{func}: in 'valid' mode x must be at least as large as h in "
-                         f"both axes; got shapes {shape} and {h.shape}")
+    shape, dtype, h = _source_and_kernel(x, h, mode, func)
     th, tw = as_tuple(tile_shape, 2, "tile_shape", func, minimum=1)
     th, tw = min(th, shape[0]), min(tw, shape[1])
     (kH, kW), out_shape = h.shape, _output_shape(shape, h.shape, mode, func)
