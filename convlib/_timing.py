@@ -8,11 +8,12 @@ import it without importing each other.
 
 from __future__ import annotations
 
+import os
 import timeit
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["time_methods"]
+__all__ = ["time_methods", "cpu_seconds"]
 
 
 def time_methods(convolve: Callable[..., Any], in1: Any, in2: Any, mode: str,
@@ -32,3 +33,21 @@ def time_methods(convolve: Callable[..., Any], in1: Any, in2: Any, mode: str,
         number = max(1, int(budget / max(first, 1e-7)))
         times[method] = min(timeit.repeat(call, number=number, repeat=repeat)) / number
     return times
+
+
+def cpu_seconds() -> tuple[float, float] | None:
+    """Seconds of busy and of all CPU time summed over the machine's cores since boot,
+    from ``/proc/stat`` (None where it cannot be read: not Linux).
+
+    With the process's own CPU time (``os.times()``) subtracted from the busy time, the
+    difference of two readings is the other processes' CPU use in between:
+    :func:`convlib.machine.cpu_load` and the thread rule of :mod:`convlib.compiled`.
+    """
+    try:
+        with open("/proc/stat", encoding="utf-8") as f:
+            fields = [float(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick

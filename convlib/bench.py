@@ -233,7 +233,9 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
     within : float
         Each method is fitted only on the rows where it was at most ``within`` times
         slower than the fastest: the model must be accurate near the decision, not where
-        a method is hopeless.
+        a method is hopeless. The NumPy methods are compared with each other only (their
+        race decides ``'auto'`` where ``'compiled'`` cannot serve: no numba, integer or
+        complex data), ``'compiled'`` with all four.
 
     Returns
     -------
@@ -253,10 +255,14 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
     (1e-06, 1e-09)
     """
     methods = ("direct", "fft", "overlap_add", "compiled")
+    numpy_methods = methods[:3]
     constants = {}
     for method in methods:
+        # the NumPy methods race among themselves (auto's choice without numba, and
+        # where 'compiled' cannot serve); 'compiled' races all of them
+        rivals = methods if method == "compiled" else numpy_methods
         usable = [r for r in rows if method in r and r[method] <= within * min(
-            r[m] for m in methods if m in r)]
+            r[m] for m in rivals if m in r)]
         if not usable:
             continue
         keys = list(usable[0]["features"][method])

@@ -38,16 +38,19 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import time
 import types
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from ._errors import MethodCannotServe
+from ._timing import cpu_seconds
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "COMPILED_DTYPES",
+           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
@@ -61,14 +64,17 @@ CHUNK = 8192
 PARALLEL_MIN_MACS = 2**20
 
 #: Whether the kernels may use threads. ``'auto'`` (default) uses them for work of at
-#: least :data:`PARALLEL_MIN_MACS` multiply-adds only while the machine has an idle
-#: core (1-minute load average below the number of cores minus one half); True
-#: always, False never. On a busy machine a thread pool costs milliseconds per call:
+#: least :data:`PARALLEL_MIN_MACS` multiply-adds only while other processes leave the
+#: cores idle (they used less than half a core since the last reading, taken at most
+#: every :data:`LOAD_INTERVAL` seconds: :func:`_idle_core`); True always, False never. On a busy machine a thread pool costs milliseconds per call:
 #: the call ends when its slowest thread does, and a thread that waits for a core
 #: waits a scheduler time slice (measured: 10 ms for a 0.15 ms convolution at load
 #: average 5 on 2 cores). Threads never change the result: each output row is
 #: computed by one thread, in the same order.
 THREADS: bool | str = "auto"
+
+#: Fewest seconds between two readings of the other processes' CPU use (``THREADS``).
+LOAD_INTERVAL = 0.25
 
 #: Result dtypes the compiled kernels serve.
 COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -210,30 +216,85 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk):  # pragma: no cover - runs compi
                     t += 1
 
 
-def _dw_forward(xp, w, out, s0, s1, d0, d1, mult):  # pragma: no cover - runs compiled
-    """Depthwise conv2d: ``out[n, o, p, q] = sum_ij w[o, i, j] *
-    xp[n, o // mult, s0 p + d0 i, s1 q + d1 j]`` (cross-correlation, padded input)."""
+def _column_ranges(kW, W, W_out, s1, d1, p1):  # pragma: no cover - runs compiled
+    """Per kernel column ``j``: the output columns ``q`` whose input column
+    ``s1 q + d1 j - p1`` lies inside ``[0, W)``, as ``[lo, hi)`` (computed once: an
+    integer division per row and tap would cost more than the row's products)."""
+    cols = np.empty((kW, 2), dtype=np.int64)
+    for j in range(kW):
+        off = d1 * j - p1
+        cols[j, 0] = max(0, -(off // s1))               # s1 q + off >= 0
+        cols[j, 1] = min(W_out, -((off - W) // s1))     # s1 q + off < W
+    return cols
+
+
+def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - compiled
+    """Depthwise conv2d (cross-correlation): ``out[n, o, p, q] = sum_ij w[o, i, j] *
+    x[n, o // mult, s0 p + d0 i - p0, s1 q + d1 j - p1]``, the terms whose index falls
+    outside ``x`` (its zero padding) left out; taps added in row-major order, as the
+    NumPy path adds them. One task per (sample, output channel): a plane stays in cache."""
     N, C_out, H_out, W_out = out.shape
+    H, W = x.shape[2], x.shape[3]
     kH, kW = w.shape[1], w.shape[2]
-    for task in _prange(N * C_out * H_out):
-        n = task // (C_out * H_out)
-        rest = task - n * (C_out * H_out)
-        o = rest // H_out
-        p = rest - o * H_out
+    cols = _column_ranges(kW, W, W_out, s1, d1, p1)
+    for task in _prange(N * C_out):
+        n = task // C_out
+        o = task - n * C_out
         c = o // mult
-        orow = out[n, o, p]
-        for q in range(W_out):
-            orow[q] = 0
-        for i in range(kH):
-            xrow = xp[n, c, s0 * p + d0 * i]
-            for j in range(kW):
-                tap = w[o, i, j]
-                if tap == 0:
+        for p in range(H_out):
+            orow = out[n, o, p]
+            r0 = s0 * p - p0  # the input row of the kernel's first row
+            if kH == 3 and kW == 3 and s1 == 1 and d1 == 1 and r0 >= 0 and r0 + 2 * d0 < H:
+                # a 3 x 3 kernel inside the rows: its nine taps in one pass over the
+                # columns all of them reach (the output row loaded and stored once)
+                lo = min(max(p1, 0), W_out)
+                hi = max(lo, min(W_out, W + p1 - 2))
+                for e in range(lo + W_out - hi):  # the columns near the edges
+                    q = e if e < lo else hi + e - lo
+                    orow[q] = 0
+                    for i in range(3):
+                        for j in range(3):
+                            col = q + j - p1
+                            if 0 <= col < W:
+                                orow[q] += w[o, i, j] * x[n, c, r0 + d0 * i, col]
+                if lo < hi:
+                    # one slice per input row, read at constant offsets: the compiler
+                    # then vectorises the loop (nine slices of runtime starts, it
+                    # does not: too many possible overlaps with the output to check)
+                    m = hi - lo
+                    ov = orow[lo:hi]
+                    u = x[n, c, r0][lo - p1:hi - p1 + 2]
+                    v = x[n, c, r0 + d0][lo - p1:hi - p1 + 2]
+                    z = x[n, c, r0 + 2 * d0][lo - p1:hi - p1 + 2]
+                    w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                    w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                    w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                    for q in range(m):
+                        ov[q] = ((((((((w00 * u[q] + w01 * u[q + 1]) + w02 * u[q + 2])
+                                     + w10 * v[q]) + w11 * v[q + 1]) + w12 * v[q + 2])
+                                  + w20 * z[q]) + w21 * z[q + 1]) + w22 * z[q + 2])
+                continue
+            for q in range(W_out):
+                orow[q] = 0
+            for i in range(kH):
+                r = r0 + d0 * i
+                if r < 0 or r >= H:
                     continue
-                off = d1 * j
-                xv = xrow[off:off + s1 * (W_out - 1) + 1:s1]  # no negative index
-                for q in range(W_out):
-                    orow[q] += tap * xv[q]
+                xrow = x[n, c, r]
+                for j in range(kW):
+                    tap = w[o, i, j]
+                    off = d1 * j - p1  # output column q reads input column s1 q + off
+                    lo, hi = cols[j, 0], cols[j, 1]
+                    if lo >= hi:
+                        continue
+                    if s1 == 1:  # slices, so the loop vectorises
+                        ov = orow[lo:hi]
+                        xv = xrow[lo + off:hi + off]
+                        for q in range(hi - lo):
+                            ov[q] += tap * xv[q]
+                    else:
+                        for q in range(lo, hi):
+                            orow[q] += tap * xrow[s1 * q + off]
 
 
 def _dw_adjoint(u, w, out, s0, s1, d0, d1):  # pragma: no cover - runs compiled
@@ -248,37 +309,60 @@ def _dw_adjoint(u, w, out, s0, s1, d0, d1):  # pragma: no cover - runs compiled
         for i in range(kH):
             for j in range(kW):
                 tap = w[c, i, j]
-                if tap == 0:
-                    continue
                 off = d1 * j
                 for p in range(H_out):
                     urow = u[n, c, p]
                     orow = out[n, c, s0 * p + d0 * i]
-                    ov = orow[off:off + s1 * (W_out - 1) + 1:s1]
-                    for q in range(W_out):
-                        ov[q] += tap * urow[q]
+                    if s1 == 1:  # slices, so the loop vectorises
+                        ov = orow[off:off + W_out]
+                        for q in range(W_out):
+                            ov[q] += tap * urow[q]
+                    else:
+                        for q in range(W_out):
+                            orow[s1 * q + off] += tap * urow[q]
 
 
-def _dw_weight_grad(xp, g, gw, s0, s1, d0, d1):  # pragma: no cover - runs compiled
-    """``gw[c, i, j] = sum_{n,p,q} g[n, c, p, q] * xp[n, c, s0 p + d0 i, s1 q + d1 j]``:
-    one task per channel; each tap's products are added into a row of partial sums
-    (one per output column, so the loop vectorises), summed at the end."""
+def _dw_weight_grad(x, g, gw, gb, s0, s1, d0, d1, p0, p1):  # pragma: no cover - compiled
+    """``gw[c, i, j] = sum_{n,p,q} g[n, c, p, q] * x[n, c, s0 p + d0 i - p0,
+    s1 q + d1 j - p1]`` (the terms whose index falls outside ``x``, its zero padding,
+    left out) and ``gb[c] = sum_{n,p,q} g[n, c, p, q]``: one task per channel; each
+    tap's products are added into a row of partial sums (one per output column, so the
+    loop vectorises), summed at the end."""
     N, C, H_out, W_out = g.shape
+    H, W = x.shape[2], x.shape[3]
     kH, kW = gw.shape[1], gw.shape[2]
+    cols = _column_ranges(kW, W, W_out, s1, d1, p1)
     for c in _prange(C):
-        acc = np.empty(W_out, dtype=gw.dtype)
+        acc = np.zeros(W_out, dtype=gw.dtype)
+        for n in range(N):
+            for p in range(H_out):
+                grow = g[n, c, p]
+                for q in range(W_out):
+                    acc[q] += grow[q]
+        gb[c] = acc.sum()
         for i in range(kH):
             for j in range(kW):
+                off = d1 * j - p1  # output column q reads input column s1 q + off
+                lo, hi = cols[j, 0], cols[j, 1]
                 for q in range(W_out):
                     acc[q] = 0
-                off = d1 * j
-                for n in range(N):
-                    for p in range(H_out):
-                        grow = g[n, c, p]
-                        xrow = xp[n, c, s0 * p + d0 * i]
-                        xv = xrow[off:off + s1 * (W_out - 1) + 1:s1]
-                        for q in range(W_out):
-                            acc[q] += grow[q] * xv[q]
+                if lo < hi:
+                    av = acc[lo:hi]
+                    for n in range(N):
+                        for p in range(H_out):
+                            r = s0 * p + d0 * i - p0
+                            if r < 0 or r >= H:
+                                continue
+                            xrow = x[n, c, r]
+                            grow = g[n, c, p]
+                            if s1 == 1:  # slices, so the loop vectorises
+                                gv = grow[lo:hi]
+                                xv = xrow[lo + off:hi + off]
+                                for q in range(hi - lo):
+                                    av[q] += gv[q] * xv[q]
+                            else:
+                                for q in range(lo, hi):
+                                    acc[q] += grow[q] * xrow[s1 * q + off]
                 gw[c, i, j] = acc.sum()
 
 
@@ -293,7 +377,8 @@ def _kernels() -> SimpleNamespace:
     numba = _numba()
     if numba is None:
         raise MethodCannotServe(serves_compiled(np.ones(1), np.ones(1)))
-    globals()["_prange"] = numba.prange  # the kernels' global, read when compiled
+    globals()["_prange"] = numba.prange  # the kernels' globals, read when compiled
+    globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad}
     out = {}
@@ -307,12 +392,31 @@ def _kernels() -> SimpleNamespace:
     return SimpleNamespace(**out)
 
 
+#: The last reading of the CPU time (:func:`_idle_core`): monotonic time, busy seconds
+#: of the machine, own CPU seconds, and the verdict drawn from the one before.
+_LOAD: dict[str, Any] = {"time": None, "busy": 0.0, "own": 0.0, "idle": True}
+
 def _idle_core() -> bool:
-    """Whether the 1-minute load average leaves a core idle (True where unknown)."""
-    try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
-    except (OSError, AttributeError):  # no load average (Windows)
-        return True
+    """Whether other processes left every core but half of one idle since the last
+    reading (at least :data:`LOAD_INTERVAL` seconds before; the verdict is kept in
+    between): the machine's busy CPU time from ``/proc/stat`` less this process's own,
+    so that a benchmark's own threads do not count against it (as they do in the load
+    average). Without ``/proc/stat``, the 1-minute load average leaves a core idle."""
+    now = time.monotonic()
+    last = _LOAD["time"]
+    if last is not None and now - last < LOAD_INTERVAL:
+        return bool(_LOAD["idle"])
+    reading, own = cpu_seconds(), sum(os.times()[:2])
+    if reading is None:
+        try:
+            return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+        except (OSError, AttributeError):  # no load average (Windows)
+            return True
+    if last is not None:
+        others = max(0.0, (reading[0] - _LOAD["busy"]) - (own - _LOAD["own"])) / (now - last)
+        _LOAD["idle"] = others < 0.5
+    _LOAD.update(time=now, busy=reading[0], own=own)
+    return bool(_LOAD["idle"])
 
 
 def _kernel(name: str, macs: float):
@@ -395,23 +499,28 @@ def _dw_args(xp: np.ndarray, weight: np.ndarray, dtype: np.dtype):
     return np.ascontiguousarray(xp, dtype=dtype), w
 
 
-def depthwise_forward(xp: np.ndarray, weight: np.ndarray, stride, dilation,
-                      out_hw) -> np.ndarray:
-    """Depthwise ``conv2d`` (one input channel per group, ``C_out = mult * C_in``) of an
-    already padded batch ``xp`` of shape ``(N, C_in, Hp, Wp)``, compiled.
+def depthwise_forward(x: np.ndarray, weight: np.ndarray, stride, dilation, out_hw,
+                      pads=(0, 0)) -> np.ndarray:
+    """Depthwise ``conv2d`` (one input channel per group, ``C_out = mult * C_in``) of a
+    batch ``x`` of shape ``(N, C_in, H, W)`` with ``pads = (top, left)`` zeros implied
+    before its rows and columns (the bottom and right ones follow from ``out_hw``),
+    compiled.
 
     For the package (:func:`convlib.nn.conv2d`): ``weight`` has shape
     ``(C_out, 1, kH, kW)``; the result dtype must be float32 or float64 and numba
-    importable (:func:`depthwise_serves`). Same sums as the NumPy path, taps in the
-    same order.
+    importable (:func:`use_compiled`). Same sums as the NumPy path on the padded input,
+    taps in the same order, except that the products of padded zeros are left out: the
+    results are equal unless a weight is infinite or NaN (its product with a padded zero
+    is NaN), so :func:`convlib.nn.conv2d` pads such inputs itself and passes no ``pads``.
     """
-    dtype = np.result_type(xp, weight)
-    x, w = _dw_args(xp, weight, dtype)
-    N, C_in = x.shape[:2]
+    dtype = np.result_type(x, weight)
+    xc, w = _dw_args(x, weight, dtype)
+    N, C_in = xc.shape[:2]
     out = np.empty((N, w.shape[0]) + tuple(out_hw), dtype=dtype)
     if out.size:
-        _kernel("dw_forward", out.size * w[0].size)(x, w, out, stride[0], stride[1], dilation[0], dilation[1],
-                              w.shape[0] // C_in)
+        _kernel("dw_forward", out.size * w[0].size)(
+            xc, w, out, stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1],
+            w.shape[0] // C_in)
     return out
 
 
@@ -428,18 +537,22 @@ def depthwise_adjoint(u: np.ndarray, weight: np.ndarray, full_hw, stride,
     return out
 
 
-def depthwise_weight_gradient(xp: np.ndarray, g: np.ndarray, kernel_hw, stride,
-                              dilation) -> np.ndarray:
-    """``dL/dw`` of depthwise conv2d (``C_out == C_in``), shape ``(C, 1, kH, kW)``, from
-    the padded input ``xp`` and ``g = dL/dy``, compiled. For the package."""
-    dtype = np.result_type(xp, g)
-    x = np.ascontiguousarray(xp, dtype=dtype)
+def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
+                              dilation, pads=(0, 0)) -> tuple[np.ndarray, np.ndarray]:
+    """``dL/dw`` of depthwise conv2d (``C_out == C_in``), shape ``(C, 1, kH, kW)``, and
+    ``dL/db``, shape ``(C,)``, from the input ``x`` (with ``pads = (top, left)`` zeros
+    implied, as :func:`depthwise_forward`) and ``g = dL/dy``, compiled. For the
+    package (:func:`convlib.nn.conv2d_backward`)."""
+    dtype = np.result_type(x, g)
+    xc = np.ascontiguousarray(x, dtype=dtype)
     gg = np.ascontiguousarray(g, dtype=dtype)
     gw = np.zeros((gg.shape[1],) + tuple(kernel_hw), dtype=dtype)
+    gb = np.zeros(gg.shape[1], dtype=dtype)
     if gg.size:
-        _kernel("dw_weight_grad", gg.size * gw[0].size)(x, gg, gw, stride[0], stride[1], dilation[0],
-                                  dilation[1])
-    return gw[:, None]
+        _kernel("dw_weight_grad", gg.size * gw[0].size)(
+            xc, gg, gw, gb, stride[0], stride[1], dilation[0], dilation[1], pads[0],
+            pads[1])
+    return gw[:, None], gb
 
 
 def use_compiled(*arrays: np.ndarray) -> bool:

@@ -33,42 +33,37 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: ``choose_method``); the estimated time of a method is the sum over the kinds of work
 #: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]``.
 #:
-#: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; about two minutes) on the machine that
-#: built the book (2 shared x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its pocketfft)
-#: and rounded to three digits; re-made when the direct method became blocked
-#: (:data:`convlib.direct.DIRECT_BLOCK`) and 1-D direct went to ``numpy.convolve``.
+#: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; under two minutes) on the
+#: machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
+#: pocketfft, numba 0.68.1), quiet while it ran (other processes used 0.00 and 0.02
+#: cores in the windows sampled before and after: :func:`convlib.machine.cpu_load`),
+#: with :data:`convlib.compiled.THREADS` at True; rounded to three digits.
 #: It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
-#: to 1e8 multiply-adds), then solves non-negative least squares on the relative
-#: error, each method on the shapes where it was within 3 times the fastest (accuracy
-#: matters near the decision). The appendix "Which method when?" re-measures the
-#: crossover on the reader's machine and compares it with this model.
+#: to 1e8 multiply-adds, compiled up to 3e8), then solves non-negative least squares on
+#: the relative error, each method on the shapes where it was within 3 times the fastest
+#: (accuracy matters near the decision; the NumPy methods are compared among
+#: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
+#: "Which method when?" re-measures the crossover on the reader's machine and compares
+#: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 6.58e-06, "tap": 6.92e-06, "mac": 1.53e-09,
-               "mac_dot": 1.35e-10},
-    "fft": {"call": 0.0, "axis": 2.43e-05, "point": 0.0, "nlogn": 9.72e-10,
-            "nlogn_1d": 8.97e-10},
-    "overlap_add": {"call": 0.0, "axis": 3.21e-05, "block": 0.0, "point": 1.59e-08,
-                    "nlogn": 7.66e-10},
-    # fitted by calibrate_cost_model(repeat=3, budget=0.05) with 'compiled' (numba
-    # 0.68.1) on a BUSY machine (load average 5.6 to 6.9 on 2 cores, so one thread:
-    # convlib.compiled.THREADS); only these constants were kept (the others above are
-    # from a quiet machine). Provisional, to be re-made on a quiet machine with the
-    # others: see COST_MODEL_FIT["compiled"]
-    "compiled": {"call": 2.02e-05, "threads": 0.0, "task": 0.0, "tap_task": 0.0,
-                 "mac": 2.18e-10},
+    "direct": {"call": 9.48e-06, "tap": 4.36e-06, "mac": 5.96e-10, "mac_dot": 7.85e-11},
+    "fft": {"call": 2.09e-06, "axis": 2.11e-05, "point": 0.0, "nlogn": 4.98e-10,
+            "nlogn_1d": 5.36e-10},
+    "overlap_add": {"call": 0.0, "axis": 3.62e-05, "block": 4.37e-08,
+                    "point": 5.24e-09, "nlogn": 5.21e-10},
+    "compiled": {"call": 1.18e-05, "threads": 1.98e-05, "task": 4.15e-08,
+                 "tap_task": 2.46e-09, "mac": 2.72e-11},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
 #: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
-#: the timings of a shared machine also vary most).
-#: ``"compiled"``: the same record of the model with the four methods, on the busy
-#: calibration run that fitted the ``'compiled'`` constants (provisional, see above).
-COST_MODEL_FIT = {"shapes": 92, "right": 88, "worst_slowdown": 1.28,
-                  "compiled": {"shapes": 92, "right": 58, "worst_slowdown": 3.79,
-                               "load_average": (5.6, 6.9), "numba": "0.68.1",
-                               "threads": 1, "quiet": False}}
+#: timings also vary most): among the NumPy methods, and (``"compiled"``) among all four.
+COST_MODEL_FIT = {"shapes": 92, "right": 85, "worst_slowdown": 1.5,
+                  "compiled": {"shapes": 92, "right": 85, "worst_slowdown": 1.5,
+                               "other_cores": (0.0, 0.02), "numba": "0.68.1",
+                               "threads": True, "quiet": True}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far

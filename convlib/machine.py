@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ._timing import cpu_seconds
+
 __all__ = ["machine_info", "cpu_load", "QUIET_OTHER_CORES"]
 
 #: The most CPU (in cores) other processes may use in a sampled window for a run to count
@@ -79,18 +81,6 @@ def machine_info() -> dict[str, Any]:
             "numpy": np.__version__, "platform": platform.platform(), "blas": _blas()}
 
 
-def _busy_and_total() -> tuple[float, float] | None:
-    """Seconds of busy and of all CPU time summed over cores, from ``/proc/stat``."""
-    try:
-        with open("/proc/stat", encoding="utf-8") as f:
-            fields = [float(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick
-
-
 def cpu_load(window: float = 0.5) -> dict[str, Any]:
     """Other processes' CPU use over a ``window`` of seconds, and the load averages.
 
@@ -113,10 +103,10 @@ def cpu_load(window: float = 0.5) -> dict[str, Any]:
     ['loadavg', 'other_cores', 'quiet']
     """
     loadavg = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
-    before, own_before = _busy_and_total(), sum(os.times()[:2])
+    before, own_before = cpu_seconds(), sum(os.times()[:2])
     start = time.monotonic()
     time.sleep(window)
-    after, own_after = _busy_and_total(), sum(os.times()[:2])
+    after, own_after = cpu_seconds(), sum(os.times()[:2])
     elapsed = time.monotonic() - start
     if before is None or after is None:
         return {"other_cores": None, "loadavg": loadavg, "quiet": None}

@@ -161,7 +161,12 @@ def test_convolve2d_compiled_path_equals_numpy_path(mode, boundary, dtype, monke
 
 
 DEPTHWISE = [  # (C_in, mult, kernel, stride, padding, dilation)
-    (3, 1, (3, 3), 1, 1, 1), (2, 1, (3, 2), 2, 0, (1, 2)), (2, 2, (2, 3), (2, 1), 1, 1)]
+    (3, 1, (3, 3), 1, 1, 1), (2, 1, (3, 2), 2, 0, (1, 2)), (2, 2, (2, 3), (2, 1), 1, 1),
+    # the 3 x 3 one-pass rows: dilated, uneven and wide padding (rows and columns that
+    # reach no input), several outputs per input channel; a 5 x 5 kernel, strided
+    (2, 1, (3, 3), 1, 2, 2), (2, 3, (3, 3), 1, ((0, 2), (3, 1)), 1),
+    (1, 1, (3, 3), 1, 4, (1, 2)), (2, 1, (5, 5), (1, 2), 2, (2, 1)),
+    (2, 1, (3, 3), 1, "same", 1)]
 
 
 @needs_numba
@@ -185,6 +190,31 @@ def test_depthwise_conv2d_and_backward_equal_numpy_paths(case, dtype, monkeypatc
         assert got.dtype == want.dtype and got.shape == want.shape
         assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
     np.testing.assert_array_equal(x, x0)
+
+
+@needs_numba
+def test_depthwise_with_non_finite_values_equals_numpy_path(monkeypatch):
+    # the compiled layer leaves out the products of padded zeros; with an infinite
+    # weight they are NaN, so it pads as the NumPy path does
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 2, 5, 6))
+    w = rng.standard_normal((2, 1, 3, 3))
+    w[1, 0, 0, 2] = np.inf
+    w_inf = w.copy()
+    y = nn.conv2d(x, w, padding=1, groups=2)
+    assert np.isnan(y[0, 1, 0]).any()
+    # and the backward pass with finite weights, an infinite dL/dy in a corner (its
+    # products with padded zeros are NaN in the weight gradient)
+    w[1, 0, 0, 2] = 0.5
+    g = np.ones((1, 2, 5, 6))
+    g[0, 0, 0, 0] = np.inf
+    grads = nn.conv2d_backward(x, w, g, padding=1, groups=2)
+    assert np.isnan(grads[1][0, 0, 0, 0])
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    with np.errstate(invalid="ignore"):  # inf * 0: NumPy warns
+        np.testing.assert_array_equal(y, nn.conv2d(x, w_inf, padding=1, groups=2))
+        for got, want in zip(grads, nn.conv2d_backward(x, w, g, padding=1, groups=2)):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 @needs_numba
@@ -268,3 +298,23 @@ def test_import_convlib_does_not_import_numba():
             "cl.convolve(np.ones(5, int), np.ones(3, int))\n"
             "assert 'numba' not in sys.modules, 'loaded'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
+    # THREADS='auto': threads while other processes leave the cores idle, judged from
+    # the machine's busy CPU time less this process's own (its threads do not count)
+    clock = {"now": 100.0, "busy": 50.0, "own": 10.0}
+    monkeypatch.setattr(compiled, "_LOAD", {"time": None, "busy": 0.0, "own": 0.0,
+                                            "idle": True})
+    monkeypatch.setattr(compiled, "cpu_seconds", lambda: (clock["busy"], 1e6))
+    monkeypatch.setattr(compiled.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(compiled.os, "times", lambda: (clock["own"], 0.0, 0, 0, 0))
+    assert compiled._idle_core()                  # first reading: no verdict yet
+    clock.update(now=101.0, busy=51.9, own=11.8)  # our threads: 1.8 s, others 0.1 s
+    assert compiled._idle_core()
+    clock.update(now=101.1, busy=53.0)            # within LOAD_INTERVAL: kept
+    assert compiled._idle_core()
+    clock.update(now=102.0, busy=53.9, own=12.0)  # others used 1.8 cores in 1 s
+    assert not compiled._idle_core()
+    clock.update(now=103.0, busy=54.2, own=12.2)  # others 0.1 cores: idle again
+    assert compiled._idle_core()

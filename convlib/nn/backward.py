@@ -20,7 +20,7 @@ import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
-from ..compiled import depthwise_weight_gradient, use_compiled
+from ..compiled import depthwise_forward, depthwise_weight_gradient, use_compiled
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
@@ -115,13 +115,30 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
     check_padding_size(xb, w.shape[0], k, s, pads, d, out_hw,
                        result_dtype(xb, w, gb), func, padding)
-    xp = pad_input(xb, pads, mode=mode)
-    N, C_in, Hp, Wp = xp.shape
     C_out, Cg, kH, kW = w.shape
-    grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
-                               pads, mode)
-    grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
-    grad_b = gb.sum(axis=(0, 2, 3))
+    Hp, Wp = (n + lo + hi for n, (lo, hi) in zip(xb.shape[2:], pads))
+    implied = (mode == "zeros" and Cg == 1 and groups == C_out and kH * kW > 1
+               and use_compiled(xb, w, gb) and bool(np.isfinite(w).all()))
+    flipped_pads = tuple(di * (ki - 1) - lo for di, ki, (lo, _) in zip(d, k, pads))
+    if implied and s == (1, 1) and min(flipped_pads) >= 0:
+        # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
+        # the flipped kernel (chapter 14), whose zero padding the kernel implies
+        grad_x = depthwise_forward(gb, w[:, :, ::-1, ::-1], s, d, xb.shape[2:],
+                                   flipped_pads)
+    else:
+        grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
+                                   pads, mode)
+    grad_w = grad_b = None
+    if implied:  # depthwise, compiled, the input's zero padding implied
+        grad_w, grad_b = depthwise_weight_gradient(xb, gb, (kH, kW), s, d,
+                                                   (pads[0][0], pads[1][0]))
+        grad_b = grad_b.astype(gb.dtype, copy=False)
+        if not np.isfinite(grad_b).all():  # a non-finite dL/dy times a padded zero
+            grad_w = None                  # is NaN: pad, as the NumPy path does
+    if grad_w is None or grad_b is None:
+        xp = pad_input(xb, pads, mode=mode)
+        grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
+        grad_b = gb.sum(axis=(0, 2, 3))
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
 
 
@@ -131,7 +148,7 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
     if Cg == 1 and groups == C_out and use_compiled(xp, g):  # depthwise, compiled
-        return depthwise_weight_gradient(xp, g, (kH, kW), stride, dilation)
+        return depthwise_weight_gradient(xp, g, (kH, kW), stride, dilation)[0]
     if Cg == 1 and groups == C_out:  # depthwise: per tap, one product-sum per channel
         grad_w = np.empty((C_out, kH, kW), dtype=np.result_type(xp, g))
         for i in range(kH):

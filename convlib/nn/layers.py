@@ -13,6 +13,7 @@ a strided window view with the weights. Chapter 10 teaches all three.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -134,7 +135,23 @@ def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padd
     mode = check_padding_mode(padding_mode, pads, xb.shape[2:], func)
     check_padding_size(xb, weight.shape[0], k, s, pads, d, out_sizes,
                        result_dtype(xb, weight), func, padding)
-    xp = pad_input(xb, pads, mode=mode)
+    Cg = weight.shape[1]
+    if (nd == 2 and mode == "zeros" and Cg == 1 and math.prod(k) > 1
+            and use_compiled(xb, weight) and np.isfinite(weight).all()):
+        # depthwise, compiled: the zero padding is implied, not copied (finite weights
+        # only: their products with padded zeros, left out, are zeros)
+        out = depthwise_forward(xb, weight, s, d, out_sizes, (pads[0][0], pads[1][0]))
+    else:
+        xp = pad_input(xb, pads, mode=mode)
+        out = _conv_padded(xp, weight, s, d, groups, nd)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nd)
+    return out if batched else out[0]
+
+
+def _conv_padded(xp: NDArray[Any], weight: NDArray[Any], s: Ints, d: Ints, groups: int,
+                 nd: int) -> NDArray[Any]:
+    """The layer of ``nd`` spatial axes on an already padded batch."""
     if nd == 1:
         out = _conv2d_gemm(xp[:, :, None], weight[:, :, None], (1,) + s, (1,) + d,
                            groups)[:, :, 0]
@@ -142,9 +159,7 @@ def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padd
         out = _conv2d_gemm(xp, weight, s, d, groups)
     else:
         out = _conv3d_windows(xp, weight, s, d, groups)
-    if bias is not None:
-        out = out + bias.reshape((-1,) + (1,) * nd)
-    return out if batched else out[0]
+    return out
 
 
 _PARAMS = """
