@@ -217,16 +217,21 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     >>> choose_method(np.ones(1_000_000), np.ones(1_000))
     'overlap_add'
     >>> rng = np.random.default_rng(0)
-    >>> choose_method(np.ones((256, 256)), rng.standard_normal((15, 15)))
+    >>> choose_method(np.ones((256, 256)), rng.standard_normal((63, 63)))
     'fft'
+    >>> # a 15 x 15 kernel: the direct sum, compiled if numba is installed
+    >>> from convlib.compiled import numba_available
+    >>> choose_method(np.ones((256, 256)), rng.standard_normal((15, 15))) in (
+    ...     "compiled" if numba_available() else "fft",)
+    True
     >>> # rank 1: separable passes, unless the compiled sum (numba) is predicted faster
     >>> choose_method(np.ones((512, 512)), np.ones((5, 5))) in ("separable", "compiled")
     True
     >>> choose_method(np.ones((128, 128), int), np.ones((3, 3), int))  # never compiled
     'direct'
-    >>> x = rng.standard_normal(20_000)
-    >>> choose_method(x, np.ones(500)), choose_method(np.append(x, np.nan), np.ones(500))
-    ('fft', 'direct')
+    >>> x = rng.standard_normal(20_000)  # a NaN keeps auto on the direct sum
+    >>> choose_method(x, np.ones(1000)), choose_method(np.append(x, np.nan), np.ones(1000))
+    ('overlap_add', 'compiled')
     >>> method, times = choose_method(np.ones(64), np.ones(8), measure=True)
     >>> sorted(times)
     ['direct', 'fft', 'overlap_add']
