@@ -91,6 +91,15 @@ def test_padding_same_unbatched_complex_integer_and_dtypes():
         assert nn.winograd_conv2d(x.astype(dtype), w.astype(dtype)).dtype == dtype
 
 
+def test_float16_sums_accumulate_wider_than_float16():
+    # the docstring's claim: each channel sum is rounded to float16 once. 4096 channels
+    # of ones give 9 * 4096 = 36864 (a float16 value); a float16 running sum would stop
+    # growing at 2048, where adding 1 no longer changes a float16
+    ones = np.ones((1, 4096, 3, 3), np.float16)
+    y = nn.winograd_conv2d(ones, ones, m=1)
+    assert y.dtype == np.float16 and y.item() == 9 * 4096
+
+
 def test_inputs_not_modified():
     rng = np.random.default_rng(2)
     x, w, b = (rng.standard_normal(s) for s in ((1, 2, 5, 5), (3, 2, 3, 3), (3,)))

@@ -98,8 +98,10 @@ def winograd_conv2d(x, weight, bias=None, padding=0, *, m: int = 2) -> np.ndarra
     -------
     ndarray of shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
         ``convlib.nn.conv2d(x, weight, bias, padding=padding)`` up to rounding.
-        Computed in the inputs' floating type (float16 stays float16: every transform,
-        product and sum is rounded to it), float64 for integer inputs.
+        Computed in the inputs' floating type, float64 for integer inputs. float16
+        stays float16: the result of each contraction (two per transform) and of the
+        GEMMs is rounded to it; NumPy accumulates each float16 dot product in float32
+        and rounds only its result.
 
     Raises
     ------
