@@ -50,7 +50,7 @@ from ._timing import cpu_seconds
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "COMPILED_DTYPES",
+           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
@@ -75,6 +75,10 @@ THREADS: bool | str = "auto"
 
 #: Fewest seconds between two readings of the other processes' CPU use (``THREADS``).
 LOAD_INTERVAL = 0.25
+
+#: Most seconds a reading may be old for the CPU time since then to judge the load;
+#: past it (and before the first reading) the 1-minute load average judges.
+LOAD_STALE = 5.0
 
 #: Result dtypes the compiled kernels serve.
 COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -446,21 +450,23 @@ def _idle_core() -> bool:
     reading (at least :data:`LOAD_INTERVAL` seconds before; the verdict is kept in
     between): the machine's busy CPU time from ``/proc/stat`` less this process's own,
     so that a benchmark's own threads do not count against it (as they do in the load
-    average). Without ``/proc/stat``, the 1-minute load average leaves a core idle."""
+    average). With no recent reading (none yet, or older than :data:`LOAD_STALE`
+    seconds) or no ``/proc/stat``, the 1-minute load average must leave a core idle."""
     now = time.monotonic()
     last = _LOAD["time"]
     if last is not None and now - last < LOAD_INTERVAL:
         return bool(_LOAD["idle"])
     reading, own = cpu_seconds(), sum(os.times()[:2])
-    if reading is None:
-        try:
-            return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
-        except (OSError, AttributeError):  # no load average (Windows)
-            return True
-    if last is not None:
+    if reading is not None and last is not None and now - last <= LOAD_STALE:
         others = max(0.0, (reading[0] - _LOAD["busy"]) - (own - _LOAD["own"])) / (now - last)
         _LOAD["idle"] = others < 0.5
-    _LOAD.update(time=now, busy=reading[0], own=own)
+    else:
+        try:
+            _LOAD["idle"] = os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+        except (OSError, AttributeError):  # no load average (Windows)
+            _LOAD["idle"] = True
+    if reading is not None:
+        _LOAD.update(time=now, busy=reading[0], own=own)
     return bool(_LOAD["idle"])
 
 

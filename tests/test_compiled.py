@@ -346,7 +346,15 @@ def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
     monkeypatch.setattr(compiled, "cpu_seconds", lambda: (clock["busy"], 1e6))
     monkeypatch.setattr(compiled.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr(compiled.os, "times", lambda: (clock["own"], 0.0, 0, 0, 0))
-    assert compiled._idle_core()                  # first reading: no verdict yet
+    load = {"avg": 3.0}
+    monkeypatch.setattr(compiled.os, "getloadavg", lambda: (load["avg"], 0.0, 0.0))
+    monkeypatch.setattr(compiled.os, "cpu_count", lambda: 2)
+    assert not compiled._idle_core()              # first reading: the load average
+    load["avg"] = 0.2
+    clock.update(now=120.0)                       # stale (> LOAD_STALE): load average
+    assert compiled._idle_core()
+    clock.update(now=100.0)
+    monkeypatch.setitem(compiled._LOAD, "time", 100.0)
     clock.update(now=101.0, busy=51.9, own=11.8)  # our threads: 1.8 s, others 0.1 s
     assert compiled._idle_core()
     clock.update(now=101.1, busy=53.0)            # within LOAD_INTERVAL: kept
