@@ -244,35 +244,46 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - 
         for p in range(H_out):
             orow = out[n, o, p]
             r0 = s0 * p - p0  # the input row of the kernel's first row
-            if kH == 3 and kW == 3 and s1 == 1 and d1 == 1 and r0 >= 0 and r0 + 2 * d0 < H:
+            if (kH == 3 and kW == 3 and d1 == 1 and (s1 == 1 or s1 == 2) and r0 >= 0
+                    and r0 + 2 * d0 < H):
                 # a 3 x 3 kernel inside the rows: its nine taps in one pass over the
                 # columns all of them reach (the output row loaded and stored once)
-                lo = min(max(p1, 0), W_out)
-                hi = max(lo, min(W_out, W + p1 - 2))
+                lo = cols[0, 0]
+                hi = max(lo, cols[2, 1])
                 for e in range(lo + W_out - hi):  # the columns near the edges
                     q = e if e < lo else hi + e - lo
                     orow[q] = 0
                     for i in range(3):
                         for j in range(3):
-                            col = q + j - p1
+                            col = s1 * q + j - p1
                             if 0 <= col < W:
                                 orow[q] += w[o, i, j] * x[n, c, r0 + d0 * i, col]
                 if lo < hi:
-                    # one slice per input row, read at constant offsets: the compiler
-                    # then vectorises the loop (nine slices of runtime starts, it
-                    # does not: too many possible overlaps with the output to check)
+                    # one slice per input row, read at constant offsets (and a
+                    # constant stride): the compiler then vectorises the loop (nine
+                    # slices of runtime starts, it does not: too many possible
+                    # overlaps with the output to check)
                     m = hi - lo
                     ov = orow[lo:hi]
-                    u = x[n, c, r0][lo - p1:hi - p1 + 2]
-                    v = x[n, c, r0 + d0][lo - p1:hi - p1 + 2]
-                    z = x[n, c, r0 + 2 * d0][lo - p1:hi - p1 + 2]
+                    k0 = s1 * lo - p1
+                    k1 = s1 * (hi - 1) - p1 + 3
+                    u = x[n, c, r0][k0:k1]
+                    v = x[n, c, r0 + d0][k0:k1]
+                    z = x[n, c, r0 + 2 * d0][k0:k1]
                     w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
                     w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
                     w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
-                    for q in range(m):
-                        ov[q] = ((((((((w00 * u[q] + w01 * u[q + 1]) + w02 * u[q + 2])
-                                     + w10 * v[q]) + w11 * v[q + 1]) + w12 * v[q + 2])
-                                  + w20 * z[q]) + w21 * z[q + 1]) + w22 * z[q + 2])
+                    if s1 == 1:
+                        for q in range(m):
+                            ov[q] = ((((((((w00 * u[q] + w01 * u[q + 1]) + w02 * u[q + 2])
+                                         + w10 * v[q]) + w11 * v[q + 1]) + w12 * v[q + 2])
+                                      + w20 * z[q]) + w21 * z[q + 1]) + w22 * z[q + 2])
+                    else:
+                        for q in range(m):
+                            t = 2 * q
+                            ov[q] = ((((((((w00 * u[t] + w01 * u[t + 1]) + w02 * u[t + 2])
+                                         + w10 * v[t]) + w11 * v[t + 1]) + w12 * v[t + 2])
+                                      + w20 * z[t]) + w21 * z[t + 1]) + w22 * z[t + 2])
                 continue
             for q in range(W_out):
                 orow[q] = 0
@@ -340,6 +351,40 @@ def _dw_weight_grad(x, g, gw, gb, s0, s1, d0, d1, p0, p1):  # pragma: no cover -
                 for q in range(W_out):
                     acc[q] += grow[q]
         gb[c] = acc.sum()
+        if kW == 3 and s1 == 1 and d1 == 1:
+            # three taps of a kernel row in one pass: their partial sums interleaved,
+            # acc3[i, q, j], so that the row of dL/dy and of x are read once per row
+            # of taps (the same sums, in the same order, as tap by tap)
+            lo = min(max(p1, 0), W_out)
+            hi = max(lo, min(W_out, W + p1 - 2))
+            acc3 = np.zeros((kH, W_out, 3), dtype=gw.dtype)
+            for n in range(N):
+                for p in range(H_out):
+                    grow = g[n, c, p]
+                    for i in range(kH):
+                        r = s0 * p + d0 * i - p0
+                        if r < 0 or r >= H:
+                            continue
+                        xrow = x[n, c, r]
+                        a = acc3[i]
+                        for e in range(lo + W_out - hi):  # columns near the edges
+                            q = e if e < lo else hi + e - lo
+                            for j in range(3):
+                                col = q + j - p1
+                                if 0 <= col < W:
+                                    a[q, j] += grow[q] * xrow[col]
+                        if lo < hi:
+                            xs = xrow[lo - p1:hi - p1 + 2]
+                            gs = grow[lo:hi]
+                            for q in range(hi - lo):
+                                gq = gs[q]
+                                a[lo + q, 0] += gq * xs[q]
+                                a[lo + q, 1] += gq * xs[q + 1]
+                                a[lo + q, 2] += gq * xs[q + 2]
+            for i in range(kH):
+                for j in range(3):
+                    gw[c, i, j] = acc3[i, :, j].sum()
+            continue
         for i in range(kH):
             for j in range(kW):
                 off = d1 * j - p1  # output column q reads input column s1 q + off

@@ -166,7 +166,9 @@ DEPTHWISE = [  # (C_in, mult, kernel, stride, padding, dilation)
     # reach no input), several outputs per input channel; a 5 x 5 kernel, strided
     (2, 1, (3, 3), 1, 2, 2), (2, 3, (3, 3), 1, ((0, 2), (3, 1)), 1),
     (1, 1, (3, 3), 1, 4, (1, 2)), (2, 1, (5, 5), (1, 2), 2, (2, 1)),
-    (2, 1, (3, 3), 1, "same", 1)]
+    (2, 1, (3, 3), 1, "same", 1),
+    # the 3 x 3 one-pass rows with stride 2 (even and odd widths, uneven padding)
+    (2, 1, (3, 3), 2, 1, 1), (2, 2, (3, 3), (1, 2), ((1, 0), (0, 2)), (2, 1))]
 
 
 @needs_numba
@@ -190,6 +192,41 @@ def test_depthwise_conv2d_and_backward_equal_numpy_paths(case, dtype, monkeypatc
         assert got.dtype == want.dtype and got.shape == want.shape
         assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
     np.testing.assert_array_equal(x, x0)
+
+
+@needs_numba
+def test_depthwise_random_configurations_equal_numpy_paths(monkeypatch):
+    # the compiled depthwise kernels branch on the kernel size, stride, dilation and
+    # which rows and columns the padding covers: 80 random layers through every branch
+    rng = np.random.default_rng(8)
+    layers = []
+    for _ in range(80):
+        k = tuple(int(v) for v in rng.choice([1, 2, 3, 3, 5], 2))
+        s = tuple(int(v) for v in rng.integers(1, 3, 2))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        pad = tuple((int(a), int(b)) for a, b in rng.integers(0, 4, (2, 2)))
+        hw = [int(v) for v in rng.integers(1, 12, 2)]
+        span = [di * (ki - 1) + 1 for di, ki in zip(d, k)]
+        if any(n + lo + hi < sp for n, (lo, hi), sp in zip(hw, pad, span)) or k == (1, 1):
+            continue
+        C, mult = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        dtype = FLOATS[len(layers) % 2]
+        x = rng.standard_normal((2, C) + tuple(hw)).astype(dtype)
+        w = rng.standard_normal((C * mult, 1) + k).astype(dtype)
+        y = nn.conv2d(x, w, stride=s, padding=pad, dilation=d, groups=C)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        grads = nn.conv2d_backward(x, w, g, stride=s, padding=pad, dilation=d, groups=C)
+        layers.append((x, w, g, s, pad, d, C, y, grads))
+    assert len(layers) > 40
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, g, s, pad, d, C, y, grads in layers:
+        np.testing.assert_array_equal(
+            y, nn.conv2d(x, w, stride=s, padding=pad, dilation=d, groups=C))
+        ref = nn.conv2d_backward(x, w, g, stride=s, padding=pad, dilation=d, groups=C)
+        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
+        for got, want in zip(grads, ref):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
 
 
 @needs_numba
