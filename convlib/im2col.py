@@ -517,9 +517,10 @@ def conv2d_indirect(x, weight, stride: IntPair = 1, padding: IntPair = 0,
     The images are laid out as NHWC pixel rows of ``C`` values, plus one row of zeros
     for the padding. For each tap ``t`` the buffer's row ``t`` selects ``L`` pixel rows,
     an ``(N, L, C)`` array that is multiplied by the tap's ``(C, K)`` weights and
-    accumulated. NumPy's gather copies that one tap's rows (the size of the input); a
-    compiled implementation reads them through the pointers inside the GEMM and copies
-    nothing, which is the point of the algorithm.
+    accumulated. NumPy's gather copies that one tap's rows (``N * L * C`` values, the
+    size of the input for stride 1 and size-keeping padding); a compiled implementation
+    reads them through the pointers inside the GEMM and copies nothing, which is the
+    point of the algorithm.
 
     References
     ----------
