@@ -164,9 +164,10 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
         The inputs, as they would be passed to :func:`convolve`.
     mode : {'full', 'same', 'valid'}
     measure : bool
-        If True, time ``'direct'``, ``'fft'`` and ``'overlap_add'`` on these inputs
-        instead (as :func:`convlib.bench.bench_methods` does) and return the fastest with
-        the times, as ``scipy.signal.choose_conv_method(..., measure=True)`` does.
+        If True, time ``'direct'``, ``'fft'`` and ``'overlap_add'`` (and ``'compiled'``
+        where it serves the inputs) on these inputs instead (as
+        :func:`convlib.bench.bench_methods` does) and return the fastest with the times,
+        as ``scipy.signal.choose_conv_method(..., measure=True)`` does.
 
     Returns
     -------
@@ -233,8 +234,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     >>> choose_method(x, np.ones(1000)), choose_method(np.append(x, np.nan), np.ones(1000))
     ('overlap_add', 'compiled')
     >>> method, times = choose_method(np.ones(64), np.ones(8), measure=True)
-    >>> sorted(times)
-    ['direct', 'fft', 'overlap_add']
+    >>> sorted(times)  # and 'compiled' if numba is installed
+    ['compiled', 'direct', 'fft', 'overlap_add']
     >>> choose_method([1, 2, 3], [1, 1], mode="middle")
     Traceback (most recent call last):
     ...
@@ -242,8 +243,9 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
     """
     a, b = as_operands(in1, in2, mode, MODES, "choose_method")
     if measure:
-        times = time_methods(convolve, a, b, mode, ("direct", "fft", "overlap_add"),
-                             repeat=3, budget=0.02)
+        timed = ("direct", "fft", "overlap_add") + (
+            ("compiled",) if serves_compiled(a, b, mode) is None else ())
+        times = time_methods(convolve, a, b, mode, timed, repeat=3, budget=0.02)
         return min(times, key=times.__getitem__), times
     if a.ndim and mode == "valid" and _valid_swap_needed(a.shape, b.shape, "choose_method"):
         a, b = b, a
