@@ -65,8 +65,10 @@ PARALLEL_MIN_MACS = 2**20
 
 #: Whether the kernels may use threads. ``'auto'`` (default) uses them for work of at
 #: least :data:`PARALLEL_MIN_MACS` multiply-adds only while other processes leave the
-#: cores idle (they used less than half a core since the last reading, taken at most
-#: every :data:`LOAD_INTERVAL` seconds: :func:`_idle_core`); True always, False never. On a busy machine a thread pool costs milliseconds per call:
+#: cores idle (they used less than half a core since the last reading of the CPU time,
+#: taken at most every ``LOAD_INTERVAL`` seconds; with no reading younger than
+#: ``LOAD_STALE`` seconds, the 1-minute load average must leave a core idle); True
+#: always, False never. On a busy machine a thread pool costs milliseconds per call:
 #: the call ends when its slowest thread does, and a thread that waits for a core
 #: waits a scheduler time slice (measured: 10 ms for a 0.15 ms convolution at load
 #: average 5 on 2 cores). Threads never change the result: each output row is

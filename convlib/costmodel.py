@@ -96,8 +96,7 @@ def cost_features(shape1, shape2, mode: str = "full",
     dict
         For ``'direct'`` (:func:`convlib.direct.convolve_direct`): ``call`` (1),
         ``tap`` (taps of the smaller input times the number of cache-sized output
-        blocks: two NumPy calls each), ``mac`` (its multiply-adds, doubled for complex
-        data) and ``mac_dot``
+        blocks: two NumPy calls each), ``mac`` (its multiply-adds) and ``mac_dot``
         (multiply-adds done in compiled dot products instead: by ``numpy.convolve``
         for 1-D inputs, by one dot product per output value where
         ``convlib.direct.windows_pay`` says so, i.e. when the output has at most
@@ -143,10 +142,8 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    factor = 2.0 if complex_data else 1.0
     direct = _direct_features(shape1, shape2, mode)
-    direct["mac"] *= factor  # a complex multiply-add moves twice the bytes (measured:
-    direct["mac_dot"] *= factor  # 2.0x the time of float64 on 512 x 512 by 5 x 5)
+    factor = 2.0 if complex_data else 1.0
     points = math.prod(next_fast_len(p + q - 1, not complex_data)
                        for p, q in zip(shape1, shape2))
     blocks, block_points = 1, 1
