@@ -357,40 +357,6 @@ def _dw_weight_grad(x, g, gw, gb, s0, s1, d0, d1, p0, p1):  # pragma: no cover -
                 for q in range(W_out):
                     acc[q] += grow[q]
         gb[c] = acc.sum()
-        if kW == 3 and s1 == 1 and d1 == 1:
-            # three taps of a kernel row in one pass: their partial sums interleaved,
-            # acc3[i, q, j], so that the row of dL/dy and of x are read once per row
-            # of taps (the same sums, in the same order, as tap by tap)
-            lo = min(max(p1, 0), W_out)
-            hi = max(lo, min(W_out, W + p1 - 2))
-            acc3 = np.zeros((kH, W_out, 3), dtype=gw.dtype)
-            for n in range(N):
-                for p in range(H_out):
-                    grow = g[n, c, p]
-                    for i in range(kH):
-                        r = s0 * p + d0 * i - p0
-                        if r < 0 or r >= H:
-                            continue
-                        xrow = x[n, c, r]
-                        a = acc3[i]
-                        for e in range(lo + W_out - hi):  # columns near the edges
-                            q = e if e < lo else hi + e - lo
-                            for j in range(3):
-                                col = q + j - p1
-                                if 0 <= col < W:
-                                    a[q, j] += grow[q] * xrow[col]
-                        if lo < hi:
-                            xs = xrow[lo - p1:hi - p1 + 2]
-                            gs = grow[lo:hi]
-                            for q in range(hi - lo):
-                                gq = gs[q]
-                                a[lo + q, 0] += gq * xs[q]
-                                a[lo + q, 1] += gq * xs[q + 1]
-                                a[lo + q, 2] += gq * xs[q + 2]
-            for i in range(kH):
-                for j in range(3):
-                    gw[c, i, j] = acc3[i, :, j].sum()
-            continue
         for i in range(kH):
             for j in range(kW):
                 off = d1 * j - p1  # output column q reads input column s1 q + off
