@@ -25,7 +25,10 @@ ratios per goal:
 * ``1d`` -- the same for signals of 10**3 to 10**7 samples and kernels of 3 to 10**4
   taps. Goals: geometric mean >= 1.0, worst <= 1.25.
 * ``layers`` -- :func:`convlib.nn.conv2d` against ``torch.nn.functional.conv2d``
-  (2 threads), float32 and float64; each layer's GFLOP/s as a fraction of
+  (2 threads, timed in a process of its own that never loads numba: beside numba's
+  threads PyTorch's times varied tenfold), float32 and float64 (PyTorch's float64
+  convolutions are not tuned: ``geomean_vs_torch_by_dtype`` tells the two apart);
+  each layer's GFLOP/s as a fraction of
   ``numpy.matmul``'s; :func:`convlib.nn.conv_transpose2d` and
   :func:`convlib.nn.conv2d_backward` relative to the forward pass. Goals: geometric
   mean of ``t_convlib / t_torch`` <= 1.3 on dense layers and <= 1.5 on depthwise ones;
@@ -52,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import math
 import time
@@ -663,19 +667,77 @@ def _matmul_gflops(dtype: str, n: int, repeat: int, budget: float) -> float:
     return 2 * n**3 / times["mm"] / 1e9
 
 
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        return None
+def _torch_peer(folder: str, repeat: int, budget: float) -> None:
+    """Time ``torch.nn.functional.conv2d`` on the layer cases saved in ``folder``.
+
+    Run by :func:`bench_layers` in a process of its own (``python -c``), which imports
+    PyTorch and never numba: in one process, numba's OpenMP threads and PyTorch's
+    share the cores, and PyTorch's timings of the same layer varied tenfold between
+    runs, either way (3.9 ms alone, 8.3 ms beside numba, for one layer). Reads
+    ``cases.json`` and ``x{i}.npy``, ``w{i}.npy``; writes ``y{i}.npy`` (the outputs)
+    and ``torch.json`` (the version and the seconds per call).
+    """
+    import os
+
+    import torch
     torch.set_num_threads(2)
-    return torch
+    with open(os.path.join(folder, "cases.json")) as f:
+        cases = json.load(f)
+    times = []
+    for i, (s, pad, d, g) in enumerate(cases):
+        tx = torch.from_numpy(np.load(os.path.join(folder, f"x{i}.npy")))
+        tw = torch.from_numpy(np.load(os.path.join(folder, f"w{i}.npy")))
+
+        def run(tx: Any = tx, tw: Any = tw, s: int = s, pad: int = pad, d: int = d,
+                g: int = g) -> np.ndarray:
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(tx, tw, None, s, pad, d, g).numpy()
+        t, results = time_interleaved({"torch": run}, repeat, budget)
+        np.save(os.path.join(folder, f"y{i}.npy"), results["torch"])
+        times.append(t["torch"])
+    with open(os.path.join(folder, "torch.json"), "w") as f:
+        json.dump({"version": torch.__version__, "times": times}, f)
+
+
+def _torch_times(inputs: Sequence[tuple[np.ndarray, np.ndarray, tuple[int, ...]]],
+                 repeat: int, budget: float
+                 ) -> tuple[str | None, list[float], list[np.ndarray]]:
+    """PyTorch's version, seconds per call and outputs on ``(x, w, (s, pad, d, g))``,
+    measured in a separate process (:func:`_torch_peer`); ``(None, [], [])`` if PyTorch
+    is not installed or that process fails."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    if importlib.util.find_spec("torch") is None:
+        return None, [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for i, (x, w, _) in enumerate(inputs):
+            np.save(os.path.join(folder, f"x{i}.npy"), x)
+            np.save(os.path.join(folder, f"w{i}.npy"), w)
+        with open(os.path.join(folder, "cases.json"), "w") as f:
+            json.dump([list(params) for _, _, params in inputs], f)
+        code = (f"from convlib.bench import _torch_peer; "
+                f"_torch_peer({folder!r}, {int(repeat)}, {float(budget)})")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            print(f"PyTorch's timing process failed:\n{done.stderr[-2000:]}")
+            return None, [], []
+        with open(os.path.join(folder, "torch.json")) as f:
+            record = json.load(f)
+        outputs = [np.load(os.path.join(folder, f"y{i}.npy")) for i in range(len(inputs))]
+    return record["version"], record["times"], outputs
 
 
 def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float = 0.05,
                  seed: int = 0, matmul_n: int = 1024
                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Time :func:`convlib.nn.conv2d` (and its transpose and backward) on layer cases.
+
+    PyTorch (where installed: a peer, not a dependency) is timed on the same inputs in a
+    separate process that never loads numba (:func:`_torch_peer`), with 2 threads.
 
     Returns
     -------
@@ -688,39 +750,35 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
     info : dict
         ``torch`` (version or ``None``) and ``matmul_gflops`` per dtype.
     """
-    torch = _torch()
     rng = np.random.default_rng(seed)
-    info: dict[str, Any] = {"torch": torch.__version__ if torch else None,
-                            "matmul_gflops": {}}
-    rows = []
+    inputs = []
     for case in cases:
+        N, ci, co, hw, k = (case[key] for key in ("N", "C_in", "C_out", "hw", "k"))
+        s, d, g = case["stride"], case["dilation"], case["groups"]
+        x = rng.standard_normal((N, ci, hw, hw)).astype(case["dtype"])
+        w = rng.standard_normal((co, ci // g, k, k)).astype(case["dtype"])
+        inputs.append((x, w, (s, d * (k - 1) // 2, d, g)))
+    version, torch_times, torch_outputs = _torch_times(inputs, repeat, budget)
+    info: dict[str, Any] = {"torch": version, "matmul_gflops": {},
+                            "torch_process": "separate"}
+    rows = []
+    for i, case in enumerate(cases):
         dt = case["dtype"]
         if dt not in info["matmul_gflops"]:
             info["matmul_gflops"][dt] = _matmul_gflops(dt, matmul_n, repeat, budget)
         N, ci, co, hw, k = (case[key] for key in ("N", "C_in", "C_out", "hw", "k"))
-        s, d, g = case["stride"], case["dilation"], case["groups"]
-        pad = d * (k - 1) // 2
-        x = rng.standard_normal((N, ci, hw, hw)).astype(dt)
-        w = rng.standard_normal((co, ci // g, k, k)).astype(dt)
+        x, w, (s, pad, d, g) = inputs[i]
         y = conv2d(x, w, None, s, pad, d, g)
         out_pad = hw - ((y.shape[2] - 1) * s - 2 * pad + d * (k - 1) + 1)
         funcs = {"forward": lambda: conv2d(x, w, None, s, pad, d, g),
                  "transpose": lambda: conv_transpose2d(y, w, None, s, pad, out_pad, g, d),
                  "backward": lambda: conv2d_backward(x, w, y, s, pad, d, g)}
-        if torch is not None:
-            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
-
-            def run_torch() -> np.ndarray:
-                with torch.no_grad():
-                    return torch.nn.functional.conv2d(tx, tw, None, s, pad, d, g).numpy()
-            funcs["torch"] = run_torch
         times, results = time_interleaved(funcs, repeat, budget)
-        if torch is not None:
-            reference = results["torch"].astype(np.float64)
-            error = _rel_error(results["forward"], reference)
+        if version is not None:
+            times["torch"] = torch_times[i]
+            error = _rel_error(results["forward"], torch_outputs[i].astype(np.float64))
         else:  # one output channel of one sample, by SciPy
-            c = 0 if g == 1 else 0
-            ref = sum(sps.correlate2d(np.pad(x[0, c + j].astype(np.float64), pad),
+            ref = sum(sps.correlate2d(np.pad(x[0, j].astype(np.float64), pad),
                                       w[0, j].astype(np.float64), "valid")
                       for j in range(ci // g))
             ref = ref[:: s, :: s] if d == 1 else None
@@ -734,7 +792,7 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
                "error": error, "ok": error <= TOLERANCE[dt]
                and results["forward"].dtype == x.dtype
                and results["transpose"].shape == x.shape}
-        if torch is not None:
+        if version is not None:
             row["vs_torch"] = times["forward"] / times["torch"]
         rows.append(row)
     return rows, info
@@ -860,11 +918,17 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         dw = [r for r in rows if r["depthwise"]]
         geo_dense = _geomean(r["vs_torch"] for r in dense) if have_torch else math.nan
         geo_dw = _geomean(r["vs_torch"] for r in dw) if have_torch else math.nan
+        by_dtype = {f"{kind} {dt}": round(_geomean(
+            r["vs_torch"] for r in group if r["dtype"] == dt), 3)
+            for kind, group in (("dense", dense), ("depthwise", dw))
+            for dt in ("float32", "float64")
+            if have_torch and any(r["dtype"] == dt for r in group)}
         worst_t = max(r["transpose_ratio"] for r in rows)
         worst_b = max(r["backward_ratio"] for r in rows)
         out["layers"] = {
             "torch": info["torch"], "geomean_vs_torch_dense": round(geo_dense, 3),
             "geomean_vs_torch_depthwise": round(geo_dw, 3),
+            "geomean_vs_torch_by_dtype": by_dtype,
             "geomean_matmul_fraction": round(_geomean(r["matmul_fraction"]
                                                       for r in rows), 3),
             "worst_transpose_ratio": round(worst_t, 3),
