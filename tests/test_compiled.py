@@ -330,6 +330,29 @@ def test_zero_taps_and_tap_groups_keep_the_direct_order(mode):
                                           cl.convolve(x, h, mode, method="direct"))
 
 
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+def test_three_by_three_one_pass_rows_keep_the_direct_order(mode, dtype):
+    """A 3 x 3 kernel without zeros takes its nine taps in one pass on the rows all
+    three input rows reach, edge columns term by term: still bit for bit, on images
+    from 1 x 1 (all edges) to long rows split into several tasks (CHUNK)."""
+    rng = np.random.default_rng(9)
+    h = rng.standard_normal((3, 3)).astype(dtype)
+    shapes = [(1, 1), (2, 3), (3, 3), (4, 2), (5, 9), (17, 33), (3, compiled.CHUNK + 5)]
+    for shape in shapes:
+        x = rng.standard_normal(shape).astype(dtype)
+        if mode == "valid" and not _valid_ok(shape, h.shape):
+            continue
+        for a, b in ((x, h), (h, x)):
+            np.testing.assert_array_equal(cl.convolve(a, b, mode, method="compiled"),
+                                          cl.convolve(a, b, mode, method="direct"))
+    x = rng.standard_normal((6, 7)).astype(dtype)
+    x[2, 3] = np.nan
+    out = cl.convolve(x, h, "same", method="compiled")
+    assert np.isnan(out).sum() == 9    # NaN stays local
+
+
 def test_import_convlib_does_not_import_numba():
     code = ("import sys, numpy as np, convlib as cl\n"
             "cl.convolve(np.ones(5, int), np.ones(3, int))\n"
