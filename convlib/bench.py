@@ -703,7 +703,7 @@ def _torch_times(inputs: Sequence[tuple[np.ndarray, np.ndarray, tuple[int, ...]]
                  repeat: int, budget: float
                  ) -> tuple[str | None, list[float], list[np.ndarray]]:
     """PyTorch's version, seconds per call and outputs on ``(x, w, (s, pad, d, g))``,
-    measured in a separate process (:func:`_torch_peer`); ``(None, [], [])`` if PyTorch
+    measured in a separate process (``_torch_peer``); ``(None, [], [])`` if PyTorch
     is not installed or that process fails."""
     import os
     import subprocess
@@ -737,7 +737,7 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
     """Time :func:`convlib.nn.conv2d` (and its transpose and backward) on layer cases.
 
     PyTorch (where installed: a peer, not a dependency) is timed on the same inputs in a
-    separate process that never loads numba (:func:`_torch_peer`), with 2 threads.
+    separate process that never loads numba (``_torch_peer``), with 2 threads.
 
     Returns
     -------
