@@ -30,3 +30,27 @@ def test_draw_roofline_kernel(fig, k):
     bound = "compute" if k * k / 4 > 2e11 / 1.7e10 else "memory"
     assert fig.axes[0].get_title().endswith(f"({bound}-bound)")
     assert rf.ridge_point(2e11, 1.7e10) == pytest.approx(2e11 / 1.7e10)
+
+
+def test_show_roofline_series_draws_each_series(fig):
+    ax = fig.subplots()
+    series = [{"label": "ours", "intensity": [1.0, 2.0], "flops": [5e9, 1.5e10],
+               "marker": "s"},
+              {"label": "peer", "intensity": [1.0], "flops": [8e9], "marker": "s",
+               "filled": False}]
+    cl.plotting.show_roofline_series(ax, 1e11, 1e10, series)
+    x, y = ax.get_lines()[0].get_data()
+    np.testing.assert_allclose(y, np.minimum(1e2, x * 10))     # the roof, GFLOP/s
+    ours, peer = ax.get_lines()[2:]                            # after roof and ridge
+    np.testing.assert_allclose(ours.get_ydata(), [5.0, 15.0])
+    np.testing.assert_allclose(peer.get_xdata(), [1.0])
+    assert peer.get_markerfacecolor() == "none" != ours.get_markerfacecolor()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["roofline", "ours", "peer"]
+
+
+def test_show_roofline_series_rejects_mismatched_lengths(fig):
+    with pytest.raises(ValueError, match="'bad' has 2 intensities and 1 rates"):
+        cl.plotting.show_roofline_series(
+            fig.subplots(), 1e11, 1e10,
+            [{"label": "bad", "intensity": [1.0, 2.0], "flops": [1e9]}])

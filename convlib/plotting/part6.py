@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from ..roofline import direct_intensity, ridge_point, roofline
 
-__all__ = ["show_roofline", "draw_roofline_kernel", "ROOFLINE_MARKERS"]
+__all__ = ["show_roofline", "draw_roofline_kernel", "ROOFLINE_MARKERS",
+           "show_roofline_series"]
 
 #: Markers cycled over a roofline's points, so that points differ by shape as well as
 #: colour.
@@ -85,3 +86,65 @@ def draw_roofline_kernel(fig: Figure, k: int, *, peak: float, bandwidth: float,
                  f"GFLOP/s, read once {state['once_flops'] / 1e9:.3g} ({bound}-bound)",
                  fontsize=8)
     return state
+
+
+def show_roofline_series(ax: Axes, peak: float, bandwidth: float,
+                         series: Sequence[dict[str, Any]], *,
+                         intensities: tuple[float, float] = (0.3, 100.0)) -> Axes:
+    """The roofline ``min(peak, I * bandwidth)`` with series of measured points.
+
+    For results stored from a benchmark run: each series is one implementation on one
+    kind of case (e.g. convlib's depthwise layers), drawn with one colour and one
+    marker shape, filled or hollow (e.g. filled for convlib, hollow for a peer
+    library), so that series differ by shape and fill as well as colour.
+
+    Parameters
+    ----------
+    ax : Axes
+    peak, bandwidth : float
+        FLOP/s and bytes/s of the machine the points were measured on.
+    series : sequence of dict
+        Each with ``label``, ``intensity`` (FLOP/byte, one per point), ``flops``
+        (measured FLOP/s, one per point), and optionally ``marker`` (a matplotlib
+        marker, default ``'o'``), ``color`` (default: viridis, spread over the series)
+        and ``filled`` (default True).
+    intensities : (float, float)
+        The range of the horizontal axis.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with the roofline, the ridge, one line object per series (after the
+        roof and the ridge) and a legend outside the axes on the right.
+
+    Raises
+    ------
+    ValueError
+        If a series' ``intensity`` and ``flops`` differ in length.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = show_roofline_series(ax, 1e11, 1e10, [
+    ...     {"label": "a", "intensity": [1.0, 4.0], "flops": [5e9, 3e10]}])
+    >>> len(ax.get_lines())      # the roof, the ridge and the series
+    3
+    >>> plt.close(fig)
+    """
+    show_roofline(ax, peak, bandwidth, (), intensities=intensities)
+    cmap = matplotlib.colormaps["viridis"]
+    for n, s in enumerate(series):
+        x = np.asarray(s["intensity"], dtype=float).ravel()
+        y = np.asarray(s["flops"], dtype=float).ravel() / 1e9
+        if x.shape != y.shape:
+            raise ValueError(f"show_roofline_series: series {s['label']!r} has "
+                             f"{x.size} intensities and {y.size} rates")
+        color = s.get("color", cmap(n / max(len(series) - 1, 1) * 0.9))
+        filled = s.get("filled", True)
+        ax.loglog(x, y, ls="none", marker=s.get("marker", "o"), ms=8,
+                  color=color, mfc=color if filled else "none",
+                  mec="k" if filled else color, mew=0.7 if filled else 1.8,
+                  label=s["label"])
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return ax
