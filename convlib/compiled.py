@@ -7,8 +7,18 @@ rows (the last axis; a long 1-D row into chunks of :data:`CHUNK` samples), the r
 are shared among threads (``numba.prange``), and for each row every tap adds a scaled
 stretch of one input row to the output row while that row sits in the L1 cache (three
 consecutive non-zero taps of a kernel row in one pass, added in the same order). The
-innermost loop runs along the row, so the compiler vectorises it (SIMD). This is the
-kernel of about twenty lines with which issue 19 reached OpenCV's speed.
+innermost loop runs along the row, so the compiler vectorises it (SIMD). A 2-D 3 x 3
+kernel without zero taps goes further: on the output rows whose three input rows exist,
+each output sample takes all nine taps in one pass (one slice per input row, so the
+loop still vectorises), added in the same order. With it, the book's stored benchmark
+run (``book/images/bench_full.json``) beat OpenCV's ``filter2D`` on 3 x 3 kernels on
+images from 512 x 512 up, not on 64 x 64 ones.
+
+**Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
+``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
+channel for the weight gradient), the zero padding implied rather than copied, the same
+nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation; the
+weight gradient adds each tap's products into a row of partial sums.
 
 **Exactness.** No ``fastmath``: every product is rounded, then added, in the same
 order as ``'direct'`` adds them on N-d inputs (no fused multiply-add, no
