@@ -31,7 +31,8 @@ ratios per goal:
   each layer's GFLOP/s as a fraction of
   ``numpy.matmul``'s; :func:`convlib.nn.conv_transpose2d` and
   :func:`convlib.nn.conv2d_backward` relative to the forward pass. Goals: geometric
-  mean of ``t_convlib / t_torch`` <= 1.3 on dense layers and <= 1.5 on depthwise ones;
+  mean of ``t_convlib / t_torch`` <= 1.3 on dense layers and <= 1.5 on depthwise ones
+  (float32 ones where the run has them);
   transposed <= 2 and backward <= 2.5 times the forward.
 * ``bandwidth`` -- 3 x 3 kernels against the memory-bandwidth limit: the time to read
   the input and write the output once at the copy rate measured in the same run (a
@@ -934,8 +935,10 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             "worst_transpose_ratio": round(worst_t, 3),
             "worst_backward_ratio": round(worst_b, 3),
             "all_correct": all(r["ok"] for r in rows),
-            "met_torch": (bool(geo_dense <= 1.3 and geo_dw <= 1.5) if have_torch
-                          else None),
+            # judged on float32 where the run has it: PyTorch's float64 is untuned
+            "met_torch": (bool(by_dtype.get("dense float32", geo_dense) <= 1.3
+                               and by_dtype.get("depthwise float32", geo_dw) <= 1.5)
+                          if have_torch else None),
             "met_transpose_backward": bool(worst_t <= 2.0 and worst_b <= 2.5)}
     if "bandwidth" in results:
         rows, info = results["bandwidth"]
