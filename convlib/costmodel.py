@@ -37,7 +37,9 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
 #: pocketfft, numba 0.68.1), quiet while it ran (other processes used 0.00 and 0.02
 #: cores in the windows sampled before and after: :func:`convlib.machine.cpu_load`),
-#: with :data:`convlib.compiled.THREADS` at True; rounded to three digits.
+#: with :data:`convlib.compiled.THREADS` at True; rounded to three digits. The timings
+#: are stored in ``book/images/calibration.json`` (a test re-fits them to these constants
+#: and to :data:`COST_MODEL_FIT`).
 #: It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up

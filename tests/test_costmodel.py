@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,3 +206,35 @@ def test_cost_features_exact_with_32_bit_default_integers(monkeypatch):
         assert bench.method_map([10**7], [10**4])[0, 0] == "overlap_add"
     finally:
         costmodel.cached_cost_features.cache_clear()
+
+
+def _record(rows, constants, methods):
+    right, worst = 0, 1.0
+    for r in rows:
+        timed = [m for m in methods if m in r]
+        est = {m: sum(constants[m][k] * v for k, v in r["features"][m].items())
+               for m in timed}
+        pick, best = min(timed, key=est.get), min(timed, key=r.get)
+        right += pick == best
+        worst = max(worst, r[pick] / r[best])
+    return {"shapes": len(rows), "right": right, "worst_slowdown": round(worst, 2)}
+
+
+def test_cost_constants_are_the_fit_of_the_stored_calibration():
+    """book/images/calibration.json holds the timings COST_CONSTANTS were fitted to
+    (calibrate_cost_model on a quiet machine): re-fitting them gives the constants,
+    rounded to three digits, and the model's stated record on them."""
+    path = Path(__file__).resolve().parents[1] / "book" / "images" / "calibration.json"
+    stored = json.loads(path.read_text())
+    assert all(s["quiet"] for s in stored["load"])
+    rows = [{**r, "features": costmodel.cost_features(r["s1"], r["s2"])}
+            for r in stored["rows"]]
+    fitted = bench.fit_cost_constants(rows)
+    assert {m: {k: float(f"{v:.3g}") for k, v in c.items()} for m, c in fitted.items()} \
+        == costmodel.COST_CONSTANTS
+    fit = costmodel.COST_MODEL_FIT
+    numpy_methods = ("direct", "fft", "overlap_add")
+    assert _record(rows, costmodel.COST_CONSTANTS, numpy_methods) == {
+        k: fit[k] for k in ("shapes", "right", "worst_slowdown")}
+    assert _record(rows, costmodel.COST_CONSTANTS, numpy_methods + ("compiled",)) == {
+        k: fit["compiled"][k] for k in ("shapes", "right", "worst_slowdown")}
