@@ -312,6 +312,9 @@ def test_threads_never_change_the_result(monkeypatch):
                          *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
     for a, b in zip(outs[True], outs[False]):
         np.testing.assert_array_equal(a, b)
+    # a call on one thread sets numba's thread count back
+    numba = pytest.importorskip("numba")
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
 
 
 @needs_numba
