@@ -35,9 +35,11 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #:
 #: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; under two minutes) on the
 #: machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
-#: pocketfft, numba 0.68.1), quiet while it ran (other processes used 0.00 and 0.02
-#: cores in the windows sampled before and after: :func:`convlib.machine.cpu_load`),
-#: with :data:`convlib.compiled.THREADS` at True; rounded to three digits. The timings
+#: pocketfft, numba 0.68.1), quiet while it ran (other processes used 0.00 cores in
+#: the windows sampled before and after: :func:`convlib.machine.cpu_load`), with
+#: :data:`convlib.compiled.THREADS` at its default ``'auto'`` (threads from
+#: :data:`convlib.compiled.PARALLEL_MIN_MACS` multiply-adds, as ``auto`` will run them);
+#: rounded to three digits. The timings
 #: are stored in ``book/images/calibration.json`` (a test re-fits them to these constants
 #: and to :data:`COST_MODEL_FIT`).
 #: It times convlib's own methods, best of 5, on 1-D signals of 100 to
@@ -50,22 +52,24 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 9.48e-06, "tap": 4.36e-06, "mac": 5.96e-10, "mac_dot": 7.85e-11},
-    "fft": {"call": 2.09e-06, "axis": 2.11e-05, "point": 0.0, "nlogn": 4.98e-10,
-            "nlogn_1d": 5.36e-10},
-    "overlap_add": {"call": 0.0, "axis": 3.62e-05, "block": 4.37e-08,
-                    "point": 5.24e-09, "nlogn": 5.21e-10},
-    "compiled": {"call": 1.18e-05, "threads": 1.98e-05, "task": 4.15e-08,
-                 "tap_task": 2.46e-09, "mac": 2.72e-11},
+    "direct": {"call": 9.49e-06, "tap": 4.51e-06, "mac": 6.24e-10, "mac_dot": 8.23e-11},
+    "fft": {"call": 7e-07, "axis": 2.24e-05, "point": 0.0, "nlogn": 5.25e-10,
+            "nlogn_1d": 5.1e-10},
+    "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
+                    "point": 5.03e-09, "nlogn": 5.78e-10},
+    "compiled": {"call": 1.48e-05, "threads": 6.73e-06, "task": 2.76e-08,
+                 "tap_task": 3.54e-09, "mac": 2.69e-11},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not (near-ties between overlap-add, FFT and direct on long 1-D signals, where
-#: timings also vary most): among the NumPy methods, and (``"compiled"``) among all four.
-COST_MODEL_FIT = {"shapes": 92, "right": 85, "worst_slowdown": 1.5,
-                  "compiled": {"shapes": 92, "right": 85, "worst_slowdown": 1.5,
-                               "other_cores": (0.0, 0.02), "numba": "0.68.1",
-                               "threads": True, "quiet": True}}
+#: it did not (near-ties between overlap-add, FFT and the direct sums on 1-D signals,
+#: and small images with 9 x 9 to 15 x 15 kernels, where the compiled sum's work per
+#: short row is underestimated): among the NumPy methods, and (``"compiled"``) among
+#: all four.
+COST_MODEL_FIT = {"shapes": 92, "right": 86, "worst_slowdown": 1.5,
+                  "compiled": {"shapes": 92, "right": 84, "worst_slowdown": 1.98,
+                               "other_cores": (0.0, 0.0), "numba": "0.68.1",
+                               "threads": "auto", "quiet": True}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
