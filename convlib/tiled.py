@@ -25,7 +25,7 @@ import scipy.fft as sp_fft
 from ._typing import ArrayLike, Method, Mode, NDArray
 from ._validation import as_array, as_tuple, check_choice
 from .dispatch import convolve
-from .shapes import MODES, output_shape, _mode_offset, _output_shape
+from .shapes import MODES, _mode_offset, _output_shape
 
 __all__ = ["tiled_convolve2d", "tile_slices", "read_window", "dask_convolve2d",
            "TextProgress", "NpyArray", "tiled_fftconvolve2d"]

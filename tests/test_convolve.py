@@ -16,7 +16,7 @@ import convlib as cl
 from convlib.direct import reverse_conj
 from convlib.dispatch import METHODS, Method, MethodCannotServe
 
-from support import DTYPES, MODES, array_pairs, assert_close, bound, elements, scipy_or_none
+from support import MODES, array_pairs, assert_close, bound, elements, scipy_or_none
 
 # Methods that serve only some inputs: METHODS[m].serves names the others. The
 # differential tests below draw each method's inputs from its domain (domain_pairs);

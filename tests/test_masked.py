@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convlib import masked, nn
+from convlib import masked
 
 
 def loops_locally_masked(x, w, masks, pad):

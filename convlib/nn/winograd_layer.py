@@ -17,18 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
-from ..winograd import winograd_transforms
+from ..winograd import _check_tile, winograd_transforms
 from ._args import layer_inputs, output_sizes, padding_pairs, pad_input
 
 __all__ = ["winograd_conv2d", "winograd_layer_ops"]
-
-
-def _tile_size(m: object, func: str) -> int:
-    m = check_int(m, "m", func, minimum=1)
-    if m > 6:
-        raise ValueError(f"{func}: m must be at most 6 (larger tiles lose too much "
-                         f"accuracy); got {m}")
-    return m
 
 
 def _work_dtype(x: np.ndarray, w: np.ndarray) -> np.dtype:
@@ -149,7 +141,7 @@ def winograd_conv2d(x, weight, bias=None, padding=0, *, m: int = 2) -> np.ndarra
     if weight.shape[2:] != (3, 3):
         raise ValueError(f"{func}: weight must have 3x3 kernels; "
                          f"got shape {weight.shape}")
-    m = _tile_size(m, func)
+    m = _check_tile(m, func)
     pads = padding_pairs(padding, (3, 3), (1, 1), (1, 1), func)
     output_sizes(xb.shape[2:], (3, 3), (1, 1), pads, (1, 1), func)  # raises if too small
     dtype = _work_dtype(xb, weight)
@@ -235,7 +227,7 @@ def winograd_layer_ops(x_shape, weight_shape, padding=0, *, m: int = 2) -> dict:
     if Cw != C:
         raise ValueError(f"{func}: weight_shape[1] must equal x_shape[1] ({C}); got "
                          f"{tuple(weight_shape)}")
-    m = _tile_size(m, func)
+    m = _check_tile(m, func)
     pads = padding_pairs(padding, (3, 3), (1, 1), (1, 1), func)
     Ho, Wo = output_sizes((H, W), (3, 3), (1, 1), pads, (1, 1), func)
     AT, G, BT = winograd_transforms(m, 3)

@@ -12,7 +12,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..bench import method_map
-from ..kernels import pick
 from .core import METHOD_COLORS, METHOD_MARKERS
 
 __all__ = ["draw_method_map", "plot_bench_results", "draw_method_maps", "MAP_GRIDS",

@@ -11,7 +11,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..kernels import pick
 from ..nn.arithmetic import window_indices, windows_containing
 from ..nn.layers import conv2d
 from ..nn.transposed import conv_transpose1d, conv_transpose2d
