@@ -6,6 +6,7 @@ Run it from the repository root::
     python -m convlib.bench --quick         # tiny shapes: checks that it runs (seconds)
     python -m convlib.bench --goal 2d       # one goal: 1d, 2d, layers, memory, bandwidth
     python -m convlib.bench --json out.json # also store the measurements
+    python -m convlib.bench --runs 3        # three full runs; the median of each number
 
 It measures the goals of the performance issues (15 and 19) in one run and prints a table of
 ratios per goal:
@@ -44,7 +45,10 @@ Grids are subsampled deterministically (the mode cycles with the case index; the
 products would take hours on two cores). Timing: every case times its candidates
 *interleaved*, ``repeat`` rounds of as many calls as fit in ``budget`` seconds, and
 keeps each candidate's fastest round (min-of-k), which is the least disturbed by other
-processes; on a shared machine the ratios still vary by 10-30 % from run to run. The
+processes; on a shared machine the ratios still vary by 10-30 % from run to run, and
+even a quiet one drifts between runs minutes apart (its copy rate, PyTorch's threads):
+``--runs K`` repeats the whole run K times and keeps the median of every number
+(:func:`combine_runs`), with each run's summary beside it (``per_run``). The
 machine (CPU, cores, BLAS) and the other processes' CPU use before and after each goal
 are recorded in the summary (:mod:`convlib.machine`); a full run on a busy machine is
 flagged, and ``--json`` refuses to store it unless ``--allow-busy`` is given. Every
@@ -84,7 +88,7 @@ __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "fit_cost_
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
-           "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS", "TOLERANCE"]
+           "combine_runs", "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS", "TOLERANCE"]
 
 #: A direct method (``scipy.signal.convolve(method='direct')``, ``convolve2d``) is not
 #: timed on a case where it would do more multiply-adds than this.
@@ -1047,6 +1051,61 @@ def run(goals: Sequence[str] = GOALS, quick: bool = False,
     return results
 
 
+def _median_of(values: Sequence[Any]) -> Any:
+    """The median of floats (the middle run's value for an odd count), ``all`` of
+    booleans, the dict of medians of dicts, and the first value of anything else (the
+    case's integers and names)."""
+    first = values[0]
+    if isinstance(first, bool):
+        return all(values)
+    if isinstance(first, float):
+        return float(np.median(values))
+    if isinstance(first, dict):
+        return {k: _median_of([v[k] for v in values]) for k in first
+                if all(isinstance(v, dict) and k in v for v in values)}
+    return first
+
+
+def combine_runs(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The per-case median of several full runs of :func:`run`.
+
+    The run-to-run spread of a quiet two-core machine (a copy rate of 43 then 34 GB/s
+    minutes apart, one PyTorch layer 3.9 then 7.0 ms) is larger than the min-of-k timing
+    inside one run can remove; the median of a few runs, taken number by number (each
+    time, each ratio, the copy rate; the median of ratios, not the ratio of medians),
+    moves less. Booleans (``ok``) must hold in every run; strings (a method's name) are
+    the first run's (see ``method_runs``, added where the runs disagree).
+
+    Examples
+    --------
+    >>> a = {"2d": [{"n": 64, "speedup": 1.0, "ok": True, "method": "fft"}]}
+    >>> b = {"2d": [{"n": 64, "speedup": 3.0, "ok": True, "method": "fft"}]}
+    >>> c = {"2d": [{"n": 64, "speedup": 2.5, "ok": False, "method": "compiled"}]}
+    >>> combine_runs([a, b, c])["2d"]
+    [{'n': 64, 'speedup': 2.5, 'ok': False, 'method': 'fft', 'method_runs': ['fft', 'fft', 'compiled']}]
+    """
+    if len(runs) == 1:
+        return runs[0]
+    out: dict[str, Any] = {}
+    for goal in runs[0]:
+        if goal == "memory":  # traced bytes, not times: measured in the first run only
+            out[goal] = runs[0][goal]
+            continue
+        parts = [r[goal] for r in runs]
+        tables = [p[0] if isinstance(p, tuple) else p for p in parts]
+        rows = []
+        for cases in zip(*tables, strict=True):
+            row = {k: _median_of([c[k] for c in cases]) for k in cases[0]}
+            if len({c.get("method") for c in cases}) > 1:
+                row["method_runs"] = [c["method"] for c in cases]
+            rows.append(row)
+        if isinstance(parts[0], tuple):
+            out[goal] = (rows, _median_of([p[1] for p in parts]))
+        else:
+            out[goal] = rows
+    return out
+
+
 def _quiet(load: dict[str, Any]) -> bool | None:
     """True if every sampled window was quiet, False if one was busy, None if unknown."""
     flags = [s["quiet"] for pair in load.values() for s in pair]
@@ -1056,7 +1115,7 @@ def _quiet(load: dict[str, Any]) -> bool | None:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Command line: ``python -m convlib.bench [--quick] [--goal G] [--json PATH]``.
+    """Command line: ``python -m convlib.bench [--quick] [--goal G] [--runs K] [--json PATH]``.
 
     Returns the summary (and prints the tables).
 
@@ -1076,6 +1135,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--goal", choices=("all",) + GOALS,
                         default="all")
     parser.add_argument("--repeat", type=int, default=3, help="rounds (min-of-k)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="full runs; every number stored is the median over them")
     parser.add_argument("--budget", type=float, default=0.05,
                         help="seconds per candidate per round")
     parser.add_argument("--json", help="also write the measurements to this file")
@@ -1088,8 +1149,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     budget = min(args.budget, 0.002) if args.quick else args.budget
     start = time.perf_counter()
     load: dict[str, Any] = {}
-    results = run(goals, args.quick, args.repeat, budget, load=load)
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
+    per_run = []
+    for i in range(args.runs):
+        run_load: dict[str, Any] = {}
+        # the memory goal traces allocations, not time: once is enough
+        run_goals = goals if i == 0 else tuple(g for g in goals if g != "memory")
+        per_run.append(run(run_goals, args.quick, args.repeat, budget, load=run_load))
+        load.update({f"{goal} run {i + 1}" if args.runs > 1 else goal: pair
+                     for goal, pair in run_load.items()})
+    results = combine_runs(per_run)
     summary = summarize(results)
+    summary["runs"] = args.runs
+    if args.runs > 1:  # each run's own summary: the spread the median hides
+        summary["per_run"] = [summarize(r) for r in per_run]
     summary["seconds"] = round(time.perf_counter() - start, 1)
     summary["machine"] = machine_info()
     summary["load"] = load

@@ -193,3 +193,45 @@ def test_method_map_dtypes():
 def test_method_map_rejects_bad_dtype_and_mode(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         bench.method_map([10], [3], **kwargs)
+
+
+def test_main_runs_takes_the_median_of_each_number(tmp_path, monkeypatch):
+    # three fake runs of the bandwidth goal whose numbers are known: the stored row and
+    # info are the per-number medians, each run's summary is kept beside them
+    rates, times = iter([1e9, 3e9, 2e9]), iter([5.0, 1.0, 2.0])
+
+    def fake(cases, repeat, budget, copy_bytes):
+        t = next(times)
+        return ([{"n": 8, "dtype": "float32", "method": "compiled", "t_convlib": t,
+                  "vs_limit": t, "ok": True}], {"copy_rate": next(rates)})
+    monkeypatch.setattr(bench, "bench_bandwidth", fake)
+    path = tmp_path / "runs.json"
+    summary = bench.main(["--quick", "--goal", "bandwidth", "--runs", "3", "--silent",
+                          "--json", str(path)])
+    assert summary["runs"] == 3 and len(summary["per_run"]) == 3
+    assert summary["bandwidth"]["copy_gb_per_s"] == 2.0
+    assert summary["bandwidth"]["worst_vs_limit"] == 2.0
+    assert [s["bandwidth"]["worst_vs_limit"] for s in summary["per_run"]] == [5.0, 1.0, 2.0]
+    assert set(summary["load"]) == {f"bandwidth run {i}" for i in (1, 2, 3)}
+    rows, info = json.loads(path.read_text())["results"]["bandwidth"]
+    assert rows == [{"n": 8, "dtype": "float32", "method": "compiled", "t_convlib": 2.0,
+                     "vs_limit": 2.0, "ok": True}] and info == {"copy_rate": 2e9}
+
+
+def test_combine_runs_keeps_memory_and_flags_disagreeing_methods():
+    memory = [{"case": "x", "peak_over_output": 1.0, "ok": True}]
+    runs = [{"memory": memory, "1d": [{"method": m, "speedup": s, "ok": ok}]}
+            for m, s, ok in (("fft", 1.0, True), ("direct", 4.0, True),
+                             ("fft", 2.0, False))]
+    runs[1].pop("memory")
+    runs[2].pop("memory")
+    out = bench.combine_runs(runs)
+    assert out["memory"] == memory
+    assert out["1d"] == [{"method": "fft", "speedup": 2.0, "ok": False,
+                          "method_runs": ["fft", "direct", "fft"]}]
+    assert bench.combine_runs(runs[:1]) is runs[0]
+
+
+def test_main_rejects_runs_below_one():
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--goal", "memory", "--runs", "0", "--silent"])
