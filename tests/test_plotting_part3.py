@@ -141,6 +141,9 @@ def test_plot_copy_gemm_shares(fig):
     np.testing.assert_allclose(heights, [0.5, 0.25, 0.75, 0.5, 0.75, 0.25])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["8 x 8", "16 x 16", "32 x 32"]
     assert {t.get_text() for t in ax.texts} >= {"50%", "25%", "75%"}
+    assert ax.get_xlabel() == "image size"
+    cl.plotting.plot_copy_gemm_shares(ax, [8], [1.0], [1.0], layer="2 -> 3 channels")
+    assert ax.get_xlabel() == "image size (2 -> 3 channels)"
 
 
 

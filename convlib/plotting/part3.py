@@ -326,7 +326,7 @@ def draw_winograd_half_errors(ax: Axes, errors: dict[str, float],
 
 
 def plot_copy_gemm_shares(ax: Axes, sizes: Sequence[int], copy_seconds: Sequence[float],
-                          gemm_seconds: Sequence[float]) -> np.ndarray:
+                          gemm_seconds: Sequence[float], layer: str = "") -> np.ndarray:
     """Chapter 8: the shares of the im2col copy and of the GEMM in a layer's time.
 
     One stacked bar per image size: the copy's fraction at the bottom (hatched, dark),
@@ -339,6 +339,9 @@ def plot_copy_gemm_shares(ax: Axes, sizes: Sequence[int], copy_seconds: Sequence
         Image sides ``n`` (the bars' labels).
     copy_seconds, gemm_seconds : sequence of float
         Measured seconds of the copy and of the product, per size (positive).
+    layer : str, optional
+        What was measured besides the size (channels, kernel), shown in brackets after
+        the x-axis label "image size".
 
     Returns
     -------
@@ -358,7 +361,7 @@ def plot_copy_gemm_shares(ax: Axes, sizes: Sequence[int], copy_seconds: Sequence
         ax.text(i, f + (1 - f) / 2, f"{1 - f:.0%}", ha="center", va="center", fontsize=8)
     ax.set_xticks(at, [f"{n} x {n}" for n in sizes])
     ax.set_ylim(0, 1)
-    ax.set_xlabel("image size (64 -> 64 channels, 3 x 3 kernel)")
+    ax.set_xlabel(f"image size ({layer})" if layer else "image size")
     ax.set_ylabel("share of the layer's time")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return share
