@@ -348,16 +348,17 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)
-    _check_serves(METHODS[method], a, b, mode, func)
+    _check_serves(METHODS[method], method, a, b, mode, func)
     if method in ("direct", "loops"):
         _check_work(a, b, mode, method, func)
     return _finish(a, b, mode, method, func, dtype)
 
 
-def _check_serves(m: Method, a: np.ndarray, b: np.ndarray, mode: str, func: str) -> None:
+def _check_serves(m: Method, method: str, a: np.ndarray, b: np.ndarray, mode: str,
+                  func: str) -> None:
     reason = m.serves(a, b, mode)
     if reason is not None:
-        raise MethodCannotServe(f"{func}: method {m.name!r} cannot serve these inputs: "
+        raise MethodCannotServe(f"{func}: method {method!r} cannot serve these inputs: "
                                 f"{reason}")
 
 
@@ -402,12 +403,14 @@ class _Plan(NamedTuple):
         method = self.method if self.rule is None else self.rule.pick(a, b)
         m = METHODS[method]
         if self.served.get(method) is not m:
-            _check_serves(m, a, b, mode, func)
+            _check_serves(m, method, a, b, mode, func)
         if method == "direct":
             if not self.work_ok:
                 _check_work(a, b, mode, method, func)
             if self.direct_1d is not None and m.run is convolve_direct:
                 return _direct_1d(a, b, mode, *self.direct_1d)
+        elif method == "compiled" and m.run is convolve_compiled:
+            return convolve_compiled(a, b, mode)  # what _finish does: no cast needed
         return _finish(a, b, mode, method, func, self.dtype)
 
 
