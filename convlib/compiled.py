@@ -498,6 +498,8 @@ def _kernel(name: str, macs: float) -> Callable[..., None]:
 def _on_one_thread(kernel: Callable[..., None], *args: Any) -> None:
     get_threads, set_threads = _thread_count()
     threads = get_threads()
+    if threads < 1:  # numba's sanity check (the public getter raises)
+        threads = _numba().get_num_threads()
     if threads == 1:  # numba runs one thread already (NUMBA_NUM_THREADS=1, or set so)
         kernel(*args)
         return
@@ -536,12 +538,12 @@ def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...] | None = None
     return x.reshape((1,) * (3 - x.ndim) + x.shape if shape3 is None else shape3)
 
 
-@functools.lru_cache(maxsize=1024)
-def _layout(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
-            dtype1: np.dtype, dtype2: np.dtype) -> str | tuple:
-    """What :func:`convolve_compiled` computes from the shapes and dtypes (memoised:
-    it costs microseconds per call on small inputs): the reason it cannot serve them,
-    or ``(dtype, swap, shape, a_shape3, b_shape3, out_shape3, offset3)``."""
+def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
+               dtype1: np.dtype, dtype2: np.dtype) -> str | tuple:
+    """What :func:`convolve_compiled` computes from the shapes and dtypes: the reason
+    it cannot serve them, or ``(dtype, swap, shape, a_shape3, b_shape3, out_shape3,
+    offset3)``; memoised as :func:`_layout` (it costs microseconds per call on small
+    inputs), for a ``mode`` that is a string (else the error of ``output_shape``)."""
     dtype = np.result_type(dtype1, dtype2)
     reason = _reason(len(shape1), dtype)
     if reason is not None:
@@ -554,6 +556,9 @@ def _layout(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
     lead = (1,) * (3 - len(shape))  # leading axes of length 1, at offset 0
     return (dtype, swap, shape, lead + shape1, lead + shape2, lead + shape,
             (0,) * (3 - len(shape)) + offset)
+
+
+_layout = functools.lru_cache(maxsize=1024)(_layout_of)
 
 
 def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
@@ -600,7 +605,8 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     ...
     convlib._errors.MethodCannotServe: 'compiled' computes float32 and float64 results; got int64 (use 'direct', exact)
     """
-    layout = _layout(in1.shape, in2.shape, mode, in1.dtype, in2.dtype)
+    layout = (_layout if type(mode) is str else _layout_of)(
+        in1.shape, in2.shape, mode, in1.dtype, in2.dtype)
     if isinstance(layout, str):
         raise MethodCannotServe(layout)
     dtype, swap, shape, shape_a, shape_b, shape_out, o = layout

@@ -327,14 +327,16 @@ def test_compiled_layout_equals_direct_on_random_shapes():
                 np.testing.assert_array_equal(out, expected)
 
 
+@needs_numba
 def test_compiled_layout_reasons():
     reason = compiled._layout((4,), (2,), "full", np.dtype(int), np.dtype(int))
     assert reason == compiled.serves_compiled(np.ones(4, int), np.ones(2, int))
     assert compiled._layout((1,) * 4, (1,) * 4, "full", np.dtype(float),
                             np.dtype(float)) == compiled.serves_compiled(
         np.ones((1,) * 4), np.ones((1,) * 4))
-    with pytest.raises(ValueError, match="^output_shape: mode must be one of"):
-        compiled.convolve_compiled(np.ones(4), np.ones(2), "middle")
+    for mode in ("middle", ["full"]):  # an unhashable mode too: output_shape's error
+        with pytest.raises(ValueError, match="^output_shape: mode must be one of"):
+            compiled.convolve_compiled(np.ones(4), np.ones(2), mode)
 
 
 @needs_numba
