@@ -94,14 +94,6 @@ def random_pair(rng):
     return a, b
 
 
-@pytest.fixture
-def general_only(monkeypatch):
-    """Run ``convolve``/``correlate`` by the general path only."""
-    def use():
-        monkeypatch.setattr(dispatch, "_planned", lambda *args: None)
-    return use
-
-
 def expected_choices(uses_compiled):
     """The choices of auto the random inputs reach: 'separable' where the compiled sum
     does not compete (it is predicted faster on every rank-1 kernel of these sizes)."""
