@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 import os
 import time
 from types import SimpleNamespace
@@ -151,9 +152,13 @@ def serves_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str
     >>> serves_compiled(np.ones(4, int), np.ones(2, int))
     "'compiled' computes float32 and float64 results; got int64 (use 'direct', exact)"
     """
-    if not 1 <= in1.ndim <= MAX_NDIM:
-        return f"'compiled' serves inputs of 1 to {MAX_NDIM} dimensions; got {in1.ndim}"
-    dtype = np.result_type(in1, in2)
+    return _reason(in1.ndim, np.result_type(in1, in2))
+
+
+def _reason(ndim: int, dtype: np.dtype) -> str | None:
+    """:func:`serves_compiled` of inputs of ``ndim`` dimensions and result ``dtype``."""
+    if not 1 <= ndim <= MAX_NDIM:
+        return f"'compiled' serves inputs of 1 to {MAX_NDIM} dimensions; got {ndim}"
     if dtype not in COMPILED_DTYPES:
         hint = " (use 'direct', exact)" if dtype.kind in "biu" else ""
         return f"'compiled' computes float32 and float64 results; got {dtype}{hint}"
@@ -491,18 +496,69 @@ def _kernel(name: str, macs: float) -> Callable[..., None]:
 
 
 def _on_one_thread(kernel: Callable[..., None], *args: Any) -> None:
-    numba = _numba()
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
+    get_threads, set_threads = _thread_count()
+    threads = get_threads()
+    if threads < 1:  # numba's sanity check (the public getter raises)
+        threads = _numba().get_num_threads()
+    if threads == 1:  # numba runs one thread already (NUMBA_NUM_THREADS=1, or set so)
+        kernel(*args)
+        return
+    set_threads(1)
     try:
         kernel(*args)
     finally:
-        numba.set_num_threads(threads)
+        set_threads(threads)
 
 
-def _as3d(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+@functools.cache
+def _thread_count() -> tuple[Callable[[], int], Callable[[int], None]]:
+    """numba's getter and setter of the calling thread's number of threads.
+
+    Its C entry points once the thread pool runs (``numba.get_num_threads()`` starts
+    it): the public functions check their argument and the pool on every call, which
+    cost about 2 us of a 64 x 64 convolution by 3 x 3 (numba 0.68.1: 2.2 us for the
+    get and two sets, against 0.8 us); the values passed here (1, and what the getter
+    returned) need no check. The public functions where the entry points are missing
+    (another numba version)."""
+    numba = _numba()
+    numba.get_num_threads()  # starts the thread pool, once
+    parallel = importlib.import_module("numba.np.ufunc.parallel")
+    get_threads = getattr(parallel, "_get_num_threads", None)
+    set_threads = getattr(parallel, "_set_num_threads", None)
+    if get_threads is None or set_threads is None:
+        return numba.get_num_threads, numba.set_num_threads
+    return get_threads, set_threads
+
+
+def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...] | None = None
+          ) -> np.ndarray:
+    """``x`` C-contiguous in ``dtype`` (copied only if it is not), as 3-D (leading
+    axes of length 1, or ``shape3``)."""
     x = np.ascontiguousarray(x, dtype=dtype)
-    return x.reshape((1,) * (3 - x.ndim) + x.shape)
+    return x.reshape((1,) * (3 - x.ndim) + x.shape if shape3 is None else shape3)
+
+
+def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
+               dtype1: np.dtype, dtype2: np.dtype) -> str | tuple:
+    """What :func:`convolve_compiled` computes from the shapes and dtypes: the reason
+    it cannot serve them, or ``(dtype, swap, shape, a_shape3, b_shape3, out_shape3,
+    offset3)``; memoised as :func:`_layout` (it costs microseconds per call on small
+    inputs), for a ``mode`` that is a string (else the error of ``output_shape``)."""
+    dtype = np.result_type(dtype1, dtype2)
+    reason = _reason(len(shape1), dtype)
+    if reason is not None:
+        return reason
+    shape = output_shape(shape1, shape2, mode)
+    offset = mode_offset(shape1, shape2, mode)
+    swap = math.prod(shape2) > math.prod(shape1)  # the full output is symmetric in
+    if swap:                                      # the inputs: loop the smaller
+        shape1, shape2 = shape2, shape1
+    lead = (1,) * (3 - len(shape))  # leading axes of length 1, at offset 0
+    return (dtype, swap, shape, lead + shape1, lead + shape2, lead + shape,
+            (0,) * (3 - len(shape)) + offset)
+
+
+_layout = functools.lru_cache(maxsize=1024)(_layout_of)
 
 
 def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.ndarray:
@@ -549,19 +605,14 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     ...
     convlib._errors.MethodCannotServe: 'compiled' computes float32 and float64 results; got int64 (use 'direct', exact)
     """
-    reason = serves_compiled(in1, in2, mode)
-    if reason is not None:
-        raise MethodCannotServe(reason)
-    dtype = np.result_type(in1, in2)
-    shape = output_shape(in1.shape, in2.shape, mode)
-    offset = mode_offset(in1.shape, in2.shape, mode)
-    a, b = in1, in2
-    if b.size > a.size:  # the full output is symmetric in the inputs: loop the smaller
-        a, b = b, a
-    ndim = a.ndim
-    a3, b3 = _as3d(a, dtype), _as3d(b, dtype)
-    out = np.empty((1,) * (3 - ndim) + tuple(shape), dtype=dtype)
-    o = (0,) * (3 - ndim) + tuple(offset)
+    layout = (_layout if type(mode) is str else _layout_of)(
+        in1.shape, in2.shape, mode, in1.dtype, in2.dtype)
+    if isinstance(layout, str):
+        raise MethodCannotServe(layout)
+    dtype, swap, shape, shape_a, shape_b, shape_out, o = layout
+    a, b = (in2, in1) if swap else (in1, in2)
+    a3, b3 = _as3d(a, dtype, shape_a), _as3d(b, dtype, shape_b)
+    out = np.empty(shape_out, dtype=dtype)
     if out.size:
         _kernel("conv", out.size * b.size)(a3, b3, out, o[0], o[1], o[2], CHUNK)
     return out.reshape(shape)

@@ -15,12 +15,22 @@ SciPy's ``_np_conv_ok`` does for its FFT path). The dispatcher asks the predicat
 running a method and raises :class:`MethodCannotServe` (a ``ValueError``) with the
 reason, naming the function the user called; an implementation called directly refuses
 the same inputs with the same reason.
+
+A call costs microseconds of Python before any arithmetic, which on small inputs is
+most of the time (a 1000-sample signal by 3 taps: ``numpy.convolve`` takes about 2 us).
+So ``convolve`` and ``correlate`` remember, per shapes, dtypes, mode and method of
+ndarray inputs with a floating or complex result, what they decided from those alone
+(the validation passed, the ``'valid'`` swap, the cost model's estimates and the
+checked domain; ``_planned``): the next call with the same ones skips them and asks
+only what depends on the values (a NaN, a rank-1 kernel). The results, warnings and
+errors are those of the general path (``tests/test_dispatch_fast_path.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,7 +39,7 @@ from ._timing import time_methods
 from ._validation import as_operands, check_choice
 from .compiled import convolve_compiled, serves_compiled
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
-                     reverse_conj)
+                     mostly_zero, reverse_conj)
 from .costmodel import AUTO_USES_COMPILED, cached_cost_features, estimate_shapes
 from .exact import exact_integer_convolve, split_plan
 from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
@@ -39,7 +49,7 @@ from .matrices import convolve_toeplitz, serves_toeplitz
 from .overlap import _overlap_add
 from .winograd import convolve_winograd, serves_winograd
 from .separable import convolve_separable, rank1_to_rounding, serves_separable
-from .shapes import MODES, _valid_swap_needed
+from .shapes import MODES, _valid_swap_needed, mode_offset, output_shape
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "Method",
            "MethodCannotServe", "NonFiniteWarning",
@@ -256,26 +266,53 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
     """:func:`choose_method` of validated inputs (already swapped for 'valid')."""
     if a.ndim == 0 or "b" in (a.dtype.kind, b.dtype.kind):
         return "direct"
+    costs, summing = _costs(a, b, mode)
+    if _integer_result(a, b):  # exact by splitting into digits: count the pieces
+        if a.ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
+            return summing
+        for method in ("fft", "overlap_add"):
+            plan = split_plan(a, b, method)
+            costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
+    return _rule(costs, summing, a.ndim).pick(a, b)
+
+
+def _costs(a: np.ndarray, b: np.ndarray, mode: str) -> tuple[dict[str, float], str]:
+    """The estimated times (a new dict) and the direct sum ``auto`` would run:
+    ``'compiled'`` where it is predicted faster and serves the inputs (numba installed,
+    a float32/float64 result, at most 3-D), else ``'direct'``."""
     costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
-    # the direct sum: 'compiled' where it is predicted faster and serves the inputs
-    # (numba installed, a float32/float64 result, at most 3-D), else 'direct'
     summing = "direct"
     if (AUTO_USES_COMPILED and costs["compiled"] < costs["direct"]
             and serves_compiled(a, b, mode) is None):
         summing = "compiled"
-    if a.ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
-        return summing
-    if _integer_result(a, b):  # exact by splitting into digits: count the pieces
-        for method in ("fft", "overlap_add"):
-            plan = split_plan(a, b, method)
-            costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
+    return costs, summing
+
+
+class _Rule(NamedTuple):
+    """What ``auto`` chooses on inputs of given shapes and dtypes, less the two
+    questions only the data answer (:meth:`pick` asks them)."""
+
+    best: str        # the cheapest of the direct sum and the FFT methods
+    summing: str     # the direct sum: 'compiled' or 'direct'
+    separable: bool  # the separable estimate is cheaper: is in2 rank 1?
+    nonfinite: bool  # the direct sum is within NONFINITE_DIRECT_FACTOR: any NaN/inf?
+
+    def pick(self, a: np.ndarray, b: np.ndarray) -> str:
+        """The method for these inputs (of the shapes and dtypes of the rule)."""
+        if self.separable and _auto_separable(a, b):
+            return "separable"
+        if self.nonfinite and not _all_finite(a, b):
+            return self.summing
+        return self.best
+
+
+def _rule(costs: dict[str, float], summing: str, ndim: int) -> _Rule:
+    """The rules of :func:`choose_method` (Notes) applied to the estimates ``costs``."""
+    if ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
+        return _Rule(summing, summing, False, False)
     best = min((summing, "fft", "overlap_add"), key=costs.__getitem__)
-    if costs.get("separable", np.inf) < costs[best] and _auto_separable(a, b):
-        return "separable"
-    if (best != summing and costs[summing] <= NONFINITE_DIRECT_FACTOR * costs[best]
-            and not _all_finite(a, b)):
-        return summing
-    return best
+    return _Rule(best, summing, costs.get("separable", np.inf) < costs[best],
+                 best != summing and costs[summing] <= NONFINITE_DIRECT_FACTOR * costs[best])
 
 
 def _all_finite(*arrays: np.ndarray) -> bool:
@@ -311,13 +348,25 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
         a, b = b, a
     if method == "auto":
         method = _choose(a, b, mode)
-    reason = METHODS[method].serves(a, b, mode)
+    _check_serves(METHODS[method], method, a, b, mode, func)
+    if method in ("direct", "loops"):
+        _check_work(a, b, mode, method, func)
+    return _finish(a, b, mode, method, func, dtype)
+
+
+def _check_serves(m: Method, method: str, a: np.ndarray, b: np.ndarray, mode: str,
+                  func: str) -> None:
+    reason = m.serves(a, b, mode)
     if reason is not None:
         raise MethodCannotServe(f"{func}: method {method!r} cannot serve these inputs: "
                                 f"{reason}")
-    if method in ("direct", "loops"):
-        _check_work(a, b, mode, method, func)
-    elif method in ("fft", "overlap_add") and not _all_finite(a, b):
+
+
+def _finish(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str,
+            dtype: np.dtype) -> np.ndarray:
+    """Run ``method`` on inputs it serves (checked), with the warning for non-finite
+    inputs of the FFT methods, exact integers, and the result cast to ``dtype``."""
+    if method in ("fft", "overlap_add") and not _all_finite(a, b):
         spread = "every output sample" if method == "fft" else "its blocks' outputs"
         _warn_nonfinite(func, spread, a, b)
     if dtype.kind in "biu" and method in _FLOAT_METHODS:
@@ -328,6 +377,128 @@ def _run(a: np.ndarray, b: np.ndarray, mode: str, method: str, func: str) -> np.
     if dtype.kind in "biu" and out.dtype.kind in "fc":
         out = np.rint(out.real)
     return out.astype(dtype, copy=False)
+
+
+# ---- the fast path: what was decided for the same shapes, dtypes, mode and method ----
+
+class _Plan(NamedTuple):
+    """What the dispatcher decides from the shapes and dtypes of ndarray inputs (with a
+    floating or complex result): everything but the data-dependent questions of
+    :meth:`_Rule.pick` and of a method's domain that was not checked here."""
+
+    swap: bool                 # 'valid' mode with in2 the larger
+    rule: _Rule | None         # method='auto'
+    method: str                # otherwise, the method asked for
+    served: dict[str, Method]  # the methods whose domain depends on shapes and dtypes
+                               # only, checked: they serve these inputs
+    work_ok: bool              # the work guard of 'direct' passed
+    dtype: np.dtype            # the result's
+    direct_1d: tuple[bool, int, int] | None  # 1-D inputs of the result's dtype: the
+                               # window of convolve_direct (_direct_1d)
+
+    def run(self, a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
+        """:func:`_run` of inputs of the plan's shapes and dtypes."""
+        if self.swap:
+            a, b = b, a
+        method = self.method if self.rule is None else self.rule.pick(a, b)
+        m = METHODS[method]
+        if self.served.get(method) is not m:
+            _check_serves(m, method, a, b, mode, func)
+        if method == "direct":
+            if not self.work_ok:
+                _check_work(a, b, mode, method, func)
+            if self.direct_1d is not None and m.run is convolve_direct:
+                return _direct_1d(a, b, mode, *self.direct_1d)
+        elif method == "compiled" and m.run is convolve_compiled:
+            return convolve_compiled(a, b, mode)  # what _finish does: no cast needed
+        return _finish(a, b, mode, method, func, self.dtype)
+
+
+def _direct_1d(a: np.ndarray, b: np.ndarray, mode: str, swap: bool, offset: int,
+               length: int) -> np.ndarray:
+    """:func:`convlib.direct.convolve_direct` of 1-D inputs of the result's dtype, the
+    same computation with its shape arithmetic done once per plan (``swap``: ``b``
+    has more samples; the ``mode`` window of the full output, ``offset`` and
+    ``length``): ``numpy.convolve`` unless the smaller input has mostly zero taps."""
+    x, h = (b, a) if swap else (a, b)
+    if mostly_zero(h):
+        return convolve_direct(a, b, mode)
+    if mode == "valid":
+        return np.convolve(x, h, "valid")
+    return np.convolve(x, h, "full")[offset:offset + length].copy()
+
+
+#: The domains that depend on the inputs' shapes and dtypes only, not on their values.
+_SHAPE_DOMAINS = (every_input, serves_compiled)
+
+#: The methods the fast path plans; the others ('loops', the matrix methods, ...) go
+#: the general way.
+_PLANNED = ("auto", "direct", "compiled", "fft", "overlap_add")
+
+#: Plans by (shapes, dtypes, mode, method, function, the rules' settings); None for the
+#: keys the fast path leaves to the general one. Cleared when it reaches _PLANS_MAX.
+_PLANS: dict[tuple, _Plan | None] = {}
+_PLANS_MAX = 4096
+_MISSING = object()
+
+
+def _planned(in1: object, in2: object, mode: object, method: object, func: str
+             ) -> _Plan | None:
+    """The plan for a call of ``func`` on these arguments, or None: the general path.
+
+    Only ndarrays (not subclasses) with ``mode`` and ``method`` strings have a plan.
+    The first call with given shapes, dtypes, mode and method validates them as the
+    general path does (raising its errors), decides what depends on shapes and dtypes
+    only, and stores that; the next calls skip the conversion, the validation and the
+    cost model. The settings of ``auto`` (:data:`AUTO_USES_COMPILED`,
+    :data:`DIRECT_PREFERRED_BELOW`, :data:`NONFINITE_DIRECT_FACTOR`) are part of the
+    key; :data:`convlib.costmodel.COST_CONSTANTS` are read when a plan is made (call
+    ``_PLANS.clear()`` after changing them in place).
+    """
+    if (type(in1) is not np.ndarray or type(in2) is not np.ndarray
+            or type(mode) is not str or type(method) is not str):
+        return None
+    key = (in1.shape, in2.shape, in1.dtype, in2.dtype, mode, method, func,
+           AUTO_USES_COMPILED, DIRECT_PREFERRED_BELOW, NONFINITE_DIRECT_FACTOR)
+    plan = _PLANS.get(key, _MISSING)
+    if plan is _MISSING:
+        plan = _make_plan(in1, in2, mode, method, func)
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan  # type: ignore[return-value]
+
+
+def _make_plan(in1: np.ndarray, in2: np.ndarray, mode: str, method: str, func: str
+               ) -> _Plan | None:
+    """The plan of :func:`_planned` (or None), raising what the general path raises."""
+    a, b = as_operands(in1, in2, mode, MODES, func)
+    method = _check_method(method, func)
+    dtype = np.result_type(a, b)
+    if (a.ndim == 0 or dtype.kind not in "fc" or "b" in (a.dtype.kind, b.dtype.kind)
+            or method not in _PLANNED):
+        return None  # scalars, exact integers, boolean inputs, other methods
+    swap = mode == "valid" and _valid_swap_needed(a.shape, b.shape, func)
+    if swap:
+        a, b = b, a
+    rule = None
+    if method == "auto":
+        rule = _rule(*_costs(a, b, mode), a.ndim)
+    served = {}
+    for name in (method,) if rule is None else (rule.best, rule.summing):
+        m = METHODS[name]
+        if m.serves in _SHAPE_DOMAINS and m.serves(a, b, mode) is None:
+            served[name] = m
+    try:
+        _check_work(a, b, mode, "direct", func)
+        work_ok = True
+    except ValueError:
+        work_ok = False
+    direct_1d = None
+    if a.ndim == 1 and a.dtype == dtype and b.dtype == dtype:
+        direct_1d = (b.size > a.size, mode_offset(a.shape, b.shape, mode)[0],
+                     output_shape(a.shape, b.shape, mode)[0])
+    return _Plan(swap, rule, method, served, work_ok, dtype, direct_1d)
 
 
 def _exact(a: np.ndarray, b: np.ndarray, mode: str, method: str) -> np.ndarray:
@@ -416,6 +587,9 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     ...
     ValueError: convolve: mode must be one of 'full', 'same', 'valid'; got 'middle'
     """
+    plan = _planned(in1, in2, mode, method, "convolve")
+    if plan is not None:  # ndarrays of shapes and dtypes seen before: the fast path
+        return plan.run(in1, in2, mode, "convolve")
     a, b = as_operands(in1, in2, mode, MODES, "convolve")
     method = _check_method(method, "convolve")
     return _run(a, b, mode, method, "convolve")
@@ -463,6 +637,9 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
     >>> correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
+    plan = _planned(in1, in2, mode, method, "correlate")
+    if plan is not None:  # as in convolve
+        return plan.run(in1, reverse_conj(in2), mode, "correlate")
     a, b = as_operands(in1, in2, mode, MODES, "correlate")
     method = _check_method(method, "correlate")
     return _run(a, reverse_conj(b), mode, method, "correlate")

@@ -58,6 +58,14 @@ MODES: tuple[str, ...] = ("full", "same", "valid")
 def _check_shapes(shape1: object, shape2: object, func: str
                   ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Both shapes as tuples of ints >= 1, of the same length (one entry per axis)."""
+    # the common case, ndarray shapes (tuples of Python ints), checked without the
+    # abstract-class tests below (they cost microseconds per call of convolve)
+    if type(shape1) is tuple and type(shape2) is tuple and len(shape1) == len(shape2):
+        for n in shape1 + shape2:
+            if type(n) is not int or n < 1:
+                break
+        else:
+            return shape1, shape2
     shapes = []
     for name, shape in (("shape1", shape1), ("shape2", shape2)):
         if isinstance(shape, (str, bytes)) or not isinstance(shape, (Sequence, np.ndarray)):
@@ -79,8 +87,10 @@ def _check_shapes(shape1: object, shape2: object, func: str
 def _valid_swap_needed(shape1: object, shape2: object, func: str) -> bool:
     """:func:`valid_swap_needed`, with errors naming ``func``."""
     shape1, shape2 = _check_shapes(shape1, shape2, func)
-    ge1 = all(a >= b for a, b in zip(shape1, shape2))
-    ge2 = all(b >= a for a, b in zip(shape1, shape2))
+    ge1 = ge2 = True
+    for a, b in zip(shape1, shape2):
+        ge1 = ge1 and a >= b
+        ge2 = ge2 and b >= a
     if not (ge1 or ge2):
         raise ValueError(
             f"{func}: in 'valid' mode one input must be at least as large as the other in "
@@ -128,11 +138,11 @@ def _output_shape(shape1: object, shape2: object, mode: object, func: str
     check_choice(mode, "mode", MODES, func)
     shape1, shape2 = _check_shapes(shape1, shape2, func)
     if mode == "full":
-        return tuple(a + b - 1 for a, b in zip(shape1, shape2))
+        return tuple([a + b - 1 for a, b in zip(shape1, shape2)])
     if mode == "same":
         return tuple(shape1)
     _valid_swap_needed(shape1, shape2, func)
-    return tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
+    return tuple([abs(a - b) + 1 for a, b in zip(shape1, shape2)])
 
 
 def output_shape(
@@ -179,11 +189,11 @@ def _mode_offset(shape1: object, shape2: object, mode: object, func: str
     check_choice(mode, "mode", MODES, func)
     shape1, shape2 = _check_shapes(shape1, shape2, func)
     if mode == "full":
-        return tuple(0 for _ in shape1)
+        return (0,) * len(shape1)
     if mode == "same":
-        return tuple((b - 1) // 2 for b in shape2)
+        return tuple([(b - 1) // 2 for b in shape2])
     _valid_swap_needed(shape1, shape2, func)
-    return tuple(min(a, b) - 1 for a, b in zip(shape1, shape2))
+    return tuple([min(a, b) - 1 for a, b in zip(shape1, shape2)])
 
 
 def mode_offset(
