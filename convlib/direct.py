@@ -211,7 +211,7 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     if b.size > a.size:  # the full output is symmetric in the inputs
         a, b = b, a
     if a.ndim == 1 and dtype.kind in "iufc" and not mostly_zero(b):  # NumPy's compiled loop
-        return _convolve_1d(a, b, mode, offset, shape)
+        return numpy_window_1d(a, b, mode, offset, shape)
     if windows_pay(math.prod(shape), b.size) and dtype.kind in "iufc":
         return _direct_windows(a, b, shape, offset)
     out = np.zeros(shape, dtype=dtype)
@@ -241,8 +241,17 @@ def convolve_direct(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> np.
     return out
 
 
-def _convolve_1d(a: np.ndarray, b: np.ndarray, mode: str, offset, shape) -> np.ndarray:
-    """The ``mode`` window of ``numpy.convolve(a, b)``."""
+def numpy_window_1d(a: np.ndarray, b: np.ndarray, mode: str, offset, shape) -> np.ndarray:
+    """The ``mode`` window of ``numpy.convolve(a, b)`` (1-D; ``offset`` and ``shape``
+    of the window in the full output, as :func:`convlib.shapes.mode_offset` and
+    :func:`convlib.shapes.output_shape` give them): the 1-D sum of
+    :func:`convolve_direct`, shared with the dispatcher's fast path.
+
+    Examples
+    --------
+    >>> numpy_window_1d(np.arange(5.0), np.ones(3), "same", (1,), (5,))
+    array([1., 3., 6., 9., 7.])
+    """
     if mode == "valid":
         return np.convolve(a, b, "valid")
     return np.convolve(a, b, "full")[offset[0]:offset[0] + shape[0]].copy()

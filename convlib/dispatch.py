@@ -39,7 +39,7 @@ from ._timing import time_methods
 from ._validation import as_operands, check_choice
 from .compiled import convolve_compiled, serves_compiled
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
-                     mostly_zero, reverse_conj)
+                     mostly_zero, numpy_window_1d, reverse_conj)
 from .costmodel import AUTO_USES_COMPILED, cached_cost_features, estimate_shapes
 from .exact import exact_integer_convolve, split_plan
 from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
@@ -423,9 +423,7 @@ def _direct_1d(a: np.ndarray, b: np.ndarray, mode: str, swap: bool, offset: int,
     x, h = (b, a) if swap else (a, b)
     if mostly_zero(h):
         return convolve_direct(a, b, mode)
-    if mode == "valid":
-        return np.convolve(x, h, "valid")
-    return np.convolve(x, h, "full")[offset:offset + length].copy()
+    return numpy_window_1d(x, h, mode, (offset,), (length,))
 
 
 #: The domains that depend on the inputs' shapes and dtypes only, not on their values.
