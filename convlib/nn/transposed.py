@@ -54,6 +54,13 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
+    if kH == kW == 1:  # the columns are the (strided) pixels: nothing overlaps to fold
+        img = cols.reshape(N, groups * Cg, H_out, W_out)
+        if tuple(full_hw) == (H_out, W_out):
+            return img
+        out = np.zeros((N, groups * Cg) + tuple(full_hw), dtype=img.dtype)
+        out[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))] = img
+        return out
     cols = cols.reshape(N, groups * Cg * kH * kW, H_out * W_out)
     return fold(cols, full_hw, (kH, kW), stride, dilation)
 
