@@ -294,6 +294,37 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - 
         n = task // C_out
         o = task - n * C_out
         c = o // mult
+        # stride 1 with the output as wide as the input ('same' columns): the nine-tap
+        # pass over all the rows whose three input rows exist at once, as one long row
+        # of the flattened plane (input and output rows are equally long, so each tap
+        # reads at one constant offset); the columns near the edges, computed wrongly
+        # there (they read across a row end), are then overwritten below. Measured
+        # with numba 0.68.1: a short row's loop remainder and slices cost more than
+        # its products.
+        flat = (kH == 3 and kW == 3 and s0 == 1 and s1 == 1 and d1 == 1 and W_out == W
+                and cols[0, 0] < cols[2, 1])
+        if flat:
+            pa = max(0, p0)                       # rows with r0 = p - p0 >= 0 ...
+            pb = min(H_out, H - 2 * d0 + p0)      # ... and r0 + 2 d0 < H
+            lo = cols[0, 0]
+            hi = cols[2, 1]
+            flat = pa < pb
+            if flat:
+                ka = pa * W + lo
+                m = (pb - 1) * W + hi - ka
+                base = (pa - p0) * W + lo - p1
+                ov = out[n, o].reshape(H_out * W)[ka:ka + m]
+                xf = x[n, c].reshape(H * W)
+                u = xf[base:base + m + 2]
+                v = xf[base + d0 * W:base + d0 * W + m + 2]
+                z = xf[base + 2 * d0 * W:base + 2 * d0 * W + m + 2]
+                w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                for q in range(m):
+                    ov[q] = ((((((((w00 * u[q] + w01 * u[q + 1]) + w02 * u[q + 2])
+                                 + w10 * v[q]) + w11 * v[q + 1]) + w12 * v[q + 2])
+                              + w20 * z[q]) + w21 * z[q + 1]) + w22 * z[q + 2])
         for p in range(H_out):
             orow = out[n, o, p]
             r0 = s0 * p - p0  # the input row of the kernel's first row
@@ -311,7 +342,7 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - 
                             col = s1 * q + j - p1
                             if 0 <= col < W:
                                 orow[q] += w[o, i, j] * x[n, c, r0 + d0 * i, col]
-                if lo < hi:
+                if lo < hi and not flat:
                     # one slice per input row, read at constant offsets (and a
                     # constant stride; measured with numba 0.68.1: nine slices of
                     # runtime starts, one per tap, ran this loop about half as fast,

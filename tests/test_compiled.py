@@ -168,7 +168,10 @@ DEPTHWISE = [  # (C_in, mult, kernel, stride, padding, dilation)
     (1, 1, (3, 3), 1, 4, (1, 2)), (2, 1, (5, 5), (1, 2), 2, (2, 1)),
     (2, 1, (3, 3), 1, "same", 1),
     # the 3 x 3 one-pass rows with stride 2 (even and odd widths, uneven padding)
-    (2, 1, (3, 3), 2, 1, 1), (2, 2, (3, 3), (1, 2), ((1, 0), (0, 2)), (2, 1))]
+    (2, 1, (3, 3), 2, 1, 1), (2, 2, (3, 3), (1, 2), ((1, 0), (0, 2)), (2, 1)),
+    # stride 1 with the output as wide as the input: the flattened plane's pass
+    # (uneven column padding, row dilation, several outputs per input channel)
+    (2, 1, (3, 3), 1, ((0, 1), (2, 0)), (2, 1)), (1, 2, (3, 3), 1, ((2, 2), (0, 2)), 1)]
 
 
 @needs_numba
