@@ -17,7 +17,8 @@ images from 512 x 512 up, not on 64 x 64 ones.
 **Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
 channel for the weight gradient), the zero padding implied rather than copied, the same
-nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation; the
+nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation (at
+stride 1 with the output as wide as the input, over the flattened plane at once); the
 weight gradient adds each tap's products into a row of partial sums (at
 column stride 2 in a kernel of its own, whose loop reads the input at a constant stride).
 
