@@ -234,6 +234,39 @@ def test_depthwise_random_configurations_equal_numpy_paths(monkeypatch):
 
 
 @needs_numba
+def test_depthwise_transposed_equals_numpy_path(monkeypatch):
+    # conv_transpose2d of a depthwise layer, compiled: at stride 1 the forward pass
+    # with the flipped kernel (taps in reverse order: equal up to rounding), else the
+    # scatter adjoint; random kernels, dilations, paddings and output paddings
+    rng = np.random.default_rng(9)
+    layers = []
+    for _ in range(60):
+        k = tuple(int(v) for v in rng.choice([1, 2, 3, 3, 5], 2))
+        s = tuple(int(v) for v in rng.choice([1, 1, 2], 2))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        pad = tuple(int(v) for v in rng.integers(0, 3, 2))
+        op = tuple(int(rng.integers(0, max(si, di))) for si, di in zip(s, d))
+        hw = tuple(int(v) for v in rng.integers(1, 10, 2))
+        full = [(n - 1) * si + di * (ki - 1) + 1 + o
+                for n, si, di, ki, o in zip(hw, s, d, k, op)]
+        if any(f <= 2 * p for f, p in zip(full, pad)):
+            continue
+        C = int(rng.integers(1, 4))
+        dtype = FLOATS[len(layers) % 2]
+        x = rng.standard_normal((2, C) + hw).astype(dtype)
+        w = rng.standard_normal((C, 1) + k).astype(dtype)
+        kw = dict(stride=s, padding=pad, output_padding=op, dilation=d, groups=C)
+        layers.append((x, w, kw, nn.conv_transpose2d(x, w, **kw)))
+    assert sum(kw["stride"] == (1, 1) for _, _, kw, _ in layers) > 10
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, kw, got in layers:
+        want = nn.conv_transpose2d(x, w, **kw)
+        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+@needs_numba
 def test_depthwise_with_non_finite_values_equals_numpy_path(monkeypatch):
     # the compiled layer leaves out the products of padded zeros; with an infinite
     # weight they are NaN, so it pads as the NumPy path does
