@@ -17,8 +17,10 @@ images from 512 x 512 up, not on 64 x 64 ones.
 **Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
 channel for the weight gradient), the zero padding implied rather than copied, the same
-nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation; the
-weight gradient adds each tap's products into a row of partial sums.
+nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation (at
+stride 1 with the output as wide as the input, over the flattened plane at once); the
+weight gradient adds each tap's products into a row of partial sums (at
+column stride 2 in a kernel of its own, whose loop reads the input at a constant stride).
 
 **Exactness.** No ``fastmath``: every product is rounded, then added, in the same
 order as ``'direct'`` adds them on N-d inputs (no fused multiply-add, no
@@ -298,6 +300,37 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - 
         n = task // C_out
         o = task - n * C_out
         c = o // mult
+        # stride 1 with the output as wide as the input ('same' columns): the nine-tap
+        # pass over all the rows whose three input rows exist at once, as one long row
+        # of the flattened plane (input and output rows are equally long, so each tap
+        # reads at one constant offset); the columns near the edges, computed wrongly
+        # there (they read across a row end), are then overwritten below. Measured
+        # with numba 0.68.1: a short row's loop remainder and slices cost more than
+        # its products.
+        flat = (kH == 3 and kW == 3 and s0 == 1 and s1 == 1 and d1 == 1 and W_out == W
+                and cols[0, 0] < cols[2, 1])
+        if flat:
+            pa = max(0, p0)                       # rows with r0 = p - p0 >= 0 ...
+            pb = min(H_out, H - 2 * d0 + p0)      # ... and r0 + 2 d0 < H
+            lo = cols[0, 0]
+            hi = cols[2, 1]
+            flat = pa < pb
+            if flat:
+                ka = pa * W + lo
+                m = (pb - 1) * W + hi - ka
+                base = (pa - p0) * W + lo - p1
+                ov = out[n, o].reshape(H_out * W)[ka:ka + m]
+                xf = x[n, c].reshape(H * W)
+                u = xf[base:base + m + 2]
+                v = xf[base + d0 * W:base + d0 * W + m + 2]
+                z = xf[base + 2 * d0 * W:base + 2 * d0 * W + m + 2]
+                w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                for q in range(m):
+                    ov[q] = ((((((((w00 * u[q] + w01 * u[q + 1]) + w02 * u[q + 2])
+                                 + w10 * v[q]) + w11 * v[q + 1]) + w12 * v[q + 2])
+                              + w20 * z[q]) + w21 * z[q + 1]) + w22 * z[q + 2])
         for p in range(H_out):
             orow = out[n, o, p]
             r0 = s0 * p - p0  # the input row of the kernel's first row
@@ -315,7 +348,7 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - 
                             col = s1 * q + j - p1
                             if 0 <= col < W:
                                 orow[q] += w[o, i, j] * x[n, c, r0 + d0 * i, col]
-                if lo < hi:
+                if lo < hi and not flat:
                     # one slice per input row, read at constant offsets (and a
                     # constant stride; measured with numba 0.68.1: nine slices of
                     # runtime starts, one per tap, ran this loop about half as fast,
@@ -434,6 +467,43 @@ def _dw_weight_grad(x, g, gw, gb, s0, s1, d0, d1, p0, p1):  # pragma: no cover -
                 gw[c, i, j] = acc.sum()
 
 
+def _dw_weight_grad_s2(x, g, gw, gb, s0, d0, d1, p0, p1):  # pragma: no cover - compiled
+    """:func:`_dw_weight_grad` at column stride 2, the same sums in the same order: its
+    loop reads the input row at a constant stride, which vectorises (a kernel of its
+    own: measured with numba 0.68.1, a stride-2 loop nest added to that kernel made its
+    stride-1 loops 10-20 % slower, serially)."""
+    N, C, H_out, W_out = g.shape
+    H, W = x.shape[2], x.shape[3]
+    kH, kW = gw.shape[1], gw.shape[2]
+    cols = _column_ranges(kW, W, W_out, 2, d1, p1)
+    for c in _prange(C):
+        acc = np.zeros(W_out, dtype=gw.dtype)
+        for n in range(N):
+            for p in range(H_out):
+                grow = g[n, c, p]
+                for q in range(W_out):
+                    acc[q] += grow[q]
+        gb[c] = acc.sum()
+        for i in range(kH):
+            for j in range(kW):
+                off = d1 * j - p1  # output column q reads input column 2 q + off
+                lo, hi = cols[j, 0], cols[j, 1]
+                for q in range(W_out):
+                    acc[q] = 0
+                if lo < hi:
+                    av = acc[lo:hi]
+                    for n in range(N):
+                        for p in range(H_out):
+                            r = s0 * p + d0 * i - p0
+                            if r < 0 or r >= H:
+                                continue
+                            gv = g[n, c, p][lo:hi]
+                            xv = x[n, c, r][2 * lo + off:2 * hi + off - 1]
+                            for q in range(hi - lo):
+                                av[q] += gv[q] * xv[2 * q]
+                gw[c, i, j] = acc.sum()
+
+
 def _prange(n):  # replaced by numba.prange in the compiled kernels
     return range(n)
 
@@ -448,7 +518,7 @@ def _kernels() -> SimpleNamespace:
     globals()["_prange"] = numba.prange  # the kernels' globals, read when compiled
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
-               "dw_weight_grad": _dw_weight_grad}
+               "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2}
     # one compilation each, run on one thread where threads do not pay (_kernel): a
     # serial compilation of the same loops ran them half as fast (64 x 64 by 15 x 15,
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
@@ -672,7 +742,10 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
     gg = np.ascontiguousarray(g, dtype=dtype)
     gw = np.zeros((gg.shape[1],) + tuple(kernel_hw), dtype=dtype)
     gb = np.zeros(gg.shape[1], dtype=dtype)
-    if gg.size:
+    if gg.size and stride[1] == 2:  # a kernel of its own (_dw_weight_grad_s2)
+        _kernel("dw_weight_grad_s2", gg.size * gw[0].size)(
+            xc, gg, gw, gb, stride[0], dilation[0], dilation[1], pads[0], pads[1])
+    elif gg.size:
         _kernel("dw_weight_grad", gg.size * gw[0].size)(
             xc, gg, gw, gb, stride[0], stride[1], dilation[0], dilation[1], pads[0],
             pads[1])

@@ -168,7 +168,10 @@ DEPTHWISE = [  # (C_in, mult, kernel, stride, padding, dilation)
     (1, 1, (3, 3), 1, 4, (1, 2)), (2, 1, (5, 5), (1, 2), 2, (2, 1)),
     (2, 1, (3, 3), 1, "same", 1),
     # the 3 x 3 one-pass rows with stride 2 (even and odd widths, uneven padding)
-    (2, 1, (3, 3), 2, 1, 1), (2, 2, (3, 3), (1, 2), ((1, 0), (0, 2)), (2, 1))]
+    (2, 1, (3, 3), 2, 1, 1), (2, 2, (3, 3), (1, 2), ((1, 0), (0, 2)), (2, 1)),
+    # stride 1 with the output as wide as the input: the flattened plane's pass
+    # (uneven column padding, row dilation, several outputs per input channel)
+    (2, 1, (3, 3), 1, ((0, 1), (2, 0)), (2, 1)), (1, 2, (3, 3), 1, ((2, 2), (0, 2)), 1)]
 
 
 @needs_numba
@@ -198,11 +201,12 @@ def test_depthwise_conv2d_and_backward_equal_numpy_paths(case, dtype, monkeypatc
 def test_depthwise_random_configurations_equal_numpy_paths(monkeypatch):
     # the compiled depthwise kernels branch on the kernel size, stride, dilation and
     # which rows and columns the padding covers: 80 random layers through every branch
+    # (column stride 1, 2 -- a weight-gradient kernel of its own -- and 3)
     rng = np.random.default_rng(8)
     layers = []
     for _ in range(80):
         k = tuple(int(v) for v in rng.choice([1, 2, 3, 3, 5], 2))
-        s = tuple(int(v) for v in rng.integers(1, 3, 2))
+        s = tuple(int(v) for v in rng.choice([1, 2, 2, 3], 2))
         d = tuple(int(v) for v in rng.integers(1, 3, 2))
         pad = tuple((int(a), int(b)) for a, b in rng.integers(0, 4, (2, 2)))
         hw = [int(v) for v in rng.integers(1, 12, 2)]
@@ -227,6 +231,39 @@ def test_depthwise_random_configurations_equal_numpy_paths(monkeypatch):
         for got, want in zip(grads, ref):
             assert got.dtype == want.dtype and got.shape == want.shape
             assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+@needs_numba
+def test_depthwise_transposed_equals_numpy_path(monkeypatch):
+    # conv_transpose2d of a depthwise layer, compiled: at stride 1 the forward pass
+    # with the flipped kernel (taps in reverse order: equal up to rounding), else the
+    # scatter adjoint; random kernels, dilations, paddings and output paddings
+    rng = np.random.default_rng(9)
+    layers = []
+    for _ in range(60):
+        k = tuple(int(v) for v in rng.choice([1, 2, 3, 3, 5], 2))
+        s = tuple(int(v) for v in rng.choice([1, 1, 2], 2))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        pad = tuple(int(v) for v in rng.integers(0, 3, 2))
+        op = tuple(int(rng.integers(0, max(si, di))) for si, di in zip(s, d))
+        hw = tuple(int(v) for v in rng.integers(1, 10, 2))
+        full = [(n - 1) * si + di * (ki - 1) + 1 + o
+                for n, si, di, ki, o in zip(hw, s, d, k, op)]
+        if any(f <= 2 * p for f, p in zip(full, pad)):
+            continue
+        C = int(rng.integers(1, 4))
+        dtype = FLOATS[len(layers) % 2]
+        x = rng.standard_normal((2, C) + hw).astype(dtype)
+        w = rng.standard_normal((C, 1) + k).astype(dtype)
+        kw = dict(stride=s, padding=pad, output_padding=op, dilation=d, groups=C)
+        layers.append((x, w, kw, nn.conv_transpose2d(x, w, **kw)))
+    assert sum(kw["stride"] == (1, 1) for _, _, kw, _ in layers) > 10
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, kw, got in layers:
+        want = nn.conv_transpose2d(x, w, **kw)
+        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
 
 
 @needs_numba

@@ -83,6 +83,25 @@ def test_adjoint_identity(c):
     assert np.vdot(y, u) == pytest.approx(np.vdot(x, xt), rel=1e-12)
 
 
+@pytest.mark.parametrize("stride, padding, op, groups",
+                         [(1, 0, 0, 1), (1, (1, 0), 0, 3), (2, 0, 1, 1), ((3, 2), 1, (2, 0), 3)])
+def test_one_by_one_transpose_matches_loops(stride, padding, op, groups):
+    """1 x 1 kernels place the columns (zeros between them at stride > 1) instead of
+    folding them: the loops' values, exactly on integers and in float32/float64."""
+    rng = np.random.default_rng(groups)
+    x = rng.integers(-5, 6, (2, 6, 5, 4))
+    w = rng.integers(-5, 6, (6, 2, 1, 1))
+    s = (stride,) * 2 if isinstance(stride, int) else stride
+    p = (padding,) * 2 if isinstance(padding, int) else padding
+    o = (op,) * 2 if isinstance(op, int) else op
+    want = transpose_ref(x, w, None, s, [(pi, pi) for pi in p], o, (1, 1), groups)
+    for dtype in (np.int64, np.float32, np.float64):
+        got = nn.conv_transpose2d(x.astype(dtype), w.astype(dtype), stride=stride,
+                                  padding=padding, output_padding=op, groups=groups)
+        assert got.dtype == dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
 def test_transpose_of_convolution_matrix():
     # build conv2d's matrix column by column, then compare with conv_transpose2d
     rng = np.random.default_rng(5)

@@ -157,7 +157,11 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
                                                      (H_out, W_out))]
                 grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
         return grad_w.reshape(shape)
-    cols = unfold(xp, (kH, kW), stride, dilation).reshape(N, groups, Cg * kH * kW, -1)
+    if kH == kW == 1:  # the columns are the (strided) pixels: a view, no im2col copy
+        cols = xp[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))]
+        cols = cols.reshape(N, groups, Cg, H_out * W_out)
+    else:
+        cols = unfold(xp, (kH, kW), stride, dilation).reshape(N, groups, Cg * kH * kW, -1)
     gg = g.reshape(N, groups, C_out // groups, H_out * W_out)
     # per sample and group one GEMM on the transposed view of the columns (no copy of
     # them), summed over the batch

@@ -12,13 +12,14 @@ copies overlap and add. Computed as one matrix product per group followed by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
-from ..compiled import depthwise_adjoint, use_compiled
+from ..compiled import depthwise_adjoint, depthwise_forward, use_compiled
 from ..im2col import fold, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
@@ -54,6 +55,13 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     cols = wg.transpose(0, 2, 1) @ ug                    # (N, G, Cg*kH*kW, L)
+    if kH == kW == 1:  # the columns are the (strided) pixels: nothing overlaps to fold
+        img = cols.reshape(N, groups * Cg, H_out, W_out)
+        if tuple(full_hw) == (H_out, W_out):
+            return img
+        out = np.zeros((N, groups * Cg) + tuple(full_hw), dtype=img.dtype)
+        out[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))] = img
+        return out
     cols = cols.reshape(N, groups * Cg * kH * kW, H_out * W_out)
     return fold(cols, full_hw, (kH, kW), stride, dilation)
 
@@ -114,7 +122,19 @@ def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrS
             [1] + sizes
     full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
-    out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
+    flipped = tuple(di * (ki - 1) - lo for di, ki, (lo, _) in zip(d, weight.shape[2:],
+                                                                   pads))
+    if (s == (1, 1) and weight.shape[1] == 1 and groups == xb.shape[1]
+            and math.prod(weight.shape[2:]) > 1 and min(flipped) >= 0
+            and use_compiled(xb, weight) and bool(np.isfinite(weight).all())):
+        # depthwise, stride 1, compiled: the forward correlation with the flipped
+        # kernel (as conv2d_backward's input gradient), its zero padding implied: the
+        # forward's nine-tap pass instead of a scatter per tap (taps added in reverse
+        # order, so the values differ from the scatter's by rounding)
+        out = depthwise_forward(xb, weight[:, :, ::-1, ::-1], s, d, tuple(sizes),
+                                flipped)
+    else:
+        out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
         out = out[:, :, 0]
     if bias is not None:
