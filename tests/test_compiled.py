@@ -389,3 +389,60 @@ def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
     assert not compiled._idle_core()
     clock.update(now=103.0, busy=54.2, own=12.2)  # others 0.1 cores: idle again
     assert compiled._idle_core()
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypatch):
+    """Small inputs with short rows are copied with two zeros on both sides of each row
+    (PADDED_MAX, PADDED_ROW) and run their passes of three taps without edge loops;
+    larger ones, and kernels with a NaN or infinite tap, run the edge loops: both bit
+    for bit equal to 'direct', on random shapes (kernels wider and narrower than the
+    input, zero taps among them) and with NaN and infinity in the input."""
+    rng = np.random.default_rng(11)
+    cases = [((64, 64), (15, 15)), ((64, 64), (9, 9)), ((64, 64), (5, 5)), ((3, 40), (2, 7)),
+             ((5, 6, 33), (2, 3, 8)), ((7, 9), (7, 12)), ((300,), (40,))]
+    cases += [(tuple(rng.integers(1, 30, 2)), tuple(rng.integers(1, 12, 2))) for _ in range(12)]
+    for s1, s2 in cases:
+        if mode == "valid" and not _valid_ok(s1, s2):
+            continue
+        x, h = _pair(s1, s2, dtype, rng)
+        h[rng.random(s2) < 0.2] = 0
+        if x.size > 4 and len(s1) > 1:  # (1-D: compared within rounding)
+            x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
+        with np.errstate(invalid="ignore"):  # inf - inf in some sums
+            direct = cl.convolve(x, h, mode, method="direct")
+        for pad_max in (compiled.PADDED_MAX, 0):   # the padded copy, and the edge loops
+            monkeypatch.setattr(compiled, "PADDED_MAX", pad_max)
+            got = cl.convolve(x, h, mode, method="compiled")
+            if len(s1) > 1:
+                np.testing.assert_array_equal(got, direct)
+            else:
+                assert_close(got, direct, bound(x, h, lambda a, b: scipy.signal.convolve(
+                    a, b, mode, method="direct")))
+    # a NaN or an infinite tap: the product with a padded zero would be NaN, so these
+    # kernels run the edge loops, as 'direct' leaves them out
+    monkeypatch.undo()
+    x = rng.standard_normal((10, 12)).astype(dtype)
+    for bad in (np.inf, np.nan):
+        h = rng.standard_normal((4, 5)).astype(dtype)
+        h[1, 2] = bad
+        got = cl.convolve(x, h, mode, method="compiled")
+        with np.errstate(invalid="ignore"):  # inf * 0 in 'direct''s products
+            np.testing.assert_array_equal(got, cl.convolve(x, h, mode, method="direct"))
+
+
+@needs_numba
+def test_padded_copy_follows_its_limits(monkeypatch):
+    """PADDED_MAX and PADDED_ROW decide where the copy is made: the results never
+    depend on them (each setting bit for bit equal to the others)."""
+    rng = np.random.default_rng(12)
+    x, h = rng.standard_normal((20, 50)), rng.standard_normal((3, 4))
+    outs = []
+    for pad_max, pad_row in ((2**18, 64), (0, 64), (2**18, 0), (20 * 54, 1)):
+        monkeypatch.setattr(compiled, "PADDED_MAX", pad_max)
+        monkeypatch.setattr(compiled, "PADDED_ROW", pad_row)
+        outs.append(cl.convolve(x, h, "full", method="compiled"))
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
