@@ -45,20 +45,25 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
-#: to 1e8 multiply-adds, compiled up to 3e8), then solves non-negative least squares on
+#: to 1e8 multiply-adds, compiled up to 3e8; :func:`convlib.bench.calibration_cases`
+#: adds small images in 'same' and 'valid' mode and tiny 'valid' outputs, which the
+#: stored timings predate), then solves non-negative least squares on
 #: the relative error, each method on the shapes where it was within 3 times the fastest
 #: (accuracy matters near the decision; the NumPy methods are compared among
 #: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
-#: it with this model.
+#: it with this model. The stored timings of ``'compiled'`` are of its kernel before
+#: the padded copy of small inputs (:data:`convlib.compiled.PADDED_MAX`), which runs
+#: short rows up to twice as fast: its constants, ``pass`` among them, are provisional
+#: until the calibration is measured again.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 9.49e-06, "tap": 4.51e-06, "mac": 6.24e-10, "mac_dot": 8.23e-11},
     "fft": {"call": 7e-07, "axis": 2.24e-05, "point": 0.0, "nlogn": 5.25e-10,
             "nlogn_1d": 5.1e-10},
     "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
                     "point": 5.03e-09, "nlogn": 5.78e-10},
-    "compiled": {"call": 1.48e-05, "threads": 6.73e-06, "task": 2.76e-08,
-                 "tap_task": 3.54e-09, "mac": 2.69e-11},
+    "compiled": {"call": 1.48e-05, "threads": 5.56e-06, "task": 3.66e-08,
+                 "tap_task": 0.0, "pass": 1.5e-08, "mac": 2.61e-11},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -67,7 +72,7 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 #: short row is underestimated): among the NumPy methods, and (``"compiled"``) among
 #: all four.
 COST_MODEL_FIT = {"shapes": 92, "right": 86, "worst_slowdown": 1.5,
-                  "compiled": {"shapes": 92, "right": 84, "worst_slowdown": 1.98,
+                  "compiled": {"shapes": 92, "right": 83, "worst_slowdown": 1.98,
                                "other_cores": (0.0, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True}}
 
@@ -121,7 +126,9 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``threads`` (1 if it runs on a thread pool, :data:`convlib.compiled.PARALLEL_MIN_MACS`),
         ``task`` (output rows, long rows counted per :data:`convlib.compiled.CHUNK`
         samples: the parallel tasks), ``tap_task`` (taps of the smaller input times
-        tasks: one inner loop each) and ``mac`` (its multiply-adds). The estimate
+        tasks), ``pass`` (its passes over an output row: one per output row, kernel row
+        reaching it and three taps of that row; each starts a vectorised loop, which on
+        short rows costs more than its multiply-adds) and ``mac`` (its multiply-adds). The estimate
         ignores the data type (float32 runs about twice as fast as float64) and
         whether numba is installed (:func:`convlib.choose_method` checks that).
 
@@ -182,12 +189,21 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
 def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
     """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)."""
     shape = output_shape(shape1, shape2, mode)
-    tasks = math.prod(shape[:-1]) * -(-int(shape[-1]) // CHUNK)
-    taps = min(math.prod(shape1), math.prod(shape2))
+    chunks = -(-int(shape[-1]) // CHUNK)
+    tasks = math.prod(shape[:-1]) * chunks
+    small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
+    taps = math.prod(small)
     macs = direct_macs(shape1, shape2, mode)
     threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    # a pass per (output row, kernel row reaching it) and per three taps of that row
+    # (the axes before the last: the pairs of indices whose input lies inside, as the
+    # multiply-adds count them)
+    rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
+    passes = rows * chunks * -(-int(small[-1]) // 3)
+    if tuple(small[-2:]) == (3, 3) and math.prod(small) == 9:  # nine taps in one pass
+        passes = tasks
     return {"call": 1.0, "threads": float(threads), "task": float(tasks),
-            "tap_task": float(taps * tasks), "mac": float(macs)}
+            "tap_task": float(taps * tasks), "pass": float(passes), "mac": float(macs)}
 
 
 def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
