@@ -395,14 +395,17 @@ def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("mode", MODES)
 def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypatch):
-    """Small inputs with short rows are copied with two zeros on both sides of each row
-    (PADDED_MAX, PADDED_ROW) and run their passes of three taps without edge loops;
-    larger ones, and kernels with a NaN or infinite tap, run the edge loops: both bit
+    """Small inputs with short rows are copied with four zeros on both sides of each row
+    (PADDED_MAX, PADDED_ROW) and run their passes of up to five taps without edge
+    loops; larger ones, and kernels with a NaN or infinite tap, run the edge loops;
+    outputs of at most NARROW columns sum each output in one scalar loop: all bit
     for bit equal to 'direct', on random shapes (kernels wider and narrower than the
     input, zero taps among them) and with NaN and infinity in the input."""
     rng = np.random.default_rng(11)
+    pad, nar = compiled.PADDED_MAX, compiled.NARROW
     cases = [((64, 64), (15, 15)), ((64, 64), (9, 9)), ((64, 64), (5, 5)), ((3, 40), (2, 7)),
-             ((5, 6, 33), (2, 3, 8)), ((7, 9), (7, 12)), ((300,), (40,))]
+             ((5, 6, 33), (2, 3, 8)), ((7, 9), (7, 12)), ((300,), (40,)), ((12, 12), (11, 10)),
+             ((10, 3), (4, 2)), ((6, 5), (4, 7)), ((8, 2), (3, 9)), ((4, 9, 6), (2, 3, 4))]
     cases += [(tuple(rng.integers(1, 30, 2)), tuple(rng.integers(1, 12, 2))) for _ in range(12)]
     for s1, s2 in cases:
         if mode == "valid" and not _valid_ok(s1, s2):
@@ -413,8 +416,10 @@ def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypat
             x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
         with np.errstate(invalid="ignore"):  # inf - inf in some sums
             direct = cl.convolve(x, h, mode, method="direct")
-        for pad_max in (compiled.PADDED_MAX, 0):   # the padded copy, and the edge loops
+        # the padded copy, the edge loops, each with and without the scalar sums
+        for pad_max, narrow in ((pad, nar), (0, nar), (pad, 0), (0, 0)):
             monkeypatch.setattr(compiled, "PADDED_MAX", pad_max)
+            monkeypatch.setattr(compiled, "NARROW", narrow)
             got = cl.convolve(x, h, mode, method="compiled")
             if len(s1) > 1:
                 np.testing.assert_array_equal(got, direct)
