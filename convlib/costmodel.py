@@ -21,7 +21,7 @@ import numpy as np
 from scipy.fft import next_fast_len
 
 from ._validation import as_operands
-from .compiled import CHUNK, PARALLEL_MIN_MACS
+from .compiled import CHUNK, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, output_shape, _valid_swap_needed
@@ -54,16 +54,18 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model. The stored timings of ``'compiled'`` are of its kernel before
 #: the padded copy of small inputs (:data:`convlib.compiled.PADDED_MAX`), which runs
-#: short rows up to twice as fast: its constants, ``pass`` among them, are provisional
-#: until the calibration is measured again.
+#: short rows up to twice as fast, and before the scalar sums of narrow outputs
+#: (:data:`convlib.compiled.NARROW`; no stored timing has one, hence ``scalar_mac``
+#: 0): its constants, ``pass`` among them, are provisional until the calibration is
+#: measured again.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 9.49e-06, "tap": 4.51e-06, "mac": 6.24e-10, "mac_dot": 8.23e-11},
     "fft": {"call": 7e-07, "axis": 2.24e-05, "point": 0.0, "nlogn": 5.25e-10,
             "nlogn_1d": 5.1e-10},
     "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
                     "point": 5.03e-09, "nlogn": 5.78e-10},
-    "compiled": {"call": 1.48e-05, "threads": 5.56e-06, "task": 3.66e-08,
-                 "tap_task": 0.0, "pass": 1.5e-08, "mac": 2.61e-11},
+    "compiled": {"call": 1.49e-05, "threads": 7.77e-06, "task": 2.97e-08,
+                 "tap_task": 2.01e-09, "pass": 9.65e-09, "mac": 2.61e-11, "scalar_mac": 0.0},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -72,7 +74,7 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 #: short row is underestimated): among the NumPy methods, and (``"compiled"``) among
 #: all four.
 COST_MODEL_FIT = {"shapes": 92, "right": 86, "worst_slowdown": 1.5,
-                  "compiled": {"shapes": 92, "right": 83, "worst_slowdown": 1.98,
+                  "compiled": {"shapes": 92, "right": 84, "worst_slowdown": 1.98,
                                "other_cores": (0.0, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True}}
 
@@ -127,8 +129,12 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``task`` (output rows, long rows counted per :data:`convlib.compiled.CHUNK`
         samples: the parallel tasks), ``tap_task`` (taps of the smaller input times
         tasks), ``pass`` (its passes over an output row: one per output row, kernel row
-        reaching it and three taps of that row; each starts a vectorised loop, which on
-        short rows costs more than its multiply-adds) and ``mac`` (its multiply-adds). The estimate
+        reaching it and three taps of that row, five where the input is copied with
+        zeros around its rows, :data:`convlib.compiled.PADDED_MAX`; each starts a
+        vectorised loop, which on short rows costs more than its multiply-adds),
+        ``mac`` (its multiply-adds) and ``scalar_mac`` (the same, instead, on outputs of
+        at most :data:`convlib.compiled.NARROW` columns, which sum each output in a
+        scalar loop). The estimate
         ignores the data type (float32 runs about twice as fast as float64) and
         whether numba is installed (:func:`convlib.choose_method` checks that).
 
@@ -195,15 +201,22 @@ def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
     taps = math.prod(small)
     macs = direct_macs(shape1, shape2, mode)
     threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
-    # a pass per (output row, kernel row reaching it) and per three taps of that row
-    # (the axes before the last: the pairs of indices whose input lies inside, as the
-    # multiply-adds count them)
+    # a pass per (output row, kernel row reaching it) and per three taps of that row,
+    # five on a padded copy (the axes before the last: the pairs of indices whose input
+    # lies inside, as the multiply-adds count them); none where each output of a
+    # narrow row is summed in a scalar loop
+    big = shape2 if small is shape1 else shape1
     rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
-    passes = rows * chunks * -(-int(small[-1]) // 3)
-    if tuple(small[-2:]) == (3, 3) and math.prod(small) == 9:  # nine taps in one pass
+    kernel_rows = math.prod(small[:-1])
+    padded = (math.prod(big[:-1]) * (big[-1] + 8) <= PADDED_MAX
+              and big[-1] + 8 <= PADDED_ROW * kernel_rows * -(-int(small[-1]) // 3))
+    passes = rows * chunks * -(-int(small[-1]) // (5 if padded else 3))
+    if tuple(small[-2:]) == (3, 3) and taps == 9:  # nine taps in one pass
         passes = tasks
+    scalar = int(shape[-1]) <= NARROW
     return {"call": 1.0, "threads": float(threads), "task": float(tasks),
-            "tap_task": float(taps * tasks), "pass": float(passes), "mac": float(macs)}
+            "tap_task": float(taps * tasks), "pass": 0.0 if scalar else float(passes),
+            "mac": 0.0 if scalar else float(macs), "scalar_mac": float(macs) if scalar else 0.0}
 
 
 def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:

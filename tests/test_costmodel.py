@@ -88,10 +88,39 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
                                                 min(a.size, b.size))   # dot products
     assert work["direct"]["tap"] == (0 if dot else min(a.size, b.size) * blocks)
     costs = cl.estimate_costs(a, b, mode)
-    assert work["compiled"]["mac"] == terms   # the compiled sum: the same terms
+    # the compiled sum: the same terms, in scalar loops on outputs of <= NARROW columns
+    c = work["compiled"]
+    narrow = out_shape[-1] <= compiled.NARROW
+    assert c["mac"] + c["scalar_mac"] == terms and (c["mac"] == 0) == narrow
+    # its passes: per output row, per kernel row whose input row exists, per 3 or 5
+    # taps (5 on a padded copy), counted by brute force over the leading axes
+    big, small = (b.shape, a.shape) if b.size > a.size else (a.shape, b.shape)
+    offset = cl.mode_offset(a.shape, b.shape, mode)
+    reached = sum(all(0 <= i + o - k < n for i, o, k, n in zip(out, offset, kern, big))
+                  for out in np.ndindex(*out_shape[:-1]) for kern in np.ndindex(*small[:-1]))
+    if narrow:
+        assert c["pass"] == 0
+    elif small[-2:] == (3, 3) and len(small) >= 2 and np.prod(small) == 9:
+        assert c["pass"] == np.prod(out_shape[:-1])
+    else:  # the kernel's rule for the padded copy (convlib.compiled.PADDED_MAX)
+        padded = (np.prod(big[:-1]) * (big[-1] + 8) <= compiled.PADDED_MAX and big[-1] + 8
+                  <= compiled.PADDED_ROW * np.prod(small[:-1]) * -(-small[-1] // 3))
+        assert c["pass"] == reached * -(-small[-1] // (5 if padded else 3))
     expected = {"direct", "fft", "overlap_add", "compiled"} | (
         {"separable"} if a.ndim > 1 else set())
     assert set(costs) == expected and min(costs.values()) > 0
+
+
+def test_compiled_passes_follow_the_kernel():
+    """Passes of three taps on large inputs, of five on small padded ones, one per row
+    for 3 x 3 kernels, none on narrow outputs (summed in scalar loops)."""
+    f = costmodel.cost_features
+    assert f((600, 600), (5, 5))["compiled"]["pass"] == 600 * 5 * 2     # no copy: 3 + 2
+    assert f((64, 64), (5, 5))["compiled"]["pass"] == 64 * 5 * 1        # padded: 5
+    assert f((64, 64), (15, 15), "valid")["compiled"]["pass"] == 50 * 15 * 3
+    assert f((64, 64), (3, 3), "same")["compiled"]["pass"] == 64         # nine taps
+    tiny = f((64, 64), (63, 63), "valid")["compiled"]
+    assert tiny["pass"] == tiny["mac"] == 0 and tiny["scalar_mac"] == 2 * 2 * 63 * 63
 
 
 def test_cost_constants_are_complete():
