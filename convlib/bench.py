@@ -62,7 +62,7 @@ import math
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.signal as sps
@@ -334,7 +334,8 @@ def calibrate_cost_model(
     rows = []
     for case in shapes if shapes is not None else calibration_cases():
         s1, s2 = case[0], case[1]
-        mode = str(case[2]) if len(case) > 2 else "full"
+        mode = cast(Mode, check_choice(case[2], "mode", MODES, "calibrate_cost_model")
+                    if len(case) > 2 else "full")
         x, h = rng.standard_normal(s1), rng.standard_normal(s2)
         features = cost_features(s1, s2, mode)
         methods = [m for m in ("direct", "fft", "overlap_add")
