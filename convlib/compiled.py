@@ -75,19 +75,20 @@ __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compi
 #: (64 KiB of float64) stays in cache while every tap is applied to it.
 CHUNK = 8192
 
-#: Most samples of an input whose rows the kernel copies with four zeros on both
-#: sides, so that its passes of up to five taps need no edge loops (kernels with finite
-#: taps, except the nine-tap 3 x 3 pass), if its rows are short too
-#: (:data:`PADDED_ROW`). Measured serially (numba 0.68.1, 2 x86-64 cores): 64 x 64
+#: Most samples of an input of several rows whose rows the kernel copies with four
+#: zeros on both sides, so that its passes of up to five taps need no edge loops
+#: (kernels with finite taps, except the nine-tap 3 x 3 pass), if its rows are short
+#: too (:data:`PADDED_ROW`; a 1-D signal is one row, whose edge loops cost little
+#: beside a copy). Measured serially (numba 0.68.1, 2 x86-64 cores): 64 x 64
 #: images with 9 x 9 and 15 x 15 kernels ran 1.7 to 2.5 times as fast (passes of
 #: three taps; five taps per pass added 7 to 25 %), 256 x 256 ones with 9 x 9
-#: kernels about 1.5 times; on 1024 x 1024 float64 images with 4 x 4 to 9 x 9 kernels the copy
-#: made the call 1.8 to 4 times slower.
+#: kernels about 1.5 times; on 1024 x 1024 float64 images with 4 x 4 to 9 x 9
+#: kernels the copy made the call 1.8 to 4 times slower.
 PADDED_MAX = 2**18
 
 #: Most input samples per row per pass of three taps of an output row for the copy
 #: (:data:`PADDED_MAX`): the edge loops it saves cost once per pass, the copy once per
-#: input sample (a 2000-sample signal with 30 taps, 10 passes, ran 10 % slower).
+#: input sample.
 PADDED_ROW = 64
 
 #: Most output columns (last axis) for which each output's sum runs in one scalar
@@ -209,7 +210,7 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
             for t in range(3):
                 if b[0, q, t] == 0:
                     nine = False
-    # small inputs (PADDED_MAX samples) with short rows (PADDED_ROW samples per three
+    # small inputs of several rows (PADDED_MAX samples) with short rows (PADDED_ROW samples per three
     # taps of the kernel rows reaching an output row) and finite taps: the input's rows
     # copied with four zeros on both sides, so that a pass of up to five taps runs over
     # every column that one of them reaches, without edge loops (which cost more than
@@ -217,7 +218,7 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
     # zero is a zero, which adds nothing (the sums start at +0 and never become -0),
     # so the sums stay those of 'direct'; a NaN or infinite tap times a zero would be
     # NaN, so such kernels take the passes with edge loops.
-    padded = (not nine and N0 * N1 * (N2 + 8) <= pad_max
+    padded = (not nine and 1 < N0 * N1 and N0 * N1 * (N2 + 8) <= pad_max
               and N2 + 8 <= pad_row * M0 * M1 * ((M2 + 2) // 3))
     for p in range(M0):
         for q in range(M1):

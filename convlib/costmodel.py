@@ -64,8 +64,8 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
             "nlogn_1d": 5.1e-10},
     "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
                     "point": 5.03e-09, "nlogn": 5.78e-10},
-    "compiled": {"call": 1.49e-05, "threads": 7.77e-06, "task": 2.97e-08,
-                 "tap_task": 2.01e-09, "pass": 9.65e-09, "mac": 2.61e-11, "scalar_mac": 0.0},
+    "compiled": {"call": 1.48e-05, "threads": 7.42e-06, "task": 3.06e-08,
+                 "tap_task": 1.85e-09, "pass": 1.07e-08, "mac": 2.6e-11, "scalar_mac": 0.0},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -208,7 +208,8 @@ def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
     big = shape2 if small is shape1 else shape1
     rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
     kernel_rows = math.prod(small[:-1])
-    padded = (math.prod(big[:-1]) * (big[-1] + 8) <= PADDED_MAX
+    lines = math.prod(big[:-1])
+    padded = (1 < lines and lines * (big[-1] + 8) <= PADDED_MAX
               and big[-1] + 8 <= PADDED_ROW * kernel_rows * -(-int(small[-1]) // 3))
     passes = rows * chunks * -(-int(small[-1]) // (5 if padded else 3))
     if tuple(small[-2:]) == (3, 3) and taps == 9:  # nine taps in one pass

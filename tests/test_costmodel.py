@@ -103,7 +103,8 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     elif small[-2:] == (3, 3) and len(small) >= 2 and np.prod(small) == 9:
         assert c["pass"] == np.prod(out_shape[:-1])
     else:  # the kernel's rule for the padded copy (convlib.compiled.PADDED_MAX)
-        padded = (np.prod(big[:-1]) * (big[-1] + 8) <= compiled.PADDED_MAX and big[-1] + 8
+        padded = (1 < np.prod(big[:-1]) and np.prod(big[:-1]) * (big[-1] + 8)
+                  <= compiled.PADDED_MAX and big[-1] + 8
                   <= compiled.PADDED_ROW * np.prod(small[:-1]) * -(-small[-1] // 3))
         assert c["pass"] == reached * -(-small[-1] // (5 if padded else 3))
     expected = {"direct", "fft", "overlap_add", "compiled"} | (
