@@ -451,3 +451,15 @@ def test_padded_copy_follows_its_limits(monkeypatch):
         outs.append(cl.convolve(x, h, "full", method="compiled"))
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+    # threads share the padded copy and the narrow rows: the same sums as on one thread
+    monkeypatch.undo()
+    x, h = rng.standard_normal((3, 64, 70)), rng.standard_normal((2, 9, 11))
+    for mode in MODES:
+        outs = []
+        for threads in (True, False):
+            monkeypatch.setattr(compiled, "THREADS", threads)
+            outs.append(cl.convolve(x, h, mode, method="compiled"))
+            outs.append(cl.convolve(x[:, :, :12], h, "valid", method="compiled"))  # 2 columns
+        np.testing.assert_array_equal(outs[0], outs[2])
+        np.testing.assert_array_equal(outs[1], outs[3])
+        np.testing.assert_array_equal(outs[0], cl.convolve(x, h, mode, method="direct"))
