@@ -218,7 +218,7 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
     # zero is a zero, which adds nothing (the sums start at +0 and never become -0),
     # so the sums stay those of 'direct'; a NaN or infinite tap times a zero would be
     # NaN, so such kernels take the passes with edge loops.
-    padded = (not nine and 1 < N0 * N1 and N0 * N1 * (N2 + 8) <= pad_max
+    padded = (not nine and L2 > narrow and 1 < N0 * N1 and N0 * N1 * (N2 + 8) <= pad_max
               and N2 + 8 <= pad_row * M0 * M1 * ((M2 + 2) // 3))
     for p in range(M0):
         for q in range(M1):
