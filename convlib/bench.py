@@ -66,7 +66,7 @@ import math
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.signal as sps
@@ -84,7 +84,8 @@ from .nn import conv2d, conv2d_backward, conv_transpose2d
 from .nn import layers as nn_layers
 from .shapes import MODES
 
-__all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "fit_cost_constants",
+__all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "calibration_cases",
+           "fit_cost_constants",
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
@@ -228,6 +229,28 @@ def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return pairs
 
 
+def calibration_cases() -> list[tuple[tuple[int, ...], tuple[int, ...], str]]:
+    """The (signal shape, kernel shape, mode) cases :func:`calibrate_cost_model` times.
+
+    Every pair of :func:`calibration_shapes` in ``'full'`` mode, and small images in the
+    other modes, where the compiled sum's cost per pass over a short row decides against
+    the FFT: images of 32 to 128 pixels with kernels of 5 x 5 to 15 x 15 in ``'same'``
+    and ``'valid'`` mode, and ``'valid'`` outputs of 2 x 2 to 4 x 4 pixels (kernels
+    nearly as large as the image).
+
+    Examples
+    --------
+    >>> cases = calibration_cases()
+    >>> len(cases), cases[0], cases[-1]
+    (114, ((100,), (3,), 'full'), ((64, 64), (61, 61), 'valid'))
+    """
+    cases = [(s1, s2, "full") for s1, s2 in calibration_shapes()]
+    cases += [((n, n), (k, k), mode) for mode in ("same", "valid") for n in (32, 64, 128)
+              for k in (5, 9, 15) if k < n]
+    cases += [((n, n), (n - d, n - d), "valid") for n in (32, 64) for d in (1, 3)]
+    return cases
+
+
 def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
                        ) -> dict[str, dict[str, float]]:
     """Fit the cost model of :func:`convlib.choose_method` to measured times.
@@ -286,18 +309,19 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
 
 
 def calibrate_cost_model(
-        shapes: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None,
+        shapes: Sequence[tuple[Sequence[int], ...]] | None = None,
         repeat: int = 5, budget: float = 0.1, max_direct_macs: float = 1e8
                          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Time convlib's methods on a grid of shapes and fit the cost model to them.
 
     This is how :data:`convlib.costmodel.COST_CONSTANTS` were made (on the book's build
-    machine, with the defaults: a few minutes). Float64 inputs, ``'full'`` mode.
+    machine, with the defaults: a few minutes). Float64 inputs.
 
     Parameters
     ----------
-    shapes : sequence of (tuple, tuple), optional
-        Pairs of signal and kernel shapes; default :func:`convlib.bench.calibration_shapes`.
+    shapes : sequence of (tuple, tuple) or (tuple, tuple, str), optional
+        Signal and kernel shapes, and the mode (``'full'`` if left out); default
+        :func:`convlib.bench.calibration_cases`.
     repeat, budget : int, float
         Passed to :func:`convlib.bench.bench_methods`.
     max_direct_macs : float
@@ -308,19 +332,22 @@ def calibrate_cost_model(
     constants : dict
         :func:`convlib.bench.fit_cost_constants` of the measurements.
     rows : list of dict
-        The measurements: ``s1``, ``s2``, ``features`` and seconds per method.
+        The measurements: ``s1``, ``s2``, ``mode``, ``features`` and seconds per method.
     """
     rng = np.random.default_rng(0)
     rows = []
-    for s1, s2 in shapes if shapes is not None else calibration_shapes():
+    for case in shapes if shapes is not None else calibration_cases():
+        s1, s2 = case[0], case[1]
+        mode = cast(Mode, check_choice(case[2], "mode", MODES, "calibrate_cost_model")
+                    if len(case) > 2 else "full")
         x, h = rng.standard_normal(s1), rng.standard_normal(s2)
-        features = cost_features(s1, s2, "full")
+        features = cost_features(s1, s2, mode)
         methods = [m for m in ("direct", "fft", "overlap_add")
                    if m != "direct" or features["direct"]["mac"] <= max_direct_macs]
         if numba_available() and features["compiled"]["mac"] <= 3 * max_direct_macs:
             methods.append("compiled")  # warmed up (compiled) by its first call
-        times = bench_methods(x, h, "full", methods, repeat=repeat, budget=budget)
-        rows.append({"s1": s1, "s2": s2, "features": features, **times})
+        times = bench_methods(x, h, mode, methods, repeat=repeat, budget=budget)
+        rows.append({"s1": s1, "s2": s2, "mode": mode, "features": features, **times})
     return fit_cost_constants(rows), rows
 
 

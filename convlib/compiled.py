@@ -12,7 +12,14 @@ kernel without zero taps goes further: on the output rows whose three input rows
 each output sample takes all nine taps in one pass (one slice per input row, so the
 loop still vectorises), added in the same order. With it, the book's stored benchmark
 run (``book/images/bench_full.json``) beat OpenCV's ``filter2D`` on 3 x 3 kernels on
-images from 512 x 512 up, not on 64 x 64 ones.
+images from 512 x 512 up, not on 64 x 64 ones. On short rows the columns near the
+edges, which only some taps of a pass reach, cost more than the pass itself; so a
+small input with short rows (:data:`PADDED_MAX`, :data:`PADDED_ROW`) is first copied
+with four zeros on both sides of each row, and each pass of up to five taps runs over
+every column one of them reaches, the others reading zeros (exact for finite taps: a
+zero product adds nothing). An output row of at most :data:`NARROW` columns (a kernel
+nearly as large as the image, in ``'valid'`` mode) has each output's taps summed in
+one scalar loop instead, two outputs side by side.
 
 **Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
@@ -63,13 +70,35 @@ from ._timing import cpu_seconds
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
+           "USE_COMPILED", "CHUNK", "PADDED_MAX", "PADDED_ROW", "NARROW", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
 #: signal) is cut into chunks so that both threads get work and a chunk of the output
 #: (64 KiB of float64) stays in cache while every tap is applied to it.
 CHUNK = 8192
+
+#: Most samples of an input of several rows whose rows the kernel copies with four
+#: zeros on both sides, so that its passes of up to five taps need no edge loops
+#: (kernels with finite taps, except the nine-tap 3 x 3 pass), if its rows are short
+#: too (:data:`PADDED_ROW`; a 1-D signal is one row, whose edge loops cost little
+#: beside a copy). Measured serially (numba 0.68.1, 2 x86-64 cores): 64 x 64
+#: images with 9 x 9 and 15 x 15 kernels ran 1.7 to 2.5 times as fast (passes of
+#: three taps; five taps per pass added 7 to 25 %), 256 x 256 ones with 9 x 9
+#: kernels about 1.5 times; on 1024 x 1024 float64 images with 4 x 4 to 9 x 9
+#: kernels the copy made the call 1.8 to 4 times slower.
+PADDED_MAX = 2**18
+
+#: Most input samples per row per pass of three taps of an output row for the copy
+#: (:data:`PADDED_MAX`): the edge loops it saves cost once per pass, the copy once per
+#: input sample.
+PADDED_ROW = 64
+
+#: Most output columns (last axis) for which each output's sum runs in one scalar
+#: loop over the taps (two columns at a time), not in passes over the row: measured
+#: serially, 64 x 64 images by 61 x 61 and 63 x 63 kernels in ``'valid'`` mode (4 x 4
+#: and 2 x 2 outputs) ran 2 to 2.7 times as fast.
+NARROW = 4
 
 #: Fewest multiply-adds for which the kernels run on several threads. Below it the
 #: calling thread runs them alone (``numba.set_num_threads(1)`` for the call). Waking a
@@ -173,7 +202,7 @@ def _reason(ndim: int, dtype: np.dtype) -> str | None:
 # --------------------------------------------------------------------------------------
 # The kernels, as plain Python; _kernels() compiles them with numba on first use.
 
-def _conv3d_rows(a, b, out, o0, o1, o2, chunk):  # pragma: no cover - runs compiled
+def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pragma: no cover - runs compiled
     """``out[i] = sum_k b[k] * a[i + o - k]`` over the ``k`` with ``a``'s index inside
     ``a`` (``o`` = the output's offset in the full convolution), 3-D C-contiguous."""
     L0, L1, L2 = out.shape
@@ -188,6 +217,31 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk):  # pragma: no cover - runs compi
             for t in range(3):
                 if b[0, q, t] == 0:
                     nine = False
+    # small inputs of several rows (PADDED_MAX samples) with short rows (PADDED_ROW samples per three
+    # taps of the kernel rows reaching an output row) and finite taps: the input's rows
+    # copied with four zeros on both sides, so that a pass of up to five taps runs over
+    # every column that one of them reaches, without edge loops (which cost more than
+    # the pass on short rows). The product of a finite tap with a padded
+    # zero is a zero, which adds nothing (the sums start at +0 and never become -0),
+    # so the sums stay those of 'direct'; a NaN or infinite tap times a zero would be
+    # NaN, so such kernels take the passes with edge loops.
+    padded = (not nine and L2 > narrow and 1 < N0 * N1 and N0 * N1 * (N2 + 8) <= pad_max
+              and N2 + 8 <= pad_row * M0 * M1 * ((M2 + 2) // 3))
+    for p in range(M0):
+        for q in range(M1):
+            for t in range(M2):
+                if not np.isfinite(b[p, q, t]):
+                    padded = False
+    ap = np.empty((N0 if padded else 0, N1, N2 + 8), dtype=a.dtype)
+    if padded:  # loops: a slice assignment ran several times slower (numba 0.68.1)
+        for r0 in range(N0):
+            for r1 in range(N1):
+                prow = ap[r0, r1]
+                arow = a[r0, r1]
+                for k in range(4):
+                    prow[k] = prow[N2 + 4 + k] = 0
+                for k in range(N2):
+                    prow[k + 4] = arow[k]
     for task in _prange(L0 * L1 * nchunks):
         row = task // nchunks
         c = task - row * nchunks
@@ -226,6 +280,97 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk):  # pragma: no cover - runs compi
             continue
         for j in range(j0, j1):
             orow[j] = 0
+        if j1 - j0 <= narrow:
+            # a few columns: each output's taps in one scalar sum, in the same order
+            # (a pass over a row this short costs more than its multiply-adds); two
+            # columns at a time where both reach every tap of a row, so that two
+            # chains of additions overlap
+            j = j0
+            while j < j1:
+                pair = j + 1 < j1 and j + o2 - (M2 - 1) >= 0 and j + 1 + o2 < N2
+                s0 = orow[j]
+                s1 = orow[j + 1] if pair else s0
+                for p in range(M0):
+                    r0 = i0 + o0 - p
+                    if r0 < 0 or r0 >= N0:
+                        continue
+                    for q in range(M1):
+                        r1 = i1 + o1 - q
+                        if r1 < 0 or r1 >= N1:
+                            continue
+                        arow = a[r0, r1]
+                        if pair:
+                            for t in range(M2):
+                                tap = b[p, q, t]
+                                if tap != 0:
+                                    s0 += tap * arow[j + o2 - t]
+                                    s1 += tap * arow[j + 1 + o2 - t]
+                        else:
+                            for t in range(max(0, j + o2 - N2 + 1), min(M2, j + o2 + 1)):
+                                tap = b[p, q, t]
+                                if tap != 0:
+                                    s0 += tap * arow[j + o2 - t]
+                orow[j] = s0
+                if pair:
+                    orow[j + 1] = s1
+                    j += 1
+                j += 1
+            continue
+        if padded:
+            for p in range(M0):
+                r0 = i0 + o0 - p
+                if r0 < 0 or r0 >= N0:
+                    continue
+                for q in range(M1):
+                    r1 = i1 + o1 - q
+                    if r1 < 0 or r1 >= N1:
+                        continue
+                    arow = ap[r0, r1]
+                    t = 0
+                    while t < M2:
+                        # a pass takes the next 5, 4 or 3 taps if none is zero, over
+                        # the columns one of them reaches (the others read padded
+                        # zeros there), each sum in the order of single passes
+                        g = 0
+                        while g < 5 and t + g < M2 and b[p, q, t + g] != 0:
+                            g += 1
+                        if g < 3:
+                            tap = b[p, q, t]
+                            lo = max(j0, t - o2)
+                            hi = min(j1, N2 + t - o2)
+                            if tap != 0 and lo < hi:
+                                ov = orow[lo:hi]
+                                av = arow[lo + o2 - t + 4:hi + o2 - t + 4]
+                                for j in range(hi - lo):
+                                    ov[j] += tap * av[j]
+                            t += 1
+                            continue
+                        lo = max(j0, t - o2)
+                        hi = max(lo, min(j1, N2 + t + g - 1 - o2))
+                        c = o2 - t + 4  # ap's column of a[j + o2 - t] is j + c
+                        ov = orow[lo:hi]
+                        t0, t1, t2 = b[p, q, t], b[p, q, t + 1], b[p, q, t + 2]
+                        a0 = arow[lo + c:hi + c]
+                        a1 = arow[lo + c - 1:hi + c - 1]
+                        a2 = arow[lo + c - 2:hi + c - 2]
+                        if g == 3:
+                            for j in range(hi - lo):
+                                ov[j] = ((ov[j] + t0 * a0[j]) + t1 * a1[j]) + t2 * a2[j]
+                        elif g == 4:
+                            t3 = b[p, q, t + 3]
+                            a3 = arow[lo + c - 3:hi + c - 3]
+                            for j in range(hi - lo):
+                                ov[j] = (((ov[j] + t0 * a0[j]) + t1 * a1[j]) + t2 * a2[j]
+                                         ) + t3 * a3[j]
+                        else:
+                            t3, t4 = b[p, q, t + 3], b[p, q, t + 4]
+                            a3 = arow[lo + c - 3:hi + c - 3]
+                            a4 = arow[lo + c - 4:hi + c - 4]
+                            for j in range(hi - lo):
+                                ov[j] = ((((ov[j] + t0 * a0[j]) + t1 * a1[j]) + t2 * a2[j]
+                                          ) + t3 * a3[j]) + t4 * a4[j]
+                        t += g
+            continue
         for p in range(M0):
             r0 = i0 + o0 - p
             if r0 < 0 or r0 >= N0:
@@ -684,7 +829,8 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     a3, b3 = _as3d(a, dtype, shape_a), _as3d(b, dtype, shape_b)
     out = np.empty(shape_out, dtype=dtype)
     if out.size:
-        _kernel("conv", out.size * b.size)(a3, b3, out, o[0], o[1], o[2], CHUNK)
+        _kernel("conv", out.size * b.size)(a3, b3, out, o[0], o[1], o[2], CHUNK,
+                                           PADDED_MAX, PADDED_ROW, NARROW)
     return out.reshape(shape)
 
 

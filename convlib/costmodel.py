@@ -21,7 +21,7 @@ import numpy as np
 from scipy.fft import next_fast_len
 
 from ._validation import as_operands
-from .compiled import CHUNK, PARALLEL_MIN_MACS
+from .compiled import CHUNK, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, output_shape, _valid_swap_needed
@@ -45,20 +45,27 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: It times convlib's own methods, best of 5, on 1-D signals of 100 to
 #: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
 #: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
-#: to 1e8 multiply-adds, compiled up to 3e8), then solves non-negative least squares on
+#: to 1e8 multiply-adds, compiled up to 3e8; :func:`convlib.bench.calibration_cases`
+#: adds small images in 'same' and 'valid' mode and tiny 'valid' outputs, which the
+#: stored timings predate), then solves non-negative least squares on
 #: the relative error, each method on the shapes where it was within 3 times the fastest
 #: (accuracy matters near the decision; the NumPy methods are compared among
 #: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
-#: it with this model.
+#: it with this model. The stored timings of ``'compiled'`` are of its kernel before
+#: the padded copy of small inputs (:data:`convlib.compiled.PADDED_MAX`), which runs
+#: short rows up to twice as fast, and before the scalar sums of narrow outputs
+#: (:data:`convlib.compiled.NARROW`; no stored timing has one, hence ``scalar_mac``
+#: 0): its constants, ``pass`` among them, are provisional until the calibration is
+#: measured again.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 9.49e-06, "tap": 4.51e-06, "mac": 6.24e-10, "mac_dot": 8.23e-11},
     "fft": {"call": 7e-07, "axis": 2.24e-05, "point": 0.0, "nlogn": 5.25e-10,
             "nlogn_1d": 5.1e-10},
     "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
                     "point": 5.03e-09, "nlogn": 5.78e-10},
-    "compiled": {"call": 1.48e-05, "threads": 6.73e-06, "task": 2.76e-08,
-                 "tap_task": 3.54e-09, "mac": 2.69e-11},
+    "compiled": {"call": 1.48e-05, "threads": 7.42e-06, "task": 3.06e-08,
+                 "tap_task": 1.85e-09, "pass": 1.07e-08, "mac": 2.6e-11, "scalar_mac": 0.0},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -121,7 +128,13 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``threads`` (1 if it runs on a thread pool, :data:`convlib.compiled.PARALLEL_MIN_MACS`),
         ``task`` (output rows, long rows counted per :data:`convlib.compiled.CHUNK`
         samples: the parallel tasks), ``tap_task`` (taps of the smaller input times
-        tasks: one inner loop each) and ``mac`` (its multiply-adds). The estimate
+        tasks), ``pass`` (its passes over an output row: one per output row, kernel row
+        reaching it and three taps of that row, five where the input is copied with
+        zeros around its rows, :data:`convlib.compiled.PADDED_MAX`; each starts a
+        vectorised loop, which on short rows costs more than its multiply-adds),
+        ``mac`` (its multiply-adds) and ``scalar_mac`` (the same, instead, on outputs of
+        at most :data:`convlib.compiled.NARROW` columns, which sum each output in a
+        scalar loop). The estimate
         ignores the data type (float32 runs about twice as fast as float64) and
         whether numba is installed (:func:`convlib.choose_method` checks that).
 
@@ -182,12 +195,29 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
 def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
     """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)."""
     shape = output_shape(shape1, shape2, mode)
-    tasks = math.prod(shape[:-1]) * -(-int(shape[-1]) // CHUNK)
-    taps = min(math.prod(shape1), math.prod(shape2))
+    chunks = -(-int(shape[-1]) // CHUNK)
+    tasks = math.prod(shape[:-1]) * chunks
+    small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
+    taps = math.prod(small)
     macs = direct_macs(shape1, shape2, mode)
     threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    # a pass per (output row, kernel row reaching it) and per three taps of that row,
+    # five on a padded copy (the axes before the last: the pairs of indices whose input
+    # lies inside, as the multiply-adds count them); none where each output of a
+    # narrow row is summed in a scalar loop
+    big = shape2 if small is shape1 else shape1
+    rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
+    kernel_rows = math.prod(small[:-1])
+    lines = math.prod(big[:-1])
+    padded = (1 < lines and lines * (big[-1] + 8) <= PADDED_MAX
+              and big[-1] + 8 <= PADDED_ROW * kernel_rows * -(-int(small[-1]) // 3))
+    passes = rows * chunks * -(-int(small[-1]) // (5 if padded else 3))
+    if tuple(small[-2:]) == (3, 3) and taps == 9:  # nine taps in one pass
+        passes = tasks
+    scalar = int(shape[-1]) <= NARROW
     return {"call": 1.0, "threads": float(threads), "task": float(tasks),
-            "tap_task": float(taps * tasks), "mac": float(macs)}
+            "tap_task": float(taps * tasks), "pass": 0.0 if scalar else float(passes),
+            "mac": 0.0 if scalar else float(macs), "scalar_mac": float(macs) if scalar else 0.0}
 
 
 def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:

@@ -426,3 +426,77 @@ def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
     assert not compiled._idle_core()
     clock.update(now=103.0, busy=54.2, own=12.2)  # others 0.1 cores: idle again
     assert compiled._idle_core()
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypatch):
+    """Small inputs with short rows are copied with four zeros on both sides of each row
+    (PADDED_MAX, PADDED_ROW) and run their passes of up to five taps without edge
+    loops; larger ones, and kernels with a NaN or infinite tap, run the edge loops;
+    outputs of at most NARROW columns sum each output in one scalar loop: all bit
+    for bit equal to 'direct', on random shapes (kernels wider and narrower than the
+    input, zero taps among them) and with NaN and infinity in the input."""
+    rng = np.random.default_rng(11)
+    pad, nar = compiled.PADDED_MAX, compiled.NARROW
+    cases = [((64, 64), (15, 15)), ((64, 64), (9, 9)), ((64, 64), (5, 5)), ((3, 40), (2, 7)),
+             ((5, 6, 33), (2, 3, 8)), ((7, 9), (7, 12)), ((300,), (40,)), ((12, 12), (11, 10)),
+             ((10, 3), (4, 2)), ((6, 5), (4, 7)), ((8, 2), (3, 9)), ((4, 9, 6), (2, 3, 4))]
+    cases += [(tuple(rng.integers(1, 30, 2)), tuple(rng.integers(1, 12, 2))) for _ in range(12)]
+    for s1, s2 in cases:
+        if mode == "valid" and not _valid_ok(s1, s2):
+            continue
+        x, h = _pair(s1, s2, dtype, rng)
+        h[rng.random(s2) < 0.2] = 0
+        if x.size > 4 and len(s1) > 1:  # (1-D: compared within rounding)
+            x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
+        with np.errstate(invalid="ignore"):  # inf - inf in some sums
+            direct = cl.convolve(x, h, mode, method="direct")
+        # the padded copy, the edge loops, each with and without the scalar sums
+        for pad_max, narrow in ((pad, nar), (0, nar), (pad, 0), (0, 0)):
+            monkeypatch.setattr(compiled, "PADDED_MAX", pad_max)
+            monkeypatch.setattr(compiled, "NARROW", narrow)
+            got = cl.convolve(x, h, mode, method="compiled")
+            if len(s1) > 1:
+                np.testing.assert_array_equal(got, direct)
+            else:
+                assert_close(got, direct, bound(x, h, lambda a, b: scipy.signal.convolve(
+                    a, b, mode, method="direct")))
+    # a NaN or an infinite tap: the product with a padded zero would be NaN, so these
+    # kernels run the edge loops, as 'direct' leaves them out
+    monkeypatch.undo()
+    x = rng.standard_normal((10, 12)).astype(dtype)
+    for bad in (np.inf, np.nan):
+        h = rng.standard_normal((4, 5)).astype(dtype)
+        h[1, 2] = bad
+        got = cl.convolve(x, h, mode, method="compiled")
+        with np.errstate(invalid="ignore"):  # inf * 0 in 'direct''s products
+            np.testing.assert_array_equal(got, cl.convolve(x, h, mode, method="direct"))
+
+
+@needs_numba
+def test_padded_copy_follows_its_limits(monkeypatch):
+    """PADDED_MAX and PADDED_ROW decide where the copy is made: the results never
+    depend on them (each setting bit for bit equal to the others)."""
+    rng = np.random.default_rng(12)
+    x, h = rng.standard_normal((20, 50)), rng.standard_normal((3, 4))
+    outs = []
+    for pad_max, pad_row in ((2**18, 64), (0, 64), (2**18, 0), (20 * 54, 1)):
+        monkeypatch.setattr(compiled, "PADDED_MAX", pad_max)
+        monkeypatch.setattr(compiled, "PADDED_ROW", pad_row)
+        outs.append(cl.convolve(x, h, "full", method="compiled"))
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+    # threads share the padded copy and the narrow rows: the same sums as on one thread
+    monkeypatch.undo()
+    x, h = rng.standard_normal((3, 64, 70)), rng.standard_normal((2, 9, 11))
+    for mode in MODES:
+        outs = []
+        for threads in (True, False):
+            monkeypatch.setattr(compiled, "THREADS", threads)
+            outs.append(cl.convolve(x, h, mode, method="compiled"))
+            outs.append(cl.convolve(x[:, :, :12], h, "valid", method="compiled"))  # 2 columns
+        np.testing.assert_array_equal(outs[0], outs[2])
+        np.testing.assert_array_equal(outs[1], outs[3])
+        np.testing.assert_array_equal(outs[0], cl.convolve(x, h, mode, method="direct"))
