@@ -165,19 +165,21 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     are zero, and so are their transforms), and each further axis is transformed only
     where the axes still to come are not padding. The inverse transforms the other
     axes first and keeps only the ``mode`` window's lines before the final (real)
-    inverse along the last axis. Same arithmetic as ``irfftn(rfftn(a) * rfftn(b))``
-    fewer lines transformed: a small
-    kernel's transform costs little more than one pass, and ``'same'``/``'valid'``
-    skip the discarded rows. For float32 and float64 inputs of one dtype the padded
-    spectra, their product and the inverse along the padded axes are computed in place
-    in buffers of :func:`_buffer` (SciPy's complex FFTs overwrite their input), so that
-    repeated calls do not pay page faults for fresh memory; only the real transforms
-    along the last axis and the result are new arrays.
+    inverse along the last axis. Same arithmetic as ``irfftn(rfftn(a) * rfftn(b))``,
+    fewer lines transformed: a small kernel's transform costs little more than one
+    pass, and ``'same'``/``'valid'`` skip the discarded rows. ``fshape`` may be shorter
+    than the full size along an axis (:func:`circular_length`).
+
+    With two or more convolved axes and float32 or float64 inputs of one dtype, the
+    padded spectra, their product and the inverse along the padded axes are computed
+    in place in buffers of :func:`_buffer` (SciPy's complex FFTs overwrite their
+    input), so that repeated calls do not pay page faults for fresh memory; only the
+    real transforms along the last axis and the result are new arrays.
     """
     s1, s2 = a.shape, b.shape
     window = mode_window(s1, s2, mode, axes)
     others = [i for i in range(a.ndim) if i not in axes]
-    if not (a.dtype == b.dtype and a.dtype in _WORK_DTYPES
+    if not (a.dtype == b.dtype and a.dtype in _WORK_DTYPES and len(axes) > 1
             and all(s1[i] >= s2[i] for i in others)):
         return _pruned_scipy(a, b, fshape, axes, window)
     ndim, last, inner = a.ndim, axes[-1], axes[:-1]
@@ -216,9 +218,10 @@ def _in_place(transform: Callable[..., Any], view: np.ndarray, axis: int) -> Non
 
 def _pruned_scipy(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int],
                   window: list[slice]) -> np.ndarray:
-    """:func:`pruned_real` with SciPy's FFTs in fresh arrays: inputs of two dtypes,
-    other float dtypes (float16, long double), or a kernel larger than the image along
-    an axis that is not convolved (the spectra then broadcast)."""
+    """:func:`pruned_real` with SciPy's FFTs in fresh arrays: one convolved axis (no
+    complex transform to run in place), inputs of two dtypes, other float dtypes
+    (float16, long double), or a kernel larger than the image along an axis that is not
+    convolved (the spectra then broadcast)."""
     last, others = axes[-1], axes[:-1]
     spectra = []
     for x in (a, b):
@@ -226,7 +229,11 @@ def _pruned_scipy(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[in
         for ax, n in zip(others, fshape):
             X = sp_fft.fft(X, n, axis=ax)
         spectra.append(X)
-    Y = spectra[0] * spectra[1]
+    X, H = spectra
+    if X.dtype == np.result_type(X, H) and np.broadcast_shapes(X.shape, H.shape) == X.shape:
+        Y = np.multiply(X, H, out=X)  # X is a new array: no third one
+    else:
+        Y = X * H
     for ax in others:
         Y = sp_fft.ifft(Y, fshape[axes.index(ax)], axis=ax)
         Y = Y[(slice(None),) * ax + (window[ax],)]
