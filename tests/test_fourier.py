@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 import scipy.fft
@@ -267,10 +269,14 @@ def test_circular_length_is_the_shortest_that_holds_the_window(mode):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_kept_buffers_paths_equal_scipy(dtype):
+@pytest.mark.parametrize("min_bytes", [0, None])
+def test_kept_buffers_paths_equal_scipy(monkeypatch, dtype, min_bytes):
     """pruned_real in kept buffers (2-D and 3-D, some axes broadcast, the kernel larger
-    than the image, every mode) and its SciPy fallback, against fftconvolve."""
+    than the image, every mode; with WORKSPACE_MIN_BYTES at 0, every one) and its SciPy
+    fallback, against fftconvolve."""
     from convlib import _fft
+    if min_bytes is not None:
+        monkeypatch.setattr(_fft, "WORKSPACE_MIN_BYTES", min_bytes)
     from convlib._fft import _pruned_scipy, fft_convolve_core, mode_window, pruned_real
     rng = np.random.default_rng(5)
     for trial in range(60):
@@ -301,6 +307,7 @@ def test_kept_buffers_are_never_returned(monkeypatch):
     """Each result is a new array: a later call (same shapes, or others that evict the
     kept buffers) leaves it alone, and the inputs are not modified."""
     import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
     rng = np.random.default_rng(6)
     x, h = rng.standard_normal((40, 50)), rng.standard_normal((9, 7))
     x0, h0 = x.copy(), h.copy()
@@ -319,9 +326,11 @@ def test_kept_buffers_are_never_returned(monkeypatch):
         assert sum(b.nbytes for b in core._WORK.buffers.values()) <= 4000
 
 
-def test_kept_buffers_are_per_thread():
+def test_kept_buffers_are_per_thread(monkeypatch):
     """Threads that convolve at once each use their own buffers."""
     from concurrent.futures import ThreadPoolExecutor
+    import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
     rng = np.random.default_rng(7)
     pairs = [(rng.standard_normal((64, 64)), rng.standard_normal((15, 15)))
              for _ in range(8)]
@@ -362,3 +371,18 @@ def test_in_place_transforms_write_into_the_view():
         _in_place(transform, view, 0)
         np.testing.assert_allclose(work[:, 1:6], expected, atol=1e-12)
         np.testing.assert_array_equal(work[:, [0, 6, 7]], buf[:, [0, 6, 7]])
+
+
+def test_small_spectra_take_fresh_arrays(monkeypatch):
+    """Below WORKSPACE_MIN_BYTES no buffer is kept; from it on, the spectra's are."""
+    import convlib._fft as core
+    rng = np.random.default_rng(10)
+    monkeypatch.setattr(core._WORK, "buffers", OrderedDict(), raising=False)
+    small = rng.standard_normal((16, 16)), rng.standard_normal((3, 3))
+    assert_fft_close(fft_convolve(*small, "same"),
+                     scipy.signal.fftconvolve(*small, "same"), *small)
+    assert not core._WORK.buffers
+    large = rng.standard_normal((128, 128)), rng.standard_normal((31, 31))
+    assert_fft_close(fft_convolve(*large, "same"),
+                     scipy.signal.fftconvolve(*large, "same"), *large)
+    assert sum(b.nbytes for b in core._WORK.buffers.values()) >= 2 * core.WORKSPACE_MIN_BYTES
