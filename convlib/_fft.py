@@ -12,6 +12,7 @@ function (``func``) for their error messages.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import warnings
@@ -115,9 +116,18 @@ def circular_length(p: int, q: int, mode: str) -> int:
 circular_length(256, 63, "valid")
     (318, 287, 256)
     """
-    (start,) = _mode_offset((p,), (q,), mode, "circular_length")
-    (keep,) = _output_shape((p,), (q,), mode, "circular_length")
+    start, keep = _window_1d(p, q, mode, "circular_length")
     return max(p + q - 1 - start, start + keep, p, q)
+
+
+@functools.lru_cache(maxsize=1024)
+def _window_1d(p: int, q: int, mode: str, func: str) -> tuple[int, int]:
+    """``(start, keep)`` of ``mode``'s window along one axis, memoised: the checks of
+    :func:`convlib.shapes.mode_offset` and ``output_shape`` cost microseconds, a
+    small FFT convolution tens of them."""
+    (start,) = _mode_offset((p,), (q,), mode, func)
+    (keep,) = _output_shape((p,), (q,), mode, func)
+    return start, keep
 
 
 #: Largest total size, in bytes, of the work buffers that :func:`pruned_real` keeps
@@ -266,8 +276,7 @@ def mode_window(s1: Sequence[int], s2: Sequence[int], mode: str, axes: Sequence[
     window = []
     for i, (p, q) in enumerate(zip(s1, s2)):
         if i in axes or 1 in (p, q):
-            (start,) = _mode_offset((p,), (q,), mode, func)
-            (keep,) = _output_shape((p,), (q,), mode, func)
+            start, keep = _window_1d(int(p), int(q), mode, func)
         else:
             start, keep = 0, p
         window.append(slice(start, start + keep))
