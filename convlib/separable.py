@@ -518,8 +518,8 @@ def convolve_separable(in1: np.ndarray, in2: np.ndarray, mode: Mode = "full"
     :func:`convlib.direct.convolve_direct` in ``'full'`` mode and are then cut. On 2-D
     and 3-D inputs both give the same values, bit for bit (the compiled sum adds the
     taps in the direct sum's order). Measured on the book's machine, one thread,
-    256 x 256 by a 31 x 31 Gaussian, float64, ``'same'``: 0.63 ms compiled, 2.8 ms
-    with NumPy passes (0.69 ms by FFT); 63 x 63: 1.0 ms, 6.8 ms (0.71 ms by FFT).
+    256 x 256 by a 31 x 31 Gaussian, float64, ``'same'``: 0.59 ms compiled, 2.8 ms
+    with NumPy passes (0.67 ms by FFT); 63 x 63: 1.07 ms, 5.8 ms (0.72 ms by FFT).
 
     Examples
     --------
