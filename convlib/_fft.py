@@ -29,7 +29,7 @@ from .shapes import _mode_offset, _output_shape, _valid_swap_needed
 
 __all__ = ["NonFiniteWarning", "warn_nonfinite", "as_float", "is_complex", "transforms",
            "fft_convolve_core", "pruned_real", "circular_length",
-           "WORKSPACE_BYTES", "WORKSPACE_MIN_BYTES", "mode_window", "cut_mode", "freq_axes"]
+           "WORKSPACE_BYTES", "WORKSPACE_MIN_BYTES", "SLAB_BYTES", "mode_window", "cut_mode", "freq_axes"]
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -145,6 +145,13 @@ WORKSPACE_BYTES = 32 * 2**20
 #: (a 168 KiB spectrum): 0.21 ms in buffers, 0.25 ms without).
 WORKSPACE_MIN_BYTES = 2**17
 
+#: Bytes of spectrum that :func:`pruned_real` transforms along the last axis at a
+#: time (512 KiB): the real transforms return fresh arrays, and fresh arrays of this
+#: size stay in the heap, without page faults, where the whole transform's would not
+#: (512 x 512 by 63 x 63, float64, 'same': 2.6 ms in slabs, 4.5 ms whole; 1024 x 1024:
+#: 12 ms, 16 ms).
+SLAB_BYTES = 2**19
+
 _WORK = threading.local()
 
 #: The dtypes :func:`pruned_real` runs in kept buffers.
@@ -193,8 +200,9 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     spectrum of at least :data:`WORKSPACE_MIN_BYTES`, the padded spectra, their
     product and the inverse along the padded axes are computed in place in buffers of
     :func:`_buffer` (SciPy's complex FFTs overwrite their input), so that repeated
-    calls do not pay page faults for fresh memory; only the real transforms along the
-    last axis and the result are new arrays.
+    calls do not pay page faults for fresh memory; the real transforms along the last
+    axis run in slabs of :data:`SLAB_BYTES` (small fresh arrays), the inverse one
+    written slab by slab into the result, the only large new array.
     """
     s1, s2 = a.shape, b.shape
     window = mode_window(s1, s2, mode, axes)
@@ -205,6 +213,7 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
             and spectrum >= WORKSPACE_MIN_BYTES and all(s1[i] >= s2[i] for i in others)):
         return _pruned_scipy(a, b, fshape, axes, window)
     ndim, last, inner = a.ndim, axes[-1], axes[:-1]
+    lead = 1 if last == 0 else 0  # the real transforms run in slabs along this axis
     spectra = []
     for slot, x in enumerate((a, b)):
         shape = list(x.shape)
@@ -215,7 +224,11 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
         for ax in inner:  # the padding, zero
             X[_along(ax, slice(x.shape[ax], None), ndim)] = 0
         own = tuple(slice(x.shape[i]) if i in inner else slice(None) for i in range(ndim))
-        X[own] = sp_fft.rfft(x, fshape[-1], axis=last)
+        spectrum = X[own]
+        step = _slab(spectrum, lead)
+        for r in range(0, x.shape[lead], step):  # slabs: small fresh temporaries
+            part = _along(lead, slice(r, r + step), ndim)
+            spectrum[part] = sp_fft.rfft(x[part], fshape[-1], axis=last)
         for k, ax in enumerate(inner):  # along ax, the lines that are not all zero
             lines = list(own)
             for done in inner[:k + 1]:
@@ -226,8 +239,20 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     for ax in inner:
         _in_place(sp_fft.ifft, Y, ax)
         Y = Y[_along(ax, window[ax], ndim)]
-    y = sp_fft.irfft(Y, fshape[-1], axis=last)
-    return np.ascontiguousarray(y[_along(last, window[last], ndim)])
+    keep = _along(last, window[last], ndim)
+    shape = list(Y.shape)
+    shape[last] = window[last].stop - window[last].start
+    out = np.empty(shape, a.dtype)
+    step = _slab(Y, lead)
+    for r in range(0, Y.shape[lead], step):
+        part = _along(lead, slice(r, r + step), ndim)
+        out[part] = sp_fft.irfft(Y[part], fshape[-1], axis=last)[keep]
+    return out
+
+
+def _slab(x: np.ndarray, axis: int) -> int:
+    """How many slices along ``axis`` make :data:`SLAB_BYTES` of ``x`` (at least 1)."""
+    return max(1, SLAB_BYTES * x.shape[axis] // max(x.nbytes, 1))
 
 
 def _in_place(transform: Callable[..., Any], view: np.ndarray, axis: int) -> None:

@@ -269,14 +269,17 @@ def test_circular_length_is_the_shortest_that_holds_the_window(mode):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("min_bytes", [0, None])
-def test_kept_buffers_paths_equal_scipy(monkeypatch, dtype, min_bytes):
+@pytest.mark.parametrize("min_bytes, slab", [(0, None), (None, None), (0, 1), (0, 300)])
+def test_kept_buffers_paths_equal_scipy(monkeypatch, dtype, min_bytes, slab):
     """pruned_real in kept buffers (2-D and 3-D, some axes broadcast, the kernel larger
-    than the image, every mode; with WORKSPACE_MIN_BYTES at 0, every one) and its SciPy
-    fallback, against fftconvolve."""
+    than the image, every mode; with WORKSPACE_MIN_BYTES at 0, every one; real
+    transforms whole, a slice at a time, or in slabs of a few) and its SciPy fallback,
+    against fftconvolve."""
     from convlib import _fft
     if min_bytes is not None:
         monkeypatch.setattr(_fft, "WORKSPACE_MIN_BYTES", min_bytes)
+    if slab is not None:
+        monkeypatch.setattr(_fft, "SLAB_BYTES", slab)
     from convlib._fft import _pruned_scipy, fft_convolve_core, mode_window, pruned_real
     rng = np.random.default_rng(5)
     for trial in range(60):
@@ -386,3 +389,17 @@ def test_small_spectra_take_fresh_arrays(monkeypatch):
     assert_fft_close(fft_convolve(*large, "same"),
                      scipy.signal.fftconvolve(*large, "same"), *large)
     assert sum(b.nbytes for b in core._WORK.buffers.values()) >= 2 * core.WORKSPACE_MIN_BYTES
+
+
+def test_kept_buffers_with_the_last_axis_first(monkeypatch):
+    """axes=(1, 0): the real transform runs along axis 0, the slabs along axis 1."""
+    import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
+    monkeypatch.setattr(core, "SLAB_BYTES", 200)
+    rng = np.random.default_rng(14)
+    for s1, s2 in (((30, 17), (5, 9)), ((8, 3, 11), (3, 2, 11))):
+        a, b = rng.standard_normal(s1), rng.standard_normal(s2)
+        for mode in MODES:
+            for axes in ((1, 0), (0, 1)):
+                assert_fft_close(fft_convolve(a, b, mode, axes),
+                                 scipy.signal.fftconvolve(a, b, mode, axes), a, b)
