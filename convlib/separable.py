@@ -116,12 +116,14 @@ def _rank1_fast(k: np.ndarray, tol: float | None) -> tuple[np.ndarray, np.ndarra
     as :func:`_rank1_or_not`'s (equal norms, ``col``'s largest entry real and
     positive); they equal the SVD's up to rounding.
     """
+    info = np.finfo(k.dtype)
+    peak = float(np.max(np.abs(k)))
+    if not math.sqrt(info.tiny) / info.eps * 1e3 <= peak <= math.sqrt(info.max / k.size) / 16:
+        return None  # zero, or squares that under/overflow: the SVD (LAPACK scales) decides
     norms = np.einsum("ij,ij->j", k.conj(), k).real
     j = int(np.argmax(norms))
     c = k[:, j]
-    cc = float(norms[j])
-    if not cc > 0:  # the zero kernel: the SVD's rule
-        return None
+    cc = float(norms[j])  # >= peak**2 > 0
     # no BLAS here: its threads, woken for a dot product of a few thousand terms,
     # cost milliseconds on a busy machine (numpy.linalg.norm of a 129 x 129 residual:
     # 8-11 ms measured at load average 4 on 2 cores, against 0.03 ms with np.sum)

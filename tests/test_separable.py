@@ -319,6 +319,16 @@ def test_rank1_certificate_without_svd():
             np.testing.assert_allclose(row, ref_row, atol=tol * np.abs(ref_row).max())
     assert _rank1_fast(np.eye(3), None) is None
     assert _rank1_fast(np.zeros((3, 4)), None) is None
+    x = rng.standard_normal((6, 7))
+    for scale, dtype in ((1e-158, np.float64), (1e300, np.float64), (1e-30, np.float32),
+                         (1e30, np.float32)):  # left to the SVD, which scales
+        k = (scale * np.outer([1.0, 2.0, 3.0], [1.0, -1.0])).astype(dtype)
+        assert _rank1_fast(k, None) is None
+        assert serves_separable(x.astype(dtype), k) is None
+        out = cl.convolve(x.astype(dtype), k, "full", method="separable")
+        ref = scipy.signal.convolve(x.astype(np.float64), k.astype(np.float64), "full",
+                                    method="direct")
+        np.testing.assert_allclose(out / scale, ref / scale, rtol=1e-4, atol=1e-4)
     assert not rank1_to_rounding(np.zeros((3, 4)), np.float64)
     g = np.outer(K.gaussian(2.0), K.gaussian(2.0))
     tol = 0.5 * np.linalg.svd(g, compute_uv=False)[0] * g.shape[0] * np.finfo(float).eps
