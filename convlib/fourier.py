@@ -8,8 +8,9 @@ so convolution costs three FFTs instead of ``N * M`` multiply-adds. This module 
 
 * :func:`dft_matrix` -- the DFT as an ``n x n`` matrix, to read the theorem as algebra;
 * :func:`circular_convolve` -- circular (periodic) convolution of equal-shape arrays;
-* :func:`fft_convolve` -- *linear* convolution by zero padding to the full length (and on
-  to a fast FFT length); equals ``scipy.signal.fftconvolve`` (``method='fft'``);
+* :func:`fft_convolve` -- *linear* convolution by zero padding (to the full length, or
+  less where ``mode`` discards what wraps around, and on to a fast FFT length); equals
+  ``scipy.signal.fftconvolve`` (``method='fft'``);
 * :func:`wraparound` -- the state of chapter 5's zero-padding widget.
 
 Long inputs in blocks (overlap-add, overlap-save) are in :mod:`convlib.overlap`; the
@@ -159,9 +160,12 @@ def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
                  axes: AxisSpec = None) -> NDArray[Any]:
     r"""N-dimensional linear convolution by FFT: equals ``scipy.signal.fftconvolve``.
 
-    Both inputs are zero-padded along the convolved axes to the full length
-    ``N + M - 1`` (no wrap-around), and on to the next fast FFT length; the result is the
-    inverse FFT of the product of the FFTs, cut to ``mode``.
+    Both inputs are zero-padded along the convolved axes to the shortest length at
+    which nothing wraps around onto the ``mode`` window: the full length ``N + M - 1``
+    for ``'full'``; for ``N >= M``, ``N + M - 1 - (M - 1) // 2`` for ``'same'`` and
+    ``N`` for ``'valid'``; and on to the next fast FFT length. The result is the
+    inverse FFT of the product of the FFTs, cut to ``mode``. (SciPy pads to the full
+    length in every mode.)
 
     Parameters
     ----------
@@ -206,10 +210,14 @@ def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
 
     Notes
     -----
-    Cost ``O(P log P)`` with ``P = prod(N + M - 1)``: two forward FFTs and one inverse,
-    real FFTs (``rfftn``, half the work) when both inputs are real. The FFT lengths come
-    from ``scipy.fft.next_fast_len`` (products of small primes). Unlike SciPy, empty
-    inputs are rejected, as everywhere in convlib. Chapter 5 derives it.
+    Cost ``O(P log P)`` with ``P`` the product of those lengths (at most
+    ``prod(N + M - 1)``): two forward FFTs and one inverse, real FFTs (``rfftn``, half
+    the work) when both inputs are real. The FFT lengths come from
+    ``scipy.fft.next_fast_len`` (products of small primes). With two or more convolved
+    axes, float32 or float64 inputs are transformed in work buffers that each thread
+    keeps between calls (up to 32 MiB), which spares repeated calls the page faults of
+    fresh memory; the result is always a new array. Unlike SciPy, empty inputs are
+    rejected, as everywhere in convlib. Chapter 5 derives it.
 
     Accuracy: the error is absolute, the same size on every output sample, at most
     :func:`convlib.exact.fft_error_bound` (about ``eps log2(P) ||in1||_2 ||in2||_2``):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import pytest
+import scipy.fft
 import scipy.linalg
 import scipy.signal
 from hypothesis import given
@@ -236,3 +239,167 @@ def test_draw_wraparound_marks_the_wrapped_samples(length):
     assert len(circles[0].get_xdata()) == wrong
     assert np.array_equal(circles[0].get_xdata(), np.arange(wrong))
     plt.close(fig)
+
+
+# ---- the FFT core: circular lengths, kept work buffers -----------------------------------
+
+def _window_ok(p, q, mode, length):
+    """Whether the circular convolution of length ``length`` holds the ``mode`` window."""
+    rng = np.random.default_rng(p * 100 + q)
+    a, b = rng.standard_normal(p), rng.standard_normal(q)
+    circ = np.fft.irfft(np.fft.rfft(a, length) * np.fft.rfft(b, length), length)
+    (start,), (keep,) = cl.mode_offset((p,), (q,), mode), cl.output_shape((p,), (q,), mode)
+    if start + keep > length:  # the window does not fit
+        return False
+    return np.allclose(circ[start:start + keep], np.convolve(a, b)[start:start + keep],
+                       atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_circular_length_is_the_shortest_that_holds_the_window(mode):
+    from convlib._fft import circular_length
+    for p in range(1, 12):
+        for q in range(1, 12):
+            if mode == "valid" and p < q:
+                continue
+            length = circular_length(p, q, mode)
+            assert length >= max(p, q) and _window_ok(p, q, mode, length)
+            if length > max(p, q):  # one shorter wraps onto the window
+                assert not _window_ok(p, q, mode, length - 1), (p, q, mode)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("min_bytes, slab", [(0, None), (None, None), (0, 1), (0, 300)])
+def test_kept_buffers_paths_equal_scipy(monkeypatch, dtype, min_bytes, slab):
+    """pruned_real in kept buffers (2-D and 3-D, some axes broadcast, the kernel larger
+    than the image, every mode; with WORKSPACE_MIN_BYTES at 0, every one; real
+    transforms whole, a slice at a time, or in slabs of a few) and its SciPy fallback,
+    against fftconvolve."""
+    from convlib import _fft
+    if min_bytes is not None:
+        monkeypatch.setattr(_fft, "WORKSPACE_MIN_BYTES", min_bytes)
+    if slab is not None:
+        monkeypatch.setattr(_fft, "SLAB_BYTES", slab)
+    from convlib._fft import _pruned_scipy, fft_convolve_core, mode_window, pruned_real
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        ndim = 1 + trial % 3
+        s1 = tuple(int(n) for n in rng.integers(1, 20, ndim))
+        s2 = tuple(int(n) for n in rng.integers(1, 20, ndim))
+        a = rng.standard_normal(s1).astype(dtype)
+        b = rng.standard_normal(s2).astype(dtype)
+        for mode in MODES:
+            if mode == "valid" and not all(p >= q for p, q in zip(s1, s2)):
+                continue
+            ref = scipy.signal.fftconvolve(a, b, mode)
+            out = fft_convolve_core(a, b, mode)
+            assert_fft_close(out, ref, a, b)
+            assert out.flags.c_contiguous
+            assert not any(np.shares_memory(out, kept) for kept in
+                           getattr(_fft._WORK, "buffers", {}).values())
+            axes = [i for i in range(ndim) if s1[i] != 1 and s2[i] != 1]
+            if axes:
+                from convlib._fft import circular_length
+                fshape = [scipy.fft.next_fast_len(circular_length(s1[i], s2[i], mode), True)
+                          for i in axes]
+                slow = _pruned_scipy(a, b, fshape, axes, mode_window(s1, s2, mode, axes))
+                assert_fft_close(pruned_real(a, b, fshape, axes, mode), slow, a, b)
+
+
+def test_kept_buffers_are_never_returned(monkeypatch):
+    """Each result is a new array: a later call (same shapes, or others that evict the
+    kept buffers) leaves it alone, and the inputs are not modified."""
+    import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
+    rng = np.random.default_rng(6)
+    x, h = rng.standard_normal((40, 50)), rng.standard_normal((9, 7))
+    x0, h0 = x.copy(), h.copy()
+    first = fft_convolve(x, h, "same")
+    kept = first.copy()
+    second = fft_convolve(2 * x, h, "same")
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_allclose(second, 2 * kept, atol=1e-12)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(h, h0)
+    monkeypatch.setattr(core, "WORKSPACE_BYTES", 4000)  # nothing kept, or one small buffer
+    for shape in ((40, 50), (3, 4), (40, 50)):
+        out = fft_convolve(x[:shape[0], :shape[1]], h, "full")
+        ref = scipy.signal.fftconvolve(x[:shape[0], :shape[1]], h, "full")
+        assert_fft_close(out, ref, x, h)
+        assert sum(b.nbytes for b in core._WORK.buffers.values()) <= 4000
+
+
+def test_kept_buffers_are_per_thread(monkeypatch):
+    """Threads that convolve at once each use their own buffers."""
+    from concurrent.futures import ThreadPoolExecutor
+    import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
+    rng = np.random.default_rng(7)
+    pairs = [(rng.standard_normal((64, 64)), rng.standard_normal((15, 15)))
+             for _ in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda p: [fft_convolve(*p, "same") for _ in range(5)],
+                             pairs))
+    for (a, b), out in zip(pairs, outs):
+        ref = scipy.signal.fftconvolve(a, b, "same")
+        for o in out:
+            assert_fft_close(o, ref, a, b)
+
+
+@pytest.mark.parametrize("t1, t2", [(np.float32, np.float64), (np.float16, np.float16),
+                                    (np.longdouble, np.longdouble)])
+def test_other_dtypes_take_the_scipy_path(t1, t2):
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((12, 10)).astype(t1)
+    b = rng.standard_normal((5, 4)).astype(t2)
+    for mode in MODES:
+        out = fft_convolve(a, b, mode)
+        ref = scipy.signal.fftconvolve(a, b, mode)
+        assert out.dtype == ref.dtype
+        np.testing.assert_allclose(out.astype(np.float64), ref.astype(np.float64),
+                                   atol=fft_tol(a, b, out.dtype))
+
+
+def test_in_place_transforms_write_into_the_view():
+    """SciPy's complex FFTs overwrite a (strided) view; a transform that returns a new
+    array is copied back."""
+    from convlib._fft import _in_place
+    rng = np.random.default_rng(9)
+    buf = rng.standard_normal((6, 8)) + 1j * rng.standard_normal((6, 8))
+    for transform in (scipy.fft.fft,
+                      lambda v, axis, overwrite_x: np.fft.fft(v, axis=axis)):
+        work = buf.copy()
+        view = work[:, 1:6]
+        expected = np.fft.fft(view, axis=0)
+        _in_place(transform, view, 0)
+        np.testing.assert_allclose(work[:, 1:6], expected, atol=1e-12)
+        np.testing.assert_array_equal(work[:, [0, 6, 7]], buf[:, [0, 6, 7]])
+
+
+def test_small_spectra_take_fresh_arrays(monkeypatch):
+    """Below WORKSPACE_MIN_BYTES no buffer is kept; from it on, the spectra's are."""
+    import convlib._fft as core
+    rng = np.random.default_rng(10)
+    monkeypatch.setattr(core._WORK, "buffers", OrderedDict(), raising=False)
+    small = rng.standard_normal((16, 16)), rng.standard_normal((3, 3))
+    assert_fft_close(fft_convolve(*small, "same"),
+                     scipy.signal.fftconvolve(*small, "same"), *small)
+    assert not core._WORK.buffers
+    large = rng.standard_normal((128, 128)), rng.standard_normal((31, 31))
+    assert_fft_close(fft_convolve(*large, "same"),
+                     scipy.signal.fftconvolve(*large, "same"), *large)
+    assert sum(b.nbytes for b in core._WORK.buffers.values()) >= 2 * core.WORKSPACE_MIN_BYTES
+
+
+def test_kept_buffers_with_the_last_axis_first(monkeypatch):
+    """axes=(1, 0): the real transform runs along axis 0, the slabs along axis 1."""
+    import convlib._fft as core
+    monkeypatch.setattr(core, "WORKSPACE_MIN_BYTES", 0)
+    monkeypatch.setattr(core, "SLAB_BYTES", 200)
+    rng = np.random.default_rng(14)
+    for s1, s2 in (((30, 17), (5, 9)), ((8, 3, 11), (3, 2, 11))):
+        a, b = rng.standard_normal(s1), rng.standard_normal(s2)
+        for mode in MODES:
+            for axes in ((1, 0), (0, 1)):
+                assert_fft_close(fft_convolve(a, b, mode, axes),
+                                 scipy.signal.fftconvolve(a, b, mode, axes), a, b)

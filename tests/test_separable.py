@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import convlib as cl
 from convlib import kernels as K
 from convlib.dispatch import MethodCannotServe
-from convlib.separable import convolve_separable, separate_nd, serves_separable
+from convlib.separable import (convolve_separable, rank1_to_rounding, separate_nd,
+                               serves_separable)
 
 from support import MODES
 # Tolerances against scipy.signal.convolve (direct sums in another order): a few ulps per
@@ -259,3 +260,98 @@ def test_direct_impl_raises_method_cannot_serve():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_passes_equal_numpy_passes(monkeypatch, dtype):
+    """The compiled passes (numba) give the NumPy passes' values bit for bit on 2-D and
+    3-D inputs, within rounding on 1-D ones, in every mode; NaN stays in the outputs
+    whose window holds it; 4-D inputs run the NumPy passes."""
+    from convlib import compiled
+    if not compiled.numba_available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        ndim = 1 + trial % 4
+        s1 = tuple(int(n) for n in rng.integers(1, 12, ndim))
+        s2 = tuple(int(n) for n in rng.integers(1, 8, ndim))
+        x = rng.standard_normal(s1).astype(dtype)
+        if trial % 5 == 0:
+            x[tuple(n // 2 for n in s1)] = np.nan
+        h = outer_nd([rng.standard_normal(n) for n in s2]).astype(dtype)
+        for mode in MODES:
+            if mode == "valid" and not all(p >= q for p, q in zip(s1, s2)):
+                continue
+            fast = cl.convolve(x, h, mode, method="separable")
+            with monkeypatch.context() as m:
+                m.setattr(compiled, "USE_COMPILED", False)
+                slow = cl.convolve(x, h, mode, method="separable")
+            assert fast.dtype == slow.dtype == dtype and fast.shape == slow.shape
+            if ndim in (2, 3):
+                np.testing.assert_array_equal(fast, slow)
+            else:
+                np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32
+                                           else 1e-12, atol=1e-5)
+            direct = cl.convolve(x, h, mode, method="direct")
+            np.testing.assert_array_equal(np.isnan(fast), np.isnan(direct))
+
+
+def test_rank1_certificate_without_svd():
+    """_rank1_fast certifies exact rank-1 kernels (real, complex, float32) with factors
+    equal to the SVD's up to rounding, and returns None (the SVD decides) for rank 2,
+    for the zero kernel and for a kernel whose second singular value is below the
+    tolerance but whose tail is not (rank 1 + delta * I)."""
+    from convlib.separable import _rank1_fast, _rank1_or_not
+    rng = np.random.default_rng(12)
+    for dtype in (np.float64, np.float32, np.complex128):
+        for shape in ((1, 1), (1, 7), (7, 1), (5, 9), (33, 33)):
+            u, v = rng.standard_normal(shape[0]), rng.standard_normal(shape[1])
+            if dtype == np.complex128:
+                u = u + 1j * rng.standard_normal(shape[0])
+            k = np.outer(u, v).astype(dtype)
+            pair = _rank1_fast(k, None)
+            assert pair is not None, (dtype, shape)
+            col, row = pair
+            ref_col, ref_row, _, _ = _rank1_or_not(k, None)
+            tol = 1e-4 if dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(np.outer(col, row), k, atol=tol * np.abs(k).max())
+            np.testing.assert_allclose(col, ref_col, atol=tol * np.abs(ref_col).max())
+            np.testing.assert_allclose(row, ref_row, atol=tol * np.abs(ref_row).max())
+    assert _rank1_fast(np.eye(3), None) is None
+    assert _rank1_fast(np.zeros((3, 4)), None) is None
+    x = rng.standard_normal((6, 7))
+    for scale, dtype in ((1e-158, np.float64), (1e300, np.float64), (1e-30, np.float32),
+                         (1e30, np.float32)):  # left to the SVD, which scales
+        k = (scale * np.outer([1.0, 2.0, 3.0], [1.0, -1.0])).astype(dtype)
+        assert _rank1_fast(k, None) is None
+        assert serves_separable(x.astype(dtype), k) is None
+        out = cl.convolve(x.astype(dtype), k, "full", method="separable")
+        ref = scipy.signal.convolve(x.astype(np.float64), k.astype(np.float64), "full",
+                                    method="direct")
+        np.testing.assert_allclose(out / scale, ref / scale, rtol=1e-4, atol=1e-4)
+    assert not rank1_to_rounding(np.zeros((3, 4)), np.float64)
+    g = np.outer(K.gaussian(2.0), K.gaussian(2.0))
+    tol = 0.5 * np.linalg.svd(g, compute_uv=False)[0] * g.shape[0] * np.finfo(float).eps
+    near = g + tol * np.eye(g.shape[0])  # s_2 <= tol, the tail's norm above it
+    assert _rank1_fast(near, None) is None
+    assert serves_separable(np.ones((20, 20)), near) is None  # the SVD's verdict
+    x = rng.standard_normal((20, 20))
+    np.testing.assert_allclose(cl.convolve(x, near, "same", method="separable"),
+                               scipy.signal.convolve(x, near, "same", "direct"),
+                               atol=1e-12)
+    assert not rank1_to_rounding(near, np.float64)
+
+
+def test_rank1_to_rounding_agrees_with_the_svd_rule():
+    rng = np.random.default_rng(13)
+    for trial in range(50):
+        m, n = (int(v) for v in rng.integers(1, 12, 2))
+        k = np.outer(rng.standard_normal(m), rng.standard_normal(n))
+        if trial % 2:
+            k = k + 10.0 ** -rng.integers(6, 17) * rng.standard_normal((m, n))
+        for dtype in (np.float64, np.float32):
+            s = np.linalg.svd(k.astype(dtype), compute_uv=False)
+            bound = s[0] * max(m, n) * np.finfo(dtype).eps
+            tail = np.sqrt(np.sum(s[1:] ** 2))
+            if abs(tail - bound) > 0.1 * bound:  # not at the rounding-level boundary
+                assert rank1_to_rounding(k, dtype) == bool(tail <= bound)
