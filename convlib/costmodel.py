@@ -20,6 +20,7 @@ import math
 import numpy as np
 from scipy.fft import next_fast_len
 
+from ._fft import circular_length
 from ._validation import as_operands
 from .compiled import CHUNK, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
@@ -163,8 +164,8 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     shape = output_shape(shape1, shape2, mode)
     direct = _direct_features(shape1, shape2, mode)
     factor = 2.0 if complex_data else 1.0
-    points = math.prod(next_fast_len(p + q - 1, not complex_data)
-                       for p, q in zip(shape1, shape2))
+    points = math.prod(next_fast_len(circular_length(p, q, mode), not complex_data)
+                       for p, q in zip(shape1, shape2))  # the lengths fft_convolve takes
     blocks, block_points = 1, 1
     for p, q in zip(shape1, shape2):
         length = block_length(p, q)
