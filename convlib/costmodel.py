@@ -36,47 +36,42 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #:
 #: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; under two minutes) on the
 #: machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
-#: pocketfft, numba 0.68.1), quiet while it ran (other processes used 0.00 cores in
+#: pocketfft, numba 0.68.1), quiet while it ran (other processes used at most 0.02 cores in
 #: the windows sampled before and after: :func:`convlib.machine.cpu_load`), with
 #: :data:`convlib.compiled.THREADS` at its default ``'auto'`` (threads from
 #: :data:`convlib.compiled.PARALLEL_MIN_MACS` multiply-adds, as ``auto`` will run them);
 #: rounded to three digits. The timings
 #: are stored in ``book/images/calibration.json`` (a test re-fits them to these constants
 #: and to :data:`COST_MODEL_FIT`).
-#: It times convlib's own methods, best of 5, on 1-D signals of 100 to
-#: 1,000,000 samples with kernels of 3 to 3,000 taps and on 2-D images of 32 x 32 to
-#: 1024 x 1024 with kernels of 3 x 3 to 63 x 63, float64, 'full' mode (direct only up
-#: to 1e8 multiply-adds, compiled up to 3e8; :func:`convlib.bench.calibration_cases`
-#: adds small images in 'same' and 'valid' mode and tiny 'valid' outputs, which the
-#: stored timings predate), then solves non-negative least squares on
+#: It times convlib's own methods, best of 5, on the shapes of
+#: :func:`convlib.bench.calibration_cases`: 1-D signals of 100 to 1,000,000 samples
+#: with kernels of 3 to 3,000 taps and 2-D images of 32 x 32 to 1024 x 1024 with
+#: kernels of 3 x 3 to 63 x 63 in 'full' mode, small images in 'same' and 'valid'
+#: mode, and 'valid' outputs of 2 x 2 to 4 x 4 values, float64 (direct only up to 1e8
+#: multiply-adds, compiled up to 3e8), then solves non-negative least squares on
 #: the relative error, each method on the shapes where it was within 3 times the fastest
 #: (accuracy matters near the decision; the NumPy methods are compared among
 #: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
-#: it with this model. The stored timings of ``'compiled'`` are of its kernel before
-#: the padded copy of small inputs (:data:`convlib.compiled.PADDED_MAX`), which runs
-#: short rows up to twice as fast, and before the scalar sums of narrow outputs
-#: (:data:`convlib.compiled.NARROW`; no stored timing has one, hence ``scalar_mac``
-#: 0): its constants, ``pass`` among them, are provisional until the calibration is
-#: measured again.
+#: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 9.49e-06, "tap": 4.51e-06, "mac": 6.24e-10, "mac_dot": 8.23e-11},
-    "fft": {"call": 7e-07, "axis": 2.24e-05, "point": 0.0, "nlogn": 5.25e-10,
-            "nlogn_1d": 5.1e-10},
-    "overlap_add": {"call": 0.0, "axis": 3.53e-05, "block": 4.83e-08,
-                    "point": 5.03e-09, "nlogn": 5.78e-10},
-    "compiled": {"call": 1.48e-05, "threads": 7.42e-06, "task": 3.06e-08,
-                 "tap_task": 1.85e-09, "pass": 1.07e-08, "mac": 2.6e-11, "scalar_mac": 0.0},
+    "direct": {"call": 2.72e-06, "tap": 3.98e-06, "mac": 5.73e-10, "mac_dot": 1.16e-10,
+               "window_call": 1.57e-05, "window": 2.04e-07},
+    "fft": {"call": 0.0, "axis": 2.12e-05, "point": 0.0, "nlogn": 5.14e-10,
+            "nlogn_1d": 5.15e-10},
+    "overlap_add": {"call": 0.0, "axis": 4.02e-05, "block": 0.0,
+                    "point": 6.03e-09, "nlogn": 4.97e-10},
+    "compiled": {"call": 5.55e-06, "threads": 0.0, "task": 3.17e-08,
+                 "tap_task": 0.0, "pass": 1.03e-08, "mac": 2.76e-11, "scalar_mac": 2.59e-10},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not (near-ties between overlap-add, FFT and the direct sums on 1-D signals,
-#: and small images with 9 x 9 to 15 x 15 kernels, where the compiled sum's work per
-#: short row is underestimated): among the NumPy methods, and (``"compiled"``) among
-#: all four.
-COST_MODEL_FIT = {"shapes": 92, "right": 86, "worst_slowdown": 1.5,
-                  "compiled": {"shapes": 92, "right": 84, "worst_slowdown": 1.98,
-                               "other_cores": (0.0, 0.0), "numba": "0.68.1",
+#: it did not (near-ties between overlap-add, FFT and the direct sums on 1-D signals;
+#: the worst, 1.77, a 1,000-sample signal by 30 taps where it picked NumPy's sum over
+#: the compiled one): among the NumPy methods, and (``"compiled"``) among all four.
+COST_MODEL_FIT = {"shapes": 114, "right": 108, "worst_slowdown": 1.48,
+                  "compiled": {"shapes": 114, "right": 107, "worst_slowdown": 1.77,
+                               "other_cores": (0.02, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
@@ -116,7 +111,9 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``convlib.direct.windows_pay`` says so, i.e. when the output has at most
         1/:data:`~convlib.direct.WINDOW_DOT_TAPS_PER_OUTPUT` as many values as a kernel
         of :data:`~convlib.direct.WINDOW_DOT_MIN_TAPS` taps or more; ``tap`` and ``mac``
-        are then 0). Blocks are of :data:`~convlib.direct.DIRECT_BLOCK` output values.
+        are then 0), and, for those N-d windows, ``window_call`` (1: the input padded
+        once) and ``window`` (output values: one dot product call each). Blocks are of
+        :data:`~convlib.direct.DIRECT_BLOCK` output values.
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
         ``nlogn`` (``P log2 P``, doubled for complex data), and ``nlogn_1d`` (the same,
@@ -142,9 +139,9 @@ def cost_features(shape1, shape2, mode: str = "full",
     Examples
     --------
     >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0}
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0}
     >>> cost_features((64, 64), (3, 3))["direct"]
-    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0}
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0}
     """
     cached = cached_cost_features(tuple(int(n) for n in shape1),
                                   tuple(int(n) for n in shape2), mode, bool(complex_data))
@@ -229,9 +226,13 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     macs = direct_macs(shape1, shape2, mode)
     rows = max(1, DIRECT_BLOCK // max(math.prod(shape[1:]), 1))
     blocks = -(-int(shape[0]) // rows)
-    dot = d == 1 or windows_pay(math.prod(shape), math.prod(small))  # compiled dot products
+    windows = d > 1 and windows_pay(math.prod(shape), math.prod(small))
+    dot = d == 1 or windows  # compiled dot products
     return {"call": 1.0, "tap": 0.0 if dot else float(math.prod(small) * blocks),
-            "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0}
+            "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0,
+            # N-d outputs one window at a time: padding, then a dot product per output
+            "window_call": float(windows),
+            "window": float(math.prod(shape)) if windows else 0.0}
 
 
 def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
