@@ -704,8 +704,9 @@ def _torch_peer(folder: str, repeat: int, budget: float) -> None:
 
     Run by :func:`bench_layers` in a process of its own (``python -c``), which imports
     PyTorch and never numba: in one process, numba's OpenMP threads and PyTorch's
-    share the cores, and PyTorch's timings of the same layer varied tenfold between
-    runs, either way (3.9 ms alone, 8.3 ms beside numba, for one layer). Reads
+    share the cores, and PyTorch's timings of the same layer varied tenfold and more
+    between runs, either way (3 -> 64 channels on 56 x 56: 21 ms in one run, 0.57 ms
+    in another; 2.6-3.3 ms in three runs alone). Reads
     ``cases.json`` and ``x{i}.npy``, ``w{i}.npy``; writes ``y{i}.npy`` (the outputs)
     and ``torch.json`` (the version and the seconds per call).
     """

@@ -74,7 +74,8 @@ from ._timing import cpu_seconds
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "PADDED_MAX", "PADDED_ROW", "NARROW", "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
+           "USE_COMPILED", "CHUNK", "PADDED_MAX", "PADDED_ROW", "NARROW",
+           "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D

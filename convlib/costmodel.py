@@ -8,7 +8,7 @@ per unit (:data:`convlib.costmodel.COST_CONSTANTS`) and picks the cheapest
 (:func:`convlib.estimate_costs`). How the constants were measured lives beside the
 benchmark, in :mod:`convlib.bench`: :func:`convlib.bench.calibrate_cost_model` times
 convlib's methods (:func:`convlib.bench.bench_methods`) on
-:func:`convlib.bench.calibration_shapes`, and :func:`convlib.bench.fit_cost_constants`
+:func:`convlib.bench.calibration_cases`, and :func:`convlib.bench.fit_cost_constants`
 solves a non-negative least-squares problem.
 """
 
@@ -133,7 +133,8 @@ def cost_features(shape1, shape2, mode: str = "full",
         ``mac`` (its multiply-adds) and ``scalar_mac`` (the same, instead, on outputs of
         at most :data:`convlib.compiled.NARROW` columns, which sum each output in a
         scalar loop). The estimate
-        ignores the data type (float32 runs about twice as fast as float64) and
+        ignores the data type (float32 runs about twice as fast as float64; only
+        complex data counts, doubling the FFT's ``nlogn``) and
         whether numba is installed (:func:`convlib.choose_method` checks that).
 
     Examples

@@ -218,7 +218,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
       non-finite value to the whole output (and warns when it runs).
 
     The model counts work from the shapes, with constants fitted on one machine
-    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type; the
+    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type (but
+    complex data doubles the FFT's transform work); the
     appendix "Which method when?" shows where it errs.
 
     Examples
