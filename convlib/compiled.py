@@ -34,7 +34,7 @@ order as ``'direct'`` adds them on N-d inputs (no fused multiply-add, no
 re-association), so on 2-D and 3-D inputs the result equals ``method='direct'`` bit
 for bit (``tests/test_compiled.py`` checks it) wherever ``'direct'`` adds tap by tap:
 not where it computes each output as one dot product of a window
-(:func:`convlib.direct.windows_pay`: far fewer outputs than taps, e.g. a 64 x 64
+(``convlib.direct.windows_pay``: far fewer outputs than taps, e.g. a 64 x 64
 image by a 61 x 61 kernel in ``'valid'`` mode), which sums in another order (within
 rounding there, as in 1-D); 1-D ``'direct'`` calls
 ``numpy.convolve``, which sums in another order, so there the two differ by rounding:
