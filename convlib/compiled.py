@@ -32,8 +32,11 @@ column stride 2 in a kernel of its own, whose loop reads the input at a constant
 **Exactness.** No ``fastmath``: every product is rounded, then added, in the same
 order as ``'direct'`` adds them on N-d inputs (no fused multiply-add, no
 re-association), so on 2-D and 3-D inputs the result equals ``method='direct'`` bit
-for bit (``tests/test_compiled.py`` checks it) wherever ``'direct'`` adds tap by tap:
-not where it computes each output as one dot product of a window
+for bit (``tests/test_compiled.py`` checks it) wherever ``'direct'`` adds tap by tap,
+but for the sign of a zero: the nine-tap passes start each sum with a product, so nine
+products of -0 (negative taps over zeros) give -0 where ``'direct'``, whose sums start
+at +0, gives +0 (the two compare equal). Not
+where it computes each output as one dot product of a window
 (``convlib.direct.windows_pay``: far fewer outputs than taps, e.g. a 64 x 64
 image by a 61 x 61 kernel in ``'valid'`` mode), which sums in another order (within
 rounding there, as in 1-D); 1-D ``'direct'`` calls
@@ -798,8 +801,9 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     -------
     ndarray
         The values of :func:`convlib.direct.convolve_direct` (bit for bit on 2-D and
-        3-D inputs where it adds tap by tap; within rounding on 1-D ones and where it
-        takes one dot product per output, see the module's notes), in
+        3-D inputs where it adds tap by tap, but for the sign of a zero; within
+        rounding on 1-D ones and where it takes one dot product per output, see the
+        module's notes), in
         ``numpy.result_type(in1, in2)``.
 
     Raises
