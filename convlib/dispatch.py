@@ -187,8 +187,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
         ``'compiled'`` only where :func:`convlib.compiled.serves_compiled` accepts the
         inputs (numba importable, a float32/float64 result, 1 to 3 dimensions). ``'separable'`` only
         for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
-        the rounding of the result's dtype (checked by SVD only when the separable
-        estimate is the cheapest). ``'loops'`` is never chosen: it exists to be read.
+        the rounding of the result's dtype (checked only when the separable estimate
+        is the cheapest: a cheap residual test, else the SVD). ``'loops'`` is never chosen: it exists to be read.
     times : dict
         Only if ``measure``: seconds per call of each method timed.
 
