@@ -89,7 +89,8 @@ __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "calibrati
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
-           "combine_runs", "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS", "TOLERANCE"]
+           "combine_runs", "geomean", "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS",
+           "TOLERANCE"]
 
 #: A direct method (``scipy.signal.convolve(method='direct')``, ``convolve2d``) is not
 #: timed on a case where it would do more multiply-adds than this.
@@ -893,8 +894,28 @@ def bench_memory(quick: bool = False, seed: int = 0) -> list[dict[str, Any]]:
 
 # --- summaries and tables ------------------------------------------------------------
 
-def _geomean(values: Iterable[float]) -> float:
-    values = [v for v in values if v > 0]
+def geomean(values: Iterable[float]) -> float:
+    """The geometric mean of positive numbers (``nan`` for none): the mean of ratios
+    such as speed-ups, where 2x and 0.5x should average to 1.
+
+    Raises
+    ------
+    ValueError
+        If a value is not positive.
+
+    Examples
+    --------
+    >>> geomean([2.0, 0.5]), geomean([1.0, 4.0, 16.0])
+    (1.0, 4.0)
+    >>> geomean([1.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: geomean: values must be positive; got 0.0
+    """
+    values = [float(v) for v in values]
+    bad = [v for v in values if not v > 0]
+    if bad:
+        raise ValueError(f"geomean: values must be positive; got {bad[0]}")
     return float(np.exp(np.mean(np.log(values)))) if values else math.nan
 
 
@@ -927,9 +948,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             continue
         rows = results[goal]
         worst = max(rows, key=lambda r: r["vs_best"])
-        geo = _geomean(r["speedup"] for r in rows)
+        geo = geomean(r["speedup"] for r in rows)
         out[goal] = {"cases": len(rows), "geomean_speedup": round(geo, 3),
-                     "geomean_by_dtype": {dt: round(_geomean(
+                     "geomean_by_dtype": {dt: round(geomean(
                          r["speedup"] for r in rows if r["dtype"] == dt), 3)
                          for dt in sorted({r["dtype"] for r in rows})},
                      "worst_vs_best": round(worst["vs_best"], 3),
@@ -940,7 +961,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                      "met": bool(geo >= geo_goal and worst["vs_best"] <= worst_goal)}
         peers = [r["vs_opencv"] for r in rows if "vs_opencv" in r]
         if peers:  # OpenCV: parity on the geometric mean, none below half its speed
-            geo_cv, worst_cv = _geomean(peers), min(peers)
+            geo_cv, worst_cv = geomean(peers), min(peers)
             out[goal].update(geomean_vs_opencv=round(geo_cv, 3),
                              worst_vs_opencv=round(worst_cv, 3),
                              met_opencv=bool(geo_cv >= 1.0 and worst_cv >= 0.5))
@@ -949,9 +970,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         have_torch = info["torch"] is not None
         dense = [r for r in rows if not r["depthwise"]]
         dw = [r for r in rows if r["depthwise"]]
-        geo_dense = _geomean(r["vs_torch"] for r in dense) if have_torch else math.nan
-        geo_dw = _geomean(r["vs_torch"] for r in dw) if have_torch else math.nan
-        by_dtype = {f"{kind} {dt}": round(_geomean(
+        geo_dense = geomean(r["vs_torch"] for r in dense) if have_torch else math.nan
+        geo_dw = geomean(r["vs_torch"] for r in dw) if have_torch else math.nan
+        by_dtype = {f"{kind} {dt}": round(geomean(
             r["vs_torch"] for r in group if r["dtype"] == dt), 3)
             for kind, group in (("dense", dense), ("depthwise", dw))
             for dt in ("float32", "float64")
@@ -962,7 +983,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             "torch": info["torch"], "geomean_vs_torch_dense": round(geo_dense, 3),
             "geomean_vs_torch_depthwise": round(geo_dw, 3),
             "geomean_vs_torch_by_dtype": by_dtype,
-            "geomean_matmul_fraction": round(_geomean(r["matmul_fraction"]
+            "geomean_matmul_fraction": round(geomean(r["matmul_fraction"]
                                                       for r in rows), 3),
             "worst_transpose_ratio": round(worst_t, 3),
             "worst_backward_ratio": round(worst_b, 3),
