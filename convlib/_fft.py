@@ -207,10 +207,10 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     s1, s2 = a.shape, b.shape
     window = mode_window(s1, s2, mode, axes)
     others = [i for i in range(a.ndim) if i not in axes]
-    spectrum = math.prod(s1[i] for i in others) * math.prod(fshape[:-1]) * (
+    spectrum_bytes = math.prod(s1[i] for i in others) * math.prod(fshape[:-1]) * (
         fshape[-1] // 2 + 1) * 2 * a.dtype.itemsize
     if not (a.dtype == b.dtype and a.dtype in _WORK_DTYPES and len(axes) > 1
-            and spectrum >= WORKSPACE_MIN_BYTES and all(s1[i] >= s2[i] for i in others)):
+            and spectrum_bytes >= WORKSPACE_MIN_BYTES and all(s1[i] >= s2[i] for i in others)):
         return _pruned_scipy(a, b, fshape, axes, window)
     ndim, last, inner = a.ndim, axes[-1], axes[:-1]
     lead = 1 if last == 0 else 0  # the real transforms run in slabs along this axis
