@@ -266,8 +266,9 @@ def _in_place(transform: Callable[..., Any], view: np.ndarray, axis: int) -> Non
 def _pruned_scipy(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int],
                   window: list[slice]) -> np.ndarray:
     """:func:`pruned_real` with SciPy's FFTs in fresh arrays: one convolved axis (no
-    complex transform to run in place), inputs of two dtypes, other float dtypes
-    (float16, long double), or a kernel larger than the image along an axis that is not
+    complex transform to run in place), a spectrum smaller than
+    :data:`WORKSPACE_MIN_BYTES`, inputs of two dtypes, other float dtypes (float16,
+    long double), or a kernel larger than the image along an axis that is not
     convolved (the spectra then broadcast)."""
     last, others = axes[-1], axes[:-1]
     spectra = []
