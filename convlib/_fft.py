@@ -207,10 +207,10 @@ def pruned_real(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int]
     s1, s2 = a.shape, b.shape
     window = mode_window(s1, s2, mode, axes)
     others = [i for i in range(a.ndim) if i not in axes]
-    spectrum = math.prod(s1[i] for i in others) * math.prod(fshape[:-1]) * (
+    spectrum_bytes = math.prod(s1[i] for i in others) * math.prod(fshape[:-1]) * (
         fshape[-1] // 2 + 1) * 2 * a.dtype.itemsize
     if not (a.dtype == b.dtype and a.dtype in _WORK_DTYPES and len(axes) > 1
-            and spectrum >= WORKSPACE_MIN_BYTES and all(s1[i] >= s2[i] for i in others)):
+            and spectrum_bytes >= WORKSPACE_MIN_BYTES and all(s1[i] >= s2[i] for i in others)):
         return _pruned_scipy(a, b, fshape, axes, window)
     ndim, last, inner = a.ndim, axes[-1], axes[:-1]
     lead = 1 if last == 0 else 0  # the real transforms run in slabs along this axis
@@ -266,8 +266,9 @@ def _in_place(transform: Callable[..., Any], view: np.ndarray, axis: int) -> Non
 def _pruned_scipy(a: np.ndarray, b: np.ndarray, fshape: list[int], axes: list[int],
                   window: list[slice]) -> np.ndarray:
     """:func:`pruned_real` with SciPy's FFTs in fresh arrays: one convolved axis (no
-    complex transform to run in place), inputs of two dtypes, other float dtypes
-    (float16, long double), or a kernel larger than the image along an axis that is not
+    complex transform to run in place), a spectrum smaller than
+    :data:`WORKSPACE_MIN_BYTES`, inputs of two dtypes, other float dtypes (float16,
+    long double), or a kernel larger than the image along an axis that is not
     convolved (the spectra then broadcast)."""
     last, others = axes[-1], axes[:-1]
     spectra = []

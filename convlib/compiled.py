@@ -142,10 +142,12 @@ MAX_NDIM = 3
 
 #: Whether :func:`convlib.convolve2d` / :func:`convlib.correlate2d` (their direct sum)
 #: and depthwise :func:`convlib.nn.conv2d` with its backward
-#: (:func:`convlib.nn.conv2d_backward`) use the compiled kernels when numba is
+#: (:func:`convlib.nn.conv2d_backward`), and the 1-D passes of
+#: :func:`convlib.separable.convolve_separable` (also when ``method='auto'`` picks
+#: ``'separable'``), use the compiled kernels when numba is
 #: importable and the result is float32 or float64 (:func:`use_compiled`). Set it to
 #: False to run their NumPy paths (the tests compare the two); ``method='compiled'``
-#: and ``method='auto'`` of :func:`convlib.convolve` do not read it.
+#: and the other methods ``method='auto'`` picks do not read it.
 USE_COMPILED = True
 
 

@@ -214,8 +214,9 @@ def fft_convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     ``prod(N + M - 1)``): two forward FFTs and one inverse, real FFTs (``rfftn``, half
     the work) when both inputs are real. The FFT lengths come from
     ``scipy.fft.next_fast_len`` (products of small primes). With two or more convolved
-    axes, float32 or float64 inputs are transformed in work buffers that each thread
-    keeps between calls (up to 32 MiB), which spares repeated calls the page faults of
+    axes, float32 or float64 inputs (both of one dtype, with spectra of 128 KiB or more)
+    are transformed in work buffers that each thread keeps between calls (up to
+    32 MiB), which spares repeated calls the page faults of
     fresh memory; the result is always a new array. Unlike SciPy, empty inputs are
     rejected, as everywhere in convlib. Chapter 5 derives it.
 

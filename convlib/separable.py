@@ -131,7 +131,7 @@ def _rank1_fast(k: np.ndarray, tol: float | None) -> tuple[np.ndarray, np.ndarra
     rn = _norm(r)  # >= 1: r[j] == 1
     if tol is None:
         s1_low = _norm(np.einsum("ij,j->i", k, r.conj())) / rn
-        tol = s1_low * max(k.shape) * float(np.finfo(k.dtype).eps)
+        tol = _default_tol(np.array([s1_low]), k.shape, k.dtype)
     if not _norm(k - np.multiply.outer(c, r)) <= tol:
         return None
     scale = math.sqrt(rn / math.sqrt(cc))
