@@ -753,12 +753,10 @@ def _thread_count() -> tuple[Callable[[], int], Callable[[int], None]]:
     return get_threads, set_threads
 
 
-def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...] | None = None
-          ) -> np.ndarray:
-    """``x`` C-contiguous in ``dtype`` (copied only if it is not), as 3-D (leading
-    axes of length 1, or ``shape3``)."""
-    x = np.ascontiguousarray(x, dtype=dtype)
-    return x.reshape((1,) * (3 - x.ndim) + x.shape if shape3 is None else shape3)
+def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...]) -> np.ndarray:
+    """``x`` C-contiguous in ``dtype`` (copied only if it is not), reshaped to the 3-D
+    ``shape3`` (its shape with leading axes of length 1, from :func:`_layout`)."""
+    return np.ascontiguousarray(x, dtype=dtype).reshape(shape3)
 
 
 def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
