@@ -7,7 +7,11 @@ right shapes. So it is also the gradient of ``conv2d`` with respect to its input
 it maps a ``conv2d`` output size back to the input size. Each input value scatters a
 copy of the kernel, scaled by the value, into the output, ``stride`` samples apart; the
 copies overlap and add. Computed as one matrix product per group followed by
-:func:`convlib.col2im`. Chapter 12 teaches it.
+:func:`convlib.col2im` (1 x 1 kernels: the product's columns are the strided pixels,
+placed without a fold); depthwise layers scatter each tap's scaled copy instead, or
+run :mod:`convlib.compiled`'s kernels (at stride 1 mostly the forward correlation with
+the flipped kernel).
+Chapter 12 teaches it.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
     kW)``; the result has shape ``(N, C_in, *full_hw)``, the (padded) input size of the
-    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`;
-    depthwise layers add each tap's scaled copy of ``u`` in place instead.
+    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`
+    (for 1 x 1 kernels the columns are the strided pixels: placed, no fold); depthwise
+    layers add each tap's scaled copy of ``u`` in place instead (compiled:
+    ``convlib.compiled.depthwise_adjoint``).
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
