@@ -99,6 +99,22 @@ def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
                             "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
+def flipped_correlation(u: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                        dilation: Ints, sizes: Sequence[int], pads: Pairs
+                        ) -> NDArray[Any] | None:
+    """The adjoint of a depthwise ``conv2d(., weight)`` at stride 1 applied to ``u``,
+    cropped to ``sizes`` after the low ``pads``: the compiled forward correlation of
+    ``u`` with the flipped kernel, whose zero padding ``d (k - 1) - pad_lo`` the kernel
+    implies; None at another stride or where a low pad exceeds ``d (k - 1)``. The
+    caller checks that the layer is depthwise, compiled, with finite taps."""
+    flipped = tuple(di * (ki - 1) - lo
+                    for di, ki, (lo, _) in zip(dilation, weight.shape[2:], pads))
+    if tuple(stride) != (1, 1) or min(flipped) < 0:
+        return None
+    return depthwise_forward(u, weight[:, :, ::-1, ::-1], stride, dilation, tuple(sizes),
+                             flipped)
+
+
 def _crop(out: NDArray[Any], pads: Pairs, op: Ints, sizes: Sequence[int]
           ) -> NDArray[Any]:
     """The uncropped output ``(N, C, *full)`` cropped by ``p_lo`` before and by
@@ -128,18 +144,15 @@ def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrS
             [1] + sizes
     full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
-    flipped = tuple(di * (ki - 1) - lo for di, ki, (lo, _) in zip(d, weight.shape[2:],
-                                                                   pads))
+    out = None
     if (s == (1, 1) and weight.shape[1] == 1 and groups == xb.shape[1]
-            and math.prod(weight.shape[2:]) > 1 and min(flipped) >= 0
+            and math.prod(weight.shape[2:]) > 1
             and use_compiled(xb, weight) and bool(np.isfinite(weight).all())):
-        # depthwise, stride 1, compiled: the forward correlation with the flipped
-        # kernel (as conv2d_backward's input gradient), its zero padding implied: the
+        # depthwise, stride 1, compiled (as conv2d_backward's input gradient): the
         # forward's nine-tap pass instead of a scatter per tap (taps added in reverse
         # order, so the values differ from the scatter's by rounding)
-        out = depthwise_forward(xb, weight[:, :, ::-1, ::-1], s, d, tuple(sizes),
-                                flipped)
-    else:
+        out = flipped_correlation(xb, weight, s, d, sizes, pads)
+    if out is None:
         out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
         out = out[:, :, 0]
