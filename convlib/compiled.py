@@ -35,15 +35,14 @@ re-association), so on 2-D and 3-D inputs the result equals ``method='direct'`` 
 for bit (``tests/test_compiled.py`` checks it) wherever ``'direct'`` adds tap by tap,
 but for the sign of a zero: the nine-tap passes start each sum with a product, so nine
 products of -0 (negative taps over zeros) give -0 where ``'direct'``, whose sums start
-at +0, gives +0 (the two compare equal). Not
-where it computes each output as one dot product of a window
-(``convlib.direct.windows_pay``: far fewer outputs than taps, e.g. a 64 x 64
-image by a 61 x 61 kernel in ``'valid'`` mode), which sums in another order (within
-rounding there, as in 1-D); 1-D ``'direct'`` calls
-``numpy.convolve``, which sums in another order, so there the two differ by rounding:
-at most 0.64 ``eps * sum|terms|`` measured on float32 and float64 signals of 10**3 to
-10**5 samples with 3 to 1000 taps, within the bound every summation order obeys. NaN and infinity stay in
-the outputs whose window holds them, as with ``'direct'``.
+at +0, gives +0 (the two compare equal). Two cases sum in another order, so there the
+two differ by rounding: where ``'direct'`` computes each output as one dot product of
+a window (``convlib.direct.windows_pay``: far fewer outputs than taps, e.g. a 64 x 64
+image by a 61 x 61 kernel in ``'valid'`` mode), and on 1-D inputs, where ``'direct'``
+calls ``numpy.convolve`` (there at most 0.64 ``eps * sum|terms|``, measured on float32
+and float64 signals of 10**3 to 10**5 samples with 3 to 1000 taps, within the bound
+every summation order obeys). NaN and infinity stay in the outputs whose window holds them,
+as with ``'direct'``.
 
 **Domain** (:func:`serves_compiled`): float32 and float64 results of inputs with 1 to
 3 dimensions, and numba installed. Integer, boolean and complex results are left to
@@ -755,12 +754,10 @@ def _thread_count() -> tuple[Callable[[], int], Callable[[int], None]]:
     return get_threads, set_threads
 
 
-def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...] | None = None
-          ) -> np.ndarray:
-    """``x`` C-contiguous in ``dtype`` (copied only if it is not), as 3-D (leading
-    axes of length 1, or ``shape3``)."""
-    x = np.ascontiguousarray(x, dtype=dtype)
-    return x.reshape((1,) * (3 - x.ndim) + x.shape if shape3 is None else shape3)
+def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...]) -> np.ndarray:
+    """``x`` C-contiguous in ``dtype`` (copied only if it is not), reshaped to the 3-D
+    ``shape3`` (its shape with leading axes of length 1, from :func:`_layout`)."""
+    return np.ascontiguousarray(x, dtype=dtype).reshape(shape3)
 
 
 def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,

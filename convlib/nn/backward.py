@@ -20,12 +20,12 @@ import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
-from ..compiled import depthwise_forward, depthwise_weight_gradient, use_compiled
+from ..compiled import depthwise_weight_gradient, use_compiled
 from ..im2col import tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
-from .transposed import conv2d_adjoint
+from .transposed import conv2d_adjoint, flipped_correlation
 
 __all__ = ["conv2d_backward", "relative_error"]
 
@@ -119,13 +119,10 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     Hp, Wp = (n + lo + hi for n, (lo, hi) in zip(xb.shape[2:], pads))
     implied = (mode == "zeros" and Cg == 1 and groups == C_out and kH * kW > 1
                and use_compiled(xb, w, gb) and bool(np.isfinite(w).all()))
-    flipped_pads = tuple(di * (ki - 1) - lo for di, ki, (lo, _) in zip(d, k, pads))
-    if implied and s == (1, 1) and min(flipped_pads) >= 0:
-        # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
-        # the flipped kernel (chapter 14), whose zero padding the kernel implies
-        grad_x = depthwise_forward(gb, w[:, :, ::-1, ::-1], s, d, xb.shape[2:],
-                                   flipped_pads)
-    else:
+    # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
+    # the flipped kernel (chapter 14), whose zero padding the kernel implies
+    grad_x = flipped_correlation(gb, w, s, d, xb.shape[2:], pads) if implied else None
+    if grad_x is None:
         grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
                                    pads, mode)
     grad_w = grad_b = None

@@ -7,7 +7,11 @@ right shapes. So it is also the gradient of ``conv2d`` with respect to its input
 it maps a ``conv2d`` output size back to the input size. Each input value scatters a
 copy of the kernel, scaled by the value, into the output, ``stride`` samples apart; the
 copies overlap and add. Computed as one matrix product per group followed by
-:func:`convlib.col2im`. Chapter 12 teaches it.
+:func:`convlib.col2im` (1 x 1 kernels: the product's columns are the strided pixels,
+placed without a fold); depthwise layers scatter each tap's scaled copy instead, or
+run :mod:`convlib.compiled`'s kernels (at stride 1 mostly the forward correlation with
+the flipped kernel).
+Chapter 12 teaches it.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
     kW)``; the result has shape ``(N, C_in, *full_hw)``, the (padded) input size of the
-    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`;
-    depthwise layers add each tap's scaled copy of ``u`` in place instead.
+    convolution. Columns ``w_g^T @ u_g`` per group, folded with :func:`convlib.col2im`
+    (for 1 x 1 kernels the columns are the strided pixels: placed, no fold); depthwise
+    layers add each tap's scaled copy of ``u`` in place instead (compiled:
+    ``convlib.compiled.depthwise_adjoint``).
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
@@ -93,6 +99,22 @@ def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
                             "dilation*(k - 1) + 1 samples per axis before padding crops")
 
 
+def flipped_correlation(u: NDArray[Any], weight: NDArray[Any], stride: Ints,
+                        dilation: Ints, sizes: Sequence[int], pads: Pairs
+                        ) -> NDArray[Any] | None:
+    """The adjoint of a depthwise ``conv2d(., weight)`` at stride 1 applied to ``u``,
+    cropped to ``sizes`` after the low ``pads``: the compiled forward correlation of
+    ``u`` with the flipped kernel, whose zero padding ``d (k - 1) - pad_lo`` the kernel
+    implies; None at another stride or where a low pad exceeds ``d (k - 1)``. The
+    caller checks that the layer is depthwise, compiled, with finite taps."""
+    flipped = tuple(di * (ki - 1) - lo
+                    for di, ki, (lo, _) in zip(dilation, weight.shape[2:], pads))
+    if tuple(stride) != (1, 1) or min(flipped) < 0:
+        return None
+    return depthwise_forward(u, weight[:, :, ::-1, ::-1], stride, dilation, tuple(sizes),
+                             flipped)
+
+
 def _crop(out: NDArray[Any], pads: Pairs, op: Ints, sizes: Sequence[int]
           ) -> NDArray[Any]:
     """The uncropped output ``(N, C, *full)`` cropped by ``p_lo`` before and by
@@ -122,18 +144,15 @@ def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrS
             [1] + sizes
     full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
-    flipped = tuple(di * (ki - 1) - lo for di, ki, (lo, _) in zip(d, weight.shape[2:],
-                                                                   pads))
+    out = None
     if (s == (1, 1) and weight.shape[1] == 1 and groups == xb.shape[1]
-            and math.prod(weight.shape[2:]) > 1 and min(flipped) >= 0
+            and math.prod(weight.shape[2:]) > 1
             and use_compiled(xb, weight) and bool(np.isfinite(weight).all())):
-        # depthwise, stride 1, compiled: the forward correlation with the flipped
-        # kernel (as conv2d_backward's input gradient), its zero padding implied: the
+        # depthwise, stride 1, compiled (as conv2d_backward's input gradient): the
         # forward's nine-tap pass instead of a scatter per tap (taps added in reverse
         # order, so the values differ from the scatter's by rounding)
-        out = depthwise_forward(xb, weight[:, :, ::-1, ::-1], s, d, tuple(sizes),
-                                flipped)
-    else:
+        out = flipped_correlation(xb, weight, s, d, sizes, pads)
+    if out is None:
         out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
         out = out[:, :, 0]
