@@ -343,8 +343,9 @@ def calibrate_cost_model(
                     if len(case) > 2 else "full")
         x, h = rng.standard_normal(s1), rng.standard_normal(s2)
         features = cost_features(s1, s2, mode)
+        direct = features["direct"]  # 1-D inputs count their work in mac_dot
         methods = [m for m in ("direct", "fft", "overlap_add")
-                   if m != "direct" or features["direct"]["mac"] <= max_direct_macs]
+                   if m != "direct" or direct["mac"] + direct["mac_dot"] <= max_direct_macs]
         compiled = features["compiled"]  # narrow outputs count their sums as scalar_mac
         if numba_available() and compiled["mac"] + compiled["scalar_mac"] <= 3 * max_direct_macs:
             methods.append("compiled")  # warmed up (compiled) by its first call

@@ -207,6 +207,17 @@ def test_calibration_grid_and_a_tiny_run():
     assert rows[2]["features"] == costmodel.cost_features((32, 32), (3, 3), "same")
 
 
+def test_calibration_skips_direct_beyond_its_work_limit_in_1d_too():
+    """The direct method is not timed beyond ``max_direct_macs`` multiply-adds, counted
+    as ``mac + mac_dot``: 1-D inputs count theirs in ``mac_dot`` (once always timed)."""
+    _, rows = bench.calibrate_cost_model(
+        [((256,), (31,)), ((300,), (30,)), ((16, 16), (5, 5), "valid")],
+        repeat=1, budget=0.0, max_direct_macs=8000)
+    assert 256 * 31 < 8000 < 300 * 30 and 12 * 12 * 25 < 8000
+    assert ["direct" in r for r in rows] == [True, False, True]
+    assert all("fft" in r and "overlap_add" in r for r in rows)
+
+
 class _Int32Array(np.ndarray):
     """An integer array whose ``sum`` accumulates in int32 by default, as NumPy's default
     integer (``np.int_``) does on 32-bit platforms and in the browser (wasm32)."""
