@@ -76,16 +76,17 @@ from ._timing import time_methods
 from ._typing import ArrayLike, Mode
 from ._validation import check_choice, check_int
 from .compiled import numba_available
-from .costmodel import cost_features
+from .costmodel import cost_features, separable_cost
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
 from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
 from .nn import conv2d, conv2d_backward, conv_transpose2d
 from .nn import layers as nn_layers
+from .separable import rank1_to_rounding
 from .shapes import MODES
 
 __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "calibration_cases",
-           "fit_cost_constants",
+           "fit_cost_constants", "cost_model_record",
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
            "bench_layers", "bench_memory", "summarize", "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
@@ -230,25 +231,48 @@ def calibration_shapes() -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return pairs
 
 
-def calibration_cases() -> list[tuple[tuple[int, ...], tuple[int, ...], str]]:
-    """The (signal shape, kernel shape, mode) cases :func:`calibrate_cost_model` times.
+Case = tuple[tuple[int, ...], tuple[int, ...], str, str, str]
 
-    Every pair of :func:`calibration_shapes` in ``'full'`` mode, and small images in the
-    other modes, where the compiled sum's cost per pass over a short row decides against
-    the FFT: images of 32 to 128 pixels with kernels of 5 x 5 to 15 x 15 in ``'same'``
-    and ``'valid'`` mode, and ``'valid'`` outputs of 2 x 2 to 4 x 4 pixels (kernels
-    nearly as large as the image).
+
+def calibration_cases() -> list[Case]:
+    """The (signal shape, kernel shape, mode, dtype, kernel kind) cases
+    :func:`calibrate_cost_model` times.
+
+    In float64, random kernels: every pair of :func:`calibration_shapes` in ``'full'``
+    mode, and small images in the other modes, where the compiled sum's cost per pass
+    over a short row decides against the FFT: images of 32 to 128 pixels with kernels
+    of 5 x 5 to 15 x 15 in ``'same'`` and ``'valid'`` mode, and ``'valid'`` outputs of
+    2 x 2 to 4 x 4 pixels (kernels nearly as large as the image). In float32, random
+    kernels, the cases near the crossovers, which the precision moves: 1-D signals of
+    1,000 to 1,000,000 samples by 10 to 1,000 taps, images of 64 to 1024 pixels by
+    kernels of 5 x 5 to 63 x 63 in ``'full'`` mode and 64 and 128 pixels by 9 x 9 and
+    15 x 15 in ``'same'`` mode. Rank-1 kernels (``'rank1'``, an outer product of two
+    random vectors), both dtypes, ``'same'`` mode: images of 64, 256 and 1024 pixels
+    by kernels of 3 x 3 to 63 x 63, where ``method='separable'`` is timed too.
 
     Examples
     --------
     >>> cases = calibration_cases()
-    >>> len(cases), cases[0], cases[-1]
-    (114, ((100,), (3,), 'full'), ((64, 64), (61, 61), 'valid'))
+    >>> len(cases), cases[0]
+    (198, ((100,), (3,), 'full', 'float64', 'random'))
+    >>> cases[-1]
+    ((1024, 1024), (63, 63), 'same', 'float32', 'rank1')
     """
-    cases = [(s1, s2, "full") for s1, s2 in calibration_shapes()]
-    cases += [((n, n), (k, k), mode) for mode in ("same", "valid") for n in (32, 64, 128)
-              for k in (5, 9, 15) if k < n]
-    cases += [((n, n), (n - d, n - d), "valid") for n in (32, 64) for d in (1, 3)]
+    cases: list[Case] = [(s1, s2, "full", "float64", "random")
+                         for s1, s2 in calibration_shapes()]
+    cases += [((n, n), (k, k), mode, "float64", "random") for mode in ("same", "valid")
+              for n in (32, 64, 128) for k in (5, 9, 15) if k < n]
+    cases += [((n, n), (n - d, n - d), "valid", "float64", "random") for n in (32, 64)
+              for d in (1, 3)]
+    cases += [((n,), (m,), "full", "float32", "random")
+              for n in (1000, 10_000, 100_000, 1_000_000) for m in (10, 30, 100, 300, 1000)
+              if m < n]
+    cases += [((n, n), (k, k), "full", "float32", "random")
+              for n in (64, 128, 256, 512, 1024) for k in (5, 9, 15, 31, 63) if k < n]
+    cases += [((n, n), (k, k), "same", "float32", "random") for n in (64, 128)
+              for k in (9, 15)]
+    cases += [((n, n), (k, k), "same", dtype, "rank1") for dtype in ("float64", "float32")
+              for n in (64, 256, 1024) for k in (3, 5, 9, 15, 31, 63) if k < n]
     return cases
 
 
@@ -259,23 +283,29 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
     Parameters
     ----------
     rows : sequence of dict
-        One per pair of shapes: ``'features'``, the output of
+        One per case: ``'features'``, the output of
         :func:`convlib.costmodel.cost_features`, and the measured seconds per call under
-        each method's name (``'direct'``, ``'fft'``, ``'overlap_add'``; a method may be
-        missing from a row, e.g. direct where it would take too long).
+        each method's name (``'direct'``, ``'fft'``, ``'overlap_add'``, ``'compiled'``,
+        ``'separable'``; a method may be missing from a row, e.g. direct where it would
+        take too long); ``'kind'``: ``'rank1'`` for the rows of rank-1 kernels, which
+        serve the ``'separable'`` fit only (and only they).
     within : float
         Each method is fitted only on the rows where it was at most ``within`` times
         slower than the fastest: the model must be accurate near the decision, not where
         a method is hopeless. The NumPy methods are compared with each other only (their
         race decides ``'auto'`` where ``'compiled'`` cannot serve: no numba, integer or
-        complex data), ``'compiled'`` with all four.
+        complex data), ``'compiled'`` and ``'separable'`` with every method timed.
 
     Returns
     -------
     dict
         ``{method: {feature: seconds per unit}}``, the form of
         :data:`convlib.costmodel.COST_CONSTANTS`: non-negative least squares on the relative
-        error ``(model - measured) / measured`` (``scipy.optimize.nnls``).
+        error ``(model - measured) / measured`` (``scipy.optimize.nnls``). A
+        single-precision kind of work (``key + '_single'``,
+        :data:`convlib.costmodel.SINGLE_KEYS`) that no usable row does (no float32 rows,
+        or none of that method) gets the constant of ``key``: the model is then
+        blind to the precision, as it was before it counted it.
 
     Examples
     --------
@@ -286,16 +316,20 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
     >>> fit = fit_cost_constants(rows)["direct"]
     >>> round(fit["call"], 12), round(fit["mac_dot"], 15)
     (1e-06, 1e-09)
+    >>> fit["mac_dot_single"] == fit["mac_dot"]  # no float32 rows: priced as float64
+    True
     """
-    methods = ("direct", "fft", "overlap_add", "compiled")
+    methods = ("direct", "fft", "overlap_add", "compiled", "separable")
     numpy_methods = methods[:3]
     constants = {}
     for method in methods:
         # the NumPy methods race among themselves (auto's choice without numba, and
-        # where 'compiled' cannot serve); 'compiled' races all of them
-        rivals = methods if method == "compiled" else numpy_methods
-        usable = [r for r in rows if method in r and r[method] <= within * min(
-            r[m] for m in rivals if m in r)]
+        # where 'compiled' cannot serve); 'compiled' and 'separable' race all of them;
+        # rows of rank-1 kernels serve the separable fit only
+        rivals = numpy_methods if method in numpy_methods else methods
+        usable = [r for r in rows if method in r
+                  and (method == "separable") == (r.get("kind") == "rank1")
+                  and r[method] <= within * min(r[m] for m in rivals if m in r)]
         if not usable:
             continue
         keys = list(usable[0]["features"][method])
@@ -305,52 +339,148 @@ def fit_cost_constants(rows: Sequence[dict[str, Any]], within: float = 3.0
             coef, _ = nnls(X / t[:, None], np.ones(len(t)))
         except RuntimeError:  # SciPy 1.14's nnls gives up on rank-deficient systems
             coef = lsq_linear(X / t[:, None], np.ones(len(t)), bounds=(0, np.inf)).x
-        constants[method] = {k: float(c) for k, c in zip(keys, coef)}
+        fitted = {k: float(c) for k, c in zip(keys, coef)}
+        for j, k in enumerate(keys):  # single-precision work never timed: as double's
+            if k.endswith("_single") and not X[:, j].any():
+                fitted[k] = fitted[k[:-len("_single")]]
+        constants[method] = fitted
     return constants
 
 
+def cost_model_record(rows: Sequence[dict[str, Any]],
+                      constants: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """How the cost model with ``constants`` picks on measured ``rows``.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        As :func:`fit_cost_constants` takes them (``'dtype'`` ``'float64'`` where
+        missing).
+    constants : dict
+        Of the form of :data:`convlib.costmodel.COST_CONSTANTS`.
+
+    Returns
+    -------
+    dict
+        Records ``{'shapes': rows, 'right': rows where the cheapest estimate was the
+        fastest measured, 'worst_slowdown': the largest time of the pick over the
+        fastest's, rounded to 2 digits}``: at the top level among the NumPy methods on
+        the rows of random kernels; under ``'compiled'`` among every method timed on
+        them; under ``'float64'`` and ``'float32'`` the same per dtype; under
+        ``'separable'`` on the rows of rank-1 kernels, among the methods timed there
+        (separable priced by :func:`convlib.costmodel.separable_cost`, compiled passes).
+
+    Examples
+    --------
+    >>> f = cost_features((10_000,), (300,))
+    >>> rows = [{"features": f, "direct": 2e-3, "fft": 1e-3}]
+    >>> cost_model_record(rows, {"direct": {k: 1e-9 for k in f["direct"]},
+    ...                          "fft": {k: 0.0 for k in f["fft"]}})["shapes"]
+    1
+    """
+    def record(subset: list[dict[str, Any]], methods: Sequence[str]) -> dict[str, Any]:
+        right, worst = 0, 1.0
+        for r in subset:
+            timed = [m for m in methods if m in r and m in constants]
+            est = {m: separable_cost(r["features"], True, constants) if m == "separable"
+                   else sum(constants[m][k] * v for k, v in r["features"][m].items())
+                   for m in timed}
+            pick, best = min(timed, key=est.__getitem__), min(timed, key=r.__getitem__)
+            right += pick == best
+            worst = max(worst, r[pick] / r[best])
+        return {"shapes": len(subset), "right": right, "worst_slowdown": round(worst, 2)}
+
+    numpy_methods = ("direct", "fft", "overlap_add")
+    every = numpy_methods + ("compiled", "separable")
+    random = [r for r in rows if r.get("kind", "random") == "random"]
+    return {**record(random, numpy_methods), "compiled": record(random, every),
+            **{t: record([r for r in random if r.get("dtype", "float64") == t], every)
+               for t in ("float64", "float32")},
+            "separable": record([r for r in rows if r.get("kind") == "rank1"], every)}
+
+
 def calibrate_cost_model(
-        shapes: Sequence[tuple[Sequence[int], ...]] | None = None,
+        shapes: Sequence[tuple[Any, ...]] | None = None,
         repeat: int = 5, budget: float = 0.1, max_direct_macs: float = 1e8
                          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Time convlib's methods on a grid of shapes and fit the cost model to them.
 
     This is how :data:`convlib.costmodel.COST_CONSTANTS` were made (on the book's build
-    machine, with the defaults: a few minutes). Float64 inputs.
+    machine, with the defaults: a few minutes).
 
     Parameters
     ----------
-    shapes : sequence of (tuple, tuple) or (tuple, tuple, str), optional
-        Signal and kernel shapes, and the mode (``'full'`` if left out); default
+    shapes : sequence of tuples, optional
+        ``(s1, s2)``, ``(s1, s2, mode)``, ``(s1, s2, mode, dtype)`` or ``(s1, s2, mode,
+        dtype, kind)``: signal and kernel shapes, the mode (``'full'`` if left out), the
+        dtype of both inputs (``'float64'`` or ``'float32'``; ``'float64'`` if left out)
+        and the kernel (``'random'``, the default, or ``'rank1'``); default
         :func:`convlib.bench.calibration_cases`.
     repeat, budget : int, float
         Passed to :func:`convlib.bench.bench_methods`.
     max_direct_macs : float
-        Skip the direct method where it would do more multiply-adds than this.
+        Skip the direct method where it would do more multiply-adds than this (its
+        ``mac + mac_dot``), the compiled one beyond three times this.
 
     Returns
     -------
     constants : dict
         :func:`convlib.bench.fit_cost_constants` of the measurements.
     rows : list of dict
-        The measurements: ``s1``, ``s2``, ``mode``, ``features`` and seconds per method.
+        The measurements: ``s1``, ``s2``, ``mode``, ``dtype``, ``kind``, ``features``
+        and seconds per method. Random kernels time ``'direct'``, ``'fft'``,
+        ``'overlap_add'`` and ``'compiled'`` (where numba serves and within the limits),
+        one after the other (:func:`bench_methods`); rank-1 kernels time, interleaved
+        (:func:`time_interleaved`), ``'separable'`` as ``method='auto'`` pays for it
+        (its rank-1 check, :func:`convlib.separable.rank1_to_rounding`, then
+        ``method='separable'``), ``'fft'`` and ``'compiled'`` (its rivals there).
+
+    Raises
+    ------
+    ValueError
+        If a mode, dtype or kind is not one of those above.
     """
+    func = "calibrate_cost_model"
     rng = np.random.default_rng(0)
     rows = []
     for case in shapes if shapes is not None else calibration_cases():
-        s1, s2 = case[0], case[1]
-        mode = cast(Mode, check_choice(case[2], "mode", MODES, "calibrate_cost_model")
+        s1, s2 = tuple(case[0]), tuple(case[1])
+        mode = cast(Mode, check_choice(case[2], "mode", MODES, func)
                     if len(case) > 2 else "full")
-        x, h = rng.standard_normal(s1), rng.standard_normal(s2)
-        features = cost_features(s1, s2, mode)
-        direct = features["direct"]  # 1-D inputs count their work in mac_dot
-        methods = [m for m in ("direct", "fft", "overlap_add")
-                   if m != "direct" or direct["mac"] + direct["mac_dot"] <= max_direct_macs]
+        dtype = check_choice(case[3], "dtype", ("float64", "float32"), func) \
+            if len(case) > 3 else "float64"
+        kind = check_choice(case[4], "kind", ("random", "rank1"), func) \
+            if len(case) > 4 else "random"
+        x = rng.standard_normal(s1).astype(dtype)
+        if kind == "rank1":
+            h = np.outer(rng.standard_normal(s2[0]), rng.standard_normal(s2[1]))
+        else:
+            h = rng.standard_normal(s2)
+        h = h.astype(dtype)
+        features = cost_features(s1, s2, mode, single=dtype == "float32")
         compiled = features["compiled"]  # narrow outputs count their sums as scalar_mac
-        if numba_available() and compiled["mac"] + compiled["scalar_mac"] <= 3 * max_direct_macs:
-            methods.append("compiled")  # warmed up (compiled) by its first call
-        times = bench_methods(x, h, mode, methods, repeat=repeat, budget=budget)
-        rows.append({"s1": s1, "s2": s2, "mode": mode, "features": features, **times})
+        with_compiled = (numba_available()
+                         and compiled["mac"] + compiled["mac_single"]
+                         + compiled["scalar_mac"] <= 3 * max_direct_macs)
+        if kind == "rank1":
+            # timed here, in this iteration: the closures may read x, h and mode
+            funcs: dict[str, Callable[[], Any]] = {
+                "separable": lambda: (rank1_to_rounding(h, h.dtype)
+                                      and convolve(x, h, mode, "separable")),
+                "fft": lambda: convolve(x, h, mode, "fft")}
+            if with_compiled:
+                funcs["compiled"] = lambda: convolve(x, h, mode, "compiled")
+            times, _ = time_interleaved(funcs, repeat=repeat, budget=budget)
+        else:
+            direct = features["direct"]  # 1-D inputs count their work in mac_dot
+            work = sum(direct[k] for k in ("mac", "mac_dot", "mac_single", "mac_dot_single"))
+            methods = [m for m in ("direct", "fft", "overlap_add")
+                       if m != "direct" or work <= max_direct_macs]
+            if with_compiled:
+                methods.append("compiled")  # warmed up (compiled) by its first call
+            times = bench_methods(x, h, mode, methods, repeat=repeat, budget=budget)
+        rows.append({"s1": s1, "s2": s2, "mode": mode, "dtype": dtype, "kind": kind,
+                     "features": features, **times})
     return fit_cost_constants(rows), rows
 
 

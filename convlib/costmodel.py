@@ -22,12 +22,24 @@ from scipy.fft import next_fast_len
 
 from ._fft import circular_length
 from ._validation import as_operands
-from .compiled import CHUNK, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS
+from .compiled import (CHUNK, MAX_NDIM, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS,
+                       use_compiled)
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, output_shape, _valid_swap_needed
 
-__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"]
+__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "SINGLE_KEYS", "cost_features",
+           "estimate_costs", "separable_cost", "single_precision"]
+
+#: The kinds of work whose cost per unit depends on the precision, per method: on
+#: single-precision data (float32, complex64: :func:`single_precision`) they are
+#: counted under ``key + '_single'`` instead of ``key`` (e.g. ``'nlogn_single'``), so
+#: the calibration prices each precision on its own (``scipy.fft`` transforms float32
+#: in single precision, and the sums move half the bytes).
+SINGLE_KEYS: dict[str, tuple[str, ...]] = {
+    "direct": ("mac", "mac_dot"), "fft": ("nlogn", "nlogn_1d"),
+    "overlap_add": ("point", "nlogn"), "compiled": ("pass", "mac"),
+    "separable": ("pass", "mac"), "separable_direct": ("mac", "mac_dot")}
 
 
 #: Seconds per unit of each kind of work, per method (the cost model of
@@ -54,25 +66,41 @@ __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "cost_features", "estimate_costs"
 #: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
+#:
+#: The stored calibration predates float32 and rank-1 cases (today's
+#: :func:`convlib.bench.calibration_cases` has them): its ``'_single'`` constants
+#: (:data:`SINGLE_KEYS`) are those of double precision, as
+#: :func:`convlib.bench.fit_cost_constants` sets them without float32 rows, and it has
+#: no ``'separable'`` constants, so the separable passes are priced as NumPy
+#: convolutions (:func:`separable_cost`), as before.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
     "direct": {"call": 2.72e-06, "tap": 3.98e-06, "mac": 5.73e-10, "mac_dot": 1.16e-10,
-               "window_call": 1.57e-05, "window": 2.04e-07},
+               "window_call": 1.57e-05, "window": 2.04e-07,
+               "mac_single": 5.73e-10, "mac_dot_single": 1.16e-10},
     "fft": {"call": 0.0, "axis": 2.12e-05, "point": 0.0, "nlogn": 5.14e-10,
-            "nlogn_1d": 5.15e-10},
+            "nlogn_1d": 5.15e-10, "nlogn_single": 5.14e-10, "nlogn_1d_single": 5.15e-10},
     "overlap_add": {"call": 0.0, "axis": 4.02e-05, "block": 0.0,
-                    "point": 6.03e-09, "nlogn": 4.97e-10},
+                    "point": 6.03e-09, "nlogn": 4.97e-10,
+                    "point_single": 6.03e-09, "nlogn_single": 4.97e-10},
     "compiled": {"call": 5.55e-06, "threads": 0.0, "task": 3.17e-08,
-                 "tap_task": 0.0, "pass": 1.03e-08, "mac": 2.76e-11, "scalar_mac": 2.59e-10},
+                 "tap_task": 0.0, "pass": 1.03e-08, "mac": 2.76e-11, "scalar_mac": 2.59e-10,
+                 "pass_single": 1.03e-08, "mac_single": 2.76e-11},
 }
 #: The model's record on its own calibration set, i.e. how many shapes, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
 #: it did not (near-ties between overlap-add, FFT and the direct sums on 1-D signals;
 #: the worst, 1.77, a 1,000-sample signal by 30 taps where it picked NumPy's sum over
-#: the compiled one): among the NumPy methods, and (``"compiled"``) among all four.
+#: the compiled one): among the NumPy methods, and (``"compiled"``) among all four, on
+#: the random kernels; per dtype (``"float64"``, ``"float32"``) among all four; and
+#: (``"separable"``) on the rank-1 kernels, among the methods timed there
+#: (:func:`convlib.bench.cost_model_record`).
 COST_MODEL_FIT = {"shapes": 114, "right": 108, "worst_slowdown": 1.48,
                   "compiled": {"shapes": 114, "right": 107, "worst_slowdown": 1.77,
                                "other_cores": (0.02, 0.0), "numba": "0.68.1",
-                               "threads": "auto", "quiet": True}}
+                               "threads": "auto", "quiet": True},
+                  "float64": {"shapes": 114, "right": 107, "worst_slowdown": 1.77},
+                  "float32": {"shapes": 0, "right": 0, "worst_slowdown": 1.0},
+                  "separable": {"shapes": 0, "right": 0, "worst_slowdown": 1.0}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
@@ -87,8 +115,22 @@ def _nlogn(points: int) -> float:
     return points * float(np.log2(max(points, 2)))
 
 
-def cost_features(shape1, shape2, mode: str = "full",
-                  complex_data: bool = False) -> dict[str, dict[str, float]]:
+def single_precision(dtype) -> bool:
+    """Whether the floating-point methods compute results of ``dtype`` in single
+    precision: float16, float32 and complex64 (``scipy.fft`` transforms them so;
+    integer results are computed in float64).
+
+    Examples
+    --------
+    >>> [single_precision(t) for t in ("float32", "complex64", "float64", "int32")]
+    [True, True, False, False]
+    """
+    dtype = np.dtype(dtype)
+    return dtype.kind in "fc" and dtype.itemsize <= (4 if dtype.kind == "f" else 8)
+
+
+def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False,
+                  single: bool = False) -> dict[str, dict[str, float]]:
     """The work each fast method does on inputs of these shapes, counted by kind.
 
     Parameters
@@ -99,6 +141,11 @@ def cost_features(shape1, shape2, mode: str = "full",
     mode : {'full', 'same', 'valid'}
     complex_data : bool
         Whether either input is complex (complex FFTs do twice the work of real ones).
+    single : bool
+        Whether the result is computed in single precision (:func:`single_precision`
+        of the result's dtype): the kinds of work of :data:`SINGLE_KEYS` are then
+        counted under their ``'_single'`` keys, and their plain keys are 0 (and the
+        other way round in double precision).
 
     Returns
     -------
@@ -121,7 +168,11 @@ def cost_features(shape1, shape2, mode: str = "full",
         ones of an N-d transform do not). For ``'overlap_add'``: ``call``, ``axis``,
         ``block`` (number of blocks), ``point`` and ``nlogn`` summed over its blocks.
         For ``'separable'`` (:func:`convlib.separable.convolve_separable`, if ``in2``
-        is a rank-1 kernel): the ``'direct'`` features summed over its 1-D passes, one per axis.
+        is a rank-1 kernel, with its passes compiled: float32/float64 results where
+        numba serves): the ``'compiled'`` features summed over its 1-D passes, one per
+        axis, each computing the ``mode`` window along its axis. For
+        ``'separable_direct'`` (its NumPy passes, where numba does not serve): the
+        ``'direct'`` features summed over its 1-D passes, each in ``'full'`` mode.
         For ``'compiled'`` (:func:`convlib.compiled.convolve_compiled`): ``call``,
         ``threads`` (1 if it runs on a thread pool, :data:`convlib.compiled.PARALLEL_MIN_MACS`),
         ``task`` (output rows, long rows counted per :data:`convlib.compiled.CHUNK`
@@ -132,26 +183,30 @@ def cost_features(shape1, shape2, mode: str = "full",
         vectorised loop, which on short rows costs more than its multiply-adds),
         ``mac`` (its multiply-adds) and ``scalar_mac`` (the same, instead, on outputs of
         at most :data:`convlib.compiled.NARROW` columns, which sum each output in a
-        scalar loop). The estimate
-        ignores the data type (float32 runs about twice as fast as float64; only
-        complex data counts, doubling the FFT's ``nlogn``) and
-        whether numba is installed (:func:`convlib.choose_method` checks that).
+        scalar loop). Each method's dict also holds the ``'_single'`` keys of
+        :data:`SINGLE_KEYS`. The counts do not depend on whether numba is installed
+        (:func:`convlib.choose_method` checks that).
 
     Examples
     --------
     >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0}
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
     >>> cost_features((64, 64), (3, 3))["direct"]
-    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0}
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
+    >>> f32 = cost_features((1024,), (1024,), single=True)["fft"]
+    >>> f32["nlogn"], f32["nlogn_single"] == cost_features((1024,), (1024,))["fft"]["nlogn"]
+    (0.0, True)
     """
     cached = cached_cost_features(tuple(int(n) for n in shape1),
-                                  tuple(int(n) for n in shape2), mode, bool(complex_data))
+                                  tuple(int(n) for n in shape2), mode, bool(complex_data),
+                                  bool(single))
     return {method: dict(work) for method, work in cached.items()}
 
 
 @functools.lru_cache(maxsize=4096)
 def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
-                         complex_data: bool) -> dict[str, dict[str, float]]:
+                         complex_data: bool, single: bool = False
+                         ) -> dict[str, dict[str, float]]:
     """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
     again and again, and counting the work costs tens of microseconds.
 
@@ -170,17 +225,26 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
         if length < p + q - 1:
             blocks *= -(-max(p, q) // (length - min(p, q) + 1))
         block_points *= length
-    separable = dict.fromkeys(direct, 0.0)
+    separable_direct = dict.fromkeys(direct, 0.0)
     current = list(shape1)
     for axis in range(d):  # one 1-D pass per axis, each in 'full' mode, then cut
         kernel = [1] * d
         kernel[axis] = shape2[axis]
         for k, v in _direct_features(current, kernel, "full").items():
+            separable_direct[k] += v
+        current[axis] = shape[axis]
+    compiled = _compiled_features(shape1, shape2, mode)
+    separable = dict.fromkeys(compiled, 0.0)
+    current = list(shape1)
+    for axis in range(d):  # compiled passes: the mode's window along each axis
+        kernel = [1] * d
+        kernel[axis] = shape2[axis]
+        for k, v in _compiled_features(current, kernel, mode).items():
             separable[k] += v
         current[axis] = shape[axis]
-    return {
+    features = {
         "direct": direct,
-        "compiled": _compiled_features(shape1, shape2, mode),
+        "compiled": compiled,
         "fft": {"call": 1.0, "axis": float(d), "point": float(points),
                 "nlogn": factor * _nlogn(points),
                 "nlogn_1d": factor * _nlogn(points) if d == 1 else 0.0},
@@ -188,7 +252,14 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
                         "point": float(blocks * block_points),
                         "nlogn": factor * blocks * _nlogn(block_points)},
         "separable": separable,
+        "separable_direct": separable_direct,
     }
+    for method, work in features.items():  # each precision priced on its own
+        for key in SINGLE_KEYS[method]:
+            work[key + "_single"] = work[key] if single else 0.0
+            if single:
+                work[key] = 0.0
+    return features
 
 
 def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
@@ -249,10 +320,17 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     -------
     dict
         ``{'direct': t, 'fft': t, 'overlap_add': t, 'compiled': t}``:
-        :func:`convlib.costmodel.cost_features` weighted by
+        :func:`convlib.costmodel.cost_features` of the inputs' shapes and precision
+        (:func:`convlib.costmodel.single_precision` of the result's dtype) weighted by
         ``convlib.costmodel.COST_CONSTANTS``; for inputs of 2 or more dimensions also
         ``'separable'``, the time :func:`convlib.separable.convolve_separable` would
-        take *if* ``in2`` is a rank-1 kernel (its 1-D passes weighted by the direct constants).
+        take *if* ``in2`` is a rank-1 kernel, with the rank-1 check of
+        ``method='auto'``: where its passes run compiled
+        (:func:`convlib.compiled.use_compiled`: numba, a float32/float64 result, at most
+        3-D) the features of its compiled passes weighted by the ``'separable'``
+        constants (fitted on rank-1 kernels: they include factoring the kernel and the
+        check); else, and until such constants exist, its NumPy passes weighted by the
+        direct constants plus one direct call.
 
     Raises
     ------
@@ -266,6 +344,9 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
     True
     >>> estimate_costs(np.ones(3), np.ones(1_000), mode="valid")["direct"] > 0
     True
+    >>> single = estimate_costs(np.ones((64, 64), np.float32), np.ones((15, 15), np.float32))
+    >>> sorted(single) == sorted(estimate_costs(np.ones((64, 64)), np.ones((15, 15))))
+    True
     """
     func = "estimate_costs"
     a, b = as_operands(in1, in2, mode, MODES, func)
@@ -273,15 +354,20 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
         return {"direct": 0.0, "fft": 0.0, "overlap_add": 0.0, "compiled": 0.0}
     if mode == "valid" and _valid_swap_needed(a.shape, b.shape, "estimate_costs"):
         a, b = b, a
-    return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind),
+                           single_precision(np.result_type(a, b)),
+                           a.ndim <= MAX_NDIM and use_compiled(a, b))
 
 
-def estimate_shapes(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
+def estimate_shapes(shape1, shape2, mode: str, cplx: bool, single: bool = False,
+                    compiled_passes: bool = False) -> dict[str, float]:
     """:func:`estimate_costs` of validated shapes (no copies, memoised features).
 
     For the package (:func:`convlib.choose_method`): ``shape1`` and ``shape2`` are
     valid for ``mode`` (already swapped in ``'valid'`` mode); ``cplx`` says whether
-    either input is complex.
+    either input is complex, ``single`` whether the result is computed in single
+    precision (:func:`single_precision`), ``compiled_passes`` whether
+    :func:`convlib.separable.convolve_separable` would run its passes compiled.
 
     Examples
     --------
@@ -289,10 +375,32 @@ def estimate_shapes(shape1, shape2, mode: str, cplx: bool) -> dict[str, float]:
     >>> costs == estimate_costs(np.ones(10_000), np.ones(1_000))
     True
     """
-    work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx)
+    work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx, single)
     costs = {method: sum(COST_CONSTANTS[method][k] * v for k, v in work[method].items())
              for method in ("direct", "fft", "overlap_add", "compiled")}
-    if len(shape1) > 1:  # its passes are direct convolutions, plus one small SVD
-        costs["separable"] = COST_CONSTANTS["direct"]["call"] + sum(
-            COST_CONSTANTS["direct"][k] * v for k, v in work["separable"].items())
+    if len(shape1) > 1:
+        costs["separable"] = separable_cost(work, compiled_passes, COST_CONSTANTS)
     return costs
+
+
+def separable_cost(work: dict[str, dict[str, float]], compiled_passes: bool,
+                   constants: dict[str, dict[str, float]]) -> float:
+    """The separable estimate of :func:`estimate_shapes` from the features ``work``
+    (:func:`cost_features`) and ``constants`` (of the form of :data:`COST_CONSTANTS`).
+
+    Compiled passes are priced by ``constants['separable']``, fitted on rank-1 kernels
+    (the factoring and ``auto``'s rank-1 check are in its ``call``); NumPy passes, and
+    compiled ones while no such constants exist (a calibration without rank-1 cases),
+    as direct convolutions, plus one direct call for the factoring.
+
+    Examples
+    --------
+    >>> work = cost_features((256, 256), (15, 15))
+    >>> no_fit = {m: c for m, c in COST_CONSTANTS.items() if m != "separable"}
+    >>> separable_cost(work, True, no_fit) == separable_cost(work, False, no_fit)
+    True
+    """
+    if compiled_passes and "separable" in constants:
+        return sum(constants["separable"][k] * v for k, v in work["separable"].items())
+    return constants["direct"]["call"] + sum(
+        constants["direct"][k] * v for k, v in work["separable_direct"].items())

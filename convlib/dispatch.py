@@ -37,10 +37,11 @@ import numpy as np
 from ._errors import MethodCannotServe
 from ._timing import time_methods
 from ._validation import as_operands, check_choice
-from .compiled import convolve_compiled, serves_compiled
+from .compiled import MAX_NDIM, convolve_compiled, serves_compiled, use_compiled
 from .direct import (DIRECT_MAX_MACS, check_macs, convolve_direct, convolve_loops,
                      mostly_zero, numpy_window_1d, reverse_conj)
-from .costmodel import AUTO_USES_COMPILED, cached_cost_features, estimate_shapes
+from .costmodel import (AUTO_USES_COMPILED, cached_cost_features, estimate_shapes,
+                        single_precision)
 from .exact import exact_integer_convolve, split_plan
 from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
 from ._fft import warn_nonfinite as _warn_nonfinite
@@ -217,10 +218,11 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
       ``NONFINITE_DIRECT_FACTOR`` times the fastest: the FFT would spread each
       non-finite value to the whole output (and warns when it runs).
 
-    The model counts work from the shapes, with constants fitted on one machine
-    (:mod:`convlib.costmodel`); it ignores caches, zero taps and the data type (but
-    complex data doubles the FFT's transform work); the
-    appendix "Which method when?" shows where it errs.
+    The model counts work from the shapes and the precision (single or double:
+    float32 work has constants of its own), with constants fitted on one machine
+    (:mod:`convlib.costmodel`); it ignores caches and zero taps (complex data doubles
+    the FFT's transform work); the separable passes are priced as compiled 1-D sums
+    where numba runs them; the appendix "Which method when?" shows where it errs.
 
     Examples
     --------
@@ -280,8 +282,12 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
 def _costs(a: np.ndarray, b: np.ndarray, mode: str) -> tuple[dict[str, float], str]:
     """The estimated times (a new dict) and the direct sum ``auto`` would run:
     ``'compiled'`` where it is predicted faster and serves the inputs (numba installed,
-    a float32/float64 result, at most 3-D), else ``'direct'``."""
-    costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind))
+    a float32/float64 result, at most 3-D), else ``'direct'``. The estimates count
+    the precision of the result and, for ``'separable'``, whether its passes run
+    compiled (:func:`convlib.compiled.use_compiled`)."""
+    costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind),
+                            single_precision(np.result_type(a, b)),
+                            a.ndim <= MAX_NDIM and use_compiled(a, b))
     summing = "direct"
     if (AUTO_USES_COMPILED and costs["compiled"] < costs["direct"]
             and serves_compiled(a, b, mode) is None):

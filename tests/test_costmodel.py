@@ -124,6 +124,111 @@ def test_compiled_passes_follow_the_kernel():
     assert tiny["pass"] == tiny["mac"] == 0 and tiny["scalar_mac"] == 2 * 2 * 63 * 63
 
 
+def test_single_precision_work_is_counted_apart():
+    """float32 results count the work of SINGLE_KEYS under '_single' keys; the totals
+    are those of float64, and the other kinds of work do not change."""
+    for s1, s2, mode in [((1000,), (30,), "full"), ((64, 64), (15, 15), "same"),
+                         ((128, 128), (9, 9), "valid")]:
+        double = costmodel.cost_features(s1, s2, mode)
+        single = costmodel.cost_features(s1, s2, mode, single=True)
+        for method, keys in costmodel.SINGLE_KEYS.items():
+            assert set(single[method]) == set(double[method])
+            for k in keys:
+                assert single[method][k] == double[method][k + "_single"] == 0
+                assert single[method][k + "_single"] == double[method][k]
+            others = set(double[method]) - set(keys) - {k + "_single" for k in keys}
+            assert all(single[method][k] == double[method][k] for k in others)
+    assert [costmodel.single_precision(np.dtype(t)) for t in (
+        np.float16, np.float32, np.complex64, np.float64, np.complex128, np.int16)] == [
+        True, True, True, False, False, False]
+
+
+def test_the_dtype_changes_the_pick(monkeypatch):
+    """A constructed case: with single-precision FFT work priced at a fifth of double's,
+    'auto' takes the FFT for float32 where it takes the direct sum for float64 (the
+    64 x 64 by 15 x 15 'same' near-tie of the benchmark); the fast path agrees."""
+    x64 = np.random.default_rng(1).standard_normal((64, 64))
+    h64 = np.random.default_rng(2).standard_normal((15, 15))
+    x32, h32 = x64.astype(np.float32), h64.astype(np.float32)
+    fft = dict(costmodel.COST_CONSTANTS["fft"])
+    fft["nlogn_single"] = fft["nlogn"] / 5
+    costs64 = cl.estimate_costs(x64, h64, "same")
+    summing = min(("direct", "compiled") if dispatch.AUTO_USES_COMPILED
+                  and compiled.numba_available() else ("direct",), key=costs64.get)
+    # make double precision pick the direct sum: the FFT a little dearer than it
+    fft["axis"] = 0.0
+    fft["nlogn"] = 1.2 * costs64[summing] / costmodel.cost_features(
+        (64, 64), (15, 15), "same")["fft"]["nlogn"]
+    fft["nlogn_single"] = fft["nlogn"] / 5
+    monkeypatch.setitem(costmodel.COST_CONSTANTS, "fft", fft)
+    monkeypatch.setattr(dispatch, "_PLANS", {})
+    assert cl.estimate_costs(x32, h32, "same")["fft"] == pytest.approx(
+        cl.estimate_costs(x64, h64, "same")["fft"] / 5)
+    assert cl.choose_method(x64, h64, "same") == summing
+    assert cl.choose_method(x32, h32, "same") == "fft"
+    # mixed float32/float64 computes in double precision
+    assert cl.choose_method(x32, h64, "same") == summing
+    for _ in range(2):  # the plan of the fast path, made then used
+        np.testing.assert_allclose(cl.convolve(x32, h32, "same"),
+                                   scipy.signal.convolve(x64, h64, "same"), atol=1e-3)
+    plan = next(p for k, p in dispatch._PLANS.items() if k[2] == np.float32)
+    assert plan.rule.best == "fft"
+    assert bench.method_map([64], [15], 2, mode="same", dtype="float32")[0, 0] == "fft"
+    assert bench.method_map([64], [15], 2, mode="same", dtype="float64")[0, 0] == summing
+
+
+@pytest.mark.parametrize("numba", [True, False])
+def test_separable_estimate_follows_its_passes(monkeypatch, numba):
+    """Compiled passes (numba) are priced by the 'separable' constants when the
+    calibration has them, NumPy passes by the direct constants (plus one call)."""
+    monkeypatch.setattr(compiled, "numba_available", lambda: numba)
+    fitted = {k: 1e-9 for k in costmodel.cost_features((8, 8), (3, 3))["separable"]}
+    fitted["call"] = 1e-4
+    monkeypatch.setitem(costmodel.COST_CONSTANTS, "separable", fitted)
+    x, h = np.ones((256, 256)), np.ones((15, 15))
+    work = costmodel.cost_features((256, 256), (15, 15), "same")
+    est = cl.estimate_costs(x, h, "same")["separable"]
+    direct = costmodel.COST_CONSTANTS["direct"]
+    numpy_passes = direct["call"] + sum(direct[k] * v
+                                        for k, v in work["separable_direct"].items())
+    compiled_passes = 2e-4 + 1e-9 * (sum(work["separable"].values()) - 2)  # 2 calls
+    assert est == pytest.approx(compiled_passes if numba else numpy_passes)
+    # complex and integer data never run compiled passes
+    assert cl.estimate_costs(x.astype(complex), h, "same")["separable"] == pytest.approx(
+        numpy_passes)
+    assert cl.estimate_costs(x.astype(int), h.astype(int), "same")[
+        "separable"] == pytest.approx(numpy_passes)
+    # the compiled passes: one per axis, each the 'mode' window along its axis
+    one = costmodel.cost_features((256, 256), (15, 1), "same")["compiled"]
+    two = costmodel.cost_features((256, 256), (1, 15), "same")["compiled"]
+    assert work["separable"]["mac"] == one["mac"] + two["mac"] <= 2 * 256 * 256 * 15
+    assert work["separable"]["pass"] == one["pass"] + two["pass"]
+    assert work["separable"]["call"] == 2
+    # without fitted constants: NumPy-priced either way, as before
+    monkeypatch.delitem(costmodel.COST_CONSTANTS, "separable")
+    assert cl.estimate_costs(x, h, "same")["separable"] == pytest.approx(numpy_passes)
+
+
+def test_auto_picks_separable_where_its_estimate_wins(monkeypatch):
+    """With cheap 'separable' constants, auto runs a rank-1 kernel as separable passes
+    (numba) and a random one of the same shape as before; the result is SciPy's."""
+    if not compiled.numba_available():
+        pytest.skip("separable's compiled passes need numba")
+    cheap = {k: 0.0 for k in costmodel.cost_features((8, 8), (3, 3))["separable"]}
+    cheap["call"] = 1e-9
+    monkeypatch.setitem(costmodel.COST_CONSTANTS, "separable", cheap)
+    monkeypatch.setattr(dispatch, "_PLANS", {})
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((96, 80)).astype(np.float32)
+    rank1 = np.outer(rng.standard_normal(9), rng.standard_normal(7)).astype(np.float32)
+    full = rng.standard_normal((9, 7)).astype(np.float32)
+    assert cl.choose_method(x, rank1, "same") == "separable"
+    assert cl.choose_method(x, full, "same") != "separable"
+    for h in (rank1, full, rank1):  # the fast path's plan asks the data each time
+        np.testing.assert_allclose(cl.convolve(x, h, "same"), scipy.signal.convolve(
+            x.astype(float), h.astype(float), "same"), rtol=1e-4, atol=1e-4)
+
+
 def test_cost_constants_are_complete():
     for method, consts in costmodel.COST_CONSTANTS.items():
         assert set(consts) == set(costmodel.cost_features((10,), (3,))[method])
@@ -174,18 +279,41 @@ def test_plot_timings_and_bench_methods():
 def test_fit_recovers_known_constants():
     truth = {m: {k: (i + 1) * 1e-9 * (1 + 0.5 * j) for j, k in enumerate(feats)}
              for i, (m, feats) in enumerate(costmodel.cost_features((10,), (3,)).items())
-             if m != "separable"}  # separable is priced with the direct constants
+             if m != "separable_direct"}  # priced with the direct constants
     rows = []
-    for s1, s2 in bench.calibration_shapes()[::3]:
-        features = costmodel.cost_features(s1, s2, "full")
-        rows.append({"features": features, **{
-            m: sum(truth[m][k] * v for k, v in features[m].items()) for m in truth}})
+    for single in (False, True):  # both precisions; rank-1 rows for 'separable'
+        for s1, s2 in bench.calibration_shapes()[::3]:
+            features = costmodel.cost_features(s1, s2, "full", single=single)
+            times = {m: sum(truth[m][k] * v for k, v in features[m].items()) for m in truth}
+            rows.append({"features": features, **times, "separable": 1.0})
+            if len(s1) == 2:
+                rows.append({"features": features, "kind": "rank1", **times})
     fitted = bench.fit_cost_constants(rows, within=np.inf)
+    assert set(fitted) == set(truth)
     for m in truth:
         # exact data, so only the 'nlogn_1d'/'nlogn' style collinear pairs could move;
-        # the predictions must match to rounding on every row
-        pred = [sum(fitted[m][k] * v for k, v in r["features"][m].items()) for r in rows]
-        np.testing.assert_allclose(pred, [r[m] for r in rows], rtol=1e-6)
+        # the predictions must match to rounding on every row that serves the fit
+        fit_rows = [r for r in rows if (m == "separable") == (r.get("kind") == "rank1")]
+        pred = [sum(fitted[m][k] * v for k, v in r["features"][m].items())
+                for r in fit_rows]
+        np.testing.assert_allclose(pred, [r[m] for r in fit_rows], rtol=1e-6)
+
+
+def test_fit_prices_single_precision_as_double_without_float32_rows():
+    rows = []
+    for n, m in [(1000, 3), (10_000, 30), (10_000, 300), (100_000, 3), (5000, 1000)]:
+        f = costmodel.cost_features((n,), (m,))
+        rows.append({"features": f, "direct": 1e-6 + 1e-9 * f["direct"]["mac_dot"]})
+    fit = bench.fit_cost_constants(rows)["direct"]
+    assert fit["mac_dot_single"] == fit["mac_dot"] == pytest.approx(1e-9)
+    # with float32 rows the single-precision work gets its own price
+    for n, m in [(1000, 30), (20_000, 100), (3000, 1000)]:
+        f = costmodel.cost_features((n,), (m,), single=True)
+        assert f["direct"]["mac_dot"] == 0 and f["direct"]["mac_dot_single"] == n * m
+        rows.append({"features": f, "direct": 1e-6 + 4e-10 * f["direct"]["mac_dot_single"]})
+    fit = bench.fit_cost_constants(rows)["direct"]
+    assert fit["mac_dot_single"] == pytest.approx(4e-10)
+    assert fit["mac_dot"] == pytest.approx(1e-9)
 
 
 def test_calibration_grid_and_a_tiny_run():
@@ -193,18 +321,33 @@ def test_calibration_grid_and_a_tiny_run():
     assert len(shapes) == 92
     assert all(len(a) == len(b) and all(q <= p for p, q in zip(a, b)) for a, b in shapes)
     cases = bench.calibration_cases()
-    assert cases[:92] == [(a, b, "full") for a, b in shapes]
+    assert cases[:92] == [(a, b, "full", "float64", "random") for a, b in shapes]
     # small images with 5 x 5 to 15 x 15 kernels in every mode, and tiny 'valid' outputs
     for mode in ("full", "same", "valid"):
-        assert {b[0] for a, b, m in cases if m == mode and a == (64, 64)} >= {5, 9, 15}
-    assert min(cl.output_shape(a, b, m)[0] for a, b, m in cases if len(a) == 2) == 2
+        assert {c[1][0] for c in cases if c[2] == mode and c[0] == (64, 64)} >= {5, 9, 15}
+    assert min(cl.output_shape(*c[:3])[0] for c in cases if len(c[0]) == 2) == 2
+    # float32 near the crossovers, 1-D and 2-D; rank-1 kernels in both dtypes
+    f32 = [c for c in cases if c[3] == "float32" and c[4] == "random"]
+    assert {len(c[0]) for c in f32} == {1, 2} and ((64, 64), (15, 15), "same") in [
+        c[:3] for c in f32]
+    rank1 = [c for c in cases if c[4] == "rank1"]
+    assert {c[3] for c in rank1} == {"float32", "float64"}
+    assert all(len(c[0]) == 2 and c[1][0] < c[0][0] for c in rank1)
+    assert len(set(cases)) == len(cases)
     constants, rows = bench.calibrate_cost_model(
-        [((64,), (3,)), ((256,), (31,)), ((32, 32), (3, 3), "same")], repeat=1, budget=0.001)
-    assert set(constants) <= {"direct", "fft", "overlap_add", "compiled"} and len(rows) == 3
-    assert all(v >= 0 for c in constants.values() for v in c.values())
-    assert all(r["direct"] > 0 and r["fft"] > 0 for r in rows)
-    assert [r["mode"] for r in rows] == ["full", "full", "same"]
+        [((64,), (3,)), ((256,), (31,), "full", "float32"), ((32, 32), (3, 3), "same"),
+         ((32, 32), (5, 5), "same", "float32", "rank1")], repeat=1, budget=0.001)
+    assert set(constants) <= {"direct", "fft", "overlap_add", "compiled", "separable"}
+    assert all(v >= 0 for c in constants.values() for v in c.values()) and len(rows) == 4
+    assert all(r["fft"] > 0 for r in rows) and all(r["direct"] > 0 for r in rows[:3])
+    assert [r["mode"] for r in rows] == ["full", "full", "same", "same"]
+    assert [r["dtype"] for r in rows] == ["float64", "float32", "float64", "float32"]
     assert rows[2]["features"] == costmodel.cost_features((32, 32), (3, 3), "same")
+    assert rows[1]["features"] == costmodel.cost_features((256,), (31,), single=True)
+    assert rows[3]["kind"] == "rank1" and rows[3]["separable"] > 0
+    assert "direct" not in rows[3] and "separable" not in rows[2]
+    with pytest.raises(ValueError, match=r"^calibrate_cost_model: dtype must be one of"):
+        bench.calibrate_cost_model([((8,), (3,), "full", "int64")])
 
 
 def test_calibration_skips_direct_beyond_its_work_limit_in_1d_too():
@@ -258,18 +401,6 @@ def test_cost_features_exact_with_32_bit_default_integers(monkeypatch):
         costmodel.cached_cost_features.cache_clear()
 
 
-def _record(rows, constants, methods):
-    right, worst = 0, 1.0
-    for r in rows:
-        timed = [m for m in methods if m in r]
-        est = {m: sum(constants[m][k] * v for k, v in r["features"][m].items())
-               for m in timed}
-        pick, best = min(timed, key=est.get), min(timed, key=r.get)
-        right += pick == best
-        worst = max(worst, r[pick] / r[best])
-    return {"shapes": len(rows), "right": right, "worst_slowdown": round(worst, 2)}
-
-
 def test_cost_constants_are_the_fit_of_the_stored_calibration():
     """book/images/calibration.json holds the timings COST_CONSTANTS were fitted to
     (calibrate_cost_model on a quiet machine): re-fitting them gives the constants,
@@ -277,17 +408,20 @@ def test_cost_constants_are_the_fit_of_the_stored_calibration():
     path = Path(__file__).resolve().parents[1] / "book" / "images" / "calibration.json"
     stored = json.loads(path.read_text())
     assert all(s["quiet"] for s in stored["load"])
-    rows = [{**r, "features": costmodel.cost_features(r["s1"], r["s2"], r.get("mode", "full"))}
-            for r in stored["rows"]]
-    cases = {(tuple(s1), tuple(s2), mode) for s1, s2, mode in bench.calibration_cases()}
-    assert all((tuple(r["s1"]), tuple(r["s2"]), r.get("mode", "full")) in cases
-               for r in stored["rows"])
+    def case(r):  # rows of older calibrations: float64, random kernels
+        return (tuple(r["s1"]), tuple(r["s2"]), r.get("mode", "full"),
+                r.get("dtype", "float64"), r.get("kind", "random"))
+
+    rows = [{**r, "features": costmodel.cost_features(
+        r["s1"], r["s2"], r.get("mode", "full"), single=case(r)[3] == "float32")}
+        for r in stored["rows"]]
+    assert {case(r) for r in stored["rows"]} <= set(bench.calibration_cases())
     fitted = bench.fit_cost_constants(rows)
     assert {m: {k: float(f"{v:.3g}") for k, v in c.items()} for m, c in fitted.items()} \
         == costmodel.COST_CONSTANTS
     fit = costmodel.COST_MODEL_FIT
-    numpy_methods = ("direct", "fft", "overlap_add")
-    assert _record(rows, costmodel.COST_CONSTANTS, numpy_methods) == {
-        k: fit[k] for k in ("shapes", "right", "worst_slowdown")}
-    assert _record(rows, costmodel.COST_CONSTANTS, numpy_methods + ("compiled",)) == {
-        k: fit["compiled"][k] for k in ("shapes", "right", "worst_slowdown")}
+    record = bench.cost_model_record(rows, costmodel.COST_CONSTANTS)
+    keys = ("shapes", "right", "worst_slowdown")
+    assert {k: record[k] for k in keys} == {k: fit[k] for k in keys}
+    for sub in ("compiled", "float64", "float32", "separable"):
+        assert record[sub] == {k: fit[sub][k] for k in keys}
