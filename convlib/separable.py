@@ -321,7 +321,8 @@ def _split_nd(k: np.ndarray, tol: float | None, fast: bool = False
         col, row = pair
         factors.append(col)
         rest = row.reshape(rest.shape[1:])
-    factors.append(rest.astype(np.result_type(rest.dtype, np.float64)))
+    # integer (1-D) kernels become float64; floating factors keep the kernel's dtype
+    factors.append(rest.astype(np.float64) if rest.dtype.kind in "biu" else rest)
     return factors, None, None
 
 
