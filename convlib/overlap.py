@@ -26,8 +26,8 @@ import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import lambertw
 
-from ._fft import (as_float, cut_mode, fft_convolve_core, freq_axes, is_complex,
-                   transforms, warn_nonfinite)
+from ._fft import (_buffer, as_float, cut_mode, fft_convolve_core, freq_axes,
+                   is_complex, mode_window, transforms, warn_nonfinite)
 from ._typing import ArrayLike, AxisSpec, IntOrSeq, Mode, NDArray
 from ._validation import as_operands, check_choice, check_int, check_output_bytes
 from .shapes import MODES, _mode_offset, _output_shape, _valid_swap_needed
@@ -302,6 +302,14 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
         points.append(-(-max(p, q) // step) * length)
     check_output_bytes(points, 16, "block_size", func,
                        hint="use a block_size near the kernel's length (the default)")
+    cut = [ax for ax, n in zip(axes, fshape) if n < s1[ax] + s2[ax] - 1]
+    if len(cut) == 1:
+        ax = cut[0]
+        x, h = (a, b) if s1[ax] >= s2[ax] else (b, a)  # x: the input cut into blocks
+        if (x.dtype in _SLAB_DTYPES and h.dtype in _SLAB_DTYPES
+                and all(x.shape[i] >= h.shape[i] for i in range(a.ndim) if i not in axes)):
+            return _overlap_add_slabs(x, h, ax, dict(zip(axes, fshape)),
+                                      mode_window(s1, s2, mode, axes, func), cplx)
     a = _cut(a, blocks_a)
     b = _cut(b, blocks_b)
     fft, ifft = transforms(cplx)
@@ -316,6 +324,93 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
             y = y.reshape(y.shape[:2 * ax] + (-1,) + y.shape[2 * ax + 2:])
     full = y[tuple(slice(n) for n in full_shape)]
     return cut_mode(full, s1, s2, mode, axes)
+
+
+#: Bytes of block spectra that the slab path of :func:`overlap_add` transforms at a time.
+OA_SLAB_BYTES = 2**20
+
+#: The dtypes the slab path of :func:`overlap_add` serves (others: the batched path).
+_SLAB_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64,
+                                            np.complex128))
+
+
+def _overlap_add_slabs(x: np.ndarray, h: np.ndarray, axis: int, fshape: dict[int, int],
+                       window: list[slice], cplx: bool) -> np.ndarray:
+    """Overlap-add where only ``axis`` is cut into blocks (of ``x``), a few blocks at
+    a time: the output window (``window``, full-output coordinates per axis) is the
+    only array of its size that is allocated.
+
+    ``fshape`` is the transform length per convolved axis (``axis``'s is the block
+    length ``B``; along the others one block covers the full output). The blocks are a
+    strided view of ``x`` (the last, partial one a zero-padded copy of ``L`` samples);
+    each slab of about :data:`OA_SLAB_BYTES` of spectra is transformed, multiplied by
+    the kernel's spectrum in place, transformed back and folded, in a kept work buffer
+    (:func:`convlib._fft._buffer`), over the full-output samples ``[p0 L, p1 L + M - 1)``
+    of its blocks ``p0 .. p1 - 1``; the first ``p1 L - p0 L`` of them are complete and
+    copied into the output, the last ``M - 1`` carried into the next slab.
+    """
+    ndim = x.ndim
+    n, m, length = x.shape[axis], h.shape[axis], fshape[axis]
+    step = length - m + 1
+    # layout (rest..., block, sample): the cut axis moved last, blocks before it
+    others = [i if i < axis else i - 1 for i in fshape if i != axis]
+    sizes = [fshape[i] for i in fshape if i != axis] + [length]
+    fft_axes = others + [ndim]
+    fft, ifft = transforms(cplx)
+    xm = np.moveaxis(x, axis, -1)
+    spectrum_h = fft(np.moveaxis(h, axis, -1)[..., None, :], sizes, axes=fft_axes)
+    rest = tuple(w for i, w in enumerate(window) if i != axis)
+    out_shape = [w.stop - w.start for w in window]
+    dtype = np.result_type(x.dtype, h.dtype)
+    out = np.empty(out_shape, dtype)
+    out_m = np.moveaxis(out, axis, -1)
+    start, stop = window[axis].start, window[axis].stop
+    count = -(-n // step)  # blocks; the last partial when step does not divide n
+    whole = n // step
+    first = max(0, -(-(start - length + 1) // step))  # blocks that reach the window
+    last = min(count, (stop - 1) // step + 1)
+    lines = math.prod(fshape[i] if i in fshape else x.shape[i]
+                      for i in range(ndim) if i != axis)  # transformed lines per block
+    per_block = lines * (length if cplx else length // 2 + 1) * 2 * dtype.itemsize
+    slab = max(1, OA_SLAB_BYTES // max(per_block, 1))
+    chunks = -(-length // step)  # each block's result spans this many steps
+    rest_shape = tuple(out_m.shape[:-1])
+    fold = _buffer(2, rest_shape + ((slab + chunks - 1) * step,), dtype)
+    carry = _buffer(3, rest_shape + (m - 1,), dtype)
+    carry[...] = 0
+    blocks = sliding_window_view(xm, step, axis=-1)[..., ::step, :]  # (rest..., whole, L)
+    p0 = first
+    while p0 < last:
+        if p0 < whole:
+            p1 = min(p0 + slab, whole, last)
+            part = blocks[..., p0:p1, :]
+        else:  # the last, partial block, zero-padded to L samples
+            p1 = p0 + 1
+            part = np.zeros(xm.shape[:-1] + (1, step), xm.dtype)
+            part[..., 0, :n - p0 * step] = xm[..., p0 * step:]
+        nb = p1 - p0
+        spectra = fft(part, sizes, axes=fft_axes)
+        if spectra.dtype == np.result_type(spectra, spectrum_h):
+            spectra = np.multiply(spectra, spectrum_h, out=spectra)
+        else:
+            spectra = spectra * spectrum_h
+        y = ifft(spectra, sizes, axes=fft_axes)[rest + (slice(None), slice(None))]
+        folded = fold[..., :(nb + chunks - 1) * step].reshape(rest_shape + (-1, step))
+        folded[..., :nb, :] = y[..., :step]
+        folded[..., nb:, :] = 0
+        for j in range(1, chunks):  # chunk j of block p lands on step p + j
+            width = min(step, length - j * step)
+            folded[..., j:j + nb, :width] += y[..., j * step:j * step + width]
+        flat = fold[..., :(nb + chunks - 1) * step]
+        flat[..., :m - 1] += carry
+        begin = p0 * step  # full-output coordinate of flat[..., 0]
+        end = p1 * step + (m - 1 if p1 == last else 0)  # complete samples
+        lo, hi = max(begin, start), min(end, stop)
+        if lo < hi:
+            out_m[..., lo - start:hi - start] = flat[..., lo - begin:hi - begin]
+        carry[...] = flat[..., nb * step:nb * step + m - 1]
+        p0 = p1
+    return out
 
 
 def _cut(x: np.ndarray, steps: Sequence[int]) -> np.ndarray:
