@@ -175,11 +175,12 @@ def _fold(y: np.ndarray, axis: int, step: int) -> np.ndarray:
     y = np.moveaxis(y, (axis, axis + 1), (0, 1))
     count, length = y.shape[:2]
     chunks = -(-length // step)  # each block spans this many steps
-    pad = [(0, 0), (0, chunks * step - length)] + [(0, 0)] * (y.ndim - 2)
-    y = np.pad(y, pad).reshape(count, chunks, step, *y.shape[2:])
-    out = np.zeros((count + chunks - 1, step, *y.shape[3:]), dtype=y.dtype)
-    for j in range(chunks):  # chunk j of block p lands at step p + j
-        out[j:j + count] += y[:, j]
+    out = np.empty((count + chunks - 1, step, *y.shape[2:]), dtype=y.dtype)
+    out[:count] = y[:, :step]
+    out[count:] = 0
+    for j in range(1, chunks):  # chunk j of block p lands at step p + j
+        width = min(step, length - j * step)
+        out[j:j + count, :width] += y[:, j * step:j * step + width]
     out = out.reshape(-1, *out.shape[2:])
     return np.moveaxis(out, 0, axis)
 
