@@ -172,17 +172,18 @@ def block_plan(n: int, m: int, block_size: int | None = None,
 def _fold(y: np.ndarray, axis: int, step: int) -> np.ndarray:
     """Overlap-add along one axis: ``y`` has blocks on ``axis`` and their samples on
     ``axis + 1``; block ``p`` is added at offset ``p * step``."""
-    y = np.moveaxis(y, (axis, axis + 1), (0, 1))
-    count, length = y.shape[:2]
+    count, length = y.shape[axis:axis + 2]
     chunks = -(-length // step)  # each block spans this many steps
-    out = np.empty((count + chunks - 1, step, *y.shape[2:]), dtype=y.dtype)
-    out[:count] = y[:, :step]
-    out[count:] = 0
+    before, after = y.shape[:axis], y.shape[axis + 2:]
+    out = np.empty(before + (count + chunks - 1, step) + after, dtype=y.dtype)
+    pre = (slice(None),) * axis  # (the axes after stay in place, in memory order)
+    out[pre + (slice(count),)] = y[pre + (slice(None), slice(step))]
+    out[pre + (slice(count, None),)] = 0
     for j in range(1, chunks):  # chunk j of block p lands at step p + j
         width = min(step, length - j * step)
-        out[j:j + count, :width] += y[:, j * step:j * step + width]
-    out = out.reshape(-1, *out.shape[2:])
-    return np.moveaxis(out, 0, axis)
+        out[pre + (slice(j, j + count), slice(width))] += \
+            y[pre + (slice(None), slice(j * step, j * step + width))]
+    return out.reshape(before + (-1,) + after)
 
 
 def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
