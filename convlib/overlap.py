@@ -330,8 +330,13 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
     b = _cut(b, blocks_b)
     fft, ifft = transforms(cplx)
     fft_axes = [2 * i + 1 for i in axes]  # (P1, L1, P2, L2, ...)
-    y = ifft(fft(a, fshape, axes=fft_axes) * fft(b, fshape, axes=fft_axes), fshape,
-             axes=fft_axes)
+    spectra, spectrum_b = fft(a, fshape, axes=fft_axes), fft(b, fshape, axes=fft_axes)
+    if (spectra.dtype == np.result_type(spectra, spectrum_b)
+            and np.broadcast_shapes(spectra.shape, spectrum_b.shape) == spectra.shape):
+        spectra = np.multiply(spectra, spectrum_b, out=spectra)  # no third array
+    else:
+        spectra = spectra * spectrum_b
+    y = ifft(spectra, fshape, axes=fft_axes)
     step_of = dict(zip(axes, steps))
     for ax in reversed(range(len(s1))):  # last pair first: earlier axes stay in place
         if ax in step_of:

@@ -134,6 +134,19 @@ def test_other_layouts_keep_the_batched_path(s1, s2, kwargs, slab_calls):
     assert slab_calls == []
 
 
+@pytest.mark.parametrize("t1, t2", [(np.float32, np.float64), (np.complex64, np.float32),
+                                    (np.float32, np.float32), (np.complex128, np.float64)])
+def test_batched_path_dtypes(t1, t2, slab_calls):
+    # both axes cut: the spectra are multiplied in place unless the product's dtype
+    # is wider than the signal's spectrum
+    rng = np.random.default_rng(4)
+    a, b = _random(rng, (50, 45), t1), _random(rng, (6, 5), t2)
+    for mode in MODES:
+        _check(a, b, mode)
+        _check(b, a, mode if mode != "valid" else "full")
+    assert slab_calls == []
+
+
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(2, 400), m=st.integers(2, 40), extra=st.integers(0, 30),
        slab=st.integers(1, 12), mode=st.sampled_from(MODES), swap=st.booleans(),
