@@ -253,9 +253,12 @@ def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
     book's machine, 10^7 samples by 10^4 taps, float64, ``'valid'``: 37 fresh huge
     pages per call (the output's 76 MiB) instead of 349, and 0.73-0.81 times the time
     of ``scipy.signal.oaconvolve`` instead of 1.0-1.24. Where two or more axes are cut
-    (e.g. 1024 x 1024 by 63 x 63), all blocks are transformed in one batched FFT (a
-    padded copy of the input, the blocks' spectra and results: several arrays of about
-    the input's size; about SciPy's time there, as SciPy does the same).
+    (e.g. 1024 x 1024 by 63 x 63), the slabs are rows of blocks along the first cut
+    axis, each convolved with all its blocks along the other axes in one batched FFT
+    (fresh arrays of a few times the slab's size; 2048 x 2048 by 63 x 63, float64,
+    ``'same'``: 29 fresh huge pages per call instead of 167, 0.85-0.9 times SciPy's
+    time instead of 1.3-1.4). Other dtypes (float16, long double) transform all blocks
+    in one batched FFT.
 
     Examples
     --------
@@ -326,6 +329,20 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
                 and all(x.shape[i] >= h.shape[i] for i in range(a.ndim) if i not in axes)):
             return _overlap_add_slabs(x, h, ax, dict(zip(axes, fshape)),
                                       mode_window(s1, s2, mode, axes, func), cplx)
+    window = mode_window(s1, s2, mode, axes, func)
+    plan = (blocks_a, blocks_b, fshape, axes, steps, cplx)
+    if len(cut) > 1 and a.dtype in _SLAB_DTYPES and b.dtype in _SLAB_DTYPES:
+        return _overlap_add_rows(a, b, cut[0], plan, full_shape, window,
+                                 math.prod(points) // points[cut[0]])
+    full = _batched(a, b, plan, full_shape)
+    return full[tuple(window)].copy()
+
+
+def _batched(a: np.ndarray, b: np.ndarray, plan: tuple[Any, ...],
+             full_shape: Sequence[int]) -> np.ndarray:
+    """The full overlap-add convolution, every block in one batched FFT: ``plan`` is
+    ``(blocks_a, blocks_b, fshape, axes, steps, cplx)`` of :func:`_overlap_add`."""
+    blocks_a, blocks_b, fshape, axes, steps, cplx = plan
     a = _cut(a, blocks_a)
     b = _cut(b, blocks_b)
     fft, ifft = transforms(cplx)
@@ -338,13 +355,62 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
         spectra = spectra * spectrum_b
     y = ifft(spectra, fshape, axes=fft_axes)
     step_of = dict(zip(axes, steps))
-    for ax in reversed(range(len(s1))):  # last pair first: earlier axes stay in place
+    for ax in reversed(range(a.ndim // 2)):  # last pair first: earlier axes stay in place
         if ax in step_of:
             y = _fold(y, 2 * ax, step_of[ax])
         else:  # a single block: merge (1, n) into n
             y = y.reshape(y.shape[:2 * ax] + (-1,) + y.shape[2 * ax + 2:])
-    full = y[tuple(slice(n) for n in full_shape)]
-    return cut_mode(full, s1, s2, mode, axes)
+    return y[tuple(slice(n) for n in full_shape)]
+
+
+def _overlap_add_rows(a: np.ndarray, b: np.ndarray, axis: int, plan: tuple[Any, ...],
+                      full_shape: Sequence[int], window: list[slice],
+                      row_points: int) -> np.ndarray:
+    """Overlap-add where two or more axes are cut: the blocks along ``axis`` (the first
+    cut one) a slab at a time, each slab's rows convolved by :func:`_batched` (its
+    blocks along the other axes in one FFT) and added into the output's window, the
+    last ``M - 1`` rows carried into the next slab. ``row_points`` is the number of
+    transformed points per block along ``axis``."""
+    s1, s2 = a.shape, b.shape
+    n, m = max(s1[axis], s2[axis]), min(s1[axis], s2[axis])
+    cut_a = s1[axis] >= s2[axis]  # which input is cut along axis
+    fshape, axes, steps = plan[2], plan[3], plan[4]
+    step = steps[axes.index(axis)]
+    length = fshape[axes.index(axis)]
+    itemsize = np.result_type(a.dtype, b.dtype, np.complex64).itemsize
+    slab = max(1, OA_SLAB_BYTES // max(1, row_points * length * itemsize))
+    start, stop = window[axis].start, window[axis].stop
+    count = -(-n // step)
+    first = max(0, -(-(start - length + 1) // step))  # blocks that reach the window
+    last = min(count, (stop - 1) // step + 1)
+    others = tuple(slice(None) if i == axis else w for i, w in enumerate(window))
+    out = np.empty([w.stop - w.start for w in window], np.result_type(a.dtype, b.dtype))
+    carry = np.zeros(out.shape[:axis] + (m - 1,) + out.shape[axis + 1:], out.dtype)
+    p0 = first
+    while p0 < last:
+        p1 = min(p0 + slab, last)
+        rows = _along_axis(axis, slice(p0 * step, min(p1 * step, n)), a.ndim)
+        x = (a if cut_a else b)[rows]
+        shape = list(full_shape)
+        shape[axis] = x.shape[axis] + m - 1
+        part = _batched(x, b, plan, shape) if cut_a else _batched(a, x, plan, shape)
+        part = part[others]  # full-output rows p0 L .. p1 L + m - 1 of the window
+        part[_along_axis(axis, slice(m - 1), a.ndim)] += carry
+        begin = p0 * step
+        end = begin + part.shape[axis] if p1 == last else p1 * step  # complete rows
+        lo, hi = max(begin, start), min(end, stop)
+        if lo < hi:
+            out[_along_axis(axis, slice(lo - start, hi - start), a.ndim)] = \
+                part[_along_axis(axis, slice(lo - begin, hi - begin), a.ndim)]
+        if p1 < last:
+            carry[...] = part[_along_axis(axis, slice((p1 - p0) * step,
+                                                      (p1 - p0) * step + m - 1), a.ndim)]
+        p0 = p1
+    return out
+
+
+def _along_axis(axis: int, index: slice, ndim: int) -> tuple[slice, ...]:
+    return tuple(index if i == axis else slice(None) for i in range(ndim))
 
 
 #: Bytes of block spectra that the slab path of :func:`overlap_add` transforms at a time

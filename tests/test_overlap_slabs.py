@@ -5,7 +5,8 @@ the slabs small (``OA_SLAB_BYTES``) so that every branch runs: a slab count that
 divide the block count, one block per slab, the last partial block (and none), windows
 that skip the first and last blocks (``'same'`` with the short input first), mixed dtypes
 (the product not in place), N-d inputs with a second, uncut axis or a broadcast axis, and
-the layouts that keep the batched path.
+the layouts that keep the batched path; and the path for two or more cut axes (block
+rows along the first one at a time, each by the batched path).
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ import convlib.overlap as ov
 from convlib.overlap import block_length, overlap_add
 
 from support import MODES, assert_fft_close
+
+
+@pytest.fixture
+def row_calls(monkeypatch):
+    """Count the calls of the path for two or more cut axes."""
+    calls = []
+    real = ov._overlap_add_rows
+
+    def spy(a, b, axis, *args):
+        calls.append((a.shape, b.shape, axis))
+        return real(a, b, axis, *args)
+
+    monkeypatch.setattr(ov, "_overlap_add_rows", spy)
+    return calls
 
 
 @pytest.fixture
@@ -121,30 +136,54 @@ def test_slab_nd(s1, s2, kwargs, mode, monkeypatch, slab_calls):
 
 @pytest.mark.parametrize("s1, s2, kwargs", [
     ((1, 400), (4, 21), {}),          # the kernel larger along a broadcast axis
-    ((60, 60), (7, 7), {}),           # both axes cut
     ((300,), (20,), {"block_size": 400}),  # one block: plain FFT convolution
     ((300,), (20,), {"dtype": np.float16}),  # float16: not a slab dtype
+    ((60, 60), (7, 7), {"dtype": np.float16}),  # both axes cut, float16
 ])
-def test_other_layouts_keep_the_batched_path(s1, s2, kwargs, slab_calls):
+def test_other_layouts_keep_the_batched_path(s1, s2, kwargs, slab_calls, row_calls):
     rng = np.random.default_rng(1)
     dtype = kwargs.pop("dtype", np.float64)
     a, b = rng.standard_normal(s1).astype(dtype), rng.standard_normal(s2).astype(dtype)
     for mode in MODES:
         _check(a, b, mode, **kwargs)
-    assert slab_calls == []
+    assert slab_calls == [] and row_calls == []
+
+
+@pytest.mark.parametrize("slab_bytes", [1, 64000, 2**24])  # block rows per slab: 1, 2, all
+@pytest.mark.parametrize("s1, s2, kwargs", [
+    ((61, 60), (7, 7), {"block_size": 20}),     # 5 block rows, the last partial
+    ((56, 60), (7, 7), {"block_size": 20}),     # 4 whole block rows
+    ((7, 60), (61, 7), {"block_size": 20}),     # in2 cut along axis 0, in1 along 1
+    ((40, 41), (9, 8), {"block_size": [12, 11]}),  # L = 4 < m - 1 = 8 along axis 0
+    ((30, 4, 40), (5, 3, 6), {"block_size": [9, 6, 10]}),  # axis 1 one block
+    ((30, 3, 40), (5, 3, 6), {"axes": [0, 2], "block_size": 10}),  # axis 1 not convolved
+])
+@pytest.mark.parametrize("mode", MODES)
+def test_rows_path_equals_oaconvolve(s1, s2, kwargs, mode, slab_bytes, monkeypatch,
+                                     row_calls):
+    monkeypatch.setattr(ov, "OA_SLAB_BYTES", slab_bytes)
+    rng = np.random.default_rng(sum(s1) + sum(s2))
+    a, b = rng.standard_normal(s1), rng.standard_normal(s2)
+    if mode == "valid" and not (all(p >= q for p, q in zip(s1, s2))
+                                or all(p <= q for p, q in zip(s1, s2))):
+        return
+    _check(a, b, mode, **kwargs)
+    assert len(row_calls) == 1
+    _check(b, a, "same", **kwargs)  # the short input first along axis 0: blocks skipped
 
 
 @pytest.mark.parametrize("t1, t2", [(np.float32, np.float64), (np.complex64, np.float32),
                                     (np.float32, np.float32), (np.complex128, np.float64)])
-def test_batched_path_dtypes(t1, t2, slab_calls):
+def test_rows_path_dtypes(t1, t2, monkeypatch, row_calls):
     # both axes cut: the spectra are multiplied in place unless the product's dtype
     # is wider than the signal's spectrum
+    monkeypatch.setattr(ov, "OA_SLAB_BYTES", 1)
     rng = np.random.default_rng(4)
     a, b = _random(rng, (50, 45), t1), _random(rng, (6, 5), t2)
     for mode in MODES:
         _check(a, b, mode)
         _check(b, a, mode if mode != "valid" else "full")
-    assert slab_calls == []
+    assert len(row_calls) == 6
 
 
 @settings(max_examples=60, deadline=None)
