@@ -12,14 +12,25 @@ kernel without zero taps goes further: on the output rows whose three input rows
 each output sample takes all nine taps in one pass (one slice per input row, so the
 loop still vectorises), added in the same order. With it, the book's stored benchmark
 run (``book/images/bench_full.json``) beat OpenCV's ``filter2D`` on 3 x 3 kernels on
-images from 512 x 512 up, not on 64 x 64 ones. On short rows the columns near the
-edges, which only some taps of a pass reach, cost more than the pass itself; so a
-small input with short rows (:data:`PADDED_MAX`, :data:`PADDED_ROW`) is first copied
-with four zeros on both sides of each row, and each pass of up to five taps runs over
-every column one of them reaches, the others reading zeros (exact for finite taps: a
-zero product adds nothing). An output row of at most :data:`NARROW` columns (a kernel
-nearly as large as the image, in ``'valid'`` mode) has each output's taps summed in
-one scalar loop instead, two outputs side by side.
+images from 512 x 512 up, not on 64 x 64 ones: on short rows each pass's loop
+start-up and the columns near the edges, which only some taps of a pass reach, cost
+more than its multiply-adds. So a call that runs on one thread (below
+:data:`PARALLEL_MIN_MACS`) on a small input of several rows (:data:`PLANE_BYTES`)
+takes **whole-plane passes** instead: each input plane is copied once with zero rows
+above and below and zero columns between its rows (none in ``'valid'`` mode, which
+reads the input as it is), so that the output plane, flattened with the copy's row
+stride, reads each tap's input at one constant shift; a pass of four taps (nine for
+a 3 x 3 kernel without zero taps, up to :data:`PLANE_NINE_BYTES`) then runs over a
+chunk of the flat output (:data:`PLANE_CHUNK_BYTES`), one long loop instead of one
+per row, and the output's rows are copied out of it. Threaded calls keep the row
+passes, in which a small input with short rows (:data:`PADDED_MAX`,
+:data:`PADDED_ROW`) is copied with four zeros on both sides of each row, each pass of
+up to five taps running over every column one of them reaches, the others reading
+zeros. Both copies are exact for finite taps (a zero product adds nothing: the sums
+start at +0, and x + (-0) is x); a NaN or infinite tap times a padded zero would be
+NaN, so such kernels take the passes with edge loops. An output row of at most
+:data:`NARROW` columns (a kernel nearly as large as the image, in ``'valid'`` mode)
+has each output's taps summed in one scalar loop instead, two outputs side by side.
 
 **Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
@@ -77,7 +88,8 @@ from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
            "USE_COMPILED", "CHUNK", "PADDED_MAX", "PADDED_ROW", "NARROW",
-           "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
+           "PARALLEL_MIN_MACS", "PLANE_BYTES", "PLANE_NINE_BYTES", "PLANE_CHUNK_BYTES",
+           "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
@@ -539,25 +551,30 @@ def _conv3d_plane(a, b, out, o0, o1, o2, chunk, nine_ok):  # pragma: no cover - 
             if M1 == 3 and M2 == 3 and cnt == 9:
                 # a 3 x 3 kernel without zero taps: nine taps in one pass, one slice
                 # per kernel row read at constant offsets
-                sa, sb, sc = shifts[p, 0] + k0 - 2, shifts[p, 3] + k0 - 2, shifts[p, 6] + k0 - 2
+                sa = shifts[p, 0] + k0 - 2
+                sb = shifts[p, 3] + k0 - 2
+                sc = shifts[p, 6] + k0 - 2
                 u, v, z = pr[sa:sa + m + 2], pr[sb:sb + m + 2], pr[sc:sc + m + 2]
                 b00, b01, b02 = taps[p, 0], taps[p, 1], taps[p, 2]
                 b10, b11, b12 = taps[p, 3], taps[p, 4], taps[p, 5]
                 b20, b21, b22 = taps[p, 6], taps[p, 7], taps[p, 8]
                 for k in range(m):
-                    ovs[k] = ((((((((((ovs[k] + b00 * u[k + 2]) + b01 * u[k + 1]) + b02 * u[k])
-                                  + b10 * v[k + 2]) + b11 * v[k + 1]) + b12 * v[k])
-                               + b20 * z[k + 2]) + b21 * z[k + 1]) + b22 * z[k]))
+                    ovs[k] = (((((((((ovs[k] + b00 * u[k + 2]) + b01 * u[k + 1])
+                                     + b02 * u[k]) + b10 * v[k + 2]) + b11 * v[k + 1])
+                                  + b12 * v[k]) + b20 * z[k + 2]) + b21 * z[k + 1])
+                              + b22 * z[k])
                 e = 9
             while e < cnt:
                 if cnt - e >= 4:
-                    c0, c1, c2, c3 = taps[p, e], taps[p, e + 1], taps[p, e + 2], taps[p, e + 3]
+                    c0, c1 = taps[p, e], taps[p, e + 1]
+                    c2, c3 = taps[p, e + 2], taps[p, e + 3]
                     s0, s1 = shifts[p, e] + k0, shifts[p, e + 1] + k0
                     s2, s3 = shifts[p, e + 2] + k0, shifts[p, e + 3] + k0
                     x0, x1 = pr[s0:s0 + m], pr[s1:s1 + m]
                     x2, x3 = pr[s2:s2 + m], pr[s3:s3 + m]
                     for k in range(m):
-                        ovs[k] = (((ovs[k] + c0 * x0[k]) + c1 * x1[k]) + c2 * x2[k]) + c3 * x3[k]
+                        ovs[k] = (((ovs[k] + c0 * x0[k]) + c1 * x1[k]) + c2 * x2[k]
+                                  ) + c3 * x3[k]
                     e += 4
                 elif cnt - e >= 2:
                     c0, c1 = taps[p, e], taps[p, e + 1]
@@ -877,7 +894,7 @@ def _idle_core() -> bool:
 
 
 def _threads(macs: float) -> bool:
-    """Whether a kernel call of ``macs`` multiply-adds runs threaded (:data:`THREADS`)."""
+    """Whether a kernel call of ``macs`` multiply-adds runs threads (:data:`THREADS`)."""
     return bool(THREADS if THREADS != "auto" else (macs >= PARALLEL_MIN_MACS
                                                    and _idle_core()))
 
@@ -955,7 +972,8 @@ def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
     # rows above and below
     gap = max(0, b3[2] - 1 - o3[2], out3[2] - 1 + o3[2] - (a3[2] - 1))
     rows = a3[1] + max(0, b3[1] - 1 - o3[1]) + max(0, out3[1] - 1 + o3[1] - (a3[1] - 1))
-    plane = (gap + rows * (a3[2] + gap)) * a3[0] * dtype.itemsize if a3[0] * a3[1] > 1 else 0
+    plane = ((gap + rows * (a3[2] + gap)) * a3[0] * dtype.itemsize
+             if a3[0] * a3[1] > 1 else 0)
     return (dtype, swap, shape, a3, b3, out3, o3, plane)
 
 
@@ -993,8 +1011,10 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Notes
     -----
     Work ``prod(N) * prod(M)`` multiply-adds (fewer in ``'same'``/``'valid'``), in
-    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each. The
-    inputs are read, never modified (non-contiguous ones are copied once).
+    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each; on
+    one thread, a small input of several rows in whole-plane passes over chunks of
+    the flat output (:data:`PLANE_BYTES`, the module's notes). The inputs are read,
+    never modified (non-contiguous ones are copied once).
 
     Examples
     --------
