@@ -14,17 +14,17 @@ loop still vectorises), added in the same order. With it, the book's stored benc
 run (``book/images/bench_full.json``) beat OpenCV's ``filter2D`` on 3 x 3 kernels on
 images from 512 x 512 up, not on 64 x 64 ones: on short rows each pass's loop
 start-up and the columns near the edges, which only some taps of a pass reach, cost
-more than its multiply-adds. So a call that runs on one thread (below
-:data:`PARALLEL_MIN_MACS`) on a small input of several rows (:data:`PLANE_BYTES`)
+more than its multiply-adds. So a small input of several rows (:data:`PLANE_BYTES`)
 takes **whole-plane passes** instead: each input plane is copied once with zero rows
 above and below and zero columns between its rows (none in ``'valid'`` mode, which
 reads the input as it is), so that the output plane, flattened with the copy's row
 stride, reads each tap's input at one constant shift; a pass of four taps (nine for
 a 3 x 3 kernel without zero taps, up to :data:`PLANE_NINE_BYTES`) then runs over a
-chunk of the flat output (:data:`PLANE_CHUNK_BYTES`), one long loop instead of one
-per row, and the output's rows are copied out of it. Threaded calls keep the row
-passes, in which a small input with short rows (:data:`PADDED_MAX`,
-:data:`PADDED_ROW`) is copied with four zeros on both sides of each row, each pass of
+chunk of the flat output (:data:`PLANE_CHUNK_BYTES`; the chunks shared among
+threads), one long loop instead of one per row, and the output's rows are copied out
+of it. In the row passes (larger inputs, and those of :data:`PADDED_MAX` samples
+whose copy exceeds :data:`PLANE_BYTES`) a small input with short rows
+(:data:`PADDED_ROW`) is copied with four zeros on both sides of each row, each pass of
 up to five taps running over every column one of them reaches, the others reading
 zeros. Both copies are exact for finite taps (a zero product adds nothing: the sums
 start at +0, and x + (-0) is x); a NaN or infinite tap times a padded zero would be
@@ -114,9 +114,8 @@ PADDED_MAX = 2**18
 PADDED_ROW = 64
 
 #: Most bytes of the copy of the input (zero rows above and below, zero columns
-#: between its rows) for which a call that runs on one thread takes whole-plane passes
-#: (:func:`convolve_compiled`'s notes); :data:`PLANE_NINE_BYTES` for a 3 x 3 kernel
-#: without zero taps. Measured serially (numba 0.68.1, 2 x86-64 cores with AVX-512):
+#: between its rows) for which a call takes whole-plane passes (the module's notes);
+#: :data:`PLANE_NINE_BYTES` for a 3 x 3 kernel without zero taps. Measured serially (numba 0.68.1, 2 x86-64 cores with AVX-512):
 #: 64 x 64 images with 3 x 3 to 15 x 15 kernels ran 2 to 4 times as fast as in the
 #: row passes, 256 x 256 and 512 x 512 float32 ones with 5 x 5 and 9 x 9 kernels 1.7 to
 #: 2.7 times; 512 x 512 float64 ones (2 MiB copies, allocated per call) several times
@@ -536,7 +535,7 @@ def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no
             for k in range(B * W):
                 bottom[k] = 0
     nch = (n + chunk - 1) // chunk
-    for task in range(L0 * nch):
+    for task in _prange(L0 * nch):  # threads in the parallel compilation (plane_threads)
         i0 = task // nch
         k0 = (task - i0 * nch) * chunk
         k1 = min(n, k0 + chunk)
@@ -863,7 +862,13 @@ def _kernels() -> SimpleNamespace:
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
     compiled = {name: numba.njit(cache=True, parallel=True, nogil=True)(func)
                 for name, func in kernels.items()}
+    # the whole-plane passes compiled twice: on the calling thread (no parallel
+    # region to start: about 1 us less per call) and threaded over the chunks (float32
+    # 256 x 256 by 5 x 5 and 9 x 9, 128 x 128 by 15 x 15, 4 x 64 x 64 by 5 x 5 ran 1.2
+    # to 2.1 times as fast as the threaded row passes, on a shared machine)
     compiled["plane"] = numba.njit(cache=True, nogil=True)(_conv3d_plane)
+    compiled["plane_threads"] = numba.njit(cache=True, parallel=True, nogil=True)(
+        _conv3d_plane)
     return SimpleNamespace(**compiled)
 
 
@@ -1016,9 +1021,9 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Notes
     -----
     Work ``prod(N) * prod(M)`` multiply-adds (fewer in ``'same'``/``'valid'``), in
-    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each; on
-    one thread, a small input of several rows in whole-plane passes over chunks of
-    the flat output (:data:`PLANE_BYTES`, the module's notes). The inputs are read,
+    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each; a
+    small input of several rows in whole-plane passes over chunks of the flat output
+    (:data:`PLANE_BYTES`, the module's notes), one task each. The inputs are read,
     never modified (non-contiguous ones are copied once).
 
     Examples
@@ -1045,10 +1050,11 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     if not out.size:
         return out.reshape(shape)
     macs = out.size * b.size
-    if (0 < plane <= PLANE_BYTES and shape_out[2] > NARROW and not _threads(macs)
-            and _kernels().plane(a3, b3, out, o[0], o[1], o[2], PLANE_CHUNK_BYTES,
-                                 PLANE_NINE_BYTES)):
-        return out.reshape(shape)
+    if 0 < plane <= PLANE_BYTES and shape_out[2] > NARROW:
+        kernels = _kernels()
+        kernel = kernels.plane_threads if _threads(macs) else kernels.plane
+        if kernel(a3, b3, out, o[0], o[1], o[2], PLANE_CHUNK_BYTES, PLANE_NINE_BYTES):
+            return out.reshape(shape)
     _kernel("conv", macs)(a3, b3, out, o[0], o[1], o[2], CHUNK, PADDED_MAX, PADDED_ROW,
                           NARROW)
     return out.reshape(shape)

@@ -483,22 +483,27 @@ def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypat
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("mode", MODES)
 def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
-    """Calls on one thread with a small input of several rows run _conv3d_plane (the
-    whole-plane passes on a copy with zero rows and columns; four taps a pass, nine for
-    a 3 x 3 kernel without zero taps), in chunks of PLANE_CHUNK_BYTES: bit for bit
-    equal to 'direct' on random 2-D and 3-D shapes (kernels wider, taller and smaller
-    than the input, zero taps, NaN and infinity in the input), with chunks that end
-    inside rows, and equal to the row passes (PLANE_BYTES = 0). The kernel is spied
-    on, so the test fails if the branch is not reached."""
+    """A small input of several rows runs _conv3d_plane (the whole-plane passes on a
+    copy with zero rows and columns; four taps a pass, nine for a 3 x 3 kernel without
+    zero taps), in chunks of PLANE_CHUNK_BYTES, on one thread or threaded over the
+    chunks: bit for bit equal to 'direct' on random 2-D and 3-D shapes (kernels wider,
+    taller and smaller than the input, zero taps, NaN and infinity in the input), with
+    chunks that end inside rows, and equal to the row passes (PLANE_BYTES = 0). The
+    kernels are spied on, so the test fails if the branch is not reached."""
     rng = np.random.default_rng(21)
     calls = []
-    real = compiled._kernels().plane
+    kernels = compiled._kernels()
 
-    def spy(*args):
-        calls.append(real(*args))
-        return calls[-1]
+    def spy(name):
+        real = getattr(kernels, name)
 
-    monkeypatch.setattr(compiled._kernels(), "plane", spy)
+        def run(*args):
+            calls.append(real(*args))
+            return calls[-1]
+        return run
+
+    monkeypatch.setattr(kernels, "plane", spy("plane"))
+    monkeypatch.setattr(kernels, "plane_threads", spy("plane_threads"))
     monkeypatch.setattr(compiled, "THREADS", False)
     cases = [((64, 64), (3, 3)), ((64, 64), (5, 5)), ((64, 64), (9, 9)), ((33, 40), (15, 15)),
              ((7, 9), (7, 12)), ((12, 12), (11, 10)), ((10, 3), (4, 2)), ((8, 2), (3, 9)),
@@ -517,18 +522,21 @@ def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
             x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
         with np.errstate(invalid="ignore"):  # inf - inf in some sums
             direct = cl.convolve(x, h, mode, method="direct")
-        for chunk in (compiled.PLANE_CHUNK_BYTES, 52, 1):  # 13 float32 samples: odd chunks
+        for chunk, threads in ((compiled.PLANE_CHUNK_BYTES, False), (52, False), (1, False),
+                               (52, True)):  # 52 bytes: 13 float32 samples, odd chunks
             monkeypatch.setattr(compiled, "PLANE_CHUNK_BYTES", chunk)
+            monkeypatch.setattr(compiled, "THREADS", threads)
             del calls[:]
             got = cl.convolve(x, h, mode, method="compiled")
             np.testing.assert_array_equal(got, direct)
             reached += calls == [True]
+        monkeypatch.setattr(compiled, "THREADS", False)
         monkeypatch.setattr(compiled, "PLANE_BYTES", 0)  # the row passes
         del calls[:]
         np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
         assert calls == []
         monkeypatch.setattr(compiled, "PLANE_BYTES", 2**20)
-    assert reached >= 3 * 10  # most cases took the planes (not those of narrow outputs)
+    assert reached >= 4 * 10  # most cases took the planes (not those of narrow outputs)
     # a NaN or infinite tap: the kernel declines (its product with a padded zero would
     # be NaN), the row passes with edge loops run, as 'direct' leaves those terms out
     x = rng.standard_normal((10, 12)).astype(dtype)
@@ -541,17 +549,15 @@ def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
         with np.errstate(invalid="ignore"):  # inf * 0 in 'direct''s products
             np.testing.assert_array_equal(got, cl.convolve(x, h, mode, method="direct"))
     # a 3 x 3 kernel without zero taps on a copy above PLANE_NINE_BYTES: declined (the
-    # nine-tap row passes run); threaded calls never take the planes
+    # nine-tap row passes run), on one thread and threaded
     x, h = _pair((40, 40), (3, 3), dtype, rng)
     direct = cl.convolve(x, h, mode, method="direct")
     monkeypatch.setattr(compiled, "PLANE_NINE_BYTES", 0)
-    del calls[:]
-    np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
-    assert calls == [False]
-    monkeypatch.setattr(compiled, "THREADS", True)
-    del calls[:]
-    np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
-    assert calls == []
+    for threads in (False, True):
+        monkeypatch.setattr(compiled, "THREADS", threads)
+        del calls[:]
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
+        assert calls == [False]
 
 
 def test_plane_bytes_count_the_copy():
