@@ -76,6 +76,7 @@ import importlib
 import math
 import os
 import time
+import types
 from types import SimpleNamespace
 from collections.abc import Callable
 from typing import Any
@@ -866,9 +867,14 @@ def _kernels() -> SimpleNamespace:
     # region to start: about 1 us less per call) and threaded over the chunks (float32
     # 256 x 256 by 5 x 5 and 9 x 9, 128 x 128 by 15 x 15, 4 x 64 x 64 by 5 x 5 ran 1.2
     # to 2.1 times as fast as the threaded row passes, on a shared machine)
+    # (numba's cache keys a function's compilations by its name and signature, not
+    # by `parallel`: the threaded one is compiled from a copy of another name, else
+    # each would load the other's machine code from the cache)
     compiled["plane"] = numba.njit(cache=True, nogil=True)(_conv3d_plane)
-    compiled["plane_threads"] = numba.njit(cache=True, parallel=True, nogil=True)(
-        _conv3d_plane)
+    threaded = types.FunctionType(_conv3d_plane.__code__, globals(),
+                                  "_conv3d_plane_threads")
+    threaded.__qualname__ = "_conv3d_plane_threads"
+    compiled["plane_threads"] = numba.njit(cache=True, parallel=True, nogil=True)(threaded)
     return SimpleNamespace(**compiled)
 
 
