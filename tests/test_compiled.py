@@ -560,6 +560,7 @@ def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
         assert calls == [False]
 
 
+@needs_numba
 def test_plane_bytes_count_the_copy():
     """_layout's plane_bytes: the input itself in 'valid' mode (no zeros needed), the
     input with M - 1 zero rows above and below and M2 - 1 zero columns between rows
@@ -572,6 +573,18 @@ def test_plane_bytes_count_the_copy():
     assert plane((20, 30), (5, 7), "full") == (6 + (20 + 2 * 4) * (30 + 6)) * 4
     assert plane((20, 30), (5, 7), "same") == (3 + (20 + 4) * (30 + 3)) * 4
     assert plane((1, 30), (1, 7), "full") == plane((30,), (7,), "full") == 0
+
+
+@needs_numba
+def test_plane_kernels_are_cached_apart():
+    """numba's cache keys a function's compilations by its qualified name (and
+    signature), not by ``parallel``: the serial and the threaded plane kernels must have
+    different names, else each process would load whichever was stored first."""
+    kernels = compiled._kernels()
+    serial, threaded = kernels.plane, kernels.plane_threads
+    assert serial.py_func.__qualname__ != threaded.py_func.__qualname__
+    assert threaded.py_func.__code__ is serial.py_func.__code__  # the same loops
+    assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")
 
 
 @needs_numba
