@@ -501,7 +501,7 @@ def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no
     direct_out = W == L2
     ov = out.reshape((L0, L1 * L2)) if direct_out else np.empty((L0, n), dtype=out.dtype)
     copy_in = G > 0 or T > 0 or B > 0
-    ap = np.empty((N0, plen), dtype=a.dtype) if copy_in else a.reshape((N0, N1 * N2))
+    copy = np.empty((N0 if copy_in else 0, plen), dtype=a.dtype)
     taps = np.empty((M0, M1 * M2), dtype=b.dtype)
     shifts = np.empty((M0, M1 * M2), dtype=np.int64)
     counts = np.empty(M0, dtype=np.int64)
@@ -517,7 +517,7 @@ def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no
         counts[p] = nt
     if copy_in:
         for r0 in range(N0):
-            pr = ap[r0]
+            pr = copy[r0]
             # loops over slices indexed from 0, which vectorise (slice assignments
             # and loops over offset indices ran several times slower, numba 0.68.1)
             top = pr[:G + T * W]
@@ -535,6 +535,8 @@ def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no
             bottom = pr[G + (T + N1) * W:]
             for k in range(B * W):
                 bottom[k] = 0
+    # (written to `copy`, read through `ap`: `a` may be a read-only array)
+    ap = copy if copy_in else a.reshape((N0, N1 * N2))
     nch = (n + chunk - 1) // chunk
     for task in _prange(L0 * nch):  # threads in the parallel compilation (plane_threads)
         i0 = task // nch

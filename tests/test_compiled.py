@@ -502,6 +502,7 @@ def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
             return calls[-1]
         return run
 
+    plane_bytes = compiled.PLANE_BYTES
     monkeypatch.setattr(kernels, "plane", spy("plane"))
     monkeypatch.setattr(kernels, "plane_threads", spy("plane_threads"))
     monkeypatch.setattr(compiled, "THREADS", False)
@@ -531,12 +532,16 @@ def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
             np.testing.assert_array_equal(got, direct)
             reached += calls == [True]
         monkeypatch.setattr(compiled, "THREADS", False)
+        x.flags.writeable = h.flags.writeable = False  # read-only inputs: read, not copied
+        del calls[:]
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
+        reached += calls == [True]
         monkeypatch.setattr(compiled, "PLANE_BYTES", 0)  # the row passes
         del calls[:]
         np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
         assert calls == []
-        monkeypatch.setattr(compiled, "PLANE_BYTES", 2**20)
-    assert reached >= 4 * 10  # most cases took the planes (not those of narrow outputs)
+        monkeypatch.setattr(compiled, "PLANE_BYTES", plane_bytes)
+    assert reached >= 5 * 10  # most cases took the planes (not those of narrow outputs)
     # a NaN or infinite tap: the kernel declines (its product with a padded zero would
     # be NaN), the row passes with edge loops run, as 'direct' leaves those terms out
     x = rng.standard_normal((10, 12)).astype(dtype)
