@@ -866,9 +866,10 @@ def _kernels() -> SimpleNamespace:
     compiled = {name: numba.njit(cache=True, parallel=True, nogil=True)(func)
                 for name, func in kernels.items()}
     # the whole-plane passes compiled twice: on the calling thread (no parallel
-    # region to start: about 1 us less per call) and threaded over the chunks (float32
-    # 256 x 256 by 5 x 5 and 9 x 9, 128 x 128 by 15 x 15, 4 x 64 x 64 by 5 x 5 ran 1.2
-    # to 2.1 times as fast as the threaded row passes, on a shared machine)
+    # region to start: about 1 us less per call) and threaded over the chunks, each
+    # chunk the loops that ran 1.3 to 3 times as fast as the row passes serially on
+    # 256 x 256 images by 5 x 5 to 15 x 15 kernels (threaded timings on the shared
+    # machine that measured this were too noisy to compare; to re-measure quiet)
     # (numba's cache keys a function's compilations by its name and signature, not
     # by `parallel`: the threaded one is compiled from a copy of another name, else
     # each would load the other's machine code from the cache)
