@@ -12,14 +12,25 @@ kernel without zero taps goes further: on the output rows whose three input rows
 each output sample takes all nine taps in one pass (one slice per input row, so the
 loop still vectorises), added in the same order. With it, the book's stored benchmark
 run (``book/images/bench_full.json``) beat OpenCV's ``filter2D`` on 3 x 3 kernels on
-images from 512 x 512 up, not on 64 x 64 ones. On short rows the columns near the
-edges, which only some taps of a pass reach, cost more than the pass itself; so a
-small input with short rows (:data:`PADDED_MAX`, :data:`PADDED_ROW`) is first copied
-with four zeros on both sides of each row, and each pass of up to five taps runs over
-every column one of them reaches, the others reading zeros (exact for finite taps: a
-zero product adds nothing). An output row of at most :data:`NARROW` columns (a kernel
-nearly as large as the image, in ``'valid'`` mode) has each output's taps summed in
-one scalar loop instead, two outputs side by side.
+images from 512 x 512 up, not on 64 x 64 ones: on short rows each pass's loop
+start-up and the columns near the edges, which only some taps of a pass reach, cost
+more than its multiply-adds. So a small input of several rows (:data:`PLANE_BYTES`)
+takes **whole-plane passes** instead: each input plane is copied once with zero rows
+above and below and zero columns between its rows (none in ``'valid'`` mode, which
+reads the input as it is), so that the output plane, flattened with the copy's row
+stride, reads each tap's input at one constant shift; a pass of four taps (nine for
+a 3 x 3 kernel without zero taps, up to :data:`PLANE_NINE_BYTES`) then runs over a
+chunk of the flat output (:data:`PLANE_CHUNK_BYTES`; the chunks shared among
+threads), one long loop instead of one per row, and the output's rows are copied out
+of it. In the row passes (larger inputs, and those of :data:`PADDED_MAX` samples
+whose copy exceeds :data:`PLANE_BYTES`) a small input with short rows
+(:data:`PADDED_ROW`) is copied with four zeros on both sides of each row, each pass of
+up to five taps running over every column one of them reaches, the others reading
+zeros. Both copies are exact for finite taps (a zero product adds nothing: the sums
+start at +0, and x + (-0) is x); a NaN or infinite tap times a padded zero would be
+NaN, so such kernels take the passes with edge loops. An output row of at most
+:data:`NARROW` columns (a kernel nearly as large as the image, in ``'valid'`` mode)
+has each output's taps summed in one scalar loop instead, two outputs side by side.
 
 **Depthwise layers** (``depthwise_forward``, ``depthwise_adjoint``,
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
@@ -65,6 +76,7 @@ import importlib
 import math
 import os
 import time
+import types
 from types import SimpleNamespace
 from collections.abc import Callable
 from typing import Any
@@ -77,7 +89,8 @@ from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
            "USE_COMPILED", "CHUNK", "PADDED_MAX", "PADDED_ROW", "NARROW",
-           "PARALLEL_MIN_MACS", "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
+           "PARALLEL_MIN_MACS", "PLANE_BYTES", "PLANE_NINE_BYTES", "PLANE_CHUNK_BYTES",
+           "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
@@ -100,6 +113,25 @@ PADDED_MAX = 2**18
 #: (:data:`PADDED_MAX`): the edge loops it saves cost once per pass, the copy once per
 #: input sample.
 PADDED_ROW = 64
+
+#: Most bytes of the copy of the input (zero rows above and below, zero columns
+#: between its rows) for which a call takes whole-plane passes (the module's notes);
+#: :data:`PLANE_NINE_BYTES` for a 3 x 3 kernel without zero taps. Measured serially (numba 0.68.1, 2 x86-64 cores with AVX-512):
+#: 64 x 64 images with 3 x 3 to 15 x 15 kernels ran 2 to 4 times as fast as in the
+#: row passes, 256 x 256 and 512 x 512 float32 ones with 5 x 5 and 9 x 9 kernels 1.7 to
+#: 2.7 times; 512 x 512 float64 ones (2 MiB copies, allocated per call) several times
+#: slower.
+PLANE_BYTES = 2**20
+
+#: :data:`PLANE_BYTES` for a 3 x 3 kernel without zero taps, whose row passes take
+#: all nine taps at once: the planes ran 2 to 2.5 times as fast on 64 x 64 images,
+#: slower on 192 x 192 float64 and 256 x 256 float64 ones.
+PLANE_NINE_BYTES = 2**18
+
+#: Bytes of the flat output plane that each run of the whole-plane passes covers
+#: (a chunk stays in the L1 cache while every tap is applied to it): 4096 float32 or
+#: 2048 float64 samples, measured against 2 and 4 times as many.
+PLANE_CHUNK_BYTES = 2**14
 
 #: Most output columns (last axis) for which each output's sum runs in one scalar
 #: loop over the taps (two columns at a time), not in passes over the row: measured
@@ -428,6 +460,160 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                             ov[j] += tap * av[j]
                     t += 1
 
+def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no cover
+    """:func:`_conv3d_rows` (same sums in the same order) in whole-plane passes, on
+    the calling thread: returns False, computing nothing, if a tap is not finite or if
+    the kernel is 3 x 3 without zero taps and the copy of the input has more than
+    ``nine_bytes`` bytes.
+
+    Each input plane is copied once (not in ``'valid'`` mode, where it is read as it
+    is) with zero rows above and below and ``G`` zero columns after each row and before
+    the first, so that its rows have the stride ``W = N2 + G`` of the flat output plane
+    (output ``(i, j)`` at ``i * W + j``, the columns ``j >= L2`` scratch): then every
+    tap reads the input at one constant flat shift, and a zero wherever 'direct' has no
+    term for it. The passes (four taps each, in row-major order, zero taps skipped;
+    all nine taps of a 3 x 3 kernel) run over a chunk of ``chunk_bytes`` of the flat
+    output at a time, so a pass pays its loop start-up once per chunk, not once per
+    row. Each sum starts at +0 and adds the products in the order of 'direct'; a
+    finite tap times a padded zero is a zero, which changes no sum (nor the sign of a
+    zero sum: x + (-0) is x), so the results are those of 'direct' bit for bit."""
+    L0, L1, L2 = out.shape
+    N0, N1, N2 = a.shape
+    M0, M1, M2 = b.shape
+    nonzero = 0
+    for p in range(M0):
+        for q in range(M1):
+            for t in range(M2):
+                if not np.isfinite(b[p, q, t]):
+                    return False
+                if b[p, q, t] != 0:
+                    nonzero += 1
+    G = max(0, M2 - 1 - o2, L2 - 1 + o2 - (N2 - 1))
+    T = max(0, M1 - 1 - o1)
+    B = max(0, L1 - 1 + o1 - (N1 - 1))
+    W = N2 + G
+    plen = G + (T + N1 + B) * W
+    if (M0 == 1 and M1 == 3 and M2 == 3 and nonzero == 9
+            and N0 * plen * a.itemsize > nine_bytes):
+        return False
+    chunk = max(1, chunk_bytes // a.itemsize)
+    n = (L1 - 1) * W + L2  # the flat output plane's samples, row stride W
+    direct_out = W == L2
+    ov = out.reshape((L0, L1 * L2)) if direct_out else np.empty((L0, n), dtype=out.dtype)
+    copy_in = G > 0 or T > 0 or B > 0
+    copy = np.empty((N0 if copy_in else 0, plen), dtype=a.dtype)
+    taps = np.empty((M0, M1 * M2), dtype=b.dtype)
+    shifts = np.empty((M0, M1 * M2), dtype=np.int64)
+    counts = np.empty(M0, dtype=np.int64)
+    base = G + T * W
+    for p in range(M0):
+        nt = 0
+        for q in range(M1):
+            for t in range(M2):
+                if b[p, q, t] != 0:
+                    taps[p, nt] = b[p, q, t]
+                    shifts[p, nt] = base + (o1 - q) * W + o2 - t
+                    nt += 1
+        counts[p] = nt
+    if copy_in:
+        for r0 in range(N0):
+            pr = copy[r0]
+            # loops over slices indexed from 0, which vectorise (slice assignments
+            # and loops over offset indices ran several times slower, numba 0.68.1)
+            top = pr[:G + T * W]
+            for k in range(G + T * W):
+                top[k] = 0
+            for r1 in range(N1):
+                s = G + (T + r1) * W
+                prow = pr[s:s + W]
+                arow = a[r0, r1]
+                for k in range(N2):
+                    prow[k] = arow[k]
+                gap = prow[N2:]
+                for k in range(G):
+                    gap[k] = 0
+            bottom = pr[G + (T + N1) * W:]
+            for k in range(B * W):
+                bottom[k] = 0
+    # (written to `copy`, read through `ap`: `a` may be a read-only array)
+    ap = copy if copy_in else a.reshape((N0, N1 * N2))
+    nch = (n + chunk - 1) // chunk
+    for task in _prange(L0 * nch):  # threads in the parallel compilation (plane_threads)
+        i0 = task // nch
+        k0 = (task - i0 * nch) * chunk
+        k1 = min(n, k0 + chunk)
+        m = k1 - k0
+        ovs = ov[i0][k0:k1]
+        for k in range(m):
+            ovs[k] = 0
+        for p in range(M0):
+            r0 = i0 + o0 - p
+            if r0 < 0 or r0 >= N0:
+                continue
+            pr = ap[r0]
+            cnt = counts[p]
+            e = 0
+            if M1 == 3 and M2 == 3 and cnt == 9:
+                # a 3 x 3 kernel without zero taps: nine taps in one pass, one slice
+                # per kernel row read at constant offsets
+                sa = shifts[p, 0] + k0 - 2
+                sb = shifts[p, 3] + k0 - 2
+                sc = shifts[p, 6] + k0 - 2
+                u, v, z = pr[sa:sa + m + 2], pr[sb:sb + m + 2], pr[sc:sc + m + 2]
+                b00, b01, b02 = taps[p, 0], taps[p, 1], taps[p, 2]
+                b10, b11, b12 = taps[p, 3], taps[p, 4], taps[p, 5]
+                b20, b21, b22 = taps[p, 6], taps[p, 7], taps[p, 8]
+                for k in range(m):
+                    ovs[k] = (((((((((ovs[k] + b00 * u[k + 2]) + b01 * u[k + 1])
+                                     + b02 * u[k]) + b10 * v[k + 2]) + b11 * v[k + 1])
+                                  + b12 * v[k]) + b20 * z[k + 2]) + b21 * z[k + 1])
+                              + b22 * z[k])
+                e = 9
+            while e < cnt:
+                if cnt - e >= 4:
+                    c0, c1 = taps[p, e], taps[p, e + 1]
+                    c2, c3 = taps[p, e + 2], taps[p, e + 3]
+                    s0, s1 = shifts[p, e] + k0, shifts[p, e + 1] + k0
+                    s2, s3 = shifts[p, e + 2] + k0, shifts[p, e + 3] + k0
+                    x0, x1 = pr[s0:s0 + m], pr[s1:s1 + m]
+                    x2, x3 = pr[s2:s2 + m], pr[s3:s3 + m]
+                    for k in range(m):
+                        ovs[k] = (((ovs[k] + c0 * x0[k]) + c1 * x1[k]) + c2 * x2[k]
+                                  ) + c3 * x3[k]
+                    e += 4
+                elif cnt - e >= 2:
+                    c0, c1 = taps[p, e], taps[p, e + 1]
+                    s0, s1 = shifts[p, e] + k0, shifts[p, e + 1] + k0
+                    x0, x1 = pr[s0:s0 + m], pr[s1:s1 + m]
+                    for k in range(m):
+                        ovs[k] = (ovs[k] + c0 * x0[k]) + c1 * x1[k]
+                    e += 2
+                else:
+                    c0 = taps[p, e]
+                    s0 = shifts[p, e] + k0
+                    x0 = pr[s0:s0 + m]
+                    for k in range(m):
+                        ovs[k] = ovs[k] + c0 * x0[k]
+                    e += 1
+        if not direct_out:
+            _copy_rows(ov[i0], out[i0], W, k0, k1)
+    return True
+
+
+def _copy_rows(src, dst, W, k0, k1):  # pragma: no cover - runs compiled
+    """``dst[i, j] = src[i * W + j]`` for the flat indices ``k0 <= i * W + j < k1``
+    (a function of its own: inside the plane kernel the loop ran several times slower,
+    numba 0.68.1)."""
+    L2 = dst.shape[1]
+    for i1 in range(k0 // W, (k1 - 1) // W + 1):
+        lo = max(0, k0 - i1 * W)
+        hi = min(L2, k1 - i1 * W)
+        orow = dst[i1][lo:hi]
+        s = src[i1 * W + lo:i1 * W + hi]
+        for j in range(hi - lo):  # slices: indices from 0, so the loop vectorises
+            orow[j] = s[j]
+
+
 
 def _column_ranges(kW, W, W_out, s1, d1, p1):  # pragma: no cover - runs compiled
     """Per kernel column ``j``: the output columns ``q`` whose input column
@@ -671,13 +857,28 @@ def _kernels() -> SimpleNamespace:
         raise MethodCannotServe(serves_compiled(np.ones(1), np.ones(1)))
     globals()["_prange"] = numba.prange  # the kernels' globals, read when compiled
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
+    globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2}
     # one compilation each, run on one thread where threads do not pay (_kernel): a
     # serial compilation of the same loops ran them half as fast (64 x 64 by 15 x 15,
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
-    return SimpleNamespace(**{name: numba.njit(cache=True, parallel=True, nogil=True)(func)
-                              for name, func in kernels.items()})
+    compiled = {name: numba.njit(cache=True, parallel=True, nogil=True)(func)
+                for name, func in kernels.items()}
+    # the whole-plane passes compiled twice: on the calling thread (no parallel
+    # region to start: about 1 us less per call) and threaded over the chunks, each
+    # chunk the loops that ran 1.3 to 3 times as fast as the row passes serially on
+    # 256 x 256 images by 5 x 5 to 15 x 15 kernels (threaded timings on the shared
+    # machine that measured this were too noisy to compare; to re-measure quiet)
+    # (numba's cache keys a function's compilations by its name and signature, not
+    # by `parallel`: the threaded one is compiled from a copy of another name, else
+    # each would load the other's machine code from the cache)
+    compiled["plane"] = numba.njit(cache=True, nogil=True)(_conv3d_plane)
+    threaded = types.FunctionType(_conv3d_plane.__code__, globals(),
+                                  "_conv3d_plane_threads")
+    threaded.__qualname__ = "_conv3d_plane_threads"
+    compiled["plane_threads"] = numba.njit(cache=True, parallel=True, nogil=True)(threaded)
+    return SimpleNamespace(**compiled)
 
 
 #: The last reading of the CPU time (:func:`_idle_core`): monotonic time, busy seconds
@@ -709,14 +910,18 @@ def _idle_core() -> bool:
     return bool(_LOAD["idle"])
 
 
+def _threads(macs: float) -> bool:
+    """Whether a kernel call of ``macs`` multiply-adds runs threads (:data:`THREADS`)."""
+    return bool(THREADS if THREADS != "auto" else (macs >= PARALLEL_MIN_MACS
+                                                   and _idle_core()))
+
+
 def _kernel(name: str, macs: float) -> Callable[..., None]:
     """The compiled kernel ``name``: threaded as :data:`THREADS` says, else on the
     calling thread alone (``numba.set_num_threads(1)`` for the call: a setting of the
     calling thread only)."""
     kernel = getattr(_kernels(), name)
-    threads = THREADS if THREADS != "auto" else (macs >= PARALLEL_MIN_MACS
-                                                 and _idle_core())
-    return kernel if threads else functools.partial(_on_one_thread, kernel)
+    return kernel if _threads(macs) else functools.partial(_on_one_thread, kernel)
 
 
 def _on_one_thread(kernel: Callable[..., None], *args: Any) -> None:
@@ -757,6 +962,8 @@ def _thread_count() -> tuple[Callable[[], int], Callable[[int], None]]:
 def _as3d(x: np.ndarray, dtype: np.dtype, shape3: tuple[int, ...]) -> np.ndarray:
     """``x`` C-contiguous in ``dtype`` (copied only if it is not), reshaped to the 3-D
     ``shape3`` (its shape with leading axes of length 1, from :func:`_layout`)."""
+    if x.dtype == dtype and x.flags.c_contiguous:  # the usual case: 0.1 us less
+        return x.reshape(shape3)
     return np.ascontiguousarray(x, dtype=dtype).reshape(shape3)
 
 
@@ -764,7 +971,9 @@ def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
                dtype1: np.dtype, dtype2: np.dtype) -> str | tuple:
     """What :func:`convolve_compiled` computes from the shapes and dtypes: the reason
     it cannot serve them, or ``(dtype, swap, shape, a_shape3, b_shape3, out_shape3,
-    offset3)``; memoised as :func:`_layout` (it costs microseconds per call on small
+    offset3, plane_bytes)`` (``plane_bytes``: the size of the whole-plane passes' copy
+    of the input, :data:`PLANE_BYTES`; 0 for an input of one row, which they do not
+    serve); memoised as :func:`_layout` (it costs microseconds per call on small
     inputs), for a ``mode`` that is a string (else the error of ``output_shape``)."""
     dtype = np.result_type(dtype1, dtype2)
     reason = _reason(len(shape1), dtype)
@@ -776,8 +985,15 @@ def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
     if swap:                                      # the inputs: loop the smaller
         shape1, shape2 = shape2, shape1
     lead = (1,) * (3 - len(shape))  # leading axes of length 1, at offset 0
-    return (dtype, swap, shape, lead + shape1, lead + shape2, lead + shape,
-            (0,) * (3 - len(shape)) + offset)
+    a3, b3, out3 = lead + shape1, lead + shape2, lead + shape
+    o3 = (0,) * (3 - len(shape)) + offset
+    # the copy of _conv3d_plane: G zero columns per row (and before the first), zero
+    # rows above and below
+    gap = max(0, b3[2] - 1 - o3[2], out3[2] - 1 + o3[2] - (a3[2] - 1))
+    rows = a3[1] + max(0, b3[1] - 1 - o3[1]) + max(0, out3[1] - 1 + o3[1] - (a3[1] - 1))
+    plane = ((gap + rows * (a3[2] + gap)) * a3[0] * dtype.itemsize
+             if a3[0] * a3[1] > 1 else 0)
+    return (dtype, swap, shape, a3, b3, out3, o3, plane)
 
 
 _layout = functools.lru_cache(maxsize=1024)(_layout_of)
@@ -814,8 +1030,10 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
     Notes
     -----
     Work ``prod(N) * prod(M)`` multiply-adds (fewer in ``'same'``/``'valid'``), in
-    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each. The
-    inputs are read, never modified (non-contiguous ones are copied once).
+    ``prod(L[:-1]) * ceil(L[-1] / CHUNK)`` parallel tasks of one output row each; a
+    small input of several rows in whole-plane passes over chunks of the flat output
+    (:data:`PLANE_BYTES`, the module's notes), one task each. The inputs are read,
+    never modified (non-contiguous ones are copied once).
 
     Examples
     --------
@@ -834,13 +1052,20 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
         in1.shape, in2.shape, mode, in1.dtype, in2.dtype)
     if isinstance(layout, str):
         raise MethodCannotServe(layout)
-    dtype, swap, shape, shape_a, shape_b, shape_out, o = layout
+    dtype, swap, shape, shape_a, shape_b, shape_out, o, plane = layout
     a, b = (in2, in1) if swap else (in1, in2)
     a3, b3 = _as3d(a, dtype, shape_a), _as3d(b, dtype, shape_b)
     out = np.empty(shape_out, dtype=dtype)
-    if out.size:
-        _kernel("conv", out.size * b.size)(a3, b3, out, o[0], o[1], o[2], CHUNK,
-                                           PADDED_MAX, PADDED_ROW, NARROW)
+    if not out.size:
+        return out.reshape(shape)
+    macs = out.size * b.size
+    if 0 < plane <= PLANE_BYTES and shape_out[2] > NARROW:
+        kernels = _kernels()
+        kernel = kernels.plane_threads if _threads(macs) else kernels.plane
+        if kernel(a3, b3, out, o[0], o[1], o[2], PLANE_CHUNK_BYTES, PLANE_NINE_BYTES):
+            return out.reshape(shape)
+    _kernel("conv", macs)(a3, b3, out, o[0], o[1], o[2], CHUNK, PADDED_MAX, PADDED_ROW,
+                          NARROW)
     return out.reshape(shape)
 
 

@@ -433,7 +433,8 @@ def test_threads_follow_the_other_processes_cpu_use(monkeypatch):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("mode", MODES)
 def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypatch):
-    """Small inputs with short rows are copied with four zeros on both sides of each row
+    """In the row passes (PLANE_BYTES = 0: what threaded calls run), small inputs
+    with short rows are copied with four zeros on both sides of each row
     (PADDED_MAX, PADDED_ROW) and run their passes of up to five taps without edge
     loops; larger ones, and kernels with a NaN or infinite tap, run the edge loops;
     outputs of at most NARROW columns sum each output in one scalar loop: all bit
@@ -441,6 +442,7 @@ def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypat
     input, zero taps among them) and with NaN and infinity in the input."""
     rng = np.random.default_rng(11)
     pad, nar = compiled.PADDED_MAX, compiled.NARROW
+    monkeypatch.setattr(compiled, "PLANE_BYTES", 0)  # the row passes (test_plane_...)
     cases = [((64, 64), (15, 15)), ((64, 64), (9, 9)), ((64, 64), (5, 5)), ((3, 40), (2, 7)),
              ((5, 6, 33), (2, 3, 8)), ((7, 9), (7, 12)), ((300,), (40,)), ((12, 12), (11, 10)),
              ((10, 3), (4, 2)), ((6, 5), (4, 7)), ((8, 2), (3, 9)), ((4, 9, 6), (2, 3, 4))]
@@ -467,6 +469,7 @@ def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypat
     # a NaN or an infinite tap: the product with a padded zero would be NaN, so these
     # kernels run the edge loops, as 'direct' leaves them out
     monkeypatch.undo()
+    monkeypatch.setattr(compiled, "PLANE_BYTES", 0)
     x = rng.standard_normal((10, 12)).astype(dtype)
     for bad in (np.inf, np.nan):
         h = rng.standard_normal((4, 5)).astype(dtype)
@@ -474,6 +477,119 @@ def test_padded_rows_and_edge_loops_keep_the_direct_order(mode, dtype, monkeypat
         got = cl.convolve(x, h, mode, method="compiled")
         with np.errstate(invalid="ignore"):  # inf * 0 in 'direct''s products
             np.testing.assert_array_equal(got, cl.convolve(x, h, mode, method="direct"))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+def test_plane_passes_keep_the_direct_order(mode, dtype, monkeypatch):
+    """A small input of several rows runs _conv3d_plane (the whole-plane passes on a
+    copy with zero rows and columns; four taps a pass, nine for a 3 x 3 kernel without
+    zero taps), in chunks of PLANE_CHUNK_BYTES, on one thread or threaded over the
+    chunks: bit for bit equal to 'direct' on random 2-D and 3-D shapes (kernels wider,
+    taller and smaller than the input, zero taps, NaN and infinity in the input), with
+    chunks that end inside rows, and equal to the row passes (PLANE_BYTES = 0). The
+    kernels are spied on, so the test fails if the branch is not reached."""
+    rng = np.random.default_rng(21)
+    calls = []
+    kernels = compiled._kernels()
+
+    def spy(name):
+        real = getattr(kernels, name)
+
+        def run(*args):
+            calls.append(real(*args))
+            return calls[-1]
+        return run
+
+    plane_bytes = compiled.PLANE_BYTES
+    monkeypatch.setattr(kernels, "plane", spy("plane"))
+    monkeypatch.setattr(kernels, "plane_threads", spy("plane_threads"))
+    monkeypatch.setattr(compiled, "THREADS", False)
+    cases = [((64, 64), (3, 3)), ((64, 64), (5, 5)), ((64, 64), (9, 9)), ((33, 40), (15, 15)),
+             ((7, 9), (7, 12)), ((12, 12), (11, 10)), ((10, 3), (4, 2)), ((8, 2), (3, 9)),
+             ((2, 31), (1, 4)), ((20, 1), (3, 1)), ((5, 6, 33), (2, 3, 8)), ((4, 9, 6), (2, 3, 3)),
+             ((3, 16, 17), (3, 3, 3)), ((2, 12, 12), (1, 3, 3))]
+    cases += [(tuple(rng.integers(2, 40, 2)), tuple(rng.integers(1, 12, 2))) for _ in range(10)]
+    cases += [(tuple(rng.integers(1, 12, 3)), tuple(rng.integers(1, 5, 3))) for _ in range(6)]
+    reached = 0
+    for s1, s2 in cases:
+        if mode == "valid" and not _valid_ok(s1, s2):
+            continue
+        x, h = _pair(s1, s2, dtype, rng)
+        if h.size > 9:
+            h[rng.random(s2) < 0.2] = 0
+        if x.size > 4:
+            x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
+        with np.errstate(invalid="ignore"):  # inf - inf in some sums
+            direct = cl.convolve(x, h, mode, method="direct")
+        for chunk, threads in ((compiled.PLANE_CHUNK_BYTES, False), (52, False), (1, False),
+                               (52, True)):  # 52 bytes: 13 float32 samples, odd chunks
+            monkeypatch.setattr(compiled, "PLANE_CHUNK_BYTES", chunk)
+            monkeypatch.setattr(compiled, "THREADS", threads)
+            del calls[:]
+            got = cl.convolve(x, h, mode, method="compiled")
+            np.testing.assert_array_equal(got, direct)
+            reached += calls == [True]
+        monkeypatch.setattr(compiled, "THREADS", False)
+        x.flags.writeable = h.flags.writeable = False  # read-only inputs: read, not copied
+        del calls[:]
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
+        reached += calls == [True]
+        monkeypatch.setattr(compiled, "PLANE_BYTES", 0)  # the row passes
+        del calls[:]
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
+        assert calls == []
+        monkeypatch.setattr(compiled, "PLANE_BYTES", plane_bytes)
+    assert reached >= 5 * 10  # most cases took the planes (not those of narrow outputs)
+    # a NaN or infinite tap: the kernel declines (its product with a padded zero would
+    # be NaN), the row passes with edge loops run, as 'direct' leaves those terms out
+    x = rng.standard_normal((10, 12)).astype(dtype)
+    for bad in (np.inf, np.nan):
+        h = rng.standard_normal((4, 5)).astype(dtype)
+        h[1, 2] = bad
+        del calls[:]
+        got = cl.convolve(x, h, mode, method="compiled")
+        assert calls == [False]
+        with np.errstate(invalid="ignore"):  # inf * 0 in 'direct''s products
+            np.testing.assert_array_equal(got, cl.convolve(x, h, mode, method="direct"))
+    # a 3 x 3 kernel without zero taps on a copy above PLANE_NINE_BYTES: declined (the
+    # nine-tap row passes run), on one thread and threaded
+    x, h = _pair((40, 40), (3, 3), dtype, rng)
+    direct = cl.convolve(x, h, mode, method="direct")
+    monkeypatch.setattr(compiled, "PLANE_NINE_BYTES", 0)
+    for threads in (False, True):
+        monkeypatch.setattr(compiled, "THREADS", threads)
+        del calls[:]
+        np.testing.assert_array_equal(cl.convolve(x, h, mode, method="compiled"), direct)
+        assert calls == [False]
+
+
+@needs_numba
+def test_plane_bytes_count_the_copy():
+    """_layout's plane_bytes: the input itself in 'valid' mode (no zeros needed), the
+    input with M - 1 zero rows above and below and M2 - 1 zero columns between rows
+    (and before the first) in 'full' mode; 0 for one row."""
+    def plane(s1, s2, mode, dtype=np.dtype(np.float32)):
+        return compiled._layout_of(s1, s2, mode, dtype, dtype)[-1]
+
+    assert plane((20, 30), (5, 7), "valid") == 20 * 30 * 4
+    assert plane((2, 20, 30), (1, 5, 7), "valid", np.dtype(float)) == 2 * 20 * 30 * 8
+    assert plane((20, 30), (5, 7), "full") == (6 + (20 + 2 * 4) * (30 + 6)) * 4
+    assert plane((20, 30), (5, 7), "same") == (3 + (20 + 4) * (30 + 3)) * 4
+    assert plane((1, 30), (1, 7), "full") == plane((30,), (7,), "full") == 0
+
+
+@needs_numba
+def test_plane_kernels_are_cached_apart():
+    """numba's cache keys a function's compilations by its qualified name (and
+    signature), not by ``parallel``: the serial and the threaded plane kernels must have
+    different names, else each process would load whichever was stored first."""
+    kernels = compiled._kernels()
+    serial, threaded = kernels.plane, kernels.plane_threads
+    assert serial.py_func.__qualname__ != threaded.py_func.__qualname__
+    assert threaded.py_func.__code__ is serial.py_func.__code__  # the same loops
+    assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")
 
 
 @needs_numba
