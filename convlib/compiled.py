@@ -987,13 +987,35 @@ def _layout_of(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
     lead = (1,) * (3 - len(shape))  # leading axes of length 1, at offset 0
     a3, b3, out3 = lead + shape1, lead + shape2, lead + shape
     o3 = (0,) * (3 - len(shape)) + offset
-    # the copy of _conv3d_plane: G zero columns per row (and before the first), zero
-    # rows above and below
-    gap = max(0, b3[2] - 1 - o3[2], out3[2] - 1 + o3[2] - (a3[2] - 1))
-    rows = a3[1] + max(0, b3[1] - 1 - o3[1]) + max(0, out3[1] - 1 + o3[1] - (a3[1] - 1))
-    plane = ((gap + rows * (a3[2] + gap)) * a3[0] * dtype.itemsize
-             if a3[0] * a3[1] > 1 else 0)
+    plen = plane_geometry(a3, b3, out3, o3)[1]
+    plane = plen * a3[0] * dtype.itemsize if a3[0] * a3[1] > 1 else 0
     return (dtype, swap, shape, a3, b3, out3, o3, plane)
+
+
+def plane_geometry(a3: tuple[int, ...], b3: tuple[int, ...], out3: tuple[int, ...],
+                   o3: tuple[int, ...]) -> tuple[int, int, int, bool]:
+    """The layout of the whole-plane passes of ``_conv3d_plane`` (the same formulas)
+    for 3-D shapes of the looped input ``a3``, the kernel ``b3``, the output ``out3``
+    and the output's offset ``o3`` in the full output: ``(W, plen, n, copy_in)``, the
+    row stride of the flat output, the samples of one plane's copy of the input (``G``
+    zero columns after each row and before the first, zero rows above and below), the
+    samples of the flat output plane, and whether the input is copied at all (not
+    where no zero column or row is needed, as in ``'valid'`` mode). For
+    :func:`convolve_compiled` and the cost model, which counts the passes' work.
+
+    Examples
+    --------
+    >>> plane_geometry((1, 64, 64), (1, 5, 5), (1, 64, 64), (0, 2, 2))  # 'same'
+    (68, 4628, 4348, True)
+    >>> plane_geometry((1, 64, 64), (1, 5, 5), (1, 60, 60), (0, 4, 4))  # 'valid'
+    (64, 4096, 3836, False)
+    """
+    gap = max(0, b3[2] - 1 - o3[2], out3[2] - 1 + o3[2] - (a3[2] - 1))
+    top = max(0, b3[1] - 1 - o3[1])
+    bottom = max(0, out3[1] - 1 + o3[1] - (a3[1] - 1))
+    width = a3[2] + gap
+    return (width, gap + (top + a3[1] + bottom) * width, (out3[1] - 1) * width + out3[2],
+            gap > 0 or top > 0 or bottom > 0)
 
 
 _layout = functools.lru_cache(maxsize=1024)(_layout_of)

@@ -23,10 +23,11 @@ from scipy.fft import next_fast_len
 from ._fft import circular_length
 from ._validation import as_operands
 from .compiled import (CHUNK, MAX_NDIM, NARROW, PADDED_MAX, PADDED_ROW, PARALLEL_MIN_MACS,
+                       PLANE_BYTES, PLANE_CHUNK_BYTES, PLANE_NINE_BYTES, plane_geometry,
                        use_compiled)
 from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
-from .shapes import MODES, output_shape, _valid_swap_needed
+from .shapes import MODES, mode_offset, output_shape, _valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "SINGLE_KEYS", "cost_features",
            "estimate_costs", "separable_cost", "single_precision"]
@@ -82,7 +83,8 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
     "overlap_add": {"call": 0.0, "axis": 4.02e-05, "block": 0.0,
                     "point": 6.03e-09, "nlogn": 4.97e-10,
                     "point_single": 6.03e-09, "nlogn_single": 4.97e-10},
-    "compiled": {"call": 5.55e-06, "threads": 0.0, "task": 3.17e-08,
+    "compiled": {"call": 5.55e-06, "row_call": 0.0, "copy": 0.0, "threads": 0.0,
+                 "task": 3.17e-08,
                  "tap_task": 0.0, "pass": 1.03e-08, "mac": 2.76e-11, "scalar_mac": 2.59e-10,
                  "pass_single": 1.03e-08, "mac_single": 2.76e-11},
 }
@@ -183,7 +185,16 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         vectorised loop, which on short rows costs more than its multiply-adds),
         ``mac`` (its multiply-adds) and ``scalar_mac`` (the same, instead, on outputs of
         at most :data:`convlib.compiled.NARROW` columns, which sum each output in a
-        scalar loop). Each method's dict also holds the ``'_single'`` keys of
+        scalar loop), ``row_call`` (1 where it runs those row passes: they set numba's
+        thread count) and ``copy`` (0 there). A small input of several rows runs
+        whole-plane passes instead (``row_call`` 0; :data:`convlib.compiled.PLANE_BYTES`):
+        ``task`` counts the chunks of :data:`convlib.compiled.PLANE_CHUNK_BYTES` of the
+        flat output plane, ``pass`` one per chunk and kernel plane per four taps (one
+        for a 3 x 3 kernel without zero taps) plus one per chunk zeroing it, ``mac`` the
+        products over the whole flat plane (its scratch columns included) and ``copy``
+        the bytes of the input's copy with zero rows and columns and of the output rows
+        copied out of the plane, where either is needed (so these counts depend on the
+        precision's item size). Each method's dict also holds the ``'_single'`` keys of
         :data:`SINGLE_KEYS`. The counts do not depend on whether numba is installed
         (:func:`convlib.choose_method` checks that).
 
@@ -233,13 +244,14 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
         for k, v in _direct_features(current, kernel, "full").items():
             separable_direct[k] += v
         current[axis] = shape[axis]
-    compiled = _compiled_features(shape1, shape2, mode)
+    itemsize = 4 if single else 8
+    compiled = _compiled_features(shape1, shape2, mode, itemsize)
     separable = dict.fromkeys(compiled, 0.0)
     current = list(shape1)
     for axis in range(d):  # compiled passes: the mode's window along each axis
         kernel = [1] * d
         kernel[axis] = shape2[axis]
-        for k, v in _compiled_features(current, kernel, mode).items():
+        for k, v in _compiled_features(current, kernel, mode, itemsize).items():
             separable[k] += v
         current[axis] = shape[axis]
     features = {
@@ -262,32 +274,74 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     return features
 
 
-def _compiled_features(shape1, shape2, mode: str) -> dict[str, float]:
-    """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)."""
+def _compiled_features(shape1, shape2, mode: str, itemsize: int = 8) -> dict[str, float]:
+    """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)
+    on samples of ``itemsize`` bytes."""
     shape = output_shape(shape1, shape2, mode)
-    chunks = -(-int(shape[-1]) // CHUNK)
-    tasks = math.prod(shape[:-1]) * chunks
     small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
+    big = shape2 if small is shape1 else shape1
     taps = math.prod(small)
     macs = direct_macs(shape1, shape2, mode)
     threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    scalar = int(shape[-1]) <= NARROW
+    nine = tuple(small[-2:]) == (3, 3) and taps == 9  # nine taps in one pass
+    offset = mode_offset(shape1, shape2, mode)  # of the inputs as given (not swapped)
+    plane = None if scalar else _plane_features(big, small, shape, offset, itemsize, nine)
+    if plane is not None:
+        return {"call": 1.0, "row_call": 0.0, "threads": float(threads), **plane,
+                "scalar_mac": 0.0}
+    chunks = -(-int(shape[-1]) // CHUNK)
+    tasks = math.prod(shape[:-1]) * chunks
     # a pass per (output row, kernel row reaching it) and per three taps of that row,
     # five on a padded copy (the axes before the last: the pairs of indices whose input
     # lies inside, as the multiply-adds count them); none where each output of a
     # narrow row is summed in a scalar loop
-    big = shape2 if small is shape1 else shape1
     rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
     kernel_rows = math.prod(small[:-1])
     lines = math.prod(big[:-1])
     padded = (1 < lines and lines * (big[-1] + 8) <= PADDED_MAX
               and big[-1] + 8 <= PADDED_ROW * kernel_rows * -(-int(small[-1]) // 3))
     passes = rows * chunks * -(-int(small[-1]) // (5 if padded else 3))
-    if tuple(small[-2:]) == (3, 3) and taps == 9:  # nine taps in one pass
+    if nine:
         passes = tasks
-    scalar = int(shape[-1]) <= NARROW
-    return {"call": 1.0, "threads": float(threads), "task": float(tasks),
+    return {"call": 1.0, "row_call": 1.0, "threads": float(threads), "task": float(tasks),
             "tap_task": float(taps * tasks), "pass": 0.0 if scalar else float(passes),
-            "mac": 0.0 if scalar else float(macs), "scalar_mac": float(macs) if scalar else 0.0}
+            "mac": 0.0 if scalar else float(macs), "copy": 0.0,
+            "scalar_mac": float(macs) if scalar else 0.0}
+
+
+def _plane_features(big, small, shape, offset, itemsize: int,
+                    nine: bool) -> dict[str, float] | None:
+    """The work of the whole-plane passes of :func:`convlib.compiled.convolve_compiled`
+    (``task``, ``tap_task``, ``pass``, ``mac``, ``copy``), or None where it runs its
+    row passes instead: an input of one row, a copy of the input larger than
+    :data:`~convlib.compiled.PLANE_BYTES` (:data:`~convlib.compiled.PLANE_NINE_BYTES`
+    for a 3 x 3 kernel without zero taps). Per chunk of
+    :data:`~convlib.compiled.PLANE_CHUNK_BYTES` of a flat output plane and kernel plane
+    reaching it: one pass per four taps (one for all nine of a 3 x 3 kernel) and one
+    that zeroes the chunk; multiply-adds over the whole flat plane, its scratch columns
+    included; ``copy``: the bytes of the input's copy with zero rows and columns and of
+    the output rows copied out of the flat plane, where either is needed."""
+    d = len(shape)
+    lead = (1,) * (3 - d)
+    a3, b3, out3 = lead + tuple(big), lead + tuple(small), lead + tuple(shape)
+    o3 = (0,) * (3 - d) + tuple(offset)
+    if a3[0] * a3[1] <= 1:
+        return None
+    width, plen, n, copy_in = plane_geometry(a3, b3, out3, o3)
+    plane_bytes = plen * a3[0] * itemsize
+    if plane_bytes > (PLANE_NINE_BYTES if nine else PLANE_BYTES):
+        return None
+    chunks = -(-n // max(1, PLANE_CHUNK_BYTES // itemsize))
+    pairs = sum(1 for i in range(out3[0]) for p in range(b3[0])  # (output, kernel)
+                if 0 <= i + o3[0] - p < a3[0])                 # planes that meet
+    per_plane = 1 if nine else -(-(b3[1] * b3[2]) // 4)
+    tasks = out3[0] * chunks
+    copied = (plane_bytes if copy_in else 0) + (
+        math.prod(out3) * itemsize if width != out3[2] else 0)
+    return {"task": float(tasks), "tap_task": float(math.prod(small) * tasks),
+            "pass": float(pairs * chunks * per_plane + tasks),
+            "mac": float(pairs * n * b3[1] * b3[2]), "copy": float(copied)}
 
 
 def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:

@@ -91,6 +91,9 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     # the compiled sum: the same terms, in scalar loops on outputs of <= NARROW columns
     c = work["compiled"]
     narrow = out_shape[-1] <= compiled.NARROW
+    if not c["row_call"]:  # whole-plane passes: the flat plane's scratch columns too
+        assert not narrow and c["scalar_mac"] == 0 and c["mac"] >= terms
+        return
     assert c["mac"] + c["scalar_mac"] == terms and (c["mac"] == 0) == narrow
     # its passes: per output row, per kernel row whose input row exists, per 3 or 5
     # taps (5 on a padded copy), counted by brute force over the leading axes
@@ -113,15 +116,51 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
 
 
 def test_compiled_passes_follow_the_kernel():
-    """Passes of three taps on large inputs, of five on small padded ones, one per row
-    for 3 x 3 kernels, none on narrow outputs (summed in scalar loops)."""
+    """Row passes (inputs whose copy exceeds PLANE_BYTES): three taps on large inputs,
+    five on small padded ones, one per row for 3 x 3 kernels, none on narrow outputs
+    (summed in scalar loops). Whole-plane passes on small inputs of several rows: four
+    taps a pass per chunk of the flat output plus one zeroing it, nine taps in one."""
     f = costmodel.cost_features
     assert f((600, 600), (5, 5))["compiled"]["pass"] == 600 * 5 * 2     # no copy: 3 + 2
-    assert f((64, 64), (5, 5))["compiled"]["pass"] == 64 * 5 * 1        # padded: 5
-    assert f((64, 64), (15, 15), "valid")["compiled"]["pass"] == 50 * 15 * 3
-    assert f((64, 64), (3, 3), "same")["compiled"]["pass"] == 64         # nine taps
+    assert f((400, 400), (5, 5))["compiled"]["pass"] == 400 * 5 * 1     # padded: 5
+    assert f((400, 400), (3, 3), "same")["compiled"]["pass"] == 400      # nine taps
     tiny = f((64, 64), (63, 63), "valid")["compiled"]
     assert tiny["pass"] == tiny["mac"] == 0 and tiny["scalar_mac"] == 2 * 2 * 63 * 63
+    chunk = compiled.PLANE_CHUNK_BYTES // 8
+    n = 68 * 68  # 'full' 64 x 64 by 5 x 5: rows of 64 + 4 zero columns, output 68 wide
+    plane = f((64, 64), (5, 5))["compiled"]
+    assert plane["row_call"] == 0 and plane["task"] == -(-n // chunk)
+    assert plane["pass"] == plane["task"] * (7 + 1) and plane["mac"] == n * 25
+    assert plane["copy"] == 8 * (4 + 72 * 68)  # the input's copy; the output is the plane
+    valid = f((64, 64), (5, 5), "valid")["compiled"]  # read in place: no copy, no gaps
+    assert valid["copy"] == 8 * 60 * 60 and valid["mac"] == (59 * 64 + 60) * 25
+
+
+@pytest.mark.skipif(not compiled.numba_available(), reason="needs numba")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_features_take_the_kernels_path(dtype, monkeypatch):
+    """The model's whole-plane/row choice (row_call) is the one convolve_compiled makes:
+    the plane kernels are spied on, over 2-D and 3-D shapes on both sides of
+    PLANE_BYTES and PLANE_NINE_BYTES, every mode, swapped inputs, narrow outputs."""
+    kernels = compiled._kernels()
+    ran = []
+    for name in ("plane", "plane_threads"):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _r=real: ran.append(_r(*a)) or ran[-1])
+    rng = np.random.default_rng(3)
+    cases = [((64, 64), (5, 5)), ((64, 64), (3, 3)), ((180, 180), (3, 3)), ((200, 200), (3, 3)),
+             ((300, 300), (5, 5)), ((400, 400), (5, 5)), ((5, 5), (64, 64)), ((1, 500), (1, 9)),
+             ((64, 64), (61, 61)), ((4, 40, 40), (2, 3, 3)), ((30, 1), (3, 1)), ((2, 1), (1, 3))]
+    for s1, s2 in cases:
+        for mode in ("full", "same", "valid"):
+            if mode == "valid" and any(p < q for p, q in zip(s1, s2)):
+                continue
+            x = rng.standard_normal(s1).astype(dtype)
+            h = rng.standard_normal(s2).astype(dtype)
+            ran.clear()
+            cl.convolve(x, h, mode, method="compiled")
+            features = costmodel.cost_features(s1, s2, mode, single=dtype == np.float32)
+            assert (ran == [True]) == (features["compiled"]["row_call"] == 0), (s1, s2, mode)
 
 
 def test_single_precision_work_is_counted_apart():
@@ -133,6 +172,11 @@ def test_single_precision_work_is_counted_apart():
         single = costmodel.cost_features(s1, s2, mode, single=True)
         for method, keys in costmodel.SINGLE_KEYS.items():
             assert set(single[method]) == set(double[method])
+            if method in ("compiled", "separable") and len(s1) > 1:
+                # whole-plane passes count chunks and copies in bytes: only the split
+                assert all(single[method][k] == double[method][k + "_single"] == 0
+                           for k in keys)
+                continue
             for k in keys:
                 assert single[method][k] == double[method][k + "_single"] == 0
                 assert single[method][k + "_single"] == double[method][k]
@@ -201,7 +245,8 @@ def test_separable_estimate_follows_its_passes(monkeypatch, numba):
     # the compiled passes: one per axis, each the 'mode' window along its axis
     one = costmodel.cost_features((256, 256), (15, 1), "same")["compiled"]
     two = costmodel.cost_features((256, 256), (1, 15), "same")["compiled"]
-    assert work["separable"]["mac"] == one["mac"] + two["mac"] <= 2 * 256 * 256 * 15
+    # (whole-plane passes: along the rows, 7 zero columns after each row of 256)
+    assert work["separable"]["mac"] == one["mac"] + two["mac"] <= 2 * 256 * (256 + 7) * 15
     assert work["separable"]["pass"] == one["pass"] + two["pass"]
     assert work["separable"]["call"] == 2
     # without fitted constants: NumPy-priced either way, as before
