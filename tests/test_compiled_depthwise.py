@@ -39,7 +39,8 @@ def _oracle(x, g, k, d, pads):
 def _same_layers(rng, count):
     """Random stride-1 layers whose output is as wide as the input: kernels 1-5 by
     1-5 (not 1 x 1), dilations 1-2, the column padding split at random, heights from 1
-    (rows no tap reaches) and widths across the 16-sample blocks of the sums."""
+    (rows no tap reaches), widths across the 16-sample blocks of the sums, batches of
+    1-6 (the passes take four samples at once, then the rest one by one)."""
     for _ in range(count):
         k = tuple(int(v) for v in rng.integers(1, 6, 2))
         if k == (1, 1):
@@ -53,7 +54,7 @@ def _same_layers(rng, count):
         H_out = H + sum(pads[0]) - d[0] * (k[0] - 1)
         if H_out < 1:
             continue
-        yield k, d, pads, (int(rng.integers(1, 4)), int(rng.integers(1, 4)), H, W), H_out
+        yield k, d, pads, (int(rng.integers(1, 7)), int(rng.integers(1, 4)), H, W), H_out
 
 
 @needs_numba
@@ -95,7 +96,7 @@ def test_flat_weight_gradient_leaves_out_products_across_row_ends(dtype):
     rng = np.random.default_rng(22)
     for k, d, pads in [((3, 3), (1, 1), ((1, 1), (1, 1))), ((3, 5), (2, 1), ((2, 0), (3, 1))),
                        ((1, 3), (1, 2), ((0, 0), (4, 0)))]:
-        N, C, H, W = 2, 3, 7, 19
+        N, C, H, W = 5, 3, 7, 19
         H_out = H + sum(pads[0]) - d[0] * (k[0] - 1)
         x = rng.standard_normal((N, C, H, W)).astype(dtype)
         x[0, 0, 3, 0] = np.inf
