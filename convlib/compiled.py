@@ -1010,6 +1010,40 @@ def depthwise_adjoint(u: np.ndarray, weight: np.ndarray, full_hw, stride,
     return out
 
 
+def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, dilation,
+                           pads, gw: np.ndarray, gb: np.ndarray) -> bool:
+    """At stride 2 with an input of even height and width twice the output's (no
+    dilation): the weight gradient from the input's four phases (even or odd rows by
+    even or odd columns, each as large as ``dL/dy``), on each of which the taps of one
+    parity class form a stride-1 kernel whose output is as wide as its input, computed
+    by :func:`_dw_weight_grad_flat` (a row's loop start-up paid once per plane, with
+    reads at stride 1). Fills ``gw`` and ``gb`` and returns True, or returns False for
+    other layers. Measured with numba 0.68.1, serially (CPU time), 8 x 128 x 28 x 28 by
+    3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64."""
+    N, C, H, W = xc.shape
+    H_out, W_out = gg.shape[2:]
+    if (tuple(stride) != (2, 2) or tuple(dilation) != (1, 1) or H % 2 or W % 2
+            or (H_out, W_out) != (H // 2, W // 2) or not gg.size):
+        return False
+    kernel = _kernel("dw_weight_grad_flat", 2 * gg.size * gw[0].size)
+    g3 = gg.reshape(N, C, H_out * W_out)
+    for a in (0, 1):
+        i0 = (pads[0] + a) % 2               # the first row tap reading phase row a
+        for b in (0, 1):
+            j0 = (pads[1] + b) % 2
+            if i0 >= kernel_hw[0] or j0 >= kernel_hw[1]:
+                continue
+            phase = np.ascontiguousarray(xc[:, :, a::2, b::2]).reshape(N, C, H_out * W_out)
+            sub = np.zeros((C, len(range(i0, kernel_hw[0], 2)),
+                            len(range(j0, kernel_hw[1], 2))), dtype=gw.dtype)
+            # tap i reads phase row p + (i - pad - a) / 2: a kernel of its own with
+            # top padding (pad + a - i0) / 2
+            kernel(phase, g3, sub, gb, W_out, 1, 1, (pads[0] + a - i0) // 2,
+                   (pads[1] + b - j0) // 2)
+            gw[:, i0::2, j0::2] = sub
+    return True
+
+
 def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
                               dilation, pads=(0, 0)) -> tuple[np.ndarray, np.ndarray]:
     """``dL/dw`` of depthwise conv2d (``C_out == C_in``), shape ``(C, 1, kH, kW)``, and
@@ -1017,22 +1051,27 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
     implied, as :func:`depthwise_forward`) and ``g = dL/dy``, compiled. For the
     package (:func:`convlib.nn.conv2d_backward`). Each sum adds its terms in an order
     of its own (at stride 1 with ``g`` as wide as ``x``, the batch first, then the
-    plane in 16 interleaved partial sums: :func:`_dw_weight_grad_flat`), so it equals
-    the NumPy path's ``einsum`` up to rounding."""
+    plane in 16 interleaved partial sums: :func:`_dw_weight_grad_flat`; at stride 2 with
+    ``x`` twice as large as ``g``, the same on the input's four phases:
+    :func:`_dw_weight_grad_phases`), so it equals the NumPy path's ``einsum`` up to
+    rounding."""
     dtype = np.result_type(x, g)
     xc = np.ascontiguousarray(x, dtype=dtype)
     gg = np.ascontiguousarray(g, dtype=dtype)
     gw = np.zeros((gg.shape[1],) + tuple(kernel_hw), dtype=dtype)
     gb = np.zeros(gg.shape[1], dtype=dtype)
-    if gg.size and tuple(stride) == (1, 1) and gg.shape[3] == xc.shape[3]:
+    if not gg.size or _dw_weight_grad_phases(xc, gg, kernel_hw, stride, dilation, pads,
+                                             gw, gb):
+        return gw[:, None], gb
+    if tuple(stride) == (1, 1) and gg.shape[3] == xc.shape[3]:
         _kernel("dw_weight_grad_flat", gg.size * gw[0].size)(  # the plane at once
             xc.reshape(xc.shape[:2] + (xc.shape[2] * xc.shape[3],)),
             gg.reshape(gg.shape[:2] + (gg.shape[2] * gg.shape[3],)), gw, gb,
             xc.shape[3], dilation[0], dilation[1], pads[0], pads[1])
-    elif gg.size and stride[1] == 2:  # a kernel of its own (_dw_weight_grad_s2)
+    elif stride[1] == 2:  # a kernel of its own (_dw_weight_grad_s2)
         _kernel("dw_weight_grad_s2", gg.size * gw[0].size)(
             xc, gg, gw, gb, stride[0], dilation[0], dilation[1], pads[0], pads[1])
-    elif gg.size:
+    else:
         _kernel("dw_weight_grad", gg.size * gw[0].size)(
             xc, gg, gw, gb, stride[0], stride[1], dilation[0], dilation[1], pads[0],
             pads[1])

@@ -168,3 +168,57 @@ def test_adjoint_column_stride_two_equals_numpy_scatter(monkeypatch):
             want = conv2d_adjoint(u, w, full, (s0, 2), (d0, 1), 3)
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_stride_two_weight_gradient_from_phases_matches_oracle(dtype):
+    # stride 2, input of even size twice the output's: the weight gradient from the
+    # input's four phases (stride-1 sub-kernels, each tap in one parity class);
+    # kernels 1-5, uneven padding, infinities in the first and last columns
+    rng = np.random.default_rng(25)
+    eps = np.finfo(dtype).eps
+    seen = 0
+    for _ in range(60):
+        k = tuple(int(v) for v in rng.integers(1, 6, 2))
+        H, W = (2 * int(v) for v in rng.integers(1, 9, 2))
+        pads = []
+        for n, kk in zip((H, W), k):
+            total = [t for t in range(0, 6) if (n + t - kk) // 2 + 1 == n // 2 and n + t >= kk]
+            lo = int(rng.integers(0, total[0] + 1)) if total else 0
+            pads.append((lo, total[0] - lo) if total else None)
+        if None in pads:
+            continue
+        N, C = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if seen % 4 == 0:
+            x[0, 0, H // 2, 0] = np.inf
+            x[N - 1, C - 1, 0, W - 1] = np.nan
+        g = rng.standard_normal((N, C, H // 2, W // 2)).astype(dtype)
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (2, 2), (1, 1),
+                                                    (pads[0][0], pads[1][0]))
+        want_w, want_b, mag_w, mag_b = _oracle_strided(x, g, k, pads)
+        np.testing.assert_array_equal(np.isnan(gw[:, 0]), np.isnan(want_w))
+        finite = np.isfinite(want_w)
+        bound = 2 * (g.size + 16) * eps * mag_w[finite] + np.finfo(dtype).tiny
+        assert (np.abs(gw[:, 0][finite] - want_w[finite]) <= bound).all()
+        np.testing.assert_array_equal(gw[:, 0][~finite], want_w[~finite])
+        assert (np.abs(gb - want_b) <= 2 * (g.size + 16) * eps * mag_b
+                + np.finfo(dtype).tiny).all()
+        seen += 1
+    assert seen > 30
+
+
+def _oracle_strided(x, g, k, pads):
+    """As :func:`_oracle` at stride 2, no dilation."""
+    N, C, H_out, W_out = g.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), pads[0], pads[1]))
+    g64 = g.astype(np.float64)
+    gw, mag = np.zeros((C,) + k), np.zeros((C,) + k)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            win = xp[:, :, i:i + 2 * H_out:2, j:j + 2 * W_out:2]
+            with np.errstate(invalid="ignore"):
+                gw[:, i, j] = np.einsum("nchw,nchw->c", g64, win)
+            mag[:, i, j] = np.einsum("nchw,nchw->c", np.abs(g64), np.abs(win))
+    return gw, g64.sum(axis=(0, 2, 3)), mag, np.abs(g64).sum(axis=(0, 2, 3))
