@@ -342,3 +342,25 @@ def test_conv2d_backward_matches_stored_pytorch_gradients():
         for name, value in zip(("grad_x", "grad_w", "grad_b"), got):
             np.testing.assert_allclose(value, ref[f"{i}_{name}"], rtol=1e-12,
                                        atol=1e-12, err_msg=f"case {i}: {name}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_bias_gradient_is_the_sum_over_batch_and_plane(dtype):
+    # float planes are summed by one einsum (another order of the additions): within
+    # rounding of a float64 sum; other dtypes exactly g.sum(axis=(0, 2, 3))
+    rng = np.random.default_rng(31)
+    for shape in [(3, 4, 7, 9), (1, 2, 1, 1), (2, 5, 16, 33)]:
+        g = (rng.standard_normal(shape) * 10).astype(dtype)
+        x = np.ones((shape[0], 2, shape[2], shape[3]), dtype=dtype)
+        w = np.ones((shape[1], 2, 1, 1), dtype=dtype)
+        gb = nn.conv2d_backward(x, w, g)[2]
+        want = g.astype(np.complex128 if dtype == np.complex128 else np.float64
+                        ).sum(axis=(0, 2, 3))
+        assert gb.shape == (shape[1],) and gb.dtype == g.sum(axis=(0, 2, 3)).dtype
+        if np.issubdtype(dtype, np.floating):
+            eps = np.finfo(dtype).eps
+            terms = np.abs(g).astype(np.float64).sum(axis=(0, 2, 3))
+            bound = 2 * shape[0] * shape[2] * shape[3] * eps * terms
+            assert (np.abs(gb - want) <= bound).all()
+        else:
+            np.testing.assert_array_equal(gb, g.sum(axis=(0, 2, 3)))

