@@ -1136,7 +1136,7 @@ def plane_geometry(a3: tuple[int, ...], b3: tuple[int, ...], out3: tuple[int, ..
     Examples
     --------
     >>> plane_geometry((1, 64, 64), (1, 5, 5), (1, 64, 64), (0, 2, 2))  # 'same'
-    (68, 4628, 4348, True)
+    (66, 4490, 4222, True)
     >>> plane_geometry((1, 64, 64), (1, 5, 5), (1, 60, 60), (0, 4, 4))  # 'valid'
     (64, 4096, 3836, False)
     """
