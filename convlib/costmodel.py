@@ -47,8 +47,8 @@ SINGLE_KEYS: dict[str, tuple[str, ...]] = {
 #: ``choose_method``); the estimated time of a method is the sum over the kinds of work
 #: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]``.
 #:
-#: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; under two minutes) on the
-#: machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
+#: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; about three minutes) on
+#: the machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
 #: pocketfft, numba 0.68.1), quiet while it ran (other processes used at most 0.02 cores in
 #: the windows sampled before and after: :func:`convlib.machine.cpu_load`), with
 #: :data:`convlib.compiled.THREADS` at its default ``'auto'`` (threads from
@@ -56,53 +56,54 @@ SINGLE_KEYS: dict[str, tuple[str, ...]] = {
 #: rounded to three digits. The timings
 #: are stored in ``book/images/calibration.json`` (a test re-fits them to these constants
 #: and to :data:`COST_MODEL_FIT`).
-#: It times convlib's own methods, best of 5, on the shapes of
+#: It times convlib's own methods, best of 5, on the cases of
 #: :func:`convlib.bench.calibration_cases`: 1-D signals of 100 to 1,000,000 samples
 #: with kernels of 3 to 3,000 taps and 2-D images of 32 x 32 to 1024 x 1024 with
 #: kernels of 3 x 3 to 63 x 63 in 'full' mode, small images in 'same' and 'valid'
-#: mode, and 'valid' outputs of 2 x 2 to 4 x 4 values, float64 (direct only up to 1e8
-#: multiply-adds, compiled up to 3e8), then solves non-negative least squares on
-#: the relative error, each method on the shapes where it was within 3 times the fastest
+#: mode, and 'valid' outputs of 2 x 2 to 4 x 4 values, in float64; float32 cases near
+#: the crossovers (the work of :data:`SINGLE_KEYS` is priced per precision); rank-1
+#: kernels in 'same' mode, where ``'separable'`` is timed too (its constants price the
+#: compiled passes, the factoring and ``auto``'s rank-1 check); direct only up to 1e8
+#: multiply-adds, compiled up to 3e8. Then it solves non-negative least squares on
+#: the relative error, each method on the cases where it was within 3 times the fastest
 #: (accuracy matters near the decision; the NumPy methods are compared among
 #: themselves, since their race decides where ``'compiled'`` cannot serve). The appendix
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
-#:
-#: The stored calibration predates float32 and rank-1 cases (today's
-#: :func:`convlib.bench.calibration_cases` has them): its ``'_single'`` constants
-#: (:data:`SINGLE_KEYS`) are those of double precision, as
-#: :func:`convlib.bench.fit_cost_constants` sets them without float32 rows, and it has
-#: no ``'separable'`` constants, so the separable passes are priced as NumPy
-#: convolutions (:func:`separable_cost`), as before.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 2.72e-06, "tap": 3.98e-06, "mac": 5.73e-10, "mac_dot": 1.16e-10,
-               "window_call": 1.57e-05, "window": 2.04e-07,
-               "mac_single": 5.73e-10, "mac_dot_single": 1.16e-10},
-    "fft": {"call": 0.0, "axis": 2.12e-05, "point": 0.0, "nlogn": 5.14e-10,
-            "nlogn_1d": 5.15e-10, "nlogn_single": 5.14e-10, "nlogn_1d_single": 5.15e-10},
-    "overlap_add": {"call": 0.0, "axis": 4.02e-05, "block": 0.0,
-                    "point": 6.03e-09, "nlogn": 4.97e-10,
-                    "point_single": 6.03e-09, "nlogn_single": 4.97e-10},
-    "compiled": {"call": 5.55e-06, "row_call": 0.0, "copy": 0.0, "threads": 0.0,
-                 "task": 3.17e-08,
-                 "tap_task": 0.0, "pass": 1.03e-08, "mac": 2.76e-11, "scalar_mac": 2.59e-10,
-                 "pass_single": 1.03e-08, "mac_single": 2.76e-11},
+    "direct": {"call": 2.81e-06, "tap": 4.08e-06, "mac": 5.8e-10, "mac_dot": 1.21e-10,
+               "window_call": 1.64e-05, "window": 2.39e-07, "mac_single": 3.37e-10,
+               "mac_dot_single": 6.65e-11},
+    "fft": {"call": 2.25e-06, "axis": 2.02e-05, "point": 3.51e-10, "nlogn": 5.01e-10,
+            "nlogn_1d": 4.22e-10, "nlogn_single": 2.73e-10, "nlogn_1d_single": 6.55e-10},
+    "overlap_add": {"call": 0.0, "axis": 5.22e-05, "block": 4.25e-08,
+                    "point": 2.21e-09, "nlogn": 4.57e-10, "point_single": 4.33e-10,
+                    "nlogn_single": 3.44e-10},
+    "compiled": {"call": 3.62e-06, "row_call": 2.02e-06, "threads": 0.0,
+                 "task": 1.08e-08, "tap_task": 0.0, "pass": 6.87e-09, "mac": 2.86e-11,
+                 "copy": 1.37e-11, "scalar_mac": 2.77e-10, "pass_single": 1.89e-08,
+                 "mac_single": 1.31e-11},
+    "separable": {"call": 4.39e-05, "row_call": 0.000197, "threads": 0.0, "task": 0.0,
+                  "tap_task": 1.42e-08, "pass": 3.56e-08, "mac": 5.11e-12,
+                  "copy": 3.7e-11, "scalar_mac": 0.0, "pass_single": 0.0,
+                  "mac_single": 5.98e-12},
 }
-#: The model's record on its own calibration set, i.e. how many shapes, for how many it
+#: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not (near-ties between overlap-add, FFT and the direct sums on 1-D signals;
-#: the worst, 1.77, a 1,000-sample signal by 30 taps where it picked NumPy's sum over
-#: the compiled one): among the NumPy methods, and (``"compiled"``) among all four, on
-#: the random kernels; per dtype (``"float64"``, ``"float32"``) among all four; and
+#: it did not: among the NumPy methods (the worst, 1-D signals of 10**5 to 10**6
+#: samples by 30 taps, where it picks NumPy's sum over overlap-add: its price per
+#: multiply-add is fitted mostly on longer kernels), and (``"compiled"``) among all of
+#: them, on the random kernels (the worst, 1,000 samples by 30 taps, NumPy's sum over
+#: the compiled one); per dtype (``"float64"``, ``"float32"``) among all of them; and
 #: (``"separable"``) on the rank-1 kernels, among the methods timed there
 #: (:func:`convlib.bench.cost_model_record`).
-COST_MODEL_FIT = {"shapes": 114, "right": 108, "worst_slowdown": 1.48,
-                  "compiled": {"shapes": 114, "right": 107, "worst_slowdown": 1.77,
-                               "other_cores": (0.02, 0.0), "numba": "0.68.1",
+COST_MODEL_FIT = {"shapes": 162, "right": 141, "worst_slowdown": 3.53,
+                  "compiled": {"shapes": 162, "right": 152, "worst_slowdown": 2.73,
+                               "other_cores": (0.0, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True},
-                  "float64": {"shapes": 114, "right": 107, "worst_slowdown": 1.77},
-                  "float32": {"shapes": 0, "right": 0, "worst_slowdown": 1.0},
-                  "separable": {"shapes": 0, "right": 0, "worst_slowdown": 1.0}}
+                  "float64": {"shapes": 114, "right": 106, "worst_slowdown": 1.8},
+                  "float32": {"shapes": 48, "right": 46, "worst_slowdown": 2.73},
+                  "separable": {"shapes": 36, "right": 33, "worst_slowdown": 1.34}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
