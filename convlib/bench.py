@@ -76,7 +76,7 @@ from ._timing import time_methods
 from ._typing import ArrayLike, Mode
 from ._validation import check_choice, check_int
 from .compiled import numba_available
-from .costmodel import cost_features, separable_cost
+from .costmodel import cost_features, price_work, separable_cost
 from .dispatch import METHODS, choose_method, convolve
 from .kernels import gaussian
 from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
@@ -382,9 +382,9 @@ def cost_model_record(rows: Sequence[dict[str, Any]],
         right, worst = 0, 1.0
         for r in subset:
             timed = [m for m in methods if m in r and m in constants]
+            priced = price_work(r["features"], constants)
             est = {m: separable_cost(r["features"], True, constants) if m == "separable"
-                   else sum(constants[m][k] * v for k, v in r["features"][m].items())
-                   for m in timed}
+                   else priced[m] for m in timed}
             pick, best = min(timed, key=est.__getitem__), min(timed, key=r.__getitem__)
             right += pick == best
             worst = max(worst, r[pick] / r[best])

@@ -54,7 +54,8 @@ from .shapes import MODES, _valid_swap_needed, mode_offset, output_shape
 
 __all__ = ["convolve", "correlate", "choose_method", "METHODS", "Method",
            "MethodCannotServe", "NonFiniteWarning",
-           "DIRECT_MAX_MACS", "DIRECT_PREFERRED_BELOW", "NONFINITE_DIRECT_FACTOR"]
+           "DIRECT_MAX_MACS", "DIRECT_PREFERRED_BELOW", "NONFINITE_DIRECT_FACTOR",
+           "RANK1_CHECK_COST", "rank1_check_seconds"]
 
 
 Impl = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
@@ -151,6 +152,27 @@ def _check_method(method: object, func: str) -> str:
 #: speed hardly matters, and direct sums keep exact zeros exact and NaN local.
 DIRECT_PREFERRED_BELOW = 2e-4
 
+#: The time ``method='auto'`` spends asking whether a kernel is rank 1
+#: (:func:`convlib.separable.rank1_to_rounding`) on a kernel that is not: seconds per
+#: call and per kernel sample. ``auto`` asks only where the separable estimate saves
+#: more than this over the best other method, since on a kernel that is not rank 1 the
+#: question is a loss (measured on the build machine, float32 random kernels: 11 us at
+#: 31 x 31, 15 us at 63 x 63; a 64 x 64 image by a 63 x 63 kernel, whose separable
+#: estimate was 5 us below the FFT's, took 1.3 times the FFT's time when it asked).
+RANK1_CHECK_COST = (1e-5, 1.5e-9)
+
+
+def rank1_check_seconds(kernel_size: int) -> float:
+    """:data:`RANK1_CHECK_COST` for a kernel of ``kernel_size`` samples.
+
+    Examples
+    --------
+    >>> round(rank1_check_seconds(63 * 63) * 1e6, 1)
+    16.0
+    """
+    return RANK1_CHECK_COST[0] + RANK1_CHECK_COST[1] * kernel_size
+
+
 #: If an input holds NaN or infinity, ``method='auto'`` uses ``'direct'`` (which keeps
 #: each one in the outputs whose window contains it) unless its estimated time is more
 #: than this factor above the fastest method's; then the FFT method runs and warns.
@@ -189,7 +211,8 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
         inputs (numba importable, a float32/float64 result, 1 to 3 dimensions). ``'separable'`` only
         for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
         the rounding of the result's dtype (checked only when the separable estimate
-        is the cheapest: a cheap residual test, else the SVD). ``'loops'`` is never chosen: it exists to be read.
+        is the cheapest by more than the check's cost, :data:`RANK1_CHECK_COST`: cheap
+        tests of rank 1 and of not rank 1, else the SVD). ``'loops'`` is never chosen: it exists to be read.
     times : dict
         Only if ``measure``: seconds per call of each method timed.
 
@@ -276,7 +299,7 @@ def _choose(a: np.ndarray, b: np.ndarray, mode: str) -> str:
         for method in ("fft", "overlap_add"):
             plan = split_plan(a, b, method)
             costs[method] = np.inf if plan is None else costs[method] * plan[1] * plan[3]
-    return _rule(costs, summing, a.ndim).pick(a, b)
+    return _rule(costs, summing, a.ndim, b.size).pick(a, b)
 
 
 def _costs(a: np.ndarray, b: np.ndarray, mode: str) -> tuple[dict[str, float], str]:
@@ -313,12 +336,14 @@ class _Rule(NamedTuple):
         return self.best
 
 
-def _rule(costs: dict[str, float], summing: str, ndim: int) -> _Rule:
-    """The rules of :func:`choose_method` (Notes) applied to the estimates ``costs``."""
+def _rule(costs: dict[str, float], summing: str, ndim: int, kernel_size: int) -> _Rule:
+    """The rules of :func:`choose_method` (Notes) applied to the estimates ``costs``
+    (``kernel_size``: the samples of ``in2``, which the rank-1 check reads)."""
     if ndim >= 3 and costs[summing] <= DIRECT_PREFERRED_BELOW:
         return _Rule(summing, summing, False, False)
     best = min((summing, "fft", "overlap_add"), key=costs.__getitem__)
-    return _Rule(best, summing, costs.get("separable", np.inf) < costs[best],
+    saving = costs[best] - costs.get("separable", np.inf)
+    return _Rule(best, summing, saving > rank1_check_seconds(kernel_size),
                  best != summing and costs[summing] <= NONFINITE_DIRECT_FACTOR * costs[best])
 
 
@@ -488,7 +513,7 @@ def _make_plan(in1: np.ndarray, in2: np.ndarray, mode: str, method: str, func: s
         a, b = b, a
     rule = None
     if method == "auto":
-        rule = _rule(*_costs(a, b, mode), a.ndim)
+        rule = _rule(*_costs(a, b, mode), a.ndim, b.size)
     served = {}
     for name in (method,) if rule is None else (rule.best, rule.summing):
         m = METHODS[name]

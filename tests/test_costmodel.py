@@ -471,3 +471,38 @@ def test_cost_constants_are_the_fit_of_the_stored_calibration():
     assert {k: record[k] for k in keys} == {k: fit[k] for k in keys}
     for sub in ("compiled", "float64", "float32", "separable"):
         assert record[sub] == {k: fit[sub][k] for k in keys}
+
+
+def test_one_block_overlap_add_is_priced_at_least_as_the_fft():
+    """price_work: overlap-add with one block along every axis is an FFT convolution
+    with more steps; in the stored calibration every such case measured it slower than
+    'fft' (the rule's evidence), and its estimate is never below the FFT's."""
+    path = Path(__file__).resolve().parents[1] / "book" / "images" / "calibration.json"
+    one_block = []
+    for r in json.loads(path.read_text())["rows"]:
+        work = costmodel.cost_features(r["s1"], r["s2"], r.get("mode", "full"),
+                                       single=r.get("dtype", "float64") == "float32")
+        if work["overlap_add"]["block"] <= 1 and "overlap_add" in r and "fft" in r:
+            one_block.append(r["overlap_add"] / r["fft"])
+            costs = costmodel.price_work(work, costmodel.COST_CONSTANTS)
+            assert costs["overlap_add"] >= costs["fft"]
+    assert len(one_block) == 39 and 1.0 < min(one_block) and max(one_block) < 3.5
+    assert cl.choose_method(np.ones(10_000), np.ones(1_000)) == "fft"
+
+
+def test_auto_asks_rank_one_only_where_separable_saves_more_than_the_check(monkeypatch):
+    """_rule: the separable question is asked (rank1_to_rounding) only where the
+    separable estimate is below the best other estimate by more than
+    rank1_check_seconds(kernel size); the answer then decides."""
+    costs = {"direct": 1.0, "compiled": 1.0, "fft": 100e-6, "overlap_add": 1.0}
+    check = dispatch.rank1_check_seconds(63 * 63)
+    near = dispatch._rule({**costs, "separable": 100e-6 - 0.5 * check}, "compiled", 2, 63 * 63)
+    far = dispatch._rule({**costs, "separable": 100e-6 - 2 * check}, "compiled", 2, 63 * 63)
+    assert not near.separable and far.separable and near.best == far.best == "fft"
+    asked = []
+    monkeypatch.setattr(dispatch, "_auto_separable", lambda a, b: asked.append(1) or True)
+    x, h = np.ones((64, 64)), np.ones((63, 63))
+    assert near.pick(x, h) == "fft" and asked == []
+    assert far.pick(x, h) == "separable" and asked == [1]
+    assert check == pytest.approx(dispatch.RANK1_CHECK_COST[0]
+                                  + dispatch.RANK1_CHECK_COST[1] * 63 * 63)

@@ -381,3 +381,27 @@ def test_float32_kernels_factor_and_run_in_float32(monkeypatch):
     assert seen == [(np.float32, np.float32)] * 2
     want = scipy.signal.convolve(x.astype(np.float64), h.astype(np.float64), "same")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_clearly_not_rank1_never_contradicts_the_svd_rule(monkeypatch):
+    """The cheap 'not rank 1' certificate of rank1_to_rounding: on rank-1 kernels
+    perturbed by 1e-20 to 1 (both dtypes) it never says 'not rank 1' where the SVD rule
+    says rank 1, it does say so for clearly full-rank kernels, and then no SVD runs."""
+    from convlib.separable import _clearly_not_rank1
+    rng = np.random.default_rng(8)
+    certified = 0
+    for _ in range(1500):
+        m, n = rng.integers(2, 12, 2)
+        k = np.outer(rng.standard_normal(m), rng.standard_normal(n))
+        k = k + 10.0 ** rng.uniform(-20, 0) * rng.standard_normal((m, n))
+        for dtype in (np.float32, np.float64):
+            kk = k.astype(dtype)
+            s = np.linalg.svd(kk, compute_uv=False)
+            rank1 = np.sqrt(np.sum(s[1:] ** 2)) <= s[0] * max(kk.shape) * np.finfo(dtype).eps
+            if _clearly_not_rank1(kk, np.dtype(dtype)):
+                certified += 1
+                assert not rank1
+    assert certified > 500
+    monkeypatch.setattr(np.linalg, "svd", lambda *a, **k: pytest.fail("SVD ran"))
+    assert not rank1_to_rounding(rng.standard_normal((63, 63)), np.float64)
+    assert not rank1_to_rounding(rng.standard_normal((9, 9)).astype(np.float32), np.float32)
