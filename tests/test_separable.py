@@ -362,7 +362,8 @@ def test_rank1_to_rounding_agrees_with_the_svd_rule():
 def test_float32_kernels_factor_and_run_in_float32(monkeypatch):
     """A float32 rank-1 kernel factors into float32 vectors (the last factor was
     float64, which made float32 images run both passes in float64), and the passes
-    run in float32: the result equals float32 passes done by hand."""
+    run in float32 (the NumPy passes spied on): a float32 result within float32
+    rounding of SciPy's float64 convolution."""
     rng = np.random.default_rng(5)
     col = rng.standard_normal(7).astype(np.float32)
     row = rng.standard_normal(5).astype(np.float32)
