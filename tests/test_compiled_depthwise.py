@@ -15,6 +15,7 @@ import pytest
 
 from convlib import compiled, nn
 from convlib.nn.transposed import conv2d_adjoint
+from support import assert_close_to_max
 
 needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
 FLOATS = [np.float32, np.float64]
@@ -132,10 +133,8 @@ def test_conv2d_backward_same_layers_equal_numpy_path(monkeypatch):
     monkeypatch.setattr(compiled, "USE_COMPILED", False)
     for x, w, g, pads, d, C, grads in layers:
         ref = nn.conv2d_backward(x, w, g, padding=pads, dilation=d, groups=C)
-        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
         for got, want in zip(grads, ref):
-            assert got.dtype == want.dtype and got.shape == want.shape
-            assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+            assert_close_to_max(got, want)
 
 
 @needs_numba
