@@ -319,10 +319,10 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     :data:`~convlib.compiled.PLANE_BYTES` (:data:`~convlib.compiled.PLANE_NINE_BYTES`
     for a 3 x 3 kernel without zero taps). Per chunk of
     :data:`~convlib.compiled.PLANE_CHUNK_BYTES` of a flat output plane and kernel plane
-    reaching it: one pass per four taps (one for all nine of a 3 x 3 kernel) and one
-    that zeroes the chunk; multiply-adds over the whole flat plane, its scratch columns
-    included; ``copy``: the bytes of the input's copy with zero rows and columns and of
-    the output rows copied out of the flat plane, where either is needed."""
+    reaching it: one pass per four taps, rounded up (one for all nine of a 3 x 3
+    kernel plane, also in a 3-D kernel), and one that zeroes the chunk; multiply-adds over the whole flat plane, its scratch columns included;
+    ``copy``: the bytes of the input's copy with zero rows and columns and of the
+    output rows copied out of the flat plane, where either is needed."""
     d = len(shape)
     lead = (1,) * (3 - d)
     a3, b3, out3 = lead + tuple(big), lead + tuple(small), lead + tuple(shape)
@@ -336,7 +336,9 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     chunks = -(-n // max(1, PLANE_CHUNK_BYTES // itemsize))
     pairs = sum(1 for i in range(out3[0]) for p in range(b3[0])  # (output, kernel)
                 if 0 <= i + o3[0] - p < a3[0])                 # planes that meet
-    per_plane = 1 if nine else -(-(b3[1] * b3[2]) // 4)
+    # (the kernel takes a remainder of three taps in two passes, which this count,
+    # and the constants fitted with it, leave out: one pass per four taps, rounded up)
+    per_plane = 1 if b3[1:] == (3, 3) else -(-(b3[1] * b3[2]) // 4)
     tasks = out3[0] * chunks
     copied = (plane_bytes if copy_in else 0) + (
         math.prod(out3) * itemsize if width != out3[2] else 0)
