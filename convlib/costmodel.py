@@ -83,10 +83,10 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
                  "task": 1.08e-08, "tap_task": 0.0, "pass": 6.87e-09, "mac": 2.86e-11,
                  "copy": 1.37e-11, "scalar_mac": 2.77e-10, "pass_single": 1.89e-08,
                  "mac_single": 1.31e-11},
-    "separable": {"call": 4.39e-05, "row_call": 0.000197, "threads": 0.0, "task": 0.0,
-                  "tap_task": 1.42e-08, "pass": 3.56e-08, "mac": 5.11e-12,
-                  "copy": 3.7e-11, "scalar_mac": 0.0, "pass_single": 0.0,
-                  "mac_single": 5.98e-12},
+    "separable": {"call": 4.4e-05, "row_call": 0.000195, "threads": 0.0, "task": 0.0,
+                  "tap_task": 3.47e-09, "pass": 4.65e-08, "mac": 8.58e-12,
+                  "copy": 3.61e-11, "scalar_mac": 0.0, "pass_single": 1.36e-08,
+                  "mac_single": 7.73e-12},
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -190,8 +190,9 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         thread count) and ``copy`` (0 there). A small input of several rows runs
         whole-plane passes instead (``row_call`` 0; :data:`convlib.compiled.PLANE_BYTES`):
         ``task`` counts the chunks of :data:`convlib.compiled.PLANE_CHUNK_BYTES` of the
-        flat output plane, ``pass`` one per chunk and kernel plane per four taps (one
-        for a 3 x 3 kernel without zero taps) plus one per chunk zeroing it, ``mac`` the
+        flat output plane, ``pass`` one per chunk and kernel plane per four taps (a
+        remainder of three in two passes; one for a 3 x 3 kernel without zero taps)
+        plus one per chunk zeroing it, ``mac`` the
         products over the whole flat plane (its scratch columns included) and ``copy``
         the bytes of the input's copy with zero rows and columns and of the output rows
         copied out of the plane, where either is needed (so these counts depend on the
@@ -319,10 +320,12 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     :data:`~convlib.compiled.PLANE_BYTES` (:data:`~convlib.compiled.PLANE_NINE_BYTES`
     for a 3 x 3 kernel without zero taps). Per chunk of
     :data:`~convlib.compiled.PLANE_CHUNK_BYTES` of a flat output plane and kernel plane
-    reaching it: one pass per four taps (one for all nine of a 3 x 3 kernel) and one
-    that zeroes the chunk; multiply-adds over the whole flat plane, its scratch columns
-    included; ``copy``: the bytes of the input's copy with zero rows and columns and of
-    the output rows copied out of the flat plane, where either is needed."""
+    reaching it: passes of four taps, then of two, then of one, as the kernel takes
+    them (one for all nine of a 3 x 3 kernel plane, also in a 3-D kernel), and one
+    that zeroes the chunk; multiply-adds over the whole flat plane, its scratch
+    columns included;
+    ``copy``: the bytes of the input's copy with zero rows and columns and of the
+    output rows copied out of the flat plane, where either is needed."""
     d = len(shape)
     lead = (1,) * (3 - d)
     a3, b3, out3 = lead + tuple(big), lead + tuple(small), lead + tuple(shape)
@@ -336,7 +339,8 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     chunks = -(-n // max(1, PLANE_CHUNK_BYTES // itemsize))
     pairs = sum(1 for i in range(out3[0]) for p in range(b3[0])  # (output, kernel)
                 if 0 <= i + o3[0] - p < a3[0])                 # planes that meet
-    per_plane = 1 if nine else -(-(b3[1] * b3[2]) // 4)
+    taps = b3[1] * b3[2]  # passes of four taps, then of two, then of one (as the kernel)
+    per_plane = 1 if b3[1:] == (3, 3) else taps // 4 + (taps % 4) // 2 + taps % 2
     tasks = out3[0] * chunks
     copied = (plane_bytes if copy_in else 0) + (
         math.prod(out3) * itemsize if width != out3[2] else 0)

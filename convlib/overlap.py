@@ -26,7 +26,7 @@ import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import lambertw
 
-from ._fft import (_buffer, as_float, cut_mode, fft_convolve_core, freq_axes,
+from ._fft import (_along, _buffer, as_float, cut_mode, fft_convolve_core, freq_axes,
                    is_complex, mode_window, transforms, warn_nonfinite)
 from ._typing import ArrayLike, AxisSpec, IntOrSeq, Mode, NDArray
 from ._validation import as_operands, check_choice, check_int, check_output_bytes
@@ -389,28 +389,24 @@ def _overlap_add_rows(a: np.ndarray, b: np.ndarray, axis: int, plan: tuple[Any, 
     p0 = first
     while p0 < last:
         p1 = min(p0 + slab, last)
-        rows = _along_axis(axis, slice(p0 * step, min(p1 * step, n)), a.ndim)
+        rows = _along(axis, slice(p0 * step, min(p1 * step, n)), a.ndim)
         x = (a if cut_a else b)[rows]
         shape = list(full_shape)
         shape[axis] = x.shape[axis] + m - 1
         part = _batched(x, b, plan, shape) if cut_a else _batched(a, x, plan, shape)
         part = part[others]  # full-output rows p0 L .. p1 L + m - 1 of the window
-        part[_along_axis(axis, slice(m - 1), a.ndim)] += carry
+        part[_along(axis, slice(m - 1), a.ndim)] += carry
         begin = p0 * step
         end = begin + part.shape[axis] if p1 == last else p1 * step  # complete rows
         lo, hi = max(begin, start), min(end, stop)
         if lo < hi:
-            out[_along_axis(axis, slice(lo - start, hi - start), a.ndim)] = \
-                part[_along_axis(axis, slice(lo - begin, hi - begin), a.ndim)]
+            out[_along(axis, slice(lo - start, hi - start), a.ndim)] = \
+                part[_along(axis, slice(lo - begin, hi - begin), a.ndim)]
         if p1 < last:
-            carry[...] = part[_along_axis(axis, slice((p1 - p0) * step,
+            carry[...] = part[_along(axis, slice((p1 - p0) * step,
                                                       (p1 - p0) * step + m - 1), a.ndim)]
         p0 = p1
     return out
-
-
-def _along_axis(axis: int, index: slice, ndim: int) -> tuple[slice, ...]:
-    return tuple(index if i == axis else slice(None) for i in range(ndim))
 
 
 #: Bytes of block spectra that the slab path of :func:`overlap_add` transforms at a time

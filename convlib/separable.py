@@ -206,7 +206,7 @@ def rank1_to_rounding(kernel: np.ndarray, dtype: DTypeLike) -> bool:
 def _clearly_not_rank1(kernel: np.ndarray, dtype: np.dtype) -> bool:
     """Whether a real 2-D ``kernel`` is certainly not rank 1 to within the rounding of
     ``dtype`` (:func:`rank1_to_rounding`'s rule), without an SVD; False when this cheap
-    test cannot tell.
+    test cannot tell (always for a complex kernel, left to the SVD).
 
     The two columns ``u`` (largest norm) and ``v`` (largest distance ``r`` from the
     line of ``u``) form a submatrix whose second singular value is at most the
@@ -218,6 +218,8 @@ def _clearly_not_rank1(kernel: np.ndarray, dtype: np.dtype) -> bool:
     about 0.4 ms by a few passes over the kernel, which ``method='auto'`` pays on
     every call where the separable estimate wins.
     """
+    if kernel.dtype.kind == "c":  # its squares below would not be |k|^2: no answer
+        return False
     k = kernel.astype(np.float64, copy=False)
     norms = np.einsum("ij,ij->j", k, k)
     j = int(np.argmax(norms))

@@ -67,6 +67,14 @@ def assert_close(actual, desired, scale):
             np.abs(actual - desired).max()
 
 
+def assert_close_to_max(actual, desired):
+    """Same dtype and shape, and within RTOL[dtype] relative to each sample and to the
+    largest magnitude of ``desired`` (the compiled layers against the NumPy path)."""
+    assert actual.dtype == desired.dtype and actual.shape == desired.shape
+    rtol = RTOL[actual.dtype]
+    assert np.allclose(actual, desired, rtol=rtol, atol=rtol * np.abs(desired).max())
+
+
 def scipy_or_none(func, *args, **kwargs):
     """``func(*args, **kwargs)``, a SciPy reference, or None where SciPy refuses the inputs
     with a ValueError ('valid' with neither input at least as large as the other)."""

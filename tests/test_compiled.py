@@ -21,7 +21,7 @@ import convlib as cl
 from convlib import compiled, nn
 from convlib.direct import windows_pay
 from convlib.dispatch import METHODS, MethodCannotServe
-from support import array_pairs, assert_close, bound
+from support import array_pairs, assert_close, assert_close_to_max, bound
 
 needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
 FLOATS = [np.float32, np.float64]
@@ -228,10 +228,8 @@ def test_depthwise_random_configurations_equal_numpy_paths(monkeypatch):
         np.testing.assert_array_equal(
             y, nn.conv2d(x, w, stride=s, padding=pad, dilation=d, groups=C))
         ref = nn.conv2d_backward(x, w, g, stride=s, padding=pad, dilation=d, groups=C)
-        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
         for got, want in zip(grads, ref):
-            assert got.dtype == want.dtype and got.shape == want.shape
-            assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+            assert_close_to_max(got, want)
 
 
 @needs_numba
@@ -262,9 +260,7 @@ def test_depthwise_transposed_equals_numpy_path(monkeypatch):
     monkeypatch.setattr(compiled, "USE_COMPILED", False)
     for x, w, kw, got in layers:
         want = nn.conv_transpose2d(x, w, **kw)
-        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
-        assert got.dtype == want.dtype and got.shape == want.shape
-        assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+        assert_close_to_max(got, want)
 
 
 @needs_numba

@@ -15,6 +15,7 @@ import pytest
 
 from convlib import compiled, nn
 from convlib.nn.transposed import conv2d_adjoint
+from support import assert_close_to_max
 
 needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
 FLOATS = [np.float32, np.float64]
@@ -132,10 +133,8 @@ def test_conv2d_backward_same_layers_equal_numpy_path(monkeypatch):
     monkeypatch.setattr(compiled, "USE_COMPILED", False)
     for x, w, g, pads, d, C, grads in layers:
         ref = nn.conv2d_backward(x, w, g, padding=pads, dilation=d, groups=C)
-        rtol = 1e-5 if x.dtype == np.float32 else 1e-12
         for got, want in zip(grads, ref):
-            assert got.dtype == want.dtype and got.shape == want.shape
-            assert np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+            assert_close_to_max(got, want)
 
 
 @needs_numba
@@ -222,3 +221,29 @@ def _oracle_strided(x, g, k, pads):
                 gw[:, i, j] = np.einsum("nchw,nchw->c", g64, win)
             mag[:, i, j] = np.einsum("nchw,nchw->c", np.abs(g64), np.abs(win))
     return gw, g64.sum(axis=(0, 2, 3)), mag, np.abs(g64).sum(axis=(0, 2, 3))
+
+
+@needs_numba
+def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
+    """The oracle tests above pass whichever kernel runs (every kernel computes the
+    same sums): here the kernels called are spied on, so that a layer the flat or the
+    phase kernel serves is not silently left to the row kernels."""
+    called = []
+    real = compiled._kernel
+    monkeypatch.setattr(compiled, "_kernel",
+                        lambda name, macs: called.append(name) or real(name, macs))
+    rng = np.random.default_rng(40)
+    x = rng.standard_normal((2, 3, 8, 10))
+
+    def kernels(g_hw, stride, dilation=(1, 1), pads=(1, 1), k=(3, 3)):
+        del called[:]
+        g = rng.standard_normal((2, 3) + g_hw)
+        compiled.depthwise_weight_gradient(x, g, k, stride, dilation, pads)
+        return called
+
+    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat"]      # 'same' columns
+    assert kernels((6, 8), (1, 1), pads=(0, 0)) == ["dw_weight_grad"]  # narrower g
+    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat"]       # the four phases
+    assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
+    assert kernels((8, 5), (1, 2)) == ["dw_weight_grad_s2"]
+    assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]

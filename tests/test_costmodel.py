@@ -136,6 +136,23 @@ def test_compiled_passes_follow_the_kernel():
     assert valid["copy"] == 8 * 60 * 60 and valid["mac"] == (59 * 64 + 60) * 25
 
 
+def test_plane_passes_of_3_by_3_kernel_planes():
+    """_conv3d_plane takes all nine taps of a 3 x 3 kernel plane in one pass, in 2-D
+    and in 3-D kernels alike (it asks per kernel plane), plus one pass zeroing each
+    chunk; other kernels, four taps a pass, then two, then one (a remainder of three
+    taps takes two passes)."""
+    plane = costmodel.cost_features((3, 16, 64), (2, 3, 3), "valid")["compiled"]
+    # two kernel planes meet each of the 3 - 2 + 1 = 2 output planes: 4 passes of nine
+    assert plane["row_call"] == 0 and plane["pass"] == plane["task"] * (2 + 1)
+    plane = costmodel.cost_features((16, 64), (3, 3))["compiled"]
+    assert plane["row_call"] == 0 and plane["pass"] == plane["task"] * (1 + 1)
+    plane = costmodel.cost_features((3, 16, 64), (2, 3, 4), "valid")["compiled"]
+    assert plane["row_call"] == 0 and plane["pass"] == plane["task"] * (2 * 3 + 1)
+    for kernel, passes in (((1, 3), 2), ((3, 5), 5), ((1, 7), 3), ((2, 2), 1), ((1, 6), 2)):
+        plane = costmodel.cost_features((16, 64), kernel)["compiled"]
+        assert plane["row_call"] == 0 and plane["pass"] == plane["task"] * (passes + 1)
+
+
 @pytest.mark.skipif(not compiled.numba_available(), reason="needs numba")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_features_take_the_kernels_path(dtype, monkeypatch):

@@ -4,6 +4,7 @@ against NumPy/SciPy and the identities of chapter 4."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -361,7 +362,8 @@ def test_rank1_to_rounding_agrees_with_the_svd_rule():
 def test_float32_kernels_factor_and_run_in_float32(monkeypatch):
     """A float32 rank-1 kernel factors into float32 vectors (the last factor was
     float64, which made float32 images run both passes in float64), and the passes
-    run in float32: the result equals float32 passes done by hand."""
+    run in float32 (the NumPy passes spied on): a float32 result within float32
+    rounding of SciPy's float64 convolution."""
     rng = np.random.default_rng(5)
     col = rng.standard_normal(7).astype(np.float32)
     row = rng.standard_normal(5).astype(np.float32)
@@ -405,3 +407,18 @@ def test_clearly_not_rank1_never_contradicts_the_svd_rule(monkeypatch):
     monkeypatch.setattr(np.linalg, "svd", lambda *a, **k: pytest.fail("SVD ran"))
     assert not rank1_to_rounding(rng.standard_normal((63, 63)), np.float64)
     assert not rank1_to_rounding(rng.standard_normal((9, 9)).astype(np.float32), np.float32)
+
+
+def test_rank1_to_rounding_leaves_complex_kernels_to_the_svd():
+    """The cheap 'not rank 1' certificate squares real samples: a complex kernel (cast
+    to float64 it would lose its imaginary part) is left to the SVD's rule, so a
+    complex rank-1 kernel is rank 1 and a complex full-rank one is not."""
+    rng = np.random.default_rng(30)
+    col = rng.standard_normal(5) + 1j * rng.standard_normal(5)
+    row = rng.standard_normal(4) + 1j * rng.standard_normal(4)
+    k = np.outer(col, row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning: the imaginary part is kept
+        assert rank1_to_rounding(k, np.complex128)
+        assert rank1_to_rounding(k.astype(np.complex64), np.complex64)
+        assert not rank1_to_rounding(k + 1j * np.eye(5, 4), np.complex128)
