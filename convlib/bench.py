@@ -432,7 +432,7 @@ def calibrate_cost_model(
         ``'overlap_add'`` and ``'compiled'`` (where numba serves and within the limits),
         one after the other (:func:`bench_methods`); rank-1 kernels time, interleaved
         (:func:`time_interleaved`), ``'separable'`` as ``method='auto'`` pays for it
-        (its rank-1 check, :func:`convlib.separable.rank1_to_rounding`, then
+        (its rank-1 check, ``convlib.separable.rank1_to_rounding``, then
         ``method='separable'``), ``'fft'`` and ``'compiled'`` (its rivals there).
 
     Raises

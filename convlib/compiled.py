@@ -40,7 +40,7 @@ stride 1 with the output as wide as the input, over the flattened plane at once)
 adjoint at column stride 2 takes a kernel row's three taps in one pass. The weight
 gradient at stride 1 with the gradient as wide as the input runs one pass per tap over
 the flattened plane, four batch samples a pass, and sums each tap's products in 16
-interleaved partial sums (:func:`_dw_weight_grad_flat`); at stride 2 with an even input
+interleaved partial sums (``_dw_weight_grad_flat``); at stride 2 with an even input
 twice the output, from the input's four phases (even or odd rows by even or odd
 columns), each a stride-1 problem for that kernel; otherwise it adds each tap's
 products into a row of partial sums (at column stride 2 in a kernel of its own, whose
@@ -1270,7 +1270,7 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
     dilation): the weight gradient from the input's four phases (even or odd rows by
     even or odd columns, each as large as ``dL/dy``), on each of which the taps of one
     parity class form a stride-1 kernel whose output is as wide as its input, computed
-    by :func:`_dw_weight_grad_flat` (a row's loop start-up paid once per plane, with
+    by ``_dw_weight_grad_flat`` (a row's loop start-up paid once per plane, with
     reads at stride 1). Fills ``gw`` and ``gb`` and returns True, or returns False for
     other layers. Measured with numba 0.68.1, serially (CPU time), 8 x 128 x 28 x 28 by
     3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64."""
@@ -1305,7 +1305,7 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
     implied, as :func:`depthwise_forward`) and ``g = dL/dy``, compiled. For the
     package (:func:`convlib.nn.conv2d_backward`). Each sum adds its terms in an order
     of its own (at stride 1 with ``g`` as wide as ``x``, the batch first, then the
-    plane in 16 interleaved partial sums: :func:`_dw_weight_grad_flat`; at stride 2 with
+    plane in 16 interleaved partial sums: ``_dw_weight_grad_flat``; at stride 2 with
     ``x`` twice as large as ``g``, the same on the input's four phases:
     :func:`_dw_weight_grad_phases`), so it equals the NumPy path's ``einsum`` up to
     rounding."""

@@ -32,8 +32,8 @@ from .shapes import MODES, mode_offset, output_shape, _valid_swap_needed
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "SINGLE_KEYS", "cost_features",
            "estimate_costs", "price_work", "separable_cost", "single_precision"]
 
-#: The kinds of work whose cost per unit depends on the precision, per method: on
-#: single-precision data (float32, complex64: :func:`single_precision`) they are
+#: The kinds of work whose cost per unit depends on the precision, per method. On
+#: single-precision data (float32, complex64, :func:`single_precision`) they are
 #: counted under ``key + '_single'`` instead of ``key`` (e.g. ``'nlogn_single'``), so
 #: the calibration prices each precision on its own (``scipy.fft`` transforms float32
 #: in single precision, and the sums move half the bytes).
@@ -49,8 +49,10 @@ SINGLE_KEYS: dict[str, tuple[str, ...]] = {
 #:
 #: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; about three minutes) on
 #: the machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
-#: pocketfft, numba 0.68.1), quiet while it ran (other processes used at most 0.02 cores in
-#: the windows sampled before and after: :func:`convlib.machine.cpu_load`), with
+#: pocketfft, numba 0.68.1, its OpenBLAS with ``OPENBLAS_CORETYPE=Haswell`` as the
+#: environment set it; the stored benchmark ran with it unset), quiet while it ran
+#: (other processes used 0.00 cores in the windows sampled before and after:
+#: :func:`convlib.machine.cpu_load`), with
 #: :data:`convlib.compiled.THREADS` at its default ``'auto'`` (threads from
 #: :data:`convlib.compiled.PARALLEL_MIN_MACS` multiply-adds, as ``auto`` will run them);
 #: rounded to three digits. The timings
@@ -90,11 +92,11 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not: among the NumPy methods (the worst, 1-D signals of 10**5 to 10**6
-#: samples by 30 taps, where it picks NumPy's sum over overlap-add: its price per
+#: it did not: among the NumPy methods (the worst, float32 1-D signals of 10**5 to
+#: 10**6 samples by 30 taps, where it picks NumPy's sum over overlap-add: its price per
 #: multiply-add is fitted mostly on longer kernels), and (``"compiled"``) among all of
-#: them, on the random kernels (the worst, 1,000 samples by 30 taps, NumPy's sum over
-#: the compiled one); per dtype (``"float64"``, ``"float32"``) among all of them; and
+#: them, on the random kernels (the worst, float32, 1,000 samples by 30 taps, NumPy's
+#: sum over the compiled one); per dtype (``"float64"``, ``"float32"``) among all of them; and
 #: (``"separable"``) on the rank-1 kernels, among the methods timed there
 #: (:func:`convlib.bench.cost_model_record`).
 COST_MODEL_FIT = {"shapes": 162, "right": 145, "worst_slowdown": 3.53,
@@ -223,7 +225,7 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
     again and again, and counting the work costs tens of microseconds.
 
-    For the package (the dispatcher's work guard and :func:`estimate_shapes`): the
+    For the package (the dispatcher's work guard and ``estimate_shapes``): the
     shapes are tuples of Python ints, valid for ``mode``; the returned dicts are shared
     by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
@@ -443,7 +445,7 @@ def estimate_shapes(shape1, shape2, mode: str, cplx: bool, single: bool = False,
 
 def price_work(work: dict[str, dict[str, float]],
                constants: dict[str, dict[str, float]]) -> dict[str, float]:
-    """The estimates of :func:`estimate_shapes` for ``'direct'``, ``'fft'``,
+    """The estimates of ``estimate_shapes`` for ``'direct'``, ``'fft'``,
     ``'overlap_add'`` and ``'compiled'`` (those of ``constants``) from the features
     ``work`` (:func:`cost_features`): each method's work weighted by its constants.
     Overlap-add with one block along every axis is one FFT convolution of the full
@@ -470,7 +472,7 @@ def price_work(work: dict[str, dict[str, float]],
 
 def separable_cost(work: dict[str, dict[str, float]], compiled_passes: bool,
                    constants: dict[str, dict[str, float]]) -> float:
-    """The separable estimate of :func:`estimate_shapes` from the features ``work``
+    """The separable estimate of ``estimate_shapes`` from the features ``work``
     (:func:`cost_features`) and ``constants`` (of the form of :data:`COST_CONSTANTS`).
 
     Compiled passes are priced by ``constants['separable']``, fitted on rank-1 kernels

@@ -153,7 +153,7 @@ def _check_method(method: object, func: str) -> str:
 DIRECT_PREFERRED_BELOW = 2e-4
 
 #: The time ``method='auto'`` spends asking whether a kernel is rank 1
-#: (:func:`convlib.separable.rank1_to_rounding`) on a kernel that is not: seconds per
+#: (``convlib.separable.rank1_to_rounding``) on a kernel that is not: seconds per
 #: call and per kernel sample. ``auto`` asks only where the separable estimate saves
 #: more than this over the best other method, since on a kernel that is not rank 1 the
 #: question is a loss (measured on the build machine, float32 random kernels: 11 us at
@@ -163,7 +163,7 @@ RANK1_CHECK_COST = (1e-5, 1.5e-9)
 
 
 def rank1_check_seconds(kernel_size: int) -> float:
-    """:data:`RANK1_CHECK_COST` for a kernel of ``kernel_size`` samples.
+    """:data:`~convlib.dispatch.RANK1_CHECK_COST` for a kernel of ``kernel_size`` samples.
 
     Examples
     --------
@@ -211,7 +211,7 @@ def choose_method(in1: object, in2: object, mode: str = "full", measure: bool = 
         inputs (numba importable, a float32/float64 result, 1 to 3 dimensions). ``'separable'`` only
         for a real floating 2-D ``in2`` no larger than ``in1`` whose rank is 1 to within
         the rounding of the result's dtype (checked only when the separable estimate
-        is the cheapest by more than the check's cost, :data:`RANK1_CHECK_COST`: cheap
+        is the cheapest by more than the check's cost, :data:`~convlib.dispatch.RANK1_CHECK_COST`: cheap
         tests of rank 1 and of not rank 1, else the SVD). ``'loops'`` is never chosen: it exists to be read.
     times : dict
         Only if ``measure``: seconds per call of each method timed.
