@@ -44,6 +44,16 @@ def test_plot_bench_results_size_axis_labels_whole_decades(fig):
     assert not [t for t in ax.get_xminorticklabels() if t.get_text()]
 
 
+def test_plot_bench_results_keeps_cases_on_a_decade_inside(fig):
+    """A case whose size is a whole decade (10**7 samples by 10**4 taps = 10**11) lies
+    inside the size axis, not on its edge, where its marker was cut in half."""
+    rows = [{"n": n, "m": m, "method": "overlap_add", "speedup": 1.0}
+            for n, m in ((1000, 10), (10**7, 10**4))]        # 1e4 and 1e11
+    cl.plotting.plot_bench_results(fig, {"1d": rows})
+    lo, hi = fig.axes[0].get_xlim()
+    assert (lo, hi) == (1e3, 1e12) and lo < 1e4 and 1e11 < hi
+
+
 @pytest.mark.parametrize("state", [("float64", "full"), ("complex128", "valid")])
 def test_draw_method_maps_draws_method_map_of_the_state(fig, state):
     grids = (("1-D", (100, 1000), (3, 300), 1, False),

@@ -66,7 +66,8 @@ def plot_bench_results(fig: Figure, results: dict[str, Any]) -> None:
     One panel per kind of input: each case's speed-up (SciPy's time over convlib's, log
     scale; above 1 convlib is faster) against its output size, coloured by the method
     convlib picked, with the geometric mean dashed and parity (1) grey. The size axis
-    spans whole decades and labels only them; only the speed-ups in ``_SPEEDUP_TICKS``
+    spans whole decades, with a case on a decade inside the axis, not on its edge, and
+    labels only the decades; only the speed-ups in ``_SPEEDUP_TICKS``
     are labelled, so labels never overlap.
     """
     goals = [g for g in ("2d", "1d") if g in results]
@@ -85,7 +86,8 @@ def plot_bench_results(fig: Figure, results: dict[str, Any]) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         sizes = np.log10([r["n"] ** (2 if goal == "2d" else 1) * r["m"] for r in rows])
-        ax.set_xlim(10.0 ** np.floor(sizes.min()), 10.0 ** np.ceil(sizes.max()))
+        # whole decades around the cases, a point on a decade (10**11) not on the edge
+        ax.set_xlim(10.0 ** (np.ceil(sizes.min()) - 1), 10.0 ** (np.floor(sizes.max()) + 1))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(_SPEEDUP_TICKS))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
