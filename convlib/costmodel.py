@@ -448,10 +448,11 @@ def price_work(work: dict[str, dict[str, float]],
     """The estimates of ``estimate_shapes`` for ``'direct'``, ``'fft'``,
     ``'overlap_add'`` and ``'compiled'`` (those of ``constants``) from the features
     ``work`` (:func:`cost_features`): each method's work weighted by its constants.
-    Overlap-add with one block along every axis is one FFT convolution of the full
-    length with more steps (each of the 39 such cases of the stored calibration
-    measured it 1.05 to 3.3 times slower than ``'fft'``), so it is estimated at least
-    as dear as the FFT, and a tie goes to the FFT.
+    Overlap-add with one block along every axis runs the FFT convolution itself
+    (:func:`convlib.overlap_add` hands such inputs to it; before it did, each of the 39
+    such cases of the stored calibration measured it 1.05 to 3.3 times slower than
+    ``'fft'``), so it is estimated at least as dear as the FFT, and a tie goes to the
+    FFT.
 
     Examples
     --------

@@ -291,7 +291,10 @@ def _overlap_add(a: np.ndarray, b: np.ndarray, mode: str,
     if not axes:  # every axis has a size 1 or is not convolved: a broadcast product
         return cut_mode(a * b, s1, s2, mode, axes)
     sizes = _check_block_size(block_size, [min(p, q) for p, q in zip(s1, s2)], func)
-    if a.shape == b.shape and sizes is None:  # nothing to cut: plain FFT convolution
+    if sizes is None and all(block_length(s1[ax], s2[ax]) >= s1[ax] + s2[ax] - 1
+                             for ax in axes):
+        # nothing to cut (one block along every axis; equal shapes among them): the
+        # plain FFT convolution, whose transforms need only the mode's window
         return fft_convolve_core(a, b, mode, axes, func)
     a, b = as_float(a), as_float(b)
     full_shape = [p + q - 1 if ax in axes else max(p, q)

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlib.overlap as ov
+from convlib.fourier import fft_convolve
 from convlib.overlap import block_length, overlap_add
 
 from support import MODES, assert_fft_close
@@ -235,3 +236,15 @@ def test_inputs_unchanged_and_result_fresh():
     assert np.array_equal(x, x0) and np.array_equal(h, h0)
     assert not np.may_share_memory(first, second) and first.flags.owndata
     assert np.array_equal(first, second)
+
+
+def test_one_block_along_every_axis_is_the_fft_convolution():
+    """Where blocks do not pay along any axis (block_length >= n + m - 1), overlap_add
+    is the FFT convolution itself: bit for bit fft_convolve, in every mode."""
+    rng = np.random.default_rng(31)
+    for s1, s2 in (((10_000,), (1_000,)), ((300,), (200,)), ((40, 50), (30, 20))):
+        assert all(block_length(p, q) >= p + q - 1 for p, q in zip(s1, s2))
+        x, h = rng.standard_normal(s1), rng.standard_normal(s2)
+        for mode in ("full", "same", "valid"):
+            np.testing.assert_array_equal(overlap_add(x, h, mode),
+                                          fft_convolve(x, h, mode))
