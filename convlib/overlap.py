@@ -240,7 +240,10 @@ def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
     -----
     With ``K = m - 1`` and ``P`` blocks, the cost is ``P`` FFTs of length ``B`` instead
     of one of length ``N + M - 1``: about ``N log B`` rather than ``N log N``, and the
-    blocks can arrive one at a time. Chapter 5 explains the block-size choice.
+    blocks can arrive one at a time. Chapter 5 explains the block-size choice. Where
+    blocks do not pay along any axis (:func:`convlib.block_length` gives one block
+    covering the output) and no ``block_size`` is given, this is
+    :func:`convlib.fft_convolve` itself.
 
     Where only one axis is cut into blocks (every 1-D case, and N-d inputs whose other
     convolved axes need one block each; float32, float64, complex64 or complex128
@@ -257,8 +260,8 @@ def overlap_add(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", *,
     axis, each convolved with all its blocks along the other axes in one batched FFT
     (fresh arrays of a few times the slab's size; 2048 x 2048 by 63 x 63, float64,
     ``'same'``: 29-43 fresh huge pages per call instead of 247, SciPy's 136;
-    0.85-0.91 times SciPy's time instead of 1.38-1.40). Other dtypes (float16, long double) transform all blocks
-    in one batched FFT.
+    0.85-0.91 times SciPy's time instead of 1.38-1.40). Other dtypes (float16, long
+    double) transform all blocks in one batched FFT.
 
     Examples
     --------
