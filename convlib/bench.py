@@ -23,6 +23,9 @@ ratios per goal:
   ``cv2.filter2D`` (a benchmark peer only, not a dependency) is timed on the same
   image and kernel ('same'-sized output, zero border) and reported as
   ``t_opencv / t_convlib``: goal geometric mean >= 1.0 (parity), none below 0.5.
+  ``filter2D`` always computes the 'same' output, more than convlib's in 'valid' mode
+  and less than in 'full' mode, so 'full' cases also time it on the zero-padded image,
+  whose output is convlib's: ``vs_opencv_equal`` (on 'full' and 'same' cases).
 * ``1d`` -- the same for signals of 10**3 to 10**7 samples and kernels of 3 to 10**4
   taps. Goals: geometric mean >= 1.0, worst <= 1.25.
 * ``layers`` -- :func:`convlib.nn.conv2d` against ``torch.nn.functional.conv2d``
@@ -695,7 +698,11 @@ def bench_convolve(cases: Sequence[dict[str, Any]], ndim: int, repeat: int = 3,
         seconds ``t_convlib``, ``t_scipy_auto`` and per SciPy method, ``scipy_best``
         (its name), ``speedup`` (``t_scipy_auto / t_convlib``), ``vs_best``
         (``t_convlib / t_scipy_best``), ``error`` (relative, against SciPy's answer)
-        and ``ok`` (``error <= TOLERANCE[dtype]``).
+        and ``ok`` (``error <= TOLERANCE[dtype]``). Where OpenCV is importable (2-D):
+        ``t_opencv``, ``vs_opencv`` (``t_opencv / t_convlib``) and ``opencv_error``
+        (against convlib's 'same' output); on 'full' cases also ``t_opencv_full`` and
+        ``opencv_full_error`` (OpenCV on the zero-padded image, the full output), and on
+        'full' and 'same' cases ``vs_opencv_equal``, the ratio at equal output.
     """
     rng = np.random.default_rng(seed)
     cv2 = _opencv()
@@ -713,19 +720,26 @@ def bench_convolve(cases: Sequence[dict[str, Any]], ndim: int, repeat: int = 3,
                 funcs["scipy_convolve2d"] = lambda: sps.convolve2d(x, h, mode)
         if ndim == 2 and cv2 is not None:  # a peer, not a candidate for "SciPy's best"
             funcs["opencv"] = _opencv_filter(cv2, x, h)
+            if mode == "full":  # and the same output as convlib's
+                funcs["opencv_full"] = _opencv_full(cv2, x, h)
         times, results = time_interleaved(funcs, repeat, budget)
         reference = np.asarray(results["scipy_fft"], np.float64)
         if "scipy_direct" in results:
             reference = np.asarray(results["scipy_direct"], np.float64)
         error = _rel_error(results["convlib"], reference)
-        best = min((k for k in times if k not in ("convlib", "scipy_auto", "opencv")),
+        best = min((k for k in times if k.startswith("scipy_") and k != "scipy_auto"),
                    key=times.__getitem__)
-        peer = {}
+        peer: dict[str, float] = {}
         if "opencv" in times:
             same = convolve(x, h, "same") if mode != "same" else results["convlib"]
             peer = {"vs_opencv": times["opencv"] / times["convlib"],
                     "opencv_error": _rel_error(results["opencv"], np.asarray(same,
                                                                               np.float64))}
+            if mode == "same":
+                peer["vs_opencv_equal"] = peer["vs_opencv"]
+        if "opencv_full" in times:
+            peer.update(vs_opencv_equal=times["opencv_full"] / times["convlib"],
+                        opencv_full_error=_rel_error(results["opencv_full"], reference))
         rows.append({**case, "method": choose_method(x, h, mode),
                      "scipy_method": sps.choose_conv_method(x, h, mode),
                      **{f"t_{k}": v for k, v in times.items()}, "scipy_best": best,
@@ -751,6 +765,18 @@ def _opencv_filter(cv2: Any, x: np.ndarray, h: np.ndarray) -> Callable[[], np.nd
     the kernel's centre. Kernels larger than 11 x 11 go through OpenCV's DFT path."""
     flipped = np.ascontiguousarray(h[::-1, ::-1])
     return lambda: cv2.filter2D(x, -1, flipped, borderType=cv2.BORDER_CONSTANT)
+
+
+def _opencv_full(cv2: Any, x: np.ndarray, h: np.ndarray) -> Callable[[], np.ndarray]:
+    """``cv2.filter2D`` computing ``convolve(x, h, 'full')``, the output convlib computes
+    in 'full' mode: the image is first copied with ``m - 1 - m // 2`` zero rows/columns
+    before and ``m // 2`` after (``cv2.copyMakeBorder``, timed as part of the call), so
+    the 'same'-sized output of the copy is the full convolution."""
+    flipped = np.ascontiguousarray(h[::-1, ::-1])
+    (m0, m1) = h.shape
+    pads = (m0 - 1 - m0 // 2, m0 // 2, m1 - 1 - m1 // 2, m1 // 2)
+    return lambda: cv2.filter2D(cv2.copyMakeBorder(x, *pads, cv2.BORDER_CONSTANT), -1,
+                                flipped, borderType=cv2.BORDER_CONSTANT)
 
 
 def copy_rate(nbytes: int = 2**27, repeat: int = 3, budget: float = 0.05) -> float:
@@ -1098,6 +1124,14 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             out[goal].update(geomean_vs_opencv=round(geo_cv, 3),
                              worst_vs_opencv=round(worst_cv, 3),
                              met_opencv=bool(geo_cv >= 1.0 and worst_cv >= 0.5))
+        equal = [r for r in rows if "vs_opencv_equal" in r]
+        if equal:  # the same output on both sides: 'full' and 'same' cases
+            low = min(equal, key=lambda r: r["vs_opencv_equal"])
+            out[goal].update(
+                geomean_vs_opencv_equal=round(geomean(r["vs_opencv_equal"] for r in equal), 3),
+                worst_vs_opencv_equal=round(low["vs_opencv_equal"], 3),
+                worst_opencv_equal_case={k: low.get(k) for k in ("n", "m", "kind", "dtype",
+                                                                  "mode", "method")})
     if "layers" in results:
         rows, info = results["layers"]
         have_torch = info["torch"] is not None
@@ -1160,11 +1194,13 @@ def format_tables(results: dict[str, Any], summary: dict[str, Any]) -> str:
                   f"{r['t_scipy_auto'] * 1e3:.3f}", f"{r['speedup']:.2f}",
                   r["scipy_best"].removeprefix("scipy_"), f"{r['vs_best']:.2f}",
                   f"{r['vs_opencv']:.2f}" if "vs_opencv" in r else "-",
+                  f"{r['vs_opencv_equal']:.2f}" if "vs_opencv_equal" in r else "-",
                   "ok" if r["ok"] else "WRONG") for r in results[goal]]
         parts.append(f"== {goal}: convlib.convolve(auto) vs scipy.signal.convolve(auto) ==")
         parts.append(_table(("N", "M", "kernel", "dtype", "mode", "convlib", "scipy",
                              "ms convlib", "ms scipy", "speed-up", "scipy best",
-                             "convlib/best", "opencv/convlib", "check"), lines))
+                             "convlib/best", "opencv/convlib", "same output",
+                             "check"), lines))
     if "layers" in results:
         rows, info = results["layers"]
         parts.append("== layers: convlib.nn.conv2d vs torch.nn.functional.conv2d "
