@@ -42,8 +42,8 @@ ratios per goal:
   the input and write the output once at the copy rate measured in the same run (a
   large ``numpy.copyto``), ``t_convlib / t_limit``. Goal: <= 1.5 on every case.
   Beside it, the floor of any function that returns a new array: ``x.copy()`` timed
-  in the same call, ``t_convlib / t_new_array`` (``worst_vs_new_array``; a new array's
-  fresh pages cost more than the kept memory ``copyto`` writes into).
+  in the same call, ``t_convlib / t_new_array`` (``worst_vs_new_array``; a large new
+  array's fresh pages cost more than the kept memory ``copyto`` writes into).
 * ``memory`` -- peak memory traced by ``tracemalloc`` while each method runs, as a
   multiple of its output's size, against the bound stated in :data:`MEMORY_BOUNDS`.
 
@@ -801,15 +801,20 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     its input from memory can beat it by much (only caches, for images that fit).
 
     That copy writes into memory it keeps (``numpy.copyto``): a function that returns a
-    new array, as ``convolve`` does, also pays for memory it has never touched (on
-    Linux each fresh page faults on its first write and the kernel zeroes it: a
-    2048 x 2048 float64 ``x.copy()`` took 2.7 times as long as a ``copyto`` into kept
-    memory on the book's machine). So each case also times ``x.copy()``,
-    NumPy's fastest way to produce a new array of the output's size from the input,
-    interleaved with convlib (and OpenCV) in the same :func:`time_interleaved` call:
-    ``vs_new_array = t_convlib / t_new_array`` is convlib's time over the floor of any
-    function that returns a new array, the second yardstick beside ``vs_limit`` (the
-    goal's own, unchanged).
+    new array, as ``convolve`` does, may also pay for memory it has never touched. On
+    Linux each fresh page faults on its first write and the kernel zeroes it; glibc's
+    ``malloc`` maps a block above its threshold afresh on every call (the threshold
+    follows the largest block freed, up to 32 MiB on 64-bit machines) and can serve
+    smaller ones from memory already touched. So a 2048 x 2048 float64 output (32 MiB)
+    comes fresh on every call, and its ``x.copy()`` took about three times as long as a
+    ``copyto`` into kept memory on the book's machine, while the smaller images' copies
+    were about as fast as ``copyto``. Each case therefore also times ``x.copy()``,
+    NumPy's fastest way to produce a new array of the output's size from the input
+    (from NumPy's allocator, as ``convolve``'s output), interleaved with convlib (and
+    OpenCV) in the same :func:`time_interleaved` call: ``vs_new_array = t_convlib /
+    t_new_array`` is
+    convlib's time over the floor of any function that returns a new array, the second
+    yardstick beside ``vs_limit`` (the goal's own, unchanged).
 
     Returns
     -------
