@@ -812,9 +812,8 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     NumPy's fastest way to produce a new array of the output's size from the input
     (from NumPy's allocator, as ``convolve``'s output), interleaved with convlib (and
     OpenCV) in the same :func:`time_interleaved` call: ``vs_new_array = t_convlib /
-    t_new_array`` is
-    convlib's time over the floor of any function that returns a new array, the second
-    yardstick beside ``vs_limit`` (the goal's own, unchanged).
+    t_new_array`` is convlib's time over the floor of any function that returns a new
+    array, the second yardstick beside ``vs_limit`` (the goal's own, unchanged).
 
     Returns
     -------
