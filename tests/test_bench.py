@@ -10,6 +10,7 @@ import pytest
 import scipy.signal
 
 from convlib import bench
+from convlib.nn import conv2d, conv2d_backward
 
 
 def test_time_interleaved_alternates_and_returns_first_results():
@@ -114,8 +115,6 @@ def test_bench_layers_without_torch(monkeypatch):
 def fake_torch(shift=0.0):
     """A stand-in for PyTorch's process: convlib's own answers (its gradients plus
     ``shift``), and made-up times, a different backward/forward ratio per case."""
-    from convlib.nn import conv2d, conv2d_backward
-
     def times(inputs, repeat, budget):
         peer = []
         for i, (x, w, g, (s, pad, d, groups)) in enumerate(inputs):
