@@ -37,10 +37,16 @@ ratios per goal:
   :func:`convlib.nn.conv2d_backward` relative to the forward pass. Goals: geometric
   mean of ``t_convlib / t_torch`` <= 1.3 on dense layers and <= 1.5 on depthwise ones
   (float32 ones where the run has them);
-  transposed <= 2 and backward <= 2.5 times the forward.
+  transposed <= 2 and backward <= 2.5 times the forward. Beside the backward goal,
+  PyTorch's own backward (``torch.ops.aten.convolution_backward``, timed alone in
+  the same process as its forward) over its own forward on the same layers
+  (``torch_backward_ratio``; its gradients are checked against convlib's).
 * ``bandwidth`` -- 3 x 3 kernels against the memory-bandwidth limit: the time to read
   the input and write the output once at the copy rate measured in the same run (a
   large ``numpy.copyto``), ``t_convlib / t_limit``. Goal: <= 1.5 on every case.
+  Beside it, the floor of any function that returns a new array: ``x.copy()`` timed
+  in the same call, ``t_convlib / t_new_array`` (``worst_vs_new_array``; a large new
+  array's fresh pages cost more than the kept memory ``copyto`` writes into).
 * ``memory`` -- peak memory traced by ``tracemalloc`` while each method runs, as a
   multiple of its output's size, against the bound stated in :data:`MEMORY_BOUNDS`.
 
@@ -820,12 +826,29 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     once and the output written once at the rate of a large copy; no code that reads
     its input from memory can beat it by much (only caches, for images that fit).
 
+    That copy writes into memory it keeps (``numpy.copyto``): a function that returns a
+    new array, as ``convolve`` does, may also pay for memory it has never touched. On
+    Linux each fresh page faults on its first write and the kernel zeroes it; glibc's
+    ``malloc`` maps a block above its threshold afresh on every call (the threshold
+    follows the largest block freed, up to 32 MiB on 64-bit machines) and can serve
+    smaller ones from memory already touched. So a 2048 x 2048 float64 output (32 MiB)
+    comes fresh on every call, and its ``x.copy()`` took about three times as long as a
+    ``copyto`` into kept memory on the book's machine, while the smaller images' copies
+    were about as fast as ``copyto``. Each case therefore also times ``x.copy()``,
+    NumPy's fastest way to produce a new array of the output's size from the input
+    (from NumPy's allocator, as ``convolve``'s output), interleaved with convlib (and
+    OpenCV) in the same :func:`time_interleaved` call: ``vs_new_array = t_convlib /
+    t_new_array`` is convlib's time over the floor of any function that returns a new
+    array, the second yardstick beside ``vs_limit`` (the goal's own, unchanged).
+
     Returns
     -------
     rows : list of dict
         Per case: ``method``, ``t_convlib``, ``t_limit``, ``vs_limit``
-        (``t_convlib / t_limit``), ``t_opencv`` and ``opencv_vs_limit`` where OpenCV
-        is importable, ``error`` (against SciPy's direct sum) and ``ok``.
+        (``t_convlib / t_limit``), ``t_new_array`` (seconds of ``x.copy()``),
+        ``new_array_vs_limit`` (``t_new_array / t_limit``), ``vs_new_array``
+        (``t_convlib / t_new_array``), ``t_opencv`` and ``opencv_vs_limit`` where
+        OpenCV is importable, ``error`` (against SciPy's direct sum) and ``ok``.
     info : dict
         ``copy_rate`` in bytes per second.
     """
@@ -835,7 +858,9 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     rows = []
     for case in cases:
         x, h = _inputs(case, 2, rng)
-        funcs = {"convlib": lambda: convolve(x, h, "same")}
+        # x.copy(): a new array of the output's size ('same') from the input, the
+        # floor of any function that returns one (fresh pages, first touched here)
+        funcs = {"convlib": lambda: convolve(x, h, "same"), "new_array": x.copy}
         if cv2 is not None:
             funcs["opencv"] = _opencv_filter(cv2, x, h)
         times, results = time_interleaved(funcs, repeat, budget)
@@ -844,7 +869,10 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
         error = _rel_error(results["convlib"], ref)
         row = {**case, "method": choose_method(x, h, "same"),
                "t_convlib": times["convlib"], "t_limit": limit,
-               "vs_limit": times["convlib"] / limit, "error": error,
+               "vs_limit": times["convlib"] / limit,
+               "t_new_array": times["new_array"],
+               "new_array_vs_limit": times["new_array"] / limit,
+               "vs_new_array": times["convlib"] / times["new_array"], "error": error,
                "ok": error <= TOLERANCE[case["dtype"]]
                and results["convlib"].dtype == x.dtype}
         if "opencv" in times:
@@ -860,15 +888,22 @@ def _matmul_gflops(dtype: str, n: int, repeat: int, budget: float) -> float:
 
 
 def _torch_peer(folder: str, repeat: int, budget: float) -> None:
-    """Time ``torch.nn.functional.conv2d`` on the layer cases saved in ``folder``.
+    """Time ``torch.nn.functional.conv2d`` and its backward on the layer cases saved in
+    ``folder``.
 
     Run by :func:`bench_layers` in a process of its own (``python -c``), which imports
     PyTorch and never numba: in one process, numba's OpenMP threads and PyTorch's
     share the cores, and PyTorch's timings of the same layer varied tenfold and more
     between runs, either way (3 -> 64 channels on 56 x 56: 21 ms in one run, 0.57 ms
-    in another; 2.6-3.3 ms in three runs alone). Reads
-    ``cases.json`` and ``x{i}.npy``, ``w{i}.npy``; writes ``y{i}.npy`` (the outputs)
-    and ``torch.json`` (the version and the seconds per call).
+    in another; 2.6-3.3 ms in three runs alone). The backward is
+    ``torch.ops.aten.convolution_backward`` called directly with ``grad_output`` and
+    all three gradients asked for (input, weight, bias): the operator autograd runs for
+    a convolution's backward, timed alone (no forward, no graph), interleaved with the
+    forward in one :func:`time_interleaved` call. Reads ``cases.json`` and ``x{i}.npy``,
+    ``w{i}.npy``, ``g{i}.npy`` (``grad_output``); writes ``y{i}.npy`` (the outputs),
+    ``gx{i}.npy``, ``gw{i}.npy``, ``gb{i}.npy`` (the gradients) and ``torch.json`` (the
+    version and the seconds per call of the forward, ``times``, and of the backward,
+    ``backward_times``).
     """
     import os
 
@@ -876,27 +911,42 @@ def _torch_peer(folder: str, repeat: int, budget: float) -> None:
     torch.set_num_threads(2)
     with open(os.path.join(folder, "cases.json")) as f:
         cases = json.load(f)
-    times = []
+    times, backward_times = [], []
     for i, (s, pad, d, g) in enumerate(cases):
-        tx = torch.from_numpy(np.load(os.path.join(folder, f"x{i}.npy")))
-        tw = torch.from_numpy(np.load(os.path.join(folder, f"w{i}.npy")))
+        tx, tw, tg = (torch.from_numpy(np.load(os.path.join(folder, f"{a}{i}.npy")))
+                      for a in "xwg")
 
-        def run(tx: Any = tx, tw: Any = tw, s: int = s, pad: int = pad, d: int = d,
-                g: int = g) -> np.ndarray:
+        def forward(tx: Any = tx, tw: Any = tw, s: int = s, pad: int = pad, d: int = d,
+                    g: int = g) -> np.ndarray:
             with torch.no_grad():
                 return torch.nn.functional.conv2d(tx, tw, None, s, pad, d, g).numpy()
-        t, results = time_interleaved({"torch": run}, repeat, budget)
-        np.save(os.path.join(folder, f"y{i}.npy"), results["torch"])
-        times.append(t["torch"])
+
+        def backward(tx: Any = tx, tw: Any = tw, tg: Any = tg, s: int = s,
+                     pad: int = pad, d: int = d, g: int = g) -> list[np.ndarray]:
+            with torch.no_grad():
+                grads = torch.ops.aten.convolution_backward(
+                    tg, tx, tw, [tw.shape[0]], [s, s], [pad, pad], [d, d], False,
+                    [0, 0], g, [True, True, True])
+            return [t.numpy() for t in grads]
+        t, results = time_interleaved({"forward": forward, "backward": backward},
+                                      repeat, budget)
+        np.save(os.path.join(folder, f"y{i}.npy"), results["forward"])
+        for name, grad in zip(("gx", "gw", "gb"), results["backward"]):
+            np.save(os.path.join(folder, f"{name}{i}.npy"), grad)
+        times.append(t["forward"])
+        backward_times.append(t["backward"])
     with open(os.path.join(folder, "torch.json"), "w") as f:
-        json.dump({"version": torch.__version__, "times": times}, f)
+        json.dump({"version": torch.__version__, "times": times,
+                   "backward_times": backward_times}, f)
 
 
-def _torch_times(inputs: Sequence[tuple[np.ndarray, np.ndarray, tuple[int, ...]]],
-                 repeat: int, budget: float
-                 ) -> tuple[str | None, list[float], list[np.ndarray]]:
-    """PyTorch's version, seconds per call and outputs on ``(x, w, (s, pad, d, g))``,
-    measured in a separate process (``_torch_peer``); ``(None, [], [])`` if PyTorch
+def _torch_times(inputs: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray,
+                                        tuple[int, ...]]],
+                 repeat: int, budget: float) -> tuple[str | None, list[dict[str, Any]]]:
+    """PyTorch's version and, per case ``(x, w, grad_output, (s, pad, d, g))``, a dict:
+    seconds per call of the forward (``t_torch``) and of the backward
+    (``t_torch_backward``), the output ``y`` and the gradients ``grads`` (input, weight,
+    bias); measured in a separate process (``_torch_peer``). ``(None, [])`` if PyTorch
     is not installed or that process fails."""
     import os
     import subprocess
@@ -904,24 +954,30 @@ def _torch_times(inputs: Sequence[tuple[np.ndarray, np.ndarray, tuple[int, ...]]
     import tempfile
 
     if importlib.util.find_spec("torch") is None:
-        return None, [], []
+        return None, []
     with tempfile.TemporaryDirectory() as folder:
-        for i, (x, w, _) in enumerate(inputs):
-            np.save(os.path.join(folder, f"x{i}.npy"), x)
-            np.save(os.path.join(folder, f"w{i}.npy"), w)
+        for i, (x, w, g, _) in enumerate(inputs):
+            for name, a in (("x", x), ("w", w), ("g", g)):
+                np.save(os.path.join(folder, f"{name}{i}.npy"), a)
         with open(os.path.join(folder, "cases.json"), "w") as f:
-            json.dump([list(params) for _, _, params in inputs], f)
+            json.dump([list(params) for *_, params in inputs], f)
         code = (f"from convlib.bench import _torch_peer; "
                 f"_torch_peer({folder!r}, {int(repeat)}, {float(budget)})")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True,
                               text=True)
         if done.returncode != 0:
             print(f"PyTorch's timing process failed:\n{done.stderr[-2000:]}")
-            return None, [], []
+            return None, []
         with open(os.path.join(folder, "torch.json")) as f:
             record = json.load(f)
-        outputs = [np.load(os.path.join(folder, f"y{i}.npy")) for i in range(len(inputs))]
-    return record["version"], record["times"], outputs
+
+        def load(name: str) -> np.ndarray:
+            return np.load(os.path.join(folder, f"{name}.npy"))
+        peer = [{"t_torch": record["times"][i],
+                 "t_torch_backward": record["backward_times"][i], "y": load(f"y{i}"),
+                 "grads": [load(f"{name}{i}") for name in ("gx", "gw", "gb")]}
+                for i in range(len(inputs))]
+    return record["version"], peer
 
 
 def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float = 0.05,
@@ -930,16 +986,26 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
     """Time :func:`convlib.nn.conv2d` (and its transpose and backward) on layer cases.
 
     PyTorch (where installed: a peer, not a dependency) is timed on the same inputs in a
-    separate process that never loads numba (``_torch_peer``), with 2 threads.
+    separate process that never loads numba (``_torch_peer``), with 2 threads: its
+    forward, and its backward (``torch.ops.aten.convolution_backward``, the operator
+    autograd calls, timed alone) on the same ``grad_output`` as convlib's backward
+    (convlib's forward output). The backward goal (convlib's backward <= 2.5 times its
+    forward) has a yardstick beside it: PyTorch's own backward over its own forward,
+    ``torch_backward_ratio``, measured on the same layers in the same run (each of the
+    two gradients that cost work, input's and weight's, does about as many
+    multiply-adds as the forward pass: :func:`convlib.nn.conv2d_backward`).
 
     Returns
     -------
     rows : list of dict
         Per case: seconds ``t_forward``, ``t_transpose``, ``t_backward`` and (if PyTorch
-        is importable) ``t_torch``; ``vs_torch``, ``gflops``, ``matmul_fraction``,
-        ``transpose_ratio``, ``backward_ratio``, ``error`` (against PyTorch, or
-        against SciPy's ``correlate2d`` on the first sample and channel pair without
-        it) and ``ok``.
+        is importable) ``t_torch`` and ``t_torch_backward``; ``vs_torch``, ``gflops``,
+        ``matmul_fraction``, ``transpose_ratio``, ``backward_ratio`` (``t_backward /
+        t_forward``), ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with
+        PyTorch), ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the
+        first sample and channel pair without it), ``backward_error`` (with PyTorch: the
+        largest relative error of convlib's three gradients against PyTorch's) and
+        ``ok`` (both errors within :data:`TOLERANCE`).
     info : dict
         ``torch`` (version or ``None``) and ``matmul_gflops`` per dtype.
     """
@@ -950,8 +1016,11 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         s, d, g = case["stride"], case["dilation"], case["groups"]
         x = rng.standard_normal((N, ci, hw, hw)).astype(case["dtype"])
         w = rng.standard_normal((co, ci // g, k, k)).astype(case["dtype"])
-        inputs.append((x, w, (s, d * (k - 1) // 2, d, g)))
-    version, torch_times, torch_outputs = _torch_times(inputs, repeat, budget)
+        pad = d * (k - 1) // 2
+        # convlib's output: the grad_output of both backward passes, convlib's and
+        # PyTorch's, so that their gradients can be compared
+        inputs.append((x, w, conv2d(x, w, None, s, pad, d, g), (s, pad, d, g)))
+    version, peer = _torch_times(inputs, repeat, budget)
     info: dict[str, Any] = {"torch": version, "matmul_gflops": {},
                             "torch_process": "separate"}
     rows = []
@@ -960,33 +1029,40 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         if dt not in info["matmul_gflops"]:
             info["matmul_gflops"][dt] = _matmul_gflops(dt, matmul_n, repeat, budget)
         N, ci, co, hw, k = (case[key] for key in ("N", "C_in", "C_out", "hw", "k"))
-        x, w, (s, pad, d, g) = inputs[i]
-        y = conv2d(x, w, None, s, pad, d, g)
+        x, w, y, (s, pad, d, g) = inputs[i]
         out_pad = hw - ((y.shape[2] - 1) * s - 2 * pad + d * (k - 1) + 1)
         funcs = {"forward": lambda: conv2d(x, w, None, s, pad, d, g),
                  "transpose": lambda: conv_transpose2d(y, w, None, s, pad, out_pad, g, d),
                  "backward": lambda: conv2d_backward(x, w, y, s, pad, d, g)}
         times, results = time_interleaved(funcs, repeat, budget)
+        extra: dict[str, Any] = {}
         if version is not None:
-            times["torch"] = torch_times[i]
-            error = _rel_error(results["forward"], torch_outputs[i].astype(np.float64))
+            times["torch"] = peer[i]["t_torch"]
+            times["torch_backward"] = peer[i]["t_torch_backward"]
+            error = _rel_error(results["forward"], peer[i]["y"].astype(np.float64))
+            backward_error = max(_rel_error(mine, theirs.astype(np.float64))
+                                 for mine, theirs in zip(results["backward"],
+                                                         peer[i]["grads"], strict=True))
+            extra = {"vs_torch": times["forward"] / times["torch"],
+                     "torch_backward_ratio": times["torch_backward"] / times["torch"],
+                     "backward_error": backward_error}
         else:  # one output channel of one sample, by SciPy
             ref = sum(sps.correlate2d(np.pad(x[0, j].astype(np.float64), pad),
                                       w[0, j].astype(np.float64), "valid")
                       for j in range(ci // g))
             ref = ref[:: s, :: s] if d == 1 else None
             error = 0.0 if ref is None else _rel_error(results["forward"][0, 0], ref)
+            backward_error = 0.0
         macs = N * co * y.shape[2] * y.shape[3] * (ci // g) * k * k
         gflops = 2 * macs / times["forward"] / 1e9
         row = {**case, **{f"t_{key}": v for key, v in times.items()},
                "gflops": gflops, "matmul_fraction": gflops / info["matmul_gflops"][dt],
                "transpose_ratio": times["transpose"] / times["forward"],
                "backward_ratio": times["backward"] / times["forward"],
-               "error": error, "ok": error <= TOLERANCE[dt]
+               "error": error, **extra, "ok": error <= TOLERANCE[dt]
+               and backward_error <= TOLERANCE[dt]
                and results["forward"].dtype == x.dtype
                and results["transpose"].shape == x.shape}
-        if version is not None:
-            row["vs_torch"] = times["forward"] / times["torch"]
         rows.append(row)
     return rows, info
 
@@ -1084,8 +1160,11 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     results : dict
-        ``{'1d': rows, '2d': rows, 'layers': (rows, info), 'memory': rows}`` (any
-        subset), from the ``bench_*`` functions.
+        ``{'1d': rows, '2d': rows, 'layers': (rows, info), 'bandwidth': (rows, info),
+        'memory': rows}`` (any subset), from the ``bench_*`` functions. The second
+        yardsticks (``worst_vs_new_array``; ``worst_torch_backward_ratio`` and
+        ``median_torch_backward_ratio``) are ``None`` where the rows lack them (PyTorch
+        absent, or a run stored before they were measured).
 
     Returns
     -------
@@ -1146,6 +1225,15 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             if have_torch and any(r["dtype"] == dt for r in group)}
         worst_t = max(r["transpose_ratio"] for r in rows)
         worst_b = max(r["backward_ratio"] for r in rows)
+        # the backward's yardstick: PyTorch's backward over its own forward, on the
+        # same layers (None without PyTorch, or for a run stored before it was timed)
+        torch_b = [r["torch_backward_ratio"] for r in rows if "torch_backward_ratio" in r]
+        torch_b_stats = ({"worst_torch_backward_ratio": round(max(torch_b), 3),
+                          "median_torch_backward_ratio": round(float(np.median(torch_b)),
+                                                               3)}
+                         if have_torch and len(torch_b) == len(rows) else
+                         dict.fromkeys(("worst_torch_backward_ratio",
+                                        "median_torch_backward_ratio")))
         out["layers"] = {
             "torch": info["torch"], "geomean_vs_torch_dense": round(geo_dense, 3),
             "geomean_vs_torch_depthwise": round(geo_dw, 3),
@@ -1154,6 +1242,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                                                       for r in rows), 3),
             "worst_transpose_ratio": round(worst_t, 3),
             "worst_backward_ratio": round(worst_b, 3),
+            "median_backward_ratio": round(float(np.median(
+                [r["backward_ratio"] for r in rows])), 3),
+            **torch_b_stats,
             "all_correct": all(r["ok"] for r in rows),
             # judged on float32 where the run has it: PyTorch's float64 is untuned
             "met_torch": (bool(by_dtype.get("dense float32", geo_dense) <= 1.3
@@ -1163,8 +1254,13 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     if "bandwidth" in results:
         rows, info = results["bandwidth"]
         worst = max(r["vs_limit"] for r in rows)
+        # the second yardstick: the floor of a new array, x.copy() (None for a run
+        # stored before it was timed)
+        new = [r["vs_new_array"] for r in rows if "vs_new_array" in r]
         out["bandwidth"] = {"cases": len(rows), "copy_gb_per_s": round(
             info["copy_rate"] / 1e9, 2), "worst_vs_limit": round(worst, 3),
+            "worst_vs_new_array": (round(max(new), 3) if len(new) == len(rows)
+                                   else None),
             "all_correct": all(r["ok"] for r in rows), "met": bool(worst <= 1.5)}
     if "memory" in results:
         rows = results["memory"]
@@ -1213,20 +1309,24 @@ def format_tables(results: dict[str, Any], summary: dict[str, Any]) -> str:
                   f"{r['vs_torch']:.2f}" if "vs_torch" in r else "-",
                   f"{r['gflops']:.1f}", f"{r['matmul_fraction']:.2f}",
                   f"{r['transpose_ratio']:.2f}", f"{r['backward_ratio']:.2f}",
-                  "ok" if r["ok"] else "WRONG") for r in rows]
+                  f"{r['torch_backward_ratio']:.2f}" if "torch_backward_ratio" in r
+                  else "-", "ok" if r["ok"] else "WRONG") for r in rows]
         parts.append(_table(("layer", "N", "dtype", "ms convlib", "ms torch",
                              "convlib/torch", "GFLOP/s", "of matmul", "transpose/fwd",
-                             "backward/fwd", "check"), lines))
+                             "backward/fwd", "torch backward/fwd", "check"), lines))
     if "bandwidth" in results:
         rows, info = results["bandwidth"]
         parts.append("== bandwidth: 3 x 3 'same' vs (input + output bytes) / copy rate "
                      f"({info['copy_rate'] / 1e9:.1f} GB/s) ==")
         lines = [(r["n"], r["dtype"], r["method"], f"{r['t_convlib'] * 1e3:.3f}",
                   f"{r['t_limit'] * 1e3:.3f}", f"{r['vs_limit']:.2f}",
+                  f"{r['t_new_array'] * 1e3:.3f}" if "t_new_array" in r else "-",
+                  f"{r['vs_new_array']:.2f}" if "vs_new_array" in r else "-",
                   f"{r['t_opencv'] * 1e3:.3f}" if "t_opencv" in r else "-",
                   "ok" if r["ok"] else "WRONG") for r in rows]
         parts.append(_table(("N", "dtype", "convlib", "ms convlib", "ms limit",
-                             "convlib/limit", "ms opencv", "check"), lines))
+                             "convlib/limit", "ms x.copy()", "convlib/x.copy()",
+                             "ms opencv", "check"), lines))
     if "memory" in results:
         parts.append("== memory: peak traced bytes / output bytes ==")
         parts.append(_table(("case", "method", "peak/output", "bound", "check"),

@@ -10,6 +10,7 @@ import pytest
 import scipy.signal
 
 from convlib import bench
+from convlib.nn import conv2d, conv2d_backward
 
 
 def test_time_interleaved_alternates_and_returns_first_results():
@@ -60,13 +61,111 @@ def test_bench_convolve_reports_a_wrong_answer(monkeypatch):
     assert not any(r["ok"] for r in rows)
 
 
-def test_bench_layers_runs_and_checks():
-    rows, info = bench.bench_layers(bench.grid_layers(quick=True), repeat=1, budget=0.0,
-                                    matmul_n=16)
+TORCH_FIELDS = {"t_torch", "t_torch_backward", "vs_torch", "torch_backward_ratio",
+                "backward_error"}
+
+
+def check_layer_rows(rows, info):
+    """The fields of bench_layers' rows and the summary's, computed from them."""
     assert set(info["matmul_gflops"]) == {"float32", "float64"}
     assert all(r["ok"] for r in rows)
     assert all(r["gflops"] > 0 and r["transpose_ratio"] > 0 for r in rows)
-    assert all(("vs_torch" in r) == (info["torch"] is not None) for r in rows)
+    for r in rows:
+        assert r["backward_ratio"] == pytest.approx(r["t_backward"] / r["t_forward"])
+        if info["torch"] is None:
+            assert not TORCH_FIELDS & set(r)
+            continue
+        assert TORCH_FIELDS <= set(r)
+        assert r["t_torch"] > 0 and r["t_torch_backward"] > 0
+        assert r["vs_torch"] == pytest.approx(r["t_forward"] / r["t_torch"])
+        assert r["torch_backward_ratio"] == pytest.approx(r["t_torch_backward"]
+                                                          / r["t_torch"])
+        assert 0 <= r["backward_error"] <= bench.TOLERANCE[r["dtype"]]
+    s = bench.summarize({"layers": (rows, info)})["layers"]
+    mine = [r["backward_ratio"] for r in rows]
+    assert s["worst_backward_ratio"] == round(max(mine), 3)
+    assert s["median_backward_ratio"] == round(float(np.median(mine)), 3)
+    if info["torch"] is None:
+        assert s["worst_torch_backward_ratio"] is s["median_torch_backward_ratio"] is None
+    else:
+        theirs = [r["torch_backward_ratio"] for r in rows]
+        assert s["worst_torch_backward_ratio"] == round(max(theirs), 3) > 0
+        assert s["median_torch_backward_ratio"] == round(float(np.median(theirs)), 3)
+    text = bench.format_tables({"layers": (rows, info)}, s)
+    assert "torch backward/fwd" in text
+    return s
+
+
+def test_bench_layers_runs_and_checks():
+    """PyTorch as installed here: absent in CI, timed in its own process where present."""
+    rows, info = bench.bench_layers(bench.grid_layers(quick=True), repeat=1, budget=0.0,
+                                    matmul_n=16)
+    check_layer_rows(rows, info)
+
+
+def test_bench_layers_without_torch(monkeypatch):
+    monkeypatch.setattr(bench.importlib.util, "find_spec", lambda name: None)
+    assert bench._torch_times([], 1, 0.0) == (None, [])
+    rows, info = bench.bench_layers(bench.grid_layers(quick=True), repeat=1, budget=0.0,
+                                    matmul_n=16)
+    assert info["torch"] is None
+    check_layer_rows(rows, info)
+
+
+def fake_torch(shift=0.0):
+    """A stand-in for PyTorch's process: convlib's own answers (its gradients plus
+    ``shift``), and made-up times, a different backward/forward ratio per case."""
+    def times(inputs, repeat, budget):
+        peer = []
+        for i, (x, w, g, (s, pad, d, groups)) in enumerate(inputs):
+            grads = conv2d_backward(x, w, g, s, pad, d, groups)
+            peer.append({"t_torch": 1e-3 * (i + 1), "t_torch_backward": 2e-3 + 1e-4 * i,
+                         "y": conv2d(x, w, None, s, pad, d, groups),
+                         "grads": [a + shift for a in grads]})
+        return "fake", peer
+    return times
+
+
+def test_bench_layers_with_torch_fields(monkeypatch):
+    monkeypatch.setattr(bench, "_torch_times", fake_torch())
+    cases = bench.grid_layers(quick=True)
+    rows, info = bench.bench_layers(cases, repeat=1, budget=0.0, matmul_n=16)
+    assert info["torch"] == "fake"
+    assert [r["t_torch_backward"] for r in rows] == [2e-3 + 1e-4 * i
+                                                     for i in range(len(cases))]
+    s = check_layer_rows(rows, info)
+    assert s["worst_torch_backward_ratio"] == 2.0      # the first case's 2e-3 / 1e-3
+
+
+def test_bench_layers_reports_wrong_torch_gradients(monkeypatch):
+    """The gradients are checked against PyTorch's: a wrong one fails its case."""
+    monkeypatch.setattr(bench, "_torch_times", fake_torch(shift=1.0))
+    rows, _ = bench.bench_layers(bench.grid_layers(quick=True), repeat=1, budget=0.0,
+                                 matmul_n=16)
+    assert not any(r["ok"] for r in rows)
+    assert all(r["backward_error"] > bench.TOLERANCE[r["dtype"]] for r in rows)
+
+
+def test_bench_bandwidth_new_array_yardstick():
+    cases = bench.grid_bandwidth(quick=True)
+    rows, info = bench.bench_bandwidth(cases, repeat=1, budget=0.0, copy_bytes=2**20)
+    assert len(rows) == len(cases) and info["copy_rate"] > 0
+    for r in rows:
+        assert r["ok"] and r["t_convlib"] > 0 and r["t_new_array"] > 0
+        assert r["vs_limit"] == pytest.approx(r["t_convlib"] / r["t_limit"])
+        assert r["vs_new_array"] == pytest.approx(r["t_convlib"] / r["t_new_array"])
+        assert r["new_array_vs_limit"] == pytest.approx(r["t_new_array"] / r["t_limit"])
+    s = bench.summarize({"bandwidth": (rows, info)})["bandwidth"]
+    assert s["worst_vs_new_array"] == round(max(r["vs_new_array"] for r in rows), 3)
+    assert s["worst_vs_limit"] == round(max(r["vs_limit"] for r in rows), 3)
+    text = bench.format_tables({"bandwidth": (rows, info)}, s)
+    assert "convlib/x.copy()" in text
+    # a run stored before the yardstick was timed: the goal's summary as before
+    old = [{k: v for k, v in r.items() if "new_array" not in k} for r in rows]
+    s_old = bench.summarize({"bandwidth": (old, info)})["bandwidth"]
+    assert s_old["worst_vs_new_array"] is None
+    assert s_old["worst_vs_limit"] == s["worst_vs_limit"] and s_old["met"] == s["met"]
+    assert "convlib/x.copy()" in bench.format_tables({"bandwidth": (old, info)}, s_old)
 
 
 def test_bench_memory_rows():
@@ -203,7 +302,8 @@ def test_main_runs_takes_the_median_of_each_number(tmp_path, monkeypatch):
     def fake(cases, repeat, budget, copy_bytes):
         t = next(times)
         return ([{"n": 8, "dtype": "float32", "method": "compiled", "t_convlib": t,
-                  "vs_limit": t, "ok": True}], {"copy_rate": next(rates)})
+                  "vs_limit": t, "vs_new_array": t / 2, "ok": True}],
+                {"copy_rate": next(rates)})
     monkeypatch.setattr(bench, "bench_bandwidth", fake)
     path = tmp_path / "runs.json"
     summary = bench.main(["--quick", "--goal", "bandwidth", "--runs", "3", "--silent",
@@ -212,10 +312,14 @@ def test_main_runs_takes_the_median_of_each_number(tmp_path, monkeypatch):
     assert summary["bandwidth"]["copy_gb_per_s"] == 2.0
     assert summary["bandwidth"]["worst_vs_limit"] == 2.0
     assert [s["bandwidth"]["worst_vs_limit"] for s in summary["per_run"]] == [5.0, 1.0, 2.0]
+    assert summary["bandwidth"]["worst_vs_new_array"] == 1.0
+    assert [s["bandwidth"]["worst_vs_new_array"]
+            for s in summary["per_run"]] == [2.5, 0.5, 1.0]
     assert set(summary["load"]) == {f"bandwidth run {i}" for i in (1, 2, 3)}
     rows, info = json.loads(path.read_text())["results"]["bandwidth"]
     assert rows == [{"n": 8, "dtype": "float32", "method": "compiled", "t_convlib": 2.0,
-                     "vs_limit": 2.0, "ok": True}] and info == {"copy_rate": 2e9}
+                     "vs_limit": 2.0, "vs_new_array": 1.0, "ok": True}]
+    assert info == {"copy_rate": 2e9}
 
 
 def test_combine_runs_keeps_memory_and_flags_disagreeing_methods():
