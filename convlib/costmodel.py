@@ -72,7 +72,8 @@ COMPILED_THREADS: int = _numba_threads()
 
 #: Seconds per unit of each kind of work, per method (the cost model of
 #: ``choose_method``); the estimated time of a method is the sum over the kinds of work
-#: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]``.
+#: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]`` (the compiled
+#: kinds of work counted on the busiest thread: :data:`COMPILED_THREADS`).
 #:
 #: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; about three minutes) on
 #: the machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
@@ -100,9 +101,9 @@ COMPILED_THREADS: int = _numba_threads()
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 2.81e-06, "tap": 4.08e-06, "mac": 5.8e-10, "mac_dot": 1.21e-10,
-               "window_call": 1.64e-05, "window": 2.39e-07, "mac_single": 3.37e-10,
-               "mac_dot_single": 6.65e-11},
+    "direct": {"call": 2.27e-06, "tap": 4.11e-06, "mac": 5.8e-10, "mac_dot": 5.48e-11,
+               "window_call": 1.72e-05, "window": 3.35e-07, "dot": 7.35e-09,
+               "mac_small": 1.19e-10, "mac_single": 3.36e-10, "mac_dot_single": 2.78e-11},
     "fft": {"call": 2.25e-06, "axis": 2.02e-05, "point": 3.51e-10, "nlogn": 5.01e-10,
             "nlogn_1d": 4.22e-10, "nlogn_single": 2.73e-10, "nlogn_1d_single": 6.55e-10},
     "overlap_add": {"call": 0.0, "axis": 5.22e-05, "block": 4.25e-08, "point": 2.21e-09,
@@ -117,19 +118,18 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not: among the NumPy methods (the worst, float32 1-D signals of 10**5 to
-#: 10**6 samples by 30 taps, where it picks NumPy's sum over overlap-add: its price per
-#: multiply-add is fitted mostly on longer kernels), and (``"compiled"``) among all of
-#: them, on the random kernels (the worst, float32, 1,000 samples by 30 taps, NumPy's
-#: sum over the compiled one); per dtype (``"float64"``, ``"float32"``) among all of them; and
+#: it did not: among the NumPy methods (the worst, float32, 10**4 samples by 100 taps,
+#: where it picks overlap-add over NumPy's sum), and (``"compiled"``) among all of
+#: them, on the random kernels (the worst, float64, 10**4 samples by 3 taps, the
+#: compiled sum over NumPy's); per dtype (``"float64"``, ``"float32"``) among all of them; and
 #: (``"separable"``) on the rank-1 kernels, among the methods timed there
 #: (:func:`convlib.bench.cost_model_record`).
-COST_MODEL_FIT = {"shapes": 162, "right": 145, "worst_slowdown": 3.53,
-                  "compiled": {"shapes": 162, "right": 157, "worst_slowdown": 2.73,
+COST_MODEL_FIT = {"shapes": 162, "right": 150, "worst_slowdown": 1.44,
+                  "compiled": {"shapes": 162, "right": 158, "worst_slowdown": 1.11,
                                "other_cores": (0.0, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True},
-                  "float64": {"shapes": 114, "right": 110, "worst_slowdown": 1.8},
-                  "float32": {"shapes": 48, "right": 47, "worst_slowdown": 2.73},
+                  "float64": {"shapes": 114, "right": 110, "worst_slowdown": 1.11},
+                  "float32": {"shapes": 48, "right": 48, "worst_slowdown": 1.0},
                   "separable": {"shapes": 36, "right": 35, "worst_slowdown": 1.28}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
@@ -194,7 +194,12 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         1/:data:`~convlib.direct.WINDOW_DOT_TAPS_PER_OUTPUT` as many values as a kernel
         of :data:`~convlib.direct.WINDOW_DOT_MIN_TAPS` taps or more; ``tap`` and ``mac``
         are then 0), and, for those N-d windows, ``window_call`` (1: the input padded
-        once) and ``window`` (output values: one dot product call each). Blocks are of
+        once) and ``window`` (output values: one dot product call each), and for 1-D
+        inputs ``dot`` (the BLAS dot calls of ``numpy.convolve``, one per output of its
+        ``'full'`` or ``'valid'`` output) and ``mac_small`` (0, but on real data with a
+        kernel of at most 11 taps: the multiply-adds of the outputs that the whole
+        kernel overlaps, which NumPy sums in its own unrolled loops, not by dot calls:
+        counted in ``mac_dot`` too, and priced on top of it). Blocks are of
         :data:`~convlib.direct.DIRECT_BLOCK` output values.
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
@@ -233,16 +238,16 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         when the busiest thread does: ``task``, ``tap_task``, ``pass``, ``mac`` and
         ``scalar_mac`` count the work of the thread with the most multiply-adds
         (numba gives each of ``threads`` threads a contiguous range of the tasks:
-        :data:`COMPILED_THREADS`), not of all; ``copy`` counts all. Each method's dict also holds the ``'_single'`` keys of
-        :data:`SINGLE_KEYS`. The counts do not depend on whether numba is installed
-        (:func:`convlib.choose_method` checks that).
+        :data:`COMPILED_THREADS`), not of all; ``copy`` counts all. Each method's dict
+        also holds the ``'_single'`` keys of :data:`SINGLE_KEYS`. The counts do not
+        depend on whether numba is installed (:func:`convlib.choose_method` checks that).
 
     Examples
     --------
-    >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
+    >>> cost_features((5,), (3,))["direct"]  # 3 outputs in NumPy's loops, 4 dot calls
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0, 'dot': 4.0, 'mac_small': 9.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
     >>> cost_features((64, 64), (3, 3))["direct"]
-    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0, 'dot': 0.0, 'mac_small': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
     >>> f32 = cost_features((1024,), (1024,), single=True)["fft"]
     >>> f32["nlogn"], f32["nlogn_single"] == cost_features((1024,), (1024,))["fft"]["nlogn"]
     (0.0, True)
@@ -265,7 +270,7 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    direct = _direct_features(shape1, shape2, mode)
+    direct = _direct_features(shape1, shape2, mode, complex_data)
     factor = 2.0 if complex_data else 1.0
     points = math.prod(next_fast_len(circular_length(p, q, mode), not complex_data)
                        for p, q in zip(shape1, shape2))  # the lengths fft_convolve takes
@@ -458,8 +463,18 @@ def _plane_features(big, small, shape, offset, itemsize: int, nine: bool,
             "copy": float(copied)}
 
 
-def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
-    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)."""
+#: Most taps for which ``numpy.convolve`` (the 1-D path of
+#: :func:`convlib.direct.convolve_direct`) sums the outputs that the whole kernel
+#: overlaps in its own unrolled loops (NumPy's ``small_correlate``, float32 and float64
+#: only) instead of one BLAS dot call per output. Measured (NumPy 2.4.6, 10**5 samples):
+#: 1.5 ns per output at 10 and 11 taps, 6 to 8 at 12 and 13.
+_NUMPY_SMALL_KERNEL = 11
+
+
+def _direct_features(shape1, shape2, mode: str, complex_data: bool = False
+                     ) -> dict[str, float]:
+    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)
+    on real or (``complex_data``) complex inputs."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
     small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
@@ -468,11 +483,24 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     blocks = -(-int(shape[0]) // rows)
     windows = d > 1 and windows_pay(math.prod(shape), math.prod(small))
     dot = d == 1 or windows  # compiled dot products
+    # numpy.convolve computes its 'valid' or its 'full' output, one dot call per output,
+    # but on real data with a kernel of at most _NUMPY_SMALL_KERNEL taps the outputs
+    # that the whole kernel overlaps in its own loops (their multiply-adds: mac_small,
+    # also in mac_dot, which counts every multiply-add of the 1-D sum)
+    calls, small_macs = 0, 0
+    if d == 1:
+        n, m = max(shape1[0], shape2[0]), int(small[0])
+        if m > _NUMPY_SMALL_KERNEL or complex_data:
+            calls = n - m + 1 if mode == "valid" else n + m - 1
+        else:
+            calls = 0 if mode == "valid" else 2 * (m - 1)  # the ends, by dot calls
+            small_macs = (n - m + 1) * m
     return {"call": 1.0, "tap": 0.0 if dot else float(math.prod(small) * blocks),
             "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0,
             # N-d outputs one window at a time: padding, then a dot product per output
             "window_call": float(windows),
-            "window": float(math.prod(shape)) if windows else 0.0}
+            "window": float(math.prod(shape)) if windows else 0.0, "dot": float(calls),
+            "mac_small": float(small_macs)}
 
 
 def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:

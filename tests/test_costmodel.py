@@ -79,7 +79,15 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     work = costmodel.cost_features(a.shape, b.shape, mode)
     # every term x[k] h[n - k] of every output sample, counted by convolving ones
     terms = cl.convolve(np.ones(a.shape, int), np.ones(b.shape, int), mode).sum()
-    assert work["direct"]["mac"] + work["direct"]["mac_dot"] == terms
+    direct = work["direct"]
+    assert direct["mac"] + direct["mac_dot"] == terms
+    if a.ndim == 1:  # numpy.convolve: its own loops for kernels of <= 11 taps, else dots
+        n, m = max(a.size, b.size), min(a.size, b.size)
+        outputs = n - m + 1 if mode == "valid" else n + m - 1
+        assert direct["dot"] == (outputs if m > 11 else outputs - (n - m + 1))
+        assert direct["mac_small"] == (0 if m > 11 else (n - m + 1) * m)
+    else:
+        assert direct["dot"] == direct["mac_small"] == 0
     # N-d direct: every tap visits every cache-sized block of output rows once
     out_shape = cl.output_shape(a.shape, b.shape, mode)
     rows = max(1, cl.direct.DIRECT_BLOCK // int(np.prod(out_shape[1:])))
@@ -113,6 +121,20 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     expected = {"direct", "fft", "overlap_add", "compiled"} | (
         {"separable"} if a.ndim > 1 else set())
     assert set(costs) == expected and min(costs.values()) > 0
+
+
+def test_numpy_convolve_work():
+    """1-D direct work as numpy.convolve does it: kernels of at most 11 taps summed in
+    NumPy's own loops where the whole kernel overlaps (real data; those multiply-adds
+    in mac_small, every one in mac_dot), a BLAS dot call per output otherwise (complex
+    data always)."""
+    f = costmodel.cost_features
+    assert f((1000,), (11,))["direct"]["dot"] == 20 and f((1000,), (12,))["direct"]["dot"] == 1011
+    assert f((1000,), (11,), "valid")["direct"]["dot"] == 0
+    assert f((1000,), (11,), "same")["direct"]["mac_small"] == 990 * 11
+    assert f((11,), (1000,), "full", complex_data=True)["direct"]["dot"] == 1010
+    assert f((1000,), (11,), complex_data=True)["direct"]["mac_small"] == 0
+    assert f((64, 64), (3, 3))["direct"]["dot"] == 0
 
 
 def test_compiled_passes_follow_the_kernel():
