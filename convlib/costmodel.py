@@ -31,8 +31,9 @@ from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, mode_offset, output_shape, _valid_swap_needed
 
-__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "COMPILED_THREADS", "SINGLE_KEYS", "cost_features",
-           "estimate_costs", "price_work", "separable_cost", "single_precision"]
+__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "COMPILED_THREADS", "SINGLE_KEYS",
+           "cost_features", "estimate_costs", "price_work", "separable_cost",
+           "single_precision"]
 
 #: The kinds of work whose cost per unit depends on the precision, per method. On
 #: single-precision data (float32, complex64, :func:`single_precision`) they are
