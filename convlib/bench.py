@@ -255,7 +255,12 @@ def calibration_cases() -> list[Case]:
     kernels, the cases near the crossovers, which the precision moves: 1-D signals of
     1,000 to 1,000,000 samples by 10 to 1,000 taps, images of 64 to 1024 pixels by
     kernels of 5 x 5 to 63 x 63 in ``'full'`` mode and 64 and 128 pixels by 9 x 9 and
-    15 x 15 in ``'same'`` mode. Rank-1 kernels (``'rank1'``, an outer product of two
+    15 x 15 in ``'same'`` mode. In both dtypes, random kernels, 1-D signals of 3,000
+    to 100,000 samples by 100 to 3,000 taps in ``'same'`` and ``'valid'`` mode, where
+    the compiled sum's output is cut into few chunks
+    (:data:`convlib.compiled.CHUNK` samples), shared unevenly between threads
+    (:data:`convlib.costmodel.COMPILED_THREADS`), near its crossover with the FFT.
+    Rank-1 kernels (``'rank1'``, an outer product of two
     random vectors), both dtypes, ``'same'`` mode: images of 64, 256 and 1024 pixels
     by kernels of 3 x 3 to 63 x 63, where ``method='separable'`` is timed too.
 
@@ -263,7 +268,7 @@ def calibration_cases() -> list[Case]:
     --------
     >>> cases = calibration_cases()
     >>> len(cases), cases[0]
-    (198, ((100,), (3,), 'full', 'float64', 'random'))
+    (230, ((100,), (3,), 'full', 'float64', 'random'))
     >>> cases[-1]
     ((1024, 1024), (63, 63), 'same', 'float32', 'rank1')
     """
@@ -280,6 +285,9 @@ def calibration_cases() -> list[Case]:
               for n in (64, 128, 256, 512, 1024) for k in (5, 9, 15, 31, 63) if k < n]
     cases += [((n, n), (k, k), "same", "float32", "random") for n in (64, 128)
               for k in (9, 15)]
+    cases += [((n,), (m,), mode, dtype, "random") for dtype in ("float64", "float32")
+              for mode in ("same", "valid") for n in (3000, 10_000, 100_000)
+              for m in (100, 1000, 3000) if m < n]
     cases += [((n, n), (k, k), "same", dtype, "rank1") for dtype in ("float64", "float32")
               for n in (64, 256, 1024) for k in (3, 5, 9, 15, 31, 63) if k < n]
     return cases

@@ -1,5 +1,6 @@
 """The cost model behind ``method='auto'`` (the appendix "Which method when?"; the
-crossover it predicts is chapter 5's): a pure function of shapes.
+crossover it predicts is chapter 5's): a pure function of shapes (and of the number of
+threads the compiled kernels share their work among, :data:`COMPILED_THREADS`).
 
 :func:`convlib.choose_method` does not time anything (unless asked to, with
 ``measure=True``): it counts the work each fast method would do on inputs of the given
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import numpy as np
 from scipy.fft import next_fast_len
@@ -29,8 +31,9 @@ from .direct import DIRECT_BLOCK, direct_macs, windows_pay
 from .overlap import block_length
 from .shapes import MODES, mode_offset, output_shape, _valid_swap_needed
 
-__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "SINGLE_KEYS", "cost_features",
-           "estimate_costs", "price_work", "separable_cost", "single_precision"]
+__all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "COMPILED_THREADS", "SINGLE_KEYS",
+           "cost_features", "estimate_costs", "price_work", "separable_cost",
+           "single_precision"]
 
 #: The kinds of work whose cost per unit depends on the precision, per method. On
 #: single-precision data (float32, complex64, :func:`single_precision`) they are
@@ -43,9 +46,35 @@ SINGLE_KEYS: dict[str, tuple[str, ...]] = {
     "separable": ("pass", "mac"), "separable_direct": ("mac", "mac_dot")}
 
 
+
+def _numba_threads() -> int:
+    """numba's default number of threads, read as numba reads it (without importing
+    it): ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may run on."""
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+#: Threads among which the compiled kernels share their tasks when they run threaded
+#: (numba's default: ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may run
+#: on). numba gives each thread one contiguous range of a ``prange``'s iterations
+#: (``tasks // threads`` each, the rest to the last), so a call of few tasks, such as
+#: a 1-D signal cut into two chunks of :data:`convlib.compiled.CHUNK` samples, ends
+#: when the thread with the most work does, and :func:`cost_features` counts the
+#: compiled work of that thread. In the stored calibration this priced 1-D signals of
+#: 10**4 samples by 10**3 taps (two chunks: the first thread takes 77 % of the
+#: multiply-adds in 'full' mode) 1.5 times as dear as the work shared evenly did, as
+#: measured.
+COMPILED_THREADS: int = _numba_threads()
+
 #: Seconds per unit of each kind of work, per method (the cost model of
 #: ``choose_method``); the estimated time of a method is the sum over the kinds of work
-#: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]``.
+#: of ``COST_CONSTANTS[method][k] * cost_features(...)[method][k]`` (the compiled
+#: kinds of work counted on the busiest thread: :data:`COMPILED_THREADS`).
 #:
 #: Made by ``convlib.bench.calibrate_cost_model()`` (defaults; about three minutes) on
 #: the machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
@@ -73,39 +102,36 @@ SINGLE_KEYS: dict[str, tuple[str, ...]] = {
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 2.81e-06, "tap": 4.08e-06, "mac": 5.8e-10, "mac_dot": 1.21e-10,
-               "window_call": 1.64e-05, "window": 2.39e-07, "mac_single": 3.37e-10,
-               "mac_dot_single": 6.65e-11},
+    "direct": {"call": 2.27e-06, "tap": 4.11e-06, "mac": 5.8e-10, "mac_dot": 5.48e-11,
+               "window_call": 1.72e-05, "window": 3.35e-07, "dot": 7.35e-09,
+               "mac_small": 1.19e-10, "mac_single": 3.36e-10, "mac_dot_single": 2.78e-11},
     "fft": {"call": 2.25e-06, "axis": 2.02e-05, "point": 3.51e-10, "nlogn": 5.01e-10,
             "nlogn_1d": 4.22e-10, "nlogn_single": 2.73e-10, "nlogn_1d_single": 6.55e-10},
-    "overlap_add": {"call": 0.0, "axis": 5.22e-05, "block": 4.25e-08,
-                    "point": 2.21e-09, "nlogn": 4.57e-10, "point_single": 4.33e-10,
-                    "nlogn_single": 3.44e-10},
-    "compiled": {"call": 3.62e-06, "row_call": 2.02e-06, "threads": 0.0,
-                 "task": 1.08e-08, "tap_task": 0.0, "pass": 6.87e-09, "mac": 2.86e-11,
-                 "copy": 1.37e-11, "scalar_mac": 2.77e-10, "pass_single": 1.89e-08,
-                 "mac_single": 1.31e-11},
-    "separable": {"call": 4.4e-05, "row_call": 0.000195, "threads": 0.0, "task": 0.0,
-                  "tap_task": 3.47e-09, "pass": 4.65e-08, "mac": 8.58e-12,
-                  "copy": 3.61e-11, "scalar_mac": 0.0, "pass_single": 1.36e-08,
-                  "mac_single": 7.73e-12},
+    "overlap_add": {"call": 0.0, "axis": 5.22e-05, "block": 4.25e-08, "point": 2.21e-09,
+                    "nlogn": 4.57e-10, "point_single": 4.33e-10, "nlogn_single": 3.44e-10},
+    "compiled": {"call": 2.36e-06, "row_call": 2.71e-06, "threads": 3.19e-06,
+                 "task": 1.53e-08, "tap_task": 0.0, "pass": 4.55e-09, "mac": 4.91e-11,
+                 "copy": 0.0, "scalar_mac": 3.03e-10, "pass_single": 3.81e-08,
+                 "mac_single": 2.3e-11},
+    "separable": {"call": 4.04e-05, "row_call": 0.0, "threads": 0.0, "task": 3.91e-07,
+                  "tap_task": 1.83e-08, "pass": 5.49e-08, "mac": 3.09e-11, "copy": 4.03e-12,
+                  "scalar_mac": 0.0, "pass_single": 0.0, "mac_single": 2.18e-11},
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not: among the NumPy methods (the worst, float32 1-D signals of 10**5 to
-#: 10**6 samples by 30 taps, where it picks NumPy's sum over overlap-add: its price per
-#: multiply-add is fitted mostly on longer kernels), and (``"compiled"``) among all of
-#: them, on the random kernels (the worst, float32, 1,000 samples by 30 taps, NumPy's
-#: sum over the compiled one); per dtype (``"float64"``, ``"float32"``) among all of them; and
+#: it did not: among the NumPy methods (the worst, float32, 10**4 samples by 100 taps,
+#: where it picks overlap-add over NumPy's sum), and (``"compiled"``) among all of
+#: them, on the random kernels (the worst, float64, 10**4 samples by 3 taps, the
+#: compiled sum over NumPy's); per dtype (``"float64"``, ``"float32"``) among all of them; and
 #: (``"separable"``) on the rank-1 kernels, among the methods timed there
 #: (:func:`convlib.bench.cost_model_record`).
-COST_MODEL_FIT = {"shapes": 162, "right": 145, "worst_slowdown": 3.53,
-                  "compiled": {"shapes": 162, "right": 155, "worst_slowdown": 2.73,
+COST_MODEL_FIT = {"shapes": 162, "right": 150, "worst_slowdown": 1.44,
+                  "compiled": {"shapes": 162, "right": 158, "worst_slowdown": 1.11,
                                "other_cores": (0.0, 0.0), "numba": "0.68.1",
                                "threads": "auto", "quiet": True},
-                  "float64": {"shapes": 114, "right": 109, "worst_slowdown": 1.8},
-                  "float32": {"shapes": 48, "right": 46, "worst_slowdown": 2.73},
-                  "separable": {"shapes": 36, "right": 33, "worst_slowdown": 1.34}}
+                  "float64": {"shapes": 114, "right": 110, "worst_slowdown": 1.11},
+                  "float32": {"shapes": 48, "right": 48, "worst_slowdown": 1.0},
+                  "separable": {"shapes": 36, "right": 35, "worst_slowdown": 1.28}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
@@ -135,7 +161,8 @@ def single_precision(dtype) -> bool:
 
 
 def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False,
-                  single: bool = False) -> dict[str, dict[str, float]]:
+                  single: bool = False, threads: int | None = None
+                  ) -> dict[str, dict[str, float]]:
     """The work each fast method does on inputs of these shapes, counted by kind.
 
     Parameters
@@ -151,6 +178,10 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         of the result's dtype): the kinds of work of :data:`SINGLE_KEYS` are then
         counted under their ``'_single'`` keys, and their plain keys are 0 (and the
         other way round in double precision).
+    threads : int, optional
+        The threads a threaded compiled call shares its tasks among (default
+        :data:`COMPILED_THREADS`, this machine's; the calibration's own to re-fit
+        timings stored on another machine).
 
     Returns
     -------
@@ -164,7 +195,12 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         1/:data:`~convlib.direct.WINDOW_DOT_TAPS_PER_OUTPUT` as many values as a kernel
         of :data:`~convlib.direct.WINDOW_DOT_MIN_TAPS` taps or more; ``tap`` and ``mac``
         are then 0), and, for those N-d windows, ``window_call`` (1: the input padded
-        once) and ``window`` (output values: one dot product call each). Blocks are of
+        once) and ``window`` (output values: one dot product call each), and for 1-D
+        inputs ``dot`` (the BLAS dot calls of ``numpy.convolve``, one per output of its
+        ``'full'`` or ``'valid'`` output) and ``mac_small`` (0, but on real data with a
+        kernel of at most 11 taps: the multiply-adds of the outputs that the whole
+        kernel overlaps, which NumPy sums in its own unrolled loops, not by dot calls:
+        counted in ``mac_dot`` too, and priced on top of it). Blocks are of
         :data:`~convlib.direct.DIRECT_BLOCK` output values.
         For ``'fft'``:
         ``call``, ``axis`` (ndim), ``point`` (``P``, points of the padded FFT) and
@@ -198,30 +234,35 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         products over the whole flat plane (its scratch columns included) and ``copy``
         the bytes of the input's copy with zero rows and columns and of the output rows
         copied out of the plane, where either is needed (so these counts depend on the
-        precision's item size). Each method's dict also holds the ``'_single'`` keys of
-        :data:`SINGLE_KEYS`. The counts do not depend on whether numba is installed
-        (:func:`convlib.choose_method` checks that).
+        precision's item size). Calls of at least
+        :data:`~convlib.compiled.PARALLEL_MIN_MACS` multiply-adds run threaded, and end
+        when the busiest thread does: ``task``, ``tap_task``, ``pass``, ``mac`` and
+        ``scalar_mac`` count the work of the thread with the most multiply-adds
+        (numba gives each of ``threads`` threads a contiguous range of the tasks:
+        :data:`COMPILED_THREADS`), not of all; ``copy`` counts all. Each method's dict
+        also holds the ``'_single'`` keys of :data:`SINGLE_KEYS`. The counts do not
+        depend on whether numba is installed (:func:`convlib.choose_method` checks that).
 
     Examples
     --------
-    >>> cost_features((5,), (3,))["direct"]
-    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
+    >>> cost_features((5,), (3,))["direct"]  # 3 outputs in NumPy's loops, 4 dot calls
+    {'call': 1.0, 'tap': 0.0, 'mac': 0.0, 'mac_dot': 15.0, 'window_call': 0.0, 'window': 0.0, 'dot': 4.0, 'mac_small': 9.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
     >>> cost_features((64, 64), (3, 3))["direct"]
-    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
+    {'call': 1.0, 'tap': 9.0, 'mac': 36864.0, 'mac_dot': 0.0, 'window_call': 0.0, 'window': 0.0, 'dot': 0.0, 'mac_small': 0.0, 'mac_single': 0.0, 'mac_dot_single': 0.0}
     >>> f32 = cost_features((1024,), (1024,), single=True)["fft"]
     >>> f32["nlogn"], f32["nlogn_single"] == cost_features((1024,), (1024,))["fft"]["nlogn"]
     (0.0, True)
     """
     cached = cached_cost_features(tuple(int(n) for n in shape1),
                                   tuple(int(n) for n in shape2), mode, bool(complex_data),
-                                  bool(single))
+                                  bool(single), threads)
     return {method: dict(work) for method, work in cached.items()}
 
 
 @functools.lru_cache(maxsize=4096)
 def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
-                         complex_data: bool, single: bool = False
-                         ) -> dict[str, dict[str, float]]:
+                         complex_data: bool, single: bool = False,
+                         threads: int | None = None) -> dict[str, dict[str, float]]:
     """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
     again and again, and counting the work costs tens of microseconds.
 
@@ -230,7 +271,7 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    direct = _direct_features(shape1, shape2, mode)
+    direct = _direct_features(shape1, shape2, mode, complex_data)
     factor = 2.0 if complex_data else 1.0
     points = math.prod(next_fast_len(circular_length(p, q, mode), not complex_data)
                        for p, q in zip(shape1, shape2))  # the lengths fft_convolve takes
@@ -249,13 +290,14 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
             separable_direct[k] += v
         current[axis] = shape[axis]
     itemsize = 4 if single else 8
-    compiled = _compiled_features(shape1, shape2, mode, itemsize)
+    threads = COMPILED_THREADS if threads is None else max(1, int(threads))
+    compiled = _compiled_features(shape1, shape2, mode, itemsize, threads)
     separable = dict.fromkeys(compiled, 0.0)
     current = list(shape1)
     for axis in range(d):  # compiled passes: the mode's window along each axis
         kernel = [1] * d
         kernel[axis] = shape2[axis]
-        for k, v in _compiled_features(current, kernel, mode, itemsize).items():
+        for k, v in _compiled_features(current, kernel, mode, itemsize, threads).items():
             separable[k] += v
         current[axis] = shape[axis]
     features = {
@@ -278,44 +320,113 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     return features
 
 
-def _compiled_features(shape1, shape2, mode: str, itemsize: int = 8) -> dict[str, float]:
+def _axis_pairs(n: int, m: int, offset: int, lo: int, hi: int) -> int:
+    """The (input, kernel) index pairs along one axis of ``n`` and ``m`` samples whose
+    output index ``j`` lies in ``[lo, hi)`` (``j`` counted from ``offset`` in the full
+    output): the multiply-adds of those outputs, per pair of the other axes. Output
+    ``s = j + offset`` of the full convolution has ``min(s + 1, m) - min(s + 1 - n, m)``
+    (each clipped at 0) pairs, whose sums over ``s`` are closed forms."""
+    def ramp(x: int) -> int:  # sum of min(u, m) over u = 1 .. x
+        return 0 if x <= 0 else x * (x + 1) // 2 if x <= m else m * (m + 1) // 2 + (x - m) * m
+
+    def below(x: int) -> int:  # the pairs of the full outputs s < x
+        return ramp(x) - ramp(x - n)
+
+    return below(hi + offset) - below(lo + offset)
+
+
+def _busiest_thread(lead, length: int, chunk: int, columns, threads: int
+                    ) -> tuple[int, int, int]:
+    """The tasks of a compiled kernel's ``prange`` that its busiest thread runs:
+    ``(tasks, row pairs, work)``.
+
+    The tasks are the output's rows (flat over the leading axes ``lead``, a list of
+    ``(output length, input length, kernel length, offset)``; none for 1-D) times
+    ``ceil(length / chunk)`` chunks of each row, in that order; a task of row ``r`` and
+    chunk ``[lo, hi)`` does ``pairs(r) * columns(lo, hi)`` work, ``pairs(r)`` being the
+    kernel rows that reach row ``r`` (:func:`_axis_pairs` over the leading axes). numba
+    gives each of ``threads`` threads one contiguous range of the tasks, ``tasks //
+    threads`` each and the rest to the last (one each where there are no more tasks
+    than threads); the busiest is the range of the most work. ``row pairs``: the
+    sum of ``pairs(r)`` over its tasks."""
+    chunks = -(-length // chunk)
+
+    def rows_before(r: int, axes) -> int:  # sum of pairs(r') over the flat rows r' < r
+        if not axes:
+            return r
+        (size, n, m, o), rest = axes[0], axes[1:]
+        inner = math.prod(a[0] for a in rest)
+        i, r = divmod(r, inner)
+        return (_axis_pairs(n, m, o, 0, i) * rows_before(inner, rest)
+                + (_axis_pairs(n, m, o, i, i + 1) * rows_before(r, rest) if i < size else 0))
+
+    def before(t: int) -> tuple[int, int]:  # (row pairs, work) of the tasks before t
+        r, c = divmod(t, chunks)
+        done = rows_before(r, lead)
+        pairs = rows_before(r + 1, lead) - done if c else 0
+        return (done * chunks + pairs * c,
+                done * columns(0, length) + pairs * columns(0, min(length, c * chunk)))
+
+    tasks = math.prod(a[0] for a in lead) * chunks
+    if threads <= 1 or tasks <= 1:
+        ranges = [(0, tasks)]
+    elif tasks <= threads:
+        ranges = [(t, t + 1) for t in range(tasks)]
+    else:
+        each = tasks // threads
+        ranges = [(i * each, (i + 1) * each) for i in range(threads - 1)]
+        ranges.append(((threads - 1) * each, tasks))
+    spans = [(b - a, before(b)[0] - before(a)[0], before(b)[1] - before(a)[1])
+             for a, b in ranges]
+    return max(spans, key=lambda span: span[2])
+
+
+def _compiled_features(shape1, shape2, mode: str, itemsize: int = 8,
+                       threads: int = 1) -> dict[str, float]:
     """The work of :func:`convlib.compiled.convolve_compiled` (see :func:`cost_features`)
-    on samples of ``itemsize`` bytes."""
+    on samples of ``itemsize`` bytes, its tasks shared among ``threads`` threads where
+    it runs threaded."""
     shape = output_shape(shape1, shape2, mode)
     small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
     big = shape2 if small is shape1 else shape1
     taps = math.prod(small)
     macs = direct_macs(shape1, shape2, mode)
-    threads = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    threaded = math.prod(shape) * taps >= PARALLEL_MIN_MACS
+    # the work of the thread that finishes last (numba shares the tasks among the
+    # threads in contiguous ranges): all of it where the call runs on one thread
+    share = threads if threaded else 1
     scalar = int(shape[-1]) <= NARROW
     nine = tuple(small[-2:]) == (3, 3) and taps == 9  # nine taps in one pass
     offset = mode_offset(shape1, shape2, mode)  # of the inputs as given (not swapped)
-    plane = None if scalar else _plane_features(big, small, shape, offset, itemsize, nine)
+    plane = None if scalar else _plane_features(big, small, shape, offset, itemsize, nine,
+                                                share)
     if plane is not None:
-        return {"call": 1.0, "row_call": 0.0, "threads": float(threads), **plane,
+        return {"call": 1.0, "row_call": 0.0, "threads": float(threaded), **plane,
                 "scalar_mac": 0.0}
-    chunks = -(-int(shape[-1]) // CHUNK)
-    tasks = math.prod(shape[:-1]) * chunks
+    lead = list(zip(shape[:-1], big[:-1], small[:-1], offset[:-1]))
+    tasks, rows, work = _busiest_thread(
+        lead, int(shape[-1]), CHUNK,
+        lambda lo, hi: _axis_pairs(big[-1], small[-1], offset[-1], lo, hi), share)
     # a pass per (output row, kernel row reaching it) and per three taps of that row,
     # five on a padded copy (the axes before the last: the pairs of indices whose input
     # lies inside, as the multiply-adds count them); none where each output of a
     # narrow row is summed in a scalar loop
-    rows = direct_macs(shape1[:-1], shape2[:-1], mode) if len(shape) > 1 else 1
     kernel_rows = math.prod(small[:-1])
     lines = math.prod(big[:-1])
     padded = (1 < lines and lines * (big[-1] + 8) <= PADDED_MAX
               and big[-1] + 8 <= PADDED_ROW * kernel_rows * -(-int(small[-1]) // 3))
-    passes = rows * chunks * -(-int(small[-1]) // (5 if padded else 3))
+    passes = rows * -(-int(small[-1]) // (5 if padded else 3))
     if nine:
         passes = tasks
-    return {"call": 1.0, "row_call": 1.0, "threads": float(threads), "task": float(tasks),
-            "tap_task": float(taps * tasks), "pass": 0.0 if scalar else float(passes),
-            "mac": 0.0 if scalar else float(macs), "copy": 0.0,
-            "scalar_mac": float(macs) if scalar else 0.0}
+    return {"call": 1.0, "row_call": 1.0, "threads": float(threaded),
+            "task": float(tasks), "tap_task": float(taps * tasks),
+            "pass": 0.0 if scalar else float(passes),
+            "mac": 0.0 if scalar else float(work), "copy": 0.0,
+            "scalar_mac": float(work) if scalar else 0.0}
 
 
-def _plane_features(big, small, shape, offset, itemsize: int,
-                    nine: bool) -> dict[str, float] | None:
+def _plane_features(big, small, shape, offset, itemsize: int, nine: bool,
+                    share: int = 1) -> dict[str, float] | None:
     """The work of the whole-plane passes of :func:`convlib.compiled.convolve_compiled`
     (``task``, ``tap_task``, ``pass``, ``mac``, ``copy``), or None where it runs its
     row passes instead: an input of one row, a copy of the input larger than
@@ -325,7 +436,8 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     reaching it: passes of four taps, then of two, then of one, as the kernel takes
     them (one for all nine of a 3 x 3 kernel plane, also in a 3-D kernel), and one
     that zeroes the chunk; multiply-adds over the whole flat plane, its scratch
-    columns included;
+    columns included; all counted on the busiest of ``share`` threads
+    (:func:`_busiest_thread`: the chunks are its tasks);
     ``copy``: the bytes of the input's copy with zero rows and columns and of the
     output rows copied out of the flat plane, where either is needed."""
     d = len(shape)
@@ -338,21 +450,32 @@ def _plane_features(big, small, shape, offset, itemsize: int,
     plane_bytes = plen * a3[0] * itemsize
     if plane_bytes > (PLANE_NINE_BYTES if nine else PLANE_BYTES):
         return None
-    chunks = -(-n // max(1, PLANE_CHUNK_BYTES // itemsize))
-    pairs = sum(1 for i in range(out3[0]) for p in range(b3[0])  # (output, kernel)
-                if 0 <= i + o3[0] - p < a3[0])                 # planes that meet
     taps = b3[1] * b3[2]  # passes of four taps, then of two, then of one (as the kernel)
     per_plane = 1 if b3[1:] == (3, 3) else taps // 4 + (taps % 4) // 2 + taps % 2
-    tasks = out3[0] * chunks
+    # tasks: (output plane, chunk of its flat plane), each chunk's samples taking every
+    # tap of each kernel plane that meets the output plane
+    tasks, pairs, work = _busiest_thread(
+        [(out3[0], a3[0], b3[0], o3[0])], n, max(1, PLANE_CHUNK_BYTES // itemsize),
+        lambda lo, hi: (hi - lo) * taps, share)
     copied = (plane_bytes if copy_in else 0) + (
         math.prod(out3) * itemsize if width != out3[2] else 0)
     return {"task": float(tasks), "tap_task": float(math.prod(small) * tasks),
-            "pass": float(pairs * chunks * per_plane + tasks),
-            "mac": float(pairs * n * b3[1] * b3[2]), "copy": float(copied)}
+            "pass": float(pairs * per_plane + tasks), "mac": float(work),
+            "copy": float(copied)}
 
 
-def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
-    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)."""
+#: Most taps for which ``numpy.convolve`` (the 1-D path of
+#: :func:`convlib.direct.convolve_direct`) sums the outputs that the whole kernel
+#: overlaps in its own unrolled loops (NumPy's ``small_correlate``, float32 and float64
+#: only) instead of one BLAS dot call per output. Measured (NumPy 2.4.6, 10**5 samples):
+#: 1.5 ns per output at 10 and 11 taps, 6 to 8 at 12 and 13.
+_NUMPY_SMALL_KERNEL = 11
+
+
+def _direct_features(shape1, shape2, mode: str, complex_data: bool = False
+                     ) -> dict[str, float]:
+    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)
+    on real or (``complex_data``) complex inputs."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
     small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
@@ -361,11 +484,24 @@ def _direct_features(shape1, shape2, mode: str) -> dict[str, float]:
     blocks = -(-int(shape[0]) // rows)
     windows = d > 1 and windows_pay(math.prod(shape), math.prod(small))
     dot = d == 1 or windows  # compiled dot products
+    # numpy.convolve computes its 'valid' or its 'full' output, one dot call per output,
+    # but on real data with a kernel of at most _NUMPY_SMALL_KERNEL taps the outputs
+    # that the whole kernel overlaps in its own loops (their multiply-adds: mac_small,
+    # also in mac_dot, which counts every multiply-add of the 1-D sum)
+    calls, small_macs = 0, 0
+    if d == 1:
+        n, m = max(shape1[0], shape2[0]), int(small[0])
+        if m > _NUMPY_SMALL_KERNEL or complex_data:
+            calls = n - m + 1 if mode == "valid" else n + m - 1
+        else:
+            calls = 0 if mode == "valid" else 2 * (m - 1)  # the ends, by dot calls
+            small_macs = (n - m + 1) * m
     return {"call": 1.0, "tap": 0.0 if dot else float(math.prod(small) * blocks),
             "mac": 0.0 if dot else float(macs), "mac_dot": float(macs) if dot else 0.0,
             # N-d outputs one window at a time: padding, then a dot product per output
             "window_call": float(windows),
-            "window": float(math.prod(shape)) if windows else 0.0}
+            "window": float(math.prod(shape)) if windows else 0.0, "dot": float(calls),
+            "mac_small": float(small_macs)}
 
 
 def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:

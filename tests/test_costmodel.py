@@ -79,7 +79,15 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     work = costmodel.cost_features(a.shape, b.shape, mode)
     # every term x[k] h[n - k] of every output sample, counted by convolving ones
     terms = cl.convolve(np.ones(a.shape, int), np.ones(b.shape, int), mode).sum()
-    assert work["direct"]["mac"] + work["direct"]["mac_dot"] == terms
+    direct = work["direct"]
+    assert direct["mac"] + direct["mac_dot"] == terms
+    if a.ndim == 1:  # numpy.convolve: its own loops for kernels of <= 11 taps, else dots
+        n, m = max(a.size, b.size), min(a.size, b.size)
+        outputs = n - m + 1 if mode == "valid" else n + m - 1
+        assert direct["dot"] == (outputs if m > 11 else outputs - (n - m + 1))
+        assert direct["mac_small"] == (0 if m > 11 else (n - m + 1) * m)
+    else:
+        assert direct["dot"] == direct["mac_small"] == 0
     # N-d direct: every tap visits every cache-sized block of output rows once
     out_shape = cl.output_shape(a.shape, b.shape, mode)
     rows = max(1, cl.direct.DIRECT_BLOCK // int(np.prod(out_shape[1:])))
@@ -115,12 +123,29 @@ def test_cost_features_count_the_multiply_adds(mode, pair):
     assert set(costs) == expected and min(costs.values()) > 0
 
 
+def test_numpy_convolve_work():
+    """1-D direct work as numpy.convolve does it: kernels of at most 11 taps summed in
+    NumPy's own loops where the whole kernel overlaps (real data; those multiply-adds
+    in mac_small, every one in mac_dot), a BLAS dot call per output otherwise (complex
+    data always)."""
+    f = costmodel.cost_features
+    assert f((1000,), (11,))["direct"]["dot"] == 20 and f((1000,), (12,))["direct"]["dot"] == 1011
+    assert f((1000,), (11,), "valid")["direct"]["dot"] == 0
+    assert f((1000,), (11,), "same")["direct"]["mac_small"] == 990 * 11
+    assert f((11,), (1000,), "full", complex_data=True)["direct"]["dot"] == 1010
+    assert f((1000,), (11,), complex_data=True)["direct"]["mac_small"] == 0
+    assert f((64, 64), (3, 3))["direct"]["dot"] == 0
+
+
 def test_compiled_passes_follow_the_kernel():
     """Row passes (inputs whose copy exceeds PLANE_BYTES): three taps on large inputs,
     five on small padded ones, one per row for 3 x 3 kernels, none on narrow outputs
     (summed in scalar loops). Whole-plane passes on small inputs of several rows: four
-    taps a pass per chunk of the flat output plus one zeroing it, nine taps in one."""
-    f = costmodel.cost_features
+    taps a pass per chunk of the flat output plus one zeroing it, nine taps in one.
+    Counted on one thread (the work of all the tasks)."""
+    def f(*args):
+        return costmodel.cost_features(*args, threads=1)
+
     assert f((600, 600), (5, 5))["compiled"]["pass"] == 600 * 5 * 2     # no copy: 3 + 2
     assert f((400, 400), (5, 5))["compiled"]["pass"] == 400 * 5 * 1     # padded: 5
     assert f((400, 400), (3, 3), "same")["compiled"]["pass"] == 400      # nine taps
@@ -151,6 +176,61 @@ def test_plane_passes_of_3_by_3_kernel_planes():
     for kernel, passes in (((1, 3), 2), ((3, 5), 5), ((1, 7), 3), ((2, 2), 1), ((1, 6), 2)):
         plane = costmodel.cost_features((16, 64), kernel)["compiled"]
         assert plane["row_call"] == 0 and plane["pass"] == plane["task"] * (passes + 1)
+
+
+def _numba_split(tasks, threads):
+    """numba's static schedule of a prange of `tasks` iterations on `threads` threads
+    (gufunc_scheduler.cpp): one each if there are no more tasks than threads, else
+    tasks // threads each, the rest to the last thread."""
+    if tasks <= threads:
+        return [(t, t + 1) for t in range(tasks)]
+    each = tasks // threads
+    return [(i * each, (i + 1) * each if i < threads - 1 else tasks) for i in range(threads)]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+@pytest.mark.parametrize("s1, s2, mode", [
+    ((10_000,), (1_000,), "full"), ((10_000,), (1_000,), "valid"),
+    ((10_000,), (1_000,), "same"), ((1_000,), (10_000,), "full"), ((3_000,), (3_000,), "full"),
+    ((100_000,), (1_000,), "full"), ((30_000,), (300,), "same"), ((5_000,), (100,), "full"),
+    ((600, 600), (5, 5), "full"), ((9, 700), (7, 300), "same"),
+    ((3, 5, 9000), (2, 3, 100), "full"), ((4, 9000), (3, 200), "valid"),
+    ((64, 64), (31, 31), "full"), ((5, 40, 40), (3, 9, 9), "same")])
+def test_compiled_work_is_the_busiest_threads(s1, s2, mode, threads):
+    """A threaded compiled call ends when its busiest thread does: its tasks (output
+    row by CHUNK columns; chunks of the flat plane in the whole-plane passes) shared as
+    numba shares a prange, the features count the tasks and multiply-adds of the
+    thread with the most, by brute force over the terms of each output (the convolution
+    of ones); a call below PARALLEL_MIN_MACS runs all of them on one thread."""
+    work = costmodel.cost_features(s1, s2, mode, threads=threads)["compiled"]
+    terms = np.rint(cl.convolve(np.ones(s1), np.ones(s2), mode, method="fft"))
+    if not work["row_call"]:  # whole-plane passes: chunks of the flat plane, scratch too
+        big, small = (s2, s1) if np.prod(s2) > np.prod(s1) else (s1, s2)
+        lead = (1,) * (3 - len(s1))
+        a3, b3, out3 = lead + tuple(big), lead + tuple(small), lead + terms.shape
+        o3 = (0,) * (3 - len(s1)) + cl.mode_offset(s1, s2, mode)
+        n = compiled.plane_geometry(a3, b3, out3, o3)[2]
+        chunk = compiled.PLANE_CHUNK_BYTES // 8
+        planes = [sum(0 <= i + o3[0] - p < a3[0] for p in range(b3[0])) * b3[1] * b3[2]
+                  for i in range(out3[0])]  # multiply-adds per flat sample of each plane
+        chunks = -(-n // chunk)
+        per_task = [planes[t // chunks] * (min(n, (t % chunks + 1) * chunk) - t % chunks * chunk)
+                    for t in range(out3[0] * chunks)]
+    else:
+        rows = terms.reshape(-1, terms.shape[-1])
+        chunks = -(-rows.shape[1] // compiled.CHUNK)
+        per_task = [int(rows[t // chunks, t % chunks * compiled.CHUNK:
+                             (t % chunks + 1) * compiled.CHUNK].sum())
+                    for t in range(rows.shape[0] * chunks)]
+        assert sum(per_task) == terms.sum()
+    threaded = terms.size * min(np.prod(s1), np.prod(s2)) >= compiled.PARALLEL_MIN_MACS
+    ranges = _numba_split(len(per_task), threads if threaded else 1)
+    busiest = max(ranges, key=lambda r: sum(per_task[r[0]:r[1]]))
+    assert work["mac"] == sum(per_task[busiest[0]:busiest[1]])
+    assert work["task"] == busiest[1] - busiest[0]
+    one = costmodel.cost_features(s1, s2, mode, threads=1)["compiled"]
+    assert one["mac"] == sum(per_task) and one["task"] == len(per_task)
+    assert work["pass"] <= one["pass"] and work["call"] == one["call"]
 
 
 @pytest.mark.skipif(not compiled.numba_available(), reason="needs numba")
@@ -475,9 +555,10 @@ def test_cost_constants_are_the_fit_of_the_stored_calibration():
         return (tuple(r["s1"]), tuple(r["s2"]), r.get("mode", "full"),
                 r.get("dtype", "float64"), r.get("kind", "random"))
 
+    cores = stored["machine"]["cores"]  # the threads its compiled calls shared work among
     rows = [{**r, "features": costmodel.cost_features(
-        r["s1"], r["s2"], r.get("mode", "full"), single=case(r)[3] == "float32")}
-        for r in stored["rows"]]
+        r["s1"], r["s2"], r.get("mode", "full"), single=case(r)[3] == "float32",
+        threads=cores)} for r in stored["rows"]]
     assert {case(r) for r in stored["rows"]} <= set(bench.calibration_cases())
     fitted = bench.fit_cost_constants(rows)
     assert {m: {k: float(f"{v:.3g}") for k, v in c.items()} for m, c in fitted.items()} \
