@@ -5,7 +5,9 @@ The weight gradient over the flattened plane (``_dw_weight_grad_flat``: stride 1
 float64 ``einsum`` of the explicitly zero-padded input (within the bound every
 summation order obeys), against the row kernel ``_dw_weight_grad``, and with infinite
 inputs in the columns its passes read across a row end (whose products it must leave
-out).
+out). The forward's masked whole-plane pass (short rows, ``DW_MASKED_ROW_BYTES``) is
+checked bit for bit against the NumPy path and against the kernel's row passes, with
+non-finite samples where its masked taps read across row and plane ends.
 """
 
 from __future__ import annotations
@@ -247,3 +249,72 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
     assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
     assert kernels((8, 5), (1, 2)) == ["dw_weight_grad_s2"]
     assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]
+
+
+@needs_numba
+def test_forward_masked_plane_pass_equals_numpy_path(monkeypatch):
+    # a 3 x 3 kernel at stride 1 with the output as wide as the input, on rows of at
+    # most DW_MASKED_ROW_BYTES: the masked pass over the whole plane (reading the
+    # flattened batch, each tap outside the plane replaced by +0), except on the
+    # first and last planes; non-finite inputs on every plane's first and last rows
+    # and columns, which the masked taps read from the neighbouring row or plane and
+    # must leave out; random heights, widths (both sides of the limit), row
+    # dilations, paddings (uneven, also none in the rows), channel multipliers
+    rng = np.random.default_rng(41)
+    cases = []
+    for t in range(60):
+        dtype = FLOATS[t % 2]
+        limit = compiled.DW_MASKED_ROW_BYTES // np.dtype(dtype).itemsize
+        H = int(rng.integers(1, 12))
+        W = int(rng.integers(1, limit + 9))
+        d0 = int(rng.integers(1, 3))
+        left = int(rng.integers(0, 3))
+        top, bottom = (int(v) for v in rng.integers(0, 4, 2))
+        if H + top + bottom < 2 * d0 + 1:
+            continue
+        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if t % 3 == 0:
+            x[:, :, 0, 0] = np.inf
+            x[:, :, -1, -1] = -np.inf
+            x[:, :, H // 2, -1] = np.nan
+            x[:, :, -1, 0] = np.nan
+        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        pad = ((top, bottom), (left, 2 - left))
+        x0 = x.copy()
+        y = nn.conv2d(x, w, padding=pad, dilation=(d0, 1), groups=C)
+        np.testing.assert_array_equal(x, x0)
+        assert y.shape[3] == W
+        cases.append((x, w, pad, d0, C, y))
+    assert len(cases) > 40
+    assert sum(c[0].shape[3] <= compiled.DW_MASKED_ROW_BYTES // c[0].itemsize
+               and c[0].shape[0] * c[0].shape[1] >= 3 for c in cases) > 15
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, pad, d0, C, y in cases:
+        with np.errstate(invalid="ignore"):
+            want = nn.conv2d(x, w, padding=pad, dilation=(d0, 1), groups=C)
+        assert y.dtype == want.dtype
+        np.testing.assert_array_equal(y, want)
+
+
+@needs_numba
+def test_forward_masked_pass_direct_against_row_passes():
+    # the kernel itself, masked pass allowed (any width) and forbidden (limit 0): the
+    # same values, bit for bit, on every plane
+    rng = np.random.default_rng(42)
+    for dtype in FLOATS:
+        for H, W, pads, d0 in [(14, 14, (1, 1), 1), (9, 5, (0, 1), 1), (7, 33, (2, 0), 2),
+                               (3, 1, (1, 1), 1), (5, 2, (3, 2), 1)]:
+            x = rng.standard_normal((3, 4, H, W)).astype(dtype)
+            x[1, 2, 0, :] = np.inf
+            w = rng.standard_normal((4, 3, 3)).astype(dtype)
+            H_out = H + 2 * pads[0] - 2 * d0
+            if H_out < 1:
+                continue
+            outs = []
+            for limit in (10**6, 0):
+                out = np.empty((3, 4, H_out, W), dtype)
+                compiled._kernel("dw_forward", 1)(x, w, out, 1, 1, d0, 1, pads[0], pads[1],
+                                                 1, limit)
+                outs.append(out)
+            np.testing.assert_array_equal(outs[0], outs[1])
