@@ -40,10 +40,11 @@ stride 1 with the output as wide as the input, over the flattened plane at once;
 rows of at most ``DW_MASKED_ROW_BYTES``, over the whole plane, edges included, each
 tap that falls outside the plane selected away: one loop per plane, no scalar edge
 loops or short row loops, whose start-up and scalar remainders cost more than such a
-row's products); the
-adjoint at column stride 2 takes a kernel row's three taps in one pass. The weight
-gradient at stride 1 with the gradient as wide as the input runs one pass per tap over
-the flattened plane, four batch samples a pass, and sums each tap's products in 16
+row's products; at stride 2 (no column dilation) with at most ``DW_GATHER_COLUMNS``
+output columns, the same over the output plane, each output's taps read by gathered
+loads); the adjoint at column stride 2 takes a kernel row's three taps in one pass. The
+weight gradient at stride 1 with the gradient as wide as the input runs one pass per
+tap over the flattened plane, four batch samples a pass, and sums each tap's products in 16
 interleaved partial sums (``_dw_weight_grad_flat``); at stride 2 with an even input
 twice the output, from the input's four phases (even or odd rows by even or odd
 columns), each a stride-1 problem for that kernel; otherwise it adds each tap's
@@ -157,6 +158,13 @@ NARROW = 4
 #: of 7 x 7 to 24 x 24 in float32, 0.6-0.8x on 28 x 28, 0.9-1.6x on 40 x 40; in
 #: float64 0.15-0.45x from 7 x 7 to 14 x 14, 0.45-1.0x on 20 x 20, 1.2x on 28 x 28.
 DW_MASKED_ROW_BYTES = 128
+
+#: Most output columns for which a depthwise layer's 3 x 3 kernel at stride 2 (no
+#: column dilation) takes the masked pass over the whole plane with gathered loads
+#: (``_dw_forward``): measured serially (numba 0.68.1) in float32 and float64, 0.4x
+#: the row passes' time on 8 x 256 x 14 x 14 inputs, 0.65-0.78x on 8 x 128 x 28 x 28
+#: (14 output columns), 1.0-1.1x on 8 x 64 x 56 x 56 (28).
+DW_GATHER_COLUMNS = 16
 
 #: Fewest multiply-adds for which the kernels run on several threads. Below it the
 #: calling thread runs them alone (``numba.set_num_threads(1)`` for the call). Waking a
@@ -646,40 +654,50 @@ def _column_ranges(kW, W, W_out, s1, d1, p1):  # pragma: no cover - runs compile
     return cols
 
 
-def _tap_masks(H, W, H_out, d0, p0, p1, masked):  # pragma: no cover - runs compiled
-    """For the masked nine-tap pass of :func:`_dw_forward` (3 x 3 kernel, stride 1,
-    output as wide as the input): bit ``3 i + j`` of ``m[p W + q]`` set where tap
-    ``(i, j)`` of output ``(p, q)`` reads inside the plane (row ``p + d0 i - p0``,
-    column ``q + j - p1``); empty unless ``masked``."""
-    m = np.zeros(H_out * W if masked else 0, dtype=np.uint16)
-    if masked:
+def _tap_tables(H, W, H_out, W_out, s0, s1, d0, d1, p0, p1, on):  # pragma: no cover
+    """For the masked nine-tap passes of :func:`_dw_forward` (3 x 3 kernel): bit
+    ``3 i + j`` of ``m[p W_out + q]`` set where tap ``(i, j)`` of output ``(p, q)``
+    reads inside the plane (row ``s0 p + d0 i - p0``, column ``s1 q + d1 j - p1``),
+    and ``idx[p W_out + q] = s0 p W + s1 q``, where its first tap reads, counted from
+    the plane's sample ``(-p0, -p1)``; both empty unless ``on``."""
+    m = np.zeros(H_out * W_out if on else 0, dtype=np.uint16)
+    idx = np.zeros(H_out * W_out if on else 0, dtype=np.uint32)
+    if on:
         for p in range(H_out):
-            for q in range(W):
+            for q in range(W_out):
                 b = 0
                 for i in range(3):
-                    r = p + d0 * i - p0
+                    r = s0 * p + d0 * i - p0
                     for j in range(3):
-                        col = q + j - p1
+                        col = s1 * q + d1 * j - p1
                         if 0 <= r < H and 0 <= col < W:
                             b |= 1 << (3 * i + j)
-                m[p * W + q] = b
-    return m
+                m[p * W_out + q] = b
+                idx[p * W_out + q] = s0 * p * W + s1 * q
+    return m, idx
 
 
-def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult, masked_max):  # pragma: no cover
+def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult, masked_max,
+                gather_max):  # pragma: no cover - runs compiled
     """Depthwise conv2d (cross-correlation): ``out[n, o, p, q] = sum_ij w[o, i, j] *
     x[n, o // mult, s0 p + d0 i - p0, s1 q + d1 j - p1]``, the terms whose index falls
     outside ``x`` (its zero padding) left out; taps added in row-major order, as the
     NumPy path adds them. One task per (sample, output channel): a plane stays in cache.
     ``x`` C-contiguous. A 3 x 3 kernel at stride 1 (no column dilation) whose output is
-    as wide as an input of at most ``masked_max`` columns takes the masked pass (below)."""
+    as wide as an input of at most ``masked_max`` columns, and one at stride 2 with at
+    most ``gather_max`` output columns (no column dilation), take the masked passes
+    (below)."""
     N, C_out, H_out, W_out = out.shape
     C_in, H, W = x.shape[1], x.shape[2], x.shape[3]
     kH, kW = w.shape[1], w.shape[2]
     cols = _column_ranges(kW, W, W_out, s1, d1, p1)
     masked = (kH == 3 and kW == 3 and s0 == 1 and s1 == 1 and d1 == 1 and W_out == W
               and W <= masked_max)
-    mask = _tap_masks(H, W, H_out, d0, p0, p1, masked)
+    gathered = (kH == 3 and kW == 3 and s0 == 2 and s1 == 2 and d1 == 1
+                and W_out <= gather_max)
+    mask, idx = _tap_tables(H, W, H_out, W_out, s0, s1, d0, d1, p0, p1,
+                            masked or gathered)
+    span = 2 * (H_out - 1) * W + 2 * (W_out - 1) + 2 * d0 * W + 2 * d1 + 1
     P = H_out * W_out
     xa = x.reshape(x.size)
     oa = out.reshape(out.size)
@@ -721,6 +739,41 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult, masked_max):  # pragma:
                     t20 = w20 * z[k] if mk & 64 else zero
                     t21 = w21 * z[k + 1] if mk & 128 else zero
                     t22 = w22 * z[k + 2] if mk & 256 else zero
+                    ov[k] = ((((((((t00 + t01) + t02) + t10) + t11) + t12) + t20) + t21)
+                             + t22)
+                continue
+        # stride 2 on short output rows (gather_max): the same masked pass over the
+        # whole output plane, each output reading its taps at idx[k] + (tap's offset)
+        # (gathered loads: the output's flat index is not an affine map of the input's
+        # at stride 2). Measured with numba 0.68.1, serially, 8 x 128 planes of
+        # 28 x 28 by 3 x 3: 0.63-0.68x the time of the row passes below in float32 and
+        # float64 (whose 14 outputs a row ran the scalar remainder of float32's
+        # 16-lane loop: no faster than float64's), 0.37-0.40x on 14 x 14 planes,
+        # 1.0-1.1x on 56 x 56 ones (28 outputs a row). The column offsets are
+        # constants (no column dilation): with offsets d1, 2 d1 read at run time the
+        # pass ran no faster than the row passes.
+        if gathered:
+            base = (n * C_in + c) * (H * W) - p0 * W - p1
+            if base >= 0 and base + span <= xa.size:
+                w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                u = xa[base:base + span]
+                v = xa[base + d0 * W:base + span]
+                z = xa[base + 2 * d0 * W:base + span]
+                ov = oa[task * P:task * P + P]
+                for k in range(P):
+                    mk = mask[k]
+                    j = idx[k]
+                    t00 = w00 * u[j] if mk & 1 else zero
+                    t01 = w01 * u[j + 1] if mk & 2 else zero
+                    t02 = w02 * u[j + 2] if mk & 4 else zero
+                    t10 = w10 * v[j] if mk & 8 else zero
+                    t11 = w11 * v[j + 1] if mk & 16 else zero
+                    t12 = w12 * v[j + 2] if mk & 32 else zero
+                    t20 = w20 * z[j] if mk & 64 else zero
+                    t21 = w21 * z[j + 1] if mk & 128 else zero
+                    t22 = w22 * z[j + 2] if mk & 256 else zero
                     ov[k] = ((((((((t00 + t01) + t02) + t10) + t11) + t12) + t20) + t21)
                              + t22)
                 continue
@@ -1064,7 +1117,7 @@ def _kernels() -> SimpleNamespace:
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
     globals()["_dw_lane_sum"] = numba.njit(cache=True, nogil=True)(_dw_lane_sum)
-    globals()["_tap_masks"] = numba.njit(cache=True, nogil=True)(_tap_masks)
+    globals()["_tap_tables"] = numba.njit(cache=True, nogil=True)(_tap_tables)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2,
                "dw_weight_grad_flat": _dw_weight_grad_flat}
@@ -1325,7 +1378,7 @@ def depthwise_forward(x: np.ndarray, weight: np.ndarray, stride, dilation, out_h
     if out.size:
         _kernel("dw_forward", out.size * w[0].size)(
             xc, w, out, stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1],
-            w.shape[0] // C_in, DW_MASKED_ROW_BYTES // dtype.itemsize)
+            w.shape[0] // C_in, DW_MASKED_ROW_BYTES // dtype.itemsize, DW_GATHER_COLUMNS)
     return out
 
 

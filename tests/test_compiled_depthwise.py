@@ -7,7 +7,8 @@ summation order obeys), against the row kernel ``_dw_weight_grad``, and with inf
 inputs in the columns its passes read across a row end (whose products it must leave
 out). The forward's masked whole-plane pass (short rows, ``DW_MASKED_ROW_BYTES``) is
 checked bit for bit against the NumPy path and against the kernel's row passes, with
-non-finite samples where its masked taps read across row and plane ends.
+non-finite samples where its masked taps read across row and plane ends; so is the
+stride-2 masked pass with gathered loads (``DW_GATHER_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -315,6 +316,69 @@ def test_forward_masked_pass_direct_against_row_passes():
             for limit in (10**6, 0):
                 out = np.empty((3, 4, H_out, W), dtype)
                 compiled._kernel("dw_forward", 1)(x, w, out, 1, 1, d0, 1, pads[0], pads[1],
-                                                 1, limit)
+                                                 1, limit, 0)
+                outs.append(out)
+            np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@needs_numba
+def test_forward_stride_two_gathered_pass_equals_numpy_path(monkeypatch):
+    # 3 x 3 at stride 2 with at most DW_GATHER_COLUMNS output columns (no column
+    # dilation; the layers with one take the row passes): the masked pass
+    # over the whole output plane with gathered loads (but on the first and last
+    # planes); random odd and even heights and widths (both sides of the limit),
+    # dilations, paddings, channel multipliers; non-finite samples on the planes'
+    # first and last rows and columns
+    rng = np.random.default_rng(43)
+    cases = []
+    for t in range(60):
+        dtype = FLOATS[t % 2]
+        H = int(rng.integers(1, 16))
+        W = int(rng.integers(1, 2 * compiled.DW_GATHER_COLUMNS + 8))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        pad = tuple((int(a), int(b)) for a, b in rng.integers(0, 3, (2, 2)))
+        if any(n + lo + hi < 2 * di + 1 for n, (lo, hi), di in zip((H, W), pad, d)):
+            continue
+        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if t % 3 == 0:
+            x[:, :, 0, 0] = np.inf
+            x[:, :, -1, -1] = -np.inf
+            x[:, :, H // 2, -1] = np.nan
+            x[:, :, -1, 0] = np.nan
+        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        y = nn.conv2d(x, w, stride=2, padding=pad, dilation=d, groups=C)
+        cases.append((x, w, pad, d, C, y))
+    assert len(cases) > 40
+    assert sum(c[5].shape[3] <= compiled.DW_GATHER_COLUMNS
+               and c[0].shape[0] * c[0].shape[1] >= 3 for c in cases) > 15
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, pad, d, C, y in cases:
+        with np.errstate(invalid="ignore"):
+            want = nn.conv2d(x, w, stride=2, padding=pad, dilation=d, groups=C)
+        assert y.dtype == want.dtype
+        np.testing.assert_array_equal(y, want)
+
+
+@needs_numba
+def test_forward_gathered_pass_direct_against_row_passes():
+    # the kernel itself at stride 2, gathered pass allowed (any width) and forbidden
+    # (limit 0): the same values, bit for bit, on every plane
+    rng = np.random.default_rng(44)
+    for dtype in FLOATS:
+        for H, W, pads, d in [(28, 28, (1, 1), (1, 1)), (9, 6, (0, 1), (1, 1)),
+                              (8, 33, (2, 0), (2, 1)), (3, 3, (1, 1), (1, 1)),
+                              (7, 5, (2, 2), (1, 2))]:
+            x = rng.standard_normal((3, 4, H, W)).astype(dtype)
+            x[1, 2, 0, :] = np.inf
+            x[2, 1, :, -1] = np.nan
+            w = rng.standard_normal((4, 3, 3)).astype(dtype)
+            H_out = (H + 2 * pads[0] - 2 * d[0] - 1) // 2 + 1
+            W_out = (W + 2 * pads[1] - 2 * d[1] - 1) // 2 + 1
+            outs = []
+            for limit in (10**6, 0):
+                out = np.empty((3, 4, H_out, W_out), dtype)
+                compiled._kernel("dw_forward", 1)(x, w, out, 2, 2, d[0], d[1], pads[0],
+                                                 pads[1], 1, 0, limit)
                 outs.append(out)
             np.testing.assert_array_equal(outs[0], outs[1])
