@@ -746,9 +746,10 @@ def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult, masked_max,
         # whole output plane, each output reading its taps at idx[k] + (tap's offset)
         # (gathered loads: the output's flat index is not an affine map of the input's
         # at stride 2). Measured with numba 0.68.1, serially, 8 x 128 planes of
-        # 28 x 28 by 3 x 3: 0.63-0.68x the time of the row passes below in float32 and
-        # float64 (whose 14 outputs a row ran the scalar remainder of float32's
-        # 16-lane loop: no faster than float64's), 0.37-0.40x on 14 x 14 planes,
+        # 28 x 28 by 3 x 3: 0.70-0.78x the time of the row passes below in float32 and
+        # float64 (whose stride-2 loop took about as long per output in float32 as in
+        # float64: 2.8 ns at 14 output columns, 1.6 against 1.8 ns at 48, serially;
+        # bound by instructions per output, not by bytes), 0.37-0.40x on 14 x 14 planes,
         # 1.0-1.1x on 56 x 56 ones (28 outputs a row). The column offsets are
         # constants (no column dilation): with offsets d1, 2 d1 read at run time the
         # pass ran no faster than the row passes.
