@@ -163,7 +163,8 @@ DW_MASKED_ROW_BYTES = 128
 #: column dilation) takes the masked pass over the whole plane with gathered loads
 #: (``_dw_forward``): measured serially (numba 0.68.1) in float32 and float64, 0.4x
 #: the row passes' time on 8 x 256 x 14 x 14 inputs, 0.65-0.78x on 8 x 128 x 28 x 28
-#: (14 output columns), 1.0-1.1x on 8 x 64 x 56 x 56 (28).
+#: (14 output columns), 0.76-0.81x with 16 output columns, 0.86-0.95x with 20,
+#: 0.94-1.02x with 24, 1.0-1.1x on 8 x 64 x 56 x 56 (28).
 DW_GATHER_COLUMNS = 16
 
 #: Fewest multiply-adds for which the kernels run on several threads. Below it the
@@ -1093,6 +1094,31 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                 gw[c, i, j] = _dw_lane_sum(acc, ka, kb, part)
 
 
+def _dw_phases(x, out):  # pragma: no cover - runs compiled
+    """The four phases of ``x`` (even height and width): ``out[a, b, n, c, r W/2 + q]
+    = x[n, c, 2 r + a, 2 q + b]``, one task per plane, each input row read once (two
+    rows per step, four phases written). Measured with numba 0.68.1, serially,
+    8 x 128 x 28 x 28: 0.87x (float32) and 0.6x (float64) the time of four NumPy
+    copies of the strided views."""
+    N, C, H, W = x.shape
+    Wo = W // 2
+    for task in _prange(N * C):
+        n = task // C
+        c = task - n * C
+        for r in range(H // 2):
+            e = x[n, c, 2 * r]
+            o = x[n, c, 2 * r + 1]
+            d00 = out[0, 0, n, c, r * Wo:(r + 1) * Wo]
+            d01 = out[0, 1, n, c, r * Wo:(r + 1) * Wo]
+            d10 = out[1, 0, n, c, r * Wo:(r + 1) * Wo]
+            d11 = out[1, 1, n, c, r * Wo:(r + 1) * Wo]
+            for q in range(Wo):
+                d00[q] = e[2 * q]
+                d01[q] = e[2 * q + 1]
+                d10[q] = o[2 * q]
+                d11[q] = o[2 * q + 1]
+
+
 def _prange(n):  # replaced by numba.prange in the compiled kernels
     return range(n)
 
@@ -1111,7 +1137,7 @@ def _kernels() -> SimpleNamespace:
     globals()["_tap_tables"] = numba.njit(cache=True, nogil=True)(_tap_tables)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2,
-               "dw_weight_grad_flat": _dw_weight_grad_flat}
+               "dw_weight_grad_flat": _dw_weight_grad_flat, "dw_phases": _dw_phases}
     # one compilation each, run on one thread where threads do not pay (_kernel): a
     # serial compilation of the same loops ran them half as fast (64 x 64 by 15 x 15,
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
@@ -1395,7 +1421,8 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
     by ``_dw_weight_grad_flat`` (a row's loop start-up paid once per plane, with
     reads at stride 1). Fills ``gw`` and ``gb`` and returns True, or returns False for
     other layers. Measured with numba 0.68.1, serially (CPU time), 8 x 128 x 28 x 28 by
-    3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64."""
+    3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64.
+    The phases are copied by ``_dw_phases`` (in one pass over ``x``)."""
     N, C, H, W = xc.shape
     H_out, W_out = gg.shape[2:]
     if (tuple(stride) != (2, 2) or tuple(dilation) != (1, 1) or H % 2 or W % 2
@@ -1403,13 +1430,15 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
         return False
     kernel = _kernel("dw_weight_grad_flat", 2 * gg.size * gw[0].size)
     g3 = gg.reshape(N, C, H_out * W_out)
+    phases = np.empty((2, 2, N, C, H_out * W_out), dtype=xc.dtype)
+    _kernel("dw_phases", xc.size)(xc, phases)
     for a in (0, 1):
         i0 = (pads[0] + a) % 2               # the first row tap reading phase row a
         for b in (0, 1):
             j0 = (pads[1] + b) % 2
             if i0 >= kernel_hw[0] or j0 >= kernel_hw[1]:
                 continue
-            phase = np.ascontiguousarray(xc[:, :, a::2, b::2]).reshape(N, C, H_out * W_out)
+            phase = phases[a, b]
             sub = np.zeros((C, len(range(i0, kernel_hw[0], 2)),
                             len(range(j0, kernel_hw[1], 2))), dtype=gw.dtype)
             # tap i reads phase row p + (i - pad - a) / 2: a kernel of its own with

@@ -246,7 +246,7 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
 
     assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat"]      # 'same' columns
     assert kernels((6, 8), (1, 1), pads=(0, 0)) == ["dw_weight_grad"]  # narrower g
-    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat"]       # the four phases
+    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat", "dw_phases"]  # 4 phases
     assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
     assert kernels((8, 5), (1, 2)) == ["dw_weight_grad_s2"]
     assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]
