@@ -154,9 +154,10 @@ NARROW = 4
 #: Most bytes of an input row for which a depthwise layer's 3 x 3 kernel at stride 1
 #: with the output as wide as the input takes the masked pass over the whole plane
 #: (``_dw_forward``; 32 float32 or 16 float64 columns). Measured serially (numba
-#: 0.68.1), 8 x 256 planes by 3 x 3, time against the row passes: 0.2-0.45x on planes
+#: 0.68.1), 8 x 256 planes by 3 x 3, time against the row passes: 0.16-0.47x on planes
 #: of 7 x 7 to 24 x 24 in float32, 0.6-0.8x on 28 x 28, 0.9-1.6x on 40 x 40; in
-#: float64 0.15-0.45x from 7 x 7 to 14 x 14, 0.45-1.0x on 20 x 20, 1.2x on 28 x 28.
+#: float64 0.15-0.45x from 7 x 7 to 14 x 14, 0.45-1.0x on 20 x 20, 0.7-1.1x on 24 x 24,
+#: 1.2x on 28 x 28.
 DW_MASKED_ROW_BYTES = 128
 
 #: Most output columns for which a depthwise layer's 3 x 3 kernel at stride 2 (no
