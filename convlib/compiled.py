@@ -36,10 +36,15 @@ has each output's taps summed in one scalar loop instead, two outputs side by si
 ``depthwise_weight_gradient``, used by :mod:`convlib.nn`): one task per plane (per
 channel for the weight gradient), the zero padding implied rather than copied, the same
 nine-tap pass for 3 x 3 kernels with column stride 1 or 2 and no column dilation (at
-stride 1 with the output as wide as the input, over the flattened plane at once); the
-adjoint at column stride 2 takes a kernel row's three taps in one pass. The weight
-gradient at stride 1 with the gradient as wide as the input runs one pass per tap over
-the flattened plane, four batch samples a pass, and sums each tap's products in 16
+stride 1 with the output as wide as the input, over the flattened plane at once; on
+rows of at most ``DW_MASKED_ROW_BYTES``, over the whole plane, edges included, each
+tap that falls outside the plane selected away: one loop per plane, no scalar edge
+loops or short row loops, whose start-up and scalar remainders cost more than such a
+row's products; at stride 2 (no column dilation) with at most ``DW_GATHER_COLUMNS``
+output columns, the same over the output plane, each output's taps read by gathered
+loads); the adjoint at column stride 2 takes a kernel row's three taps in one pass. The
+weight gradient at stride 1 with the gradient as wide as the input runs one pass per
+tap over the flattened plane, four batch samples a pass, and sums each tap's products in 16
 interleaved partial sums (``_dw_weight_grad_flat``); at stride 2 with an even input
 twice the output, from the input's four phases (even or odd rows by even or odd
 columns), each a stride-1 problem for that kernel; otherwise it adds each tap's
@@ -145,6 +150,23 @@ PLANE_CHUNK_BYTES = 2**14
 #: serially, 64 x 64 images by 61 x 61 and 63 x 63 kernels in ``'valid'`` mode (4 x 4
 #: and 2 x 2 outputs) ran 2 to 2.7 times as fast.
 NARROW = 4
+
+#: Most bytes of an input row for which a depthwise layer's 3 x 3 kernel at stride 1
+#: with the output as wide as the input takes the masked pass over the whole plane
+#: (``_dw_forward``; 32 float32 or 16 float64 columns). Measured serially (numba
+#: 0.68.1), 8 x 256 planes by 3 x 3, time against the row passes: 0.16-0.47x on planes
+#: of 7 x 7 to 24 x 24 in float32, 0.6-0.8x on 28 x 28, 0.9-1.6x on 40 x 40; in
+#: float64 0.15-0.45x from 7 x 7 to 14 x 14, 0.45-1.0x on 20 x 20, 0.7-1.1x on 24 x 24,
+#: 1.2x on 28 x 28.
+DW_MASKED_ROW_BYTES = 128
+
+#: Most output columns for which a depthwise layer's 3 x 3 kernel at stride 2 (no
+#: column dilation) takes the masked pass over the whole plane with gathered loads
+#: (``_dw_forward``): measured serially (numba 0.68.1) in float32 and float64, 0.4x
+#: the row passes' time on 8 x 256 x 14 x 14 inputs, 0.65-0.78x on 8 x 128 x 28 x 28
+#: (14 output columns), 0.76-0.81x with 16 output columns, 0.86-0.95x with 20,
+#: 0.94-1.02x with 24, 1.0-1.1x on 8 x 64 x 56 x 56 (28).
+DW_GATHER_COLUMNS = 16
 
 #: Fewest multiply-adds for which the kernels run on several threads. Below it the
 #: calling thread runs them alone (``numba.set_num_threads(1)`` for the call). Waking a
@@ -634,19 +656,130 @@ def _column_ranges(kW, W, W_out, s1, d1, p1):  # pragma: no cover - runs compile
     return cols
 
 
-def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult):  # pragma: no cover - compiled
+def _tap_tables(H, W, H_out, W_out, s0, s1, d0, d1, p0, p1, on):  # pragma: no cover
+    """For the masked nine-tap passes of :func:`_dw_forward` (3 x 3 kernel): bit
+    ``3 i + j`` of ``m[p W_out + q]`` set where tap ``(i, j)`` of output ``(p, q)``
+    reads inside the plane (row ``s0 p + d0 i - p0``, column ``s1 q + d1 j - p1``),
+    and ``idx[p W_out + q] = s0 p W + s1 q``, where its first tap reads, counted from
+    the plane's sample ``(-p0, -p1)``; both empty unless ``on``."""
+    m = np.zeros(H_out * W_out if on else 0, dtype=np.uint16)
+    idx = np.zeros(H_out * W_out if on else 0, dtype=np.uint32)
+    if on:
+        for p in range(H_out):
+            for q in range(W_out):
+                b = 0
+                for i in range(3):
+                    r = s0 * p + d0 * i - p0
+                    for j in range(3):
+                        col = s1 * q + d1 * j - p1
+                        if 0 <= r < H and 0 <= col < W:
+                            b |= 1 << (3 * i + j)
+                m[p * W_out + q] = b
+                idx[p * W_out + q] = s0 * p * W + s1 * q
+    return m, idx
+
+
+def _dw_forward(x, w, out, s0, s1, d0, d1, p0, p1, mult, masked_max,
+                gather_max):  # pragma: no cover - runs compiled
     """Depthwise conv2d (cross-correlation): ``out[n, o, p, q] = sum_ij w[o, i, j] *
     x[n, o // mult, s0 p + d0 i - p0, s1 q + d1 j - p1]``, the terms whose index falls
     outside ``x`` (its zero padding) left out; taps added in row-major order, as the
-    NumPy path adds them. One task per (sample, output channel): a plane stays in cache."""
+    NumPy path adds them. One task per (sample, output channel): a plane stays in cache.
+    ``x`` C-contiguous. A 3 x 3 kernel at stride 1 (no column dilation) whose output is
+    as wide as an input of at most ``masked_max`` columns, and one at stride 2 with at
+    most ``gather_max`` output columns (no column dilation), take the masked passes
+    (below)."""
     N, C_out, H_out, W_out = out.shape
-    H, W = x.shape[2], x.shape[3]
+    C_in, H, W = x.shape[1], x.shape[2], x.shape[3]
     kH, kW = w.shape[1], w.shape[2]
     cols = _column_ranges(kW, W, W_out, s1, d1, p1)
+    masked = (kH == 3 and kW == 3 and s0 == 1 and s1 == 1 and d1 == 1 and W_out == W
+              and W <= masked_max)
+    gathered = (kH == 3 and kW == 3 and s0 == 2 and s1 == 2 and d1 == 1
+                and W_out <= gather_max)
+    mask, idx = _tap_tables(H, W, H_out, W_out, s0, s1, d0, d1, p0, p1,
+                            masked or gathered)
+    span = 2 * (H_out - 1) * W + 2 * (W_out - 1) + 2 * d0 * W + 2 * d1 + 1
+    P = H_out * W_out
+    xa = x.reshape(x.size)
+    oa = out.reshape(out.size)
+    zero = np.zeros(1, dtype=out.dtype)[0]
     for task in _prange(N * C_out):
         n = task // C_out
         o = task - n * C_out
         c = o // mult
+        # short rows (masked_max): the whole output plane in one pass of nine taps, as
+        # one long row (input and output rows equally long, so each tap reads the
+        # flattened batch at one constant offset), each tap's product replaced by +0
+        # where the tap falls outside the plane (the bits of `mask`, one per output:
+        # a select, not a product, so what the tap read there -- a neighbouring row's
+        # or plane's sample, perhaps infinite -- never reaches the sum). Not for the
+        # planes whose reads would leave the batch (the first and last, with padding):
+        # they take the passes below. Measured with numba 0.68.1, serially, 8 x 256
+        # planes of 14 x 14 by 3 x 3: 0.21-0.26x the time of those passes in float32,
+        # 0.35-0.43x in float64 (their short rows ran the loops' scalar remainders and
+        # start-up; the planes' edges took scalar loops of their own), about equal on
+        # 28 x 28 float32 planes, slower on 28 x 28 float64 ones.
+        if masked:
+            base = (n * C_in + c) * (H * W) - p0 * W - p1
+            if base >= 0 and base + 2 * d0 * W + P + 2 <= xa.size:
+                w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                u = xa[base:base + P + 2]
+                v = xa[base + d0 * W:base + d0 * W + P + 2]
+                z = xa[base + 2 * d0 * W:base + 2 * d0 * W + P + 2]
+                ov = oa[task * P:task * P + P]
+                for k in range(P):
+                    mk = mask[k]
+                    t00 = w00 * u[k] if mk & 1 else zero
+                    t01 = w01 * u[k + 1] if mk & 2 else zero
+                    t02 = w02 * u[k + 2] if mk & 4 else zero
+                    t10 = w10 * v[k] if mk & 8 else zero
+                    t11 = w11 * v[k + 1] if mk & 16 else zero
+                    t12 = w12 * v[k + 2] if mk & 32 else zero
+                    t20 = w20 * z[k] if mk & 64 else zero
+                    t21 = w21 * z[k + 1] if mk & 128 else zero
+                    t22 = w22 * z[k + 2] if mk & 256 else zero
+                    ov[k] = ((((((((t00 + t01) + t02) + t10) + t11) + t12) + t20) + t21)
+                             + t22)
+                continue
+        # stride 2 on short output rows (gather_max): the same masked pass over the
+        # whole output plane, each output reading its taps at idx[k] + (tap's offset)
+        # (gathered loads: the output's flat index is not an affine map of the input's
+        # at stride 2). Measured with numba 0.68.1, serially, 8 x 128 planes of
+        # 28 x 28 by 3 x 3: 0.70-0.78x the time of the row passes below in float32 and
+        # float64 (whose stride-2 loop took about as long per output in float32 as in
+        # float64: 2.8 ns at 14 output columns, 1.6 against 1.8 ns at 48, serially;
+        # bound by instructions per output, not by bytes), 0.37-0.40x on 14 x 14 planes,
+        # 1.0-1.1x on 56 x 56 ones (28 outputs a row). The column offsets are
+        # constants (no column dilation): with offsets d1, 2 d1 read at run time the
+        # pass ran no faster than the row passes.
+        if gathered:
+            base = (n * C_in + c) * (H * W) - p0 * W - p1
+            if base >= 0 and base + span <= xa.size:
+                w00, w01, w02 = w[o, 0, 0], w[o, 0, 1], w[o, 0, 2]
+                w10, w11, w12 = w[o, 1, 0], w[o, 1, 1], w[o, 1, 2]
+                w20, w21, w22 = w[o, 2, 0], w[o, 2, 1], w[o, 2, 2]
+                u = xa[base:base + span]
+                v = xa[base + d0 * W:base + span]
+                z = xa[base + 2 * d0 * W:base + span]
+                ov = oa[task * P:task * P + P]
+                for k in range(P):
+                    mk = mask[k]
+                    j = idx[k]
+                    t00 = w00 * u[j] if mk & 1 else zero
+                    t01 = w01 * u[j + 1] if mk & 2 else zero
+                    t02 = w02 * u[j + 2] if mk & 4 else zero
+                    t10 = w10 * v[j] if mk & 8 else zero
+                    t11 = w11 * v[j + 1] if mk & 16 else zero
+                    t12 = w12 * v[j + 2] if mk & 32 else zero
+                    t20 = w20 * z[j] if mk & 64 else zero
+                    t21 = w21 * z[j + 1] if mk & 128 else zero
+                    t22 = w22 * z[j + 2] if mk & 256 else zero
+                    ov[k] = ((((((((t00 + t01) + t02) + t10) + t11) + t12) + t20) + t21)
+                             + t22)
+                continue
         # stride 1 with the output as wide as the input ('same' columns): the nine-tap
         # pass over all the rows whose three input rows exist at once, as one long row
         # of the flattened plane (input and output rows are equally long, so each tap
@@ -873,33 +1006,22 @@ def _dw_weight_grad_s2(x, g, gw, gb, s0, d0, d1, p0, p1):  # pragma: no cover - 
                 gw[c, i, j] = acc.sum()
 
 
-def _dw_lane_sum(a, lo, hi):  # pragma: no cover - runs compiled
+def _dw_lane_sum(a, lo, hi, part):  # pragma: no cover - runs compiled
     """``a[lo:hi].sum()`` in 16 interleaved partial sums (``a[lo + 16 b + l]`` into
-    sum ``l``, held in registers, so the loop vectorises), added in order, then the last
-    ``(hi - lo) % 16`` terms in order."""
-    zero = np.zeros(1, dtype=a.dtype)[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
-    s8 = s9 = s10 = s11 = s12 = s13 = s14 = s15 = zero
+    ``part[l]``, a scratch array of 16; the loop over a block of 16 vectorises), added
+    in order, then the last ``(hi - lo) % 16`` terms in order. Measured with numba
+    0.68.1: 0.4x the time of sixteen scalar partial sums (the same additions in the
+    same order) on 180 to 370 terms."""
+    for l in range(16):
+        part[l] = 0
     end = lo + (hi - lo) // 16 * 16
     for k in range(lo, end, 16):
-        s0 += a[k]
-        s1 += a[k + 1]
-        s2 += a[k + 2]
-        s3 += a[k + 3]
-        s4 += a[k + 4]
-        s5 += a[k + 5]
-        s6 += a[k + 6]
-        s7 += a[k + 7]
-        s8 += a[k + 8]
-        s9 += a[k + 9]
-        s10 += a[k + 10]
-        s11 += a[k + 11]
-        s12 += a[k + 12]
-        s13 += a[k + 13]
-        s14 += a[k + 14]
-        s15 += a[k + 15]
-    total = ((((((((((((((s0 + s1) + s2) + s3) + s4) + s5) + s6) + s7) + s8) + s9) + s10)
-                  + s11) + s12) + s13) + s14) + s15
+        blk = a[k:k + 16]
+        for l in range(16):
+            part[l] += blk[l]
+    total = part[0]
+    for l in range(1, 16):
+        total += part[l]
     for k in range(end, hi):
         total += a[k]
     return total
@@ -927,11 +1049,12 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
     cols = _column_ranges(kW, W, W, 1, d1, p1)
     for c in _prange(C):
         acc = np.zeros(P, dtype=gw.dtype)
+        part = np.zeros(16, dtype=gw.dtype)
         for n in range(N):
             gf = g[n, c]
             for k in range(P):
                 acc[k] += gf[k]
-        gb[c] = _dw_lane_sum(acc, 0, P)
+        gb[c] = _dw_lane_sum(acc, 0, P, part)
         for i in range(kH):
             pa = max(0, p0 - d0 * i)           # rows p whose input row p + d0 i - p0 ...
             pb = min(H_out, H + p0 - d0 * i)   # ... lies in [0, H)
@@ -969,7 +1092,32 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                     for q in range(hi, W):
                         if p * W + q < kb:
                             acc[p * W + q] = 0
-                gw[c, i, j] = _dw_lane_sum(acc, ka, kb)
+                gw[c, i, j] = _dw_lane_sum(acc, ka, kb, part)
+
+
+def _dw_phases(x, out):  # pragma: no cover - runs compiled
+    """The four phases of ``x`` (even height and width): ``out[a, b, n, c, r W/2 + q]
+    = x[n, c, 2 r + a, 2 q + b]``, one task per plane, each input row read once (two
+    rows per step, four phases written). Measured with numba 0.68.1, serially,
+    8 x 128 x 28 x 28: 0.87x (float32) and 0.6x (float64) the time of four NumPy
+    copies of the strided views."""
+    N, C, H, W = x.shape
+    Wo = W // 2
+    for task in _prange(N * C):
+        n = task // C
+        c = task - n * C
+        for r in range(H // 2):
+            e = x[n, c, 2 * r]
+            o = x[n, c, 2 * r + 1]
+            d00 = out[0, 0, n, c, r * Wo:(r + 1) * Wo]
+            d01 = out[0, 1, n, c, r * Wo:(r + 1) * Wo]
+            d10 = out[1, 0, n, c, r * Wo:(r + 1) * Wo]
+            d11 = out[1, 1, n, c, r * Wo:(r + 1) * Wo]
+            for q in range(Wo):
+                d00[q] = e[2 * q]
+                d01[q] = e[2 * q + 1]
+                d10[q] = o[2 * q]
+                d11[q] = o[2 * q + 1]
 
 
 def _prange(n):  # replaced by numba.prange in the compiled kernels
@@ -987,9 +1135,10 @@ def _kernels() -> SimpleNamespace:
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
     globals()["_dw_lane_sum"] = numba.njit(cache=True, nogil=True)(_dw_lane_sum)
+    globals()["_tap_tables"] = numba.njit(cache=True, nogil=True)(_tap_tables)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2,
-               "dw_weight_grad_flat": _dw_weight_grad_flat}
+               "dw_weight_grad_flat": _dw_weight_grad_flat, "dw_phases": _dw_phases}
     # one compilation each, run on one thread where threads do not pay (_kernel): a
     # serial compilation of the same loops ran them half as fast (64 x 64 by 15 x 15,
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
@@ -1247,7 +1396,7 @@ def depthwise_forward(x: np.ndarray, weight: np.ndarray, stride, dilation, out_h
     if out.size:
         _kernel("dw_forward", out.size * w[0].size)(
             xc, w, out, stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1],
-            w.shape[0] // C_in)
+            w.shape[0] // C_in, DW_MASKED_ROW_BYTES // dtype.itemsize, DW_GATHER_COLUMNS)
     return out
 
 
@@ -1273,7 +1422,8 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
     by ``_dw_weight_grad_flat`` (a row's loop start-up paid once per plane, with
     reads at stride 1). Fills ``gw`` and ``gb`` and returns True, or returns False for
     other layers. Measured with numba 0.68.1, serially (CPU time), 8 x 128 x 28 x 28 by
-    3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64."""
+    3 x 3: 0.71x the time of :func:`_dw_weight_grad_s2` in float32, 0.86x in float64.
+    The phases are copied by ``_dw_phases`` (in one pass over ``x``)."""
     N, C, H, W = xc.shape
     H_out, W_out = gg.shape[2:]
     if (tuple(stride) != (2, 2) or tuple(dilation) != (1, 1) or H % 2 or W % 2
@@ -1281,13 +1431,15 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
         return False
     kernel = _kernel("dw_weight_grad_flat", 2 * gg.size * gw[0].size)
     g3 = gg.reshape(N, C, H_out * W_out)
+    phases = np.empty((2, 2, N, C, H_out * W_out), dtype=xc.dtype)
+    _kernel("dw_phases", xc.size)(xc, phases)
     for a in (0, 1):
         i0 = (pads[0] + a) % 2               # the first row tap reading phase row a
         for b in (0, 1):
             j0 = (pads[1] + b) % 2
             if i0 >= kernel_hw[0] or j0 >= kernel_hw[1]:
                 continue
-            phase = np.ascontiguousarray(xc[:, :, a::2, b::2]).reshape(N, C, H_out * W_out)
+            phase = phases[a, b]
             sub = np.zeros((C, len(range(i0, kernel_hw[0], 2)),
                             len(range(j0, kernel_hw[1], 2))), dtype=gw.dtype)
             # tap i reads phase row p + (i - pad - a) / 2: a kernel of its own with

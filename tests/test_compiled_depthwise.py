@@ -5,7 +5,10 @@ The weight gradient over the flattened plane (``_dw_weight_grad_flat``: stride 1
 float64 ``einsum`` of the explicitly zero-padded input (within the bound every
 summation order obeys), against the row kernel ``_dw_weight_grad``, and with infinite
 inputs in the columns its passes read across a row end (whose products it must leave
-out).
+out). The forward's masked whole-plane pass (short rows, ``DW_MASKED_ROW_BYTES``) is
+checked bit for bit against the NumPy path and against the kernel's row passes, with
+non-finite samples where its masked taps read across row and plane ends; so is the
+stride-2 masked pass with gathered loads (``DW_GATHER_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -243,7 +246,139 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
 
     assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat"]      # 'same' columns
     assert kernels((6, 8), (1, 1), pads=(0, 0)) == ["dw_weight_grad"]  # narrower g
-    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat"]       # the four phases
+    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat", "dw_phases"]  # 4 phases
     assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
     assert kernels((8, 5), (1, 2)) == ["dw_weight_grad_s2"]
     assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]
+
+
+@needs_numba
+def test_forward_masked_plane_pass_equals_numpy_path(monkeypatch):
+    # a 3 x 3 kernel at stride 1 with the output as wide as the input, on rows of at
+    # most DW_MASKED_ROW_BYTES: the masked pass over the whole plane (reading the
+    # flattened batch, each tap outside the plane replaced by +0), except on the
+    # first and last planes; non-finite inputs on every plane's first and last rows
+    # and columns, which the masked taps read from the neighbouring row or plane and
+    # must leave out; random heights, widths (both sides of the limit), row
+    # dilations, paddings (uneven, also none in the rows), channel multipliers
+    rng = np.random.default_rng(41)
+    cases = []
+    for t in range(60):
+        dtype = FLOATS[t % 2]
+        limit = compiled.DW_MASKED_ROW_BYTES // np.dtype(dtype).itemsize
+        H = int(rng.integers(1, 12))
+        W = int(rng.integers(1, limit + 9))
+        d0 = int(rng.integers(1, 3))
+        left = int(rng.integers(0, 3))
+        top, bottom = (int(v) for v in rng.integers(0, 4, 2))
+        if H + top + bottom < 2 * d0 + 1:
+            continue
+        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if t % 3 == 0:
+            x[:, :, 0, 0] = np.inf
+            x[:, :, -1, -1] = -np.inf
+            x[:, :, H // 2, -1] = np.nan
+            x[:, :, -1, 0] = np.nan
+        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        pad = ((top, bottom), (left, 2 - left))
+        x0 = x.copy()
+        y = nn.conv2d(x, w, padding=pad, dilation=(d0, 1), groups=C)
+        np.testing.assert_array_equal(x, x0)
+        assert y.shape[3] == W
+        cases.append((x, w, pad, d0, C, y))
+    assert len(cases) > 40
+    assert sum(c[0].shape[3] <= compiled.DW_MASKED_ROW_BYTES // c[0].itemsize
+               and c[0].shape[0] * c[0].shape[1] >= 3 for c in cases) > 15
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, pad, d0, C, y in cases:
+        with np.errstate(invalid="ignore"):
+            want = nn.conv2d(x, w, padding=pad, dilation=(d0, 1), groups=C)
+        assert y.dtype == want.dtype
+        np.testing.assert_array_equal(y, want)
+
+
+@needs_numba
+def test_forward_masked_pass_direct_against_row_passes():
+    # the kernel itself, masked pass allowed (any width) and forbidden (limit 0): the
+    # same values, bit for bit, on every plane
+    rng = np.random.default_rng(42)
+    for dtype in FLOATS:
+        for H, W, pads, d0 in [(14, 14, (1, 1), 1), (9, 5, (0, 1), 1), (7, 33, (2, 0), 2),
+                               (3, 1, (1, 1), 1), (5, 2, (3, 2), 1)]:
+            x = rng.standard_normal((3, 4, H, W)).astype(dtype)
+            x[1, 2, 0, :] = np.inf
+            w = rng.standard_normal((4, 3, 3)).astype(dtype)
+            H_out = H + 2 * pads[0] - 2 * d0
+            if H_out < 1:
+                continue
+            outs = []
+            for limit in (10**6, 0):
+                out = np.empty((3, 4, H_out, W), dtype)
+                compiled._kernel("dw_forward", 1)(x, w, out, 1, 1, d0, 1, pads[0], pads[1],
+                                                 1, limit, 0)
+                outs.append(out)
+            np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@needs_numba
+def test_forward_stride_two_gathered_pass_equals_numpy_path(monkeypatch):
+    # 3 x 3 at stride 2 with at most DW_GATHER_COLUMNS output columns (no column
+    # dilation; the layers with one take the row passes): the masked pass
+    # over the whole output plane with gathered loads (but on the first and last
+    # planes); random odd and even heights and widths (both sides of the limit),
+    # dilations, paddings, channel multipliers; non-finite samples on the planes'
+    # first and last rows and columns
+    rng = np.random.default_rng(43)
+    cases = []
+    for t in range(60):
+        dtype = FLOATS[t % 2]
+        H = int(rng.integers(1, 16))
+        W = int(rng.integers(1, 2 * compiled.DW_GATHER_COLUMNS + 8))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        pad = tuple((int(a), int(b)) for a, b in rng.integers(0, 3, (2, 2)))
+        if any(n + lo + hi < 2 * di + 1 for n, (lo, hi), di in zip((H, W), pad, d)):
+            continue
+        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if t % 3 == 0:
+            x[:, :, 0, 0] = np.inf
+            x[:, :, -1, -1] = -np.inf
+            x[:, :, H // 2, -1] = np.nan
+            x[:, :, -1, 0] = np.nan
+        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        y = nn.conv2d(x, w, stride=2, padding=pad, dilation=d, groups=C)
+        cases.append((x, w, pad, d, C, y))
+    assert len(cases) > 40
+    assert sum(c[5].shape[3] <= compiled.DW_GATHER_COLUMNS
+               and c[0].shape[0] * c[0].shape[1] >= 3 for c in cases) > 15
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, w, pad, d, C, y in cases:
+        with np.errstate(invalid="ignore"):
+            want = nn.conv2d(x, w, stride=2, padding=pad, dilation=d, groups=C)
+        assert y.dtype == want.dtype
+        np.testing.assert_array_equal(y, want)
+
+
+@needs_numba
+def test_forward_gathered_pass_direct_against_row_passes():
+    # the kernel itself at stride 2, gathered pass allowed (any width) and forbidden
+    # (limit 0): the same values, bit for bit, on every plane
+    rng = np.random.default_rng(44)
+    for dtype in FLOATS:
+        for H, W, pads, d in [(28, 28, (1, 1), (1, 1)), (9, 6, (0, 1), (1, 1)),
+                              (8, 33, (2, 0), (2, 1)), (3, 3, (1, 1), (1, 1)),
+                              (7, 5, (2, 2), (1, 2))]:
+            x = rng.standard_normal((3, 4, H, W)).astype(dtype)
+            x[1, 2, 0, :] = np.inf
+            x[2, 1, :, -1] = np.nan
+            w = rng.standard_normal((4, 3, 3)).astype(dtype)
+            H_out = (H + 2 * pads[0] - 2 * d[0] - 1) // 2 + 1
+            W_out = (W + 2 * pads[1] - 2 * d[1] - 1) // 2 + 1
+            outs = []
+            for limit in (10**6, 0):
+                out = np.empty((3, 4, H_out, W_out), dtype)
+                compiled._kernel("dw_forward", 1)(x, w, out, 2, 2, d[0], d[1], pads[0],
+                                                 pads[1], 1, 0, limit)
+                outs.append(out)
+            np.testing.assert_array_equal(outs[0], outs[1])
