@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
@@ -122,6 +123,11 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
     # the flipped kernel (chapter 14), whose zero padding the kernel implies
     grad_x = flipped_correlation(gb, w, s, d, xb.shape[2:], pads) if implied else None
+    if not (Cg == 1 and groups == C_out) and kH * kW > 1:  # dense or grouped, k > 1
+        xp = pad_input(xb, pads, mode=mode)
+        grad_xp, grad_w, grad_b = _dense_gradients(xp, gb, w, s, d, groups)
+        grad_x = pad_input_adjoint(grad_xp, pads, mode)
+        return (grad_x if batched else grad_x[0]), grad_w, grad_b
     if grad_x is None:
         grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
                                    pads, mode)
@@ -137,6 +143,73 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
         grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
         grad_b = _bias_gradient(gb)
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
+
+
+#: Bytes of im2col columns that :func:`conv2d_backward` builds at once for a dense
+#: (or grouped) layer with a kernel larger than 1 x 1: the batch is processed a few
+#: samples at a time (at least one), and the two column buffers (of ``dL/dx`` before
+#: the fold, and of the input for ``dL/dw``) are reused from chunk to chunk, so they
+#: stay in cache between the GEMM that writes them and the pass that reads them, and
+#: no page of them is faulted in again. Measured serially (OpenBLAS on one thread,
+#: CPU time, min of 9 interleaved rounds) on the benchmark's layers, 2 MiB was as fast
+#: as one sample per chunk and faster than 8 MiB (3->64 @56 N=32: 2.35 against 2.72
+#: times the forward); the whole batch at once (the former code) 2.86.
+DENSE_BLOCK_BYTES = 2 * 2**20
+
+
+def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
+                     stride: Ints, dilation: Ints, groups: int
+                     ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """``dL/dx`` (on the padded grid of ``xp``), ``dL/dw`` and ``dL/db`` of a layer
+    with ``Cg * kH * kW > 1`` taps per output (not depthwise), both operands batched.
+
+    Chunks of samples (:data:`DENSE_BLOCK_BYTES` of columns): per chunk and group the
+    columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as :func:`conv2d_adjoint` does
+    for the whole batch), and the chunk's im2col columns, with a row of ones appended
+    when the input and ``g`` have one float dtype, give ``g_g @ [cols; 1]^T``: the
+    weight gradient and, in the last column, the bias gradient (the sum of ``g`` over
+    the positions) from the GEMM that reads ``g`` anyway. Chunk results are added in
+    chunk order. The sums are those of the whole-batch path in another order: equal
+    up to rounding (exact on integers)."""
+    N, C_out, H_out, W_out = g.shape
+    _, Cg, kH, kW = weight.shape
+    C_in, Og, K, L = xp.shape[1], C_out // groups, Cg * kH * kW, H_out * W_out
+    dt_x = np.result_type(g, weight)
+    dt_w = np.result_type(g, xp)
+    fuse = dt_w.kind == "f" and dt_w == g.dtype  # the bias column keeps g's dtype
+    B = K + 1 if fuse else K
+    step = max(1, min(N, DENSE_BLOCK_BYTES // max(1, C_in * kH * kW * L * dt_w.itemsize)))
+    wt = weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x, copy=False)
+    gg = g.reshape(N, groups, Og, L)
+    span = (dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1)
+    win = sliding_window_view(xp, span, axis=(2, 3))       # (N, C, H', W', span)
+    win = win[:, :, : stride[0] * (H_out - 1) + 1: stride[0],
+              : stride[1] * (W_out - 1) + 1: stride[1], :: dilation[0], :: dilation[1]]
+    win = win.transpose(0, 1, 4, 5, 2, 3)                  # (N, C, kH, kW, H_out, W_out)
+    grad_x = np.zeros((N, C_in) + xp.shape[2:], dtype=dt_x)
+    cols_x = np.empty((step, groups, K, L), dtype=dt_x)
+    cols_w = np.empty((step, groups, B, L), dtype=dt_w)
+    if fuse:
+        cols_w[:, :, K] = 1
+    part = np.empty((step, groups, Og, B), dtype=dt_w)
+    grad_w = np.zeros((groups, Og, B), dtype=dt_w)
+    taps = [(i, j, tap_window(i, j, stride, dilation, (H_out, W_out)))
+            for i in range(kH) for j in range(kW)]
+    for n0 in range(0, N, step):
+        m = min(step, N - n0)
+        g_m = gg[n0:n0 + m]
+        cx = np.matmul(wt, g_m, out=cols_x[:m])
+        blocks = cx.reshape(m, C_in, kH, kW, H_out, W_out)
+        out = grad_x[n0:n0 + m]
+        for i, j, window in taps:  # the fold (col2im) of this chunk
+            out[(slice(None), slice(None)) + window] += blocks[:, :, i, j]
+        cw = cols_w[:m]
+        # (with the ones row, groups and channels do not merge into one axis)
+        np.copyto(cw[:, :, :K].reshape(m, groups, Cg, kH, kW, H_out, W_out),
+                  win[n0:n0 + m].reshape(m, groups, Cg, kH, kW, H_out, W_out))
+        grad_w += np.matmul(g_m, cw.swapaxes(-1, -2), out=part[:m]).sum(axis=0)
+    grad_b = grad_w[:, :, K].reshape(C_out) if fuse else _bias_gradient(g)
+    return grad_x, grad_w[:, :, :K].reshape(weight.shape), grad_b
 
 
 def _bias_gradient(g: NDArray[Any]) -> NDArray[Any]:
