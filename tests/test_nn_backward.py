@@ -421,7 +421,7 @@ def test_dense_gradients_in_chunks_agree_with_the_definitions(C_in, C_out, group
     DENSE_BLOCK_BYTES of columns (a last, shorter chunk too), the bias gradient taken
     from the weight gradient's GEMM: equal to the float64 definitions up to rounding,
     in the dtype, batched and unbatched."""
-    backward = importlib.import_module("convlib.nn.backward")
+    transposed = importlib.import_module("convlib.nn.transposed")
     rng = np.random.default_rng(C_in * 100 + C_out * 10 + groups)
     x = rng.standard_normal((5, C_in, 8, 9)).astype(dtype)
     w = rng.standard_normal((C_out, C_in // groups) + k).astype(dtype)
@@ -429,7 +429,7 @@ def test_dense_gradients_in_chunks_agree_with_the_definitions(C_in, C_out, group
     g = rng.standard_normal(nn.conv2d(x, w, **kw).shape).astype(dtype)
     sample = C_in * k[0] * k[1] * g.shape[2] * g.shape[3] * np.dtype(dtype).itemsize
     if block is not None:  # the columns of one or two samples: chunks 1+1+1+1+1, 2+2+1
-        monkeypatch.setattr(backward, "DENSE_BLOCK_BYTES",
+        monkeypatch.setattr(transposed, "DENSE_BLOCK_BYTES",
                             sample if block == "one" else 2 * sample + 1)
     want = dense_gradients_oracle(x, w, g, s, pads, d, groups, mode)
     tol = 1e-5 if dtype == np.float32 else 1e-12
@@ -451,8 +451,8 @@ def test_dense_gradients_mixed_dtypes_keep_their_dtypes(xdt, gdt, monkeypatch):
     """The dtypes of the whole-batch path: dL/dx in result_type(g, w), dL/dw in
     result_type(g, x), dL/db in g's (the bias column of the GEMM only where that is
     g's float dtype; else the sum of g)."""
-    backward = importlib.import_module("convlib.nn.backward")
-    monkeypatch.setattr(backward, "DENSE_BLOCK_BYTES", 1)
+    monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
+                        "DENSE_BLOCK_BYTES", 1)
     rng = np.random.default_rng(5)
     x = rng.integers(-4, 5, (3, 2, 6, 7)).astype(xdt)
     w = rng.integers(-4, 5, (3, 2, 3, 3)).astype(xdt)
@@ -474,7 +474,8 @@ def test_dense_gradients_non_finite_as_the_whole_batch_path(dtype, monkeypatch):
     from convlib.nn._args import pad_input, pad_input_adjoint
     from convlib.nn.transposed import conv2d_adjoint
 
-    monkeypatch.setattr(backward, "DENSE_BLOCK_BYTES", 1)
+    monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
+                        "DENSE_BLOCK_BYTES", 1)
     rng = np.random.default_rng(9)
     x = rng.standard_normal((3, 2, 6, 7)).astype(dtype)
     w = rng.standard_normal((4, 2, 3, 3)).astype(dtype)

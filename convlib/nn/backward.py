@@ -22,11 +22,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
 from ..compiled import depthwise_weight_gradient, use_compiled
-from ..im2col import tap_window, unfold
+from ..im2col import fold_into, tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
-from .transposed import conv2d_adjoint, flipped_correlation
+from .transposed import chunk_samples, conv2d_adjoint, flipped_correlation
 
 __all__ = ["conv2d_backward", "relative_error"]
 
@@ -145,28 +145,16 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
 
 
-#: Bytes of im2col columns that :func:`conv2d_backward` builds at once for a dense
-#: (or grouped) layer with a kernel larger than 1 x 1: the batch is processed a few
-#: samples at a time (at least one), and the two column buffers (of ``dL/dx`` before
-#: the fold, and of the input for ``dL/dw``) are reused from chunk to chunk, so they
-#: stay in cache between the GEMM that writes them and the pass that reads them, and
-#: no page of them is faulted in again. Measured serially (OpenBLAS on one thread,
-#: CPU time, min of 9 interleaved rounds) on the benchmark's layers, 2 MiB was as fast
-#: as one sample per chunk and faster than 8 MiB (3->64 @56 N=32: 2.35 against 2.72
-#: times the forward); the whole batch at once (the former code) 2.86.
-DENSE_BLOCK_BYTES = 2 * 2**20
-
-
 def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
                      stride: Ints, dilation: Ints, groups: int
                      ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """``dL/dx`` (on the padded grid of ``xp``), ``dL/dw`` and ``dL/db`` of a layer
     with ``Cg * kH * kW > 1`` taps per output (not depthwise), both operands batched.
 
-    Chunks of samples (:data:`DENSE_BLOCK_BYTES` of columns): per chunk and group the
-    columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as :func:`conv2d_adjoint` does
-    for the whole batch), and the chunk's im2col columns, with a row of ones appended
-    when the input and ``g`` have one float dtype, give ``g_g @ [cols; 1]^T``: the
+    Chunks of samples (:data:`convlib.nn.transposed.DENSE_BLOCK_BYTES` of columns):
+    per chunk and group the columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as
+    :func:`conv2d_adjoint` does), and the chunk's im2col columns, with a row of ones
+    appended when the input and ``g`` have one float dtype, give ``g_g @ [cols; 1]^T``: the
     weight gradient and, in the last column, the bias gradient (the sum of ``g`` over
     the positions) from the GEMM that reads ``g`` anyway. Chunk results are added in
     chunk order. The sums are those of the whole-batch path in another order: equal
@@ -178,7 +166,7 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
     dt_w = np.result_type(g, xp)
     fuse = dt_w.kind == "f" and dt_w == g.dtype  # the bias column keeps g's dtype
     B = K + 1 if fuse else K
-    step = max(1, min(N, DENSE_BLOCK_BYTES // max(1, C_in * kH * kW * L * dt_w.itemsize)))
+    step = chunk_samples(N, C_in * kH * kW * L * max(dt_x.itemsize, dt_w.itemsize))
     wt = weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x, copy=False)
     gg = g.reshape(N, groups, Og, L)
     span = (dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1)
@@ -193,16 +181,12 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
         cols_w[:, :, K] = 1
     part = np.empty((step, groups, Og, B), dtype=dt_w)
     grad_w = np.zeros((groups, Og, B), dtype=dt_w)
-    taps = [(i, j, tap_window(i, j, stride, dilation, (H_out, W_out)))
-            for i in range(kH) for j in range(kW)]
     for n0 in range(0, N, step):
         m = min(step, N - n0)
         g_m = gg[n0:n0 + m]
         cx = np.matmul(wt, g_m, out=cols_x[:m])
-        blocks = cx.reshape(m, C_in, kH, kW, H_out, W_out)
-        out = grad_x[n0:n0 + m]
-        for i, j, window in taps:  # the fold (col2im) of this chunk
-            out[(slice(None), slice(None)) + window] += blocks[:, :, i, j]
+        fold_into(grad_x[n0:n0 + m], cx.reshape(m, C_in, kH, kW, H_out, W_out), stride,
+                  dilation)
         cw = cols_w[:m]
         # (with the ones row, groups and channels do not merge into one axis)
         np.copyto(cw[:, :, :K].reshape(m, groups, Cg, kH, kW, H_out, W_out),
