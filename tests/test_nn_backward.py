@@ -454,8 +454,8 @@ def test_dense_gradients_mixed_dtypes_keep_their_dtypes(xdt, gdt, monkeypatch):
     monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
                         "DENSE_BLOCK_BYTES", 1)
     rng = np.random.default_rng(5)
-    x = rng.integers(-4, 5, (3, 2, 6, 7)).astype(xdt)
-    w = rng.integers(-4, 5, (3, 2, 3, 3)).astype(xdt)
+    x = rng.integers(-4, 5, (3, 3, 6, 7)).astype(xdt)   # K = 27, odd: the bias column
+    w = rng.integers(-4, 5, (3, 3, 3, 3)).astype(xdt)
     g = rng.integers(-4, 5, nn.conv2d(x, w, padding=1).shape).astype(gdt)
     gx, gw, gb = nn.conv2d_backward(x, w, g, padding=1)
     want = dense_gradients_oracle(x, w, g, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, "zeros")
@@ -465,8 +465,9 @@ def test_dense_gradients_mixed_dtypes_keep_their_dtypes(xdt, gdt, monkeypatch):
         np.testing.assert_array_equal(a, b)  # small integers: every sum exact
 
 
+@pytest.mark.parametrize("C_in", [2, 3])  # K = 18, and 27 (odd: the first row twice)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dense_gradients_non_finite_as_the_whole_batch_path(dtype, monkeypatch):
+def test_dense_gradients_non_finite_as_the_whole_batch_path(dtype, C_in, monkeypatch):
     """inf and NaN in x and g: the chunked path (one sample a chunk) gives NaN and inf
     where the whole-batch GEMMs, fold and sum did (a non-finite dL/dy times a padded
     zero is NaN in dL/dw; dL/db is the sum of g), and the same finite values."""
@@ -477,8 +478,8 @@ def test_dense_gradients_non_finite_as_the_whole_batch_path(dtype, monkeypatch):
     monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
                         "DENSE_BLOCK_BYTES", 1)
     rng = np.random.default_rng(9)
-    x = rng.standard_normal((3, 2, 6, 7)).astype(dtype)
-    w = rng.standard_normal((4, 2, 3, 3)).astype(dtype)
+    x = rng.standard_normal((3, C_in, 6, 7)).astype(dtype)
+    w = rng.standard_normal((4, C_in, 3, 3)).astype(dtype)
     g = rng.standard_normal((3, 4, 6, 7)).astype(dtype)
     x[0, 1, 2, 3], x[2, 0, 0, 0] = np.inf, np.nan
     g[1, 2, 0, 0], g[2, 3, 4, 4], g[2, 1, 1, 1] = -np.inf, np.nan, np.inf

@@ -26,7 +26,7 @@ from ..im2col import fold_into, tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
-from .transposed import chunk_samples, conv2d_adjoint, flipped_correlation
+from .transposed import chunk_samples, conv2d_adjoint, even_rows, flipped_correlation
 
 __all__ = ["conv2d_backward", "relative_error"]
 
@@ -154,7 +154,8 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
     Chunks of samples (:data:`convlib.nn.transposed.DENSE_BLOCK_BYTES` of columns):
     per chunk and group the columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as
     :func:`conv2d_adjoint` does), and the chunk's im2col columns, with a row of ones
-    appended when the input and ``g`` have one float dtype, give ``g_g @ [cols; 1]^T``: the
+    appended when the input and ``g`` have one float dtype and ``K = Cg * kH * kW`` is
+    odd (the first layer's 27), give ``g_g @ [cols; 1]^T``: the
     weight gradient and, in the last column, the bias gradient (the sum of ``g`` over
     the positions) from the GEMM that reads ``g`` anyway. Chunk results are added in
     chunk order. The sums are those of the whole-batch path in another order: equal
@@ -164,10 +165,14 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
     C_in, Og, K, L = xp.shape[1], C_out // groups, Cg * kH * kW, H_out * W_out
     dt_x = np.result_type(g, weight)
     dt_w = np.result_type(g, xp)
-    fuse = dt_w.kind == "f" and dt_w == g.dtype  # the bias column keeps g's dtype
+    # the bias as a column of the GEMM where K is odd (K + 1 rows ran faster than K:
+    # see even_rows); where K is even, K + 1 ran 1-3 % slower than K, more than the
+    # einsum over g (_bias_gradient) costs
+    fuse = dt_w.kind == "f" and dt_w == g.dtype and K % 2 == 1
     B = K + 1 if fuse else K
     step = chunk_samples(N, C_in * kH * kW * L * max(dt_x.itemsize, dt_w.itemsize))
-    wt = weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x, copy=False)
+    wt = even_rows(weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x,
+                                                                            copy=False))
     gg = g.reshape(N, groups, Og, L)
     span = (dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1)
     win = sliding_window_view(xp, span, axis=(2, 3))       # (N, C, H', W', span)
@@ -175,7 +180,7 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
               : stride[1] * (W_out - 1) + 1: stride[1], :: dilation[0], :: dilation[1]]
     win = win.transpose(0, 1, 4, 5, 2, 3)                  # (N, C, kH, kW, H_out, W_out)
     grad_x = np.zeros((N, C_in) + xp.shape[2:], dtype=dt_x)
-    cols_x = np.empty((step, groups, K, L), dtype=dt_x)
+    cols_x = np.empty((step, groups, wt.shape[1], L), dtype=dt_x)
     cols_w = np.empty((step, groups, B, L), dtype=dt_w)
     if fuse:
         cols_w[:, :, K] = 1
@@ -185,8 +190,8 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
         m = min(step, N - n0)
         g_m = gg[n0:n0 + m]
         cx = np.matmul(wt, g_m, out=cols_x[:m])
-        fold_into(grad_x[n0:n0 + m], cx.reshape(m, C_in, kH, kW, H_out, W_out), stride,
-                  dilation)
+        fold_into(grad_x[n0:n0 + m], cx[:, :, :K].reshape(m, C_in, kH, kW, H_out, W_out),
+                  stride, dilation)
         cw = cols_w[:m]
         # (with the ones row, groups and channels do not merge into one axis)
         np.copyto(cw[:, :, :K].reshape(m, groups, Cg, kH, kW, H_out, W_out),
