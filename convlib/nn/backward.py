@@ -118,16 +118,15 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
                        result_dtype(xb, w, gb), func, padding)
     C_out, Cg, kH, kW = w.shape
     Hp, Wp = (n + lo + hi for n, (lo, hi) in zip(xb.shape[2:], pads))
+    if not (Cg == 1 and groups == C_out) and kH * kW > 1:  # dense or grouped, k > 1
+        dense = _dense_gradients(pad_input(xb, pads, mode=mode), gb, w, s, d, groups)
+        dense_x = pad_input_adjoint(dense[0], pads, mode)
+        return (dense_x if batched else dense_x[0]), dense[1], dense[2]
     implied = (mode == "zeros" and Cg == 1 and groups == C_out and kH * kW > 1
                and use_compiled(xb, w, gb) and bool(np.isfinite(w).all()))
     # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
     # the flipped kernel (chapter 14), whose zero padding the kernel implies
     grad_x = flipped_correlation(gb, w, s, d, xb.shape[2:], pads) if implied else None
-    if not (Cg == 1 and groups == C_out) and kH * kW > 1:  # dense or grouped, k > 1
-        xp = pad_input(xb, pads, mode=mode)
-        grad_xp, grad_w, grad_b = _dense_gradients(xp, gb, w, s, d, groups)
-        grad_x = pad_input_adjoint(grad_xp, pads, mode)
-        return (grad_x if batched else grad_x[0]), grad_w, grad_b
     if grad_x is None:
         grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
                                    pads, mode)
