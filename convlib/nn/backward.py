@@ -8,6 +8,10 @@ For ``y = conv2d(x, w, b)`` and a loss ``L`` with upstream gradient ``g = dL/dy`
   :func:`convlib.im2col`'s columns);
 * ``dL/db`` is the **sum** of ``g`` over the batch and the positions.
 
+Dense and grouped layers with kernels larger than 1 x 1 compute the three together, a
+few samples at a time (``convlib.nn.transposed.DENSE_BLOCK_BYTES`` of columns), so that
+each chunk of ``g`` and its columns stay in cache between the products that read them.
+
 Chapter 13 derives the three formulas and checks them by finite differences, reporting
 the agreement as :func:`relative_error`.
 """
@@ -76,8 +80,10 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     Notes
     -----
     Each gradient costs about as much as the forward pass:
-    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
-    :ref:`ch-backprop-conv`.
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Dense and
+    grouped layers with kernels larger than 1 x 1 run the batch a few samples at a time
+    (see the module docstring); their sums are the whole batch's in another order, equal up to
+    rounding. Taught in :ref:`ch-backprop-conv`.
 
     References
     ----------
