@@ -237,5 +237,5 @@ def test_chunk_samples_spreads_the_batch_evenly(monkeypatch):
     monkeypatch.setattr(transposed, "DENSE_BLOCK_BYTES", 600)
     # (N, bytes a sample) -> samples a chunk: 6 fit, 8 run as 4 + 4; none fit: one
     for N, per, want in [(8, 100, 4), (6, 100, 6), (7, 100, 4), (3, 1000, 1), (1, 1, 1),
-                         (13, 100, 5)]:
+                         (13, 100, 5), (0, 100, 1)]:
         assert transposed.chunk_samples(N, per) == want

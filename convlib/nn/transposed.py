@@ -115,7 +115,7 @@ def chunk_samples(N: int, per_sample: int) -> int:
     least one, at most ``N``, spread evenly (8 samples of which 6 fit: two chunks of
     4, not 6 and 2)."""
     step = max(1, min(N, DENSE_BLOCK_BYTES // max(1, per_sample)))
-    return -(-N // -(-N // step))
+    return -(-N // -(-N // step)) if N > 0 else 1
 
 
 def _check_scatter_size(xb: NDArray[Any], C_out: int, k: Ints, s: Ints, d: Ints,
