@@ -229,13 +229,21 @@ def fold(cb: np.ndarray, padded_hw, kernel, stride, dilation) -> np.ndarray:
     H_out, W_out = (window_count(n, k, st, d)
                     for n, k, st, d in zip(padded_hw, kernel, stride, dilation))
     N, C = cb.shape[0], cb.shape[1] // (kH * kW)
-    blocks = cb.reshape(N, C, kH, kW, H_out, W_out)
     out = np.zeros((N, C, Hp, Wp), dtype=cb.dtype)
+    fold_into(out, cb.reshape(N, C, kH, kW, H_out, W_out), stride, dilation)
+    return out
+
+
+def fold_into(out: np.ndarray, blocks: np.ndarray, stride, dilation) -> None:
+    """Add the columns ``blocks`` (N, C, kH, kW, H_out, W_out) into the padded images
+    ``out`` (N, C, Hp, Wp) in place: the sum of :func:`fold`, one strided add per tap
+    (for :mod:`convlib.nn`, which folds a batch a few samples at a time into one
+    array)."""
+    kH, kW, H_out, W_out = blocks.shape[2:]
     for i in range(kH):
         for j in range(kW):
             rows, cols_ = tap_window(i, j, stride, dilation, (H_out, W_out))
             out[:, :, rows, cols_] += blocks[:, :, i, j]
-    return out
 
 
 def serves_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:

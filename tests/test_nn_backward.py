@@ -1,6 +1,8 @@
 """convlib.nn.conv2d_backward and the pooling backward passes: finite differences,
 the gradient formulas, loops, and errors."""
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -364,3 +366,135 @@ def test_bias_gradient_is_the_sum_over_batch_and_plane(dtype):
             assert (np.abs(gb - want) <= bound).all()
         else:
             np.testing.assert_array_equal(gb, g.sum(axis=(0, 2, 3)))
+
+
+def dense_gradients_oracle(x, w, g, s, pads, d, groups, mode):
+    """float64 gradients of a padded dense/grouped layer from the definitions: per tap,
+    dL/dw = <g, x shifted> and dL/dx_pad scatters w^T g (einsum per group), then each
+    padded sample's gradient is added to the input sample it copies."""
+    from convlib.nn._args import PADDING_MODES
+
+    x, w, g = (a.astype(np.float64) for a in (x, w, g))
+    N, C_in, H, W = x.shape
+    C_out, Cg, kH, kW = w.shape
+    Ho, Wo = g.shape[2:]
+    widths = ((0, 0), (0, 0)) + tuple(pads)
+    xp = np.pad(x, widths) if mode == "zeros" else np.pad(x, widths,
+                                                          mode=PADDING_MODES[mode])
+    gg = g.reshape(N, groups, C_out // groups, Ho, Wo)
+    wg = w.reshape(groups, C_out // groups, Cg, kH, kW)
+    gw = np.zeros_like(wg)
+    gxp = np.zeros(xp.shape)
+    for i in range(kH):
+        for j in range(kW):
+            win = (slice(None), slice(None),
+                   slice(i * d[0], i * d[0] + s[0] * (Ho - 1) + 1, s[0]),
+                   slice(j * d[1], j * d[1] + s[1] * (Wo - 1) + 1, s[1]))
+            xt = xp[win].reshape(N, groups, Cg, Ho, Wo)
+            gw[..., i, j] = np.einsum("ngopq,ngcpq->goc", gg, xt)
+            gxp[win] += np.einsum("ngopq,goc->ngcpq", gg, wg[..., i, j]).reshape(
+                N, C_in, Ho, Wo)
+    if mode == "zeros":
+        gx = gxp[:, :, pads[0][0]:pads[0][0] + H, pads[1][0]:pads[1][0] + W]
+    else:  # padded row r copies input row src_r (and the same for columns)
+        src_r = np.pad(np.arange(H), pads[0], mode=PADDING_MODES[mode])
+        src_c = np.pad(np.arange(W), pads[1], mode=PADDING_MODES[mode])
+        gx = np.zeros(x.shape)
+        np.add.at(gx, (slice(None), slice(None), src_r[:, None], src_c[None, :]), gxp)
+    return gx, gw.reshape(w.shape), g.sum(axis=(0, 2, 3))
+
+
+@pytest.mark.parametrize("block", ["one", "two", None])  # samples a chunk; None: all
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("C_in, C_out, groups, k, s, d, pads, mode", [
+    (3, 4, 1, (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), "zeros"),
+    (4, 6, 2, (3, 2), (2, 1), (1, 2), ((1, 0), (0, 2)), "zeros"),
+    (2, 6, 2, (2, 3), (1, 3), (2, 1), ((0, 0), (1, 1)), "zeros"),   # Cg = 1, not depthwise
+    (3, 2, 1, (1, 3), (2, 2), (1, 1), ((0, 1), (2, 1)), "reflect"),
+    (2, 3, 1, (3, 3), (1, 1), (2, 2), ((2, 2), (1, 1)), "replicate"),
+    (4, 4, 2, (3, 1), (1, 2), (1, 1), ((1, 1), (0, 0)), "circular"),
+])
+def test_dense_gradients_in_chunks_agree_with_the_definitions(C_in, C_out, groups, k, s, d,
+                                                              pads, mode, dtype, block,
+                                                              monkeypatch):
+    """Dense and grouped layers with k > 1 run the batch in chunks of
+    DENSE_BLOCK_BYTES of columns (a last, shorter chunk too), the bias gradient taken
+    from the weight gradient's GEMM: equal to the float64 definitions up to rounding,
+    in the dtype, batched and unbatched."""
+    transposed = importlib.import_module("convlib.nn.transposed")
+    rng = np.random.default_rng(C_in * 100 + C_out * 10 + groups)
+    x = rng.standard_normal((5, C_in, 8, 9)).astype(dtype)
+    w = rng.standard_normal((C_out, C_in // groups) + k).astype(dtype)
+    kw = dict(stride=s, padding=pads, dilation=d, groups=groups, padding_mode=mode)
+    g = rng.standard_normal(nn.conv2d(x, w, **kw).shape).astype(dtype)
+    sample = C_in * k[0] * k[1] * g.shape[2] * g.shape[3] * np.dtype(dtype).itemsize
+    if block is not None:  # the columns of one or two samples: chunks 1+1+1+1+1, 2+2+1
+        monkeypatch.setattr(transposed, "DENSE_BLOCK_BYTES",
+                            sample if block == "one" else 2 * sample + 1)
+    want = dense_gradients_oracle(x, w, g, s, pads, d, groups, mode)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    got = nn.conv2d_backward(x, w, g, **kw)
+    for a, b in zip(got, want):
+        assert a.dtype == dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(b).max())
+    one = nn.conv2d_backward(x[1], w, g[1], **kw)
+    for a, b in zip(one, dense_gradients_oracle(x[1:2], w, g[1:2], s, pads, d, groups,
+                                                mode)):
+        b = b[0] if a.ndim == 3 else b
+        assert a.dtype == dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(b).max())
+
+
+@pytest.mark.parametrize("xdt, gdt", [(np.float64, np.float32), (np.float32, np.float64),
+                                      (np.int64, np.float32), (np.float32, np.int64)])
+def test_dense_gradients_mixed_dtypes_keep_their_dtypes(xdt, gdt, monkeypatch):
+    """The dtypes of the whole-batch path: dL/dx in result_type(g, w), dL/dw in
+    result_type(g, x), dL/db in g's (the bias column of the GEMM only where that is
+    g's float dtype; else the sum of g)."""
+    monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
+                        "DENSE_BLOCK_BYTES", 1)
+    rng = np.random.default_rng(5)
+    x = rng.integers(-4, 5, (3, 3, 6, 7)).astype(xdt)   # K = 27, odd: the bias column
+    w = rng.integers(-4, 5, (3, 3, 3, 3)).astype(xdt)
+    g = rng.integers(-4, 5, nn.conv2d(x, w, padding=1).shape).astype(gdt)
+    gx, gw, gb = nn.conv2d_backward(x, w, g, padding=1)
+    want = dense_gradients_oracle(x, w, g, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, "zeros")
+    for a, b, dt in zip((gx, gw, gb), want, (np.result_type(g, w), np.result_type(g, x),
+                                              g.sum(axis=(0, 2, 3)).dtype)):
+        assert a.dtype == dt
+        np.testing.assert_array_equal(a, b)  # small integers: every sum exact
+
+
+@pytest.mark.parametrize("C_in", [2, 3])  # K = 18, and 27 (odd: the first row twice)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_gradients_non_finite_as_the_whole_batch_path(dtype, C_in, monkeypatch):
+    """inf and NaN in x and g: the chunked path (one sample a chunk) gives NaN and inf
+    where the whole-batch GEMMs, fold and sum did (a non-finite dL/dy times a padded
+    zero is NaN in dL/dw; dL/db is the sum of g), and the same finite values."""
+    backward = importlib.import_module("convlib.nn.backward")
+    from convlib.nn._args import pad_input, pad_input_adjoint
+    from convlib.nn.transposed import conv2d_adjoint
+
+    monkeypatch.setattr(importlib.import_module("convlib.nn.transposed"),
+                        "DENSE_BLOCK_BYTES", 1)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, C_in, 6, 7)).astype(dtype)
+    w = rng.standard_normal((4, C_in, 3, 3)).astype(dtype)
+    g = rng.standard_normal((3, 4, 6, 7)).astype(dtype)
+    x[0, 1, 2, 3], x[2, 0, 0, 0] = np.inf, np.nan
+    g[1, 2, 0, 0], g[2, 3, 4, 4], g[2, 1, 1, 1] = -np.inf, np.nan, np.inf
+    pads = ((1, 1), (1, 1))
+    xp = pad_input(x, pads)
+    with np.errstate(invalid="ignore"):  # both warn of inf * 0 in the GEMMs
+        got = nn.conv2d_backward(x, w, g, padding=1)
+        want = (pad_input_adjoint(conv2d_adjoint(g, w, xp.shape[2:], (1, 1), (1, 1), 1),
+                                  pads),
+                backward._weight_gradient(xp, g, w.shape, (1, 1), (1, 1), 1),
+                backward._bias_gradient(g))
+    assert np.isnan(got[1]).any() and np.isinf(got[0]).any() and np.isnan(got[2]).any()
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_array_equal(np.isinf(a), np.isinf(b))
+        np.testing.assert_array_equal(a[np.isinf(a)], b[np.isinf(b)])
+        ok = np.isfinite(b)
+        np.testing.assert_allclose(a[ok], b[ok], rtol=1e-5, atol=1e-5)

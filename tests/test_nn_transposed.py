@@ -1,5 +1,7 @@
 """convlib.nn.conv_transpose1d/2d: loops, the adjoint identity, zero insertion, errors."""
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -200,3 +202,40 @@ def test_huge_stride_is_refused_before_allocating(kwargs, match):
     with pytest.raises(ValueError, match=r"^conv_transpose1d: stride asks for an output of "
                                          r"shape \(1, 1, 2000000000003\)"):
         nn.conv_transpose1d(np.ones((1, 1, 3)), np.ones((1, 1, 3)), stride=10**12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("groups, k, s, d", [(1, (3, 3), (1, 1), (1, 1)),
+                                             (2, (2, 3), (2, 1), (1, 2))])
+def test_dense_transpose_in_chunks_equals_the_loops(groups, k, s, d, dtype, monkeypatch):
+    """conv2d_adjoint folds the columns of a few samples at a time (DENSE_BLOCK_BYTES):
+    chunks of one and of two samples (a shorter last chunk) give the whole batch's
+    result bit for bit (the same per-sample GEMMs, the same order of the fold's adds),
+    and the loops' result (exact on integers, to rounding on floats)."""
+    transposed = importlib.import_module("convlib.nn.transposed")
+    rng = np.random.default_rng(groups)
+    x = rng.integers(-4, 5, (5, 4, 6, 7)).astype(dtype)
+    w = rng.integers(-4, 5, (4, 6 // groups) + k).astype(dtype)
+    kw = dict(stride=s, padding=1, output_padding=(s[0] - 1, 0), groups=groups,
+              dilation=d)
+    whole = nn.conv_transpose2d(x, w, **kw)
+    sample = 6 * k[0] * k[1] * 6 * 7 * np.dtype(dtype).itemsize
+    assert transposed.chunk_samples(5, sample) == 5
+    for block in (sample, 2 * sample + 1):
+        monkeypatch.setattr(transposed, "DENSE_BLOCK_BYTES", block)
+        assert transposed.chunk_samples(5, sample) == block // sample
+        got = nn.conv_transpose2d(x, w, **kw)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, whole)
+    want = transpose_ref(x.astype(int), w.astype(int), None, s, [(1, 1), (1, 1)],
+                         (s[0] - 1, 0), d, groups)
+    np.testing.assert_array_equal(whole, want)
+
+
+def test_chunk_samples_spreads_the_batch_evenly(monkeypatch):
+    transposed = importlib.import_module("convlib.nn.transposed")
+    monkeypatch.setattr(transposed, "DENSE_BLOCK_BYTES", 600)
+    # (N, bytes a sample) -> samples a chunk: 6 fit, 8 run as 4 + 4; none fit: one
+    for N, per, want in [(8, 100, 4), (6, 100, 6), (7, 100, 4), (3, 1000, 1), (1, 1, 1),
+                         (13, 100, 5), (0, 100, 1)]:
+        assert transposed.chunk_samples(N, per) == want

@@ -8,6 +8,10 @@ For ``y = conv2d(x, w, b)`` and a loss ``L`` with upstream gradient ``g = dL/dy`
   :func:`convlib.im2col`'s columns);
 * ``dL/db`` is the **sum** of ``g`` over the batch and the positions.
 
+Dense and grouped layers with kernels larger than 1 x 1 compute the three together, a
+few samples at a time (``convlib.nn.transposed.DENSE_BLOCK_BYTES`` of columns), so that
+each chunk of ``g`` and its columns stay in cache between the products that read them.
+
 Chapter 13 derives the three formulas and checks them by finite differences, reporting
 the agreement as :func:`relative_error`.
 """
@@ -17,15 +21,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
 from ..compiled import depthwise_weight_gradient, use_compiled
-from ..im2col import tap_window, unfold
+from ..im2col import fold_into, tap_window, unfold
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
-from .transposed import conv2d_adjoint, flipped_correlation
+from .transposed import chunk_samples, conv2d_adjoint, even_rows, flipped_correlation
 
 __all__ = ["conv2d_backward", "relative_error"]
 
@@ -75,8 +80,10 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
     Notes
     -----
     Each gradient costs about as much as the forward pass:
-    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Taught in
-    :ref:`ch-backprop-conv`.
+    ``N * C_out * H_out * W_out * (C_in/groups) * kH * kW`` multiply-adds. Dense and
+    grouped layers with kernels larger than 1 x 1 run the batch a few samples at a time
+    (see the module docstring); their sums are the whole batch's in another order, equal up to
+    rounding. Taught in :ref:`ch-backprop-conv`.
 
     References
     ----------
@@ -117,6 +124,10 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
                        result_dtype(xb, w, gb), func, padding)
     C_out, Cg, kH, kW = w.shape
     Hp, Wp = (n + lo + hi for n, (lo, hi) in zip(xb.shape[2:], pads))
+    if not (Cg == 1 and groups == C_out) and kH * kW > 1:  # dense or grouped, k > 1
+        dense = _dense_gradients(pad_input(xb, pads, mode=mode), gb, w, s, d, groups)
+        dense_x = pad_input_adjoint(dense[0], pads, mode)
+        return (dense_x if batched else dense_x[0]), dense[1], dense[2]
     implied = (mode == "zeros" and Cg == 1 and groups == C_out and kH * kW > 1
                and use_compiled(xb, w, gb) and bool(np.isfinite(w).all()))
     # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
@@ -137,6 +148,62 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
         grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)
         grad_b = _bias_gradient(gb)
     return (grad_x if batched else grad_x[0]), grad_w, grad_b
+
+
+def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
+                     stride: Ints, dilation: Ints, groups: int
+                     ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """``dL/dx`` (on the padded grid of ``xp``), ``dL/dw`` and ``dL/db`` of a layer
+    with ``Cg * kH * kW > 1`` taps per output (not depthwise), both operands batched.
+
+    Chunks of samples (:data:`convlib.nn.transposed.DENSE_BLOCK_BYTES` of columns):
+    per chunk and group the columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as
+    :func:`conv2d_adjoint` does), and the chunk's im2col columns, with a row of ones
+    appended when the input and ``g`` have one float dtype and ``K = Cg * kH * kW`` is
+    odd (the first layer's 27), give ``g_g @ [cols; 1]^T``: the
+    weight gradient and, in the last column, the bias gradient (the sum of ``g`` over
+    the positions) from the GEMM that reads ``g`` anyway. Chunk results are added in
+    chunk order. The sums are those of the whole-batch path in another order: equal
+    up to rounding (exact on integers)."""
+    N, C_out, H_out, W_out = g.shape
+    _, Cg, kH, kW = weight.shape
+    C_in, Og, K, L = xp.shape[1], C_out // groups, Cg * kH * kW, H_out * W_out
+    dt_x = np.result_type(g, weight)
+    dt_w = np.result_type(g, xp)
+    # the bias as a column of the GEMM where K is odd (K + 1 rows ran faster than K:
+    # see even_rows); where K is even, K + 1 ran 1-3 % slower than K, more than the
+    # einsum over g (_bias_gradient) costs
+    fuse = dt_w.kind == "f" and dt_w == g.dtype and K % 2 == 1
+    B = K + 1 if fuse else K
+    step = chunk_samples(N, C_in * kH * kW * L * max(dt_x.itemsize, dt_w.itemsize))
+    wt = even_rows(weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x,
+                                                                            copy=False))
+    gg = g.reshape(N, groups, Og, L)
+    span = (dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1)
+    win = sliding_window_view(xp, span, axis=(2, 3))       # (N, C, H', W', span)
+    win = win[:, :, : stride[0] * (H_out - 1) + 1: stride[0],
+              : stride[1] * (W_out - 1) + 1: stride[1], :: dilation[0], :: dilation[1]]
+    win = win.transpose(0, 1, 4, 5, 2, 3)                  # (N, C, kH, kW, H_out, W_out)
+    grad_x = np.zeros((N, C_in) + xp.shape[2:], dtype=dt_x)
+    cols_x = np.empty((step, groups, wt.shape[1], L), dtype=dt_x)
+    cols_w = np.empty((step, groups, B, L), dtype=dt_w)
+    if fuse:
+        cols_w[:, :, K] = 1
+    part = np.empty((step, groups, Og, B), dtype=dt_w)
+    grad_w = np.zeros((groups, Og, B), dtype=dt_w)
+    for n0 in range(0, N, step):
+        m = min(step, N - n0)
+        g_m = gg[n0:n0 + m]
+        cx = np.matmul(wt, g_m, out=cols_x[:m])
+        fold_into(grad_x[n0:n0 + m], cx[:, :, :K].reshape(m, C_in, kH, kW, H_out, W_out),
+                  stride, dilation)
+        cw = cols_w[:m]
+        # (with the ones row, groups and channels do not merge into one axis)
+        np.copyto(cw[:, :, :K].reshape(m, groups, Cg, kH, kW, H_out, W_out),
+                  win[n0:n0 + m].reshape(m, groups, Cg, kH, kW, H_out, W_out))
+        grad_w += np.matmul(g_m, cw.swapaxes(-1, -2), out=part[:m]).sum(axis=0)
+    grad_b = grad_w[:, :, K].reshape(C_out) if fuse else _bias_gradient(g)
+    return grad_x, grad_w[:, :, :K].reshape(weight.shape), grad_b
 
 
 def _bias_gradient(g: NDArray[Any]) -> NDArray[Any]:
