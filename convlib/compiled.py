@@ -45,7 +45,9 @@ output columns, the same over the output plane, each output's taps read by gathe
 loads); the adjoint at column stride 2 takes a kernel row's three taps in one pass. The
 weight gradient at stride 1 with the gradient as wide as the input runs one pass per
 tap over the flattened plane, four batch samples a pass, and sums each tap's products in 16
-interleaved partial sums (``_dw_weight_grad_flat``); at stride 2 with an even input
+interleaved partial sums (``_dw_weight_grad_flat``; from
+:data:`DW_GRAD_THREE_MIN_BATCH` samples on, a kernel row's three taps a pass,
+``_dw_weight_grad_flat3``, the same sums in the same order); at stride 2 with an even input
 twice the output, from the input's four phases (even or odd rows by even or odd
 columns), each a stride-1 problem for that kernel; otherwise it adds each tap's
 products into a row of partial sums (at column stride 2 in a kernel of its own, whose
@@ -104,6 +106,16 @@ __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compi
            "PARALLEL_MIN_MACS", "PLANE_BYTES", "PLANE_NINE_BYTES", "PLANE_CHUNK_BYTES",
            "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_weight_gradient"]
+
+#: Fewest batch samples for which the weight gradient over the flattened plane
+#: (``_dw_weight_grad_flat``) takes a kernel row's three taps in one pass (``dL/dy``
+#: loaded once for three products, three rows of partial sums; no column dilation).
+#: Measured with numba 0.68.1, serially, 64 channels of 14 x 14 to 56 x 56 by 3 x 3
+#: against one tap a pass: 0.77-0.93x the time at 32 samples, 0.8-1.8x at 16,
+#: 1.0-1.5x at 4 and 8 (its loop of twelve products a sample runs slower per product
+#: than the one-tap loop; it pays where the batch's planes of a channel outgrow the
+#: L1 cache, read three times instead of nine).
+DW_GRAD_THREE_MIN_BATCH = 32
 
 #: Output samples per task along the last axis. A row longer than this (a long 1-D
 #: signal) is cut into chunks so that both threads get work and a chunk of the output
@@ -1095,6 +1107,136 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                 gw[c, i, j] = _dw_lane_sum(acc, ka, kb, part)
 
 
+def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover - compiled
+    """:func:`_dw_weight_grad_flat` with a kernel row's three taps in one pass where
+    they fit (no column dilation; the others one a pass, as there): ``dL/dy`` loaded
+    once for three products, each added into a row of partial sums of its own, over
+    the samples ``[KA, KB)`` of the flattened plane all three reach (the few that only
+    one reaches added tap by tap). Every sum adds the same terms in the same order as
+    :func:`_dw_weight_grad_flat` (the batch in order into each partial sum, four
+    samples a pass, then the same lane sums): equal bit for bit. For large batches only
+    (:data:`DW_GRAD_THREE_MIN_BATCH`)."""
+    N, C, P = g.shape
+    H = x.shape[2] // W
+    H_out = P // W
+    kH, kW = gw.shape[1], gw.shape[2]
+    cols = _column_ranges(kW, W, W, 1, d1, p1)
+    n4 = N - N % 4
+    for c in _prange(C):
+        a0 = np.zeros(P, dtype=gw.dtype)   # three rows of partial sums (separate
+        a1 = np.zeros(P, dtype=gw.dtype)   # arrays: the compiler sees they do not
+        a2 = np.zeros(P, dtype=gw.dtype)   # overlap)
+        part = np.zeros(16, dtype=gw.dtype)
+        for n in range(N):
+            gf = g[n, c]
+            for k in range(P):
+                a0[k] += gf[k]
+        gb[c] = _dw_lane_sum(a0, 0, P, part)
+        for i in range(kH):
+            pa = max(0, p0 - d0 * i)           # rows p whose input row p + d0 i - p0 ...
+            pb = min(H_out, H + p0 - d0 * i)   # ... lies in [0, H)
+            j = 0
+            while j < kW:
+                # three taps of the row in one pass (no column dilation): the samples
+                # [KA, KB) all three reach in the flattened plane, dL/dy loaded once
+                # for three products, each into its own row of partial sums (the
+                # same terms, each sum's in the same order as one tap a pass)
+                three = d1 == 1 and j + 3 <= kW and pa < pb
+                if three:
+                    KA = pa * W + max(cols[j, 0], cols[j + 1, 0], cols[j + 2, 0])
+                    KB = (pb - 1) * W + min(cols[j, 1], cols[j + 1, 1], cols[j + 2, 1])
+                    three = KA < KB
+                if not three:  # one tap a pass, four samples a pass
+                    lo, hi = cols[j, 0], cols[j, 1]
+                    if pa >= pb or lo >= hi:
+                        gw[c, i, j] = 0
+                        j += 1
+                        continue
+                    ka = pa * W + lo                # samples [ka, kb) of the plane, each
+                    kb = (pb - 1) * W + hi          # reading x at k + shift
+                    shift = (d0 * i - p0) * W + d1 * j - p1
+                    av = a0[ka:kb]
+                    for k in range(kb - ka):
+                        av[k] = 0
+                    for n in range(0, n4, 4):  # four samples per pass, added in order
+                        ga, gb_, gc, gd = (g[n, c, ka:kb], g[n + 1, c, ka:kb],
+                                           g[n + 2, c, ka:kb], g[n + 3, c, ka:kb])
+                        xa = x[n, c, ka + shift:kb + shift]
+                        xb = x[n + 1, c, ka + shift:kb + shift]
+                        xc = x[n + 2, c, ka + shift:kb + shift]
+                        xd = x[n + 3, c, ka + shift:kb + shift]
+                        for k in range(kb - ka):
+                            av[k] = (((av[k] + ga[k] * xa[k]) + gb_[k] * xb[k])
+                                     + gc[k] * xc[k]) + gd[k] * xd[k]
+                    for n in range(n4, N):
+                        gv = g[n, c, ka:kb]
+                        xv = x[n, c, ka + shift:kb + shift]
+                        for k in range(kb - ka):
+                            av[k] += gv[k] * xv[k]
+                    _dw_mask_columns(a0, pa, pb, W, lo, hi, ka, kb)
+                    gw[c, i, j] = _dw_lane_sum(a0, ka, kb, part)
+                    j += 1
+                    continue
+                shift = (d0 * i - p0) * W + j - p1   # tap j + t reads x at k + shift + t
+                for t in range(3):
+                    ka = pa * W + cols[j + t, 0]
+                    kb = (pb - 1) * W + cols[j + t, 1]
+                    at = a0 if t == 0 else (a1 if t == 1 else a2)
+                    for k in range(ka, kb):
+                        at[k] = 0
+                    for k in range(ka, KA):   # the few samples only this tap reaches
+                        for n in range(N):
+                            at[k] += g[n, c, k] * x[n, c, k + shift + t]
+                av0, av1, av2 = a0[KA:KB], a1[KA:KB], a2[KA:KB]
+                m = KB - KA
+                for n in range(0, n4, 4):  # four samples per pass, added in order
+                    ga, gb_, gc, gd = (g[n, c, KA:KB], g[n + 1, c, KA:KB],
+                                       g[n + 2, c, KA:KB], g[n + 3, c, KA:KB])
+                    xa = x[n, c, KA + shift:KB + shift + 2]
+                    xb = x[n + 1, c, KA + shift:KB + shift + 2]
+                    xc = x[n + 2, c, KA + shift:KB + shift + 2]
+                    xd = x[n + 3, c, KA + shift:KB + shift + 2]
+                    for k in range(m):
+                        u0, u1, u2, u3 = ga[k], gb_[k], gc[k], gd[k]
+                        av0[k] = (((av0[k] + u0 * xa[k]) + u1 * xb[k]) + u2 * xc[k]) + u3 * xd[k]
+                        av1[k] = ((((av1[k] + u0 * xa[k + 1]) + u1 * xb[k + 1])
+                                   + u2 * xc[k + 1]) + u3 * xd[k + 1])
+                        av2[k] = ((((av2[k] + u0 * xa[k + 2]) + u1 * xb[k + 2])
+                                   + u2 * xc[k + 2]) + u3 * xd[k + 2])
+                for n in range(n4, N):
+                    gv = g[n, c, KA:KB]
+                    xv = x[n, c, KA + shift:KB + shift + 2]
+                    for k in range(m):
+                        u0 = gv[k]
+                        av0[k] += u0 * xv[k]
+                        av1[k] += u0 * xv[k + 1]
+                        av2[k] += u0 * xv[k + 2]
+                for t in range(3):
+                    lo, hi = cols[j + t, 0], cols[j + t, 1]
+                    ka = pa * W + lo
+                    kb = (pb - 1) * W + hi
+                    at = a0 if t == 0 else (a1 if t == 1 else a2)
+                    for k in range(KB, kb):   # the few samples only this tap reaches
+                        for n in range(N):
+                            at[k] += g[n, c, k] * x[n, c, k + shift + t]
+                    _dw_mask_columns(at, pa, pb, W, lo, hi, ka, kb)
+                    gw[c, i, j + t] = _dw_lane_sum(at, ka, kb, part)
+                j += 3
+
+
+def _dw_mask_columns(acc, pa, pb, W, lo, hi, ka, kb):  # pragma: no cover - compiled
+    """Set to zero the partial sums ``acc[p W + q]`` in ``[ka, kb)`` of the columns
+    ``q`` outside ``[lo, hi)`` of rows ``[pa, pb)`` (a flattened pass read them across a
+    row end; the tap does not reach them)."""
+    for p in range(pa, pb):
+        for q in range(lo):
+            if p * W + q >= ka:
+                acc[p * W + q] = 0
+        for q in range(hi, W):
+            if p * W + q < kb:
+                acc[p * W + q] = 0
+
+
 def _dw_phases(x, out):  # pragma: no cover - runs compiled
     """The four phases of ``x`` (even height and width): ``out[a, b, n, c, r W/2 + q]
     = x[n, c, 2 r + a, 2 q + b]``, one task per plane, each input row read once (two
@@ -1135,10 +1277,12 @@ def _kernels() -> SimpleNamespace:
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
     globals()["_dw_lane_sum"] = numba.njit(cache=True, nogil=True)(_dw_lane_sum)
+    globals()["_dw_mask_columns"] = numba.njit(cache=True, nogil=True)(_dw_mask_columns)
     globals()["_tap_tables"] = numba.njit(cache=True, nogil=True)(_tap_tables)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2,
-               "dw_weight_grad_flat": _dw_weight_grad_flat, "dw_phases": _dw_phases}
+               "dw_weight_grad_flat": _dw_weight_grad_flat,
+               "dw_weight_grad_flat3": _dw_weight_grad_flat3, "dw_phases": _dw_phases}
     # one compilation each, run on one thread where threads do not pay (_kernel): a
     # serial compilation of the same loops ran them half as fast (64 x 64 by 15 x 15,
     # numba 0.68.1: 0.27 ms against 0.13 ms on one thread of the parallel one)
@@ -1413,6 +1557,15 @@ def depthwise_adjoint(u: np.ndarray, weight: np.ndarray, full_hw, stride,
     return out
 
 
+def _dw_flat_name(N: int, kernel_hw, dilation) -> str:
+    """The weight-gradient kernel over flattened planes for a batch of ``N``: three taps
+    a pass (``_dw_weight_grad_flat3``) from :data:`DW_GRAD_THREE_MIN_BATCH` samples on
+    where a kernel row has three taps or more and no column dilation, else one."""
+    if N >= DW_GRAD_THREE_MIN_BATCH and kernel_hw[1] >= 3 and dilation[1] == 1:
+        return "dw_weight_grad_flat3"
+    return "dw_weight_grad_flat"
+
+
 def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, dilation,
                            pads, gw: np.ndarray, gb: np.ndarray) -> bool:
     """At stride 2 with an input of even height and width twice the output's (no
@@ -1429,7 +1582,7 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
     if (tuple(stride) != (2, 2) or tuple(dilation) != (1, 1) or H % 2 or W % 2
             or (H_out, W_out) != (H // 2, W // 2) or not gg.size):
         return False
-    kernel = _kernel("dw_weight_grad_flat", 2 * gg.size * gw[0].size)
+    kernel = _kernel(_dw_flat_name(N, kernel_hw, (1, 1)), 2 * gg.size * gw[0].size)
     g3 = gg.reshape(N, C, H_out * W_out)
     phases = np.empty((2, 2, N, C, H_out * W_out), dtype=xc.dtype)
     _kernel("dw_phases", xc.size)(xc, phases)
@@ -1470,7 +1623,7 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
                                              gw, gb):
         return gw[:, None], gb
     if tuple(stride) == (1, 1) and gg.shape[3] == xc.shape[3]:
-        _kernel("dw_weight_grad_flat", gg.size * gw[0].size)(  # the plane at once
+        _kernel(_dw_flat_name(xc.shape[0], kernel_hw, dilation), gg.size * gw[0].size)(
             xc.reshape(xc.shape[:2] + (xc.shape[2] * xc.shape[3],)),
             gg.reshape(gg.shape[:2] + (gg.shape[2] * gg.shape[3],)), gw, gb,
             xc.shape[3], dilation[0], dilation[1], pads[0], pads[1])

@@ -250,6 +250,12 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
     assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
     assert kernels((8, 5), (1, 2)) == ["dw_weight_grad_s2"]
     assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]
+    # from DW_GRAD_THREE_MIN_BATCH samples, three taps a pass (not with column dilation)
+    monkeypatch.setattr(compiled, "DW_GRAD_THREE_MIN_BATCH", 2)
+    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat3"]
+    assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat3", "dw_phases"]
+    assert kernels((8, 10), (1, 1), dilation=(1, 2), pads=(1, 2)) == ["dw_weight_grad_flat"]
+    assert kernels((8, 10), (1, 1), k=(3, 1), pads=(1, 0)) == ["dw_weight_grad_flat"]
 
 
 @needs_numba
@@ -382,3 +388,67 @@ def test_forward_gathered_pass_direct_against_row_passes():
                                                  pads[1], 1, 0, limit)
                 outs.append(out)
             np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_three_tap_weight_gradient_equals_one_tap_kernel(dtype):
+    # _dw_weight_grad_flat3 (three taps of a kernel row a pass) adds every sum's terms
+    # in the order of _dw_weight_grad_flat: bit for bit equal, on random 'same' layers
+    # (kernels 1-5 wide: a group of three and taps left over, column dilation 2 one
+    # tap a pass; batches of 1-6, four samples a pass and the rest one by one), with
+    # non-finite inputs on the first and last columns (read across row ends by the
+    # passes, left out of the sums)
+    rng = np.random.default_rng(26)
+    kernels = compiled._kernels()
+    seen = 0
+    for k, d, pads, (N, C, H, W), H_out in _same_layers(rng, 80):
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if seen % 3 == 0:
+            x[0, 0, H // 2, 0] = np.inf
+            x[N - 1, C - 1, H - 1, W - 1] = np.nan
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        outs = []
+        for kernel in (kernels.dw_weight_grad_flat, kernels.dw_weight_grad_flat3):
+            gw, gb = np.full((C,) + k, 7, dtype), np.full(C, 7, dtype)
+            kernel(x.reshape(N, C, H * W), g.reshape(N, C, H_out * W), gw, gb, W, d[0],
+                   d[1], pads[0][0], pads[1][0])
+            outs.append((gw, gb))
+        np.testing.assert_array_equal(outs[0][0], outs[1][0])
+        np.testing.assert_array_equal(outs[0][1], outs[1][1])
+        seen += k[1] >= 3 and d[1] == 1
+    assert seen > 15
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_three_tap_weight_gradient_through_layers_matches_oracle(dtype, monkeypatch):
+    # the three-tap kernel chosen for every batch (DW_GRAD_THREE_MIN_BATCH = 1), at
+    # stride 1 and from the phases at stride 2: within rounding of the float64 oracle
+    monkeypatch.setattr(compiled, "DW_GRAD_THREE_MIN_BATCH", 1)
+    rng = np.random.default_rng(27)
+    eps = np.finfo(dtype).eps
+    for k, d, pads, (N, C, H, W), H_out in _same_layers(rng, 30):
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (1, 1), d,
+                                                    (pads[0][0], pads[1][0]))
+        want_w, want_b, mag_w, mag_b = _oracle(x, g, k, d, pads)
+        bound = 2 * (N * H_out * W + 16) * eps * mag_w + np.finfo(dtype).tiny
+        assert (np.abs(gw[:, 0] - want_w) <= bound).all()
+    seen = 0
+    for N, H, W, k in [(5, 8, 10, (3, 3)), (7, 6, 14, (3, 5)), (3, 4, 4, (4, 3)),
+                       (9, 10, 8, (5, 4))]:
+        pads = []
+        for n, kk in zip((H, W), k):  # the least total padding that halves the size
+            total = min(t for t in range(6) if (n + t - kk) // 2 + 1 == n // 2)
+            pads.append((total // 2, total - total // 2))
+        x = rng.standard_normal((N, 2, H, W)).astype(dtype)
+        g = rng.standard_normal((N, 2, H // 2, W // 2)).astype(dtype)
+        gw, gb = compiled.depthwise_weight_gradient(x, g, k, (2, 2), (1, 1),
+                                                    (pads[0][0], pads[1][0]))
+        want_w, want_b, mag_w, _ = _oracle_strided(x, g, k, tuple(pads))
+        assert (np.abs(gw[:, 0] - want_w) <= 2 * (g.size + 16) * eps * mag_w
+                + np.finfo(dtype).tiny).all()
+        seen += 1
+    assert seen == 4
