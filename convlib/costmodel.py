@@ -80,7 +80,7 @@ COMPILED_THREADS: int = _numba_threads()
 #: the machine that built the book (2 x86-64 cores, NumPy 2.4.6, SciPy 1.17.1 with its
 #: pocketfft, numba 0.68.1, its OpenBLAS with ``OPENBLAS_CORETYPE=Haswell`` as the
 #: environment set it; the stored benchmark ran with it unset), quiet while it ran
-#: (other processes used 0.00 cores in the windows sampled before and after:
+#: (other processes used 0.02 cores in the windows sampled before and after:
 #: :func:`convlib.machine.cpu_load`), with
 #: :data:`convlib.compiled.THREADS` at its default ``'auto'`` (threads from
 #: :data:`convlib.compiled.PARALLEL_MIN_MACS` multiply-adds, as ``auto`` will run them);
@@ -90,8 +90,8 @@ COMPILED_THREADS: int = _numba_threads()
 #: It times convlib's own methods, best of 5, on the cases of
 #: :func:`convlib.bench.calibration_cases`: 1-D signals of 100 to 1,000,000 samples
 #: with kernels of 3 to 3,000 taps and 2-D images of 32 x 32 to 1024 x 1024 with
-#: kernels of 3 x 3 to 63 x 63 in 'full' mode, small images in 'same' and 'valid'
-#: mode, and 'valid' outputs of 2 x 2 to 4 x 4 values, in float64; float32 cases near
+#: kernels of 3 x 3 to 63 x 63 in 'full' mode, 1-D signals of 3,000 to 100,000 samples
+#: by 100 to 3,000 taps and small images in 'same' and 'valid' mode, and 'valid' outputs of 2 x 2 to 4 x 4 values, in float64; float32 cases near
 #: the crossovers (the work of :data:`SINGLE_KEYS` is priced per precision); rank-1
 #: kernels in 'same' mode, where ``'separable'`` is timed too (its constants price the
 #: compiled passes, the factoring and ``auto``'s rank-1 check); direct only up to 1e8
@@ -102,36 +102,35 @@ COMPILED_THREADS: int = _numba_threads()
 #: "Which method when?" re-measures the crossover on the reader's machine and compares
 #: it with this model.
 COST_CONSTANTS: dict[str, dict[str, float]] = {
-    "direct": {"call": 2.27e-06, "tap": 4.11e-06, "mac": 5.8e-10, "mac_dot": 5.48e-11,
-               "window_call": 1.72e-05, "window": 3.35e-07, "dot": 7.35e-09,
-               "mac_small": 1.19e-10, "mac_single": 3.36e-10, "mac_dot_single": 2.78e-11},
-    "fft": {"call": 2.25e-06, "axis": 2.02e-05, "point": 3.51e-10, "nlogn": 5.01e-10,
-            "nlogn_1d": 4.22e-10, "nlogn_single": 2.73e-10, "nlogn_1d_single": 6.55e-10},
-    "overlap_add": {"call": 0.0, "axis": 5.22e-05, "block": 4.25e-08, "point": 2.21e-09,
-                    "nlogn": 4.57e-10, "point_single": 4.33e-10, "nlogn_single": 3.44e-10},
-    "compiled": {"call": 2.36e-06, "row_call": 2.71e-06, "threads": 3.19e-06,
-                 "task": 1.53e-08, "tap_task": 0.0, "pass": 4.55e-09, "mac": 4.91e-11,
-                 "copy": 0.0, "scalar_mac": 3.03e-10, "pass_single": 3.81e-08,
-                 "mac_single": 2.3e-11},
-    "separable": {"call": 4.04e-05, "row_call": 0.0, "threads": 0.0, "task": 3.91e-07,
-                  "tap_task": 1.83e-08, "pass": 5.49e-08, "mac": 3.09e-11, "copy": 4.03e-12,
-                  "scalar_mac": 0.0, "pass_single": 0.0, "mac_single": 2.18e-11},
+    "direct": {"call": 2.38e-06, "tap": 4.21e-06, "mac": 6.01e-10, "mac_dot": 6.22e-11,
+               "window_call": 1.71e-05, "window": 3.06e-07, "dot": 6.63e-09,
+               "mac_small": 1.16e-10, "mac_single": 3.36e-10, "mac_dot_single": 3.31e-11},
+    "fft": {"call": 4.85e-06, "axis": 1.97e-05, "point": 0.0, "nlogn": 5.52e-10,
+            "nlogn_1d": 3.75e-10, "nlogn_single": 3.01e-10, "nlogn_1d_single": 5.79e-10},
+    "overlap_add": {"call": 3.24e-05, "axis": 1.71e-05, "block": 3.1e-08, "point": 3.8e-09,
+                    "nlogn": 3.2e-10, "point_single": 1.12e-09, "nlogn_single": 3.16e-10},
+    "compiled": {"call": 2.28e-06, "row_call": 2.96e-06, "threads": 0.0, "task": 2.81e-08,
+                 "tap_task": 0.0, "pass": 1.23e-08, "mac": 4.96e-11, "copy": 0.0,
+                 "scalar_mac": 3.02e-10, "pass_single": 3.44e-08, "mac_single": 2.57e-11},
+    "separable": {"call": 4.91e-05, "row_call": 1.5e-05, "threads": 3.13e-06,
+                  "task": 3.99e-07, "tap_task": 2.44e-08, "pass": 2.76e-08, "mac": 3.96e-11,
+                  "copy": 0.0, "scalar_mac": 0.0, "pass_single": 0.0, "mac_single": 1.8e-11},
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
-#: it did not: among the NumPy methods (the worst, float32, 10**4 samples by 100 taps,
-#: where it picks overlap-add over NumPy's sum), and (``"compiled"``) among all of
-#: them, on the random kernels (the worst, float64, 10**4 samples by 3 taps, the
-#: compiled sum over NumPy's); per dtype (``"float64"``, ``"float32"``) among all of them; and
+#: it did not: among the NumPy methods (the worst, float32, 10**4 samples by 100 taps
+#: in 'valid' mode, where it picks overlap-add over NumPy's sum), and (``"compiled"``)
+#: among all of them, on the random kernels (the worst, float64, 10**4 samples by 3
+#: taps in 'full' mode, the compiled sum over NumPy's); per dtype (``"float64"``, ``"float32"``) among all of them; and
 #: (``"separable"``) on the rank-1 kernels, among the methods timed there
 #: (:func:`convlib.bench.cost_model_record`).
-COST_MODEL_FIT = {"shapes": 162, "right": 150, "worst_slowdown": 1.44,
-                  "compiled": {"shapes": 162, "right": 158, "worst_slowdown": 1.11,
-                               "other_cores": (0.0, 0.0), "numba": "0.68.1",
+COST_MODEL_FIT = {"shapes": 194, "right": 179, "worst_slowdown": 1.63,
+                  "compiled": {"shapes": 194, "right": 190, "worst_slowdown": 1.16,
+                               "other_cores": (0.02, 0.02), "numba": "0.68.1",
                                "threads": "auto", "quiet": True},
-                  "float64": {"shapes": 114, "right": 110, "worst_slowdown": 1.11},
-                  "float32": {"shapes": 48, "right": 48, "worst_slowdown": 1.0},
-                  "separable": {"shapes": 36, "right": 35, "worst_slowdown": 1.28}}
+                  "float64": {"shapes": 130, "right": 127, "worst_slowdown": 1.16},
+                  "float32": {"shapes": 64, "right": 63, "worst_slowdown": 1.09},
+                  "separable": {"shapes": 36, "right": 35, "worst_slowdown": 1.12}}
 
 #: Whether ``method='auto'`` may pick ``'compiled'``: only once its constants were
 #: fitted on a quiet machine (a busy machine slows threaded and vectorised code far
