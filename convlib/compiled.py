@@ -1078,25 +1078,7 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                 ka = pa * W + lo                # samples [ka, kb) of the plane, each
                 kb = (pb - 1) * W + hi          # reading x at k + shift
                 shift = (d0 * i - p0) * W + d1 * j - p1
-                av = acc[ka:kb]
-                for k in range(kb - ka):
-                    av[k] = 0
-                n4 = N - N % 4
-                for n in range(0, n4, 4):  # four samples per pass, added in order
-                    ga, gb_, gc, gd = (g[n, c, ka:kb], g[n + 1, c, ka:kb],
-                                       g[n + 2, c, ka:kb], g[n + 3, c, ka:kb])
-                    xa = x[n, c, ka + shift:kb + shift]
-                    xb = x[n + 1, c, ka + shift:kb + shift]
-                    xc = x[n + 2, c, ka + shift:kb + shift]
-                    xd = x[n + 3, c, ka + shift:kb + shift]
-                    for k in range(kb - ka):
-                        av[k] = (((av[k] + ga[k] * xa[k]) + gb_[k] * xb[k])
-                                 + gc[k] * xc[k]) + gd[k] * xd[k]
-                for n in range(n4, N):
-                    gv = g[n, c, ka:kb]
-                    xv = x[n, c, ka + shift:kb + shift]
-                    for k in range(kb - ka):
-                        av[k] += gv[k] * xv[k]
+                _dw_one_tap(x, g, acc, c, ka, kb, shift)
                 for p in range(pa, pb):  # the columns outside [lo, hi): left out
                     for q in range(lo):
                         if p * W + q >= ka:
@@ -1105,6 +1087,34 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                         if p * W + q < kb:
                             acc[p * W + q] = 0
                 gw[c, i, j] = _dw_lane_sum(acc, ka, kb, part)
+
+
+def _dw_one_tap(x, g, acc, c, ka, kb, shift):  # pragma: no cover - runs compiled
+    """One tap's products of channel ``c`` over the samples ``[ka, kb)`` of the
+    flattened plane, ``g[n, c, k] * x[n, c, k + shift]``, summed over the batch into
+    ``acc[ka:kb]`` (zeroed first): four samples a pass, added in order, then the rest
+    one a pass (the pass of :func:`_dw_weight_grad_flat` and of the taps that
+    :func:`_dw_weight_grad_flat3` takes one at a time)."""
+    N = g.shape[0]
+    av = acc[ka:kb]
+    for k in range(kb - ka):
+        av[k] = 0
+    n4 = N - N % 4
+    for n in range(0, n4, 4):  # four samples per pass, added in order
+        ga, gb_, gc, gd = (g[n, c, ka:kb], g[n + 1, c, ka:kb],
+                           g[n + 2, c, ka:kb], g[n + 3, c, ka:kb])
+        xa = x[n, c, ka + shift:kb + shift]
+        xb = x[n + 1, c, ka + shift:kb + shift]
+        xc = x[n + 2, c, ka + shift:kb + shift]
+        xd = x[n + 3, c, ka + shift:kb + shift]
+        for k in range(kb - ka):
+            av[k] = (((av[k] + ga[k] * xa[k]) + gb_[k] * xb[k])
+                     + gc[k] * xc[k]) + gd[k] * xd[k]
+    for n in range(n4, N):
+        gv = g[n, c, ka:kb]
+        xv = x[n, c, ka + shift:kb + shift]
+        for k in range(kb - ka):
+            av[k] += gv[k] * xv[k]
 
 
 def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover - compiled
@@ -1155,24 +1165,7 @@ def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover 
                     ka = pa * W + lo                # samples [ka, kb) of the plane, each
                     kb = (pb - 1) * W + hi          # reading x at k + shift
                     shift = (d0 * i - p0) * W + d1 * j - p1
-                    av = a0[ka:kb]
-                    for k in range(kb - ka):
-                        av[k] = 0
-                    for n in range(0, n4, 4):  # four samples per pass, added in order
-                        ga, gb_, gc, gd = (g[n, c, ka:kb], g[n + 1, c, ka:kb],
-                                           g[n + 2, c, ka:kb], g[n + 3, c, ka:kb])
-                        xa = x[n, c, ka + shift:kb + shift]
-                        xb = x[n + 1, c, ka + shift:kb + shift]
-                        xc = x[n + 2, c, ka + shift:kb + shift]
-                        xd = x[n + 3, c, ka + shift:kb + shift]
-                        for k in range(kb - ka):
-                            av[k] = (((av[k] + ga[k] * xa[k]) + gb_[k] * xb[k])
-                                     + gc[k] * xc[k]) + gd[k] * xd[k]
-                    for n in range(n4, N):
-                        gv = g[n, c, ka:kb]
-                        xv = x[n, c, ka + shift:kb + shift]
-                        for k in range(kb - ka):
-                            av[k] += gv[k] * xv[k]
+                    _dw_one_tap(x, g, a0, c, ka, kb, shift)
                     _dw_mask_columns(a0, pa, pb, W, lo, hi, ka, kb)
                     gw[c, i, j] = _dw_lane_sum(a0, ka, kb, part)
                     j += 1
@@ -1278,6 +1271,7 @@ def _kernels() -> SimpleNamespace:
     globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
     globals()["_dw_lane_sum"] = numba.njit(cache=True, nogil=True)(_dw_lane_sum)
     globals()["_dw_mask_columns"] = numba.njit(cache=True, nogil=True)(_dw_mask_columns)
+    globals()["_dw_one_tap"] = numba.njit(cache=True, nogil=True)(_dw_one_tap)
     globals()["_tap_tables"] = numba.njit(cache=True, nogil=True)(_tap_tables)
     kernels = {"conv": _conv3d_rows, "dw_forward": _dw_forward, "dw_adjoint": _dw_adjoint,
                "dw_weight_grad": _dw_weight_grad, "dw_weight_grad_s2": _dw_weight_grad_s2,
