@@ -839,10 +839,12 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     Linux each fresh page faults on its first write and the kernel zeroes it; glibc's
     ``malloc`` maps a block above its threshold afresh on every call (the threshold
     follows the largest block freed, up to 32 MiB on 64-bit machines) and can serve
-    smaller ones from memory already touched. So a 2048 x 2048 float64 output (32 MiB)
-    comes fresh on every call, and its ``x.copy()`` took about three times as long as a
-    ``copyto`` into kept memory on the book's machine, while the smaller images' copies
-    were about as fast as ``copyto``. Each case therefore also times ``x.copy()``,
+    smaller ones from memory already touched. So whether a 2048 x 2048 float64 output
+    (32 MiB, at that limit) comes fresh depends on what the process did before: run
+    alone in a fresh process on the book's machine (``--goal bandwidth``), its
+    ``x.copy()`` took about three times as long as a ``copyto`` into kept memory; in the
+    stored full run (after the other goals), 0.70 of the limit, i.e. reused memory. The
+    smaller images' copies were about as fast as ``copyto`` in both. Each case therefore also times ``x.copy()``,
     NumPy's fastest way to produce a new array of the output's size from the input
     (from NumPy's allocator, as ``convolve``'s output), interleaved with convlib (and
     OpenCV) in the same :func:`time_interleaved` call: ``vs_new_array = t_convlib /

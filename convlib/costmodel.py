@@ -32,8 +32,8 @@ from .overlap import block_length
 from .shapes import MODES, mode_offset, output_shape, _valid_swap_needed
 
 __all__ = ["COST_CONSTANTS", "COST_MODEL_FIT", "COMPILED_THREADS", "SINGLE_KEYS",
-           "cost_features", "estimate_costs", "price_work", "separable_cost",
-           "single_precision"]
+           "cost_features", "estimate_costs", "prange_blocks", "price_work",
+           "separable_cost", "single_precision"]
 
 #: The kinds of work whose cost per unit depends on the precision, per method. On
 #: single-precision data (float32, complex64, :func:`single_precision`) they are
@@ -62,7 +62,8 @@ def _numba_threads() -> int:
 #: Threads among which the compiled kernels share their tasks when they run threaded
 #: (numba's default: ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may run
 #: on). numba gives each thread one contiguous range of a ``prange``'s iterations
-#: (``tasks // threads`` each, the rest to the last), so a call of few tasks, such as
+#: (:func:`prange_blocks`: ``tasks // threads`` or one more, the larger blocks
+#: first), so a call of few tasks, such as
 #: a 1-D signal cut into two chunks of :data:`convlib.compiled.CHUNK` samples, ends
 #: when the thread with the most work does, and :func:`cost_features` counts the
 #: compiled work of that thread. In the stored calibration this priced 1-D signals of
@@ -109,12 +110,13 @@ COST_CONSTANTS: dict[str, dict[str, float]] = {
             "nlogn_1d": 3.75e-10, "nlogn_single": 3.01e-10, "nlogn_1d_single": 5.79e-10},
     "overlap_add": {"call": 3.24e-05, "axis": 1.71e-05, "block": 3.1e-08, "point": 3.8e-09,
                     "nlogn": 3.2e-10, "point_single": 1.12e-09, "nlogn_single": 3.16e-10},
-    "compiled": {"call": 2.28e-06, "row_call": 2.96e-06, "threads": 0.0, "task": 2.81e-08,
-                 "tap_task": 0.0, "pass": 1.23e-08, "mac": 4.96e-11, "copy": 0.0,
-                 "scalar_mac": 3.02e-10, "pass_single": 3.44e-08, "mac_single": 2.57e-11},
-    "separable": {"call": 4.91e-05, "row_call": 1.5e-05, "threads": 3.13e-06,
-                  "task": 3.99e-07, "tap_task": 2.44e-08, "pass": 2.76e-08, "mac": 3.96e-11,
-                  "copy": 0.0, "scalar_mac": 0.0, "pass_single": 0.0, "mac_single": 1.8e-11},
+    "compiled": {"call": 2.36e-06, "row_call": 2.93e-06, "threads": 0.0, "task": 3.22e-08,
+                 "tap_task": 0.0, "pass": 1.46e-08, "mac": 4.79e-11, "copy": 0.0,
+                 "scalar_mac": 2.99e-10, "pass_single": 3.85e-08, "mac_single": 2.35e-11},
+    "separable": {"call": 4.91e-05, "row_call": 1.53e-05, "threads": 3.07e-06,
+                  "task": 3.98e-07, "tap_task": 2.44e-08, "pass": 2.76e-08, "mac": 3.96e-11,
+                  "copy": 0.0, "scalar_mac": 0.0, "pass_single": 0.0,
+                  "mac_single": 1.8e-11},
 }
 #: The model's record on its own calibration set, i.e. how many cases, for how many it
 #: picked the fastest method, and how much slower its pick was than the fastest where
@@ -334,6 +336,30 @@ def _axis_pairs(n: int, m: int, offset: int, lo: int, hi: int) -> int:
     return below(hi + offset) - below(lo + offset)
 
 
+def prange_blocks(tasks: int, threads: int) -> list[tuple[int, int]]:
+    """The iterations ``[start, stop)`` of a ``numba.prange`` of ``tasks`` iterations
+    that each of ``threads`` threads runs: one contiguous block each, of
+    ``tasks // threads`` or one more, the larger blocks first; no block for a thread
+    without iterations. Measured with numba 0.68.1 (OpenMP threading layer, 2 threads:
+    3 tasks split 2 + 1, 13 split 7 + 6); ``tests/test_costmodel.py`` checks it against
+    numba's own schedule where numba is installed.
+
+    Examples
+    --------
+    >>> prange_blocks(13, 2), prange_blocks(2, 4), prange_blocks(5, 1)
+    ([(0, 7), (7, 13)], [(0, 1), (1, 2)], [(0, 5)])
+    """
+    threads = max(1, threads)
+    each, extra = divmod(tasks, threads)
+    blocks, start = [], 0
+    for i in range(threads):
+        stop = start + each + (i < extra)
+        if stop > start:
+            blocks.append((start, stop))
+        start = stop
+    return blocks or [(0, 0)]
+
+
 def _busiest_thread(lead, length: int, chunk: int, columns, threads: int
                     ) -> tuple[int, int, int]:
     """The tasks of a compiled kernel's ``prange`` that its busiest thread runs:
@@ -344,9 +370,8 @@ def _busiest_thread(lead, length: int, chunk: int, columns, threads: int
     ``ceil(length / chunk)`` chunks of each row, in that order; a task of row ``r`` and
     chunk ``[lo, hi)`` does ``pairs(r) * columns(lo, hi)`` work, ``pairs(r)`` being the
     kernel rows that reach row ``r`` (:func:`_axis_pairs` over the leading axes). numba
-    gives each of ``threads`` threads one contiguous range of the tasks, ``tasks //
-    threads`` each and the rest to the last (one each where there are no more tasks
-    than threads); the busiest is the range of the most work. ``row pairs``: the
+    gives each of ``threads`` threads one contiguous range of the tasks
+    (:func:`prange_blocks`); the busiest is the range of the most work. ``row pairs``: the
     sum of ``pairs(r)`` over its tasks."""
     chunks = -(-length // chunk)
 
@@ -367,14 +392,7 @@ def _busiest_thread(lead, length: int, chunk: int, columns, threads: int
                 done * columns(0, length) + pairs * columns(0, min(length, c * chunk)))
 
     tasks = math.prod(a[0] for a in lead) * chunks
-    if threads <= 1 or tasks <= 1:
-        ranges = [(0, tasks)]
-    elif tasks <= threads:
-        ranges = [(t, t + 1) for t in range(tasks)]
-    else:
-        each = tasks // threads
-        ranges = [(i * each, (i + 1) * each) for i in range(threads - 1)]
-        ranges.append(((threads - 1) * each, tasks))
+    ranges = prange_blocks(tasks, threads)
     spans = [(b - a, before(b)[0] - before(a)[0], before(b)[1] - before(a)[1])
              for a, b in ranges]
     return max(spans, key=lambda span: span[2])

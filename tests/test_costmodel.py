@@ -179,13 +179,40 @@ def test_plane_passes_of_3_by_3_kernel_planes():
 
 
 def _numba_split(tasks, threads):
-    """numba's static schedule of a prange of `tasks` iterations on `threads` threads
-    (gufunc_scheduler.cpp): one each if there are no more tasks than threads, else
-    tasks // threads each, the rest to the last thread."""
-    if tasks <= threads:
-        return [(t, t + 1) for t in range(tasks)]
-    each = tasks // threads
-    return [(i * each, (i + 1) * each if i < threads - 1 else tasks) for i in range(threads)]
+    """numba's static schedule of a prange of `tasks` iterations on `threads` threads,
+    written out: block sizes tasks // threads or one more, the larger first."""
+    sizes = [tasks // threads + (i < tasks % threads) for i in range(threads)]
+    return [(sum(sizes[:i]), sum(sizes[:i + 1])) for i in range(threads) if sizes[i]]
+
+
+def test_prange_blocks_is_numbas_schedule():
+    """prange_blocks against numba itself: the thread that runs each iteration of a
+    prange, on every thread count this machine has (at least the written-out rule
+    where numba is missing)."""
+    for tasks in range(0, 40):
+        for threads in (1, 2, 3, 8):
+            want = _numba_split(tasks, threads) or [(0, 0)]
+            assert costmodel.prange_blocks(tasks, threads) == want
+    numba = pytest.importorskip("numba")
+
+    def owner(n):
+        out = np.empty(n, np.int64)
+        for i in numba.prange(n):
+            out[i] = numba.get_thread_id()
+        return out
+
+    owner = numba.njit(parallel=True)(owner)
+    old = numba.get_num_threads()
+    try:
+        for threads in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+            numba.set_num_threads(threads)
+            for tasks in (1, 2, 3, 5, 9, 13, 14, 31):
+                ids = owner(tasks)
+                blocks = [(int(np.argmax(ids == t)), int(tasks - np.argmax(ids[::-1] == t)))
+                          for t in np.unique(ids)]
+                assert sorted(blocks) == costmodel.prange_blocks(tasks, threads)
+    finally:
+        numba.set_num_threads(old)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3, 8])
