@@ -162,8 +162,8 @@ def single_precision(dtype) -> bool:
 
 
 def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False,
-                  single: bool = False, threads: int | None = None
-                  ) -> dict[str, dict[str, float]]:
+                  single: bool = False, threads: int | None = None,
+                  integer_data: bool = False) -> dict[str, dict[str, float]]:
     """The work each fast method does on inputs of these shapes, counted by kind.
 
     Parameters
@@ -183,6 +183,9 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         The threads a threaded compiled call shares its tasks among (default
         :data:`COMPILED_THREADS`, this machine's; the calibration's own to re-fit
         timings stored on another machine).
+    integer_data : bool
+        Whether the inputs are integers (``numpy.convolve`` then makes a dot call for
+        every output: its unrolled small-kernel loops serve float32 and float64 only).
 
     Returns
     -------
@@ -198,7 +201,7 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
         are then 0), and, for those N-d windows, ``window_call`` (1: the input padded
         once) and ``window`` (output values: one dot product call each), and for 1-D
         inputs ``dot`` (the BLAS dot calls of ``numpy.convolve``, one per output of its
-        ``'full'`` or ``'valid'`` output) and ``mac_small`` (0, but on real data with a
+        ``'full'`` or ``'valid'`` output) and ``mac_small`` (0, but on float data with a
         kernel of at most 11 taps: the multiply-adds of the outputs that the whole
         kernel overlaps, which NumPy sums in its own unrolled loops, not by dot calls:
         counted in ``mac_dot`` too, and priced on top of it). Blocks are of
@@ -256,14 +259,15 @@ def cost_features(shape1, shape2, mode: str = "full", complex_data: bool = False
     """
     cached = cached_cost_features(tuple(int(n) for n in shape1),
                                   tuple(int(n) for n in shape2), mode, bool(complex_data),
-                                  bool(single), threads)
+                                  bool(single), threads, bool(integer_data))
     return {method: dict(work) for method, work in cached.items()}
 
 
 @functools.lru_cache(maxsize=4096)
 def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str,
                          complex_data: bool, single: bool = False,
-                         threads: int | None = None) -> dict[str, dict[str, float]]:
+                         threads: int | None = None,
+                         integer_data: bool = False) -> dict[str, dict[str, float]]:
     """:func:`cost_features`, memoised: ``method='auto'`` asks for the same shapes
     again and again, and counting the work costs tens of microseconds.
 
@@ -272,7 +276,7 @@ def cached_cost_features(shape1: tuple[int, ...], shape2: tuple[int, ...], mode:
     by every call with the same arguments, so callers must not modify them."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
-    direct = _direct_features(shape1, shape2, mode, complex_data)
+    direct = _direct_features(shape1, shape2, mode, complex_data or integer_data)
     factor = 2.0 if complex_data else 1.0
     points = math.prod(next_fast_len(circular_length(p, q, mode), not complex_data)
                        for p, q in zip(shape1, shape2))  # the lengths fft_convolve takes
@@ -489,10 +493,11 @@ def _plane_features(big, small, shape, offset, itemsize: int, nine: bool,
 _NUMPY_SMALL_KERNEL = 11
 
 
-def _direct_features(shape1, shape2, mode: str, complex_data: bool = False
+def _direct_features(shape1, shape2, mode: str, dot_calls_only: bool = False
                      ) -> dict[str, float]:
-    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`)
-    on real or (``complex_data``) complex inputs."""
+    """The work of :func:`convlib.direct.convolve_direct` (see :func:`cost_features`);
+    ``dot_calls_only``: complex or integer inputs, for which ``numpy.convolve`` makes
+    a dot call for every output (its small-kernel loops serve float32/float64)."""
     d = len(shape1)
     shape = output_shape(shape1, shape2, mode)
     small = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
@@ -502,13 +507,13 @@ def _direct_features(shape1, shape2, mode: str, complex_data: bool = False
     windows = d > 1 and windows_pay(math.prod(shape), math.prod(small))
     dot = d == 1 or windows  # compiled dot products
     # numpy.convolve computes its 'valid' or its 'full' output, one dot call per output,
-    # but on real data with a kernel of at most _NUMPY_SMALL_KERNEL taps the outputs
+    # but on float data with a kernel of at most _NUMPY_SMALL_KERNEL taps the outputs
     # that the whole kernel overlaps in its own loops (their multiply-adds: mac_small,
     # also in mac_dot, which counts every multiply-add of the 1-D sum)
     calls, small_macs = 0, 0
     if d == 1:
         n, m = max(shape1[0], shape2[0]), int(small[0])
-        if m > _NUMPY_SMALL_KERNEL or complex_data:
+        if m > _NUMPY_SMALL_KERNEL or dot_calls_only:
             calls = n - m + 1 if mode == "valid" else n + m - 1
         else:
             calls = 0 if mode == "valid" else 2 * (m - 1)  # the ends, by dot calls
@@ -570,18 +575,20 @@ def estimate_costs(in1, in2, mode: str = "full") -> dict[str, float]:
         a, b = b, a
     return estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind),
                            single_precision(np.result_type(a, b)),
-                           a.ndim <= MAX_NDIM and use_compiled(a, b))
+                           a.ndim <= MAX_NDIM and use_compiled(a, b),
+                           np.result_type(a, b).kind in "biu")
 
 
 def estimate_shapes(shape1, shape2, mode: str, cplx: bool, single: bool = False,
-                    compiled_passes: bool = False) -> dict[str, float]:
+                    compiled_passes: bool = False, integer: bool = False) -> dict[str, float]:
     """:func:`estimate_costs` of validated shapes (no copies, memoised features).
 
     For the package (:func:`convlib.choose_method`): ``shape1`` and ``shape2`` are
     valid for ``mode`` (already swapped in ``'valid'`` mode); ``cplx`` says whether
     either input is complex, ``single`` whether the result is computed in single
     precision (:func:`single_precision`), ``compiled_passes`` whether
-    :func:`convlib.separable.convolve_separable` would run its passes compiled.
+    :func:`convlib.separable.convolve_separable` would run its passes compiled,
+    ``integer`` whether the result is an integer (``cost_features``' ``integer_data``).
 
     Examples
     --------
@@ -589,7 +596,8 @@ def estimate_shapes(shape1, shape2, mode: str, cplx: bool, single: bool = False,
     >>> costs == estimate_costs(np.ones(10_000), np.ones(1_000))
     True
     """
-    work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx, single)
+    work = cached_cost_features(tuple(shape1), tuple(shape2), mode, cplx, single,
+                                integer_data=integer)
     costs = price_work(work, COST_CONSTANTS)
     if len(shape1) > 1:
         costs["separable"] = separable_cost(work, compiled_passes, COST_CONSTANTS)

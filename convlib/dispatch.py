@@ -310,7 +310,7 @@ def _costs(a: np.ndarray, b: np.ndarray, mode: str) -> tuple[dict[str, float], s
     compiled (:func:`convlib.compiled.use_compiled`)."""
     costs = estimate_shapes(a.shape, b.shape, mode, "c" in (a.dtype.kind, b.dtype.kind),
                             single_precision(np.result_type(a, b)),
-                            a.ndim <= MAX_NDIM and use_compiled(a, b))
+                            a.ndim <= MAX_NDIM and use_compiled(a, b), _integer_result(a, b))
     summing = "direct"
     if (AUTO_USES_COMPILED and costs["compiled"] < costs["direct"]
             and serves_compiled(a, b, mode) is None):

@@ -631,3 +631,20 @@ def test_auto_asks_rank_one_only_where_separable_saves_more_than_the_check(monke
     assert far.pick(x, h) == "separable" and asked == [1]
     assert check == pytest.approx(dispatch.RANK1_CHECK_COST[0]
                                   + dispatch.RANK1_CHECK_COST[1] * 63 * 63)
+
+
+def test_integer_inputs_price_numpy_convolve_by_dot_calls():
+    """numpy.convolve's unrolled small-kernel loops serve float32/float64 only: integer
+    inputs make one dot call per output at every kernel length (review-f measured int64
+    at 11 and 12 taps alike, float64 4x apart), so their direct work has no mac_small."""
+    n, m = 10_000, 11
+    floats = costmodel.cost_features((n,), (m,))["direct"]
+    ints = costmodel.cost_features((n,), (m,), integer_data=True)["direct"]
+    assert floats["mac_small"] == (n - m + 1) * m and floats["dot"] == 2 * (m - 1)
+    assert ints["mac_small"] == 0 and ints["dot"] == n + m - 1
+    assert ints["mac_dot"] == floats["mac_dot"] == n * m
+    x, h = np.arange(n), np.arange(m)
+    est_int = costmodel.estimate_costs(x, h)
+    est_float = costmodel.estimate_costs(x.astype(float), h.astype(float))
+    assert est_int["direct"] > est_float["direct"]
+    assert est_int["fft"] == est_float["fft"]
