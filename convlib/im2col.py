@@ -135,17 +135,26 @@ def unfold(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     valid, without the size guard: for the layers of :mod:`convlib.nn`, which guard
     their own arrays (or process the batch in pieces) on behalf of the function called.
     Always a fresh, writable array."""
+    win = unfold_view(xp, kernel, stride, dilation)
+    N, C, kH, kW, H_out, W_out = win.shape
+    cols = win.reshape(N, C * kH * kW, H_out * W_out)
+    if not cols.flags.writeable:  # the reshape found a view (1 x k, 1 x 1 kernels)
+        cols = cols.copy()
+    return cols
+
+
+def unfold_view(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """The windows of an already padded batch ``xp`` (N, C, H, W) as a read-only
+    strided view of shape ``(N, C, kH, kW, H_out, W_out)``: ``[n, c, i, j, p, q]`` is
+    ``xp[n, c, sH*p + dH*i, sW*q + dW*j]`` (no copy; :func:`unfold` reshapes it into
+    columns, :mod:`convlib.nn` copies a few samples of it at a time)."""
     (kH, kW), (sH, sW), (dH, dW) = kernel, stride, dilation
     span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
     H_out, W_out = (window_count(n, k, st, d)
                     for n, k, st, d in zip(xp.shape[2:], kernel, stride, dilation))
     win = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, H', W', spanH, spanW)
     win = win[:, :, : sH * (H_out - 1) + 1 : sH, : sW * (W_out - 1) + 1 : sW, ::dH, ::dW]
-    N, C = xp.shape[:2]
-    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kH * kW, H_out * W_out)
-    if not cols.flags.writeable:  # the reshape found a view (1 x k, 1 x 1 kernels)
-        cols = cols.copy()
-    return cols
+    return win.transpose(0, 1, 4, 5, 2, 3)
 
 
 def tap_window(i: int, j: int, stride, dilation, out_hw) -> tuple[slice, slice]:

@@ -21,12 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
 from ..compiled import depthwise_weight_gradient, use_compiled
-from ..im2col import fold_into, tap_window, unfold
+from ..im2col import fold_into, tap_window, unfold_view
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
                     result_dtype)
@@ -154,7 +153,7 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
                      stride: Ints, dilation: Ints, groups: int
                      ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """``dL/dx`` (on the padded grid of ``xp``), ``dL/dw`` and ``dL/db`` of a layer
-    with ``Cg * kH * kW > 1`` taps per output (not depthwise), both operands batched.
+    with a kernel larger than 1 x 1 that is not depthwise, both operands batched.
 
     Chunks of samples (:data:`convlib.nn.transposed.DENSE_BLOCK_BYTES` of columns):
     per chunk and group the columns ``w_g^T @ g_g`` are folded into ``dL/dx`` (as
@@ -179,11 +178,7 @@ def _dense_gradients(xp: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
     wt = even_rows(weight.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x,
                                                                             copy=False))
     gg = g.reshape(N, groups, Og, L)
-    span = (dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1)
-    win = sliding_window_view(xp, span, axis=(2, 3))       # (N, C, H', W', span)
-    win = win[:, :, : stride[0] * (H_out - 1) + 1: stride[0],
-              : stride[1] * (W_out - 1) + 1: stride[1], :: dilation[0], :: dilation[1]]
-    win = win.transpose(0, 1, 4, 5, 2, 3)                  # (N, C, kH, kW, H_out, W_out)
+    win = unfold_view(xp, (kH, kW), stride, dilation)     # (N, C, kH, kW, H_out, W_out)
     grad_x = np.zeros((N, C_in) + xp.shape[2:], dtype=dt_x)
     cols_x = np.empty((step, groups, wt.shape[1], L), dtype=dt_x)
     cols_w = np.empty((step, groups, B, L), dtype=dt_w)
@@ -219,7 +214,8 @@ def _bias_gradient(g: NDArray[Any]) -> NDArray[Any]:
 
 def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Ints,
                      dilation: Ints, groups: int) -> NDArray[Any]:
-    """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched)."""
+    """``dL/dw`` from the padded input ``xp`` and ``g = dL/dy`` (both batched), for the
+    layers :func:`_dense_gradients` does not take: depthwise ones and 1 x 1 kernels."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = shape
     if Cg == 1 and groups == C_out and use_compiled(xp, g):  # depthwise, compiled
@@ -232,11 +228,9 @@ def _weight_gradient(xp: NDArray[Any], g: NDArray[Any], shape: Ints, stride: Int
                                                      (H_out, W_out))]
                 grad_w[:, i, j] = np.einsum("nchw,nchw->c", g, window)
         return grad_w.reshape(shape)
-    if kH == kW == 1:  # the columns are the (strided) pixels: a view, no im2col copy
-        cols = xp[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))]
-        cols = cols.reshape(N, groups, Cg, H_out * W_out)
-    else:
-        cols = unfold(xp, (kH, kW), stride, dilation).reshape(N, groups, Cg * kH * kW, -1)
+    # 1 x 1: the columns are the (strided) pixels, a view, no im2col copy
+    cols = xp[(Ellipsis,) + tap_window(0, 0, stride, dilation, (H_out, W_out))]
+    cols = cols.reshape(N, groups, Cg, H_out * W_out)
     gg = g.reshape(N, groups, C_out // groups, H_out * W_out)
     # per sample and group one GEMM on the transposed view of the columns (no copy of
     # them), summed over the batch
