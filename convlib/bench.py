@@ -844,9 +844,10 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     alone in a fresh process on the book's machine (``--goal bandwidth``), its
     ``x.copy()`` took about three times as long as a ``copyto`` into kept memory; in the
     stored full run (after the other goals), 0.70 of the limit, i.e. reused memory. The
-    smaller images' copies were about as fast as ``copyto`` in both. Each case therefore also times ``x.copy()``,
-    NumPy's fastest way to produce a new array of the output's size from the input
-    (from NumPy's allocator, as ``convolve``'s output), interleaved with convlib (and
+    smaller images' copies were about as fast as ``copyto`` in both. Each case
+    therefore also times ``x.copy()``, NumPy's fastest way to produce a new array of
+    the output's size from the input (from NumPy's allocator, as ``convolve``'s
+    output), interleaved with convlib (and
     OpenCV) in the same :func:`time_interleaved` call: ``vs_new_array = t_convlib /
     t_new_array`` is convlib's time over the floor of any function that returns a new
     array, the second yardstick beside ``vs_limit`` (the goal's own, unchanged).
@@ -869,7 +870,8 @@ def bench_bandwidth(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: fl
     for case in cases:
         x, h = _inputs(case, 2, rng)
         # x.copy(): a new array of the output's size ('same') from the input, the
-        # floor of any function that returns one (fresh pages, first touched here)
+        # floor of any function that returns one (fresh pages or reused ones, as the
+        # allocator hands them to convolve's output too)
         funcs = {"convlib": lambda: convolve(x, h, "same"), "new_array": x.copy}
         if cv2 is not None:
             funcs["opencv"] = _opencv_filter(cv2, x, h)
