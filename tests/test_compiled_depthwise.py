@@ -452,3 +452,112 @@ def test_three_tap_weight_gradient_through_layers_matches_oracle(dtype, monkeypa
                 + np.finfo(dtype).tiny).all()
         seen += 1
     assert seen == 4
+
+
+def _stride_two_layers(rng, count):
+    """Random depthwise 3 x 3 layers at stride 2: heights 1-17, even widths 4-24 and
+    odd ones (which the one-pass kernels do not serve), paddings 0-2 on each side,
+    batches 1-4 and 1-4 channels; dtype alternating."""
+    for t in range(count):
+        H, W = int(rng.integers(1, 18)), int(rng.integers(4, 25))
+        pads = tuple((int(rng.integers(0, 3)), int(rng.integers(0, 3))) for _ in range(2))
+        H_out = (H + sum(pads[0]) - 3) // 2 + 1
+        W_out = (W + sum(pads[1]) - 3) // 2 + 1
+        if H_out < 1 or W_out < 1:
+            continue
+        yield FLOATS[t % 2], (int(rng.integers(1, 5)), int(rng.integers(1, 5)), H, W), \
+            pads, (H_out, W_out)
+
+
+@needs_numba
+def test_stride_two_one_pass_backward_matches_numpy_path_and_oracle(monkeypatch):
+    # depthwise 3 x 3 at stride 2 (compiled.depthwise_backward_s2, one pass for the
+    # three gradients): dL/dx equal to the NumPy path's scatter bit for bit; dL/dw and
+    # dL/db within the rounding bound of the float64 oracle; with infinities and NaN in
+    # x (in the last column, which meets the zeros after each row of dL/dy's layout:
+    # the NaN made there is recomputed) and in dL/dy; the kernel is spied on, so that
+    # the layers it serves (even widths) are not silently left to the other kernels
+    called = []
+    real = compiled._kernel
+    monkeypatch.setattr(compiled, "_kernel",
+                        lambda name, macs: called.append(name) or real(name, macs))
+    rng = np.random.default_rng(50)
+    cases, served = [], 0
+    for dtype, (N, C, H, W), pads, (H_out, W_out) in _stride_two_layers(rng, 120):
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        g = rng.standard_normal((N, C, H_out, W_out)).astype(dtype)
+        if len(cases) % 4 == 1:
+            x[N - 1, 0, H - 1, W - 1] = np.inf
+            x[0, C - 1, 0, W - 1] = np.nan
+        if len(cases) % 6 == 2:
+            g[0, 0, H_out - 1, 0] = -np.inf
+        w = rng.standard_normal((C, 1, 3, 3)).astype(dtype)
+        x0, g0, w0 = x.copy(), g.copy(), w.copy()
+        del called[:]
+        with np.errstate(invalid="ignore", over="ignore"):
+            got = nn.conv2d_backward(x, w, g, 2, pads, 1, C)
+        for a, b in ((x, x0), (g, g0), (w, w0)):
+            np.testing.assert_array_equal(a, b)
+        served += "dw_backward_s2" in called
+        assert ("dw_backward_s2" in called) == (W % 2 == 0 and W >= W_out + 1)
+        cases.append((x, g, w, pads, got))
+    assert served > 50 and len(cases) > 90
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    for x, g, w, pads, got in cases:
+        dtype, C = x.dtype, x.shape[1]
+        with np.errstate(invalid="ignore", over="ignore"):
+            want = nn.conv2d_backward(x, w, g, 2, pads, 1, C)
+        assert all(a.dtype == b.dtype and a.shape == b.shape for a, b in zip(got, want))
+        np.testing.assert_array_equal(got[0], want[0])
+        want_w, want_b, mag_w, mag_b = _oracle_strided(x, g, (3, 3), pads)
+        eps = np.finfo(dtype).eps
+        np.testing.assert_array_equal(np.isnan(got[1][:, 0]), np.isnan(want_w))
+        finite = np.isfinite(want_w)
+        bound = 2 * (g.size + 32) * eps * mag_w[finite] + np.finfo(dtype).tiny
+        assert (np.abs(got[1][:, 0][finite] - want_w[finite]) <= bound).all()
+        np.testing.assert_array_equal(got[1][:, 0][~finite], want_w[~finite])
+        if np.isfinite(want_b).all():
+            assert (np.abs(got[2] - want_b) <= 2 * (g.size + 32) * eps * mag_b
+                    + np.finfo(dtype).tiny).all()
+
+
+@needs_numba
+def test_stride_two_gathered_adjoint_equals_numpy_scatter(monkeypatch):
+    # conv_transpose2d of a depthwise 3 x 3 layer at stride 2 (compiled.
+    # depthwise_adjoint_s2: each output gathered once, written cropped): the scatter's
+    # values bit for bit, with output padding and uneven padding, infinities and NaN
+    # in the input; odd output widths and 1-D layers take the scatter
+    called = []
+    real = compiled._kernel
+    monkeypatch.setattr(compiled, "_kernel",
+                        lambda name, macs: called.append(name) or real(name, macs))
+    rng = np.random.default_rng(51)
+    cases, served = [], 0
+    for dtype, (N, C, H, W), pads, _ in _stride_two_layers(rng, 120):
+        op = (int(rng.integers(0, 2)), int(rng.integers(0, 2)))
+        size = [(n - 1) * 2 - sum(p) + 3 + o for n, p, o in zip((H, W), pads, op)]
+        if min(size) < 1:
+            continue
+        u = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if len(cases) % 5 == 0:
+            u[0, 0, H - 1, W - 1] = np.inf
+            u[N - 1, C - 1, 0, 0] = np.nan
+        w = rng.standard_normal((C, 1, 3, 3)).astype(dtype)
+        del called[:]
+        got = nn.conv_transpose2d(u, w, None, 2, pads, op, C)
+        served += "dw_adjoint_s2" in called
+        assert ("dw_adjoint_s2" in called) == (size[1] % 2 == 0 and size[1] >= max(4, W + 1))
+        cases.append((u, w, pads, op, got))
+    one_d = rng.standard_normal((2, 3, 9))
+    w1 = rng.standard_normal((3, 1, 3))
+    del called[:]
+    got1 = nn.conv_transpose1d(one_d, w1, None, 2, 1, 1, 3)
+    assert "dw_adjoint_s2" not in called
+    assert served > 40 and len(cases) > 90
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    with np.errstate(invalid="ignore"):
+        for u, w, pads, op, got in cases:
+            want = nn.conv_transpose2d(u, w, None, 2, pads, op, u.shape[1])
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got1, nn.conv_transpose1d(one_d, w1, None, 2, 1, 1, 3))

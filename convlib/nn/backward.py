@@ -24,7 +24,7 @@ import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from .._validation import as_array
-from ..compiled import depthwise_weight_gradient, use_compiled
+from ..compiled import depthwise_backward_s2, depthwise_weight_gradient, use_compiled
 from ..im2col import fold_into, tap_window, unfold_view
 from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
                     output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
@@ -129,19 +129,27 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
         return (dense_x if batched else dense_x[0]), dense[1], dense[2]
     implied = (mode == "zeros" and Cg == 1 and groups == C_out and kH * kW > 1
                and use_compiled(xb, w, gb) and bool(np.isfinite(w).all()))
-    # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy with
-    # the flipped kernel (chapter 14), whose zero padding the kernel implies
-    grad_x = flipped_correlation(gb, w, s, d, xb.shape[2:], pads) if implied else None
+    lows = (pads[0][0], pads[1][0])
+    # depthwise 3 x 3 at stride 2, compiled: the three gradients in one pass
+    fused = depthwise_backward_s2(xb, gb, w, s, d, lows) if implied else None
+    grad_x, grad_w, grad_b = fused if fused is not None else (None, None, None)
+    if implied and fused is None:
+        # depthwise, stride 1, compiled: dL/dx is the forward correlation of dL/dy
+        # with the flipped kernel (chapter 14), whose zero padding the kernel implies
+        grad_x = flipped_correlation(gb, w, s, d, xb.shape[2:], pads)
+        # the input's zero padding implied
+        grad_w, grad_b = depthwise_weight_gradient(xb, gb, (kH, kW), s, d, lows)
     if grad_x is None:
         grad_x = pad_input_adjoint(conv2d_adjoint(gb, w, (Hp, Wp), s, d, groups),
                                    pads, mode)
-    grad_w = grad_b = None
-    if implied:  # depthwise, compiled, the input's zero padding implied
-        grad_w, grad_b = depthwise_weight_gradient(xb, gb, (kH, kW), s, d,
-                                                   (pads[0][0], pads[1][0]))
+    if grad_w is not None and grad_b is not None:
         grad_b = grad_b.astype(gb.dtype, copy=False)
-        if not np.isfinite(grad_b).all():  # a non-finite dL/dy times a padded zero
-            grad_w = None                  # is NaN: pad, as the NumPy path does
+        # a non-finite dL/dy times a padded zero is NaN (and so, in the one-pass
+        # kernel, is a non-finite input times a zero of its layout): pad, as the
+        # NumPy path does
+        if not (np.isfinite(grad_b).all()
+                and (fused is None or np.isfinite(grad_w).all())):
+            grad_w = None
     if grad_w is None or grad_b is None:
         xp = pad_input(xb, pads, mode=mode)
         grad_w = _weight_gradient(xp, gb, w.shape, s, d, groups)

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
-from ..compiled import depthwise_adjoint, depthwise_forward, use_compiled
+from ..compiled import (depthwise_adjoint, depthwise_adjoint_s2, depthwise_forward,
+                        use_compiled)
 from ..im2col import fold_into, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
@@ -191,13 +192,14 @@ def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrS
     full = tuple(_conv_transpose_output_size(n, ki, si, 0, 0, di, func)
                  for n, si, di, ki in zip(xb.shape[2:], s, d, weight.shape[2:]))
     out = None
-    if (s == (1, 1) and weight.shape[1] == 1 and groups == xb.shape[1]
-            and math.prod(weight.shape[2:]) > 1
+    if (weight.shape[1] == 1 and groups == xb.shape[1] and math.prod(weight.shape[2:]) > 1
             and use_compiled(xb, weight) and bool(np.isfinite(weight).all())):
-        # depthwise, stride 1, compiled (as conv2d_backward's input gradient): the
+        # depthwise, compiled, at stride 1 (as conv2d_backward's input gradient): the
         # forward's nine-tap pass instead of a scatter per tap (taps added in reverse
-        # order, so the values differ from the scatter's by rounding)
-        out = flipped_correlation(xb, weight, s, d, sizes, pads)
+        # order, so the values differ from the scatter's by rounding); 3 x 3 at stride
+        # 2: each output gathered once, cropped (the scatter's values)
+        out = (flipped_correlation(xb, weight, s, d, sizes, pads) if s == (1, 1) else
+               depthwise_adjoint_s2(xb, weight, s, d, (pads[0][0], pads[1][0]), sizes))
     if out is None:
         out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
