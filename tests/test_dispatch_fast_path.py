@@ -372,3 +372,24 @@ def test_shape_checks_keep_their_errors():
     with pytest.raises(ValueError, match="same length"):
         shapes.mode_offset((3, 3), (1,), "same")
     assert shapes.valid_swap_needed((2, 3), (3, 4)) and not shapes.valid_swap_needed((3, 3), (3, 3))
+
+
+def test_mostly_zero_counts_the_head_first_and_agrees_with_the_rule():
+    # mostly_zero decides a dense kernel from its first size // SPARSE_TAP_RATIO + 1
+    # taps; the verdict is the rule's (non-zero taps * ratio <= size) on random
+    # kernels of 1-300 taps, 1-D, 2-D and not contiguous, with the non-zero taps
+    # anywhere (also all at the start, where the head alone cannot decide)
+    from convlib.direct import SPARSE_TAP_RATIO
+    rng = np.random.default_rng(7)
+    for t in range(3000):
+        n = int(rng.integers(1, 301))
+        k = np.zeros(n)
+        nnz = int(rng.integers(0, n + 1)) if t % 2 else int(rng.integers(0, n // 8 + 2))
+        nnz = min(nnz, n)
+        where = np.arange(nnz) if t % 5 == 0 else rng.choice(n, nnz, replace=False)
+        k[where] = rng.standard_normal(nnz) + 3
+        if t % 3 == 1:
+            k = k.reshape(1, n)
+        elif t % 3 == 2:
+            k = np.stack([k, k])[:, ::-1]          # 2-D, not contiguous
+        assert mostly_zero(k) == (np.count_nonzero(k) * SPARSE_TAP_RATIO <= k.size)
