@@ -62,6 +62,15 @@ def _same_layers(rng, count):
         yield k, d, pads, (int(rng.integers(1, 7)), int(rng.integers(1, 4)), H, W), H_out
 
 
+def _spy_kernels(monkeypatch):
+    """The names of the compiled kernels called from now on, in a list that grows."""
+    called = []
+    real = compiled._kernel
+    monkeypatch.setattr(compiled, "_kernel",
+                        lambda name, macs: called.append(name) or real(name, macs))
+    return called
+
+
 @needs_numba
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_flat_weight_gradient_matches_padded_oracle_and_row_kernel(dtype):
@@ -231,10 +240,7 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
     """The oracle tests above pass whichever kernel runs (every kernel computes the
     same sums): here the kernels called are spied on, so that a layer the flat or the
     phase kernel serves is not silently left to the row kernels."""
-    called = []
-    real = compiled._kernel
-    monkeypatch.setattr(compiled, "_kernel",
-                        lambda name, macs: called.append(name) or real(name, macs))
+    called = _spy_kernels(monkeypatch)
     rng = np.random.default_rng(40)
     x = rng.standard_normal((2, 3, 8, 10))
 
@@ -477,10 +483,7 @@ def test_stride_two_one_pass_backward_matches_numpy_path_and_oracle(monkeypatch)
     # x (in the last column, which meets the zeros after each row of dL/dy's layout:
     # the NaN made there is recomputed) and in dL/dy; the kernel is spied on, so that
     # the layers it serves (even widths) are not silently left to the other kernels
-    called = []
-    real = compiled._kernel
-    monkeypatch.setattr(compiled, "_kernel",
-                        lambda name, macs: called.append(name) or real(name, macs))
+    called = _spy_kernels(monkeypatch)
     rng = np.random.default_rng(50)
     cases, served = [], 0
     for dtype, (N, C, H, W), pads, (H_out, W_out) in _stride_two_layers(rng, 120):
@@ -527,10 +530,7 @@ def test_stride_two_gathered_adjoint_equals_numpy_scatter(monkeypatch):
     # depthwise_adjoint_s2: each output gathered once, written cropped): the scatter's
     # values bit for bit, with output padding and uneven padding, infinities and NaN
     # in the input; odd output widths and 1-D layers take the scatter
-    called = []
-    real = compiled._kernel
-    monkeypatch.setattr(compiled, "_kernel",
-                        lambda name, macs: called.append(name) or real(name, macs))
+    called = _spy_kernels(monkeypatch)
     rng = np.random.default_rng(51)
     cases, served = [], 0
     for dtype, (N, C, H, W), pads, _ in _stride_two_layers(rng, 120):

@@ -10,7 +10,8 @@ copies overlap and add. Computed as one matrix product per group followed by
 :func:`convlib.col2im` (1 x 1 kernels: the product's columns are the strided pixels,
 placed without a fold); depthwise layers scatter each tap's scaled copy instead, or
 run :mod:`convlib.compiled`'s kernels (at stride 1 mostly the forward correlation with
-the flipped kernel).
+the flipped kernel; a 3 x 3 kernel at stride 2 gathers each output once, cropped, with
+the scatter's values).
 Chapter 12 teaches it.
 """
 
