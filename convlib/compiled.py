@@ -1755,9 +1755,10 @@ def _s2_odd_rows(Hc: int, WE: int, p0: int) -> np.ndarray:
 def depthwise_adjoint_s2(u: np.ndarray, weight: np.ndarray, stride, dilation, pads,
                          sizes) -> np.ndarray | None:
     """The adjoint of depthwise conv2d (``C_out == C_in``) applied to ``u``, cropped:
-    rows and columns ``pads = (top, left)`` on of the padded grid, ``sizes`` of them
-    (zeros past the scatter's end), compiled, in one pass that writes each output once
-    (``_dw_s2_plane``); None for a layer it does not serve (``_s2_layer``).
+    the rows and columns of the padded grid from ``pads = (top, left)`` on, ``sizes``
+    of them (zeros past the scatter's end), compiled, in one pass that writes each
+    output once (``_dw_s2_plane``); None for a layer it does not serve
+    (``_s2_layer``).
     The taps must be finite. For the package (:func:`convlib.nn.conv_transpose2d`):
     equal bit for bit to the crop of :func:`depthwise_adjoint`."""
     if not _s2_layer(weight.shape[2:], stride, dilation, sizes, u.shape[2:]):
