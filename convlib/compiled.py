@@ -1793,14 +1793,9 @@ def depthwise_backward_s2(x: np.ndarray, g: np.ndarray, weight: np.ndarray, stri
     gx = np.empty(xc.shape, dtype=x.dtype)
     gw = np.empty((w.shape[0], 3, 3), dtype=x.dtype)
     gb = np.empty(w.shape[0], dtype=x.dtype)
-    if not gg.size:
-        gx[...] = 0
-        gw[...] = 0
-        gb[...] = 0
-    else:
-        H, W = xc.shape[2:]
-        _kernel("dw_backward_s2", 2 * gg.size * 9)(
-            xc, gg, w, gx, gw, gb, pads[0], pads[1], _s2_odd_rows(H, W // 2, pads[0]))
+    H, W = xc.shape[2:]   # not empty: the layers refuse empty inputs
+    _kernel("dw_backward_s2", 2 * gg.size * 9)(
+        xc, gg, w, gx, gw, gb, pads[0], pads[1], _s2_odd_rows(H, W // 2, pads[0]))
     return gx, gw[:, None], gb
 
 

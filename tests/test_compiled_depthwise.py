@@ -62,6 +62,22 @@ def _same_layers(rng, count):
         yield k, d, pads, (int(rng.integers(1, 7)), int(rng.integers(1, 4)), H, W), H_out
 
 
+def _batch_with_edges(rng, dtype, H, W, edges):
+    """A random batch ``x`` of 1-3 samples and channels of ``H x W`` planes, a depthwise
+    3 x 3 weight of 1-2 output channels per input channel, and ``C``; with ``edges``,
+    infinities and NaN on every plane's first and last rows and columns (which masked
+    taps read from the neighbouring row or plane and must leave out)."""
+    N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    if edges:
+        x[:, :, 0, 0] = np.inf
+        x[:, :, -1, -1] = -np.inf
+        x[:, :, H // 2, -1] = np.nan
+        x[:, :, -1, 0] = np.nan
+    w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+    return x, w, C
+
+
 def _spy_kernels(monkeypatch):
     """The names of the compiled kernels called from now on, in a list that grows."""
     called = []
@@ -285,14 +301,7 @@ def test_forward_masked_plane_pass_equals_numpy_path(monkeypatch):
         top, bottom = (int(v) for v in rng.integers(0, 4, 2))
         if H + top + bottom < 2 * d0 + 1:
             continue
-        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
-        x = rng.standard_normal((N, C, H, W)).astype(dtype)
-        if t % 3 == 0:
-            x[:, :, 0, 0] = np.inf
-            x[:, :, -1, -1] = -np.inf
-            x[:, :, H // 2, -1] = np.nan
-            x[:, :, -1, 0] = np.nan
-        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        x, w, C = _batch_with_edges(rng, dtype, H, W, t % 3 == 0)
         pad = ((top, bottom), (left, 2 - left))
         x0 = x.copy()
         y = nn.conv2d(x, w, padding=pad, dilation=(d0, 1), groups=C)
@@ -351,14 +360,7 @@ def test_forward_stride_two_gathered_pass_equals_numpy_path(monkeypatch):
         pad = tuple((int(a), int(b)) for a, b in rng.integers(0, 3, (2, 2)))
         if any(n + lo + hi < 2 * di + 1 for n, (lo, hi), di in zip((H, W), pad, d)):
             continue
-        N, C, mult = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
-        x = rng.standard_normal((N, C, H, W)).astype(dtype)
-        if t % 3 == 0:
-            x[:, :, 0, 0] = np.inf
-            x[:, :, -1, -1] = -np.inf
-            x[:, :, H // 2, -1] = np.nan
-            x[:, :, -1, 0] = np.nan
-        w = rng.standard_normal((C * mult, 1, 3, 3)).astype(dtype)
+        x, w, C = _batch_with_edges(rng, dtype, H, W, t % 3 == 0)
         y = nn.conv2d(x, w, stride=2, padding=pad, dilation=d, groups=C)
         cases.append((x, w, pad, d, C, y))
     assert len(cases) > 40
