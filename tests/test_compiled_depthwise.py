@@ -266,7 +266,9 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
         compiled.depthwise_weight_gradient(x, g, k, stride, dilation, pads)
         return called
 
-    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat"]      # 'same' columns
+    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_masked"]    # 3 x 3, 'same' columns
+    assert kernels((9, 10), (1, 1), pads=(2, 1)) == ["dw_weight_grad_masked"]
+    assert kernels((8, 10), (1, 1), k=(3, 5), pads=(1, 2)) == ["dw_weight_grad_flat"]
     assert kernels((6, 8), (1, 1), pads=(0, 0)) == ["dw_weight_grad"]  # narrower g
     assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat", "dw_phases"]  # 4 phases
     assert kernels((4, 5), (2, 2), dilation=(2, 2), pads=(2, 2)) == ["dw_weight_grad_s2"]
@@ -274,10 +276,63 @@ def test_weight_gradient_takes_each_kernel_where_its_layers_are(monkeypatch):
     assert kernels((4, 10), (2, 1)) == ["dw_weight_grad"]
     # from DW_GRAD_THREE_MIN_BATCH samples, three taps a pass (not with column dilation)
     monkeypatch.setattr(compiled, "DW_GRAD_THREE_MIN_BATCH", 2)
-    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_flat3"]
+    assert kernels((8, 10), (1, 1)) == ["dw_weight_grad_masked"]
+    assert kernels((8, 10), (1, 1), k=(3, 5), pads=(1, 2)) == ["dw_weight_grad_flat3"]
     assert kernels((4, 5), (2, 2)) == ["dw_weight_grad_flat3", "dw_phases"]
     assert kernels((8, 10), (1, 1), dilation=(1, 2), pads=(1, 2)) == ["dw_weight_grad_flat"]
     assert kernels((8, 10), (1, 1), k=(3, 1), pads=(1, 0)) == ["dw_weight_grad_flat"]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_masked_weight_gradient_matches_oracle_with_non_finite_edges(dtype, monkeypatch):
+    # _dw_weight_grad_masked (3 x 3, stride 1, 'same' columns): random heights 1-12
+    # and widths 1-40, row paddings 0-3 on each side (rows no tap reaches), the column
+    # padding split at random, batches 1-9 (four samples a pass, then the rest one by
+    # one) and channels 1-3 (the batch's first and last planes, read from copies, in
+    # one run of four where N <= 4 and C == 1); every third layer with infinities and
+    # NaN on the planes' edges, which the masked taps read from the neighbouring row or
+    # plane and must leave out: the oracle's non-finite entries exactly, the others
+    # within rounding; the inputs unchanged
+    called = _spy_kernels(monkeypatch)
+    rng = np.random.default_rng(41)
+    eps = np.finfo(dtype).eps
+    seen = 0
+    for t in range(90):
+        N, C = int(rng.integers(1, 10)), int(rng.integers(1, 4))
+        H, W = int(rng.integers(1, 13)), int(rng.integers(1, 41))
+        left = int(rng.integers(0, 3))
+        pads = ((int(rng.integers(0, 4)), int(rng.integers(0, 4))), (left, 2 - left))
+        H_out = H + sum(pads[0]) - 2
+        if H_out < 1:
+            continue
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        if t % 3 == 0:
+            x[0, 0, 0, 0] = np.inf
+            x[N - 1, C - 1, H - 1, W - 1] = -np.inf
+            x[rng.integers(N), rng.integers(C), H // 2, W - 1] = np.nan
+            x[rng.integers(N), rng.integers(C), H - 1, 0] = np.nan
+        g = rng.standard_normal((N, C, H_out, W)).astype(dtype)
+        x0, g0 = x.copy(), g.copy()
+        del called[:]
+        gw, gb = compiled.depthwise_weight_gradient(x, g, (3, 3), (1, 1), (1, 1),
+                                                    (pads[0][0], pads[1][0]))
+        assert called == ["dw_weight_grad_masked"]
+        np.testing.assert_array_equal(x, x0)
+        np.testing.assert_array_equal(g, g0)
+        want_w, want_b, mag_w, mag_b = _oracle(x, g, (3, 3), (1, 1), pads)
+        assert gw.shape == (C, 1, 3, 3) and gw.dtype == dtype and gb.dtype == dtype
+        got = gw[:, 0]
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want_w))
+        np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want_w))
+        np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want_w))
+        finite = np.isfinite(want_w)
+        bound = 2 * (N * H_out * W + 64) * eps * mag_w + np.finfo(dtype).tiny
+        assert (np.abs(got[finite] - want_w[finite]) <= bound[finite]).all()
+        assert (np.abs(gb - want_b) <= 2 * (N * H_out * W + 64) * eps * mag_b
+                + np.finfo(dtype).tiny).all()
+        seen += 1
+    assert seen > 50
 
 
 @needs_numba
