@@ -296,10 +296,12 @@ def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation, lows) -> No
     image row. ``blocks`` is scratch: the entries that fall in the padding are set to
     zero (adding ``+0`` changes no sum that started from ``+0``).
 
-    Measured (NumPy 2.4.6, one core, CPU time, min of 9 interleaved rounds, on this
-    2-core machine): the 27 rows of 4 samples of a 3->64 layer at 56 x 56, float32,
-    0.13 ms with :func:`fold_into` (about 21 ns per 56-value row, NumPy's per-row
-    overhead), against about a third of that flat."""
+    Measured with NumPy 2.4.6 on this 2-core machine (one core, CPU time, min of 9
+    interleaved rounds, two runs): the 27 rows of 4 samples of a 3 x 3 layer from 3
+    channels at 56 x 56 took 0.135-0.138 ms with :func:`fold_into` (about 20 ns per
+    56-value row: NumPy's per-row overhead) and 0.061 ms flat in float32, 0.225-0.227
+    against 0.088 ms in float64; one sample from 64 channels 0.71-0.77 against
+    0.22-0.23 ms (float32), 1.31-1.58 against 0.39-0.44 ms (float64)."""
     H, W = out.shape[-2:]
     kH, kW, H_out, W_out = blocks.shape[-4:]
     if W_out != W:
@@ -322,7 +324,10 @@ def unfold_cropped_into(cols: np.ndarray, x: np.ndarray, dilation, lows) -> None
     stride-1 layer whose output is as wide as its input: the values of
     ``unfold_view(pad(x))`` without the padded copy, one flat copy per tap (see
     :func:`flat_taps`) instead of one per image row, zeros where the taps meet the
-    padding."""
+    padding. Measured as :func:`fold_cropped_into` (same runs): 4 samples of 3 channels
+    at 56 x 56, 0.044-0.045 ms against 0.068-0.072 for ``numpy.pad`` and a copy of
+    :func:`unfold_view` in float32 (0.059-0.060 against 0.098, float64); one sample of
+    64 channels 0.17 against 0.25-0.26 ms (float32)."""
     H, W = x.shape[-2:]
     kH, kW, H_out, W_out = cols.shape[-4:]
     if W_out != W:
