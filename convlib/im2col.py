@@ -15,7 +15,7 @@ channels-last images (one patch per row, channels fastest); ``indirection_buffer
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -255,10 +255,13 @@ def fold_into(out: np.ndarray, blocks: np.ndarray, stride, dilation) -> None:
             out[:, :, rows, cols_] += blocks[:, :, i, j]
 
 
-def flat_taps(kernel, dilation, lows, in_hw, out_h: int):
+def flat_taps(kernel: Sequence[int], dilation: Sequence[int], lows: Sequence[int],
+              in_hw: Sequence[int], out_h: int
+              ) -> Iterator[tuple[int, int, tuple[int, int, int, slice, slice | None]
+                                  | None]]:
     """Per kernel tap, how :func:`fold_cropped_into` and :func:`unfold_cropped_into`
-    move its block as one flat run: ``(i, j, start, stop, shift, rows, wrapped)``, or
-    ``(i, j, None, ...)`` for a tap that meets no input sample.
+    move its block as one flat run: ``(i, j, (start, stop, shift, rows, wrapped))``,
+    or ``(i, j, None)`` for a tap that meets no input sample.
 
     For stride 1 and an output as wide as the input (``W_out == W``: ``'same'``
     padding, any height), tap ``(i, j)`` meets input sample ``(p + r, q + c)`` at output
@@ -270,7 +273,7 @@ def flat_taps(kernel, dilation, lows, in_hw, out_h: int):
 
     Examples
     --------
-    >>> [t[2:5] for t in flat_taps((1, 3), (1, 1), (0, 1), (2, 4), 2)]
+    >>> [t[2][:3] for t in flat_taps((1, 3), (1, 1), (0, 1), (2, 4), 2)]
     [(1, 8, -1), (0, 8, 0), (0, 7, 1)]
     """
     (kH, kW), (dH, dW), (lo_h, lo_w), (H, W) = kernel, dilation, lows, in_hw
@@ -280,14 +283,15 @@ def flat_taps(kernel, dilation, lows, in_hw, out_h: int):
         for j in range(kW):
             c = dW * j - lo_w
             if p1 <= p0 or abs(c) >= W:
-                yield i, j, None, None, None, None, None
+                yield i, j, None
                 continue
             wrapped = slice(0, -c) if c < 0 else slice(W - c, W) if c > 0 else None
-            yield (i, j, p0 * W + max(0, -c), p1 * W - max(0, c), r * W + c,
-                   slice(p0, p1), wrapped)
+            yield i, j, (p0 * W + max(0, -c), p1 * W - max(0, c), r * W + c,
+                         slice(p0, p1), wrapped)
 
 
-def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation, lows) -> None:
+def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation: Sequence[int],
+                      lows: Sequence[int]) -> None:
     """Add the columns ``blocks`` (..., kH, kW, H_out, W) of a stride-1 layer whose
     output is as wide as its input into the *unpadded* images ``out`` (..., H, W),
     C-contiguous, in place: what :func:`fold_into` then the crop of the zero padding
@@ -307,10 +311,10 @@ def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation, lows) -> No
     if W_out != W:
         raise ValueError(f"fold_cropped_into: blocks must be {W} wide; got {W_out}")
     flat = np.reshape(out, out.shape[:-2] + (H * W,), copy=False)   # a view, or raise
-    for i, j, start, stop, shift, rows, wrapped in flat_taps((kH, kW), dilation, lows,
-                                                            (H, W), H_out):
-        if start is None:
+    for i, j, plan in flat_taps((kH, kW), dilation, lows, (H, W), H_out):
+        if plan is None:
             continue
+        start, stop, shift, rows, wrapped = plan
         b = blocks[..., i, j, :, :]
         if wrapped is not None:
             b[..., rows, wrapped] = 0
@@ -318,7 +322,8 @@ def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation, lows) -> No
             np.reshape(b, b.shape[:-2] + (H_out * W,), copy=False)[..., start:stop]
 
 
-def unfold_cropped_into(cols: np.ndarray, x: np.ndarray, dilation, lows) -> None:
+def unfold_cropped_into(cols: np.ndarray, x: np.ndarray, dilation: Sequence[int],
+                        lows: Sequence[int]) -> None:
     """Write the im2col columns of ``x`` (..., H, W), zero padded by ``lows`` before
     each axis (and as needed after), into ``cols`` (..., kH, kW, H_out, W) for a
     stride-1 layer whose output is as wide as its input: the values of
@@ -333,12 +338,12 @@ def unfold_cropped_into(cols: np.ndarray, x: np.ndarray, dilation, lows) -> None
     if W_out != W:
         raise ValueError(f"unfold_cropped_into: cols must be {W} wide; got {W_out}")
     flat = x.reshape(x.shape[:-2] + (H * W,))
-    for i, j, start, stop, shift, rows, wrapped in flat_taps((kH, kW), dilation, lows,
-                                                            (H, W), H_out):
+    for i, j, plan in flat_taps((kH, kW), dilation, lows, (H, W), H_out):
         b = cols[..., i, j, :, :]
-        if start is None:
+        if plan is None:
             b[...] = 0
             continue
+        start, stop, shift, rows, wrapped = plan
         bf = np.reshape(b, b.shape[:-2] + (H_out * W,), copy=False)  # a view, or raise
         bf[..., start:stop] = flat[..., start + shift:stop + shift]
         bf[..., :start] = 0
