@@ -180,11 +180,12 @@ def _dense_gradients(x: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
     (:func:`convlib.im2col.fold_cropped_into`, :func:`convlib.im2col.unfold_cropped_into`),
     with no padded copy of ``x`` and no crop: the same values (the same additions in
     the same order; the same columns). Measured with NumPy 2.4.6 and its OpenBLAS on
-    this 2-core machine (``time_interleaved``, min of 7 rounds, shared machine): the
-    whole ``conv2d_backward`` took 0.75-0.93 times the former padded path on the
+    this 2-core machine (``time_interleaved``, min of 7 rounds, while other jobs ran):
+    the whole ``conv2d_backward`` took 0.74-0.97 times the former padded path on the
     benchmark's 3 x 3 stride-1 layers (3->64 @56 N=8 and 32, 64->64 @56, 128->128
-    @28, 256->256 @14, 64->64 @28 d2; float32 and float64; 2 threads), 0.90-0.93 on
-    one thread (3->64 @56); the parts in :func:`convlib.im2col.fold_cropped_into`."""
+    @28, 256->256 @14, 64->64 @28 d2; float32 and float64; 2 threads, 3 runs; about
+    0.8 on the first layer and 64->64 @56, about 0.9 on the others), 0.84-1.00 on one
+    thread (2 runs); the parts in :func:`convlib.im2col.fold_cropped_into`."""
     N, C_out, H_out, W_out = g.shape
     _, Cg, kH, kW = weight.shape
     C_in, Og, K, L = x.shape[1], C_out // groups, Cg * kH * kW, H_out * W_out
