@@ -15,7 +15,7 @@ channels-last images (one patch per row, channels fastest); ``indirection_buffer
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -253,6 +253,103 @@ def fold_into(out: np.ndarray, blocks: np.ndarray, stride, dilation) -> None:
         for j in range(kW):
             rows, cols_ = tap_window(i, j, stride, dilation, (H_out, W_out))
             out[:, :, rows, cols_] += blocks[:, :, i, j]
+
+
+def flat_taps(kernel: Sequence[int], dilation: Sequence[int], lows: Sequence[int],
+              in_hw: Sequence[int], out_h: int
+              ) -> Iterator[tuple[int, int, tuple[int, int, int, slice, slice | None]
+                                  | None]]:
+    """Per kernel tap, how :func:`fold_cropped_into` and :func:`unfold_cropped_into`
+    move its block as one flat run: ``(i, j, (start, stop, shift, rows, wrapped))``,
+    or ``(i, j, None)`` for a tap that meets no input sample.
+
+    For stride 1 and an output as wide as the input (``W_out == W``: ``'same'``
+    padding, any height), tap ``(i, j)`` meets input sample ``(p + r, q + c)`` at output
+    ``(p, q)``, with ``r = dH*i - lo_H`` and ``c = dW*j - lo_W``; in the flattened
+    ``H*W`` planes that is index ``p*W + q + shift``, ``shift = r*W + c``, for the
+    output indices ``start <= p*W + q < stop``, except the ``|c|`` columns ``wrapped``
+    of the output ``rows`` whose ``q + c`` falls outside ``0 .. W - 1`` (their flat
+    index lands in the row above or below).
+
+    Examples
+    --------
+    >>> [t[2][:3] for t in flat_taps((1, 3), (1, 1), (0, 1), (2, 4), 2)]
+    [(1, 8, -1), (0, 8, 0), (0, 7, 1)]
+    """
+    (kH, kW), (dH, dW), (lo_h, lo_w), (H, W) = kernel, dilation, lows, in_hw
+    for i in range(kH):
+        r = dH * i - lo_h
+        p0, p1 = max(0, -r), min(out_h, H - r)
+        for j in range(kW):
+            c = dW * j - lo_w
+            if p1 <= p0 or abs(c) >= W:
+                yield i, j, None
+                continue
+            wrapped = slice(0, -c) if c < 0 else slice(W - c, W) if c > 0 else None
+            yield i, j, (p0 * W + max(0, -c), p1 * W - max(0, c), r * W + c,
+                         slice(p0, p1), wrapped)
+
+
+def fold_cropped_into(out: np.ndarray, blocks: np.ndarray, dilation: Sequence[int],
+                      lows: Sequence[int]) -> None:
+    """Add the columns ``blocks`` (..., kH, kW, H_out, W) of a stride-1 layer whose
+    output is as wide as its input into the *unpadded* images ``out`` (..., H, W),
+    C-contiguous, in place: what :func:`fold_into` then the crop of the zero padding
+    (``lows`` before each axis) give, with the same additions in the same order (the
+    same values), as one flat add per tap (see :func:`flat_taps`) instead of one add per
+    image row. ``blocks`` is scratch: the entries that fall in the padding are set to
+    zero (adding ``+0`` changes no sum that started from ``+0``).
+
+    Measured with NumPy 2.4.6 on this 2-core machine (one core, CPU time, min of 9
+    interleaved rounds, two runs): the 27 rows of 4 samples of a 3 x 3 layer from 3
+    channels at 56 x 56 took 0.135-0.138 ms with :func:`fold_into` (about 20 ns per
+    56-value row: NumPy's per-row overhead) and 0.061 ms flat in float32, 0.225-0.227
+    against 0.088 ms in float64; one sample from 64 channels 0.71-0.77 against
+    0.22-0.23 ms (float32), 1.31-1.58 against 0.39-0.44 ms (float64)."""
+    H, W = out.shape[-2:]
+    kH, kW, H_out, W_out = blocks.shape[-4:]
+    if W_out != W:
+        raise ValueError(f"fold_cropped_into: blocks must be {W} wide; got {W_out}")
+    flat = np.reshape(out, out.shape[:-2] + (H * W,), copy=False)   # a view, or raise
+    for i, j, plan in flat_taps((kH, kW), dilation, lows, (H, W), H_out):
+        if plan is None:
+            continue
+        start, stop, shift, rows, wrapped = plan
+        b = blocks[..., i, j, :, :]
+        if wrapped is not None:
+            b[..., rows, wrapped] = 0
+        flat[..., start + shift:stop + shift] += \
+            np.reshape(b, b.shape[:-2] + (H_out * W,), copy=False)[..., start:stop]
+
+
+def unfold_cropped_into(cols: np.ndarray, x: np.ndarray, dilation: Sequence[int],
+                        lows: Sequence[int]) -> None:
+    """Write the im2col columns of ``x`` (..., H, W), zero padded by ``lows`` before
+    each axis (and as needed after), into ``cols`` (..., kH, kW, H_out, W) for a
+    stride-1 layer whose output is as wide as its input: the values of
+    ``unfold_view(pad(x))`` without the padded copy, one flat copy per tap (see
+    :func:`flat_taps`) instead of one per image row, zeros where the taps meet the
+    padding. Measured as :func:`fold_cropped_into` (same runs): 4 samples of 3 channels
+    at 56 x 56, 0.044-0.045 ms against 0.068-0.072 for ``numpy.pad`` and a copy of
+    :func:`unfold_view` in float32 (0.059-0.060 against 0.098, float64); one sample of
+    64 channels 0.17 against 0.25-0.26 ms (float32)."""
+    H, W = x.shape[-2:]
+    kH, kW, H_out, W_out = cols.shape[-4:]
+    if W_out != W:
+        raise ValueError(f"unfold_cropped_into: cols must be {W} wide; got {W_out}")
+    flat = x.reshape(x.shape[:-2] + (H * W,))
+    for i, j, plan in flat_taps((kH, kW), dilation, lows, (H, W), H_out):
+        b = cols[..., i, j, :, :]
+        if plan is None:
+            b[...] = 0
+            continue
+        start, stop, shift, rows, wrapped = plan
+        bf = np.reshape(b, b.shape[:-2] + (H_out * W,), copy=False)  # a view, or raise
+        bf[..., start:stop] = flat[..., start + shift:stop + shift]
+        bf[..., :start] = 0
+        bf[..., stop:] = 0
+        if wrapped is not None:
+            b[..., rows, wrapped] = 0
 
 
 def serves_im2col(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> str | None:

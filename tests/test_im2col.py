@@ -340,3 +340,51 @@ def test_im2col_returns_a_fresh_writable_array(k, shape, padding):
 def test_huge_requests_are_refused_before_allocating(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 9), st.integers(1, 9), st.integers(0, 4), st.integers(0, 4),
+       st.integers(0, 10), st.sampled_from(["float32", "float64", "int64"]),
+       st.booleans())
+def test_flat_fold_and_unfold_equal_the_padded_ones(kH, kW, dH, dW, H, W, lo_h, hi_h,
+                                                     lo_frac, dtype, non_finite):
+    """fold_cropped_into and unfold_cropped_into (stride 1, an output as wide as the
+    input: lo_W + hi_W = dW*(kW - 1), any split; any height padding, taps that meet
+    only padding included) give bit for bit what fold_into then the crop, and the
+    padded unfold_view, give; the inputs they only read are not modified."""
+    tw = dW * (kW - 1)
+    lo_w = lo_frac * tw // 10
+    pads = ((lo_h, hi_h), (lo_w, tw - lo_w))
+    Hp = H + lo_h + hi_h
+    if Hp < dH * (kH - 1) + 1:
+        return
+    H_out = Hp - dH * (kH - 1)
+    rng = np.random.default_rng(kH * 1000 + H * 10 + W)
+    x = (rng.standard_normal((2, 3, H, W)) * 4).astype(dtype)
+    blocks = (rng.standard_normal((2, 3, kH, kW, H_out, W)) * 4).astype(dtype)
+    if non_finite and dtype != "int64":
+        x[0, 1, 0, -1], blocks[1, 0, 0, -1, 0, 0], blocks[0, 2, -1, 0, -1, -1] = \
+            np.nan, np.inf, -np.inf
+    x0 = x.copy()
+    want = np.zeros((2, 3, Hp, W + tw), dtype)
+    im2col_module.fold_into(want, blocks, (1, 1), (dH, dW))
+    want = want[:, :, lo_h:lo_h + H, lo_w:lo_w + W]
+    got = np.zeros((2, 3, H, W), dtype)
+    im2col_module.fold_cropped_into(got, blocks.copy(), (dH, dW), (lo_h, lo_w))
+    np.testing.assert_array_equal(got, want)
+    xp = np.pad(x, ((0, 0), (0, 0)) + pads)
+    want_cols = im2col_module.unfold_view(xp, (kH, kW), (1, 1), (dH, dW))
+    cols = np.full((2, 3, kH, kW, H_out, W), 7, dtype)    # stale values overwritten
+    im2col_module.unfold_cropped_into(cols, x, (dH, dW), (lo_h, lo_w))
+    np.testing.assert_array_equal(cols, want_cols)
+    np.testing.assert_array_equal(x, x0)
+
+
+def test_flat_fold_refuses_another_width():
+    with pytest.raises(ValueError, match="blocks must be 5 wide; got 4"):
+        im2col_module.fold_cropped_into(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 1, 2, 5, 4)),
+                                        (1, 1), (0, 0))
+    with pytest.raises(ValueError, match="cols must be 5 wide; got 4"):
+        im2col_module.unfold_cropped_into(np.zeros((1, 1, 1, 2, 5, 4)),
+                                          np.zeros((1, 1, 5, 5)), (1, 1), (0, 0))

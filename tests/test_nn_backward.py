@@ -414,6 +414,12 @@ def dense_gradients_oracle(x, w, g, s, pads, d, groups, mode):
     (3, 2, 1, (1, 3), (2, 2), (1, 1), ((0, 1), (2, 1)), "reflect"),
     (2, 3, 1, (3, 3), (1, 1), (2, 2), ((2, 2), (1, 1)), "replicate"),
     (4, 4, 2, (3, 1), (1, 2), (1, 1), ((1, 1), (0, 0)), "circular"),
+    # stride 1, zero padding, output as wide as the input: the flat fold and copy
+    (3, 4, 1, (3, 3), (1, 1), (2, 2), ((2, 2), (2, 2)), "zeros"),
+    (4, 6, 2, (2, 4), (1, 1), (2, 1), ((0, 3), (1, 2)), "zeros"),
+    (3, 2, 1, (3, 3), (1, 1), (1, 1), ((3, 0), (2, 0)), "zeros"),
+    (2, 2, 1, (3, 3), (1, 1), (5, 5), ((10, 0), (10, 0)), "zeros"),  # taps in padding only
+    (3, 4, 1, (3, 3), (1, 1), (1, 1), ((1, 1), (0, 0)), "zeros"),   # narrower: not flat
 ])
 def test_dense_gradients_in_chunks_agree_with_the_definitions(C_in, C_out, groups, k, s, d,
                                                               pads, mode, dtype, block,

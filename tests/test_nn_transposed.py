@@ -239,3 +239,28 @@ def test_chunk_samples_spreads_the_batch_evenly(monkeypatch):
     for N, per, want in [(8, 100, 4), (6, 100, 6), (7, 100, 4), (3, 1000, 1), (1, 1, 1),
                          (13, 100, 5), (0, 100, 1)]:
         assert transposed.chunk_samples(N, per) == want
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("groups, k, d, pads, op", [
+    (1, (3, 3), (1, 1), ((1, 1), (1, 1)), (0, 0)),
+    (1, (3, 3), (2, 2), ((2, 2), (2, 2)), (1, 0)),        # output_padding on H only
+    (2, (2, 4), (2, 1), ((0, 3), (1, 2)), (0, 0)),        # even kernel, asymmetric
+    (1, (3, 3), (3, 4), ((0, 0), (8, 0)), (2, 0)),        # taps that land in the crop only
+])
+def test_stride_one_transpose_as_wide_as_its_input_equals_the_loops(groups, k, d, pads,
+                                                                     op, dtype):
+    """Stride 1, output as wide as the input: conv2d_adjoint folds straight into the
+    cropped planes (fold_cropped_into); the loops' result (exact on integers) and the
+    input unmodified."""
+    rng = np.random.default_rng(sum(k) + groups)
+    x = rng.integers(-4, 5, (3, 4, 5, 7)).astype(dtype)
+    w = rng.integers(-4, 5, (4, 6 // groups) + k).astype(dtype)
+    x0 = x.copy()
+    got = nn.conv_transpose2d(x, w, stride=1, padding=pads, output_padding=op,
+                              groups=groups, dilation=d)
+    want = transpose_ref(x.astype(int), w.astype(int), None, (1, 1), list(pads), op, d,
+                         groups)
+    assert got.dtype == dtype and got.shape[3] == x.shape[3]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(x, x0)

@@ -26,7 +26,7 @@ import numpy as np
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..compiled import (depthwise_adjoint, depthwise_adjoint_s2, depthwise_forward,
                         use_compiled)
-from ..im2col import fold_into, tap_window
+from ..im2col import fold_cropped_into, fold_into, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
 from ._args import (Pairs, as_layer_array, layer_inputs, padding_pairs, per_axis,
@@ -39,7 +39,8 @@ __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose2d_phases",
 
 
 def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride: Ints,
-                   dilation: Ints, groups: int) -> NDArray[Any]:
+                   dilation: Ints, groups: int,
+                   cropped: tuple[Ints, Ints] | None = None) -> NDArray[Any]:
     """The adjoint of an unpadded ``conv2d(., weight)`` applied to ``u``.
 
     ``u`` has shape ``(N, C_out, H_out, W_out)`` and ``weight`` ``(C_out, C_in/G, kH,
@@ -49,6 +50,12 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     columns are the strided pixels: placed, no fold); depthwise
     layers add each tap's scaled copy of ``u`` in place instead (compiled:
     ``convlib.compiled.depthwise_adjoint``).
+
+    ``cropped = (lows, sizes)`` (dense or grouped, kernel larger than 1 x 1, stride 1,
+    ``sizes[1] == W_out``): the result cropped to ``sizes`` after ``lows``, folded
+    directly into the cropped planes, one flat add per tap
+    (:func:`convlib.im2col.fold_cropped_into`): the same values as the crop of the
+    full result, without the full array.
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
@@ -73,15 +80,18 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     dtype = np.result_type(u, weight)
     wt = even_rows(wg.transpose(0, 2, 1).astype(dtype, copy=False))
     K = Cg * kH * kW
-    out = np.zeros((N, groups * Cg) + tuple(full_hw), dtype=dtype)
+    plane = tuple(full_hw) if cropped is None else tuple(cropped[1])
+    out = np.zeros((N, groups * Cg) + plane, dtype=dtype)
     step = chunk_samples(N, groups * K * H_out * W_out * dtype.itemsize)
     cols = np.empty((step, groups, wt.shape[1], H_out * W_out), dtype=dtype)
     for n0 in range(0, N, step):  # columns of a few samples, folded while in cache
         m = min(step, N - n0)
         np.matmul(wt, ug[n0:n0 + m], out=cols[:m])
-        fold_into(out[n0:n0 + m],
-                  cols[:m, :, :K].reshape(m, groups * Cg, kH, kW, H_out, W_out),
-                  stride, dilation)
+        blocks = cols[:m, :, :K].reshape(m, groups * Cg, kH, kW, H_out, W_out)
+        if cropped is None:
+            fold_into(out[n0:n0 + m], blocks, stride, dilation)
+        else:
+            fold_cropped_into(out[n0:n0 + m], blocks, dilation, cropped[0])
     return out
 
 
@@ -201,6 +211,13 @@ def _transpose(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: IntOrS
         # 2: each output gathered once, cropped (the scatter's values)
         out = (flipped_correlation(xb, weight, s, d, sizes, pads) if s == (1, 1) else
                depthwise_adjoint_s2(xb, weight, s, d, (pads[0][0], pads[1][0]), sizes))
+    if (out is None and s == (1, 1) and sizes[1] == xb.shape[3]
+            and not (weight.shape[1] == 1 and groups == xb.shape[1])
+            and math.prod(weight.shape[2:]) > 1):
+        # dense or grouped, stride 1, as wide as the input: folded into the cropped
+        # planes (conv2d_adjoint's cropped; the crop's values)
+        out = conv2d_adjoint(xb, weight, full, s, d, groups,
+                             ((pads[0][0], pads[1][0]), (sizes[0], sizes[1])))
     if out is None:
         out = _crop(conv2d_adjoint(xb, weight, full, s, d, groups), pads, op, sizes)
     if nd == 1:
