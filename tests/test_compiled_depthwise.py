@@ -336,6 +336,47 @@ def test_masked_weight_gradient_matches_oracle_with_non_finite_edges(dtype, monk
 
 
 @needs_numba
+def test_masked_weight_gradient_non_finite_grad_output_as_numpy_path(monkeypatch):
+    # infinities and NaN in dL/dy (not only in x), 3 x 3 at stride 1 with 'same'
+    # columns: the masked pass selects away the taps that read the zero padding (no
+    # inf * 0 = NaN), so conv2d_backward, seeing a non-finite dL/db, pads and
+    # recomputes as the NumPy path does (inf * 0 = NaN there): its dL/dw and dL/db
+    # have the NumPy path's non-finite pattern and values (and the kernel's alone
+    # would not, in some of these layers)
+    rng = np.random.default_rng(43)
+    differs = 0
+    for t in range(12):
+        N, C = int(rng.integers(1, 7)), int(rng.integers(1, 3))
+        H, W = int(rng.integers(1, 7)), int(rng.integers(1, 9))
+        left = int(rng.integers(0, 3))
+        pads = ((int(rng.integers(0, 3)), int(rng.integers(0, 3))), (left, 2 - left))
+        H_out = H + sum(pads[0]) - 2
+        if H_out < 1:
+            continue
+        x = rng.standard_normal((N, C, H, W))
+        w = rng.standard_normal((C, 1, 3, 3))
+        g = rng.standard_normal((N, C, H_out, W))
+        g[0, 0, 0, 0] = np.inf
+        g[N - 1, C - 1, H_out - 1, W - 1] = -np.inf
+        g[rng.integers(N), rng.integers(C), rng.integers(H_out), rng.integers(W)] = np.nan
+        _, gw, gb = nn.conv2d_backward(x, w, g, padding=pads, groups=C)
+        got = compiled.depthwise_weight_gradient(x, g, (3, 3), (1, 1), (1, 1),
+                                                 (pads[0][0], pads[1][0]))
+        with monkeypatch.context() as m:
+            m.setattr(compiled, "USE_COMPILED", False)
+            _, want_w, want_b = nn.conv2d_backward(x, w, g, padding=pads, groups=C)
+        assert got[0].shape == want_w.shape
+        differs += not np.array_equal(np.isnan(got[0]), np.isnan(want_w))
+        for a, b in ((gw, want_w), (gb, want_b), (got[1], want_b)):
+            np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+            np.testing.assert_array_equal(np.isposinf(a), np.isposinf(b))
+            np.testing.assert_array_equal(np.isneginf(a), np.isneginf(b))
+            f = np.isfinite(b)
+            np.testing.assert_allclose(a[f], b[f], rtol=1e-10, atol=1e-10)
+    assert differs > 0
+
+
+@needs_numba
 def test_forward_masked_plane_pass_equals_numpy_path(monkeypatch):
     # a 3 x 3 kernel at stride 1 with the output as wide as the input, on rows of at
     # most DW_MASKED_ROW_BYTES: the masked pass over the whole plane (reading the
