@@ -2036,10 +2036,10 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
     of its own (at stride 1 with ``g`` as wide as ``x``, the batch first, then the
     plane in 16 interleaved partial sums: ``_dw_weight_grad_flat``; at stride 2 with
     ``x`` twice as large as ``g``, the same on the input's four phases:
-    :func:`_dw_weight_grad_phases`; a 3 x 3 kernel at stride 1 with ``g`` as wide as
-    ``x``, a kernel row's taps a pass, the position's batch first, then the plane in 64
-    interleaved partial sums: ``_dw_weight_grad_masked``), so it equals the NumPy
-    path's ``einsum`` up to rounding."""
+    :func:`_dw_weight_grad_phases`; a 3 x 3 kernel without dilation at stride 1, ``g``
+    as wide as ``x``, a kernel row's taps a pass, the position's batch first, then the
+    plane in 64 interleaved partial sums: ``_dw_weight_grad_masked``), so it equals the
+    NumPy path's ``einsum`` up to rounding."""
     dtype = np.result_type(x, g)
     xc = np.ascontiguousarray(x, dtype=dtype)
     gg = np.ascontiguousarray(g, dtype=dtype)
