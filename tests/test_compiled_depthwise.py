@@ -62,6 +62,18 @@ def _same_layers(rng, count):
         yield k, d, pads, (int(rng.integers(1, 7)), int(rng.integers(1, 4)), H, W), H_out
 
 
+def _same_3x3_layer(rng, n_max, c_max, h_max, w_max, pad_max):
+    """A random depthwise 3 x 3 stride-1 layer with 'same' columns: batch, channels,
+    height, width (below the given bounds), the paddings (rows 0 to ``pad_max - 1`` on
+    each side, the two columns split at random) and the output height (below 1 where
+    no row fits)."""
+    N, C = int(rng.integers(1, n_max)), int(rng.integers(1, c_max))
+    H, W = int(rng.integers(1, h_max)), int(rng.integers(1, w_max))
+    left = int(rng.integers(0, 3))
+    pads = ((int(rng.integers(0, pad_max)), int(rng.integers(0, pad_max))), (left, 2 - left))
+    return N, C, H, W, pads, H + sum(pads[0]) - 2
+
+
 def _batch_with_edges(rng, dtype, H, W, edges):
     """A random batch ``x`` of 1-3 samples and channels of ``H x W`` planes, a depthwise
     3 x 3 weight of 1-2 output channels per input channel, and ``C``; with ``edges``,
@@ -299,11 +311,7 @@ def test_masked_weight_gradient_matches_oracle_with_non_finite_edges(dtype, monk
     eps = np.finfo(dtype).eps
     seen = 0
     for t in range(90):
-        N, C = int(rng.integers(1, 10)), int(rng.integers(1, 4))
-        H, W = int(rng.integers(1, 13)), int(rng.integers(1, 41))
-        left = int(rng.integers(0, 3))
-        pads = ((int(rng.integers(0, 4)), int(rng.integers(0, 4))), (left, 2 - left))
-        H_out = H + sum(pads[0]) - 2
+        N, C, H, W, pads, H_out = _same_3x3_layer(rng, 10, 4, 13, 41, 4)
         if H_out < 1:
             continue
         x = rng.standard_normal((N, C, H, W)).astype(dtype)
@@ -346,11 +354,7 @@ def test_masked_weight_gradient_non_finite_grad_output_as_numpy_path(monkeypatch
     rng = np.random.default_rng(43)
     differs = 0
     for t in range(12):
-        N, C = int(rng.integers(1, 7)), int(rng.integers(1, 3))
-        H, W = int(rng.integers(1, 7)), int(rng.integers(1, 9))
-        left = int(rng.integers(0, 3))
-        pads = ((int(rng.integers(0, 3)), int(rng.integers(0, 3))), (left, 2 - left))
-        H_out = H + sum(pads[0]) - 2
+        N, C, H, W, pads, H_out = _same_3x3_layer(rng, 7, 3, 7, 9, 3)
         if H_out < 1:
             continue
         x = rng.standard_normal((N, C, H, W))
