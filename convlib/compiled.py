@@ -48,8 +48,8 @@ the input runs one pass per kernel row over the flattened plane, four batch samp
 pass, the taps outside the plane selected away as in the forward's masked pass, and sums
 each tap's products in 64 interleaved partial sums (``_dw_weight_grad_masked``); other
 kernels at stride 1 with the gradient as wide as the input run one pass per
-tap over the flattened plane, four batch samples a pass, and sum each tap's products in 16
-interleaved partial sums (``_dw_weight_grad_flat``; from
+tap over the flattened plane, four batch samples a pass, and sum each tap's products in 64
+interleaved partial sums too (``_dw_weight_grad_flat``; from
 :data:`DW_GRAD_THREE_MIN_BATCH` samples on, a kernel row's three taps a pass,
 ``_dw_weight_grad_flat3``, the same sums in the same order); at stride 2 with an even input
 twice the output, from the input's four phases (even or odd rows by even or odd
@@ -1035,7 +1035,7 @@ def _dw_backward_s2(x, u, w, gx, gw, gb, p0, p1, odd):  # pragma: no cover - com
     + 1``), so six passes over ``H_out 2 WQ`` samples serve the nine taps (and the
     second halves of three are not used). Each product is added into a partial sum of
     its position over the batch, in order; at the end each half's partial sums are
-    added in 16 interleaved lanes, the lanes in order. The zeros after each row meet
+    added in 64 or more interleaved lanes (below), the lanes in order. The zeros after each row meet
     input samples, so an infinite or NaN input there makes a NaN the sum does not
     have: the caller checks. Measured with numba 0.68.1, serially, 8 x 128 x 28 x 28
     float64: products 0.32 us a plane, against 0.67 us with one pass a kernel row and
@@ -1220,19 +1220,24 @@ def _dw_weight_grad_s2(x, g, gw, gb, s0, d0, d1, p0, p1):  # pragma: no cover - 
                 gw[c, i, j] = acc.sum()
 
 
-def _dw_lane_sum(a, lo, hi, part):  # pragma: no cover - runs compiled
-    """``a[lo:hi].sum()`` in 16 interleaved partial sums (``a[lo + 16 b + l]`` into
-    ``part[l]``, a scratch array of 16; the loop over a block of 16 vectorises), added
-    in order, then the last ``(hi - lo) % 16`` terms in order. Measured with numba
-    0.68.1: 0.4x the time of sixteen scalar partial sums (the same additions in the
-    same order) on 180 to 370 terms."""
-    for l in range(16):
+def _dw_wide_sum(a, lo, hi, part):  # pragma: no cover - runs compiled
+    """``a[lo:hi].sum()`` in 64 interleaved partial sums (``a[lo + 64 b + l]`` into
+    ``part[l]``, a scratch array of 64; the loop over a block of 64 vectorises), folded
+    to 16 (``((part[l] + part[16 + l]) + part[32 + l]) + part[48 + l]``), added in
+    order, then the last ``(hi - lo) % 64`` terms in order. Measured with numba 0.68.1
+    on 784 and 3,022 terms: 0.55x and 0.44x the time of 16 such partial sums, which,
+    stored and loaded again each block, make a chain of dependent additions four times
+    as long (16 partial sums took 0.4x the time of sixteen scalar ones on 180 to 370
+    terms)."""
+    for l in range(64):
         part[l] = 0
-    end = lo + (hi - lo) // 16 * 16
-    for k in range(lo, end, 16):
-        blk = a[k:k + 16]
-        for l in range(16):
+    end = lo + (hi - lo) // 64 * 64
+    for k in range(lo, end, 64):
+        blk = a[k:k + 64]
+        for l in range(64):
             part[l] += blk[l]
+    for l in range(16):
+        part[l] = ((part[l] + part[16 + l]) + part[32 + l]) + part[48 + l]
     total = part[0]
     for l in range(1, 16):
         total += part[l]
@@ -1248,7 +1253,7 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
     pass per tap and sample (a row's loop start-up paid once per plane, not once per
     row), into a row of partial sums, one per output sample, summed over the batch in
     order; the partial sums of the columns the tap does not reach (whose pass read
-    across a row end) are then set to zero, and the row summed (:func:`_dw_lane_sum`).
+    across a row end) are then set to zero, and the row summed (:func:`_dw_wide_sum`).
     Four samples per pass (``((acc + g0 x0) + g1 x1) + ...``, the batch still added in
     order: a partial sum loaded and stored once per four products). The same terms as
     :func:`_dw_weight_grad`, added in another order (equal up to rounding). Measured
@@ -1263,12 +1268,12 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
     cols = _column_ranges(kW, W, W, 1, d1, p1)
     for c in _prange(C):
         acc = np.zeros(P, dtype=gw.dtype)
-        part = np.zeros(16, dtype=gw.dtype)
+        part = np.zeros(64, dtype=gw.dtype)
         for n in range(N):
             gf = g[n, c]
             for k in range(P):
                 acc[k] += gf[k]
-        gb[c] = _dw_lane_sum(acc, 0, P, part)
+        gb[c] = _dw_wide_sum(acc, 0, P, part)
         for i in range(kH):
             pa = max(0, p0 - d0 * i)           # rows p whose input row p + d0 i - p0 ...
             pb = min(H_out, H + p0 - d0 * i)   # ... lies in [0, H)
@@ -1288,7 +1293,7 @@ def _dw_weight_grad_flat(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover -
                     for q in range(hi, W):
                         if p * W + q < kb:
                             acc[p * W + q] = 0
-                gw[c, i, j] = _dw_lane_sum(acc, ka, kb, part)
+                gw[c, i, j] = _dw_wide_sum(acc, ka, kb, part)
 
 
 def _dw_one_tap(x, g, acc, c, ka, kb, shift):  # pragma: no cover - runs compiled
@@ -1338,12 +1343,12 @@ def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover 
         a0 = np.zeros(P, dtype=gw.dtype)   # three rows of partial sums (separate
         a1 = np.zeros(P, dtype=gw.dtype)   # arrays: the compiler sees they do not
         a2 = np.zeros(P, dtype=gw.dtype)   # overlap)
-        part = np.zeros(16, dtype=gw.dtype)
+        part = np.zeros(64, dtype=gw.dtype)
         for n in range(N):
             gf = g[n, c]
             for k in range(P):
                 a0[k] += gf[k]
-        gb[c] = _dw_lane_sum(a0, 0, P, part)
+        gb[c] = _dw_wide_sum(a0, 0, P, part)
         for i in range(kH):
             pa = max(0, p0 - d0 * i)           # rows p whose input row p + d0 i - p0 ...
             pb = min(H_out, H + p0 - d0 * i)   # ... lies in [0, H)
@@ -1369,7 +1374,7 @@ def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover 
                     shift = (d0 * i - p0) * W + d1 * j - p1
                     _dw_one_tap(x, g, a0, c, ka, kb, shift)
                     _dw_mask_columns(a0, pa, pb, W, lo, hi, ka, kb)
-                    gw[c, i, j] = _dw_lane_sum(a0, ka, kb, part)
+                    gw[c, i, j] = _dw_wide_sum(a0, ka, kb, part)
                     j += 1
                     continue
                 shift = (d0 * i - p0) * W + j - p1   # tap j + t reads x at k + shift + t
@@ -1415,33 +1420,8 @@ def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover 
                         for n in range(N):
                             at[k] += g[n, c, k] * x[n, c, k + shift + t]
                     _dw_mask_columns(at, pa, pb, W, lo, hi, ka, kb)
-                    gw[c, i, j + t] = _dw_lane_sum(at, ka, kb, part)
+                    gw[c, i, j + t] = _dw_wide_sum(at, ka, kb, part)
                 j += 3
-
-
-def _dw_wide_sum(a, n, part):  # pragma: no cover - runs compiled
-    """``a[:n].sum()`` in 64 interleaved partial sums (``a[64 b + l]`` into
-    ``part[l]``, a scratch array of 64; the loop over a block of 64 vectorises), folded
-    to 16 (``((part[l] + part[16 + l]) + part[32 + l]) + part[48 + l]``), added in
-    order, then the last ``n % 64`` terms in order. Measured with numba 0.68.1 on 784
-    and 3,022 terms: 0.55x and 0.44x the time of :func:`_dw_lane_sum` (whose 16 partial
-    sums, stored and loaded again each block, make a chain of dependent additions four
-    times as long)."""
-    for l in range(64):
-        part[l] = 0
-    end = n // 64 * 64
-    for k in range(0, end, 64):
-        blk = a[k:k + 64]
-        for l in range(64):
-            part[l] += blk[l]
-    for l in range(16):
-        part[l] = ((part[l] + part[16 + l]) + part[32 + l]) + part[48 + l]
-    total = part[0]
-    for l in range(1, 16):
-        total += part[l]
-    for k in range(end, n):
-        total += a[k]
-    return total
 
 
 def _dw_plane_reads(xa, xs, row, start, off, length, PX, M):  # pragma: no cover
@@ -1557,10 +1537,10 @@ def _dw_weight_grad_masked(x, g, gw, gb, mask, p0, p1, blocks):  # pragma: no co
                         if mk & m2:
                             a2[k] += u0 * xA[k + 2]
                     n += 1
-                gw[c, i, 0] = _dw_wide_sum(a0, P, part)
-                gw[c, i, 1] = _dw_wide_sum(a1, P, part)
-                gw[c, i, 2] = _dw_wide_sum(a2, P, part)
-            gb[c] = _dw_wide_sum(ab, P, part)
+                gw[c, i, 0] = _dw_wide_sum(a0, 0, P, part)
+                gw[c, i, 1] = _dw_wide_sum(a1, 0, P, part)
+                gw[c, i, 2] = _dw_wide_sum(a2, 0, P, part)
+            gb[c] = _dw_wide_sum(ab, 0, P, part)
 
 
 def _dw_mask_columns(acc, pa, pb, W, lo, hi, ka, kb):  # pragma: no cover - compiled
@@ -1615,7 +1595,6 @@ def _kernels() -> SimpleNamespace:
     globals()["_prange"] = numba.prange  # the kernels' globals, read when compiled
     globals()["_column_ranges"] = numba.njit(cache=True, nogil=True)(_column_ranges)
     globals()["_copy_rows"] = numba.njit(cache=True, nogil=True)(_copy_rows)
-    globals()["_dw_lane_sum"] = numba.njit(cache=True, nogil=True)(_dw_lane_sum)
     globals()["_dw_mask_columns"] = numba.njit(cache=True, nogil=True)(_dw_mask_columns)
     globals()["_dw_one_tap"] = numba.njit(cache=True, nogil=True)(_dw_one_tap)
     globals()["_dw_plane_reads"] = numba.njit(cache=True, nogil=True)(_dw_plane_reads)
@@ -2013,16 +1992,12 @@ def _dw_weight_grad_phases(xc: np.ndarray, gg: np.ndarray, kernel_hw, stride, di
 
 @functools.lru_cache(maxsize=64)
 def _masked_taps(H: int, W: int, H_out: int, p0: int, p1: int) -> np.ndarray:
-    """The mask of :func:`_dw_weight_grad_masked` (read-only, kept per geometry): bit
-    ``3 i + j`` of ``m[p W + q]`` set where tap ``(i, j)`` of output ``(p, q)`` reads
-    inside the ``H x W`` plane (row ``p + i - p0``, column ``q + j - p1``), as
-    :func:`_tap_tables` sets it at stride 1."""
-    rows = np.arange(H_out)[:, None] + np.arange(3)[None, :] - p0    # (H_out, i)
-    cols = np.arange(W)[:, None] + np.arange(3)[None, :] - p1        # (W, j)
-    inside = (((rows >= 0) & (rows < H))[:, None, :, None]
-              & ((cols >= 0) & (cols < W))[None, :, None, :])       # (p, q, i, j)
-    bits = (1 << np.arange(9, dtype=np.uint16)).reshape(3, 3)
-    m = (inside * bits).sum(axis=(2, 3), dtype=np.uint16).reshape(H_out * W)
+    """The mask of :func:`_dw_weight_grad_masked`, the forward's at stride 1 (from the
+    compiled :func:`_tap_tables`), read-only and kept per geometry: bit ``3 i + j`` of
+    ``m[p W + q]`` set where tap ``(i, j)`` of output ``(p, q)`` reads inside the
+    ``H x W`` plane (row ``p + i - p0``, column ``q + j - p1``)."""
+    _kernels()  # compiles _tap_tables (a Python loop until then)
+    m = _tap_tables(H, W, H_out, W, 1, 1, 1, 1, p0, p1, True)[0]
     m.flags.writeable = False
     return m
 
@@ -2034,7 +2009,7 @@ def depthwise_weight_gradient(x: np.ndarray, g: np.ndarray, kernel_hw, stride,
     implied, as :func:`depthwise_forward`) and ``g = dL/dy``, compiled. For the
     package (:func:`convlib.nn.conv2d_backward`). Each sum adds its terms in an order
     of its own (at stride 1 with ``g`` as wide as ``x``, the batch first, then the
-    plane in 16 interleaved partial sums: ``_dw_weight_grad_flat``; at stride 2 with
+    plane in 64 interleaved partial sums: ``_dw_weight_grad_flat``; at stride 2 with
     ``x`` twice as large as ``g``, the same on the input's four phases:
     :func:`_dw_weight_grad_phases`; a 3 x 3 kernel without dilation at stride 1, ``g``
     as wide as ``x``, a kernel row's taps a pass, the position's batch first, then the

@@ -27,9 +27,9 @@ from .._validation import as_array
 from ..compiled import depthwise_backward_s2, depthwise_weight_gradient, use_compiled
 from ..im2col import (fold_cropped_into, fold_into, tap_window, unfold_cropped_into,
                       unfold_view)
-from ._args import (as_layer_array, check_padding_mode, check_padding_size, layer_inputs,
-                    output_sizes, pad_input, pad_input_adjoint, padding_pairs, per_axis,
-                    result_dtype)
+from ._args import (Pairs, as_layer_array, check_padding_mode, check_padding_size,
+                    layer_inputs, output_sizes, pad_input, pad_input_adjoint,
+                    padding_pairs, per_axis, result_dtype)
 from .transposed import chunk_samples, conv2d_adjoint, even_rows, flipped_correlation
 
 __all__ = ["conv2d_backward", "relative_error"]
@@ -158,7 +158,7 @@ def conv2d_backward(x: ArrayLike, weight: ArrayLike, grad_output: ArrayLike,
 
 
 def _dense_gradients(x: NDArray[Any], g: NDArray[Any], weight: NDArray[Any],
-                     stride: Ints, dilation: Ints, groups: int, pads: Any, mode: str
+                     stride: Ints, dilation: Ints, groups: int, pads: Pairs, mode: str
                      ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """``dL/dx``, ``dL/dw`` and ``dL/db`` of a layer with a kernel larger than 1 x 1
     that is not depthwise, on the (unpadded, batched) input ``x`` padded by ``pads`` as
