@@ -40,7 +40,10 @@ ratios per goal:
   transposed <= 2 and backward <= 2.5 times the forward. Beside the backward goal,
   PyTorch's own backward (``torch.ops.aten.convolution_backward``, timed alone in
   the same process as its forward) over its own forward on the same layers
-  (``torch_backward_ratio``; its gradients are checked against convlib's).
+  (``torch_backward_ratio``; its gradients are checked against convlib's); and on
+  dense and grouped layers the backward's GEMMs alone (:func:`backward_gemms`) over
+  the forward (``backward_gemm_ratio``): how much of the backward is matrix products
+  and how much convlib's own work (summary: ``backward_above_goal``).
 * ``bandwidth`` -- 3 x 3 kernels against the memory-bandwidth limit: the time to read
   the input and write the output once at the copy rate measured in the same run (a
   large ``numpy.copyto``), ``t_convlib / t_limit``. Goal: <= 1.5 on every case.
@@ -91,13 +94,14 @@ from .kernels import gaussian
 from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
 from .nn import conv2d, conv2d_backward, conv_transpose2d
 from .nn import layers as nn_layers
+from .nn.transposed import chunk_samples, even_rows
 from .separable import rank1_to_rounding
 from .shapes import MODES
 
 __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "calibration_cases",
            "fit_cost_constants", "cost_model_record",
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
-           "bench_layers", "bench_memory", "summarize", "format_tables", "main",
+           "bench_layers", "backward_gemms", "bench_memory", "summarize", "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
            "combine_runs", "geomean", "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS",
            "TOLERANCE"]
@@ -1013,7 +1017,9 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         Per case: seconds ``t_forward``, ``t_transpose``, ``t_backward`` and (if PyTorch
         is importable) ``t_torch`` and ``t_torch_backward``; ``vs_torch``, ``gflops``,
         ``matmul_fraction``, ``transpose_ratio``, ``backward_ratio`` (``t_backward /
-        t_forward``), ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with
+        t_forward``), on dense and grouped layers ``t_backward_gemms`` and
+        ``backward_gemm_ratio`` (the backward's GEMMs alone, :func:`backward_gemms`,
+        over the forward), ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with
         PyTorch), ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the
         first sample and channel pair without it), ``backward_error`` (with PyTorch: the
         largest relative error of convlib's three gradients against PyTorch's) and
@@ -1046,6 +1052,9 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         funcs = {"forward": lambda: conv2d(x, w, None, s, pad, d, g),
                  "transpose": lambda: conv_transpose2d(y, w, None, s, pad, out_pad, g, d),
                  "backward": lambda: conv2d_backward(x, w, y, s, pad, d, g)}
+        gemms = backward_gemms(x, w, y, g)
+        if gemms is not None:
+            funcs["backward_gemms"] = gemms
         times, results = time_interleaved(funcs, repeat, budget)
         extra: dict[str, Any] = {}
         if version is not None:
@@ -1071,12 +1080,66 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
                "gflops": gflops, "matmul_fraction": gflops / info["matmul_gflops"][dt],
                "transpose_ratio": times["transpose"] / times["forward"],
                "backward_ratio": times["backward"] / times["forward"],
+               **({"backward_gemm_ratio": times["backward_gemms"] / times["forward"]}
+                  if gemms is not None else {}),
                "error": error, **extra, "ok": error <= TOLERANCE[dt]
                and backward_error <= TOLERANCE[dt]
                and results["forward"].dtype == x.dtype
                and results["transpose"].shape == x.shape}
         rows.append(row)
     return rows, info
+
+
+def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int
+                   ) -> Callable[[], None] | None:
+    """The matrix products of :func:`convlib.nn.conv2d_backward` on a dense or grouped
+    layer, alone: a yardstick of the backward, timed beside it (None for a depthwise
+    layer, whose backward has no GEMM).
+
+    The same GEMMs on operands of the same shapes, dtypes and layouts, in the same
+    chunks of samples: for a kernel larger than 1 x 1, per chunk and group, ``w_g^T @
+    g`` (the columns of ``dL/dx``, with :func:`convlib.nn.transposed.even_rows`'s rows)
+    and ``g @ [cols; 1]^T`` (``dL/dw`` and, where ``K`` is odd, ``dL/db``); for a 1 x 1
+    kernel at stride 1, ``w^T @ g`` and ``g @ x^T`` per sample. Neither the im2col
+    copy, the fold, the bias sum nor the checks: what is left of the backward's time
+    when the GEMMs are taken away is convlib's own work.
+
+    Examples
+    --------
+    >>> x, w = np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3))
+    >>> backward_gemms(x, w, np.ones((2, 4, 5, 5)), 1)() is None
+    True
+    >>> backward_gemms(x, np.ones((3, 1, 3, 3)), np.ones((2, 3, 5, 5)), 3) is None
+    True
+    """
+    N, C_out, H_out, W_out = g.shape
+    _, Cg, kH, kW = w.shape
+    if Cg == 1 and groups == C_out:
+        return None
+    L, K, Og = H_out * W_out, Cg * kH * kW, C_out // groups
+    dt_x, dt_w = np.result_type(g, w), np.result_type(g, x)
+    gg = g.reshape(N, groups, Og, L)
+    if K == Cg and x.shape[2:] == g.shape[2:]:  # 1 x 1 at stride 1: the pixels, a view
+        wt = w.reshape(groups, Og, Cg).transpose(0, 2, 1)
+        xs = x.reshape(N, groups, Cg, L)
+
+        def one_by_one() -> None:
+            np.matmul(wt, gg)
+            np.matmul(gg, xs.swapaxes(-1, -2)).sum(axis=0)
+        return one_by_one
+    rows = K + 1 if dt_w.kind == "f" and dt_w == g.dtype and K % 2 == 1 else K
+    step = chunk_samples(N, x.shape[1] * kH * kW * L * max(dt_x.itemsize, dt_w.itemsize))
+    wt = even_rows(w.reshape(groups, Og, K).transpose(0, 2, 1).astype(dt_x, copy=False))
+    cols_x = np.empty((step, groups, wt.shape[1], L), dtype=dt_x)
+    cols_w = np.ones((step, groups, rows, L), dtype=dt_w)
+    part = np.empty((step, groups, Og, rows), dtype=dt_w)
+
+    def chunks() -> None:
+        for n0 in range(0, N, step):
+            m = min(step, N - n0)
+            np.matmul(wt, gg[n0:n0 + m], out=cols_x[:m])
+            np.matmul(gg[n0:n0 + m], cols_w[:m].swapaxes(-1, -2), out=part[:m]).sum(axis=0)
+    return chunks
 
 
 def _memory_cases(quick: bool) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
@@ -1257,6 +1320,14 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             "median_backward_ratio": round(float(np.median(
                 [r["backward_ratio"] for r in rows])), 3),
             **torch_b_stats,
+            # the layers above the backward goal, each with its GEMMs' share (None
+            # for a depthwise layer, or a run stored before the GEMMs were timed)
+            "backward_above_goal": [
+                {"name": r["name"], "N": r["N"], "dtype": r["dtype"],
+                 "backward_ratio": round(r["backward_ratio"], 3),
+                 "backward_gemm_ratio": (round(r["backward_gemm_ratio"], 3)
+                                         if "backward_gemm_ratio" in r else None)}
+                for r in rows if r["backward_ratio"] > 2.5],
             "all_correct": all(r["ok"] for r in rows),
             # judged on float32 where the run has it: PyTorch's float64 is untuned
             "met_torch": (bool(by_dtype.get("dense float32", geo_dense) <= 1.3
@@ -1321,11 +1392,14 @@ def format_tables(results: dict[str, Any], summary: dict[str, Any]) -> str:
                   f"{r['vs_torch']:.2f}" if "vs_torch" in r else "-",
                   f"{r['gflops']:.1f}", f"{r['matmul_fraction']:.2f}",
                   f"{r['transpose_ratio']:.2f}", f"{r['backward_ratio']:.2f}",
+                  f"{r['backward_gemm_ratio']:.2f}" if "backward_gemm_ratio" in r
+                  else "-",
                   f"{r['torch_backward_ratio']:.2f}" if "torch_backward_ratio" in r
                   else "-", "ok" if r["ok"] else "WRONG") for r in rows]
         parts.append(_table(("layer", "N", "dtype", "ms convlib", "ms torch",
                              "convlib/torch", "GFLOP/s", "of matmul", "transpose/fwd",
-                             "backward/fwd", "torch backward/fwd", "check"), lines))
+                             "backward/fwd", "its GEMMs/fwd", "torch backward/fwd",
+                             "check"), lines))
     if "bandwidth" in results:
         rows, info = results["bandwidth"]
         parts.append("== bandwidth: 3 x 3 'same' vs (input + output bytes) / copy rate "

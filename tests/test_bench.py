@@ -82,7 +82,18 @@ def check_layer_rows(rows, info):
         assert r["torch_backward_ratio"] == pytest.approx(r["t_torch_backward"]
                                                           / r["t_torch"])
         assert 0 <= r["backward_error"] <= bench.TOLERANCE[r["dtype"]]
+    for r in rows:  # the GEMMs' yardstick: on dense and grouped layers only
+        assert ("backward_gemm_ratio" in r) == (not r["depthwise"])
+        if not r["depthwise"]:
+            assert r["backward_gemm_ratio"] == pytest.approx(r["t_backward_gemms"]
+                                                             / r["t_forward"])
     s = bench.summarize({"layers": (rows, info)})["layers"]
+    assert s["backward_above_goal"] == [
+        {"name": r["name"], "N": r["N"], "dtype": r["dtype"],
+         "backward_ratio": round(r["backward_ratio"], 3),
+         "backward_gemm_ratio": (round(r["backward_gemm_ratio"], 3)
+                                 if "backward_gemm_ratio" in r else None)}
+        for r in rows if r["backward_ratio"] > 2.5]
     mine = [r["backward_ratio"] for r in rows]
     assert s["worst_backward_ratio"] == round(max(mine), 3)
     assert s["median_backward_ratio"] == round(float(np.median(mine)), 3)
@@ -93,7 +104,7 @@ def check_layer_rows(rows, info):
         assert s["worst_torch_backward_ratio"] == round(max(theirs), 3) > 0
         assert s["median_torch_backward_ratio"] == round(float(np.median(theirs)), 3)
     text = bench.format_tables({"layers": (rows, info)}, s)
-    assert "torch backward/fwd" in text
+    assert "torch backward/fwd" in text and "its GEMMs/fwd" in text
     return s
 
 
@@ -145,6 +156,36 @@ def test_bench_layers_reports_wrong_torch_gradients(monkeypatch):
                                  matmul_n=16)
     assert not any(r["ok"] for r in rows)
     assert all(r["backward_error"] > bench.TOLERANCE[r["dtype"]] for r in rows)
+
+
+@pytest.mark.parametrize("C_in, C_out, k, stride, groups, dtypes", [
+    (3, 8, 3, 1, 1, ("float32", "float32")),      # K = 27, odd: the ones row
+    (4, 6, 3, 2, 2, ("float64", "float64")),      # grouped, strided, K = 18
+    (5, 7, 1, 1, 1, ("float32", "float32")),      # 1 x 1
+    (3, 4, 3, 1, 1, ("float32", "float64")),      # two dtypes: no ones row
+])
+def test_backward_gemms_are_the_backwards_products(C_in, C_out, k, stride, groups,
+                                                   dtypes, monkeypatch):
+    """backward_gemms runs the matrix products conv2d_backward runs: the same
+    numpy.matmul calls (operand shapes, dtypes, strides), counted by a spy on NumPy's
+    matmul as the two see it."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, C_in, 9, 9)).astype(dtypes[0])
+    w = rng.standard_normal((C_out, C_in // groups, k, k)).astype(dtypes[1])
+    pad = (k - 1) // 2
+    g = conv2d(x, w, None, stride, pad, 1, groups).astype(dtypes[0])
+    calls = []
+    real = np.matmul
+
+    def spy(a, b, *args, **kwargs):
+        calls.append(((a.shape, a.dtype.str, a.strides), (b.shape, b.dtype.str, b.strides)))
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(np, "matmul", spy)
+    conv2d_backward(x, w, g, stride, pad, 1, groups)
+    theirs, calls[:] = calls[:], []
+    bench.backward_gemms(x, w, g, groups)()
+    assert calls == theirs != []
 
 
 def test_bench_bandwidth_new_array_yardstick():

@@ -35,7 +35,8 @@ LAYERS = [
     # (and _fft, the FFT core that fourier and overlap share)
     {"direct", "fourier", "overlap", "exact", "matrices", "im2col", "winograd",
      "separable", "integral", "recursive", "kernels", "boundaries", "deconvolution",
-     "restoration", "data", "_fft", "radix2", "edges", "compiled", "roofline"},
+     "restoration", "data", "_fft", "radix2", "edges", "compiled", "compiled_columns",
+     "roofline"},
     # the dispatcher and its cost model
     {"costmodel", "dispatch"},
     # neural-network layers

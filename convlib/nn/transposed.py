@@ -26,6 +26,7 @@ import numpy as np
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray
 from ..compiled import (depthwise_adjoint, depthwise_adjoint_s2, depthwise_forward,
                         use_compiled)
+from ..compiled_columns import fold_columns_into
 from ..im2col import fold_cropped_into, fold_into, tap_window
 from ..shapes import _conv_transpose_output_size
 from .._validation import check_int, check_output_bytes, output_bytes_problem
@@ -54,8 +55,9 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     ``cropped = (lows, sizes)`` (dense or grouped, kernel larger than 1 x 1, stride 1,
     ``sizes[1] == W_out``): the result cropped to ``sizes`` after ``lows``, folded
     directly into the cropped planes, one flat add per tap
-    (:func:`convlib.im2col.fold_cropped_into`): the same values as the crop of the
-    full result, without the full array.
+    (:func:`convlib.im2col.fold_cropped_into`, compiled where numba serves the arrays:
+    :func:`convlib.compiled_columns.fold_columns_into`): the same values as the crop
+    of the full result, without the full array.
     """
     N, C_out, H_out, W_out = u.shape
     _, Cg, kH, kW = weight.shape
@@ -71,7 +73,7 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
     ug = u.reshape(N, groups, C_out // groups, H_out * W_out)
     wg = weight.reshape(groups, C_out // groups, Cg * kH * kW)
     if kH == kW == 1:  # the columns are the (strided) pixels: nothing overlaps to fold
-        img = (wg.transpose(0, 2, 1) @ ug).reshape(N, groups * Cg, H_out, W_out)
+        img = np.matmul(wg.transpose(0, 2, 1), ug).reshape(N, groups * Cg, H_out, W_out)
         if tuple(full_hw) == (H_out, W_out):
             return img
         out = np.zeros((N, groups * Cg) + tuple(full_hw), dtype=img.dtype)
@@ -91,7 +93,9 @@ def conv2d_adjoint(u: NDArray[Any], weight: NDArray[Any], full_hw: Ints, stride:
         if cropped is None:
             fold_into(out[n0:n0 + m], blocks, stride, dilation)
         else:
-            fold_cropped_into(out[n0:n0 + m], blocks, dilation, cropped[0])
+            if not fold_columns_into(out[n0:n0 + m], cols[:m], (kH, kW), dilation,
+                                     cropped[0]):  # compiled, else NumPy: same values
+                fold_cropped_into(out[n0:n0 + m], blocks, dilation, cropped[0])
     return out
 
 
