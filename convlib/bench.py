@@ -41,9 +41,10 @@ ratios per goal:
   PyTorch's own backward (``torch.ops.aten.convolution_backward``, timed alone in
   the same process as its forward) over its own forward on the same layers
   (``torch_backward_ratio``; its gradients are checked against convlib's); and on
-  dense and grouped layers the backward's GEMMs alone (:func:`backward_gemms`) over
-  the forward (``backward_gemm_ratio``): how much of the backward is matrix products
-  and how much convlib's own work (summary: ``backward_above_goal``).
+  dense and grouped layers the backward's GEMMs alone
+  (:func:`convlib.bench.backward_gemms`) over the forward (``backward_gemm_ratio``):
+  how much of the backward is matrix products and how much convlib's own work
+  (summary: ``backward_above_goal``).
 * ``bandwidth`` -- 3 x 3 kernels against the memory-bandwidth limit: the time to read
   the input and write the output once at the copy rate measured in the same run (a
   large ``numpy.copyto``), ``t_convlib / t_limit``. Goal: <= 1.5 on every case.
@@ -1018,9 +1019,9 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         is importable) ``t_torch`` and ``t_torch_backward``; ``vs_torch``, ``gflops``,
         ``matmul_fraction``, ``transpose_ratio``, ``backward_ratio`` (``t_backward /
         t_forward``), on dense and grouped layers ``t_backward_gemms`` and
-        ``backward_gemm_ratio`` (the backward's GEMMs alone, :func:`backward_gemms`,
-        over the forward), ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with
-        PyTorch), ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the
+        ``backward_gemm_ratio`` (the backward's GEMMs alone,
+        :func:`convlib.bench.backward_gemms`, over the forward),
+        ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with PyTorch), ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the
         first sample and channel pair without it), ``backward_error`` (with PyTorch: the
         largest relative error of convlib's three gradients against PyTorch's) and
         ``ok`` (both errors within :data:`TOLERANCE`).
