@@ -1,9 +1,9 @@
 """The im2col copy and the col2im fold of a dense layer, compiled with numba.
 
 For a layer at stride 1 whose output is as wide as its input (``'same'`` padding, any
-height), :func:`convlib.im2col.unfold_cropped_into` and
-:func:`convlib.im2col.fold_cropped_into` move each kernel tap's block as one flat run
-of the flattened planes (:func:`convlib.im2col.flat_taps`). In NumPy that is a few
+height), ``convlib.im2col.unfold_cropped_into`` and
+``convlib.im2col.fold_cropped_into`` move each kernel tap's block as one flat run
+of the flattened planes (``convlib.im2col.flat_taps``). In NumPy that is a few
 calls per tap over the whole chunk of samples, whose overhead and passes over the
 chunk cost more than the moves: for the first layer's 27 rows of 4 samples at 56 x
 56, 47 us to copy and 62 us to fold in float32 (61 and 88 us in float64; NumPy
@@ -17,7 +17,7 @@ the plane is in cache: 21 and 25 us (42 and 41 us in float64; numba 0.68.1). Use
 The values are those of the NumPy functions bit for bit: the copy moves the same
 samples and zeros; the fold adds each tap's block to the plane in the same (tap) order,
 after setting the entries that wrap into the next row to zero, as
-:func:`~convlib.im2col.fold_cropped_into` does (``cols`` is scratch in both). The
+``convlib.im2col.fold_cropped_into`` does (``cols`` is scratch in both). The
 functions return False, and leave the work to NumPy, where numba is missing
 (:func:`convlib.compiled.use_compiled`), the dtypes differ or are not float32 or
 float64, or an array is not C-contiguous.
@@ -115,7 +115,7 @@ def _kernels() -> SimpleNamespace:
 @functools.lru_cache(maxsize=256)
 def _plan(kernel_hw: tuple[int, int], dilation: tuple[int, int], lows: tuple[int, int],
           in_hw: tuple[int, int], out_h: int) -> np.ndarray:
-    """:func:`convlib.im2col.flat_taps` as a read-only table, one row per tap:
+    """``convlib.im2col.flat_taps`` as a read-only table, one row per tap:
     ``(meets, start, stop, shift, p0, p1, q0, q1)``, the wrapped entries being columns
     ``q0 .. q1 - 1`` of rows ``p0 .. p1 - 1`` (none where ``q0 == q1``)."""
     rows = []
@@ -151,7 +151,7 @@ def fold_columns_into(out: np.ndarray, cols: np.ndarray, kernel_hw: Sequence[int
     """Add the columns ``cols`` (m, G, R, H_out * W), whose first ``Cg * kH * kW`` rows
     are a group's ``Cg`` channels by kernel taps, into the unpadded images ``out``
     (m, G * Cg, H, W) of a stride-1 layer as wide as its input, in place, compiled:
-    :func:`convlib.im2col.fold_cropped_into` of ``cols[:, :, :Cg*kH*kW]`` reshaped to
+    ``convlib.im2col.fold_cropped_into`` of ``cols[:, :, :Cg*kH*kW]`` reshaped to
     (m, G * Cg, kH, kW, H_out, W), the same values. ``cols`` is scratch. Returns
     False, having done nothing, where the compiled kernel does not serve the arrays
     (see the module docstring)."""
@@ -168,7 +168,7 @@ def unfold_columns_into(cols: np.ndarray, x: np.ndarray, kernel_hw: Sequence[int
     """Write the im2col columns of the unpadded images ``x`` (m, G * Cg, H, W) of a
     stride-1 layer as wide as its input into the first ``Cg * kH * kW`` rows of each
     group of ``cols`` (m, G, R, H_out * W), compiled: the values
-    :func:`convlib.im2col.unfold_cropped_into` writes. Returns False, having done
+    ``convlib.im2col.unfold_cropped_into`` writes. Returns False, having done
     nothing, where the compiled kernel does not serve the arrays."""
     m, C, H, W = x.shape
     if not (_served(cols, x) and _fits(cols, C, W, kernel_hw)):
