@@ -1099,7 +1099,7 @@ def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int
 
     The same GEMMs on operands of the same shapes, dtypes and layouts, in the same
     chunks of samples: for a kernel larger than 1 x 1, per chunk and group, ``w_g^T @
-    g`` (the columns of ``dL/dx``, with :func:`convlib.nn.transposed.even_rows`'s rows)
+    g`` (the columns of ``dL/dx``, with ``convlib.nn.transposed.even_rows``'s rows)
     and ``g @ [cols; 1]^T`` (``dL/dw`` and, where ``K`` is odd, ``dL/db``); for a 1 x 1
     kernel at stride 1, ``w^T @ g`` and ``g @ x^T`` per sample. Neither the im2col
     copy, the fold, the bias sum nor the checks: what is left of the backward's time
