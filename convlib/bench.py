@@ -1053,7 +1053,7 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         funcs = {"forward": lambda: conv2d(x, w, None, s, pad, d, g),
                  "transpose": lambda: conv_transpose2d(y, w, None, s, pad, out_pad, g, d),
                  "backward": lambda: conv2d_backward(x, w, y, s, pad, d, g)}
-        gemms = backward_gemms(x, w, y, g)
+        gemms = backward_gemms(x, w, y, g, s, pad)
         if gemms is not None:
             funcs["backward_gemms"] = gemms
         times, results = time_interleaved(funcs, repeat, budget)
@@ -1091,8 +1091,8 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
     return rows, info
 
 
-def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int
-                   ) -> Callable[[], None] | None:
+def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int,
+                   stride: int = 1, padding: int = 0) -> Callable[[], None] | None:
     """The matrix products of :func:`convlib.nn.conv2d_backward` on a dense or grouped
     layer, alone: a yardstick of the backward, timed beside it (None for a depthwise
     layer, whose backward has no GEMM).
@@ -1101,7 +1101,8 @@ def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int
     chunks of samples: for a kernel larger than 1 x 1, per chunk and group, ``w_g^T @
     g`` (the columns of ``dL/dx``, with ``convlib.nn.transposed.even_rows``'s rows)
     and ``g @ [cols; 1]^T`` (``dL/dw`` and, where ``K`` is odd, ``dL/db``); for a 1 x 1
-    kernel at stride 1, ``w^T @ g`` and ``g @ x^T`` per sample. Neither the im2col
+    kernel, ``w^T @ g`` and, per sample, ``g @ x^T`` on the pixels that ``stride`` and
+    ``padding`` (the layer's, in pixels) select. Neither the im2col
     copy, the fold, the bias sum nor the checks: what is left of the backward's time
     when the GEMMs are taken away is convlib's own work.
 
@@ -1120,9 +1121,11 @@ def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int
     L, K, Og = H_out * W_out, Cg * kH * kW, C_out // groups
     dt_x, dt_w = np.result_type(g, w), np.result_type(g, x)
     gg = g.reshape(N, groups, Og, L)
-    if K == Cg and x.shape[2:] == g.shape[2:]:  # 1 x 1 at stride 1: the pixels, a view
+    if K == Cg:  # 1 x 1: the (strided) pixels, as the backward reshapes them
         wt = w.reshape(groups, Og, Cg).transpose(0, 2, 1)
-        xs = x.reshape(N, groups, Cg, L)
+        xp = np.pad(x, ((0, 0), (0, 0)) + ((padding, padding),) * 2) if padding else x
+        xs = xp[..., :stride * (H_out - 1) + 1:stride, :stride * (W_out - 1) + 1:stride]
+        xs = xs.reshape(N, groups, Cg, L)
 
         def one_by_one() -> None:
             np.matmul(wt, gg)

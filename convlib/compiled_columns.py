@@ -31,31 +31,28 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .compiled import use_compiled
 from .im2col import flat_taps
 
-__all__ = ["fold_columns_into", "unfold_columns_into"]
+__all__ = ["columns_served", "fold_columns_into", "unfold_columns_into"]
 
 
 def _fold(out, cols, plan, W):  # pragma: no cover - runs compiled
     """``out[n, c]`` (flattened planes) plus the rows of ``cols[n, c // Cg]`` for
     channel ``c`` (``Cg = C // G`` channels a group, ``T`` rows a channel), tap by tap
     as ``plan`` (:func:`_plan`) says."""
-    m, C = out.shape[0], out.shape[1]
-    Cg = C // cols.shape[1]
     T = plan.shape[0]
-    for task in range(m * C):
-        n = task // C
-        c = task - n * C
-        gi = c // Cg
-        base = (c - gi * Cg) * T
+    for nc in range(out.shape[0] * out.shape[1]):
+        n, c = divmod(nc, out.shape[1])
+        gi, ci = divmod(c, out.shape[1] // cols.shape[1])  # group, its channel
         o = out[n, c]
         for t in range(T):
             if plan[t, 0] == 0:
                 continue
             start, stop, shift = plan[t, 1], plan[t, 2], plan[t, 3]
-            b = cols[n, gi, base + t]
+            b = cols[n, gi, ci * T + t]
             for p in range(plan[t, 4], plan[t, 5]):  # wrapped into the next row: zero
                 for q in range(plan[t, 6], plan[t, 7]):
                     b[p * W + q] = 0
@@ -68,18 +65,13 @@ def _fold(out, cols, plan, W):  # pragma: no cover - runs compiled
 def _unfold(cols, x, plan, W):  # pragma: no cover - runs compiled
     """The rows of ``cols[n, c // Cg]`` for channel ``c``: the plane ``x[n, c]``
     (flattened) shifted per tap as ``plan`` says, zeros where the tap meets padding."""
-    m, C = x.shape[0], x.shape[1]
-    Cg = C // cols.shape[1]
-    T = plan.shape[0]
-    L = cols.shape[3]
-    for task in range(m * C):
-        n = task // C
-        c = task - n * C
-        gi = c // Cg
-        base = (c - gi * Cg) * T
+    T, L = plan.shape[0], cols.shape[3]
+    for nc in range(x.shape[0] * x.shape[1]):
+        n, c = divmod(nc, x.shape[1])
+        gi, ci = divmod(c, x.shape[1] // cols.shape[1])  # group, its channel
         xf = x[n, c]
         for t in range(T):
-            row = cols[n, gi, base + t]
+            row = cols[n, gi, ci * T + t]
             if plan[t, 0] == 0:
                 for k in range(L):
                     row[k] = 0
@@ -134,6 +126,22 @@ def _plan(kernel_hw: tuple[int, int], dilation: tuple[int, int], lows: tuple[int
 def _served(*arrays: np.ndarray) -> bool:
     return (use_compiled(*arrays) and len({a.dtype for a in arrays}) == 1
             and all(a.flags.c_contiguous for a in arrays))
+
+
+def columns_served(images: np.ndarray, dtype: DTypeLike) -> bool:
+    """Whether :func:`fold_columns_into` and :func:`unfold_columns_into` serve the
+    images ``images`` with C-contiguous columns of ``dtype``: True where numba runs
+    (:func:`convlib.compiled.use_compiled`), ``images`` is C-contiguous and both are
+    of one dtype, float32 or float64. A caller checks it before allocating columns.
+
+    Examples
+    --------
+    >>> columns_served(np.ones((1, 2, 3, 3), np.int64), np.int64)
+    False
+    >>> columns_served(np.ones((1, 2, 3, 3)).transpose(0, 1, 3, 2), np.float64)
+    False
+    """
+    return _served(images) and images.dtype == np.dtype(dtype)
 
 
 def _fits(cols: np.ndarray, C: int, W: int, kernel_hw: Sequence[int]) -> bool:

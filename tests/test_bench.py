@@ -162,6 +162,7 @@ def test_bench_layers_reports_wrong_torch_gradients(monkeypatch):
     (3, 8, 3, 1, 1, ("float32", "float32")),      # K = 27, odd: the ones row
     (4, 6, 3, 2, 2, ("float64", "float64")),      # grouped, strided, K = 18
     (5, 7, 1, 1, 1, ("float32", "float32")),      # 1 x 1
+    (6, 4, 1, 2, 2, ("float64", "float64")),      # 1 x 1, strided, grouped
     (3, 4, 3, 1, 1, ("float32", "float64")),      # two dtypes: no ones row
 ])
 def test_backward_gemms_are_the_backwards_products(C_in, C_out, k, stride, groups,
@@ -184,7 +185,7 @@ def test_backward_gemms_are_the_backwards_products(C_in, C_out, k, stride, group
     monkeypatch.setattr(np, "matmul", spy)
     conv2d_backward(x, w, g, stride, pad, 1, groups)
     theirs, calls[:] = calls[:], []
-    bench.backward_gemms(x, w, g, groups)()
+    bench.backward_gemms(x, w, g, groups, stride, pad)()
     assert calls == theirs != []
 
 

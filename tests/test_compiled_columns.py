@@ -17,7 +17,7 @@ import convlib.nn.backward as backward_module
 import convlib.nn.layers as layers_module
 import convlib.nn.transposed as transposed_module
 from convlib import compiled, nn
-from convlib.compiled_columns import fold_columns_into, unfold_columns_into
+from convlib.compiled_columns import columns_served, fold_columns_into, unfold_columns_into
 from convlib.im2col import fold_cropped_into, unfold_cropped_into
 
 needs_numba = pytest.mark.skipif(not compiled.numba_available(), reason="numba missing")
@@ -92,7 +92,7 @@ def test_fold_adds_to_what_is_there():
 def test_declines_what_it_does_not_serve(case, monkeypatch):
     """False, with nothing written, for integers, two dtypes, arrays that are not
     C-contiguous, and the compiled paths switched off (the callers then take NumPy's
-    functions)."""
+    functions); columns_served, which callers ask first, says False too."""
     dt_x, dt_c = {"int": ("int64", "int64"), "mixed": ("float32", "float64")}.get(
         case, ("float64", "float64"))
     x = np.ones((2, 2, 4, 5), dt_x)
@@ -104,6 +104,7 @@ def test_declines_what_it_does_not_serve(case, monkeypatch):
         x = np.asfortranarray(x)
     if case == "off":
         monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    assert not columns_served(x, cols.dtype)
     assert not unfold_columns_into(cols, x, (3, 3), (1, 1), (1, 1))
     assert (cols == 3).all()
     if case != "strided" and case != "fortran":
@@ -149,6 +150,35 @@ def test_layers_equal_their_numpy_paths(dt_x, dt_w, groups, Cg, C_out, k, d, pad
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(w, w0)
     np.testing.assert_array_equal(g, g0)
+
+
+@needs_numba
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_columns_served_where_the_moves_serve(dt):
+    """True for C-contiguous float images with columns of their dtype: the moves then
+    run (and return True)."""
+    x = np.ones((2, 2, 4, 5), dt)
+    cols = np.zeros((2, 1, 18, 20), dt)
+    assert columns_served(x, dt) and unfold_columns_into(cols, x, (3, 3), (1, 1), (1, 1))
+    assert fold_columns_into(np.zeros_like(x), cols, (3, 3), (1, 1), (1, 1))
+
+
+@pytest.mark.parametrize("layout", ["strided", "mixed"])
+def test_forward_not_served_takes_the_padded_path(layout, monkeypatch):
+    """A forward the compiled copy does not serve (a strided view, or columns of
+    another dtype than the input's) never calls the copy and gives the values of the
+    NumPy path (USE_COMPILED = False)."""
+    calls = []
+    monkeypatch.setattr(layers_module, "unfold_columns_into",
+                        lambda *args: calls.append(args) or unfold_columns_into(*args))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 14))
+    x = x[..., ::2] if layout == "strided" else x.astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3))
+    got = nn.conv2d(x, w, padding=1)
+    assert calls == []
+    monkeypatch.setattr(compiled, "USE_COMPILED", False)
+    np.testing.assert_array_equal(got, nn.conv2d(x, w, padding=1))
 
 
 @needs_numba

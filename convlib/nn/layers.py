@@ -22,7 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._typing import ArrayLike, IntOrSeq, Ints, NDArray, Padding
 from ..compiled import depthwise_forward, use_compiled
-from ..compiled_columns import unfold_columns_into
+from ..compiled_columns import columns_served, unfold_columns_into
 from ..direct import DIRECT_BLOCK
 from ..im2col import tap_window, unfold
 from ._args import (check_padding_mode, check_padding_size, layer_inputs, output_sizes,
@@ -73,14 +73,14 @@ def _conv2d_gemm(xp: NDArray[Any], weight: NDArray[Any], stride: Ints,
 
 
 def _conv2d_flat(x: NDArray[Any], weight: NDArray[Any], dilation: Ints, groups: int,
-                 pads: Sequence[tuple[int, int]], out_h: int) -> NDArray[Any] | None:
+                 pads: Sequence[tuple[int, int]], out_h: int) -> NDArray[Any]:
     """:func:`_conv2d_gemm` of a dense or grouped layer (kernel larger than 1 x 1) at
     stride 1 whose output is as wide as the unpadded input ``x``, with zero padding
     ``pads``: the same columns, built by the compiled flat copy
     (:func:`convlib.compiled_columns.unfold_columns_into`) from ``x`` itself instead
     of a padded copy and its window view, then the same GEMMs in the same chunks: the
-    same values. None where the compiled copy does not serve ``x`` (numba missing,
-    ``x`` not of the result's dtype or not C-contiguous), to take the padded path.
+    same values. The caller checks first that the compiled copy serves ``x``
+    (:func:`convlib.compiled_columns.columns_served` with the result's dtype).
 
     Measured (numba 0.68.1, NumPy 2.4.6 and its OpenBLAS, 2 threads, min of 11
     interleaved rounds, a quiet machine): the padding, copy and GEMMs took 0.80x the
@@ -99,7 +99,8 @@ def _conv2d_flat(x: NDArray[Any], weight: NDArray[Any], dilation: Ints, groups: 
     for n0 in range(0, N, step):
         m = min(step, N - n0)
         if not unfold_columns_into(cols[:m], x[n0:n0 + m], (kH, kW), dilation, lows):
-            return None  # the same answer for every chunk: decided on the first
+            raise RuntimeError("internal: the compiled copy declined images that "
+                               "columns_served accepted")
         np.matmul(wg, cols[:m], out=out[n0:n0 + m])
     return out.reshape(N, C_out, out_h, W)
 
@@ -179,10 +180,10 @@ def conv_forward(x: Any, weight: Any, bias: Any, stride: IntOrSeq, padding: Padd
     else:
         # dense or grouped at stride 1, as wide as the input: the columns copied from
         # the unpadded input, compiled, where numba serves it (the same values)
-        flat = (_conv2d_flat(xb, weight, d, groups, pads, out_sizes[0])
-                if nd == 2 and mode == "zeros" and tuple(s) == (1, 1) and Cg > 1
-                and math.prod(k) > 1 and out_sizes[1] == xb.shape[3] else None)
-        out = (flat if flat is not None
+        flat = (nd == 2 and mode == "zeros" and tuple(s) == (1, 1) and Cg > 1
+                and math.prod(k) > 1 and out_sizes[1] == xb.shape[3]
+                and columns_served(xb, result_dtype(xb, weight)))
+        out = (_conv2d_flat(xb, weight, d, groups, pads, out_sizes[0]) if flat
                else _conv_padded(pad_input(xb, pads, mode=mode), weight, s, d, groups, nd))
     if bias is not None:
         out = out + bias.reshape((-1,) + (1,) * nd)
