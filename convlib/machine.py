@@ -17,6 +17,7 @@ Nothing here times anything: it reads ``/proc/stat`` and the process's own CPU t
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import time
@@ -64,21 +65,39 @@ def machine_info() -> dict[str, Any]:
     -------
     dict
         ``cpu`` (model name), ``cores`` (logical CPUs this process may use), ``python``,
-        ``numpy``, ``platform`` and ``blas`` (name, version and the OpenBLAS environment
-        variables that select its kernel and threads).
+        ``numpy``, ``platform``, ``blas`` (name, version and the OpenBLAS environment
+        variables that select its kernel and threads) and ``peers``: the installed
+        versions of the benchmark's peers, ``opencv`` and ``torch`` (None where not
+        installed; read from the packages' metadata, without importing them).
 
     Examples
     --------
     >>> info = machine_info()
     >>> sorted(info)
-    ['blas', 'cores', 'cpu', 'numpy', 'platform', 'python']
+    ['blas', 'cores', 'cpu', 'numpy', 'peers', 'platform', 'python']
+    >>> sorted(info["peers"])
+    ['opencv', 'torch']
     >>> info["cores"] >= 1
     True
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else os.cpu_count()
     return {"cpu": _cpu_model(), "cores": cores, "python": platform.python_version(),
-            "numpy": np.__version__, "platform": platform.platform(), "blas": _blas()}
+            "numpy": np.__version__, "platform": platform.platform(), "blas": _blas(),
+            "peers": {"opencv": _version("opencv-python-headless", "opencv-python",
+                                         "opencv-contrib-python-headless",
+                                         "opencv-contrib-python"),
+                      "torch": _version("torch")}}
+
+
+def _version(*distributions: str) -> str | None:
+    """The version of the first of ``distributions`` that is installed, else None."""
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def cpu_load(window: float = 0.5) -> dict[str, Any]:
