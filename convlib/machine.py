@@ -65,16 +65,17 @@ def machine_info() -> dict[str, Any]:
     -------
     dict
         ``cpu`` (model name), ``cores`` (logical CPUs this process may use), ``python``,
-        ``numpy``, ``platform``, ``blas`` (name, version and the OpenBLAS environment
-        variables that select its kernel and threads) and ``peers``: the installed
-        versions of the benchmark's peers, ``opencv`` and ``torch`` (None where not
-        installed; read from the packages' metadata, without importing them).
+        ``numpy``, ``scipy``, ``numba`` (None where not installed), ``platform``,
+        ``blas`` (name, version and the OpenBLAS environment variables that select its
+        kernel and threads) and ``peers``: the installed versions of the benchmark's
+        peers, ``opencv`` and ``torch`` (None where not installed). The versions other
+        than NumPy's are read from the packages' metadata, without importing them.
 
     Examples
     --------
     >>> info = machine_info()
     >>> sorted(info)
-    ['blas', 'cores', 'cpu', 'numpy', 'peers', 'platform', 'python']
+    ['blas', 'cores', 'cpu', 'numba', 'numpy', 'peers', 'platform', 'python', 'scipy']
     >>> sorted(info["peers"])
     ['opencv', 'torch']
     >>> info["cores"] >= 1
@@ -83,7 +84,8 @@ def machine_info() -> dict[str, Any]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else os.cpu_count()
     return {"cpu": _cpu_model(), "cores": cores, "python": platform.python_version(),
-            "numpy": np.__version__, "platform": platform.platform(), "blas": _blas(),
+            "numpy": np.__version__, "scipy": _version("scipy"), "numba": _version("numba"),
+            "platform": platform.platform(), "blas": _blas(),
             "peers": {"opencv": _version("opencv-python-headless", "opencv-python",
                                          "opencv-contrib-python-headless",
                                          "opencv-contrib-python"),
