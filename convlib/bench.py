@@ -115,9 +115,9 @@ DIRECT_MAC_LIMIT = 3e8
 #: hundred units of rounding of an FFT of up to 2**22 points.
 TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
 
-#: The goals of the 2-D and 1-D grids: per grid, the least geometric-mean speed-up over
-#: SciPy's ``auto`` and the most time of the worst case over SciPy's fastest method;
-#: :func:`summarize` sets ``met`` from them.
+#: Per grid (``'2d'``, ``'1d'``) the least geometric-mean speed-up over SciPy's
+#: ``auto`` and the most time of the worst case over SciPy's fastest method, the goals
+#: from which :func:`summarize` sets ``met``.
 GRID_GOALS = {"2d": (2.0, 1.1), "1d": (1.0, 1.25)}
 
 #: Stated bound on peak traced memory while a method runs, as a multiple of the output's
