@@ -91,6 +91,7 @@ from ._validation import check_choice, check_int
 from .compiled import numba_available
 from .costmodel import cost_features, price_work, separable_cost
 from .dispatch import METHODS, choose_method, convolve
+from .im2col import tap_window
 from .kernels import gaussian
 from .machine import QUIET_OTHER_CORES, cpu_load, machine_info
 from .nn import conv2d, conv2d_backward, conv_transpose2d
@@ -102,7 +103,8 @@ from .shapes import MODES
 __all__ = ["time_interleaved", "bench_methods", "calibration_shapes", "calibration_cases",
            "fit_cost_constants", "cost_model_record",
            "calibrate_cost_model", "method_map", "grid_2d", "grid_1d", "grid_layers", "bench_convolve",
-           "bench_layers", "backward_gemms", "bench_memory", "summarize", "format_tables", "main",
+           "bench_layers", "backward_gemms", "bench_memory", "summarize", "goal_figures",
+           "format_tables", "main",
            "copy_rate", "grid_bandwidth", "bench_bandwidth", "GOALS",
            "combine_runs", "geomean", "DIRECT_MAC_LIMIT", "MAP_DTYPES", "MEMORY_BOUNDS",
            "TOLERANCE", "GRID_GOALS"]
@@ -1026,8 +1028,9 @@ def bench_layers(cases: Sequence[dict[str, Any]], repeat: int = 3, budget: float
         t_forward``), on dense and grouped layers ``t_backward_gemms`` and
         ``backward_gemm_ratio`` (the backward's GEMMs alone,
         :func:`convlib.bench.backward_gemms`, over the forward),
-        ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with PyTorch), ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the
-        first sample and channel pair without it), ``backward_error`` (with PyTorch: the
+        ``torch_backward_ratio`` (``t_torch_backward / t_torch``, with PyTorch),
+        ``error`` (against PyTorch, or against SciPy's ``correlate2d`` on the first
+        sample and channel pair without it), ``backward_error`` (with PyTorch: the
         largest relative error of convlib's three gradients against PyTorch's) and
         ``ok`` (both errors within :data:`TOLERANCE`).
     info : dict
@@ -1109,7 +1112,8 @@ def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int,
     kernel, ``w^T @ g`` and, per sample, ``g @ x^T`` on the pixels that ``stride`` and
     ``padding`` (the layer's, in pixels) select. Neither the im2col
     copy, the fold, the bias sum nor the checks: what is left of the backward's time
-    when the GEMMs are taken away is convlib's own work.
+    when the GEMMs are taken away is convlib's own work, and whatever the products
+    lose inside the backward against running alone on these buffers.
 
     Examples
     --------
@@ -1129,7 +1133,7 @@ def backward_gemms(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int,
     if K == Cg:  # 1 x 1: the (strided) pixels, as the backward reshapes them
         wt = w.reshape(groups, Og, Cg).transpose(0, 2, 1)
         xp = np.pad(x, ((0, 0), (0, 0)) + ((padding, padding),) * 2) if padding else x
-        xs = xp[..., :stride * (H_out - 1) + 1:stride, :stride * (W_out - 1) + 1:stride]
+        xs = xp[(Ellipsis,) + tap_window(0, 0, (stride, stride), (1, 1), (H_out, W_out))]
         xs = xs.reshape(N, groups, Cg, L)
 
         def one_by_one() -> None:
@@ -1367,6 +1371,43 @@ def _table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str:
     text = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
     text.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(text)
+
+
+def goal_figures(summary: dict[str, Any]
+                 ) -> dict[str, tuple[float | None, float | None, bool | None]]:
+    """Each speed goal's two figures and its flag, from a :func:`summarize` result
+    holding every part but the memory one: ``(geometric mean, worst, met)`` for the 2-D
+    and 1-D grids and OpenCV; the float32 dense and depthwise means against PyTorch; the
+    worst transposed and backward ratios; the bandwidth's worst (second figure None).
+    A peer's figures are None where the run had no such peer (OpenCV, PyTorch). Two
+    runs' tables side by side compare two machines goal by goal (appendix).
+
+    Examples
+    --------
+    >>> grid = {"geomean_speedup": 3.0, "worst_vs_best": 1.2, "met": False,
+    ...         "geomean_vs_opencv": 1.5, "worst_vs_opencv": 0.6, "met_opencv": True}
+    >>> layers = {"geomean_vs_torch_by_dtype": {"dense float32": 0.9,
+    ...                                         "depthwise float32": 1.1},
+    ...           "met_torch": True, "worst_transpose_ratio": 1.3,
+    ...           "worst_backward_ratio": 2.9, "met_transpose_backward": False}
+    >>> table = goal_figures({"2d": grid, "1d": grid, "layers": layers,
+    ...                       "bandwidth": {"worst_vs_limit": 1.2, "met": True}})
+    >>> table["2-D vs SciPy"], table["bandwidth"]
+    ((3.0, 1.2, False), (1.2, None, True))
+    """
+    s2, sl, bw = summary["2d"], summary["layers"], summary["bandwidth"]
+    by_dtype = sl.get("geomean_vs_torch_by_dtype") or {}
+    return {"2-D vs SciPy": (s2["geomean_speedup"], s2["worst_vs_best"], s2["met"]),
+            "2-D vs OpenCV": (s2.get("geomean_vs_opencv"), s2.get("worst_vs_opencv"),
+                              s2.get("met_opencv")),
+            "1-D vs SciPy": (summary["1d"]["geomean_speedup"],
+                             summary["1d"]["worst_vs_best"], summary["1d"]["met"]),
+            "layers vs PyTorch": (by_dtype.get("dense float32"),
+                                  by_dtype.get("depthwise float32"), sl.get("met_torch")),
+            "transposed, backward": (sl["worst_transpose_ratio"],
+                                     sl["worst_backward_ratio"],
+                                     sl["met_transpose_backward"]),
+            "bandwidth": (bw["worst_vs_limit"], None, bw["met"])}
 
 
 def format_tables(results: dict[str, Any], summary: dict[str, Any]) -> str:

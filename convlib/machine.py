@@ -84,8 +84,8 @@ def machine_info() -> dict[str, Any]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else os.cpu_count()
     return {"cpu": _cpu_model(), "cores": cores, "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": _version("scipy"), "numba": _version("numba"),
-            "platform": platform.platform(), "blas": _blas(),
+            "numpy": np.__version__, "scipy": _version("scipy"),
+            "numba": _version("numba"), "platform": platform.platform(), "blas": _blas(),
             "peers": {"opencv": _version("opencv-python-headless", "opencv-python",
                                          "opencv-contrib-python-headless",
                                          "opencv-contrib-python"),

@@ -387,3 +387,28 @@ def test_combine_runs_keeps_memory_and_flags_disagreeing_methods():
 def test_main_rejects_runs_below_one():
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--goal", "memory", "--runs", "0", "--silent"])
+
+
+def test_goal_figures_read_the_summary_of_a_run():
+    """goal_figures gives each goal's figures and flag as summarize computed them: the
+    grids from a quick run, the layer and bandwidth parts given."""
+    bench_rows = bench.bench_convolve(bench.grid_2d(quick=True), 2, repeat=1, budget=0.0)
+    one_rows = bench.bench_convolve(bench.grid_1d(quick=True), 1, repeat=1, budget=0.0)
+    s = bench.summarize({"2d": bench_rows, "1d": one_rows})
+    s["layers"] = {"geomean_vs_torch_by_dtype": {"dense float32": 0.8,
+                                                 "depthwise float32": 1.6},
+                   "met_torch": False, "worst_transpose_ratio": 1.9,
+                   "worst_backward_ratio": 2.4, "met_transpose_backward": True}
+    s["bandwidth"] = {"worst_vs_limit": 1.7, "met": False}
+    table = bench.goal_figures(s)
+    assert list(table) == ["2-D vs SciPy", "2-D vs OpenCV", "1-D vs SciPy",
+                           "layers vs PyTorch", "transposed, backward", "bandwidth"]
+    assert table["2-D vs SciPy"] == (s["2d"]["geomean_speedup"], s["2d"]["worst_vs_best"],
+                                     s["2d"]["met"])
+    assert table["1-D vs SciPy"][2] == s["1d"]["met"]
+    assert table["2-D vs OpenCV"] == (s["2d"].get("geomean_vs_opencv"),
+                                      s["2d"].get("worst_vs_opencv"),
+                                      s["2d"].get("met_opencv"))  # None without OpenCV
+    assert table["layers vs PyTorch"] == (0.8, 1.6, False)
+    assert table["transposed, backward"] == (1.9, 2.4, True)
+    assert table["bandwidth"] == (1.7, None, False)
