@@ -44,6 +44,7 @@ from .costmodel import (AUTO_USES_COMPILED, cached_cost_features, estimate_shape
                         single_precision)
 from .exact import exact_integer_convolve, split_plan
 from ._fft import NonFiniteWarning, fft_convolve_core as _fft_convolve
+from ._fft import fft_lengths, freq_axes, pruned_real
 from ._fft import warn_nonfinite as _warn_nonfinite
 from .im2col import convolve_im2col, serves_im2col
 from .matrices import convolve_toeplitz, serves_toeplitz
@@ -72,6 +73,12 @@ def _common_float(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if dtype.kind in "biu":
         dtype = np.dtype(np.float64)
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _fft_method(in1: np.ndarray, in2: np.ndarray, mode: str) -> np.ndarray:
+    """``method='fft'``: :func:`convlib.fourier.fft_convolve` of the inputs in their
+    common floating type, without its validation (done by the dispatcher)."""
+    return _fft_convolve(*_common_float(in1, in2), mode)
 
 
 def every_input(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> None:
@@ -126,8 +133,8 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            "the sum vectorised, one shifted multiply-add per tap (chapter 1)"),
     Method("separable", convolve_separable, serves_separable,
            "one 1-D pass per axis with the factors of a rank-1 kernel (chapter 4)"),
-    Method("fft", lambda in1, in2, mode: _fft_convolve(*_common_float(in1, in2), mode),
-           every_input, "pointwise product of zero-padded FFTs (chapter 5)"),
+    Method("fft", _fft_method, every_input,
+           "pointwise product of zero-padded FFTs (chapter 5)"),
     Method("overlap_add",
            lambda in1, in2, mode: _overlap_add(*_common_float(in1, in2), mode),
            every_input, "FFT convolution of blocks, overlapped and added (chapter 5)"),
@@ -427,6 +434,8 @@ class _Plan(NamedTuple):
     dtype: np.dtype            # the result's
     direct_1d: tuple[bool, int, int] | None  # 1-D inputs of the result's dtype: the
                                # window of convolve_direct (_direct_1d)
+    fft: tuple[list[int], list[int]] | None  # 'fft' on real inputs of one dtype,
+                               # float32 or float64: pruned_real's lengths and axes
 
     def run(self, a: np.ndarray, b: np.ndarray, mode: str, func: str) -> np.ndarray:
         """:func:`_run` of inputs of the plan's shapes and dtypes."""
@@ -443,6 +452,11 @@ class _Plan(NamedTuple):
                 return _direct_1d(a, b, mode, *self.direct_1d)
         elif method == "compiled" and m.run is convolve_compiled:
             return convolve_compiled(a, b, mode)  # what _finish does: no cast needed
+        elif (method == "fft" and self.fft is not None and m.run is _fft_method
+              and ((self.rule is not None and self.rule.nonfinite) or _all_finite(a, b))):
+            # what _finish does on finite inputs (pick checked them if rule.nonfinite):
+            # fft_convolve_core's own work with its shape arithmetic done once per plan
+            return pruned_real(a, b, *self.fft, mode)
         return _finish(a, b, mode, method, func, self.dtype)
 
 
@@ -528,7 +542,13 @@ def _make_plan(in1: np.ndarray, in2: np.ndarray, mode: str, method: str, func: s
     if a.ndim == 1 and a.dtype == dtype and b.dtype == dtype:
         direct_1d = (b.size > a.size, mode_offset(a.shape, b.shape, mode)[0],
                      output_shape(a.shape, b.shape, mode)[0])
-    return _Plan(swap, rule, method, served, work_ok, dtype, direct_1d)
+    fft = None
+    if ((method if rule is None else rule.best) == "fft" and a.dtype == b.dtype
+            and a.dtype in (np.float32, np.float64)):
+        x, _, axes = freq_axes(a, b, mode, None, func)
+        if axes and x is a:  # no swap, and an axis to transform (else a * b)
+            fft = (fft_lengths(a.shape, b.shape, mode, axes, True), axes)
+    return _Plan(swap, rule, method, served, work_ok, dtype, direct_1d, fft)
 
 
 def _exact(a: np.ndarray, b: np.ndarray, mode: str, method: str) -> np.ndarray:

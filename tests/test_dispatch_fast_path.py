@@ -240,6 +240,40 @@ def test_fast_path_uses_a_replaced_method(monkeypatch):
     assert calls == ["same"] and out.shape == (3000,)
 
 
+def test_fft_shortcut_plans_real_inputs_of_one_dtype():
+    """Where 'fft' is the plan's method (or auto's best), real inputs of one float dtype
+    keep pruned_real's lengths and axes in the plan; the call gives fft_convolve_core's
+    result bit for bit, and a non-finite input still warns (the general path)."""
+    from convlib._fft import NonFiniteWarning, fft_convolve_core
+    rng = np.random.default_rng(23)
+    for dtype in FLOATS:
+        x = rng.standard_normal((64, 64)).astype(dtype)
+        h = rng.standard_normal((31, 31)).astype(dtype)
+        for mode, lengths in (("full", [96, 96]), ("same", [80, 80]), ("valid", [64, 64])):
+            for method in ("auto", "fft"):
+                plan = dispatch._planned(x, h, mode, method, "convolve")
+                assert plan.fft == (lengths, [0, 1])
+                out = cl.convolve(x, h, mode, method)
+                assert out.dtype == dtype
+                np.testing.assert_array_equal(out, fft_convolve_core(x, h, mode))
+        swapped = dispatch._planned(h, x, "valid", "fft", "convolve")
+        assert swapped.swap and swapped.fft == ([64, 64], [0, 1])
+        np.testing.assert_array_equal(cl.convolve(h, x, "valid", "fft"),
+                                      fft_convolve_core(x, h, "valid"))
+        bad = x.copy()
+        bad[3, 5] = np.nan
+        with pytest.warns(NonFiniteWarning):
+            out = cl.convolve(bad, h, "same", "fft")
+        assert np.isnan(out).all()
+    x, h = rng.standard_normal((64, 64)), rng.standard_normal((31, 31))
+    for a, b in ((x.astype(np.float32), h), (x + 0j, h), (x, h[:1])):
+        plan = dispatch._planned(a, b, "full", "fft", "convolve")
+        assert plan.fft is None or b.shape[0] == 1
+        np.testing.assert_array_equal(cl.convolve(a, b, "full", "fft"),
+                                      general(cl.convolve, a, b, "full", "fft"))
+    assert dispatch._planned(x, h, "full", "direct", "convolve").fft is None
+
+
 # ---- the 1-D direct shortcut --------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)

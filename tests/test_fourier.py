@@ -306,6 +306,42 @@ def test_kept_buffers_paths_equal_scipy(monkeypatch, dtype, min_bytes, slab):
                 assert_fft_close(pruned_real(a, b, fshape, axes, mode), slow, a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pair_path_equals_one_call_per_input(monkeypatch, dtype):
+    """Two 2-D inputs in one SciPy call per transform (``_pruned_pair``) give the
+    one-call-per-input result bit for bit, with fresh and with kept spectra (the
+    kernel wider, taller or larger than the image too); above PAIR_MAX_BYTES the
+    other paths run."""
+    from convlib import _fft
+    from convlib._fft import _pruned_scipy, fft_lengths, mode_window, pruned_real
+    rng = np.random.default_rng(15)
+    calls = []
+    pair = _fft._pruned_pair
+    monkeypatch.setattr(_fft, "_pruned_pair", lambda *args: (calls.append(1), pair(*args))[1])
+    for trial in range(80):
+        s1 = tuple(int(n) for n in rng.integers(2, 70, 2))
+        s2 = tuple(int(n) for n in rng.integers(2, 40, 2))
+        a = rng.standard_normal(s1).astype(dtype)
+        b = rng.standard_normal(s2).astype(dtype)
+        monkeypatch.setattr(_fft, "WORKSPACE_MIN_BYTES", 0 if trial % 2 else 2**17)
+        for mode in MODES:
+            if mode == "valid" and not all(p >= q for p, q in zip(s1, s2)):
+                continue
+            fshape = fft_lengths(s1, s2, mode, [0, 1], True)
+            one_each = _pruned_scipy(a, b, fshape, [0, 1], mode_window(s1, s2, mode, [0, 1]))
+            calls.clear()
+            out = pruned_real(a, b, fshape, [0, 1], mode)
+            assert calls == [1]
+            assert out.dtype == one_each.dtype and out.flags.c_contiguous
+            np.testing.assert_array_equal(out, one_each)
+            assert_fft_close(out, scipy.signal.fftconvolve(a, b, mode), a, b)
+    monkeypatch.setattr(_fft, "PAIR_MAX_BYTES", 0)
+    calls.clear()
+    a, b = rng.standard_normal((20, 30)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    assert_fft_close(fft_convolve(a, b, "same"), scipy.signal.fftconvolve(a, b, "same"), a, b)
+    assert calls == []
+
+
 def test_kept_buffers_are_never_returned(monkeypatch):
     """Each result is a new array: a later call (same shapes, or others that evict the
     kept buffers) leaves it alone, and the inputs are not modified."""
