@@ -287,23 +287,21 @@ def _pruned_pair(a: np.ndarray, b: np.ndarray, fshape: list[int], window: list[s
     lines as one call per input (bit for bit: SciPy transforms each line alone)."""
     p, q = a.shape
     r, s = b.shape
-    rows = np.empty((p + r, max(q, s)), a.dtype)
+    rows = np.zeros((p + r, max(q, s)), a.dtype)
     rows[:p, :q] = a
-    rows[:p, q:] = 0
     rows[p:, :s] = b
-    rows[p:, s:] = 0
     half = sp_fft.rfft(rows, fshape[1], axis=1)
     shape = (2, fshape[0], half.shape[1])
-    nbytes = math.prod(shape) * half.dtype.itemsize
-    Z = (_buffer(0, shape, half.dtype) if nbytes >= WORKSPACE_MIN_BYTES
-         else np.empty(shape, half.dtype))
+    if math.prod(shape) * half.dtype.itemsize >= WORKSPACE_MIN_BYTES:
+        Z = _buffer(0, shape, half.dtype)
+        Z[0, p:] = 0
+        Z[1, r:] = 0
+    else:
+        Z = np.zeros(shape, half.dtype)
     Z[0, :p] = half[:p]
-    Z[0, p:] = 0
     Z[1, :r] = half[p:]
-    Z[1, r:] = 0
-    _in_place(sp_fft.fft, Z, 1)
-    Y = np.multiply(Z[0], Z[1], out=Z[0])
-    _in_place(sp_fft.ifft, Y, 0)
+    Z = sp_fft.fft(Z, axis=1, overwrite_x=True)  # in place (the buffer) or not: either
+    Y = sp_fft.ifft(np.multiply(Z[0], Z[1], out=Z[0]), axis=0, overwrite_x=True)
     y = sp_fft.irfft(Y[window[0]], fshape[1], axis=1)
     return np.ascontiguousarray(y[:, window[1]])
 
