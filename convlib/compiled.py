@@ -366,8 +366,9 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                                  + b10 * v[k + 2]) + b11 * v[k + 1]) + b12 * v[k])
                               + b20 * z[k + 2]) + b21 * z[k + 1]) + b22 * z[k])
             continue
-        for j in range(j0, j1):
-            orow[j] = 0
+        zeros = orow[j0:j1]  # a slice, so the index is known non-negative: without
+        for j in range(j1 - j0):  # it, a wrap-around test per sample kept this loop
+            zeros[j] = 0          # scalar (1-D, 10**5 x 3 taps: 1.7x the time)
         if j1 - j0 <= narrow:
             # a few columns: each output's taps in one scalar sum, in the same order
             # (a pass over a row this short costs more than its multiply-adds); two
