@@ -1383,8 +1383,9 @@ def _dw_weight_grad_flat3(x, g, gw, gb, W, d0, d1, p0, p1):  # pragma: no cover 
                     ka = pa * W + cols[j + t, 0]
                     kb = (pb - 1) * W + cols[j + t, 1]
                     at = a0 if t == 0 else (a1 if t == 1 else a2)
-                    for k in range(ka, kb):
-                        at[k] = 0
+                    zeros = at[ka:kb]  # a slice: the index known non-negative
+                    for k in range(kb - ka):
+                        zeros[k] = 0
                     for k in range(ka, KA):   # the few samples only this tap reaches
                         for n in range(N):
                             at[k] += g[n, c, k] * x[n, c, k + shift + t]
