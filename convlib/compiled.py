@@ -6,7 +6,8 @@ but each pass runs in a compiled loop instead of a NumPy call: the output is cut
 rows (the last axis; a long 1-D row into chunks of :data:`CHUNK` samples), the rows
 are shared among threads (``numba.prange``), and for each row every tap adds a scaled
 stretch of one input row to the output row while that row sits in the L1 cache (three
-consecutive non-zero taps of a kernel row in one pass, added in the same order). The
+consecutive non-zero taps of a kernel row in one pass, added in the same order; the
+row's first such pass writes its sums instead of adding them to a zeroed row). The
 innermost loop runs along the row, so the compiler vectorises it (SIMD). A 2-D 3 x 3
 kernel without zero taps goes further: on the output rows whose three input rows exist,
 each output sample takes all nine taps in one pass (one slice per input row, so the
@@ -297,6 +298,7 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
     N0, N1, N2 = a.shape
     M0, M1, M2 = b.shape
     nchunks = (L2 + chunk - 1) // chunk
+    zero = np.zeros(1, out.dtype)[0]  # of the output's dtype (a float 0 is float64)
     # a 2-D 3 x 3 kernel without zero taps: rows whose three input rows exist take all
     # nine taps in one pass (the output row loaded and stored once, not three times)
     nine = M0 == 1 and M1 == 3 and M2 == 3
@@ -367,8 +369,9 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                               + b20 * z[k + 2]) + b21 * z[k + 1]) + b22 * z[k])
             continue
         zeros = orow[j0:j1]  # a slice, so the index is known non-negative: without
-        for j in range(j1 - j0):  # it, a wrap-around test per sample kept this loop
-            zeros[j] = 0          # scalar (1-D, 10**5 x 3 taps: 1.7x the time)
+        if j1 - j0 <= narrow or padded:  # it, a wrap-around test per sample kept this
+            for j in range(j1 - j0):     # loop scalar (1-D, 10**5 x 3 taps: 1.7x the
+                zeros[j] = 0             # time); the other passes zero lazily (fresh)
         if j1 - j0 <= narrow:
             # a few columns: each output's taps in one scalar sum, in the same order
             # (a pass over a row this short costs more than its multiply-adds); two
@@ -460,6 +463,12 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                                           ) + t3 * a3[j]) + t4 * a4[j]
                         t += g
             continue
+        # the row's first pass writes its sums instead of adding them to a zeroed
+        # row (the zero pass and a load per sample saved): a three-tap pass zeroes
+        # only the columns outside those all three taps reach and writes
+        # ((t0 a0 + 0) + t1 a1) + t2 a2 there, the same value as ((0 + t0 a0) + ...)
+        # (x + 0 is 0 + x, -0 included); a one-tap pass zeroes the row first
+        fresh = True
         for p in range(M0):
             r0 = i0 + o0 - p
             if r0 < 0 or r0 >= N0:
@@ -478,6 +487,12 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                         t0, t1, t2 = b[p, q, t], b[p, q, t + 1], b[p, q, t + 2]
                         lo = max(j0, t + 2 - o2)  # columns all three taps reach
                         hi = max(lo, min(j1, N2 + t - o2))
+                        if fresh:
+                            lz = min(lo, j1)
+                            for j in range(lz - j0):
+                                zeros[j] = 0
+                            for j in range(max(hi, lz) - j0, j1 - j0):
+                                zeros[j] = 0
                         for u in range(3):  # the columns only some reach, tap by tap
                             tap = b[p, q, t + u]
                             lo_u = max(j0, t + u - o2)
@@ -491,8 +506,13 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                             a0 = arow[lo + o2 - t:hi + o2 - t]
                             a1 = arow[lo + o2 - t - 1:hi + o2 - t - 1]
                             a2 = arow[lo + o2 - t - 2:hi + o2 - t - 2]
-                            for j in range(hi - lo):
-                                ov[j] = ((ov[j] + t0 * a0[j]) + t1 * a1[j]) + t2 * a2[j]
+                            if fresh:
+                                for j in range(hi - lo):
+                                    ov[j] = ((t0 * a0[j] + zero) + t1 * a1[j]) + t2 * a2[j]
+                            else:
+                                for j in range(hi - lo):
+                                    ov[j] = ((ov[j] + t0 * a0[j]) + t1 * a1[j]) + t2 * a2[j]
+                        fresh = False
                         t += 3
                         continue
                     tap = b[p, q, t]
@@ -500,6 +520,10 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                     lo = max(j0, t - o2)
                     hi = min(j1, N2 + t - o2)
                     if tap != 0 and lo < hi:
+                        if fresh:
+                            for j in range(j1 - j0):
+                                zeros[j] = 0
+                            fresh = False
                         # slices, so the loop index is non-negative: no wrap-around
                         # test for negative indices, and the loop vectorises
                         ov = orow[lo:hi]
@@ -507,6 +531,10 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
                         for j in range(hi - lo):
                             ov[j] += tap * av[j]
                     t += 1
+        if fresh:  # no tap reached the row
+            for j in range(j1 - j0):
+                zeros[j] = 0
+
 
 def _conv3d_plane(a, b, out, o0, o1, o2, chunk_bytes, nine_bytes):  # pragma: no cover
     """:func:`_conv3d_rows` (same sums in the same order) in whole-plane passes, on
