@@ -163,12 +163,13 @@ SLAB_BYTES = 2**19
 #: two 2-D inputs in one call per transform (``_pruned_pair``, 1 MiB): the rows of
 #: both inputs in one real transform, both spectra along the other axis in one complex
 #: one. Each SciPy FFT call costs microseconds beyond its arithmetic (about 4 us for one
-#: line of 96 complex samples, numba-free NumPy 2.4 and SciPy 1.17 on an Intel Xeon
-#: @ 2.6 GHz), so on small images the calls, and the zero padding each one copies,
-#: are much of the time. Measured there on 64 x 64 images by 31 x 31 kernels
-#: ('full' and 'same'; float32 and float64): 0.76-0.84x the time of one call per
-#: input and transform; 0.85-0.92x on 128 x 128 images by 31 x 31 and 63 x 63
-#: kernels; on 256 x 256 by 31 x 31 (1.3 MiB of float64 spectra) about 1.0x.
+#: line of 96 complex samples, NumPy 2.4.6 and SciPy 1.17.1 on an Intel Xeon @ 2.6
+#: GHz), so on small images the calls, and the zero padding each one copies, are much
+#: of the time. Measured there (min of 9 rounds; 'full' and 'same', float32 and
+#: float64), against one call per input and transform: 0.70-0.83x the time on 64 x 64
+#: images by 31 x 31 kernels, 0.86-0.93x on 128 x 128 images by 31 x 31 and 63 x 63
+#: ones, 0.92-0.96x on 256 x 256 float32 images by 31 x 31 (652 KiB of spectra); on
+#: float64 (1.3 MiB) about 1.0x.
 PAIR_MAX_BYTES = 2**20
 
 _WORK = threading.local()

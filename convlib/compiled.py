@@ -370,7 +370,7 @@ def _conv3d_rows(a, b, out, o0, o1, o2, chunk, pad_max, pad_row, narrow):  # pra
             continue
         zeros = orow[j0:j1]  # a slice, so the index is known non-negative: without
         if j1 - j0 <= narrow or padded:  # it, a wrap-around test per sample kept this
-            for j in range(j1 - j0):     # loop scalar (1-D, 10**5 x 3 taps: 1.7x the
+            for j in range(j1 - j0):     # loop scalar (measured on the rows of 1-D 10**5 x 3: 1.5x the
                 zeros[j] = 0             # time); the other passes zero lazily (fresh)
         if j1 - j0 <= narrow:
             # a few columns: each output's taps in one scalar sum, in the same order
