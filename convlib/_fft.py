@@ -145,7 +145,7 @@ def _window_1d(p: int, q: int, mode: str, func: str) -> tuple[int, int]:
 WORKSPACE_BYTES = 32 * 2**20
 
 #: Smallest spectrum, in bytes, that :func:`pruned_real` computes in kept buffers
-#: (128 KiB, the size from which glibc's allocator maps fresh memory by default):
+#: (for ``_pruned_pair``, its two spectra side by side) (128 KiB, the size from which glibc's allocator maps fresh memory by default):
 #: below it fresh arrays come from the heap without page faults, and the buffers'
 #: bookkeeping costs more than it saves (64 x 64 by 15 x 15, float32, 'full':
 #: 0.076 ms in buffers, 0.057 ms without; 128 x 128 by 31 x 31 'same', float64
@@ -285,7 +285,8 @@ def _pruned_pair(a: np.ndarray, b: np.ndarray, fshape: list[int], window: list[s
     buffer from :data:`WORKSPACE_MIN_BYTES` on, fresh below) for one complex transform
     along axis 0, then the product, the inverse along axis 0 and, on the ``mode``
     window's rows, the real inverse along axis 1. The same transforms of the same
-    lines as one call per input (bit for bit: SciPy transforms each line alone)."""
+    lines as one call per input, bit for bit (``tests/test_fourier.py``): SciPy's FFT
+    computes each line with the same arithmetic, however many lines a call holds."""
     p, q = a.shape
     r, s = b.shape
     rows = np.zeros((p + r, max(q, s)), a.dtype)

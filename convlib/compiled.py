@@ -72,7 +72,9 @@ image by a 61 x 61 kernel in ``'valid'`` mode), and on 1-D inputs, where ``'dire
 calls ``numpy.convolve`` (there at most 0.64 ``eps * sum|terms|``, measured on float32
 and float64 signals of 10**3 to 10**5 samples with 3 to 1000 taps, within the bound
 every summation order obeys). NaN and infinity stay in the outputs whose window holds them,
-as with ``'direct'``.
+as with ``'direct'``; a zero tap is skipped, so an infinity under it adds nothing, as
+in ``'direct'`` on 2-D and 3-D inputs (on 1-D ones ``numpy.convolve`` multiplies it:
+``inf * 0`` is NaN there).
 
 **Domain** (:func:`serves_compiled`): float32 and float64 results of inputs with 1 to
 3 dimensions, and numba installed. Integer, boolean and complex results are left to

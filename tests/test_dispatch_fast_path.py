@@ -20,6 +20,7 @@ import scipy.signal
 
 import convlib as cl
 from convlib import compiled, dispatch, shapes
+from convlib._fft import pruned_real
 from convlib.direct import convolve_direct, mostly_zero
 from convlib.shapes import MODES
 
@@ -240,12 +241,17 @@ def test_fast_path_uses_a_replaced_method(monkeypatch):
     assert calls == ["same"] and out.shape == (3000,)
 
 
-def test_fft_shortcut_plans_real_inputs_of_one_dtype():
+def test_fft_shortcut_plans_real_inputs_of_one_dtype(monkeypatch):
     """Where 'fft' is the plan's method (or auto's best), real inputs of one float dtype
     keep pruned_real's lengths and axes in the plan; the call gives fft_convolve_core's
     result bit for bit, and a non-finite input still warns (the general path)."""
     from convlib._fft import NonFiniteWarning, fft_convolve_core
     rng = np.random.default_rng(23)
+    # the dispatcher's own calls of pruned_real (the general path reaches it through
+    # fft_convolve_core, which this spy does not see)
+    shortcut = []
+    monkeypatch.setattr(dispatch, "pruned_real", lambda *args: (
+        shortcut.append(args[-1]), pruned_real(*args))[1])
     for dtype in FLOATS:
         x = rng.standard_normal((64, 64)).astype(dtype)
         h = rng.standard_normal((31, 31)).astype(dtype)
@@ -253,7 +259,9 @@ def test_fft_shortcut_plans_real_inputs_of_one_dtype():
             for method in ("auto", "fft"):
                 plan = dispatch._planned(x, h, mode, method, "convolve")
                 assert plan.fft == (lengths, [0, 1])
+                shortcut.clear()
                 out = cl.convolve(x, h, mode, method)
+                assert shortcut == [mode]  # the plan's call, not the general path
                 assert out.dtype == dtype
                 np.testing.assert_array_equal(out, fft_convolve_core(x, h, mode))
         swapped = dispatch._planned(h, x, "valid", "fft", "convolve")
@@ -265,10 +273,17 @@ def test_fft_shortcut_plans_real_inputs_of_one_dtype():
         with pytest.warns(NonFiniteWarning):
             out = cl.convolve(bad, h, "same", "fft")
         assert np.isnan(out).all()
+        for method in ("fft", "auto"):  # non-finite: the general path, its outcome
+            shortcut.clear()
+            fast = outcome(lambda: cl.convolve(bad, h, "same", method))
+            slow = outcome(lambda: general(cl.convolve, bad, h, "same", method))
+            assert_same_outcome(fast, slow)
+            assert shortcut == []
     x, h = rng.standard_normal((64, 64)), rng.standard_normal((31, 31))
     for a, b in ((x.astype(np.float32), h), (x + 0j, h), (x, h[:1])):
         plan = dispatch._planned(a, b, "full", "fft", "convolve")
-        assert plan.fft is None or b.shape[0] == 1
+        # mixed or complex dtypes: none; a kernel of one row: axis 1 alone (94 -> 96)
+        assert plan.fft == (None if b.shape[0] > 1 else ([96], [1]))
         np.testing.assert_array_equal(cl.convolve(a, b, "full", "fft"),
                                       general(cl.convolve, a, b, "full", "fft"))
     assert dispatch._planned(x, h, "full", "direct", "convolve").fft is None
