@@ -364,6 +364,7 @@ def test_threads_never_change_the_result(monkeypatch):
     rng = np.random.default_rng(6)
     x, h = rng.standard_normal((40, 30000 // 40)), rng.standard_normal((3, 4))
     x1 = rng.standard_normal(3 * compiled.CHUNK + 5)   # several chunks of one row
+    x2, x3, h2 = rng.standard_normal(10_000), rng.standard_normal(5_000), rng.standard_normal(300)
     xd, wd = rng.standard_normal((2, 3, 12, 12)), rng.standard_normal((3, 1, 3, 3))
     outs = {}
     for threads in (True, False):
@@ -371,12 +372,37 @@ def test_threads_never_change_the_result(monkeypatch):
         y = nn.conv2d(xd, wd, padding=1, groups=3)
         outs[threads] = (cl.convolve(x, h, method="compiled"),
                          cl.convolve(x1, h[0], method="compiled"), y,
+                         cl.convolve(x2, h2, "valid", method="compiled"),  # equal chunks
+                         cl.convolve(x3, h2, method="compiled"),           # one cut in two
                          *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
     for a, b in zip(outs[True], outs[False]):
         np.testing.assert_array_equal(a, b)
     # a call on one thread sets numba's thread count back
     numba = pytest.importorskip("numba")
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 4])
+@pytest.mark.parametrize("length", [1, 1_500, 2_048, 5_000, 8_192, 9_701, 10**5, 10**7 + 3])
+def test_row_chunk_shares_one_row_evenly(length, threads):
+    """One output row on several threads: equal chunks of at most CHUNK samples, as many
+    as a multiple of the threads wherever each keeps SPLIT_MIN samples, so that numba's
+    contiguous blocks of tasks give every thread the same number of samples but for
+    one chunk's rounding; several rows or one thread: CHUNK, as before."""
+    chunk = compiled.row_chunk(1, length, threads)
+    chunks = -(-length // chunk)
+    assert chunk <= compiled.CHUNK and (chunks - 1) * chunk < length <= chunks * chunk
+    if threads == 1:
+        assert chunk == compiled.CHUNK
+    elif length >= threads * compiled.SPLIT_MIN * -(-length // (threads * compiled.CHUNK)):
+        assert chunks % threads == 0 and chunk >= compiled.SPLIT_MIN
+        sizes = [min(length, (t + 1) * chunk) - t * chunk for t in range(chunks)]
+        per_thread = [sum(sizes[i:i + chunks // threads])
+                      for i in range(0, chunks, chunks // threads)]
+        assert max(per_thread) - min(per_thread) < chunk
+    else:
+        assert chunks == -(-length // compiled.CHUNK)       # too short to cut further
+    assert compiled.row_chunk(2, length, threads) == compiled.CHUNK
 
 
 @needs_numba
