@@ -110,7 +110,8 @@ from ._timing import cpu_seconds
 from .shapes import mode_offset, output_shape
 
 __all__ = ["convolve_compiled", "serves_compiled", "numba_available", "use_compiled",
-           "USE_COMPILED", "CHUNK", "SPLIT_MIN", "row_chunk", "PADDED_MAX", "PADDED_ROW", "NARROW",
+           "USE_COMPILED", "CHUNK", "SPLIT_MIN", "row_chunk", "PADDED_MAX", "PADDED_ROW",
+           "NARROW",
            "PARALLEL_MIN_MACS", "PLANE_BYTES", "PLANE_NINE_BYTES", "PLANE_CHUNK_BYTES",
            "THREADS", "LOAD_INTERVAL", "LOAD_STALE", "COMPILED_DTYPES",
            "MAX_NDIM", "depthwise_forward", "depthwise_adjoint", "depthwise_adjoint_s2",
