@@ -144,8 +144,9 @@ def _window_1d(p: int, q: int, mode: str, func: str) -> tuple[int, int]:
 #: ``'same'``: 2.1 ms with fresh buffers, 0.7 ms with kept ones (same transforms).
 WORKSPACE_BYTES = 32 * 2**20
 
-#: Smallest spectrum, in bytes, that :func:`pruned_real` computes in kept buffers
-#: (for ``_pruned_pair``, its two spectra side by side) (128 KiB, the size from which glibc's allocator maps fresh memory by default):
+#: Smallest spectrum, in bytes, that :func:`pruned_real` computes in kept buffers (for
+#: ``_pruned_pair``, its two spectra side by side; 128 KiB, the size from which glibc's
+#: allocator maps fresh memory by default):
 #: below it fresh arrays come from the heap without page faults, and the buffers'
 #: bookkeeping costs more than it saves (64 x 64 by 15 x 15, float32, 'full':
 #: 0.076 ms in buffers, 0.057 ms without; 128 x 128 by 31 x 31 'same', float64

@@ -274,9 +274,9 @@ def calibration_cases() -> list[Case]:
     kernels of 5 x 5 to 63 x 63 in ``'full'`` mode and 64 and 128 pixels by 9 x 9 and
     15 x 15 in ``'same'`` mode. In both dtypes, random kernels, 1-D signals of 3,000
     to 100,000 samples by 100 to 3,000 taps in ``'same'`` and ``'valid'`` mode, where
-    the compiled sum's output was cut into few chunks
-    (:data:`convlib.compiled.CHUNK` samples), shared unevenly between threads
-    (:data:`convlib.costmodel.COMPILED_THREADS`; now equal chunks,
+    the compiled sum's output was cut, when the stored calibration was measured, into
+    few chunks (:data:`convlib.compiled.CHUNK` samples) shared unevenly between threads
+    (:data:`convlib.costmodel.COMPILED_THREADS`; the kernel now cuts it evenly,
     :func:`convlib.compiled.row_chunk`), near its crossover with the FFT.
     Rank-1 kernels (``'rank1'``, an outer product of two
     random vectors), both dtypes, ``'same'`` mode: images of 64, 256 and 1024 pixels

@@ -134,7 +134,8 @@ DW_GRAD_THREE_MIN_BATCH = 32
 CHUNK = 8192
 
 #: Fewest output samples per task where an output of one row is cut for the threads
-#: (:func:`row_chunk`).
+#: (:func:`row_chunk`): a chosen floor (8 KiB of float64 per task), not a measured
+#: crossover.
 SPLIT_MIN = 1024
 
 #: Most samples of an input of several rows whose rows the kernel copies with four
@@ -1701,12 +1702,15 @@ def _threads(macs: float) -> bool:
                                                    and _idle_core()))
 
 
-def _kernel(name: str, macs: float) -> Callable[..., None]:
-    """The compiled kernel ``name``: threaded as :data:`THREADS` says, else on the
+def _kernel(name: str, macs: float, threaded: bool | None = None) -> Callable[..., None]:
+    """The compiled kernel ``name``: threaded as :data:`THREADS` says (or as
+    ``threaded``, where the caller decided it with :func:`_threads`), else on the
     calling thread alone (``numba.set_num_threads(1)`` for the call: a setting of the
     calling thread only)."""
     kernel = getattr(_kernels(), name)
-    return kernel if _threads(macs) else functools.partial(_on_one_thread, kernel)
+    if threaded is None:
+        threaded = _threads(macs)
+    return kernel if threaded else functools.partial(_on_one_thread, kernel)
 
 
 def _on_one_thread(kernel: Callable[..., None], *args: Any) -> None:
@@ -1750,18 +1754,19 @@ def row_chunk(rows: int, length: int, threads: int) -> int:
 
     :data:`CHUNK`, except for an output of one row (a 1-D signal) on two or more
     threads: numba gives each thread one contiguous block of the tasks, so chunks of
-    :data:`CHUNK` samples shared 9,701 outputs as 8,192 + 1,509 and left 8,192 or fewer
-    on one thread. There the row is cut into equal chunks of at most :data:`CHUNK`
-    samples, their number rounded up to a multiple of ``threads`` where each keeps at
-    least :data:`SPLIT_MIN` samples. The chunks change which thread computes an output,
-    not its sum: the values are the same. Measured with numba 0.68.1 on a quiet 2-core
-    machine (min of 7 interleaved rounds, float64 but one), against chunks of
-    :data:`CHUNK` samples: 1-D signals of 10**4 samples by 300 taps in ``'valid'``
+    :data:`CHUNK` samples shared 9,701 outputs as 8,192 + 1,509, and an output of
+    8,192 samples or fewer was one task, on one thread. There the row is cut into equal
+    chunks of at most :data:`CHUNK` samples, their number rounded up to a multiple of
+    ``threads``, or, where that would leave a chunk under :data:`SPLIT_MIN` samples, as
+    many as keep :data:`SPLIT_MIN` each. The chunks change which thread computes an
+    output, not its sum: the values are the same. Measured with numba 0.68.1 on a quiet
+    2-core machine (min of 7 interleaved rounds; float64 unless named), against chunks
+    of :data:`CHUNK` samples: 1-D signals of 10**4 samples by 300 taps in ``'valid'``
     mode 0.65 times the time (252 -> 163 us), by 10**3 taps in ``'full'`` mode 0.72,
-    float32 by 10**3 taps in ``'valid'`` mode 0.54, 5,000 samples by 300 taps (one
-    chunk before) 0.46, 10**5 samples by 300 taps 0.86. The cost model
-    (:data:`convlib.costmodel.COMPILED_THREADS`) still counts chunks of :data:`CHUNK`
-    samples, as its calibration was measured.
+    float32 by 10**3 taps in ``'valid'`` mode 0.54, 5,000 samples by 300 taps in
+    ``'full'`` mode (one task before) 0.46, 10**5 samples by 300 taps in ``'full'``
+    mode 0.86. The cost model (:data:`convlib.costmodel.COMPILED_THREADS`) still counts
+    chunks of :data:`CHUNK` samples, as its calibration was measured.
 
     Examples
     --------
@@ -1769,13 +1774,14 @@ def row_chunk(rows: int, length: int, threads: int) -> int:
     (4851, 8192, 8192)
     >>> row_chunk(1, 5000, 2), row_chunk(1, 1500, 2), row_chunk(1, 10**5, 2)
     (2500, 1500, 7143)
+    >>> row_chunk(1, 3000, 3), row_chunk(1, 8000, 8)    # 2 and 7 chunks of >= SPLIT_MIN
+    (1500, 1143)
     """
     if rows != 1 or threads < 2:
         return CHUNK
     chunks = -(-length // CHUNK)
     even = -(-chunks // threads) * threads
-    if even * SPLIT_MIN <= length:
-        chunks = even
+    chunks = max(chunks, min(even, length // SPLIT_MIN))
     return -(-length // chunks)
 
 
@@ -1908,12 +1914,10 @@ def convolve_compiled(in1: np.ndarray, in2: np.ndarray, mode: str = "full") -> n
         if kernel(a3, b3, out, o[0], o[1], o[2], PLANE_CHUNK_BYTES, PLANE_NINE_BYTES):
             return out.reshape(shape)
     threaded = _threads(macs)
-    kernel = _kernels().conv
-    chunk = CHUNK
-    if shape_out[0] * shape_out[1] == 1 and threaded:  # one row: equal chunks
-        chunk = row_chunk(1, shape_out[2], _thread_count()[0]())
-    (kernel if threaded else functools.partial(_on_one_thread, kernel))(
-        a3, b3, out, o[0], o[1], o[2], chunk, PADDED_MAX, PADDED_ROW, NARROW)
+    chunk = (row_chunk(shape_out[0] * shape_out[1], shape_out[2], _thread_count()[0]())
+             if threaded else CHUNK)
+    _kernel("conv", macs, threaded)(a3, b3, out, o[0], o[1], o[2], chunk, PADDED_MAX,
+                                    PADDED_ROW, NARROW)
     return out.reshape(shape)
 
 

@@ -69,15 +69,18 @@ def _numba_threads() -> int:
 #: compiled work of that thread. In the stored calibration this priced 1-D signals of
 #: 10**4 samples by 10**3 taps (two chunks: the first thread takes 77 % of the
 #: multiply-adds in 'full' mode) 1.5 times as dear as the work shared evenly did, as
-#: measured. Since then the kernel cuts an output of one row into equal chunks, as many
-#: as a multiple of the threads (:func:`convlib.compiled.row_chunk`), so such a call
-#: ends sooner than these features say; they keep the chunks of
+#: measured. Since then the kernel cuts an output of one row into equal chunks
+#: (:func:`convlib.compiled.row_chunk`), so these features count more multiply-adds on
+#: the busiest thread than the kernel now gives it: they keep the chunks of
 #: :data:`convlib.compiled.CHUNK` samples that the stored calibration was measured with,
 #: with which the constants were fitted (priced with the new chunks, those constants
 #: made ``auto`` choose the compiled sum for a 1-D float32 signal of 10**4 samples by
 #: 10**3 taps in 'valid' mode, which convlib's FFT ran in 0.71 of its time, 149 against
-#: 210 us, min of 7 interleaved rounds on a quiet 2-core machine). A new calibration
-#: (:func:`convlib.bench.calibrate_cost_model`) should count the new chunks.
+#: 210 us, min of 7 interleaved rounds on a quiet 2-core machine). Before a new
+#: calibration (:func:`convlib.bench.calibrate_cost_model`, which fits its timings to
+#: these features), ``_compiled_features`` must count :func:`convlib.compiled.row_chunk`'s
+#: chunks instead of :data:`convlib.compiled.CHUNK`'s, or it fits the new kernel's
+#: times to the old chunks.
 COMPILED_THREADS: int = _numba_threads()
 
 #: Seconds per unit of each kind of work, per method (the cost model of

@@ -364,7 +364,8 @@ def test_threads_never_change_the_result(monkeypatch):
     rng = np.random.default_rng(6)
     x, h = rng.standard_normal((40, 30000 // 40)), rng.standard_normal((3, 4))
     x1 = rng.standard_normal(3 * compiled.CHUNK + 5)   # several chunks of one row
-    x2, x3, h2 = rng.standard_normal(10_000), rng.standard_normal(5_000), rng.standard_normal(300)
+    x2, x3 = rng.standard_normal(10_000), rng.standard_normal(5_000)
+    h2 = rng.standard_normal(300)
     xd, wd = rng.standard_normal((2, 3, 12, 12)), rng.standard_normal((3, 1, 3, 3))
     outs = {}
     for threads in (True, False):
@@ -373,7 +374,7 @@ def test_threads_never_change_the_result(monkeypatch):
         outs[threads] = (cl.convolve(x, h, method="compiled"),
                          cl.convolve(x1, h[0], method="compiled"), y,
                          cl.convolve(x2, h2, "valid", method="compiled"),  # equal chunks
-                         cl.convolve(x3, h2, method="compiled"),           # one cut in two
+                         cl.convolve(x3, h2, method="compiled"),           # one task before
                          *nn.conv2d_backward(xd, wd, y, padding=1, groups=3)[:2])
     for a, b in zip(outs[True], outs[False]):
         np.testing.assert_array_equal(a, b)
@@ -382,27 +383,67 @@ def test_threads_never_change_the_result(monkeypatch):
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3, 4])
-@pytest.mark.parametrize("length", [1, 1_500, 2_048, 5_000, 8_192, 9_701, 10**5, 10**7 + 3])
+@pytest.mark.parametrize("threads", [1, 2, 3, 4, 8])
+@pytest.mark.parametrize("length", [1, 1_500, 2_048, 3_000, 5_000, 8_000, 8_192, 9_701,
+                                    10**5, 10**7 + 3])
 def test_row_chunk_shares_one_row_evenly(length, threads):
-    """One output row on several threads: equal chunks of at most CHUNK samples, as many
-    as a multiple of the threads wherever each keeps SPLIT_MIN samples, so that numba's
-    contiguous blocks of tasks give every thread the same number of samples but for
-    one chunk's rounding; several rows or one thread: CHUNK, as before."""
+    """One output row on several threads: equal chunks of at most CHUNK samples, their
+    number a multiple of the threads, or as many as keep SPLIT_MIN samples each where
+    fewer; under numba's contiguous blocks of tasks (prange_blocks) every busy thread
+    gets the same number of samples but for one per chunk. Several rows or one thread:
+    CHUNK, as before."""
+    from convlib.costmodel import prange_blocks
     chunk = compiled.row_chunk(1, length, threads)
     chunks = -(-length // chunk)
     assert chunk <= compiled.CHUNK and (chunks - 1) * chunk < length <= chunks * chunk
+    assert compiled.row_chunk(2, length, threads) == compiled.CHUNK
     if threads == 1:
         assert chunk == compiled.CHUNK
-    elif length >= threads * compiled.SPLIT_MIN * -(-length // (threads * compiled.CHUNK)):
-        assert chunks % threads == 0 and chunk >= compiled.SPLIT_MIN
-        sizes = [min(length, (t + 1) * chunk) - t * chunk for t in range(chunks)]
-        per_thread = [sum(sizes[i:i + chunks // threads])
-                      for i in range(0, chunks, chunks // threads)]
-        assert max(per_thread) - min(per_thread) < chunk
-    else:
-        assert chunks == -(-length // compiled.CHUNK)       # too short to cut further
-    assert compiled.row_chunk(2, length, threads) == compiled.CHUNK
+        return
+    old = -(-length // compiled.CHUNK)                   # chunks of CHUNK samples
+    assert chunks >= old and (chunks == old or chunk >= compiled.SPLIT_MIN)
+    assert chunks % threads == 0 or chunks == max(old, length // compiled.SPLIT_MIN)
+    sizes = [min(length, (t + 1) * chunk) - t * chunk for t in range(chunks)]
+    per_thread = [sum(sizes[a:b]) for a, b in prange_blocks(chunks, threads)]
+    if chunks % threads == 0:
+        assert max(per_thread) - min(per_thread) < chunks        # the old split: 6683
+
+
+@pytest.mark.parametrize("length, threads, chunk", [
+    (9_701, 2, 4_851), (5_000, 2, 2_500), (1_500, 2, 1_500), (2_048, 3, 1_024),
+    (3_000, 3, 1_500), (8_000, 8, 1_143), (10**5, 2, 7_143), (10**5, 3, 6_667)])
+def test_row_chunk_values(length, threads, chunk):
+    """The chunks, worked out by hand: 9,701 = 4,851 + 4,850; 3,000 on three threads
+    as two chunks (three would leave 1,000 < SPLIT_MIN); 10**5 as 14 (two threads) or
+    15 (three) chunks instead of 13."""
+    assert compiled.row_chunk(1, length, threads) == chunk
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [True, False])
+def test_convolve_compiled_passes_row_chunk(monkeypatch, threads):
+    """The row passes receive row_chunk's chunk for a lone threaded row, CHUNK on one
+    thread or several rows (a spy on the compiled kernel; the values stay 'direct''s)."""
+    import types
+    kernels = compiled._kernels()
+    seen = []
+
+    def conv(*args):
+        seen.append(args[6])
+        return kernels.conv(*args)
+
+    monkeypatch.setattr(compiled, "THREADS", threads)
+    monkeypatch.setattr(compiled, "_kernels",
+                        lambda: types.SimpleNamespace(**{**vars(kernels), "conv": conv}))
+    rng = np.random.default_rng(31)
+    x, h = rng.standard_normal(10_000), rng.standard_normal(300)
+    y = compiled.convolve_compiled(x, h, "valid")
+    np.testing.assert_allclose(y, np.convolve(x, h, "valid"), rtol=1e-12, atol=1e-12)
+    compiled.convolve_compiled(rng.standard_normal((16, 10_000)), h[None], "valid")
+    # (16 rows of 80 KB: over PLANE_BYTES, so the row passes, not the whole-plane ones)
+    numba = pytest.importorskip("numba")
+    lone = compiled.row_chunk(1, 9_701, numba.get_num_threads()) if threads else None
+    assert seen == [lone or compiled.CHUNK, compiled.CHUNK]
 
 
 @needs_numba

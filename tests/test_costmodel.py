@@ -224,7 +224,7 @@ def test_prange_blocks_is_numbas_schedule():
     ((3, 5, 9000), (2, 3, 100), "full"), ((4, 9000), (3, 200), "valid"),
     ((64, 64), (31, 31), "full"), ((5, 40, 40), (3, 9, 9), "same")])
 def test_compiled_work_is_the_busiest_threads(s1, s2, mode, threads):
-    """A threaded compiled call ends when its busiest thread does: its tasks (output
+    """The model prices a threaded compiled call by its busiest thread: its tasks (output
     row by CHUNK columns, the chunks the stored calibration was measured with, see
     costmodel.COMPILED_THREADS; chunks of the flat plane in the whole-plane passes) shared as
     numba shares a prange, the features count the tasks and multiply-adds of the
